@@ -1,0 +1,120 @@
+//! Percent-unescaping (repeated, bounded) and re-escaping, on bytes.
+//!
+//! Safe Browsing unescapes until nothing changes, because attackers stack encodings
+//! (`%252525…`) to slip past filters that decode once. Every round that changes anything removes
+//! at least two bytes, so the rounds are naturally bounded by the length; [`MAX_UNESCAPE_ROUNDS`]
+//! is a second, explicit bound.
+
+use super::MAX_UNESCAPE_ROUNDS;
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// One round of percent-decoding into `out`. Returns whether any escape was decoded.
+fn unescape_once(input: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let mut changed = false;
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b == b'%' && i + 2 < input.len() {
+            if let (Some(h), Some(l)) = (hex_value(input[i + 1]), hex_value(input[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    changed
+}
+
+/// Percent-decodes `input` repeatedly until it no longer changes (at most
+/// [`MAX_UNESCAPE_ROUNDS`] rounds).
+pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
+    if !input.contains(&b'%') {
+        return input.to_vec();
+    }
+    let mut current = input.to_vec();
+    let mut next = Vec::with_capacity(input.len());
+    for _ in 0..MAX_UNESCAPE_ROUNDS {
+        if !unescape_once(&current, &mut next) {
+            break;
+        }
+        std::mem::swap(&mut current, &mut next);
+    }
+    current
+}
+
+/// Which bytes a canonical component escapes, beyond Safe Browsing's base set
+/// (control bytes, space, `#`, `%` and non-ASCII).
+#[derive(Clone, Copy)]
+pub(crate) enum Component {
+    /// Paths also escape `?`, so a decoded `%3F` cannot turn part of the path into a query when
+    /// the canonical URL is read again (canonicalisation must be idempotent).
+    Path,
+    /// Queries and hosts keep `?` as is.
+    Query,
+}
+
+/// Appends `input` to `out`, escaping what Safe Browsing escapes, with uppercase hex.
+pub(crate) fn escape_into(input: &[u8], component: Component, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in input {
+        let escape = b <= 0x20
+            || b >= 0x7f
+            || b == b'#'
+            || b == b'%'
+            || (matches!(component, Component::Path) && b == b'?');
+        if escape {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unescape(s: &str) -> String {
+        String::from_utf8_lossy(&unescape_fully(s.as_bytes())).into_owned()
+    }
+
+    #[test]
+    fn stacked_escapes_are_fully_decoded() {
+        assert_eq!(unescape("%25%32%35"), "%");
+        assert_eq!(unescape("%2525252525252525"), "%");
+        assert_eq!(unescape("asdf%25%32%35asd"), "asdf%asd");
+        assert_eq!(unescape("%%%25%32%35asd%%"), "%%%asd%%");
+    }
+
+    #[test]
+    fn incomplete_escapes_are_left_alone() {
+        assert_eq!(unescape("%"), "%");
+        assert_eq!(unescape("%4"), "%4");
+        assert_eq!(unescape("%zz"), "%zz");
+        assert_eq!(unescape("a%41"), "aA");
+    }
+
+    #[test]
+    fn escaping_uses_uppercase_hex_and_is_component_aware() {
+        let mut s = String::new();
+        escape_into(b"a b#c%\x01\xff?", Component::Path, &mut s);
+        assert_eq!(s, "a%20b%23c%25%01%FF%3F");
+        s.clear();
+        escape_into(b"a?b", Component::Query, &mut s);
+        assert_eq!(s, "a?b");
+    }
+}

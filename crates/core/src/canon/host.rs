@@ -1,0 +1,259 @@
+//! Host normalisation: one spelling per host, so that no encoding trick changes which host is judged.
+//!
+//! Order matters and follows the WHATWG URL Standard's host parser, with Safe Browsing's extra
+//! steps where the two differ (see the crate-level table in [`super`]):
+//! 1. percent-decode repeatedly (WHATWG decodes once; stacked encodings are an evasion trick);
+//! 2. IPv6 literals in brackets; IPv4-mapped IPv6 (`[::ffff:7f00:1]`) becomes plain IPv4;
+//! 3. IDNA (UTS #46, as browsers do): fullwidth letters, ideographic full stops and soft hyphens
+//!    are mapped, labels become punycode A-labels, forbidden code points are rejected;
+//! 4. leading, trailing and repeated dots are dropped (WHATWG keeps them; Safe Browsing drops);
+//! 5. a host that ends in a number is an IPv4 address in any spelling WHATWG accepts
+//!    (decimal, octal, hex, fewer than four parts) and is written as dotted decimal.
+
+use std::borrow::Cow;
+use std::net::Ipv6Addr;
+
+use idna::AsciiDenyList;
+
+use super::escape::unescape_fully;
+use super::CanonError;
+
+/// Hosts longer than this (after decoding) are rejected before any Unicode processing.
+pub const MAX_HOST_BYTES: usize = 1024;
+
+/// Normalises a host as written in a URL's authority (still percent-encoded).
+pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
+    if raw.len() > MAX_HOST_BYTES * 3 {
+        return Err(invalid("host is too long"));
+    }
+    let decoded = unescape_fully(raw);
+    if decoded.len() > MAX_HOST_BYTES {
+        return Err(invalid("host is too long"));
+    }
+    if decoded.first() == Some(&b'[') {
+        return ipv6_host(&decoded);
+    }
+    let ascii = to_ascii(&decoded)?;
+    let host = collapse_dots(&ascii);
+    if host.is_empty() {
+        return Err(invalid("empty host"));
+    }
+    // Decide and parse on the form before dots were collapsed, as browsers do: `1..2.3` is not
+    // an address, and `foo.09..` is a name.
+    let trimmed = ascii.strip_suffix('.').unwrap_or(&ascii);
+    if ends_in_number(trimmed) {
+        return parse_ipv4(trimmed)
+            .map(format_ipv4)
+            .ok_or_else(|| invalid(&format!("`{trimmed}` is not a valid IPv4 address")));
+    }
+    Ok(host)
+}
+
+fn invalid(why: &str) -> CanonError {
+    CanonError::InvalidHost(why.to_string())
+}
+
+/// Lowercase ASCII, taking the fast path for plain LDH hosts and IDNA for everything else.
+fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
+    let plain = decoded
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    let has_punycode = decoded
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"xn--"));
+    if plain && !has_punycode {
+        return Ok(String::from_utf8_lossy(decoded).to_ascii_lowercase());
+    }
+    if std::str::from_utf8(decoded).is_err() {
+        return Err(invalid("host is not valid UTF-8"));
+    }
+    match idna::domain_to_ascii_cow(decoded, AsciiDenyList::URL) {
+        Ok(Cow::Borrowed(s)) => Ok(s.to_string()),
+        Ok(Cow::Owned(s)) => Ok(s),
+        Err(_) => Err(invalid(&format!(
+            "`{}` is not a valid internationalised host name",
+            String::from_utf8_lossy(decoded)
+        ))),
+    }
+}
+
+fn collapse_dots(host: &str) -> String {
+    let mut out = String::with_capacity(host.len());
+    for label in host.split('.').filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(label);
+    }
+    out
+}
+
+/// WHATWG's "ends in a number" test: the last label is all digits, or `0x` and hex digits.
+fn ends_in_number(host: &str) -> bool {
+    let last = host.rsplit('.').next().unwrap_or(host);
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn parse_ipv4_number(part: &str) -> Option<u64> {
+    if part.is_empty() {
+        return None;
+    }
+    let (digits, radix) = if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+        (h, 16)
+    } else if part.len() > 1 && part.starts_with('0') {
+        (&part[1..], 8)
+    } else {
+        (part, 10)
+    };
+    if digits.is_empty() {
+        return Some(0);
+    }
+    let mut value: u64 = 0;
+    for c in digits.chars() {
+        let d = c.to_digit(radix)?;
+        value = value.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+        if value > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    Some(value)
+}
+
+/// WHATWG IPv4 parser: up to four parts, each decimal, octal (leading 0) or hex (0x); the last
+/// part fills the remaining bytes.
+fn parse_ipv4(host: &str) -> Option<u32> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let numbers: Vec<u64> = parts.iter().map(|p| parse_ipv4_number(p)).collect::<Option<_>>()?;
+    let (last, init) = numbers.split_last()?;
+    if init.iter().any(|&n| n > 255) {
+        return None;
+    }
+    let free_bytes = 5 - numbers.len() as u32;
+    if *last >= 256u64.pow(free_bytes) {
+        return None;
+    }
+    let mut address = *last;
+    for (i, &n) in init.iter().enumerate() {
+        address += n << (8 * (3 - i as u32));
+    }
+    u32::try_from(address).ok()
+}
+
+fn format_ipv4(address: u32) -> String {
+    let [a, b, c, d] = address.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
+}
+
+fn ipv6_host(decoded: &[u8]) -> Result<String, CanonError> {
+    let inner = decoded
+        .strip_prefix(b"[")
+        .and_then(|r| r.strip_suffix(b"]"))
+        .ok_or_else(|| invalid("unterminated IPv6 address"))?;
+    let text = std::str::from_utf8(inner).map_err(|_| invalid("IPv6 address is not ASCII"))?;
+    let address: Ipv6Addr = text
+        .parse()
+        .map_err(|_| invalid(&format!("`{text}` is not a valid IPv6 address")))?;
+    if let Some(v4) = address.to_ipv4_mapped() {
+        return Ok(v4.to_string());
+    }
+    Ok(format!("[{}]", format_ipv6(address)))
+}
+
+/// RFC 5952 / WHATWG serialisation: lowercase hex, longest run of two or more zero groups as `::`.
+/// (std's `Display` writes embedded IPv4 for some ranges, which WHATWG never does.)
+fn format_ipv6(address: Ipv6Addr) -> String {
+    let segments = address.segments();
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < 8 {
+        if segments[i] == 0 {
+            let start = i;
+            while i < 8 && segments[i] == 0 {
+                i += 1;
+            }
+            let len = i - start;
+            if len >= 2 && best.is_none_or(|(_, l)| len > l) {
+                best = Some((start, len));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    while i < 8 {
+        if let Some((start, len)) = best {
+            if i == start {
+                out.push_str("::");
+                i += len;
+                continue;
+            }
+        }
+        if !out.is_empty() && !out.ends_with(':') {
+            out.push(':');
+        }
+        out.push_str(&format!("{:x}", segments[i]));
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(s: &str) -> String {
+        normalize_host_bytes(s.as_bytes()).unwrap_or_else(|e| format!("ERR {e}"))
+    }
+
+    #[test]
+    fn ipv4_in_every_spelling() {
+        for spelling in [
+            "3279880203",
+            "0xc37f000b",
+            "0XC3.0x7f.0.013",
+            "195.127.11",
+            "195.8323083",
+            "0303.0177.0.013",
+            "195.127.0.11.",
+            "%31%39%35.127.0.11",
+        ] {
+            assert_eq!(host(spelling), "195.127.0.11", "{spelling}");
+        }
+        assert!(host("256.1.1.1").starts_with("ERR"));
+        assert!(host("1.2.3.4.5").starts_with("ERR"));
+        assert!(host("09.1.1.1").starts_with("ERR"));
+        assert!(host("99999999999999999999").starts_with("ERR"));
+        assert_eq!(host("1.2.3.example"), "1.2.3.example");
+    }
+
+    #[test]
+    fn ipv6_and_mapped_ipv4() {
+        assert_eq!(host("[::ffff:c37f:b]"), "195.127.0.11");
+        assert_eq!(host("[::FFFF:195.127.0.11]"), "195.127.0.11");
+        assert_eq!(host("[2001:DB8:0:0:0:0:0:1]"), "[2001:db8::1]");
+        assert_eq!(host("[::1]"), "[::1]");
+        assert!(host("[::1").starts_with("ERR"));
+        assert!(host("[zz::]").starts_with("ERR"));
+    }
+
+    #[test]
+    fn dots_case_and_unicode() {
+        assert_eq!(host("..WWW.Example..COM..."), "www.example.com");
+        assert_eq!(host("ｅｘａｍｐｌｅ。ｃｏｍ"), "example.com");
+        assert_eq!(host("exam\u{00AD}ple.com"), "example.com");
+        assert_eq!(host("bücher.de"), "xn--bcher-kva.de");
+        assert_eq!(host("XN--BCHER-KVA.de"), "xn--bcher-kva.de");
+        assert!(host("a b.com").starts_with("ERR"));
+        assert!(host("a%40b.com").starts_with("ERR"));
+        assert!(host("...").starts_with("ERR"));
+        assert!(host("\u{FFFF}\u{0}").starts_with("ERR"));
+    }
+}

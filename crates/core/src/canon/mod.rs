@@ -1,0 +1,367 @@
+//! URL canonicalisation: arbitrary bytes → one canonical spelling of a URL, or a clear error.
+//!
+//! Follows Google Safe Browsing's published "URLs and Hashing" rules, so that none of the usual
+//! tricks (stacked percent-encoding, odd IPv4 spellings, `/./` and `/../`, stray dots, userinfo,
+//! backslashes, ports, tabs and newlines) changes which host and path are judged:
+//!
+//! 1. remove tab, CR and LF anywhere; trim leading and trailing control characters and spaces;
+//! 2. drop the fragment;
+//! 3. split scheme, authority, path and query the way browsers do for `http`/`https` (any run of
+//!    `/` or `\` after the scheme, userinfo before the last `@` ignored, `\` in the path is `/`);
+//! 4. percent-decode host, path and query repeatedly (at most [`MAX_UNESCAPE_ROUNDS`] rounds);
+//! 5. normalise the host (see `host`): IDNA, lowercase, dots, IPv4 in every spelling, IPv6;
+//! 6. resolve `.`, `..` and empty path segments; drop the default port;
+//! 7. re-escape bytes ≤ 0x20, ≥ 0x7f, `#` and `%` (and `?` in the path) with uppercase hex.
+//!
+//! ## Where we differ from the WHATWG URL parser, and why
+//! For ordinary http(s) URLs the host we judge is the host the browser connects to (a test checks
+//! this against the WHATWG test suite when `../shared/data` is present). On odd inputs:
+//!
+//! | input | WHATWG | Schoolgate | why |
+//! |---|---|---|---|
+//! | trailing dot `example.com.` | keeps the dot | drops it | the same site; lists never write the dot |
+//! | repeated/leading dots `a..b.com` | keeps them | collapses (Safe Browsing) | same reason |
+//! | host encoded twice `%2541.com` | decodes once → invalid | decodes fully | stacked encodings are an evasion trick; either way the page cannot load |
+//! | no scheme `example.com/x` | failure | `http://example.com/x` | lists, policies and people write URLs without a scheme |
+//! | non-default port | kept | kept in the canonical URL, ignored for matching | a port never changes which host is judged |
+//! | `%2F`, `%3F` in the path | kept encoded | decoded, so `%2F` splits segments | Safe Browsing's rule; `?` is re-escaped so the result is stable |
+//!
+//! Where WHATWG rejects a host (forbidden code points, bad IPv4), so do we: such a URL cannot be
+//! loaded, and for pupils an unparseable URL is blocked, never waved through.
+
+mod escape;
+mod host;
+mod path;
+
+use thiserror::Error;
+
+pub use host::MAX_HOST_BYTES;
+
+/// The longest web URL accepted, in bytes. Longer inputs are an error (blocked for pupils).
+pub const MAX_URL_BYTES: usize = 64 * 1024;
+/// The most percent-unescape rounds applied to one component.
+pub const MAX_UNESCAPE_ROUNDS: usize = 1024;
+/// How much of a non-web URL (`data:`…) is kept after its scheme.
+pub const MAX_OTHER_REST_BYTES: usize = 2048;
+
+/// Why an input is not a URL that can be judged.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CanonError {
+    /// Nothing left after trimming.
+    #[error("empty URL")]
+    Empty,
+    /// Longer than [`MAX_URL_BYTES`].
+    #[error("URL is {len} bytes long; the limit is {max}")]
+    TooLong {
+        /// Input length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The host is missing or cannot be a host name or IP address.
+    #[error("invalid host: {0}")]
+    InvalidHost(String),
+    /// The port is not a number from 0 to 65535.
+    #[error("invalid port: {0}")]
+    InvalidPort(String),
+}
+
+/// A web (`http`/`https`) URL in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalUrl {
+    scheme: &'static str,
+    host: String,
+    port: Option<u16>,
+    path: String,
+    query: Option<String>,
+    raw_query: Option<String>,
+}
+
+impl CanonicalUrl {
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
+    /// Canonical host: lowercase ASCII (IDNA A-labels), no trailing dot, IPv4 as dotted decimal,
+    /// IPv6 in brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+    /// A non-default port.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+    /// Canonical path: starts with `/`, fully decoded then re-escaped.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// Canonical query without `?` (fully decoded then re-escaped), if any.
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+    /// The query exactly as written (tabs and newlines removed), still percent-encoded. Search
+    /// terms and wrapped URLs are read from this: full decoding would lose the difference between
+    /// `+` and `%2B`, or `&` and `%26`.
+    pub fn raw_query(&self) -> Option<&str> {
+        self.raw_query.as_deref()
+    }
+    /// Whether the host is an IP address literal.
+    pub fn host_is_ip(&self) -> bool {
+        self.host.starts_with('[') || self.host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    }
+}
+
+impl std::fmt::Display for CanonicalUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        f.write_str(&self.path)?;
+        if let Some(q) = &self.query {
+            write!(f, "?{q}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A URL whose scheme is not `http`/`https` (`data:`, `blob:`, `view-source:`, `chrome-extension:` …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherSchemeUrl {
+    /// Lowercase scheme without `:`.
+    pub scheme: String,
+    /// Everything after `scheme:`, at most [`MAX_OTHER_REST_BYTES`] bytes (lossy UTF-8).
+    pub rest: String,
+}
+
+impl std::fmt::Display for OtherSchemeUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.scheme, self.rest)
+    }
+}
+
+/// What an input turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedUrl {
+    /// An `http`/`https` URL (inputs with no scheme are taken as `http`).
+    Web(CanonicalUrl),
+    /// Any other scheme.
+    Other(OtherSchemeUrl),
+}
+
+/// Schemes that never carry a host we could judge, or that carry another URL inside.
+const OTHER_SCHEMES: &[&str] = &[
+    "about", "blob", "chrome", "chrome-extension", "chrome-search", "chrome-untrusted", "data",
+    "devtools", "edge", "file", "filesystem", "ftp", "intent", "javascript", "mailto",
+    "moz-extension", "sms", "tel", "vbscript", "view-source", "ws", "wss",
+];
+
+/// Parses and canonicalises arbitrary bytes.
+pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
+    let trimmed = trim_controls(input);
+    if trimmed.is_empty() {
+        return Err(CanonError::Empty);
+    }
+    if let Some((scheme, rest_at)) = split_scheme(trimmed) {
+        let rest = &trimmed[rest_at..];
+        if scheme == "http" || scheme == "https" {
+            return parse_web(if scheme == "http" { "http" } else { "https" }, rest, input.len());
+        }
+        if OTHER_SCHEMES.contains(&scheme.as_str()) || rest.starts_with(b"//") {
+            let kept = &rest[..rest.len().min(MAX_OTHER_REST_BYTES)];
+            let rest = String::from_utf8_lossy(&strip_tabs_newlines(kept)).into_owned();
+            return Ok(ParsedUrl::Other(OtherSchemeUrl { scheme, rest }));
+        }
+    }
+    // No scheme, or `host:port` that merely looks like one: people and lists write bare hosts.
+    parse_web("http", trimmed, input.len())
+}
+
+/// Canonicalises a web URL; any other scheme is an error.
+pub fn canonicalize(input: &[u8]) -> Result<CanonicalUrl, CanonError> {
+    match parse(input)? {
+        ParsedUrl::Web(u) => Ok(u),
+        ParsedUrl::Other(o) => Err(CanonError::InvalidHost(format!(
+            "`{}:` URLs have no web host",
+            o.scheme
+        ))),
+    }
+}
+
+/// Normalises a bare host name as list entries and policies write it (`WWW.Example.COM.` →
+/// `www.example.com`, `ｅｘａｍｐｌｅ。com` → `example.com`, `3279880203` → `195.127.0.11`).
+pub fn normalize_host(host: &str) -> Result<String, CanonError> {
+    host::normalize_host_bytes(host.as_bytes())
+}
+
+/// WHATWG trims leading/trailing C0 controls and spaces.
+fn trim_controls(input: &[u8]) -> &[u8] {
+    let start = input.iter().position(|&b| b > 0x20).unwrap_or(input.len());
+    let end = input.iter().rposition(|&b| b > 0x20).map_or(start, |e| e + 1);
+    &input[start..end]
+}
+
+fn strip_tabs_newlines(input: &[u8]) -> Vec<u8> {
+    input.iter().copied().filter(|&b| !matches!(b, b'\t' | b'\n' | b'\r')).collect()
+}
+
+/// `scheme:` at the start (ASCII letter, then letters, digits, `+`, `-`, `.`), lowercased, and
+/// where the rest begins. Only the first 64 bytes are looked at.
+fn split_scheme(input: &[u8]) -> Option<(String, usize)> {
+    let first = *input.first()?;
+    if !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let head = &input[..input.len().min(64)];
+    let mut scheme = String::new();
+    for (i, &b) in head.iter().enumerate() {
+        match b {
+            b':' => return Some((scheme, i + 1)),
+            b'\t' | b'\n' | b'\r' => {}
+            b if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.') => {
+                scheme.push(char::from(b.to_ascii_lowercase()))
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn parse_web(scheme: &'static str, rest: &[u8], input_len: usize) -> Result<ParsedUrl, CanonError> {
+    if input_len > MAX_URL_BYTES {
+        return Err(CanonError::TooLong { len: input_len, max: MAX_URL_BYTES });
+    }
+    let cleaned = strip_tabs_newlines(rest);
+    let without_fragment = match cleaned.iter().position(|&b| b == b'#') {
+        Some(i) => &cleaned[..i],
+        None => &cleaned[..],
+    };
+    let after_slashes = without_fragment
+        .iter()
+        .position(|&b| b != b'/' && b != b'\\')
+        .unwrap_or(without_fragment.len());
+    let remainder = &without_fragment[after_slashes..];
+    let authority_end = remainder
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'\\' | b'?'))
+        .unwrap_or(remainder.len());
+    let (authority, path_and_query) = remainder.split_at(authority_end);
+    let (raw_path, raw_query) = match path_and_query.iter().position(|&b| b == b'?') {
+        Some(i) => (&path_and_query[..i], Some(&path_and_query[i + 1..])),
+        None => (path_and_query, None),
+    };
+
+    let host_and_port = match authority.iter().rposition(|&b| b == b'@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    let (raw_host, raw_port) = split_port(host_and_port)?;
+    if raw_host.is_empty() {
+        return Err(CanonError::InvalidHost("missing host".into()));
+    }
+    let host = host::normalize_host_bytes(raw_host)?;
+    let port = parse_port(raw_port, scheme)?;
+    let path = path::canonical_path(raw_path);
+    let query = raw_query.map(|q| {
+        let mut out = String::with_capacity(q.len());
+        escape::escape_into(&escape::unescape_fully(q), escape::Component::Query, &mut out);
+        out
+    });
+    let raw_query = raw_query.map(|q| String::from_utf8_lossy(q).into_owned());
+    Ok(ParsedUrl::Web(CanonicalUrl { scheme, host, port, path, query, raw_query }))
+}
+
+/// Splits `host:port`, keeping IPv6 brackets together.
+fn split_port(host_and_port: &[u8]) -> Result<(&[u8], Option<&[u8]>), CanonError> {
+    let search_from = if host_and_port.first() == Some(&b'[') {
+        match host_and_port.iter().position(|&b| b == b']') {
+            Some(close) => close + 1,
+            None => return Err(CanonError::InvalidHost("unterminated IPv6 address".into())),
+        }
+    } else {
+        0
+    };
+    match host_and_port[search_from..].iter().position(|&b| b == b':') {
+        Some(i) => {
+            let colon = search_from + i;
+            if search_from > 0 && colon != search_from {
+                return Err(CanonError::InvalidHost("text after IPv6 address".into()));
+            }
+            Ok((&host_and_port[..colon], Some(&host_and_port[colon + 1..])))
+        }
+        None if search_from > 0 && search_from != host_and_port.len() => {
+            Err(CanonError::InvalidHost("text after IPv6 address".into()))
+        }
+        None => Ok((host_and_port, None)),
+    }
+}
+
+fn parse_port(raw: Option<&[u8]>, scheme: &str) -> Result<Option<u16>, CanonError> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || CanonError::InvalidPort(String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned());
+    if !raw.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    let significant = &raw[raw.iter().position(|&b| b != b'0').unwrap_or(raw.len())..];
+    if significant.len() > 5 {
+        return Err(bad());
+    }
+    let value = significant.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+    let port = u16::try_from(value).map_err(|_| bad())?;
+    let default = if scheme == "https" { 443 } else { 80 };
+    Ok((port != default).then_some(port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        match parse(s.as_bytes()) {
+            Ok(ParsedUrl::Web(u)) => u.to_string(),
+            Ok(ParsedUrl::Other(o)) => format!("other {o}"),
+            Err(e) => format!("invalid: {e}"),
+        }
+    }
+
+    #[test]
+    fn userinfo_backslashes_ports_never_change_the_host() {
+        assert_eq!(canon("http://good.example@bad.example/"), "http://bad.example/");
+        assert_eq!(canon("http://a@b@bad.example:8080/x"), "http://bad.example:8080/x");
+        assert_eq!(canon("https:\\\\bad.example\\x\\y"), "https://bad.example/x/y");
+        assert_eq!(canon("http://bad.example:80/"), "http://bad.example/");
+        assert_eq!(canon("https://bad.example:0443/"), "https://bad.example/");
+        assert_eq!(canon("http:bad.example"), "http://bad.example/");
+        assert!(canon("http://bad.example:99999/").starts_with("invalid: invalid port"));
+        assert!(canon("http://bad.example:8o/").starts_with("invalid: invalid port"));
+    }
+
+    #[test]
+    fn schemes() {
+        assert_eq!(canon("data:text/html,hi"), "other data:text/html,hi");
+        assert_eq!(canon("JavaScript:alert(1)"), "other javascript:alert(1)");
+        assert_eq!(canon("view-source:http://x.com/"), "other view-source:http://x.com/");
+        assert_eq!(canon("localhost:8080/x"), "http://localhost:8080/x");
+        assert_eq!(canon("example.com"), "http://example.com/");
+        assert_eq!(canon("gopher://x/"), "other gopher://x/");
+        assert_eq!(canon(""), "invalid: empty URL");
+        assert_eq!(canon(" \t\n"), "invalid: empty URL");
+    }
+
+    #[test]
+    fn raw_query_keeps_encoding() {
+        let u = canonicalize(b"https://www.google.com/search?q=c%2B%2B+tutorial#x").unwrap();
+        assert_eq!(u.raw_query(), Some("q=c%2B%2B+tutorial"));
+        assert_eq!(u.query(), Some("q=c+++tutorial"));
+    }
+
+    #[test]
+    fn too_long_is_an_error_but_long_data_urls_are_not() {
+        let long = format!("http://x.com/{}", "a".repeat(MAX_URL_BYTES));
+        assert!(matches!(parse(long.as_bytes()), Err(CanonError::TooLong { .. })));
+        let data = format!("data:image/png;base64,{}", "A".repeat(MAX_URL_BYTES));
+        assert!(matches!(parse(data.as_bytes()), Ok(ParsedUrl::Other(_))));
+    }
+}

@@ -1,0 +1,65 @@
+//! Path canonicalisation: decode, resolve `.`/`..`, collapse `//`, re-escape.
+
+use super::escape::{escape_into, unescape_fully, Component};
+
+/// Canonical path for the raw path bytes of a URL (between the authority and `?`).
+///
+/// Backslashes count as slashes (as in browsers for http/https); a path that ends in `/`, `/.`
+/// or `/..` keeps its trailing slash, so `example.com/games/` and `example.com/games` stay apart.
+pub(crate) fn canonical_path(raw: &[u8]) -> String {
+    let slashed: Vec<u8> = raw.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect();
+    let decoded = unescape_fully(&slashed);
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut trailing_slash = false;
+    for segment in decoded.split(|&b| b == b'/') {
+        trailing_slash = false;
+        match segment {
+            b"" => trailing_slash = true,
+            b"." => trailing_slash = true,
+            b".." => {
+                segments.pop();
+                trailing_slash = true;
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = String::with_capacity(decoded.len() + 8);
+    for segment in &segments {
+        out.push('/');
+        escape_into(segment, Component::Path, &mut out);
+    }
+    if trailing_slash || segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn safe_browsing_path_cases() {
+        let cases = [
+            ("", "/"),
+            ("/", "/"),
+            ("/blah/..", "/"),
+            ("/a/./b/../c", "/a/c"),
+            ("//twoslashes", "/twoslashes"),
+            ("/a//b///c/", "/a/b/c/"),
+            ("/../../x", "/x"),
+            ("/%2E%2E/x/%2e/", "/x/"),
+            ("/foo;", "/foo;"),
+            ("\\a\\b", "/a/b"),
+            ("/a%3Fb", "/a%3Fb"),
+            ("/%25%32%35", "/%25"),
+            ("/ab%23cd", "/ab%23cd"),
+            ("/\u{e9}", "/%C3%A9"),
+            ("/.secure/www.ebay.com/", "/.secure/www.ebay.com/"),
+            ("/games", "/games"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canonical_path(input.as_bytes()), want, "{input:?}");
+        }
+    }
+}

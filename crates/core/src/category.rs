@@ -1,0 +1,123 @@
+//! The categories Schoolgate knows, and which of them are locked.
+//!
+//! A category is a short lowercase id (`gambling`, `social-media`). The table below names the UK
+//! Safer Internet Centre's "appropriate filtering" categories and the others a primary school
+//! decides on. Schools may add their own ids; [`validate_id`] says which spellings are allowed.
+//!
+//! Two categories are **locked**: the IWF child sexual abuse URL list and the police-assessed
+//! unlawful terrorist content list (CTIRU). Since 2024 the standards say no one may switch those
+//! filters off, so nothing in a policy can allow them: see [`is_locked`].
+
+use serde::Serialize;
+
+/// Where a category comes from, so a teacher's explanation can say why it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CategoryKind {
+    /// Illegal content that must be blocked for everyone, always.
+    Illegal,
+    /// One of the UK Safer Internet Centre's inappropriate-content categories.
+    Uksic,
+    /// A category schools commonly restrict for pupils (social media, games, …).
+    School,
+}
+
+/// A category Schoolgate knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CategoryInfo {
+    /// The id used in lists, policies and verdicts.
+    pub id: &'static str,
+    /// A short label a teacher reads.
+    pub label: &'static str,
+    /// Where the category comes from.
+    pub kind: CategoryKind,
+}
+
+/// IWF child sexual abuse URL list. Locked.
+pub const CHILD_ABUSE: &str = "child-abuse";
+/// Police-assessed unlawful terrorist content (CTIRU). Locked.
+pub const TERRORIST_CONTENT: &str = "terrorist-content";
+
+/// Every category Schoolgate knows by name, illegal ones first.
+pub const KNOWN: &[CategoryInfo] = &[
+    info(CHILD_ABUSE, "Child sexual abuse content (IWF list)", CategoryKind::Illegal),
+    info(TERRORIST_CONTENT, "Unlawful terrorist content (police CTIRU list)", CategoryKind::Illegal),
+    info("discrimination", "Discrimination", CategoryKind::Uksic),
+    info("drugs", "Drugs and substance abuse", CategoryKind::Uksic),
+    info("extremism", "Extremism", CategoryKind::Uksic),
+    info("gambling", "Gambling", CategoryKind::Uksic),
+    info("hate-speech", "Hate speech", CategoryKind::Uksic),
+    info("malware-hacking", "Malware and hacking", CategoryKind::Uksic),
+    info("pornography", "Pornography", CategoryKind::Uksic),
+    info("piracy", "Piracy and copyright theft", CategoryKind::Uksic),
+    info("self-harm", "Self-harm, suicide and eating disorders", CategoryKind::Uksic),
+    info("violence", "Violence", CategoryKind::Uksic),
+    info("social-media", "Social media", CategoryKind::School),
+    info("chat", "Chat and video chat with strangers", CategoryKind::School),
+    info("dating", "Dating", CategoryKind::School),
+    info("proxy-vpn", "Proxies, VPNs and filter bypass", CategoryKind::School),
+    info("games", "Games", CategoryKind::School),
+    info("streaming", "Video and music streaming", CategoryKind::School),
+    info("shopping", "Shopping", CategoryKind::School),
+];
+
+const fn info(id: &'static str, label: &'static str, kind: CategoryKind) -> CategoryInfo {
+    CategoryInfo { id, label, kind }
+}
+
+/// Whether a category is locked: blocked for everyone, whatever any policy, allow list or group says.
+pub fn is_locked(id: &str) -> bool {
+    id == CHILD_ABUSE || id == TERRORIST_CONTENT
+}
+
+/// The known category with this id, if any.
+pub fn lookup(id: &str) -> Option<&'static CategoryInfo> {
+    KNOWN.iter().find(|c| c.id == id)
+}
+
+/// A label for any category id: the known label, or the id itself for a school's own category.
+pub fn label(id: &str) -> &str {
+    lookup(id).map_or(id, |c| c.label)
+}
+
+/// The longest category id accepted.
+pub const MAX_ID_LEN: usize = 40;
+
+/// Checks a category id: 1 to 40 of `a-z`, `0-9`, `-`, `_`, starting with a letter.
+pub fn validate_id(id: &str) -> Result<(), String> {
+    let ok_len = !id.is_empty() && id.len() <= MAX_ID_LEN;
+    let ok_start = id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    let ok_chars = id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok_len && ok_start && ok_chars {
+        Ok(())
+    } else {
+        Err(format!(
+            "category id `{id}` must be 1 to {MAX_ID_LEN} characters of a-z, 0-9, `-` or `_`, starting with a letter"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_two_illegal_lists_are_locked() {
+        let locked: Vec<_> = KNOWN.iter().filter(|c| is_locked(c.id)).map(|c| c.id).collect();
+        assert_eq!(locked, [CHILD_ABUSE, TERRORIST_CONTENT]);
+        assert!(KNOWN.iter().all(|c| is_locked(c.id) == (c.kind == CategoryKind::Illegal)));
+    }
+
+    #[test]
+    fn ids_are_valid_and_unique() {
+        for (i, c) in KNOWN.iter().enumerate() {
+            validate_id(c.id).unwrap();
+            assert!(KNOWN[..i].iter().all(|d| d.id != c.id), "duplicate {}", c.id);
+        }
+        assert!(validate_id("Games").is_err());
+        assert!(validate_id("").is_err());
+        assert!(validate_id("9lives").is_err());
+    }
+}
