@@ -1,0 +1,142 @@
+//! Reading lists and policies from disk: files, squidGuard/UT1 folders, compiled rulesets.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use schoolgate_core::engine::Engine;
+use schoolgate_core::lists::{parse_list, ListFormat, Rejected};
+use schoolgate_core::policy::Policy;
+use schoolgate_core::ruleset::{Ruleset, RulesetBuilder};
+
+/// The files of a squidGuard/UT1 category folder that hold entries.
+const SQUIDGUARD_FILES: &[&str] = &["domains", "urls", "expressions"];
+/// Rejected lines printed in full; the rest are counted.
+const SHOWN_REJECTIONS: usize = 20;
+
+/// What an import accepted and rejected, per file.
+#[derive(Default)]
+pub struct ImportReport {
+    files: Vec<(String, ListFormat, usize, u32, u32)>,
+    rejected: Vec<Rejected>,
+}
+
+impl ImportReport {
+    /// Prints one line per file and the first rejected lines, with file and line number.
+    pub fn print(&self, out: &mut dyn Write) {
+        for (file, format, entries, rejected, skipped) in &self.files {
+            let _ = writeln!(out, "{file} ({}): {entries} entries, {rejected} rejected, {skipped} comments/blank", format.name());
+        }
+        for r in self.rejected.iter().take(SHOWN_REJECTIONS) {
+            let _ = writeln!(out, "  rejected {r}");
+        }
+        let total: u32 = self.files.iter().map(|f| f.3).sum();
+        if total as usize > SHOWN_REJECTIONS {
+            let _ = writeln!(out, "  … {} more rejected lines", total as usize - SHOWN_REJECTIONS);
+        }
+    }
+}
+
+/// `gambling.txt` → `gambling`; `ut1/gambling/` → `gambling`; `ut1/gambling/domains` → `gambling`.
+pub fn category_from_path(path: &Path) -> Result<String, String> {
+    let name = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let file = name(path).unwrap_or_default();
+    let stem = if SQUIDGUARD_FILES.iter().any(|f| file == *f || file.starts_with(&format!("{f}."))) {
+        path.parent().and_then(name).unwrap_or_default()
+    } else {
+        file
+    };
+    let category = stem.trim_end_matches("-hosts").to_ascii_lowercase().replace('_', "-");
+    schoolgate_core::category::validate_id(&category)
+        .map(|()| category)
+        .map_err(|e| format!("{}: {e}; name the category with --category", path.display()))
+}
+
+/// Adds a list file or squidGuard folder to `builder` under `category`.
+pub fn import_path(
+    path: &Path,
+    category: &str,
+    format: ListFormat,
+    builder: &mut RulesetBuilder,
+    report: &mut ImportReport,
+) -> Result<(), String> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                SQUIDGUARD_FILES.iter().any(|f| name == *f || name.starts_with(&format!("{f}.")))
+            })
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            return Err(format!("{}: no `domains`, `urls` or `expressions` file in this folder", path.display()));
+        }
+        found
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let source = file.display().to_string();
+        let file_format = match format {
+            ListFormat::Auto => file
+                .file_name()
+                .and_then(|n| ListFormat::from_file_name(&n.to_string_lossy()))
+                .unwrap_or(ListFormat::Auto),
+            f => f,
+        };
+        let parsed = parse_list(&source, &bytes, file_format);
+        for entry in &parsed.entries {
+            builder.add(entry, category, &source).map_err(|e| format!("{source}: {e}"))?;
+        }
+        report.files.push((source, parsed.format, parsed.entries.len(), parsed.rejected_count, parsed.skipped));
+        report.rejected.extend(parsed.rejected);
+    }
+    Ok(())
+}
+
+/// Reads a policy file and every list it names (relative to the policy file), and builds an
+/// engine. Any error leaves nothing half-loaded: the caller keeps whatever it had.
+pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let policy = Policy::from_toml(&text).map_err(|e| {
+        let issues: Vec<String> = e
+            .issues()
+            .iter()
+            .map(|i| format!("{}:{}:{}: {}: {}", path.display(), i.line, i.column, i.path, i.message))
+            .collect();
+        format!("invalid policy\n{}", issues.join("\n"))
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut rulesets = Vec::new();
+    let mut builder = RulesetBuilder::new();
+    let mut report = ImportReport::default();
+    let mut any_lists = false;
+    for list in policy.lists() {
+        let list_path = base.join(&list.path);
+        if is_compiled_ruleset(&list_path) {
+            let bytes = std::fs::read(&list_path).map_err(|e| format!("{}: {e}", list_path.display()))?;
+            rulesets.push(Ruleset::from_bytes(bytes).map_err(|e| format!("{}: {e}", list_path.display()))?);
+        } else {
+            import_path(&list_path, &list.category, list.format, &mut builder, &mut report)?;
+            any_lists = true;
+        }
+    }
+    if any_lists {
+        let (bytes, _) = builder.build().map_err(|e| e.to_string())?;
+        rulesets.push(Ruleset::from_bytes(bytes).map_err(|e| e.to_string())?);
+        if report.rejected.iter().len() > 0 {
+            report.print(&mut std::io::stderr());
+        }
+    }
+    Engine::new(policy, rulesets).map_err(|e| e.to_string())
+}
+
+fn is_compiled_ruleset(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    path.is_file()
+        && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && &magic == b"SGRULES\0"
+}

@@ -1,0 +1,171 @@
+//! `schoolgate`: classify URLs, canonicalise them, compile lists and check policies, on the same
+//! core the browser extension and the demo page use.
+//!
+//! Every URL argument is one input, taken exactly as given: any bytes, tabs and newlines
+//! included. Output is one line per input, in input order.
+
+mod load;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use schoolgate_core::canon::{self, ParsedUrl};
+use schoolgate_core::engine::{Engine, Request};
+use schoolgate_core::lists::ListFormat;
+
+/// Schoolgate: online-safety filtering for UK primary schools.
+#[derive(Parser)]
+#[command(name = "schoolgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Judge URLs for an age group: one JSON object per input, one per line.
+    Classify {
+        /// The school's policy (TOML). Default: the built-in policy.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Age group: eyfs, ks1, ks2, staff, or a custom group in the policy.
+        #[arg(long, default_value = "ks2")]
+        group: String,
+        /// The moment to judge at, RFC 3339 (e.g. 2026-11-25T12:30:00Z). Default: now.
+        #[arg(long)]
+        at: Option<String>,
+        /// URLs, each taken exactly as given.
+        #[arg(required = true, allow_hyphen_values = true)]
+        urls: Vec<OsString>,
+    },
+    /// Print each URL's canonical form, or `invalid: <why>`.
+    Canon {
+        /// URLs, each taken exactly as given.
+        #[arg(required = true, allow_hyphen_values = true)]
+        urls: Vec<OsString>,
+    },
+    /// Compile list files or squidGuard/UT1 folders into one ruleset file.
+    Compile {
+        /// Where to write the compiled ruleset.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// List format: auto, domains, hosts, adblock, urls or expressions. Default: detected.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Category for every input. Default: each input's name (`gambling.txt`, `ut1/gambling`).
+        #[arg(long)]
+        category: Option<String>,
+        /// List files and folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Validate a policy file: errors with line and column, or a summary of what it does.
+    CheckPolicy {
+        /// The policy file (TOML).
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Classify { policy, group, at, urls } => classify(policy, &group, at.as_deref(), &urls),
+        Command::Canon { urls } => canon_command(&urls),
+        Command::Compile { output, format, category, inputs } => compile(&output, &format, category.as_deref(), &inputs),
+        Command::CheckPolicy { file } => check_policy(&file),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("schoolgate: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn classify(policy: Option<PathBuf>, group: &str, at: Option<&str>, urls: &[OsString]) -> Result<ExitCode, String> {
+    let at = match at {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|e| format!("--at {text:?}: expected RFC 3339 time like 2026-11-25T12:30:00Z ({e})"))?
+            .timestamp(),
+        None => chrono::Utc::now().timestamp(),
+    };
+    let engine: Engine = match policy {
+        Some(path) => load::engine_from_policy_file(&path)?,
+        None => Engine::builtin(),
+    };
+    if engine.policy().group(group).is_none() {
+        let known: Vec<&str> = engine.policy().group_names().collect();
+        return Err(format!("unknown group `{group}`; this policy has: {}", known.join(", ")));
+    }
+    let mut out = io::stdout().lock();
+    for url in urls {
+        let verdict = engine.classify(&Request::new(url.as_bytes(), group, at));
+        let line = serde_json::to_string(&verdict).map_err(|e| e.to_string())?;
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn canon_command(urls: &[OsString]) -> Result<ExitCode, String> {
+    let mut out = io::stdout().lock();
+    for url in urls {
+        let line = match canon::parse(url.as_bytes()) {
+            Ok(ParsedUrl::Web(u)) => u.to_string(),
+            Ok(ParsedUrl::Other(o)) => o.to_string(),
+            Err(e) => format!("invalid: {e}"),
+        };
+        // One line per input, whatever the input held.
+        writeln!(out, "{}", line.replace(['\n', '\r'], " ")).map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compile(output: &PathBuf, format: &str, category: Option<&str>, inputs: &[PathBuf]) -> Result<ExitCode, String> {
+    let format: ListFormat = format.parse().map_err(|e| format!("--format: {e}"))?;
+    let started = std::time::Instant::now();
+    let mut builder = schoolgate_core::ruleset::RulesetBuilder::new();
+    let mut report = load::ImportReport::default();
+    for input in inputs {
+        let category = match category {
+            Some(c) => c.to_string(),
+            None => load::category_from_path(input)?,
+        };
+        load::import_path(input, &category, format, &mut builder, &mut report)?;
+    }
+    let (bytes, stats) = builder.build().map_err(|e| e.to_string())?;
+    std::fs::write(output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+    report.print(&mut io::stderr());
+    let per_entry = bytes.len() as f64 / stats.entries.max(1) as f64;
+    println!(
+        "compiled {} entries ({} tags) into {} bytes ({per_entry:.2} bytes/entry) in {:.2?}: {}",
+        stats.entries,
+        stats.tags,
+        bytes.len(),
+        started.elapsed(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    match schoolgate_core::policy::Policy::from_toml(&text) {
+        Ok(policy) => {
+            println!("{}: valid", file.display());
+            println!("{}", policy.summary());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            for issue in e.issues() {
+                eprintln!("{}:{}:{}: {}: {}", file.display(), issue.line, issue.column, issue.path, issue.message);
+            }
+            eprintln!("{}: invalid ({} problem(s)); nothing was changed", file.display(), e.issues().len());
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! The engine: (URL, group, time) → an explained [`Verdict`].
+//!
+//! ## Usage
+//! ```
+//! use schoolgate_core::engine::{Engine, Request};
+//! let engine = Engine::builtin();
+//! let verdict = engine.classify(&Request::new(b"https://www.bet365.com/", "ks2", 1_764_000_000));
+//! assert!(verdict.is_blocked());
+//! assert_eq!(verdict.category.as_deref(), Some("gambling"));
+//! ```
+//!
+//! ## Order of precedence (strongest first)
+//! 1. unreadable URL or unknown group → block (fail closed);
+//! 2. a **locked** list (IWF, CTIRU) matches → block for everyone, nothing can override it;
+//! 3. the group's `deny` entries → block; 4. the group's `allow` entries → allow;
+//! 5. the policy's action for each matched category (the strictest wins);
+//! 6. the policy's action for uncategorised sites.
+//!
+//! A wrapper (translation proxy, AMP cache, redirector, archive, `view-source:`) is judged as a
+//! site *and* by the page it carries, and a lookalike host by the host it imitates: the stricter
+//! of these verdicts wins, so wrapping can never weaken a decision.
+
+use std::collections::HashMap;
+
+use crate::canon::{self, CanonicalUrl, ParsedUrl};
+use crate::category;
+use crate::lookalike;
+use crate::policy::time::Tz;
+use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
+use crate::ruleset::{CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError};
+use crate::verdict::{Action, Carried, Rule, Verdict};
+use crate::wrappers;
+
+/// How many wrappers deep the engine looks (a translated AMP page of a redirect is three).
+pub const MAX_WRAPPER_DEPTH: usize = 4;
+
+/// Where a URL is being loaded: `data:` images inside a page are normal; a `data:` page is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Frame {
+    /// The tab's own page.
+    #[default]
+    TopLevel,
+    /// A page inside a frame: judged like a top-level page (frames are a bypass route).
+    Subframe,
+    /// An image, script, style…: non-web schemes are allowed here.
+    Subresource,
+}
+
+/// One question for the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The URL, as arbitrary bytes.
+    pub url: &'a [u8],
+    /// The age group (`eyfs`, `ks1`, `ks2`, `staff`, or a custom group in the policy).
+    pub group: &'a str,
+    /// The moment, in Unix seconds.
+    pub at: i64,
+    /// Where the URL is being loaded.
+    pub frame: Frame,
+}
+
+impl<'a> Request<'a> {
+    /// A top-level request.
+    pub fn new(url: &'a [u8], group: &'a str, at: i64) -> Self {
+        Request { url, group, at, frame: Frame::TopLevel }
+    }
+}
+
+/// A compiled ruleset with its regular expressions ready to match.
+struct LoadedRuleset {
+    ruleset: Ruleset,
+    expressions: Option<CompiledExpressions>,
+}
+
+/// A group's allow and deny entries, compiled like any list, with the text the admin wrote.
+struct GroupLists {
+    allow: Ruleset,
+    deny: Ruleset,
+    written: HashMap<String, String>,
+}
+
+/// Everything needed to judge URLs: a policy and the compiled lists it uses. Immutable: a new
+/// policy or list means a new engine, so a broken update can never half-replace a working one.
+pub struct Engine {
+    policy: Policy,
+    rulesets: Vec<LoadedRuleset>,
+    group_lists: HashMap<String, GroupLists>,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A ruleset or a group's allow/deny entries could not be compiled.
+    #[error("ruleset: {0}")]
+    Ruleset(#[from] RulesetError),
+}
+
+/// A partial verdict for one page (the URL itself, a lookalike's target, or a carried page).
+struct Judgement {
+    decision: Decision,
+    rule: Rule,
+}
+
+impl Judgement {
+    fn new(allow: bool, rule: Rule) -> Judgement {
+        let decision = Decision { allow, locked: false, category: None, rule: String::new(), next_change: None };
+        Judgement { decision, rule }
+    }
+
+    /// Locked beats block beats allow; time rules are not stricter than their plain form here,
+    /// because wrappers and lookalikes compare whole pages, not categories.
+    fn strictness(&self) -> u8 {
+        match (self.decision.locked, self.decision.allow) {
+            (true, _) => 2,
+            (false, false) => 1,
+            (false, true) => 0,
+        }
+    }
+}
+
+/// What decided, beyond the rule: a lookalike or a carried page.
+#[derive(Default)]
+struct Context {
+    carried: Option<Carried>,
+    lookalike_of: Option<String>,
+}
+
+impl Engine {
+    /// Builds an engine from a policy and compiled rulesets. When the policy says so
+    /// (`builtin_lists`, the default) the built-in starter lists are added.
+    pub fn new(policy: Policy, rulesets: Vec<Ruleset>) -> Result<Engine, EngineError> {
+        let mut all = Vec::with_capacity(rulesets.len() + 1);
+        if policy.builtin_lists() {
+            all.push(crate::builtin::ruleset()?);
+        }
+        all.extend(rulesets);
+        let rulesets = all
+            .into_iter()
+            .map(|ruleset| {
+                let expressions = CompiledExpressions::new(&ruleset)?;
+                Ok(LoadedRuleset { ruleset, expressions: Some(expressions) })
+            })
+            .collect::<Result<Vec<_>, RulesetError>>()?;
+        let mut group_lists = HashMap::new();
+        for name in policy.group_names() {
+            if let Some(group) = policy.group(name) {
+                group_lists.insert(name.to_string(), compile_group_lists(name, group)?);
+            }
+        }
+        Ok(Engine { policy, rulesets, group_lists })
+    }
+
+    /// The built-in default policy with the built-in starter lists.
+    pub fn builtin() -> Engine {
+        match Engine::new(Policy::builtin(), Vec::new()) {
+            Ok(engine) => engine,
+            // The built-in policy and lists are compiled and tested with every build.
+            Err(e) => unreachable!("built-in policy and lists must compile: {e}"),
+        }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Judges one URL for one group at one moment.
+    pub fn classify(&self, request: &Request<'_>) -> Verdict {
+        let url = String::from_utf8_lossy(request.url).into_owned();
+        let Some(group) = self.policy.group(request.group) else {
+            let judgement = Judgement::new(false, Rule::UnknownGroup { group: request.group.to_string() });
+            return self.finish(url, None, request, judgement, Context::default(), Vec::new());
+        };
+        let mut matches = Vec::new();
+        match canon::parse(request.url) {
+            Err(e) => {
+                let judgement = Judgement::new(false, Rule::Unparseable { error: e.to_string() });
+                self.finish(url, None, request, judgement, Context::default(), matches)
+            }
+            Ok(parsed) => {
+                let canonical = match &parsed {
+                    ParsedUrl::Web(u) => u.to_string(),
+                    ParsedUrl::Other(o) => o.to_string(),
+                };
+                let (judgement, context) = self.judge_parsed(&parsed, group, request, 0, &mut matches);
+                self.finish(url, Some(canonical), request, judgement, context, matches)
+            }
+        }
+    }
+
+    fn judge_parsed(
+        &self,
+        parsed: &ParsedUrl,
+        group: &Group,
+        request: &Request<'_>,
+        depth: usize,
+        matches: &mut Vec<RuleMatch>,
+    ) -> (Judgement, Context) {
+        match parsed {
+            ParsedUrl::Web(url) => self.judge_web(url, group, request, depth, matches),
+            ParsedUrl::Other(other) => {
+                if let Some(carried) = wrappers::carried_by_other(other) {
+                    if let Some(result) = self.judge_carried(&carried, group, request, depth, matches) {
+                        return result;
+                    }
+                }
+                (self.judge_non_web(&other.scheme, group, request), Context::default())
+            }
+        }
+    }
+
+    fn judge_non_web(&self, scheme: &str, group: &Group, request: &Request<'_>) -> Judgement {
+        if request.frame == Frame::Subresource {
+            let setting = "non-web resources inside a page are allowed".to_string();
+            return Judgement::new(true, Rule::NonWeb { scheme: scheme.to_string(), setting });
+        }
+        let decision = group.decide_non_web(request.at);
+        let rule = Rule::NonWeb { scheme: scheme.to_string(), setting: decision.rule.clone() };
+        Judgement { decision, rule }
+    }
+
+    fn judge_web(
+        &self,
+        url: &CanonicalUrl,
+        group: &Group,
+        request: &Request<'_>,
+        depth: usize,
+        matches: &mut Vec<RuleMatch>,
+    ) -> (Judgement, Context) {
+        let mut best = (self.judge_page(url, group, request, matches), Context::default());
+        if let Some(imitated) = lookalike::imitated_host(url.host()) {
+            if let Some(target) = with_host(url, &imitated) {
+                let before = matches.len();
+                let judgement = self.judge_page(&target, group, request, matches);
+                // Only a listed target makes a lookalike matter; an unlisted one says nothing.
+                if matches.len() > before && judgement.strictness() > best.0.strictness() {
+                    best = (judgement, Context { carried: None, lookalike_of: Some(imitated) });
+                }
+            }
+        }
+        if depth < MAX_WRAPPER_DEPTH {
+            if let Some(carried) = wrappers::carried_by_web(url) {
+                if let Some(inner) = self.judge_carried(&carried, group, request, depth, matches) {
+                    if inner.0.strictness() > best.0.strictness() {
+                        best = inner;
+                    } else {
+                        best.0.decision.next_change = earliest(best.0.decision.next_change, inner.0.decision.next_change);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    fn judge_carried(
+        &self,
+        carried: &wrappers::Carried,
+        group: &Group,
+        request: &Request<'_>,
+        depth: usize,
+        matches: &mut Vec<RuleMatch>,
+    ) -> Option<(Judgement, Context)> {
+        // A wrapper around something unreadable is judged as the wrapper alone: a redirect with
+        // a relative or garbled target is common and harmless.
+        let parsed = canon::parse(&carried.url).ok()?;
+        let shown = match &parsed {
+            ParsedUrl::Web(u) => u.to_string(),
+            ParsedUrl::Other(o) => o.to_string(),
+        };
+        let (judgement, inner) = self.judge_parsed(&parsed, group, request, depth + 1, matches);
+        let context = Context {
+            // The innermost carried page is the one worth showing.
+            carried: inner.carried.or(Some(Carried { via: carried.via.to_string(), url: shown })),
+            lookalike_of: inner.lookalike_of,
+        };
+        Some((judgement, context))
+    }
+
+    /// One page, no unwrapping: the policy's precedence (`Group::decide_all`) over what matched.
+    fn judge_page(&self, url: &CanonicalUrl, group: &Group, request: &Request<'_>, matches: &mut Vec<RuleMatch>) -> Judgement {
+        let first = matches.len();
+        for loaded in &self.rulesets {
+            loaded.ruleset.matches(url, matches);
+            if let Some(expressions) = &loaded.expressions {
+                expressions.matches(url, matches);
+            }
+        }
+        // Most specific first: a URL-prefix entry explains better than its whole domain.
+        matches[first..].sort_by_key(|m| std::cmp::Reverse(m.key.len()));
+        let found = &matches[first..];
+        let mut categories: Vec<&str> = Vec::new();
+        for m in found {
+            if !categories.contains(&m.category.as_str()) {
+                categories.push(&m.category);
+            }
+        }
+        let hit = self.group_lists.get(group.name()).and_then(|lists| lists.hit(url));
+        let list_hit = hit.as_ref().map(|(deny, text, _)| if *deny { ListHit::Deny(text) } else { ListHit::Allow(text) });
+        let decision = group.decide_all(&categories, list_hit, request.at);
+        let entry_for = |category: &str| found.iter().find(|m| m.category == category);
+        let rule = match (&hit, &decision.category) {
+            _ if decision.locked => {
+                let m = found.iter().find(|m| m.locked);
+                Rule::Locked {
+                    entry: m.map(|m| m.key.clone()).unwrap_or_default(),
+                    source: m.map(|m| m.source.clone()).unwrap_or_default(),
+                }
+            }
+            (Some((true, entry, setting)), _) => Rule::GroupDeny { entry: entry.clone(), setting: setting.clone() },
+            (Some((false, entry, setting)), _) => Rule::GroupAllow { entry: entry.clone(), setting: setting.clone() },
+            (None, Some(category)) => Rule::Category {
+                entry: entry_for(category).map(|m| m.key.clone()).unwrap_or_default(),
+                source: entry_for(category).map(|m| m.source.clone()).unwrap_or_default(),
+                setting: decision.rule.clone(),
+            },
+            (None, None) => Rule::Uncategorised { setting: decision.rule.clone() },
+        };
+        Judgement { decision, rule }
+    }
+
+    fn tz(&self) -> Tz {
+        self.policy.timezone()
+    }
+
+    fn finish(
+        &self,
+        url: String,
+        canonical: Option<String>,
+        request: &Request<'_>,
+        judgement: Judgement,
+        context: Context,
+        mut matches: Vec<RuleMatch>,
+    ) -> Verdict {
+        matches.dedup();
+        let group_label = self
+            .policy
+            .group(request.group)
+            .map_or_else(|| request.group.to_string(), |g| g.label().to_string());
+        let reason = explain(&judgement, &context, &group_label);
+        let decision = judgement.decision;
+        let next_change_local = decision.next_change.map(|t| rfc3339_local(self.tz(), t));
+        Verdict {
+            url,
+            canonical,
+            action: if decision.allow { Action::Allow } else { Action::Block },
+            category: decision.category,
+            locked: decision.locked,
+            reason,
+            rule: judgement.rule,
+            group: request.group.to_string(),
+            carried: context.carried,
+            lookalike_of: context.lookalike_of,
+            next_change: decision.next_change,
+            next_change_local,
+            matches,
+        }
+    }
+}
+
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn with_host(url: &CanonicalUrl, host: &str) -> Option<CanonicalUrl> {
+    let mut text = format!("{}://{host}{}", url.scheme(), url.path());
+    if let Some(q) = url.query() {
+        text.push('?');
+        text.push_str(q);
+    }
+    canon::canonicalize(text.as_bytes()).ok()
+}
+
+fn compile_group_lists(name: &str, group: &Group) -> Result<GroupLists, RulesetError> {
+    let mut written = HashMap::new();
+    let mut compile = |entries: &[ListedEntry], setting: &str| -> Result<Ruleset, RulesetError> {
+        let mut builder = RulesetBuilder::new();
+        for listed in entries {
+            builder.add(listed.entry(), "school-list", setting)?;
+            written.insert(listed.entry().key(), listed.text().to_string());
+        }
+        let (bytes, _) = builder.build()?;
+        Ruleset::from_bytes(bytes)
+    };
+    let allow = compile(group.allow(), &format!("groups.{name}.allow"))?;
+    let deny = compile(group.deny(), &format!("groups.{name}.deny"))?;
+    Ok(GroupLists { allow, deny, written })
+}
+
+impl GroupLists {
+    /// The most specific matching entry, deny winning a tie: (is deny, text as written, setting).
+    fn hit(&self, url: &CanonicalUrl) -> Option<(bool, String, String)> {
+        let best = |list: &Ruleset| {
+            let mut found = Vec::new();
+            list.matches(url, &mut found);
+            found.into_iter().filter(|m| m.kind != MatchKind::Expression).max_by_key(|m| m.key.len())
+        };
+        let (deny, allow) = (best(&self.deny), best(&self.allow));
+        let (is_deny, m) = match (deny, allow) {
+            (Some(d), Some(a)) if a.key.len() > d.key.len() => (false, a),
+            (Some(d), _) => (true, d),
+            (None, Some(a)) => (false, a),
+            (None, None) => return None,
+        };
+        let text = self.written.get(&m.key).cloned().unwrap_or_else(|| m.key.clone());
+        Some((is_deny, text, m.source))
+    }
+}
+
+fn explain(judgement: &Judgement, context: &Context, group: &str) -> String {
+    let verb = if judgement.decision.allow { "Allowed" } else { "Blocked" };
+    let mut text = match &judgement.rule {
+        Rule::Unparseable { error } => format!("Blocked: this address cannot be read as a URL ({error})."),
+        Rule::UnknownGroup { group } => format!("Blocked: the group `{group}` is not in the policy, so nothing is allowed."),
+        Rule::Locked { entry, source } => format!(
+            "Blocked for everyone: {entry} is on the {} ({source}). This is illegal content and no setting can unblock it.",
+            category::label(judgement.decision.category.as_deref().unwrap_or_default())
+        ),
+        Rule::GroupDeny { entry, setting } => format!("Blocked for {group}: {entry} is on the school's deny list ({setting})."),
+        Rule::GroupAllow { entry, setting } => format!("Allowed for {group}: {entry} is on the school's allow list ({setting})."),
+        Rule::Category { entry, source, setting } => format!(
+            "{verb} for {group}: {entry} is listed as {} ({source}); {setting}.",
+            category::label(judgement.decision.category.as_deref().unwrap_or_default())
+        ),
+        Rule::Uncategorised { setting } => format!("{verb} for {group}: no list has this site; {setting}."),
+        Rule::NonWeb { scheme, setting } => format!("{verb} for {group}: `{scheme}:` addresses are not web pages; {setting}."),
+    };
+    if let Some(imitated) = &context.lookalike_of {
+        text = format!("This address imitates {imitated} with lookalike letters. {text}");
+    }
+    if let Some(carried) = &context.carried {
+        text = format!("This page ({}) carries {}. {text}", carried.via, carried.url);
+    }
+    text
+}
+
+/// `2026-11-25T12:15:00+00:00` in the school's time zone.
+pub fn rfc3339_local(tz: Tz, unix: i64) -> String {
+    let local = tz.to_local(unix);
+    let (h, m, s) = (local.second_of_day / 3600, local.second_of_day / 60 % 60, local.second_of_day % 60);
+    let offset = local.offset_secs;
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (oh, om) = (offset.abs() / 3600, offset.abs() / 60 % 60);
+    format!("{:04}-{:02}-{:02}T{h:02}:{m:02}:{s:02}{sign}{oh:02}:{om:02}", local.year, local.month, local.day)
+}

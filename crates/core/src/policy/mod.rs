@@ -1,0 +1,367 @@
+//! The school's policy: age groups, what each may see per category, and when.
+//!
+//! A policy is a TOML file a school's IT lead edits; `docs/policy.md` documents every key.
+//! [`Policy::from_toml`] is pure: it returns a new policy or an error naming the line, column and
+//! key path of every problem, so a broken file can never replace a working policy. Unknown keys
+//! are errors, so a typo never silently weakens filtering.
+//!
+//! Every group starts from a [`Preset`] (`eyfs`, `ks1`, `ks2`, `staff`), then takes the policy-wide
+//! `[categories]`, then its own `[groups.NAME.categories]`. The locked illegal-content categories
+//! (`child-abuse`, `terrorist-content`) are blocked in [`Group::decide`] before the policy is
+//! read, and a policy that tries to set them to anything but `block` is rejected.
+//!
+//! ## Usage
+//!
+//! ```
+//! use schoolgate_core::policy::Policy;
+//!
+//! let policy = Policy::from_toml(r#"
+//! [school]
+//! name = "Example Primary"
+//!
+//! [groups.ks2.categories]
+//! games = { allow_at = [ { days = "mon-fri", from = "12:15", to = "13:00" } ] }
+//! "#)?;
+//! let ks2 = policy.group("ks2").ok_or("no ks2")?;
+//! // Monday 5 January 2026, 12:30 GMT.
+//! let lunch = ks2.decide(Some("games"), 1_767_616_200);
+//! assert!(lunch.allow);
+//! assert_eq!(lunch.next_change, Some(1_767_618_000)); // 13:00
+//! assert!(!ks2.decide(Some("child-abuse"), 1_767_616_200).allow);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod action;
+mod decision;
+mod error;
+mod parse;
+mod preset;
+pub mod time;
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+pub use action::{Action, Days, Window};
+pub use decision::{Decision, ListHit};
+pub use error::{Issue, PolicyError};
+pub use preset::Preset;
+pub use time::Tz;
+
+use crate::category;
+use crate::lists::Entry;
+
+/// The built-in policy: a typical UK primary school, with comments explaining each choice.
+pub const BUILTIN_TOML: &str = include_str!("../../data/default-policy.toml");
+
+/// The `[school]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct School {
+    /// The school's name, shown on block pages.
+    pub name: String,
+    /// The zone `allow_at` times are read in.
+    pub timezone: Tz,
+}
+
+pub use crate::lists::ListFormat;
+
+/// One `[[lists]]` entry: a list file or squidGuard folder to load into a category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListSource {
+    /// File or folder, as written; the CLI resolves it relative to the policy file.
+    pub path: String,
+    /// The category its entries belong to.
+    pub category: String,
+    /// How the file is written.
+    pub format: ListFormat,
+    /// A name for reports, if given.
+    pub name: Option<String>,
+}
+
+/// A group's action for one thing, and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    /// What to do.
+    pub action: Action,
+    /// Where it was set: a key path such as `groups.ks2.categories.games` or `categories.games`,
+    /// or `preset ks2 (games)` for a preset's default.
+    pub from: String,
+}
+
+/// One of a group's own `allow` or `deny` entries, normalised, with the text the school wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedEntry {
+    text: String,
+    entry: Entry,
+}
+
+impl ListedEntry {
+    /// The entry as written in the policy.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The normalised entry lookups use.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
+}
+
+impl Serialize for ListedEntry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// An age or staff group with every setting resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    name: String,
+    label: String,
+    preset: Preset,
+    staff: bool,
+    #[serde(skip)]
+    tz: Tz,
+    categories: BTreeMap<String, Setting>,
+    uncategorised: Setting,
+    non_web: Setting,
+    allow: Vec<ListedEntry>,
+    deny: Vec<ListedEntry>,
+}
+
+impl Group {
+    /// A group as its preset and the policy-wide `[categories]` make it.
+    fn from_preset(
+        name: &str,
+        preset: Preset,
+        tz: Tz,
+        policy_wide: &BTreeMap<String, Action>,
+    ) -> Group {
+        let preset_setting = |what: &str, action| Setting {
+            action,
+            from: format!("preset {} ({what})", preset.id()),
+        };
+        let mut categories: BTreeMap<String, Setting> = category::KNOWN
+            .iter()
+            .map(|c| (c.id.to_string(), preset_setting(c.id, preset.action(c.id))))
+            .collect();
+        for (id, action) in policy_wide {
+            let setting = Setting {
+                action: action.clone(),
+                from: format!("categories.{id}"),
+            };
+            categories.insert(id.clone(), setting);
+        }
+        Group {
+            name: name.to_string(),
+            label: Preset::parse(name).map_or_else(|| name.to_string(), |p| p.label().to_string()),
+            preset,
+            staff: preset.is_staff(),
+            tz,
+            categories,
+            uncategorised: preset_setting("uncategorised", preset.uncategorised()),
+            non_web: preset_setting("non_web", preset.non_web()),
+            allow: Vec::new(),
+            deny: Vec::new(),
+        }
+    }
+
+    /// The group's name, as used in `[groups.NAME]` and by the extension.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A label for people: the policy's `label`, else the preset's label or the name.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The preset the group starts from.
+    pub fn preset(&self) -> Preset {
+        self.preset
+    }
+
+    /// Whether `staff-only` categories are allowed for this group.
+    pub fn is_staff(&self) -> bool {
+        self.staff
+    }
+
+    /// The school's time zone, which the group's time windows are read in.
+    pub fn timezone(&self) -> Tz {
+        self.tz
+    }
+
+    /// Every category's resolved setting. Locked categories are listed but always block.
+    pub fn categories(&self) -> &BTreeMap<String, Setting> {
+        &self.categories
+    }
+
+    /// The setting for pages no list categorises.
+    pub fn uncategorised(&self) -> &Setting {
+        &self.uncategorised
+    }
+
+    /// The setting for non-web pages (`data:`, `blob:`, `javascript:`, `file:` …) at top level.
+    pub fn non_web(&self) -> &Setting {
+        &self.non_web
+    }
+
+    /// Entries the group may always visit (unless a locked category matches).
+    pub fn allow(&self) -> &[ListedEntry] {
+        &self.allow
+    }
+
+    /// Entries always blocked for the group.
+    pub fn deny(&self) -> &[ListedEntry] {
+        &self.deny
+    }
+}
+
+/// A school's parsed and validated policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    school: School,
+    builtin_lists: bool,
+    lists: Vec<ListSource>,
+    categories: BTreeMap<String, Action>,
+    groups: BTreeMap<String, Group>,
+}
+
+impl Policy {
+    /// Parses and validates a policy. Pure: nothing changes unless the caller swaps its policy
+    /// for the one returned.
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        parse::parse(text)
+    }
+
+    /// The built-in policy ([`BUILTIN_TOML`]).
+    pub fn builtin() -> Policy {
+        // The file is parsed in tests; the fallback only guards against a broken build.
+        Policy::from_toml(BUILTIN_TOML).unwrap_or_else(|_| Policy::presets_only())
+    }
+
+    /// The four preset groups and nothing else.
+    fn presets_only() -> Policy {
+        let none = BTreeMap::new();
+        let groups = Preset::ALL
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id().to_string(),
+                    Group::from_preset(p.id(), p, Tz::EuropeLondon, &none),
+                )
+            })
+            .collect();
+        Policy {
+            school: School {
+                name: "Schoolgate".into(),
+                timezone: Tz::EuropeLondon,
+            },
+            builtin_lists: true,
+            lists: Vec::new(),
+            categories: none,
+            groups,
+        }
+    }
+
+    /// The `[school]` table.
+    pub fn school(&self) -> &School {
+        &self.school
+    }
+
+    /// The school's time zone.
+    pub fn timezone(&self) -> Tz {
+        self.school.timezone
+    }
+
+    /// Whether to load Schoolgate's built-in starter lists.
+    pub fn builtin_lists(&self) -> bool {
+        self.builtin_lists
+    }
+
+    /// The `[[lists]]` to load, in file order.
+    pub fn lists(&self) -> &[ListSource] {
+        &self.lists
+    }
+
+    /// The policy-wide `[categories]` as written, including a school's own categories.
+    pub fn categories(&self) -> &BTreeMap<String, Action> {
+        &self.categories
+    }
+
+    /// A group by name.
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    /// Every group's name, sorted.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(String::as_str)
+    }
+
+    /// Every group, sorted by name.
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    /// [`Group::decide`] for a group by name; `None` if there is no such group.
+    pub fn decide(
+        &self,
+        group: &str,
+        category: Option<&str>,
+        at_unix_secs: i64,
+    ) -> Option<Decision> {
+        self.group(group).map(|g| g.decide(category, at_unix_secs))
+    }
+
+    /// A plain-text summary for a CLI or a review meeting: per group, what is blocked, what is
+    /// allowed and what is timed.
+    pub fn summary(&self) -> String {
+        let mut out = format!("{} ({})\n", self.school.name, self.school.timezone.name());
+        for g in self.groups.values() {
+            let role = if g.staff { "staff" } else { "pupils" };
+            out.push_str(&format!(
+                "\n[{}] {}, {role}, preset {}\n",
+                g.name,
+                g.label,
+                g.preset.id()
+            ));
+            let (mut allowed, mut blocked, mut timed) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, s) in &g.categories {
+                match &s.action {
+                    Action::AllowAt(w) => {
+                        timed.push(format!("{id} ({})", action::describe_windows(w)))
+                    }
+                    Action::Allow | Action::StaffOnly if g.staff && !category::is_locked(id) => {
+                        allowed.push(id.as_str())
+                    }
+                    Action::Allow if !category::is_locked(id) => allowed.push(id.as_str()),
+                    _ => blocked.push(id.as_str()),
+                }
+            }
+            out.push_str(&format!("  blocked: {}\n", blocked.join(", ")));
+            out.push_str(&format!("  allowed: {}\n", allowed.join(", ")));
+            if !timed.is_empty() {
+                out.push_str(&format!("  timed: {}\n", timed.join("; ")));
+            }
+            let describe = |s: &Setting| s.action.describe(g.staff, true);
+            out.push_str(&format!(
+                "  uncategorised: {}\n",
+                describe(&g.uncategorised)
+            ));
+            out.push_str(&format!("  non-web pages: {}\n", describe(&g.non_web)));
+            if !g.allow.is_empty() || !g.deny.is_empty() {
+                out.push_str(&format!(
+                    "  own entries: {} allowed, {} denied\n",
+                    g.allow.len(),
+                    g.deny.len()
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is how a test reports failure
+mod tests;

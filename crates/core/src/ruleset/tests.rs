@@ -1,0 +1,253 @@
+use super::layout::{self, HEADER_LEN};
+use super::*;
+use crate::lists::Entry;
+
+fn domain(d: &str) -> Entry {
+    Entry::Domain(d.to_string())
+}
+
+fn prefix(host: &str, path: &str) -> Entry {
+    Entry::UrlPrefix { host: host.to_string(), path: path.to_string() }
+}
+
+fn build(entries: &[(Entry, &str, &str)]) -> Ruleset {
+    let mut b = RulesetBuilder::new();
+    for (e, c, s) in entries {
+        b.add(e, c, s).unwrap();
+    }
+    Ruleset::from_bytes(b.build().unwrap().0).unwrap()
+}
+
+fn sample() -> Ruleset {
+    build(&[
+        (domain("example.com"), "games", "a"),
+        (domain("example.com"), "social-media", "b"),
+        (prefix("videos.org", "/games"), "games", "a"),
+        (prefix("videos.org", "/search?q=x"), "games", "a"),
+        (domain("1.2.3.4"), "child-abuse", "iwf"),
+        (Entry::Expression("porn|xxx".into()), "pornography", "ut1"),
+    ])
+}
+
+fn keys(r: &Ruleset, host: &str, path: &str, query: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    r.matches_parts(host, path, query, &mut out);
+    out.iter().map(|m| format!("{}@{}", m.key, m.category)).collect()
+}
+
+#[test]
+fn domains_cover_subdomains_not_lookalikes() {
+    let r = sample();
+    let both = ["example.com@games", "example.com@social-media"];
+    assert_eq!(keys(&r, "example.com", "/", None), both);
+    assert_eq!(keys(&r, "a.b.www.example.com", "/x", None), both);
+    assert!(keys(&r, "notexample.com", "/", None).is_empty());
+    assert!(keys(&r, "example.com.evil.net", "/", None).is_empty());
+    assert!(keys(&r, "com", "/", None).is_empty());
+    assert!(keys(&r, "", "/", None).is_empty());
+}
+
+#[test]
+fn url_prefixes_match_at_slash_boundaries() {
+    let r = sample();
+    assert_eq!(keys(&r, "videos.org", "/games", None), ["videos.org/games@games"]);
+    assert_eq!(keys(&r, "videos.org", "/games/", None), ["videos.org/games@games"]);
+    assert_eq!(keys(&r, "videos.org", "/games/x/y", Some("a=1")), ["videos.org/games@games"]);
+    assert_eq!(keys(&r, "m.videos.org", "/games/x", None), ["videos.org/games@games"]);
+    assert!(keys(&r, "videos.org", "/gamesx", None).is_empty());
+    assert!(keys(&r, "videos.org", "/", None).is_empty());
+    assert!(keys(&r, "videos.org", "/other/games", None).is_empty());
+    assert_eq!(keys(&r, "videos.org", "/search", Some("q=x")), ["videos.org/search?q=x@games"]);
+    assert!(keys(&r, "videos.org", "/search", Some("q=xy")).is_empty());
+}
+
+#[test]
+fn ip_hosts_match_only_whole() {
+    let r = sample();
+    let mut out = Vec::new();
+    r.matches_parts("1.2.3.4", "/", None, &mut out);
+    assert_eq!(out.len(), 1);
+    assert!(out[0].locked);
+    assert_eq!((out[0].kind, out[0].source.as_str()), (MatchKind::Domain, "iwf"));
+    assert!(keys(&r, "2.3.4", "/", None).is_empty());
+    assert!(keys(&r, "9.1.2.3.4", "/", None).is_empty());
+}
+
+#[test]
+fn parents_are_bounded_to_32_labels() {
+    let deep = |n: usize| format!("{}example.com", "a.".repeat(n));
+    let r = build(&[(domain("example.com"), "games", "a"), (domain(&deep(33)), "chat", "a")]);
+    assert_eq!(keys(&r, &deep(30), "/", None), ["example.com@games"]);
+    // `deep(33)` has 35 labels: too deep to be looked up as a parent…
+    assert_eq!(keys(&r, &deep(40), "/", None), ["example.com@games"]);
+    // …but the full host is always looked up, however deep.
+    assert_eq!(keys(&r, &deep(33), "/", None), [format!("{}@chat", deep(33)), "example.com@games".into()]);
+}
+
+#[test]
+fn counts_tags_and_duplicates() {
+    let mut b = RulesetBuilder::new();
+    for _ in 0..3 {
+        b.add(&domain("x.com"), "games", "a").unwrap();
+        b.add(&prefix("y.com", "/p"), "games", "a").unwrap();
+        b.add(&Entry::Expression("z".into()), "games", "a").unwrap();
+    }
+    b.add(&domain("x.com"), "chat", "a").unwrap();
+    let (bytes, stats) = b.build().unwrap();
+    assert_eq!(stats, CompileStats { entries: 4, duplicates_dropped: 6, tags: 2, bytes: bytes.len() });
+    let r = Ruleset::from_bytes(&bytes[..]).unwrap();
+    assert_eq!((r.len(), r.size_bytes(), r.is_empty()), (4, bytes.len(), false));
+    let tags: Vec<_> = r.tags().map(|t| (t.category, t.source, t.locked)).collect();
+    assert_eq!(tags, [("games", "a", false), ("chat", "a", false)]);
+    assert_eq!(r.expressions().map(|(e, _)| e).collect::<Vec<_>>(), ["z"]);
+}
+
+#[test]
+fn empty_ruleset_round_trips() {
+    let (bytes, stats) = RulesetBuilder::new().build().unwrap();
+    assert_eq!(stats.entries, 0);
+    let r = Ruleset::from_bytes(bytes).unwrap();
+    assert!(r.is_empty());
+    assert!(keys(&r, "example.com", "/", None).is_empty());
+}
+
+#[test]
+fn builder_errors() {
+    let mut b = RulesetBuilder::new();
+    assert!(matches!(b.add(&domain("a.com"), "Games", "s"), Err(RulesetError::InvalidCategory(_))));
+    for i in 0..layout::MAX_TAGS {
+        b.add(&domain("a.com"), "games", &format!("s{i}")).unwrap();
+    }
+    assert_eq!(b.add(&domain("a.com"), "games", "one-more"), Err(RulesetError::TooManyTags { max: 255 }));
+    // The 255 tags that fit still build and load.
+    let r = Ruleset::from_bytes(b.build().unwrap().0).unwrap();
+    assert_eq!(keys(&r, "a.com", "/", None).len(), 255);
+}
+
+#[test]
+fn hash_collisions_are_refused() {
+    let mut b = RulesetBuilder::with_hash(|k| k.len() as u64);
+    b.add(&domain("aa.com"), "games", "s").unwrap();
+    b.add(&domain("aa.com"), "chat", "s").unwrap();
+    b.add(&domain("bb.org"), "games", "s").unwrap();
+    match b.build() {
+        Err(RulesetError::HashCollision { a, b }) => assert_eq!((a.as_str(), b.as_str()), ("aa.com", "bb.org")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_flipped_byte_and_every_truncation_is_an_error() {
+    let bytes = sample().into_inner();
+    assert!(bytes.len() < 400, "{}", bytes.len());
+    for i in 0..bytes.len() {
+        for bit in [0x01, 0x80] {
+            let mut b = bytes.clone();
+            b[i] ^= bit;
+            assert!(Ruleset::from_bytes(b).is_err(), "flip at {i}");
+        }
+        assert!(Ruleset::from_bytes(&bytes[..i]).is_err(), "truncated at {i}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(Ruleset::from_bytes(longer).is_err());
+}
+
+/// Rewrites a field and re-seals the checksum, as a crafted file would.
+fn crafted(mut bytes: Vec<u8>, at: usize, value: &[u8]) -> Result<Ruleset, RulesetError> {
+    bytes[at..at + value.len()].copy_from_slice(value);
+    layout::seal(&mut bytes);
+    Ruleset::from_bytes(bytes)
+}
+
+#[test]
+fn structural_checks_catch_crafted_bytes() {
+    let bytes = sample().into_inner();
+    let field = |i: usize| 8 + 4 * i;
+    let u32le = |v: u32| v.to_le_bytes();
+    let err = |at, v: &[u8]| crafted(bytes.clone(), at, v).unwrap_err();
+    assert_eq!(err(field(0), &u32le(2)), RulesetError::UnsupportedVersion { found: 2, supported: 1 });
+    assert!(matches!(err(0, b"NOTRULES"), RulesetError::BadMagic));
+    assert!(matches!(err(field(1), &u32le(17)), RulesetError::CorruptSection(_)));
+    assert!(matches!(err(field(2), &u32le(5)), RulesetError::CorruptSection(_)));
+    assert!(matches!(err(field(11), &u32le(10)), RulesetError::CorruptSection(_)));
+    // Tag table: locked flag removed from a locked category; category string out of range.
+    let tag_of_iwf = HEADER_LEN + 2 * layout::TAG_RECORD;
+    assert!(matches!(err(tag_of_iwf + 16, &u32le(0)), RulesetError::CorruptSection(_)));
+    assert!(matches!(err(HEADER_LEN, &u32le(9999)), RulesetError::CorruptSection(_)));
+    let r = sample();
+    let h = r.header;
+    // A bucket offset past the end, and an entry tag that names no tag.
+    assert!(matches!(err(h.buckets_off + 4, &u32le(99)), RulesetError::CorruptSection(_)));
+    assert!(matches!(err(h.entries_off + 6, &[7]), RulesetError::CorruptSection(_)));
+    // Misordered entries load (the checksum guards against damage) and never panic.
+    let mut swapped = bytes.clone();
+    let e = h.entries_off;
+    let (first, second) = (swapped[e..e + 7].to_vec(), swapped[e + 7..e + 14].to_vec());
+    swapped[e..e + 7].copy_from_slice(&second);
+    swapped[e + 7..e + 14].copy_from_slice(&first);
+    layout::seal(&mut swapped);
+    let r = Ruleset::from_bytes(swapped).unwrap();
+    for host in ["example.com", "videos.org", "1.2.3.4", "a.b.c"] {
+        r.matches_parts(host, "/games/x", Some("q=x"), &mut Vec::new());
+    }
+    // Expression tag out of range.
+    assert!(matches!(err(h.exprs_off + 8, &u32le(200)), RulesetError::CorruptSection(_)));
+}
+
+#[test]
+fn messages_are_short_and_lowercase() {
+    let e = RulesetError::UnsupportedVersion { found: 9, supported: 1 };
+    assert_eq!(e.to_string(), "ruleset format version 9 is not supported (this build reads version 1)");
+    assert_eq!(RulesetError::ChecksumMismatch.to_string(), "ruleset checksum mismatch");
+}
+
+#[cfg(feature = "expressions")]
+#[test]
+fn expressions_match_host_path_query() {
+    let r = sample();
+    let x = CompiledExpressions::new(&r).unwrap();
+    assert_eq!(x.len(), 1);
+    let mut out = Vec::new();
+    x.matches_parts("example.com", "/a", Some("q=XXX"), &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].key.as_str(), out[0].kind), ("porn|xxx", MatchKind::Expression));
+    out.clear();
+    x.matches_parts("example.com", "/a", None, &mut out);
+    assert!(out.is_empty());
+}
+
+#[cfg(feature = "expressions")]
+#[test]
+fn a_stored_bad_expression_is_an_error_not_a_panic() {
+    let mut b = RulesetBuilder::new();
+    b.add(&Entry::Expression("(".into()), "games", "s").unwrap();
+    let r = Ruleset::from_bytes(b.build().unwrap().0).unwrap();
+    assert!(matches!(CompiledExpressions::new(&r), Err(RulesetError::InvalidExpression { .. })));
+}
+
+#[test]
+#[ignore]
+fn scratch_timing() {
+    let mut b = RulesetBuilder::new();
+    for i in 0..1_000_000u32 {
+        b.add(&domain(&format!("d{i}.example.com")), "games", "s").unwrap();
+    }
+    let bytes = b.build().unwrap().0;
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let c = layout::checksum(&bytes);
+        let t1 = t.elapsed();
+        let t = std::time::Instant::now();
+        let c2 = xxhash_rust::xxh3::xxh3_64(&bytes[64..]);
+        let t2 = t.elapsed();
+        let t = std::time::Instant::now();
+        let r = Ruleset::from_bytes(&bytes[..]).unwrap();
+        let t3 = t.elapsed();
+        let t = std::time::Instant::now();
+        let n = r.check_entries().unwrap();
+        let t4 = t.elapsed();
+        println!("{} bytes: checksum {t1:?} oneshot {t2:?} load {t3:?} entries {t4:?} {c} {c2} {n}", bytes.len());
+    }
+}
+

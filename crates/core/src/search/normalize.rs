@@ -1,0 +1,397 @@
+//! Search text → the canonical form phrases are matched against.
+//!
+//! [`normalize`] runs these steps, in this order:
+//!
+//! 1. **Bound** the input to [`MAX_INPUT_CHARS`] characters.
+//! 2. **NFKC**: fullwidth `ｐｏｒｎ`, mathematical `𝐩𝐨𝐫𝐧`, circled `ⓟ` and ligatures become
+//!    plain letters.
+//! 3. **Drop invisible characters** (zero-width spaces and joiners, soft hyphens, bidi controls,
+//!    variation selectors) and Arabic-script optional vowel marks.
+//! 4. **Split into words** on anything that is not a letter, digit or combining mark, so
+//!    `p.o.r.n`, `p-o-r-n` and `moby-dick` split; apostrophes join (`don't` → `dont`).
+//! 5. **Lookalike letters**: in a word that mixes Latin with Cyrillic, Greek or Armenian letters, or
+//!    consists only of lookalikes, those letters become their Latin twins (`рогn` → `porn`). Small
+//!    capitals, IPA letters and regional-indicator letters always do.
+//! 6. **Case folding and diacritics**: lowercase; strip accents from Latin, Greek and Cyrillic
+//!    (`pörn`, `samobójstwo` → `samobojstwo`); `ß` → `ss`, `ł` → `l`; Arabic and Urdu keyboard
+//!    variants of the same letter become one.
+//! 7. **Split letters**: three or more one-character words in a row, at least two of them letters,
+//!    join into one word (`p o r n` → `porn`).
+//!
+//! The result, [`Normalized::text`], is lowercase words separated by single spaces. Two further
+//! kinds of reading are matched as well, listed in [`Normalized::readings`] when they differ:
+//!
+//! - **Leetspeak**: in words that contain a Latin letter, `0 1 3 4 5 7 8 9 @ $ ! | €` read as
+//!   `o i e a s t b g a s i l e` (`p0rn`, `s3x`, `$ex`); a second reading takes `1` as `l`.
+//! - **Stretched letters**: runs of three or more of the same letter shrink to one
+//!   (`poooorn` → `porn`). Phrases that contain double letters (`kill`) also match their single
+//!   letter form (`kil`), but only where the query had a stretched word, so `bobs` never matches
+//!   `boobs` while `boooobs` does.
+
+use serde::Serialize;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
+
+use super::fold;
+
+/// The most characters of input normalised; the rest is ignored and [`Normalized::truncated`] set.
+pub const MAX_INPUT_CHARS: usize = 1_000;
+
+/// The most words kept.
+pub const MAX_WORDS: usize = 128;
+
+/// The most characters kept in one word.
+pub const MAX_WORD_CHARS: usize = 64;
+
+/// Characters after NFKC: a few characters expand a lot (U+FDFA is 18), so this bounds the work.
+const MAX_EXPANDED_CHARS: usize = 4 * MAX_INPUT_CHARS;
+
+/// Search text in the form phrases are matched against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Normalized {
+    /// The canonical form: lowercase words separated by single spaces.
+    pub text: String,
+    /// Other readings that are matched too (leetspeak, stretched letters); empty for plain text.
+    pub readings: Vec<Reading>,
+    /// Whether the input was longer than [`MAX_INPUT_CHARS`] (or [`MAX_WORDS`]) and was cut.
+    pub truncated: bool,
+}
+
+/// How a reading was derived from the canonical text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The canonical text itself.
+    Plain,
+    /// Leetspeak decoded.
+    Leetspeak,
+    /// Stretched letters shrunk.
+    Stretched,
+    /// Leetspeak decoded and stretched letters shrunk.
+    LeetspeakStretched,
+}
+
+/// One further reading of the search text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reading {
+    /// How it was derived.
+    pub via: Via,
+    /// The text, in the same form as [`Normalized::text`].
+    pub text: String,
+    /// Byte ranges of the words whose stretched letters were shrunk.
+    #[serde(skip)]
+    pub(crate) squeezed: Vec<(usize, usize)>,
+}
+
+impl Normalized {
+    /// Every reading to match, the canonical one first.
+    pub fn all_readings(&self) -> impl Iterator<Item = (Via, &str, &[(usize, usize)])> {
+        std::iter::once((Via::Plain, self.text.as_str(), &[][..]))
+            .chain(self.readings.iter().map(|r| (r.via, r.text.as_str(), r.squeezed.as_slice())))
+    }
+}
+
+/// Normalises search text; see the module documentation for the steps. Never panics; work is
+/// bounded by [`MAX_INPUT_CHARS`].
+pub fn normalize(input: &str) -> Normalized {
+    let (chars, mut truncated) = prepare(input);
+    let (raw_words, more) = split_words(&chars);
+    truncated |= more;
+
+    let mut plain: Vec<String> = Vec::with_capacity(raw_words.len());
+    let mut leet: Vec<String> = Vec::with_capacity(raw_words.len());
+    for word in &raw_words {
+        let folded = fold_word(word);
+        // The canonical form treats leetspeak symbols as separators.
+        for piece in folded.split(|c: char| fold::is_leet_symbol(c)).filter(|p| has_alnum(p)) {
+            plain.push(piece.to_owned());
+        }
+        leet.push(folded);
+    }
+    join_split_letters(&mut plain);
+    join_split_letters(&mut leet);
+
+    let text = plain.join(" ");
+    let mut readings = Vec::new();
+    let leet_i = decode_leet(&leet, false);
+    let leet_l = decode_leet(&leet, true);
+    for (via, words) in [(Via::Leetspeak, leet_i), (Via::Leetspeak, leet_l)] {
+        let joined = words.join(" ");
+        if joined != text && readings.iter().all(|r: &Reading| r.text != joined) {
+            readings.push(Reading { via, text: joined, squeezed: Vec::new() });
+        }
+    }
+    let mut stretched = Vec::new();
+    for (via, source) in std::iter::once((Via::Plain, text.as_str())).chain(readings.iter().map(|r| (r.via, r.text.as_str()))) {
+        if let Some((squeezed_text, spans)) = squeeze(source) {
+            let via = if via == Via::Plain { Via::Stretched } else { Via::LeetspeakStretched };
+            let known = squeezed_text == text || readings.iter().chain(&stretched).any(|r: &Reading| r.text == squeezed_text);
+            if !known {
+                stretched.push(Reading { via, text: squeezed_text, squeezed: spans });
+            }
+        }
+    }
+    readings.extend(stretched);
+    Normalized { text, readings, truncated }
+}
+
+/// Steps 1–3: bound, NFKC, drop invisible characters.
+fn prepare(input: &str) -> (Vec<char>, bool) {
+    let mut truncated = input.chars().nth(MAX_INPUT_CHARS).is_some();
+    let bounded = match input.char_indices().nth(MAX_INPUT_CHARS) {
+        Some((end, _)) => input.get(..end).unwrap_or(""),
+        None => input,
+    };
+    let mut out = Vec::with_capacity(bounded.len());
+    let keep = |c: &char| !fold::is_ignorable(*c) && !fold::is_arabic_optional(*c);
+    if bounded.is_ascii() {
+        // ASCII is already in NFKC; skip the normaliser on the common path.
+        out.extend(bounded.chars());
+    } else {
+        for c in bounded.nfkc().filter(keep) {
+            if out.len() >= MAX_EXPANDED_CHARS {
+                truncated = true;
+                break;
+            }
+            out.push(c);
+        }
+    }
+    (out, truncated)
+}
+
+/// Step 4: words, keeping leetspeak symbols attached to letters (`$ex`). Returns the words and
+/// whether some were dropped for [`MAX_WORDS`].
+fn split_words(chars: &[char]) -> (Vec<Vec<char>>, bool) {
+    let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+    let mut words: Vec<Vec<char>> = Vec::new();
+    let mut current: Vec<char> = Vec::new();
+    let mut dropped = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let prev_word = i.checked_sub(1).and_then(|p| chars.get(p)).is_some_and(|&p| is_word(p));
+        let next_word = chars.get(i + 1).is_some_and(|&n| is_word(n));
+        if is_word(c) || fold::is_leet_symbol(c) {
+            if current.len() < MAX_WORD_CHARS {
+                current.push(c);
+            }
+        } else if fold::is_apostrophe(c) && prev_word && next_word {
+            // Joins the word: nothing to add.
+        } else if !current.is_empty() {
+            dropped |= !push_word(&mut words, std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        dropped |= !push_word(&mut words, current);
+    }
+    (words, dropped)
+}
+
+/// Adds a word unless it is only punctuation; returns false if [`MAX_WORDS`] was reached.
+fn push_word(words: &mut Vec<Vec<char>>, mut word: Vec<char>) -> bool {
+    // `help!` and `|x|`: a trailing `!` or `|` is punctuation, not a letter.
+    while word.last().is_some_and(|&c| c == '!' || c == '|') {
+        word.pop();
+    }
+    let keep = word.iter().any(|c| c.is_alphanumeric()) || matches!(word.as_slice(), ['$'] | ['@']);
+    if !keep {
+        return true;
+    }
+    if words.len() >= MAX_WORDS {
+        return false;
+    }
+    words.push(word);
+    true
+}
+
+/// Steps 5–6 for one word.
+fn fold_word(word: &[char]) -> String {
+    let (mut latin, mut lookalikes, mut other) = (0usize, 0usize, 0usize);
+    for &c in word {
+        if fold::is_latin_letter(c) || fold::latin_variant(c).is_some() {
+            latin += 1;
+        } else if fold::lookalike(c).is_some() {
+            lookalikes += 1;
+        } else if c.is_alphabetic() {
+            other += 1;
+        }
+    }
+    let use_lookalikes = lookalikes > 0 && (latin > 0 || other == 0);
+    let mut out = String::with_capacity(word.len());
+    let mut after_strippable = false;
+    for &c in word {
+        if is_combining_mark(c) && after_strippable {
+            // A stray accent or "zalgo" mark on a Latin letter.
+            continue;
+        }
+        let c = fold::latin_variant(c).or(if use_lookalikes { fold::lookalike(c) } else { None }).unwrap_or(c);
+        after_strippable = fold::strips_diacritics(c);
+        for lower in c.to_lowercase() {
+            push_folded(&mut out, lower);
+        }
+    }
+    out
+}
+
+fn push_folded(out: &mut String, c: char) {
+    if let Some(s) = fold::letter_variant(c) {
+        out.push_str(s);
+    } else if c.is_ascii() || !fold::strips_diacritics(c) {
+        out.push(c);
+    } else {
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                match fold::letter_variant(d) {
+                    Some(s) => out.push_str(s),
+                    None => out.push(d),
+                }
+            }
+        });
+    }
+}
+
+fn has_alnum(s: &str) -> bool {
+    s.chars().any(char::is_alphanumeric)
+}
+
+/// Step 7: joins runs of three or more one-character words with at least two letters.
+fn join_split_letters(words: &mut Vec<String>) {
+    if words.iter().filter(|w| w.chars().nth(1).is_none()).count() < 3 {
+        return;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
+        let letters = run.iter().filter(|w| w.chars().all(|c| c.is_alphabetic() || fold::is_leet_symbol(c))).count();
+        if run.len() >= 3 && letters >= 2 {
+            out.push(run.concat());
+        } else {
+            out.append(run);
+        }
+        run.clear();
+    };
+    for word in words.drain(..) {
+        if word.chars().nth(1).is_none() {
+            run.push(word);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(word);
+        }
+    }
+    flush(&mut run, &mut out);
+    *words = out;
+}
+
+/// Leetspeak reading of the words; `one_as_l` reads `1` as `l` instead of `i`.
+fn decode_leet(words: &[String], one_as_l: bool) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| {
+            let latin = w.chars().any(|c| c.is_ascii_alphabetic()) || matches!(w.as_str(), "$" | "@");
+            if !latin {
+                return w.clone();
+            }
+            w.chars()
+                .map(|c| match c {
+                    '1' if one_as_l => fold::LEET_ONE_ALT,
+                    _ => fold::leet(c).unwrap_or(c),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Shrinks runs of three or more of the same letter to one, word by word. Returns the new text and
+/// the byte ranges of the changed words, or `None` if nothing changed.
+fn squeeze(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let mut out = String::with_capacity(text.len());
+    let mut spans = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let start = out.len();
+        let mut changed = false;
+        let mut chars = word.chars().peekable();
+        while let Some(c) = chars.next() {
+            let mut run = 1;
+            while chars.next_if_eq(&c).is_some() {
+                run += 1;
+            }
+            if run >= 3 && c.is_alphabetic() {
+                out.push(c);
+                changed = true;
+            } else {
+                out.extend((0..run).map(|_| c));
+            }
+        }
+        if changed {
+            spans.push((start, out.len()));
+        }
+    }
+    (!spans.is_empty()).then_some((out, spans))
+}
+
+/// Shrinks every run of two or more of the same letter to one (`kill` → `kil`), for matching
+/// phrases against stretched words.
+pub(crate) fn squeeze_doubles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev = None;
+    for c in text.chars() {
+        if prev == Some(c) && c.is_alphabetic() {
+            continue;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        let n = normalize(s);
+        n.all_readings().map(|(_, t, _)| t.to_owned()).collect()
+    }
+
+    #[test]
+    fn canonical_form() {
+        assert_eq!(normalize("  Hello,   WORLD!  ").text, "hello world");
+        assert_eq!(normalize("Moby-Dick").text, "moby dick");
+        assert_eq!(normalize("don't panic").text, "dont panic");
+        assert_eq!(normalize("Samobójstwo").text, "samobojstwo");
+        assert_eq!(normalize("Straße").text, "strasse");
+        assert_eq!(normalize("c++ tutorial").text, "c tutorial");
+    }
+
+    #[test]
+    fn obfuscations() {
+        assert_eq!(normalize("ｐｏｒｎ").text, "porn");
+        assert_eq!(normalize("𝐩𝐨𝐫𝐧").text, "porn");
+        assert_eq!(normalize("p\u{200B}o\u{200D}rn").text, "porn");
+        assert_eq!(normalize("р\u{043E}rn").text, "porn");
+        assert_eq!(normalize("p o r n").text, "porn");
+        assert_eq!(normalize("p.o.r.n").text, "porn");
+        assert!(texts("p0rn").contains(&"porn".to_owned()));
+        assert!(texts("$ex").contains(&"sex".to_owned()));
+        assert!(texts("k1ll").contains(&"kill".to_owned()));
+        assert!(texts("poooorn").contains(&"porn".to_owned()));
+        assert!(texts("p 0 r n").contains(&"porn".to_owned()));
+    }
+
+    #[test]
+    fn leaves_real_words_and_numbers() {
+        assert_eq!(normalize("Привет мир").text, "привет мир");
+        assert_eq!(texts("year 6 times tables 2024"), ["year 6 times tables 2024"]);
+        assert_eq!(texts("a b"), ["a b"]);
+        assert_eq!(normalize("1 2 3 4").text, "1 2 3 4");
+    }
+
+    #[test]
+    fn stretched_spans_point_at_the_word() {
+        let n = normalize("big boooobs");
+        let r = n.readings.iter().find(|r| r.via == Via::Stretched);
+        assert!(r.is_some_and(|r| r.text == "big bobs" && r.squeezed == [(4, 8)]));
+        assert_eq!(squeeze_doubles("kill myself"), "kil myself");
+    }
+}
