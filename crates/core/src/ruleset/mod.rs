@@ -286,17 +286,17 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             .entry_bytes()
             .get(..n * ENTRY_RECORD)
             .ok_or(RulesetError::CorruptSection("entries"))?;
-        let mut valid_tag = [false; 256];
-        for (t, v) in valid_tag.iter_mut().enumerate() {
-            *v = t < h.tag_count || t == usize::from(PATHS_MARKER);
-        }
-        let (mut bad, mut markers) = (false, 0usize);
+        // Valid tags are `0..tag_count` and the marker 255: adding one (wrapping) maps exactly
+        // those to `0..=tag_count`, one comparison per entry.
+        let limit = u8::try_from(h.tag_count).map_err(|_| RulesetError::CorruptSection("tag table"))?;
+        // Counters rather than flags: this form vectorises.
+        let (mut bad, mut markers) = (0usize, 0usize);
         for r in records.chunks_exact(ENTRY_RECORD) {
             let tag = r[ENTRY_RECORD - 1];
-            bad |= !valid_tag[usize::from(tag)];
+            bad += usize::from(tag.wrapping_add(1) > limit);
             markers += usize::from(tag == PATHS_MARKER);
         }
-        if bad {
+        if bad > 0 {
             return Err(RulesetError::CorruptSection("entries"));
         }
         Ok(n - markers)

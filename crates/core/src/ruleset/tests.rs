@@ -251,3 +251,50 @@ fn scratch_timing() {
     }
 }
 
+
+#[test]
+#[ignore]
+fn scratch_timing3() {
+    let mut b = RulesetBuilder::new();
+    for i in 0..1_000_000u32 {
+        b.add(&domain(&format!("d{i}.example.com")), "games", "s").unwrap();
+    }
+    let bytes = b.build().unwrap().0;
+    let r = Ruleset::from_bytes(&bytes[..]).unwrap();
+    let h = r.header;
+    let records = &bytes[h.entries_off..];
+    let limit = std::hint::black_box(1u8);
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (mut bad, mut markers) = (0usize, 0usize);
+        for r in records.chunks_exact(7) {
+            let tag = r[6];
+            bad += usize::from(tag.wrapping_add(1) > limit);
+            markers += usize::from(tag == 255);
+        }
+        let t1 = t.elapsed();
+        let t = std::time::Instant::now();
+        let (mut bad2, mut markers2) = (0u32, 0u32);
+        for &tag in records.iter().skip(6).step_by(7) {
+            bad2 += u32::from(tag.wrapping_add(1) > limit);
+            markers2 += u32::from(tag == 255);
+        }
+        let t2 = t.elapsed();
+        let t = std::time::Instant::now();
+        let mut max = 0u8;
+        let mut markers3 = 0u32;
+        for r in records.chunks_exact(7) {
+            let tag = r[6].wrapping_add(1);
+            max = max.max(tag);
+            markers3 += u32::from(tag == 0);
+        }
+        let t3 = t.elapsed();
+        let t = std::time::Instant::now();
+        let mut hist = [0u32; 256];
+        for r in records.chunks_exact(7) {
+            hist[usize::from(r[6])] += 1;
+        }
+        let t4 = t.elapsed();
+        println!("chunks {t1:?} stepby {t2:?} max {t3:?} hist {t4:?} {bad} {markers} {bad2} {markers2} {max} {markers3} {}", hist[0]);
+    }
+}

@@ -187,7 +187,10 @@ pub(crate) fn find_route(
     let query = query.unwrap_or("");
     ENGINES.iter().find_map(|engine| {
         let sub = subdomain_of(engine, host)?;
-        let route = engine.routes.iter().find(|r| route_matches(r, sub, path, query))?;
+        let route = engine
+            .routes
+            .iter()
+            .find(|r| route_matches(r, sub, path, query))?;
         Some((engine, route))
     })
 }
@@ -221,7 +224,11 @@ fn any_tld_subdomain<'h>(host: &'h str, name: &str) -> Option<&'h str> {
     if !suffix_ok {
         return None;
     }
-    let sub_len = labels.get(..pos)?.iter().map(|l| l.len() + 1).sum::<usize>();
+    let sub_len = labels
+        .get(..pos)?
+        .iter()
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
     host.get(..sub_len.saturating_sub(1))
 }
 
@@ -240,7 +247,10 @@ fn route_matches(route: &Route, sub: &str, path: &str, query: &str) -> bool {
     };
     let path_ok = match route.path {
         PathPattern::Exact(p) => {
-            let trimmed = path.strip_suffix('/').filter(|t| !t.is_empty()).unwrap_or(path);
+            let trimmed = path
+                .strip_suffix('/')
+                .filter(|t| !t.is_empty())
+                .unwrap_or(path);
             let want = p.strip_suffix('/').filter(|t| !t.is_empty()).unwrap_or(p);
             trimmed.eq_ignore_ascii_case(want)
         }
@@ -254,7 +264,8 @@ fn route_matches(route: &Route, sub: &str, path: &str, query: &str) -> bool {
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    s.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn terms_of(route: &Route, path: &str, query: &str) -> Option<String> {
@@ -286,15 +297,43 @@ const fn route(
     kind: SearchKind,
     vertical: Vertical,
 ) -> Route {
-    Route { subdomains, path, requires: None, params, kind, vertical, verticals: &[] }
+    Route {
+        subdomains,
+        path,
+        requires: None,
+        params,
+        kind,
+        vertical,
+        verticals: &[],
+    }
 }
 
-const fn submitted(subdomains: Subdomains, path: PathPattern, params: &'static [&'static str]) -> Route {
-    route(subdomains, path, params, SearchKind::Submitted, Vertical::Web)
+const fn submitted(
+    subdomains: Subdomains,
+    path: PathPattern,
+    params: &'static [&'static str],
+) -> Route {
+    route(
+        subdomains,
+        path,
+        params,
+        SearchKind::Submitted,
+        Vertical::Web,
+    )
 }
 
-const fn suggestion(subdomains: Subdomains, path: PathPattern, params: &'static [&'static str]) -> Route {
-    route(subdomains, path, params, SearchKind::Suggestion, Vertical::Web)
+const fn suggestion(
+    subdomains: Subdomains,
+    path: PathPattern,
+    params: &'static [&'static str],
+) -> Route {
+    route(
+        subdomains,
+        path,
+        params,
+        SearchKind::Suggestion,
+        Vertical::Web,
+    )
 }
 
 const fn with_vertical(mut r: Route, vertical: Vertical) -> Route {
@@ -302,7 +341,10 @@ const fn with_vertical(mut r: Route, vertical: Vertical) -> Route {
     r
 }
 
-const fn with_verticals(mut r: Route, verticals: &'static [(&'static str, &'static str, Vertical)]) -> Route {
+const fn with_verticals(
+    mut r: Route,
+    verticals: &'static [(&'static str, &'static str, Vertical)],
+) -> Route {
     r.verticals = verticals;
     r
 }
@@ -326,10 +368,18 @@ const GOOGLE_VERTICALS: &[(&str, &str, Vertical)] = &[
     ("udm", "7", Videos),
 ];
 
-const DDG_VERTICALS: &[(&str, &str, Vertical)] =
-    &[("ia", "images", Images), ("iax", "images", Images), ("ia", "videos", Videos), ("ia", "news", News)];
+const DDG_VERTICALS: &[(&str, &str, Vertical)] = &[
+    ("ia", "images", Images),
+    ("iax", "images", Images),
+    ("ia", "videos", Videos),
+    ("ia", "news", News),
+];
 
-const QWANT_VERTICALS: &[(&str, &str, Vertical)] = &[("t", "images", Images), ("t", "videos", Videos), ("t", "news", News)];
+const QWANT_VERTICALS: &[(&str, &str, Vertical)] = &[
+    ("t", "images", Images),
+    ("t", "videos", Videos),
+    ("t", "news", News),
+];
 
 /// The YouTube hosts Google documents for the `YouTube-Restrict` header.
 pub const YOUTUBE_RESTRICT_HOSTS: &[&str] = &[
@@ -540,8 +590,16 @@ mod tests {
     #[test]
     fn ids_are_unique_and_every_engine_has_a_submitted_route() {
         for (i, e) in ENGINES.iter().enumerate() {
-            assert!(ENGINES[..i].iter().all(|d| d.id != e.id), "duplicate {}", e.id);
-            assert!(e.routes.iter().any(|r| r.kind == SearchKind::Submitted), "{}", e.id);
+            assert!(
+                ENGINES[..i].iter().all(|d| d.id != e.id),
+                "duplicate {}",
+                e.id
+            );
+            assert!(
+                e.routes.iter().any(|r| r.kind == SearchKind::Submitted),
+                "{}",
+                e.id
+            );
         }
     }
 
@@ -549,7 +607,10 @@ mod tests {
     fn google_country_domains_but_not_lookalikes() {
         assert_eq!(any_tld_subdomain("www.google.co.uk", "google"), Some("www"));
         assert_eq!(any_tld_subdomain("google.de", "google"), Some(""));
-        assert_eq!(any_tld_subdomain("a.b.google.com.au", "google"), Some("a.b"));
+        assert_eq!(
+            any_tld_subdomain("a.b.google.com.au", "google"),
+            Some("a.b")
+        );
         assert_eq!(any_tld_subdomain("google.example.com", "google"), None);
         assert_eq!(any_tld_subdomain("google.com.evil.net", "google"), None);
         assert_eq!(any_tld_subdomain("notgoogle.com", "google"), None);
@@ -557,7 +618,10 @@ mod tests {
 
     #[test]
     fn redirector_is_not_a_search() {
-        assert_eq!(extract("www.google.com", "/url", Some("q=https://example.com/")), None);
+        assert_eq!(
+            extract("www.google.com", "/url", Some("q=https://example.com/")),
+            None
+        );
         assert_eq!(extract("www.google.com", "/search", Some("q=+")), None);
     }
 
@@ -565,6 +629,8 @@ mod tests {
     fn long_terms_are_cut() {
         let q = format!("q={}", "a".repeat(MAX_TERMS_CHARS + 5));
         let r = extract("www.bing.com", "/search", Some(&q));
-        assert!(r.as_ref().is_some_and(|r| r.truncated && r.terms.len() == MAX_TERMS_CHARS));
+        assert!(r
+            .as_ref()
+            .is_some_and(|r| r.truncated && r.terms.len() == MAX_TERMS_CHARS));
     }
 }

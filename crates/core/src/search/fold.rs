@@ -258,7 +258,10 @@ pub(crate) fn is_leet_symbol(c: char) -> bool {
 
 /// Apostrophes, which join a word (`don't` → `dont`) rather than split it.
 pub(crate) fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BB}' | '`')
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BB}' | '`'
+    )
 }
 
 #[cfg(test)]

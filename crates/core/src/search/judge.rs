@@ -46,7 +46,11 @@ pub struct SearchRules {
 impl Default for SearchRules {
     /// The strictest preset (`eyfs`), so that a missing setting fails safe.
     fn default() -> Self {
-        Self { threshold: 50, alert_threshold: 50, strong_signal: 150 }
+        Self {
+            threshold: 50,
+            alert_threshold: 50,
+            strong_signal: 150,
+        }
     }
 }
 
@@ -57,8 +61,15 @@ impl SearchRules {
         let base = Self::default();
         Some(match group {
             "eyfs" | "ks1" => base,
-            "ks2" => Self { threshold: 100, ..base },
-            "staff" => Self { threshold: 160, alert_threshold: 160, ..base },
+            "ks2" => Self {
+                threshold: 100,
+                ..base
+            },
+            "staff" => Self {
+                threshold: 160,
+                alert_threshold: 160,
+                ..base
+            },
             _ => return None,
         })
     }
@@ -141,7 +152,10 @@ pub struct SearchVerdict {
 impl SearchVerdict {
     /// The categories at or over the threshold.
     pub fn blocking_categories(&self) -> impl Iterator<Item = &str> {
-        self.category_scores.iter().filter(|c| c.score >= self.threshold).map(|c| c.category.as_str())
+        self.category_scores
+            .iter()
+            .filter(|c| c.score >= self.threshold)
+            .map(|c| c.category.as_str())
     }
 }
 
@@ -193,42 +207,68 @@ impl PhraseSet {
                 }
             }
         }
-        matches.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.phrase.cmp(&b.phrase)));
+        matches.sort_by(|a, b| {
+            b.weight
+                .cmp(&a.weight)
+                .then_with(|| a.phrase.cmp(&b.phrase))
+        });
 
         let mut category_scores: Vec<(CategoryScore, i32)> = per_cat
             .iter()
             .filter(|c| c.1 > 0)
             .map(|&(id, pos, neg, strongest)| {
                 let score = pos.saturating_add(neg).saturating_add(context);
-                (CategoryScore { category: self.category_name(id).to_owned(), score }, strongest)
+                (
+                    CategoryScore {
+                        category: self.category_name(id).to_owned(),
+                        score,
+                    },
+                    strongest,
+                )
             })
             .collect();
-        category_scores.sort_by(|(a, _), (b, _)| b.score.cmp(&a.score).then_with(|| priority(&a.category).cmp(&priority(&b.category))));
+        category_scores.sort_by(|(a, _), (b, _)| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| priority(&a.category).cmp(&priority(&b.category)))
+        });
 
-        let blocked = category_scores.iter().any(|(c, _)| c.score >= rules.threshold);
+        let blocked = category_scores
+            .iter()
+            .any(|(c, _)| c.score >= rules.threshold);
         let concern = |name: &str| {
             category_scores
                 .iter()
                 .find(|(c, _)| c.category == name)
-                .is_some_and(|(c, strongest)| c.score >= rules.alert_threshold || *strongest >= rules.strong_signal)
+                .is_some_and(|(c, strongest)| {
+                    c.score >= rules.alert_threshold || *strongest >= rules.strong_signal
+                })
         };
         let mut alerts = Vec::new();
         let self_harm = concern(SELF_HARM);
         if self_harm {
-            alerts.push(Alert::Safeguarding { category: SELF_HARM.to_owned() });
+            alerts.push(Alert::Safeguarding {
+                category: SELF_HARM.to_owned(),
+            });
         }
         if concern(EXTREMISM) {
             alerts.push(Alert::Prevent);
         }
-        let self_harm_blocks = category_scores.iter().any(|(c, _)| c.category == SELF_HARM && c.score >= rules.threshold);
+        let self_harm_blocks = category_scores
+            .iter()
+            .any(|(c, _)| c.category == SELF_HARM && c.score >= rules.threshold);
         let flavour = (self_harm || self_harm_blocks).then_some(Flavour::Support);
         let harmful_positive = !category_scores.is_empty();
         let any_net_positive = category_scores.iter().any(|(c, _)| c.score > 0);
-        let flagged = !blocked && (any_net_positive || (education && harmful_positive) || !alerts.is_empty());
-        let category_scores: Vec<CategoryScore> = category_scores.into_iter().map(|(c, _)| c).collect();
+        let flagged =
+            !blocked && (any_net_positive || (education && harmful_positive) || !alerts.is_empty());
+        let category_scores: Vec<CategoryScore> =
+            category_scores.into_iter().map(|(c, _)| c).collect();
 
         SearchVerdict {
-            score: matches.iter().fold(0i32, |acc, m| acc.saturating_add(m.weight)),
+            score: matches
+                .iter()
+                .fold(0i32, |acc, m| acc.saturating_add(m.weight)),
             category: category_scores.first().map(|c| c.category.clone()),
             normalized,
             matches,
@@ -246,7 +286,10 @@ impl PhraseSet {
     /// Drops matches that lie inside an exception found in the same reading; returns the rest
     /// and the exceptions that cancelled something.
     fn apply_exceptions(&self, raw: &[RawMatch]) -> (Vec<RawMatch>, Vec<String>) {
-        let is_exception = |m: &RawMatch| self.entry(m.entry).is_some_and(|e| e.role == Role::Exception);
+        let is_exception = |m: &RawMatch| {
+            self.entry(m.entry)
+                .is_some_and(|e| e.role == Role::Exception)
+        };
         let spans: Vec<&RawMatch> = raw.iter().filter(|m| is_exception(m)).collect();
         if spans.is_empty() {
             return (raw.to_vec(), Vec::new());
@@ -256,7 +299,9 @@ impl PhraseSet {
             .iter()
             .filter(|m| !is_exception(m))
             .filter(|m| {
-                let cover = spans.iter().find(|x| x.reading == m.reading && x.start <= m.start && m.end <= x.end);
+                let cover = spans
+                    .iter()
+                    .find(|x| x.reading == m.reading && x.start <= m.start && m.end <= x.end);
                 if let Some(x) = cover {
                     used.push(x.entry);
                 }
@@ -266,7 +311,11 @@ impl PhraseSet {
             .collect();
         used.sort_unstable();
         used.dedup();
-        let names = used.iter().filter_map(|&id| self.entry(id)).map(|e| e.written.clone()).collect();
+        let names = used
+            .iter()
+            .filter_map(|&id| self.entry(id))
+            .map(|e| e.written.clone())
+            .collect();
         (kept, names)
     }
 
@@ -277,15 +326,13 @@ impl PhraseSet {
         let mut parts: Vec<(u32, u8, Via)> = Vec::new();
         for m in kept {
             match self.entry(m.entry).map(|e| e.role) {
-                Some(Role::Weighted) => {
-                    if !found.iter().any(|f| f.0 == m.entry) {
-                        found.push((m.entry, m.via));
-                    }
+                Some(Role::Weighted) if !found.iter().any(|f| f.0 == m.entry) => {
+                    found.push((m.entry, m.via))
                 }
-                Some(Role::Combination { .. }) => {
-                    if !parts.iter().any(|p| p.0 == m.entry && p.1 == m.part) {
-                        parts.push((m.entry, m.part, m.via));
-                    }
+                Some(Role::Combination { .. })
+                    if !parts.iter().any(|p| p.0 == m.entry && p.1 == m.part) =>
+                {
+                    parts.push((m.entry, m.part, m.via));
                 }
                 _ => {}
             }
@@ -306,7 +353,10 @@ impl PhraseSet {
 }
 
 fn priority(category: &str) -> usize {
-    PRIORITY.iter().position(|p| *p == category).unwrap_or(PRIORITY.len())
+    PRIORITY
+        .iter()
+        .position(|p| *p == category)
+        .unwrap_or(PRIORITY.len())
 }
 
 #[cfg(test)]
@@ -336,8 +386,14 @@ mod tests {
 
     #[test]
     fn presets() {
-        assert_eq!(SearchRules::for_group_preset("ks2").map(|r| r.threshold), Some(100));
-        assert_eq!(SearchRules::for_group_preset("staff").map(|r| r.threshold), Some(160));
+        assert_eq!(
+            SearchRules::for_group_preset("ks2").map(|r| r.threshold),
+            Some(100)
+        );
+        assert_eq!(
+            SearchRules::for_group_preset("staff").map(|r| r.threshold),
+            Some(160)
+        );
         assert_eq!(SearchRules::for_group_preset("nursery"), None);
     }
 
@@ -367,7 +423,12 @@ mod tests {
         let v = s.judge("how to kill myself", &ks2);
         assert!(v.blocked);
         assert_eq!(v.flavour, Some(Flavour::Support));
-        assert_eq!(v.alerts, [Alert::Safeguarding { category: SELF_HARM.into() }]);
+        assert_eq!(
+            v.alerts,
+            [Alert::Safeguarding {
+                category: SELF_HARM.into()
+            }]
+        );
         // Below the threshold, a clear signal still alerts.
         let v = s.judge("suicide", &ks2);
         assert!(!v.blocked && v.flagged && !v.alerts.is_empty());

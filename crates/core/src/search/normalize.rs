@@ -63,6 +63,8 @@ pub struct Normalized {
 pub enum Via {
     /// The canonical text itself.
     Plain,
+    /// Words written entirely in Cyrillic or Greek lookalike letters, read as Latin.
+    Lookalike,
     /// Leetspeak decoded.
     Leetspeak,
     /// Stretched letters shrunk.
@@ -86,8 +88,11 @@ pub struct Reading {
 impl Normalized {
     /// Every reading to match, the canonical one first.
     pub fn all_readings(&self) -> impl Iterator<Item = (Via, &str, &[(usize, usize)])> {
-        std::iter::once((Via::Plain, self.text.as_str(), &[][..]))
-            .chain(self.readings.iter().map(|r| (r.via, r.text.as_str(), r.squeezed.as_slice())))
+        std::iter::once((Via::Plain, self.text.as_str(), &[][..])).chain(
+            self.readings
+                .iter()
+                .map(|r| (r.via, r.text.as_str(), r.squeezed.as_slice())),
+        )
     }
 }
 
@@ -98,41 +103,68 @@ pub fn normalize(input: &str) -> Normalized {
     let (raw_words, more) = split_words(&chars);
     truncated |= more;
 
-    let mut plain: Vec<String> = Vec::with_capacity(raw_words.len());
-    let mut leet: Vec<String> = Vec::with_capacity(raw_words.len());
-    for word in &raw_words {
-        let folded = fold_word(word);
-        // The canonical form treats leetspeak symbols as separators.
-        for piece in folded.split(|c: char| fold::is_leet_symbol(c)).filter(|p| has_alnum(p)) {
-            plain.push(piece.to_owned());
-        }
-        leet.push(folded);
-    }
-    join_split_letters(&mut plain);
-    join_split_letters(&mut leet);
-
-    let text = plain.join(" ");
+    let (plain, leet) = fold_words(&raw_words, true);
+    let folded_text = plain.join(" ");
+    // Words made only of Cyrillic or Greek lookalikes may be real words ("мир"): show them as
+    // typed and match the Latin reading separately.
+    let pure_lookalikes = raw_words
+        .iter()
+        .any(|w| lookalike_use(w) == Lookalikes::Pure);
+    let (text, lookalike_text) = if pure_lookalikes {
+        (fold_words(&raw_words, false).0.join(" "), Some(folded_text))
+    } else {
+        (folded_text, None)
+    };
     let mut readings = Vec::new();
+    if let Some(folded) = lookalike_text.filter(|t| *t != text) {
+        readings.push(Reading {
+            via: Via::Lookalike,
+            text: folded,
+            squeezed: Vec::new(),
+        });
+    }
     let leet_i = decode_leet(&leet, false);
     let leet_l = decode_leet(&leet, true);
     for (via, words) in [(Via::Leetspeak, leet_i), (Via::Leetspeak, leet_l)] {
         let joined = words.join(" ");
         if joined != text && readings.iter().all(|r: &Reading| r.text != joined) {
-            readings.push(Reading { via, text: joined, squeezed: Vec::new() });
+            readings.push(Reading {
+                via,
+                text: joined,
+                squeezed: Vec::new(),
+            });
         }
     }
     let mut stretched = Vec::new();
-    for (via, source) in std::iter::once((Via::Plain, text.as_str())).chain(readings.iter().map(|r| (r.via, r.text.as_str()))) {
+    for (via, source) in std::iter::once((Via::Plain, text.as_str()))
+        .chain(readings.iter().map(|r| (r.via, r.text.as_str())))
+    {
         if let Some((squeezed_text, spans)) = squeeze(source) {
-            let via = if via == Via::Plain { Via::Stretched } else { Via::LeetspeakStretched };
-            let known = squeezed_text == text || readings.iter().chain(&stretched).any(|r: &Reading| r.text == squeezed_text);
+            let via = if via == Via::Leetspeak {
+                Via::LeetspeakStretched
+            } else {
+                Via::Stretched
+            };
+            let known = squeezed_text == text
+                || readings
+                    .iter()
+                    .chain(&stretched)
+                    .any(|r: &Reading| r.text == squeezed_text);
             if !known {
-                stretched.push(Reading { via, text: squeezed_text, squeezed: spans });
+                stretched.push(Reading {
+                    via,
+                    text: squeezed_text,
+                    squeezed: spans,
+                });
             }
         }
     }
     readings.extend(stretched);
-    Normalized { text, readings, truncated }
+    Normalized {
+        text,
+        readings,
+        truncated,
+    }
 }
 
 /// Steps 1–3: bound, NFKC, drop invisible characters.
@@ -167,7 +199,10 @@ fn split_words(chars: &[char]) -> (Vec<Vec<char>>, bool) {
     let mut current: Vec<char> = Vec::new();
     let mut dropped = false;
     for (i, &c) in chars.iter().enumerate() {
-        let prev_word = i.checked_sub(1).and_then(|p| chars.get(p)).is_some_and(|&p| is_word(p));
+        let prev_word = i
+            .checked_sub(1)
+            .and_then(|p| chars.get(p))
+            .is_some_and(|&p| is_word(p));
         let next_word = chars.get(i + 1).is_some_and(|&n| is_word(n));
         if is_word(c) || fold::is_leet_symbol(c) {
             if current.len() < MAX_WORD_CHARS {
@@ -202,8 +237,39 @@ fn push_word(words: &mut Vec<Vec<char>>, mut word: Vec<char>) -> bool {
     true
 }
 
-/// Steps 5–6 for one word.
-fn fold_word(word: &[char]) -> String {
+/// Steps 5–7 for every word: the canonical words (leetspeak symbols split words) and the words
+/// for the leetspeak readings (symbols kept). `pure_lookalikes` also folds words written only in
+/// lookalike letters.
+fn fold_words(raw_words: &[Vec<char>], pure_lookalikes: bool) -> (Vec<String>, Vec<String>) {
+    let mut plain: Vec<String> = Vec::with_capacity(raw_words.len());
+    let mut leet: Vec<String> = Vec::with_capacity(raw_words.len());
+    for word in raw_words {
+        let folded = fold_word(word, pure_lookalikes);
+        for piece in folded
+            .split(|c: char| fold::is_leet_symbol(c))
+            .filter(|p| has_alnum(p))
+        {
+            plain.push(piece.to_owned());
+        }
+        leet.push(folded);
+    }
+    join_split_letters(&mut plain);
+    join_split_letters(&mut leet);
+    (plain, leet)
+}
+
+/// Whether a word's Cyrillic, Greek or Armenian lookalikes should be read as Latin letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookalikes {
+    /// No lookalikes, or a real word of another script that happens to contain some.
+    Keep,
+    /// Mixed with Latin letters: certainly an obfuscation.
+    Mixed,
+    /// Only lookalikes (and digits): perhaps an obfuscation, perhaps a real word.
+    Pure,
+}
+
+fn lookalike_use(word: &[char]) -> Lookalikes {
     let (mut latin, mut lookalikes, mut other) = (0usize, 0usize, 0usize);
     for &c in word {
         if fold::is_latin_letter(c) || fold::latin_variant(c).is_some() {
@@ -214,7 +280,20 @@ fn fold_word(word: &[char]) -> String {
             other += 1;
         }
     }
-    let use_lookalikes = lookalikes > 0 && (latin > 0 || other == 0);
+    match (lookalikes > 0, latin > 0, other > 0) {
+        (true, true, _) => Lookalikes::Mixed,
+        (true, false, false) => Lookalikes::Pure,
+        _ => Lookalikes::Keep,
+    }
+}
+
+/// Steps 5–6 for one word.
+fn fold_word(word: &[char], pure_lookalikes: bool) -> String {
+    let use_lookalikes = match lookalike_use(word) {
+        Lookalikes::Mixed => true,
+        Lookalikes::Pure => pure_lookalikes,
+        Lookalikes::Keep => false,
+    };
     let mut out = String::with_capacity(word.len());
     let mut after_strippable = false;
     for &c in word {
@@ -222,7 +301,13 @@ fn fold_word(word: &[char]) -> String {
             // A stray accent or "zalgo" mark on a Latin letter.
             continue;
         }
-        let c = fold::latin_variant(c).or(if use_lookalikes { fold::lookalike(c) } else { None }).unwrap_or(c);
+        let c = fold::latin_variant(c)
+            .or(if use_lookalikes {
+                fold::lookalike(c)
+            } else {
+                None
+            })
+            .unwrap_or(c);
         after_strippable = fold::strips_diacritics(c);
         for lower in c.to_lowercase() {
             push_folded(&mut out, lower);
@@ -260,7 +345,13 @@ fn join_split_letters(words: &mut Vec<String>) {
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     let mut run: Vec<String> = Vec::new();
     let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
-        let letters = run.iter().filter(|w| w.chars().all(|c| c.is_alphabetic() || fold::is_leet_symbol(c))).count();
+        let letters = run
+            .iter()
+            .filter(|w| {
+                w.chars()
+                    .all(|c| c.is_alphabetic() || fold::is_leet_symbol(c))
+            })
+            .count();
         if run.len() >= 3 && letters >= 2 {
             out.push(run.concat());
         } else {
@@ -285,7 +376,8 @@ fn decode_leet(words: &[String], one_as_l: bool) -> Vec<String> {
     words
         .iter()
         .map(|w| {
-            let latin = w.chars().any(|c| c.is_ascii_alphabetic()) || matches!(w.as_str(), "$" | "@");
+            let latin =
+                w.chars().any(|c| c.is_ascii_alphabetic()) || matches!(w.as_str(), "$" | "@");
             if !latin {
                 return w.clone();
             }
@@ -370,6 +462,7 @@ mod tests {
         assert_eq!(normalize("𝐩𝐨𝐫𝐧").text, "porn");
         assert_eq!(normalize("p\u{200B}o\u{200D}rn").text, "porn");
         assert_eq!(normalize("р\u{043E}rn").text, "porn");
+        assert_eq!(normalize("РОRN").text, "porn");
         assert_eq!(normalize("p o r n").text, "porn");
         assert_eq!(normalize("p.o.r.n").text, "porn");
         assert!(texts("p0rn").contains(&"porn".to_owned()));
@@ -381,8 +474,14 @@ mod tests {
 
     #[test]
     fn leaves_real_words_and_numbers() {
-        assert_eq!(normalize("Привет мир").text, "привет мир");
-        assert_eq!(texts("year 6 times tables 2024"), ["year 6 times tables 2024"]);
+        let russian = normalize("Привет мир");
+        assert_eq!(russian.text, "привет мир");
+        assert_eq!(russian.readings[0].text, "привет mup");
+        assert_eq!(normalize("рогп").readings[0].text, "porn");
+        assert_eq!(
+            texts("year 6 times tables 2024"),
+            ["year 6 times tables 2024"]
+        );
         assert_eq!(texts("a b"), ["a b"]);
         assert_eq!(normalize("1 2 3 4").text, "1 2 3 4");
     }

@@ -127,8 +127,14 @@ pub struct PhraseList {
 /// The built-in lists, by file name.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("en.txt", include_str!("../../data/phrases/en.txt")),
-    ("context.txt", include_str!("../../data/phrases/context.txt")),
-    ("education.txt", include_str!("../../data/phrases/education.txt")),
+    (
+        "context.txt",
+        include_str!("../../data/phrases/context.txt"),
+    ),
+    (
+        "education.txt",
+        include_str!("../../data/phrases/education.txt"),
+    ),
     ("pl.txt", include_str!("../../data/phrases/pl.txt")),
     ("ro.txt", include_str!("../../data/phrases/ro.txt")),
     ("ur.txt", include_str!("../../data/phrases/ur.txt")),
@@ -154,13 +160,19 @@ impl PhraseList {
     /// Parses one list. `source_name` names it in error messages.
     pub fn parse(source_name: &str, text: &str) -> Result<Self, PhraseError> {
         if text.len() > MAX_LIST_BYTES {
-            return Err(PhraseError::TooLarge { source_name: source_name.to_owned() });
+            return Err(PhraseError::TooLarge {
+                source_name: source_name.to_owned(),
+            });
         }
         let mut list = Self::new();
         let mut category: Option<String> = None;
         let mut lang = String::from("en");
         for (index, line) in text.lines().enumerate() {
-            let err = |message: String| PhraseError::Syntax { source_name: source_name.to_owned(), line: index + 1, message };
+            let err = |message: String| PhraseError::Syntax {
+                source_name: source_name.to_owned(),
+                line: index + 1,
+                message,
+            };
             let line = strip_comment(line).trim();
             if line.is_empty() {
                 continue;
@@ -196,8 +208,18 @@ impl PhraseList {
 
     /// Adds one weighted phrase or combination (`a + b`), as a list line would; for generated
     /// lists and benchmarks.
-    pub fn push(&mut self, category: &str, lang: &str, weight: i32, phrase: &str) -> Result<(), PhraseError> {
-        let err = |message: String| PhraseError::Syntax { source_name: "push".into(), line: self.entries.len() + 1, message };
+    pub fn push(
+        &mut self,
+        category: &str,
+        lang: &str,
+        weight: i32,
+        phrase: &str,
+    ) -> Result<(), PhraseError> {
+        let err = |message: String| PhraseError::Syntax {
+            source_name: "push".into(),
+            line: self.entries.len() + 1,
+            message,
+        };
         validate_category(category).map_err(err)?;
         validate_lang(lang).map_err(err)?;
         if self.entries.len() >= MAX_ENTRIES {
@@ -221,13 +243,19 @@ fn strip_comment(line: &str) -> &str {
 }
 
 fn parse_header(header: &str) -> Result<(&'static str, &str), String> {
-    let inner = header.strip_suffix(']').ok_or("section header must end with `]`")?;
-    let (key, value) = inner.split_once(':').ok_or("section header must be `[category: id]` or `[lang: tag]`")?;
+    let inner = header
+        .strip_suffix(']')
+        .ok_or("section header must end with `]`")?;
+    let (key, value) = inner
+        .split_once(':')
+        .ok_or("section header must be `[category: id]` or `[lang: tag]`")?;
     let value = value.trim();
     match key.trim() {
         "category" => validate_category(value).map(|()| ("category", value)),
         "lang" => validate_lang(value).map(|()| ("lang", value)),
-        other => Err(format!("unknown section `{other}`: use `category` or `lang`")),
+        other => Err(format!(
+            "unknown section `{other}`: use `category` or `lang`"
+        )),
     }
 }
 
@@ -240,12 +268,19 @@ fn validate_category(id: &str) -> Result<(), String> {
 
 fn validate_lang(tag: &str) -> Result<(), String> {
     let (primary, rest) = tag.split_once('-').unwrap_or((tag, ""));
-    let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-    let rest_ok = rest.len() <= 8 && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) && (rest.is_empty() == !tag.contains('-'));
+    let primary_ok =
+        (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+    let rest_ok = rest.len() <= 8
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && (rest.is_empty() != tag.contains('-'));
     if primary_ok && rest_ok {
         Ok(())
     } else {
-        Err(format!("language tag `{tag}` must look like `en`, `pl` or `ur-latn`"))
+        Err(format!(
+            "language tag `{tag}` must look like `en`, `pl` or `ur-latn`"
+        ))
     }
 }
 
@@ -259,7 +294,9 @@ fn parse_entry(line: &str, category: &str, lang: &str) -> Result<ListEntry, Stri
             kind: EntryKind::Exception { phrase: normalized },
         });
     }
-    let (weight_text, phrase) = line.split_once([' ', '\t']).ok_or("expected `<weight> <phrase>`, `!<exception>` or a section header")?;
+    let (weight_text, phrase) = line
+        .split_once([' ', '\t'])
+        .ok_or("expected `<weight> <phrase>`, `!<exception>` or a section header")?;
     let weight: i32 = weight_text
         .strip_prefix('+')
         .unwrap_or(weight_text)
@@ -270,31 +307,54 @@ fn parse_entry(line: &str, category: &str, lang: &str) -> Result<ListEntry, Stri
 
 fn weighted(phrase: &str, weight: i32, category: &str, lang: &str) -> Result<ListEntry, String> {
     if weight.abs() > MAX_WEIGHT {
-        return Err(format!("weight {weight} is outside -{MAX_WEIGHT}..={MAX_WEIGHT}"));
+        return Err(format!(
+            "weight {weight} is outside -{MAX_WEIGHT}..={MAX_WEIGHT}"
+        ));
     }
     if weight > 0 && (category == ANY || category == SAFEGUARDING_EDUCATION) {
-        return Err(format!("weights in [category: {category}] must be zero or negative"));
+        return Err(format!(
+            "weights in [category: {category}] must be zero or negative"
+        ));
     }
     let written = phrase.trim().to_owned();
     let kind = if written.contains(" + ") {
-        let parts = written.split(" + ").map(normalized_phrase).collect::<Result<Vec<_>, _>>()?;
+        let parts = written
+            .split(" + ")
+            .map(normalized_phrase)
+            .collect::<Result<Vec<_>, _>>()?;
         if parts.len() > MAX_PARTS {
             return Err(format!("a combination has at most {MAX_PARTS} parts"));
         }
         EntryKind::Combination { weight, parts }
     } else {
-        EntryKind::Weighted { weight, phrase: normalized_phrase(&written)? }
+        EntryKind::Weighted {
+            weight,
+            phrase: normalized_phrase(&written)?,
+        }
     };
-    Ok(ListEntry { category: category.to_owned(), lang: lang.to_owned(), written, kind })
+    Ok(ListEntry {
+        category: category.to_owned(),
+        lang: lang.to_owned(),
+        written,
+        kind,
+    })
 }
 
 fn normalized_phrase(phrase: &str) -> Result<String, String> {
     let n = normalize(phrase);
     if n.text.is_empty() {
-        return Err(format!("phrase `{}` has no letters or digits", phrase.trim()));
+        return Err(format!(
+            "phrase `{}` has no letters or digits",
+            phrase.trim()
+        ));
     }
-    if n.text.len() > MAX_PHRASE_BYTES || n.text.split(' ').count() > MAX_PHRASE_WORDS || n.truncated {
-        return Err(format!("phrase is longer than {MAX_PHRASE_WORDS} words or {MAX_PHRASE_BYTES} bytes"));
+    if n.text.len() > MAX_PHRASE_BYTES
+        || n.text.split(' ').count() > MAX_PHRASE_WORDS
+        || n.truncated
+    {
+        return Err(format!(
+            "phrase is longer than {MAX_PHRASE_WORDS} words or {MAX_PHRASE_BYTES} bytes"
+        ));
     }
     Ok(n.text)
 }
@@ -308,10 +368,27 @@ mod tests {
         let text = "# header\n[category: pornography]\n[lang: en]\n200\tporn  # strong\n-60 sex education\n60 naked + pictures\n!blue tits\n";
         let list = PhraseList::parse("t", text).unwrap();
         assert_eq!(list.entries.len(), 4);
-        assert_eq!(list.entries[0].kind, EntryKind::Weighted { weight: 200, phrase: "porn".into() });
+        assert_eq!(
+            list.entries[0].kind,
+            EntryKind::Weighted {
+                weight: 200,
+                phrase: "porn".into()
+            }
+        );
         assert_eq!(list.entries[1].weight(), -60);
-        assert_eq!(list.entries[2].kind, EntryKind::Combination { weight: 60, parts: vec!["naked".into(), "pictures".into()] });
-        assert_eq!(list.entries[3].kind, EntryKind::Exception { phrase: "blue tits".into() });
+        assert_eq!(
+            list.entries[2].kind,
+            EntryKind::Combination {
+                weight: 60,
+                parts: vec!["naked".into(), "pictures".into()]
+            }
+        );
+        assert_eq!(
+            list.entries[3].kind,
+            EntryKind::Exception {
+                phrase: "blue tits".into()
+            }
+        );
     }
 
     #[test]
@@ -329,7 +406,9 @@ mod tests {
         ];
         for (text, line, needle) in cases {
             match PhraseList::parse("t", text) {
-                Err(PhraseError::Syntax { line: l, message, .. }) => {
+                Err(PhraseError::Syntax {
+                    line: l, message, ..
+                }) => {
                     assert_eq!(l, line, "{text}");
                     assert!(message.contains(needle), "{message}");
                 }

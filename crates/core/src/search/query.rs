@@ -25,13 +25,18 @@ pub(crate) fn raw_params(query: &str) -> impl Iterator<Item = RawParam<'_>> {
         .take(MAX_PARAMS)
         .map(|pair| match pair.split_once('=') {
             Some((name, value)) => RawParam { name, value },
-            None => RawParam { name: pair, value: "" },
+            None => RawParam {
+                name: pair,
+                value: "",
+            },
         })
 }
 
 /// The first value of parameter `name` (compared after decoding), decoded.
 pub(crate) fn param(query: &str, name: &str) -> Option<String> {
-    raw_params(query).find(|p| decoded_eq(p.name, name)).map(|p| decode_form(p.value))
+    raw_params(query)
+        .find(|p| decoded_eq(p.name, name))
+        .map(|p| decode_form(p.value))
 }
 
 /// Whether the escaped text `raw` decodes to exactly `expected`. Cheap when there is nothing to decode.

@@ -40,7 +40,10 @@ pub struct SafeSearchPolicy {
 impl Default for SafeSearchPolicy {
     /// Strict everywhere.
     fn default() -> Self {
-        Self { web: SafeSearchLevel::Strict, youtube: SafeSearchLevel::Strict }
+        Self {
+            web: SafeSearchLevel::Strict,
+            youtube: SafeSearchLevel::Strict,
+        }
     }
 }
 
@@ -51,7 +54,10 @@ impl SafeSearchPolicy {
     pub fn for_group_preset(group: &str) -> Option<Self> {
         match group {
             "eyfs" | "ks1" | "ks2" => Some(Self::default()),
-            "staff" => Some(Self { youtube: SafeSearchLevel::Moderate, ..Self::default() }),
+            "staff" => Some(Self {
+                youtube: SafeSearchLevel::Moderate,
+                ..Self::default()
+            }),
             _ => None,
         }
     }
@@ -70,14 +76,27 @@ pub struct SafeSearch {
 }
 
 /// How to make the request for this canonical host, path and query (without `?`) safe.
-pub fn enforce(host: &str, path: &str, query: Option<&str>, policy: &SafeSearchPolicy) -> SafeSearch {
+pub fn enforce(
+    host: &str,
+    path: &str,
+    query: Option<&str>,
+    policy: &SafeSearchPolicy,
+) -> SafeSearch {
     let Some(engine) = engines::engine_for_host(host) else {
         return SafeSearch::default();
     };
-    let mut out = SafeSearch { engine: Some(engine.id), ..SafeSearch::default() };
+    let mut out = SafeSearch {
+        engine: Some(engine.id),
+        ..SafeSearch::default()
+    };
     match engine.safesearch {
         SafeSearchMechanism::None(_) => {}
-        SafeSearchMechanism::Header { name, strict, moderate, hosts } => {
+        SafeSearchMechanism::Header {
+            name,
+            strict,
+            moderate,
+            hosts,
+        } => {
             if hosts.contains(&host) {
                 let value = match policy.youtube {
                     SafeSearchLevel::Strict => strict,
@@ -86,14 +105,20 @@ pub fn enforce(host: &str, path: &str, query: Option<&str>, policy: &SafeSearchP
                 out.headers.push((name.to_owned(), value.to_owned()));
             }
         }
-        SafeSearchMechanism::Param { name, strict, moderate } => {
-            let submitted = engines::find_route(host, path, query).is_some_and(|(e, r)| e.id == engine.id && r.kind == SearchKind::Submitted);
+        SafeSearchMechanism::Param {
+            name,
+            strict,
+            moderate,
+        } => {
+            let submitted = engines::find_route(host, path, query)
+                .is_some_and(|(e, r)| e.id == engine.id && r.kind == SearchKind::Submitted);
             if submitted {
                 let value = match policy.web {
                     SafeSearchLevel::Strict => strict,
                     SafeSearchLevel::Moderate => moderate.unwrap_or(strict),
                 };
-                out.rewrite = with_param(query.unwrap_or(""), name, value).map(|q| format!("{path}?{q}"));
+                out.rewrite =
+                    with_param(query.unwrap_or(""), name, value).map(|q| format!("{path}?{q}"));
             }
         }
     }
@@ -150,15 +175,24 @@ fn with_param(query: &str, name: &str, value: &str) -> Option<String> {
 }
 
 fn all_params(query: &str) -> impl Iterator<Item = query::RawParam<'_>> {
-    query.split('&').filter(|pair| !pair.is_empty()).map(|pair| match pair.split_once('=') {
-        Some((name, value)) => query::RawParam { name, value },
-        None => query::RawParam { name: pair, value: "" },
-    })
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => query::RawParam { name, value },
+            None => query::RawParam {
+                name: pair,
+                value: "",
+            },
+        })
 }
 
 /// Whether `name` appeared as `name=` (keeps `a=&b` from becoming `a&b`).
 fn query_has_equals(query: &str, name: &str) -> bool {
-    query.split('&').any(|pair| pair.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')))
+    query.split('&').any(|pair| {
+        pair.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('='))
+    })
 }
 
 #[cfg(test)]
@@ -171,34 +205,73 @@ mod tests {
 
     #[test]
     fn rewrites_and_is_idempotent() {
-        let s = enforce("www.google.co.uk", "/search", Some("q=cats&safe=off"), &strict());
+        let s = enforce(
+            "www.google.co.uk",
+            "/search",
+            Some("q=cats&safe=off"),
+            &strict(),
+        );
         assert_eq!(s.rewrite.as_deref(), Some("/search?q=cats&safe=active"));
-        let again = enforce("www.google.co.uk", "/search", Some("q=cats&safe=active"), &strict());
+        let again = enforce(
+            "www.google.co.uk",
+            "/search",
+            Some("q=cats&safe=active"),
+            &strict(),
+        );
         assert_eq!(again.rewrite, None);
-        let dup = enforce("www.bing.com", "/search", Some("adlt=strict&q=x&adlt=off"), &strict());
+        let dup = enforce(
+            "www.bing.com",
+            "/search",
+            Some("adlt=strict&q=x&adlt=off"),
+            &strict(),
+        );
         assert_eq!(dup.rewrite.as_deref(), Some("/search?adlt=strict&q=x"));
     }
 
     #[test]
     fn suggestions_and_home_pages_are_left_alone() {
-        assert_eq!(enforce("www.google.com", "/complete/search", Some("q=ca"), &strict()).rewrite, None);
-        assert_eq!(enforce("www.google.com", "/", None, &strict()).rewrite, None);
-        assert_eq!(enforce("example.com", "/search", Some("q=x"), &strict()), SafeSearch::default());
+        assert_eq!(
+            enforce(
+                "www.google.com",
+                "/complete/search",
+                Some("q=ca"),
+                &strict()
+            )
+            .rewrite,
+            None
+        );
+        assert_eq!(
+            enforce("www.google.com", "/", None, &strict()).rewrite,
+            None
+        );
+        assert_eq!(
+            enforce("example.com", "/search", Some("q=x"), &strict()),
+            SafeSearch::default()
+        );
     }
 
     #[test]
     fn youtube_header_per_group() {
         let staff = SafeSearchPolicy::for_group_preset("staff").unwrap();
         let s = enforce("www.youtube.com", "/watch", Some("v=abc"), &staff);
-        assert_eq!(s.headers, [("YouTube-Restrict".to_owned(), "Moderate".to_owned())]);
+        assert_eq!(
+            s.headers,
+            [("YouTube-Restrict".to_owned(), "Moderate".to_owned())]
+        );
         assert_eq!(s.rewrite, None);
         let pupils = enforce("m.youtube.com", "/", None, &strict());
-        assert_eq!(pupils.headers, [("YouTube-Restrict".to_owned(), "Strict".to_owned())]);
+        assert_eq!(
+            pupils.headers,
+            [("YouTube-Restrict".to_owned(), "Strict".to_owned())]
+        );
     }
 
     #[test]
     fn keeps_other_parameters_verbatim() {
-        assert_eq!(with_param("q=a%20b&x=&y", "safe", "active").as_deref(), Some("q=a%20b&x=&y&safe=active"));
+        assert_eq!(
+            with_param("q=a%20b&x=&y", "safe", "active").as_deref(),
+            Some("q=a%20b&x=&y&safe=active")
+        );
         assert_eq!(with_param("", "kp", "1").as_deref(), Some("kp=1"));
     }
 }

@@ -129,14 +129,21 @@ impl PhraseSet {
                 EntryKind::Exception { phrase } => (Role::Exception, vec![phrase]),
                 EntryKind::Combination { parts, .. } => {
                     let n = u8::try_from(parts.len()).map_err(|_| PhraseError::TooMany)?;
-                    (Role::Combination { parts: n }, parts.iter().map(String::as_str).collect())
+                    (
+                        Role::Combination { parts: n },
+                        parts.iter().map(String::as_str).collect(),
+                    )
                 }
             };
             for (part, text) in texts.iter().enumerate() {
                 let part = u8::try_from(part).map_err(|_| PhraseError::TooMany)?;
                 let squeezed = squeeze_doubles(text);
                 let variants = [(text.to_string(), false), (squeezed.clone(), true)];
-                for (variant, stretch_only) in variants.into_iter().take(if squeezed == *text { 1 } else { 2 }) {
+                for (variant, stretch_only) in
+                    variants
+                        .into_iter()
+                        .take(if squeezed == *text { 1 } else { 2 })
+                {
                     let padded = format!(" {variant} ");
                     let id = *pattern_ids.entry(padded.clone()).or_insert_with(|| {
                         patterns.push(padded);
@@ -144,7 +151,11 @@ impl PhraseSet {
                         patterns.len() - 1
                     });
                     if let Some(list) = hits.get_mut(id) {
-                        list.push(Hit { entry, part, stretch_only });
+                        list.push(Hit {
+                            entry,
+                            part,
+                            stretch_only,
+                        });
                     }
                 }
             }
@@ -160,7 +171,13 @@ impl PhraseSet {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(PhraseError::Automaton)?;
-        Ok(Self { entries: compiled, categories, langs, automaton, hits })
+        Ok(Self {
+            entries: compiled,
+            categories,
+            langs,
+            automaton,
+            hits,
+        })
     }
 
     /// Counts of what the set holds.
@@ -170,7 +187,15 @@ impl PhraseSet {
             let mut out: Vec<(String, usize)> = names
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (n.clone(), self.entries.iter().filter(|e| usize::from(key(e)) == i).count()))
+                .map(|(i, n)| {
+                    (
+                        n.clone(),
+                        self.entries
+                            .iter()
+                            .filter(|e| usize::from(key(e)) == i)
+                            .count(),
+                    )
+                })
                 .filter(|(_, n)| *n > 0)
                 .collect();
             out.sort();
@@ -193,20 +218,31 @@ impl PhraseSet {
         let mut out = Vec::new();
         let mut haystack = String::new();
         for (reading, (via, text, squeezed)) in normalized.all_readings().enumerate() {
-            let Ok(reading) = u8::try_from(reading) else { break };
+            let Ok(reading) = u8::try_from(reading) else {
+                break;
+            };
             haystack.clear();
             haystack.push(' ');
             haystack.push_str(text);
             haystack.push(' ');
             for m in self.automaton.find_overlapping_iter(haystack.as_str()) {
-                let Some(hits) = self.hits.get(m.pattern().as_usize()) else { continue };
+                let Some(hits) = self.hits.get(m.pattern().as_usize()) else {
+                    continue;
+                };
                 // Offsets in `text` terms: the padding adds one leading space.
                 let (start, end) = (m.start(), m.end().saturating_sub(2));
                 for hit in hits {
                     if hit.stretch_only && !squeezed.iter().any(|&(s, e)| s < end && start < e) {
                         continue;
                     }
-                    out.push(RawMatch { entry: hit.entry, part: hit.part, reading, via, start, end });
+                    out.push(RawMatch {
+                        entry: hit.entry,
+                        part: hit.part,
+                        reading,
+                        via,
+                        start,
+                        end,
+                    });
                 }
             }
         }
@@ -218,7 +254,9 @@ impl PhraseSet {
     }
 
     pub(crate) fn category_name(&self, id: u16) -> &str {
-        self.categories.get(usize::from(id)).map_or("", String::as_str)
+        self.categories
+            .get(usize::from(id))
+            .map_or("", String::as_str)
     }
 
     pub(crate) fn lang_name(&self, id: u16) -> &str {
