@@ -24,14 +24,22 @@ impl ImportReport {
     /// Prints one line per file and the first rejected lines, with file and line number.
     pub fn print(&self, out: &mut dyn Write) {
         for (file, format, entries, rejected, skipped) in &self.files {
-            let _ = writeln!(out, "{file} ({}): {entries} entries, {rejected} rejected, {skipped} comments/blank", format.name());
+            let _ = writeln!(
+                out,
+                "{file} ({}): {entries} entries, {rejected} rejected, {skipped} comments/blank",
+                format.name()
+            );
         }
         for r in self.rejected.iter().take(SHOWN_REJECTIONS) {
             let _ = writeln!(out, "  rejected {r}");
         }
         let total: u32 = self.files.iter().map(|f| f.3).sum();
         if total as usize > SHOWN_REJECTIONS {
-            let _ = writeln!(out, "  … {} more rejected lines", total as usize - SHOWN_REJECTIONS);
+            let _ = writeln!(
+                out,
+                "  … {} more rejected lines",
+                total as usize - SHOWN_REJECTIONS
+            );
         }
     }
 }
@@ -40,12 +48,18 @@ impl ImportReport {
 pub fn category_from_path(path: &Path) -> Result<String, String> {
     let name = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     let file = name(path).unwrap_or_default();
-    let stem = if SQUIDGUARD_FILES.iter().any(|f| file == *f || file.starts_with(&format!("{f}."))) {
+    let stem = if SQUIDGUARD_FILES
+        .iter()
+        .any(|f| file == *f || file.starts_with(&format!("{f}.")))
+    {
         path.parent().and_then(name).unwrap_or_default()
     } else {
         file
     };
-    let category = stem.trim_end_matches("-hosts").to_ascii_lowercase().replace('_', "-");
+    let category = stem
+        .trim_end_matches("-hosts")
+        .to_ascii_lowercase()
+        .replace('_', "-");
     schoolgate_core::category::validate_id(&category)
         .map(|()| category)
         .map_err(|e| format!("{}: {e}; name the category with --category", path.display()))
@@ -64,13 +78,21 @@ pub fn import_path(
             .map_err(|e| format!("{}: {e}", path.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                SQUIDGUARD_FILES.iter().any(|f| name == *f || name.starts_with(&format!("{f}.")))
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                SQUIDGUARD_FILES
+                    .iter()
+                    .any(|f| name == *f || name.starts_with(&format!("{f}.")))
             })
             .collect();
         found.sort();
         if found.is_empty() {
-            return Err(format!("{}: no `domains`, `urls` or `expressions` file in this folder", path.display()));
+            return Err(format!(
+                "{}: no `domains`, `urls` or `expressions` file in this folder",
+                path.display()
+            ));
         }
         found
     } else {
@@ -88,9 +110,17 @@ pub fn import_path(
         };
         let parsed = parse_list(&source, &bytes, file_format);
         for entry in &parsed.entries {
-            builder.add(entry, category, &source).map_err(|e| format!("{source}: {e}"))?;
+            builder
+                .add(entry, category, &source)
+                .map_err(|e| format!("{source}: {e}"))?;
         }
-        report.files.push((source, parsed.format, parsed.entries.len(), parsed.rejected_count, parsed.skipped));
+        report.files.push((
+            source,
+            parsed.format,
+            parsed.entries.len(),
+            parsed.rejected_count,
+            parsed.skipped,
+        ));
         report.rejected.extend(parsed.rejected);
     }
     Ok(())
@@ -104,7 +134,16 @@ pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
         let issues: Vec<String> = e
             .issues()
             .iter()
-            .map(|i| format!("{}:{}:{}: {}: {}", path.display(), i.line, i.column, i.path, i.message))
+            .map(|i| {
+                format!(
+                    "{}:{}:{}: {}: {}",
+                    path.display(),
+                    i.line,
+                    i.column,
+                    i.path,
+                    i.message
+                )
+            })
             .collect();
         format!("invalid policy\n{}", issues.join("\n"))
     })?;
@@ -116,10 +155,19 @@ pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
     for list in policy.lists() {
         let list_path = base.join(&list.path);
         if is_compiled_ruleset(&list_path) {
-            let bytes = std::fs::read(&list_path).map_err(|e| format!("{}: {e}", list_path.display()))?;
-            rulesets.push(Ruleset::from_bytes(bytes).map_err(|e| format!("{}: {e}", list_path.display()))?);
+            let bytes =
+                std::fs::read(&list_path).map_err(|e| format!("{}: {e}", list_path.display()))?;
+            rulesets.push(
+                Ruleset::from_bytes(bytes).map_err(|e| format!("{}: {e}", list_path.display()))?,
+            );
         } else {
-            import_path(&list_path, &list.category, list.format, &mut builder, &mut report)?;
+            import_path(
+                &list_path,
+                &list.category,
+                list.format,
+                &mut builder,
+                &mut report,
+            )?;
             any_lists = true;
         }
     }
@@ -137,6 +185,8 @@ fn is_compiled_ruleset(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 8];
     path.is_file()
-        && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
         && &magic == b"SGRULES\0"
 }

@@ -63,6 +63,18 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
+    /// Judge search terms as a group's searches are judged: one JSON object per input.
+    Search {
+        /// The school's policy (TOML). Default: the built-in policy.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Age group: eyfs, ks1, ks2, staff, or a custom group in the policy.
+        #[arg(long, default_value = "ks2")]
+        group: String,
+        /// Search terms, each argument one search.
+        #[arg(required = true, allow_hyphen_values = true)]
+        terms: Vec<OsString>,
+    },
     /// Validate a policy file: errors with line and column, or a summary of what it does.
     CheckPolicy {
         /// The policy file (TOML).
@@ -73,9 +85,24 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Classify { policy, group, at, urls } => classify(policy, &group, at.as_deref(), &urls),
+        Command::Classify {
+            policy,
+            group,
+            at,
+            urls,
+        } => classify(policy, &group, at.as_deref(), &urls),
         Command::Canon { urls } => canon_command(&urls),
-        Command::Compile { output, format, category, inputs } => compile(&output, &format, category.as_deref(), &inputs),
+        Command::Compile {
+            output,
+            format,
+            category,
+            inputs,
+        } => compile(&output, &format, category.as_deref(), &inputs),
+        Command::Search {
+            policy,
+            group,
+            terms,
+        } => search(policy, &group, &terms),
         Command::CheckPolicy { file } => check_policy(&file),
     };
     match result {
@@ -87,26 +114,67 @@ fn main() -> ExitCode {
     }
 }
 
-fn classify(policy: Option<PathBuf>, group: &str, at: Option<&str>, urls: &[OsString]) -> Result<ExitCode, String> {
+fn classify(
+    policy: Option<PathBuf>,
+    group: &str,
+    at: Option<&str>,
+    urls: &[OsString],
+) -> Result<ExitCode, String> {
     let at = match at {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map_err(|e| format!("--at {text:?}: expected RFC 3339 time like 2026-11-25T12:30:00Z ({e})"))?
+            .map_err(|e| {
+                format!("--at {text:?}: expected RFC 3339 time like 2026-11-25T12:30:00Z ({e})")
+            })?
             .timestamp(),
         None => chrono::Utc::now().timestamp(),
     };
-    let engine: Engine = match policy {
-        Some(path) => load::engine_from_policy_file(&path)?,
-        None => Engine::builtin(),
-    };
-    if engine.policy().group(group).is_none() {
-        let known: Vec<&str> = engine.policy().group_names().collect();
-        return Err(format!("unknown group `{group}`; this policy has: {}", known.join(", ")));
-    }
+    let engine = engine_for(policy, group)?;
     let mut out = io::stdout().lock();
     for url in urls {
         let verdict = engine.classify(&Request::new(url.as_bytes(), group, at));
         let line = serde_json::to_string(&verdict).map_err(|e| e.to_string())?;
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The engine for a policy file (or the built-in one), checking the group exists in it.
+fn engine_for(policy: Option<PathBuf>, group: &str) -> Result<Engine, String> {
+    let engine = match policy {
+        Some(path) => load::engine_from_policy_file(&path)?,
+        None => Engine::builtin(),
+    };
+    if engine.policy().group(group).is_none() {
+        let known: Vec<&str> = engine.policy().group_names().collect();
+        return Err(format!(
+            "unknown group `{group}`; this policy has: {}",
+            known.join(", ")
+        ));
+    }
+    Ok(engine)
+}
+
+fn search(
+    policy: Option<PathBuf>,
+    group_name: &str,
+    terms: &[OsString],
+) -> Result<ExitCode, String> {
+    let engine = engine_for(policy, group_name)?;
+    let group = engine.policy().group(group_name).ok_or("unknown group")?;
+    let mut out = io::stdout().lock();
+    for text in terms {
+        let text = String::from_utf8_lossy(text.as_bytes());
+        let verdict = engine.judge_search(&text, group);
+        let mut json = serde_json::to_value(&verdict).map_err(|e| e.to_string())?;
+        if let Some(object) = json.as_object_mut() {
+            object.insert("terms".into(), text.as_ref().into());
+            object.insert("group".into(), group_name.into());
+            object.insert(
+                "action".into(),
+                if verdict.blocked { "block" } else { "allow" }.into(),
+            );
+        }
+        writeln!(out, "{json}").map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -125,7 +193,12 @@ fn canon_command(urls: &[OsString]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn compile(output: &PathBuf, format: &str, category: Option<&str>, inputs: &[PathBuf]) -> Result<ExitCode, String> {
+fn compile(
+    output: &PathBuf,
+    format: &str,
+    category: Option<&str>,
+    inputs: &[PathBuf],
+) -> Result<ExitCode, String> {
     let format: ListFormat = format.parse().map_err(|e| format!("--format: {e}"))?;
     let started = std::time::Instant::now();
     let mut builder = schoolgate_core::ruleset::RulesetBuilder::new();
@@ -162,9 +235,20 @@ fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
         }
         Err(e) => {
             for issue in e.issues() {
-                eprintln!("{}:{}:{}: {}: {}", file.display(), issue.line, issue.column, issue.path, issue.message);
+                eprintln!(
+                    "{}:{}:{}: {}: {}",
+                    file.display(),
+                    issue.line,
+                    issue.column,
+                    issue.path,
+                    issue.message
+                );
             }
-            eprintln!("{}: invalid ({} problem(s)); nothing was changed", file.display(), e.issues().len());
+            eprintln!(
+                "{}: invalid ({} problem(s)); nothing was changed",
+                file.display(),
+                e.issues().len()
+            );
             Ok(ExitCode::from(1))
         }
     }

@@ -1,12 +1,16 @@
 //! The `schoolgate` command as people and scripts use it: real process, real files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
 }
 
 fn run<I, S>(args: I) -> Output
@@ -14,15 +18,25 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    Command::new(env!("CARGO_BIN_EXE_schoolgate")).args(args).output().expect("run schoolgate")
+    Command::new(env!("CARGO_BIN_EXE_schoolgate"))
+        .args(args)
+        .output()
+        .expect("run schoolgate")
 }
 
 fn stdout_lines(out: &Output) -> Vec<String> {
-    String::from_utf8(out.stdout.clone()).unwrap().lines().map(str::to_string).collect()
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    stdout_lines(out).iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout_lines(out)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -35,10 +49,18 @@ fn classify_prints_one_json_object_per_input_in_order() {
         OsStr::new("-not-a-flag"),
         OsStr::new(""),
     ];
-    let mut args: Vec<&OsStr> = vec![OsStr::new("classify"), OsStr::new("--at"), OsStr::new("2026-11-25T10:00:00Z")];
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("classify"),
+        OsStr::new("--at"),
+        OsStr::new("2026-11-25T10:00:00Z"),
+    ];
     args.extend(&inputs);
     let out = run(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let verdicts = json_lines(&out);
     assert_eq!(verdicts.len(), inputs.len());
     for (v, input) in verdicts.iter().zip(&inputs) {
@@ -55,18 +77,42 @@ fn classify_prints_one_json_object_per_input_in_order() {
     assert_eq!(verdicts[1]["category"], serde_json::Value::Null);
     assert_eq!(verdicts[2]["canonical"], "http://www.bet365.com/");
     assert_eq!(verdicts[2]["action"], "block");
-    assert_eq!(verdicts[3]["action"], "block", "unparseable input is blocked for pupils");
+    assert_eq!(
+        verdicts[3]["action"], "block",
+        "unparseable input is blocked for pupils"
+    );
     assert_eq!(verdicts[3]["canonical"], serde_json::Value::Null);
     assert_eq!(verdicts[5]["action"], "block");
 }
 
 #[test]
 fn classify_groups_and_times() {
-    let at_lunch = ["classify", "--at", "2026-11-25T12:30:00Z", "https://www.roblox.com/"];
-    assert_eq!(json_lines(&run(at_lunch))[0]["action"], "allow", "KS2 is the default group");
-    let v = &json_lines(&run(["classify", "--group", "ks1", "--at", "2026-11-25T12:30:00Z", "https://www.roblox.com/"]))[0];
+    let at_lunch = [
+        "classify",
+        "--at",
+        "2026-11-25T12:30:00Z",
+        "https://www.roblox.com/",
+    ];
+    assert_eq!(
+        json_lines(&run(at_lunch))[0]["action"],
+        "allow",
+        "KS2 is the default group"
+    );
+    let v = &json_lines(&run([
+        "classify",
+        "--group",
+        "ks1",
+        "--at",
+        "2026-11-25T12:30:00Z",
+        "https://www.roblox.com/",
+    ]))[0];
     assert_eq!(v["action"], "block");
-    let v = &json_lines(&run(["classify", "--at", "2026-11-25T10:00:00+00:00", "https://www.roblox.com/"]))[0];
+    let v = &json_lines(&run([
+        "classify",
+        "--at",
+        "2026-11-25T10:00:00+00:00",
+        "https://www.roblox.com/",
+    ]))[0];
     assert_eq!(v["action"], "block");
     assert_eq!(v["next_change_local"], "2026-11-25T12:15:00+00:00");
 }
@@ -76,11 +122,19 @@ fn classify_errors_are_clear() {
     let out = run(["classify", "--group", "year9", "https://x.com/"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown group `year9`") && err.contains("ks2"), "{err}");
+    assert!(
+        err.contains("unknown group `year9`") && err.contains("ks2"),
+        "{err}"
+    );
     let out = run(["classify", "--at", "lunchtime", "https://x.com/"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
-    let out = run(["classify", "--policy", "/nonexistent/policy.toml", "https://x.com/"]);
+    let out = run([
+        "classify",
+        "--policy",
+        "/nonexistent/policy.toml",
+        "https://x.com/",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/policy.toml"));
 }
@@ -97,7 +151,11 @@ fn classify_with_a_school_policy_and_its_lists() {
         OsStr::new("https://www.roblox.com/"),
         OsStr::new("https://school-extra-game.example/"),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_lines(&out);
     assert_eq!(v[0]["action"], "allow");
     assert_eq!(v[0]["rule"]["kind"], "group-allow");
@@ -149,9 +207,17 @@ fn compile_reports_counts_and_rejected_lines_and_writes_a_loadable_ruleset() {
     let dir = std::env::temp_dir().join(format!("schoolgate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let list = dir.join("gambling.txt");
-    std::fs::write(&list, "# test list\nbet-a.example\n\nbad host.example\nbet-b.example/promo/\n").unwrap();
+    std::fs::write(
+        &list,
+        "# test list\nbet-a.example\n\nbad host.example\nbet-b.example/promo/\n",
+    )
+    .unwrap();
     let hosts = dir.join("social-hosts");
-    std::fs::write(&hosts, "0.0.0.0 social-a.example\n0.0.0.0 social-b.example # comment\n0.0.0.0\n").unwrap();
+    std::fs::write(
+        &hosts,
+        "0.0.0.0 social-a.example\n0.0.0.0 social-b.example # comment\n0.0.0.0\n",
+    )
+    .unwrap();
     let out_file = dir.join("school.sgr");
     let out = run([
         OsStr::new("compile"),
@@ -162,7 +228,10 @@ fn compile_reports_counts_and_rejected_lines_and_writes_a_loadable_ruleset() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("gambling.txt:4:"), "rejected line with file and line: {stderr}");
+    assert!(
+        stderr.contains("gambling.txt:4:"),
+        "rejected line with file and line: {stderr}"
+    );
     assert!(stderr.contains("social-hosts:3:"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("compiled 4 entries"));
     let bytes = std::fs::read(&out_file).unwrap();
@@ -171,25 +240,92 @@ fn compile_reports_counts_and_rejected_lines_and_writes_a_loadable_ruleset() {
 
     // A policy can load the compiled file directly.
     let policy = dir.join("policy.toml");
-    std::fs::write(&policy, "[school]\nname = \"T\"\n\n[[lists]]\npath = \"school.sgr\"\ncategory = \"gambling\"\n").unwrap();
-    let out = run([OsStr::new("classify"), OsStr::new("--policy"), policy.as_os_str(), OsStr::new("https://m.social-b.example/")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        &policy,
+        "[school]\nname = \"T\"\n\n[[lists]]\npath = \"school.sgr\"\ncategory = \"gambling\"\n",
+    )
+    .unwrap();
+    let out = run([
+        OsStr::new("classify"),
+        OsStr::new("--policy"),
+        policy.as_os_str(),
+        OsStr::new("https://m.social-b.example/"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(json_lines(&out)[0]["category"], "social");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn check_policy_reports_line_and_column() {
-    let good = run([OsStr::new("check-policy"), fixture("policies/engine/school.toml").as_os_str()]);
-    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let good = run([
+        OsStr::new("check-policy"),
+        fixture("policies/engine/school.toml").as_os_str(),
+    ]);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
     let dir = std::env::temp_dir().join(format!("schoolgate-cli-policy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "[school]\nname = \"T\"\n\n[groups.ks2.categories]\ngames = \"alow\"\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[school]\nname = \"T\"\n\n[groups.ks2.categories]\ngames = \"alow\"\n",
+    )
+    .unwrap();
     let out = run([OsStr::new("check-policy"), bad.as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml:5:9:"), "{err}");
     assert!(err.contains("did you mean \"allow\""), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn search_judges_terms_and_classify_reports_the_search() {
+    let out = run([
+        "search",
+        "--group",
+        "ks1",
+        "scunthorpe united",
+        "p 0 r n",
+        "childline phone number",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_lines(&out);
+    assert_eq!(v.len(), 3);
+    assert_eq!(v[0]["action"], "allow");
+    assert_eq!(v[1]["action"], "block");
+    assert_eq!(v[1]["category"], "pornography");
+    assert!(v[1]["score"].as_i64().unwrap() >= 50);
+    assert_eq!(v[2]["action"], "allow");
+
+    let out = run([
+        "classify",
+        "https://www.google.com/search?q=c%2B%2B+tutorial",
+    ]);
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["search"]["engine"], "google");
+    assert_eq!(v["search"]["terms"], "c++ tutorial");
+    assert!(v["search"]["normalized"].is_object());
+    assert!(v["search"]["matches"].is_array() && v["search"]["score"].is_i64());
+    assert_eq!(
+        v["safe_search"]["rewrite"],
+        "/search?q=c%2B%2B+tutorial&safe=active"
+    );
+    let out = run(["classify", "https://www.bing.com/search?q=i+want+to+die"]);
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["action"], "block");
+    assert_eq!(v["flavour"], "support");
+    assert_eq!(v["alerts"][0]["kind"], "safeguarding");
 }

@@ -19,9 +19,23 @@ macro_rules! builtin_lists {
 }
 
 builtin_lists!(
-    "pornography", "gambling", "drugs", "extremism", "hate-speech", "discrimination",
-    "malware-hacking", "piracy", "self-harm", "violence", "social-media", "chat", "dating",
-    "proxy-vpn", "games", "streaming", "shopping",
+    "pornography",
+    "gambling",
+    "drugs",
+    "extremism",
+    "hate-speech",
+    "discrimination",
+    "malware-hacking",
+    "piracy",
+    "self-harm",
+    "violence",
+    "social-media",
+    "chat",
+    "dating",
+    "proxy-vpn",
+    "games",
+    "streaming",
+    "shopping",
 );
 
 /// The source name verdicts show for a built-in list file.
@@ -59,7 +73,11 @@ mod tests {
             crate::category::validate_id(category).unwrap();
             let parsed = parse_list(file, text.as_bytes(), ListFormat::Domains);
             assert!(parsed.rejected.is_empty(), "{file}: {:?}", parsed.rejected);
-            assert!(parsed.entries.len() >= 20, "{file} has only {} entries", parsed.entries.len());
+            assert!(
+                parsed.entries.len() >= 20,
+                "{file} has only {} entries",
+                parsed.entries.len()
+            );
         }
     }
 

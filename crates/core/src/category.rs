@@ -40,24 +40,52 @@ pub const TERRORIST_CONTENT: &str = "terrorist-content";
 
 /// Every category Schoolgate knows by name, illegal ones first.
 pub const KNOWN: &[CategoryInfo] = &[
-    info(CHILD_ABUSE, "Child sexual abuse content (IWF list)", CategoryKind::Illegal),
-    info(TERRORIST_CONTENT, "Unlawful terrorist content (police CTIRU list)", CategoryKind::Illegal),
+    info(
+        CHILD_ABUSE,
+        "Child sexual abuse content (IWF list)",
+        CategoryKind::Illegal,
+    ),
+    info(
+        TERRORIST_CONTENT,
+        "Unlawful terrorist content (police CTIRU list)",
+        CategoryKind::Illegal,
+    ),
     info("discrimination", "Discrimination", CategoryKind::Uksic),
     info("drugs", "Drugs and substance abuse", CategoryKind::Uksic),
     info("extremism", "Extremism", CategoryKind::Uksic),
     info("gambling", "Gambling", CategoryKind::Uksic),
     info("hate-speech", "Hate speech", CategoryKind::Uksic),
-    info("malware-hacking", "Malware and hacking", CategoryKind::Uksic),
+    info(
+        "malware-hacking",
+        "Malware and hacking",
+        CategoryKind::Uksic,
+    ),
     info("pornography", "Pornography", CategoryKind::Uksic),
     info("piracy", "Piracy and copyright theft", CategoryKind::Uksic),
-    info("self-harm", "Self-harm, suicide and eating disorders", CategoryKind::Uksic),
+    info(
+        "self-harm",
+        "Self-harm, suicide and eating disorders",
+        CategoryKind::Uksic,
+    ),
     info("violence", "Violence", CategoryKind::Uksic),
     info("social-media", "Social media", CategoryKind::School),
-    info("chat", "Chat and video chat with strangers", CategoryKind::School),
+    info(
+        "chat",
+        "Chat and video chat with strangers",
+        CategoryKind::School,
+    ),
     info("dating", "Dating", CategoryKind::School),
-    info("proxy-vpn", "Proxies, VPNs and filter bypass", CategoryKind::School),
+    info(
+        "proxy-vpn",
+        "Proxies, VPNs and filter bypass",
+        CategoryKind::School,
+    ),
     info("games", "Games", CategoryKind::School),
-    info("streaming", "Video and music streaming", CategoryKind::School),
+    info(
+        "streaming",
+        "Video and music streaming",
+        CategoryKind::School,
+    ),
     info("shopping", "Shopping", CategoryKind::School),
 ];
 
@@ -105,16 +133,26 @@ mod tests {
 
     #[test]
     fn only_the_two_illegal_lists_are_locked() {
-        let locked: Vec<_> = KNOWN.iter().filter(|c| is_locked(c.id)).map(|c| c.id).collect();
+        let locked: Vec<_> = KNOWN
+            .iter()
+            .filter(|c| is_locked(c.id))
+            .map(|c| c.id)
+            .collect();
         assert_eq!(locked, [CHILD_ABUSE, TERRORIST_CONTENT]);
-        assert!(KNOWN.iter().all(|c| is_locked(c.id) == (c.kind == CategoryKind::Illegal)));
+        assert!(KNOWN
+            .iter()
+            .all(|c| is_locked(c.id) == (c.kind == CategoryKind::Illegal)));
     }
 
     #[test]
     fn ids_are_valid_and_unique() {
         for (i, c) in KNOWN.iter().enumerate() {
             validate_id(c.id).unwrap();
-            assert!(KNOWN[..i].iter().all(|d| d.id != c.id), "duplicate {}", c.id);
+            assert!(
+                KNOWN[..i].iter().all(|d| d.id != c.id),
+                "duplicate {}",
+                c.id
+            );
         }
         assert!(validate_id("Games").is_err());
         assert!(validate_id("").is_err());

@@ -27,8 +27,11 @@ use crate::category;
 use crate::lookalike;
 use crate::policy::time::Tz;
 use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
-use crate::ruleset::{CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError};
-use crate::verdict::{Action, Carried, Rule, Verdict};
+use crate::ruleset::{
+    CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
+};
+use crate::search::{self, PhraseError, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
+use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
 use crate::wrappers;
 
 /// How many wrappers deep the engine looks (a translated AMP page of a redirect is three).
@@ -62,7 +65,12 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// A top-level request.
     pub fn new(url: &'a [u8], group: &'a str, at: i64) -> Self {
-        Request { url, group, at, frame: Frame::TopLevel }
+        Request {
+            url,
+            group,
+            at,
+            frame: Frame::TopLevel,
+        }
     }
 }
 
@@ -85,6 +93,7 @@ pub struct Engine {
     policy: Policy,
     rulesets: Vec<LoadedRuleset>,
     group_lists: HashMap<String, GroupLists>,
+    phrases: PhraseSet,
 }
 
 /// Why an engine could not be built.
@@ -93,6 +102,9 @@ pub enum EngineError {
     /// A ruleset or a group's allow/deny entries could not be compiled.
     #[error("ruleset: {0}")]
     Ruleset(#[from] RulesetError),
+    /// The search phrase lists could not be compiled.
+    #[error("search phrases: {0}")]
+    Phrases(#[from] PhraseError),
 }
 
 /// A partial verdict for one page (the URL itself, a lookalike's target, or a carried page).
@@ -103,7 +115,13 @@ struct Judgement {
 
 impl Judgement {
     fn new(allow: bool, rule: Rule) -> Judgement {
-        let decision = Decision { allow, locked: false, category: None, rule: String::new(), next_change: None };
+        let decision = Decision {
+            allow,
+            locked: false,
+            category: None,
+            rule: String::new(),
+            next_change: None,
+        };
         Judgement { decision, rule }
     }
 
@@ -125,10 +143,27 @@ struct Context {
     lookalike_of: Option<String>,
 }
 
+/// What was found on the way, whichever judgement wins: list matches and the search.
+#[derive(Default)]
+struct Findings {
+    matches: Vec<RuleMatch>,
+    search: Option<SearchInfo>,
+}
+
 impl Engine {
     /// Builds an engine from a policy and compiled rulesets. When the policy says so
     /// (`builtin_lists`, the default) the built-in starter lists are added.
     pub fn new(policy: Policy, rulesets: Vec<Ruleset>) -> Result<Engine, EngineError> {
+        Engine::with_phrases(policy, rulesets, PhraseSet::builtin()?)
+    }
+
+    /// Like [`Engine::new`], with search phrase lists of the school's own (see
+    /// `PhraseSet::builtin_with` to extend the built-in ones).
+    pub fn with_phrases(
+        policy: Policy,
+        rulesets: Vec<Ruleset>,
+        phrases: PhraseSet,
+    ) -> Result<Engine, EngineError> {
         let mut all = Vec::with_capacity(rulesets.len() + 1);
         if policy.builtin_lists() {
             all.push(crate::builtin::ruleset()?);
@@ -138,7 +173,10 @@ impl Engine {
             .into_iter()
             .map(|ruleset| {
                 let expressions = CompiledExpressions::new(&ruleset)?;
-                Ok(LoadedRuleset { ruleset, expressions: Some(expressions) })
+                Ok(LoadedRuleset {
+                    ruleset,
+                    expressions: Some(expressions),
+                })
             })
             .collect::<Result<Vec<_>, RulesetError>>()?;
         let mut group_lists = HashMap::new();
@@ -147,7 +185,12 @@ impl Engine {
                 group_lists.insert(name.to_string(), compile_group_lists(name, group)?);
             }
         }
-        Ok(Engine { policy, rulesets, group_lists })
+        Ok(Engine {
+            policy,
+            rulesets,
+            group_lists,
+            phrases,
+        })
     }
 
     /// The built-in default policy with the built-in starter lists.
@@ -167,25 +210,77 @@ impl Engine {
     /// Judges one URL for one group at one moment.
     pub fn classify(&self, request: &Request<'_>) -> Verdict {
         let url = String::from_utf8_lossy(request.url).into_owned();
+        let mut findings = Findings::default();
         let Some(group) = self.policy.group(request.group) else {
-            let judgement = Judgement::new(false, Rule::UnknownGroup { group: request.group.to_string() });
-            return self.finish(url, None, request, judgement, Context::default(), Vec::new());
+            let judgement = Judgement::new(
+                false,
+                Rule::UnknownGroup {
+                    group: request.group.to_string(),
+                },
+            );
+            return self.finish(
+                url,
+                None,
+                request,
+                judgement,
+                Context::default(),
+                findings,
+                None,
+            );
         };
-        let mut matches = Vec::new();
         match canon::parse(request.url) {
             Err(e) => {
-                let judgement = Judgement::new(false, Rule::Unparseable { error: e.to_string() });
-                self.finish(url, None, request, judgement, Context::default(), matches)
+                let judgement = Judgement::new(
+                    false,
+                    Rule::Unparseable {
+                        error: e.to_string(),
+                    },
+                );
+                self.finish(
+                    url,
+                    None,
+                    request,
+                    judgement,
+                    Context::default(),
+                    findings,
+                    None,
+                )
             }
             Ok(parsed) => {
-                let canonical = match &parsed {
-                    ParsedUrl::Web(u) => u.to_string(),
-                    ParsedUrl::Other(o) => o.to_string(),
+                let (canonical, safe_search) = match &parsed {
+                    ParsedUrl::Web(u) => (u.to_string(), self.safe_search(u, group)),
+                    ParsedUrl::Other(o) => (o.to_string(), None),
                 };
-                let (judgement, context) = self.judge_parsed(&parsed, group, request, 0, &mut matches);
-                self.finish(url, Some(canonical), request, judgement, context, matches)
+                let (judgement, context) =
+                    self.judge_parsed(&parsed, group, request, 0, &mut findings);
+                self.finish(
+                    url,
+                    Some(canonical),
+                    request,
+                    judgement,
+                    context,
+                    findings,
+                    safe_search,
+                )
             }
         }
+    }
+
+    /// The search phrase set in use.
+    pub fn phrases(&self) -> &PhraseSet {
+        &self.phrases
+    }
+
+    /// Judges search text directly, as the group's searches are judged.
+    pub fn judge_search(&self, text: &str, group: &Group) -> search::SearchVerdict {
+        self.phrases.judge(text, &search_rules(group))
+    }
+
+    /// How to force safe results for this URL and group, when it is a search or video site.
+    pub fn safe_search(&self, url: &CanonicalUrl, group: &Group) -> Option<search::SafeSearch> {
+        let policy = SafeSearchPolicy::for_group_preset(group.preset().id()).unwrap_or_default();
+        let enforcement = search::enforce(url.host(), url.path(), url.raw_query(), &policy);
+        enforcement.engine.is_some().then_some(enforcement)
     }
 
     fn judge_parsed(
@@ -194,17 +289,22 @@ impl Engine {
         group: &Group,
         request: &Request<'_>,
         depth: usize,
-        matches: &mut Vec<RuleMatch>,
+        findings: &mut Findings,
     ) -> (Judgement, Context) {
         match parsed {
-            ParsedUrl::Web(url) => self.judge_web(url, group, request, depth, matches),
+            ParsedUrl::Web(url) => self.judge_web(url, group, request, depth, findings),
             ParsedUrl::Other(other) => {
                 if let Some(carried) = wrappers::carried_by_other(other) {
-                    if let Some(result) = self.judge_carried(&carried, group, request, depth, matches) {
+                    if let Some(result) =
+                        self.judge_carried(&carried, group, request, depth, findings)
+                    {
                         return result;
                     }
                 }
-                (self.judge_non_web(&other.scheme, group, request), Context::default())
+                (
+                    self.judge_non_web(&other.scheme, group, request),
+                    Context::default(),
+                )
             }
         }
     }
@@ -212,10 +312,19 @@ impl Engine {
     fn judge_non_web(&self, scheme: &str, group: &Group, request: &Request<'_>) -> Judgement {
         if request.frame == Frame::Subresource {
             let setting = "non-web resources inside a page are allowed".to_string();
-            return Judgement::new(true, Rule::NonWeb { scheme: scheme.to_string(), setting });
+            return Judgement::new(
+                true,
+                Rule::NonWeb {
+                    scheme: scheme.to_string(),
+                    setting,
+                },
+            );
         }
         let decision = group.decide_non_web(request.at);
-        let rule = Rule::NonWeb { scheme: scheme.to_string(), setting: decision.rule.clone() };
+        let rule = Rule::NonWeb {
+            scheme: scheme.to_string(),
+            setting: decision.rule.clone(),
+        };
         Judgement { decision, rule }
     }
 
@@ -225,26 +334,41 @@ impl Engine {
         group: &Group,
         request: &Request<'_>,
         depth: usize,
-        matches: &mut Vec<RuleMatch>,
+        findings: &mut Findings,
     ) -> (Judgement, Context) {
-        let mut best = (self.judge_page(url, group, request, matches), Context::default());
+        let mut best = (
+            self.judge_page(url, group, request, &mut findings.matches),
+            Context::default(),
+        );
+        if let Some(judgement) = self.judge_search_url(url, group, findings) {
+            if judgement.strictness() > best.0.strictness() {
+                best = (judgement, Context::default());
+            }
+        }
         if let Some(imitated) = lookalike::imitated_host(url.host()) {
             if let Some(target) = with_host(url, &imitated) {
-                let before = matches.len();
-                let judgement = self.judge_page(&target, group, request, matches);
+                let before = findings.matches.len();
+                let judgement = self.judge_page(&target, group, request, &mut findings.matches);
                 // Only a listed target makes a lookalike matter; an unlisted one says nothing.
-                if matches.len() > before && judgement.strictness() > best.0.strictness() {
-                    best = (judgement, Context { carried: None, lookalike_of: Some(imitated) });
+                if findings.matches.len() > before && judgement.strictness() > best.0.strictness() {
+                    best = (
+                        judgement,
+                        Context {
+                            carried: None,
+                            lookalike_of: Some(imitated),
+                        },
+                    );
                 }
             }
         }
         if depth < MAX_WRAPPER_DEPTH {
             if let Some(carried) = wrappers::carried_by_web(url) {
-                if let Some(inner) = self.judge_carried(&carried, group, request, depth, matches) {
+                if let Some(inner) = self.judge_carried(&carried, group, request, depth, findings) {
                     if inner.0.strictness() > best.0.strictness() {
                         best = inner;
                     } else {
-                        best.0.decision.next_change = earliest(best.0.decision.next_change, inner.0.decision.next_change);
+                        best.0.decision.next_change =
+                            earliest(best.0.decision.next_change, inner.0.decision.next_change);
                     }
                 }
             }
@@ -258,7 +382,7 @@ impl Engine {
         group: &Group,
         request: &Request<'_>,
         depth: usize,
-        matches: &mut Vec<RuleMatch>,
+        findings: &mut Findings,
     ) -> Option<(Judgement, Context)> {
         // A wrapper around something unreadable is judged as the wrapper alone: a redirect with
         // a relative or garbled target is common and harmless.
@@ -267,17 +391,79 @@ impl Engine {
             ParsedUrl::Web(u) => u.to_string(),
             ParsedUrl::Other(o) => o.to_string(),
         };
-        let (judgement, inner) = self.judge_parsed(&parsed, group, request, depth + 1, matches);
+        let (judgement, inner) = self.judge_parsed(&parsed, group, request, depth + 1, findings);
         let context = Context {
             // The innermost carried page is the one worth showing.
-            carried: inner.carried.or(Some(Carried { via: carried.via.to_string(), url: shown })),
+            carried: inner.carried.or(Some(Carried {
+                via: carried.via.to_string(),
+                url: shown,
+            })),
             lookalike_of: inner.lookalike_of,
         };
         Some((judgement, context))
     }
 
+    /// The search in a URL, judged for the group: a judgement only when it blocks. The first
+    /// search found (the outermost page's) is the one reported.
+    fn judge_search_url(
+        &self,
+        url: &CanonicalUrl,
+        group: &Group,
+        findings: &mut Findings,
+    ) -> Option<Judgement> {
+        let found = search::extract(url.host(), url.path(), url.raw_query())?;
+        let verdict = self.judge_search(&found.terms, group);
+        let blocks = verdict.blocked && found.kind == SearchKind::Submitted;
+        let judgement = blocks.then(|| {
+            let category = verdict.category.clone().unwrap_or_default();
+            let rule = Rule::Search {
+                engine: found.engine.to_string(),
+                phrases: verdict
+                    .matches
+                    .iter()
+                    .filter(|m| m.weight > 0)
+                    .map(|m| m.phrase.clone())
+                    .collect(),
+                setting: format!(
+                    "search score {} is over the threshold of {} for {}",
+                    verdict.score,
+                    verdict.threshold,
+                    group.label()
+                ),
+            };
+            let decision = if category::is_locked(&category) {
+                Decision::locked(&category)
+            } else {
+                Decision {
+                    allow: false,
+                    locked: false,
+                    category: Some(category),
+                    rule: String::new(),
+                    next_change: None,
+                }
+            };
+            Judgement { decision, rule }
+        });
+        if findings.search.is_none() {
+            findings.search = Some(SearchInfo {
+                engine: found.engine.to_string(),
+                kind: found.kind,
+                vertical: found.vertical,
+                terms: found.terms,
+                verdict,
+            });
+        }
+        judgement
+    }
+
     /// One page, no unwrapping: the policy's precedence (`Group::decide_all`) over what matched.
-    fn judge_page(&self, url: &CanonicalUrl, group: &Group, request: &Request<'_>, matches: &mut Vec<RuleMatch>) -> Judgement {
+    fn judge_page(
+        &self,
+        url: &CanonicalUrl,
+        group: &Group,
+        request: &Request<'_>,
+        matches: &mut Vec<RuleMatch>,
+    ) -> Judgement {
         let first = matches.len();
         for loaded in &self.rulesets {
             loaded.ruleset.matches(url, matches);
@@ -294,8 +480,17 @@ impl Engine {
                 categories.push(&m.category);
             }
         }
-        let hit = self.group_lists.get(group.name()).and_then(|lists| lists.hit(url));
-        let list_hit = hit.as_ref().map(|(deny, text, _)| if *deny { ListHit::Deny(text) } else { ListHit::Allow(text) });
+        let hit = self
+            .group_lists
+            .get(group.name())
+            .and_then(|lists| lists.hit(url));
+        let list_hit = hit.as_ref().map(|(deny, text, _)| {
+            if *deny {
+                ListHit::Deny(text)
+            } else {
+                ListHit::Allow(text)
+            }
+        });
         let decision = group.decide_all(&categories, list_hit, request.at);
         let entry_for = |category: &str| found.iter().find(|m| m.category == category);
         let rule = match (&hit, &decision.category) {
@@ -306,14 +501,26 @@ impl Engine {
                     source: m.map(|m| m.source.clone()).unwrap_or_default(),
                 }
             }
-            (Some((true, entry, setting)), _) => Rule::GroupDeny { entry: entry.clone(), setting: setting.clone() },
-            (Some((false, entry, setting)), _) => Rule::GroupAllow { entry: entry.clone(), setting: setting.clone() },
+            (Some((true, entry, setting)), _) => Rule::GroupDeny {
+                entry: entry.clone(),
+                setting: setting.clone(),
+            },
+            (Some((false, entry, setting)), _) => Rule::GroupAllow {
+                entry: entry.clone(),
+                setting: setting.clone(),
+            },
             (None, Some(category)) => Rule::Category {
-                entry: entry_for(category).map(|m| m.key.clone()).unwrap_or_default(),
-                source: entry_for(category).map(|m| m.source.clone()).unwrap_or_default(),
+                entry: entry_for(category)
+                    .map(|m| m.key.clone())
+                    .unwrap_or_default(),
+                source: entry_for(category)
+                    .map(|m| m.source.clone())
+                    .unwrap_or_default(),
                 setting: decision.rule.clone(),
             },
-            (None, None) => Rule::Uncategorised { setting: decision.rule.clone() },
+            (None, None) => Rule::Uncategorised {
+                setting: decision.rule.clone(),
+            },
         };
         Judgement { decision, rule }
     }
@@ -322,6 +529,7 @@ impl Engine {
         self.policy.timezone()
     }
 
+    #[allow(clippy::too_many_arguments)] // one call site per outcome; a struct would only rename these
     fn finish(
         &self,
         url: String,
@@ -329,8 +537,13 @@ impl Engine {
         request: &Request<'_>,
         judgement: Judgement,
         context: Context,
-        mut matches: Vec<RuleMatch>,
+        findings: Findings,
+        safe_search: Option<search::SafeSearch>,
     ) -> Verdict {
+        let Findings {
+            mut matches,
+            search,
+        } = findings;
         matches.dedup();
         let group_label = self
             .policy
@@ -339,10 +552,25 @@ impl Engine {
         let reason = explain(&judgement, &context, &group_label);
         let decision = judgement.decision;
         let next_change_local = decision.next_change.map(|t| rfc3339_local(self.tz(), t));
+        let (flavour, alerts) = match &search {
+            Some(s) if s.kind == SearchKind::Submitted => {
+                (s.verdict.flavour, s.verdict.alerts.clone())
+            }
+            _ => (None, Vec::new()),
+        };
+        // A self-harm site gets the same kind words as a self-harm search.
+        let flavour = flavour.or_else(|| {
+            (decision.category.as_deref() == Some("self-harm") && !decision.allow)
+                .then_some(search::Flavour::Support)
+        });
         Verdict {
             url,
             canonical,
-            action: if decision.allow { Action::Allow } else { Action::Block },
+            action: if decision.allow {
+                Action::Allow
+            } else {
+                Action::Block
+            },
             category: decision.category,
             locked: decision.locked,
             reason,
@@ -353,8 +581,16 @@ impl Engine {
             next_change: decision.next_change,
             next_change_local,
             matches,
+            search,
+            safe_search,
+            flavour,
+            alerts,
         }
     }
+}
+
+fn search_rules(group: &Group) -> SearchRules {
+    SearchRules::for_group_preset(group.preset().id()).unwrap_or_default()
 }
 
 fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -386,7 +622,11 @@ fn compile_group_lists(name: &str, group: &Group) -> Result<GroupLists, RulesetE
     };
     let allow = compile(group.allow(), &format!("groups.{name}.allow"))?;
     let deny = compile(group.deny(), &format!("groups.{name}.deny"))?;
-    Ok(GroupLists { allow, deny, written })
+    Ok(GroupLists {
+        allow,
+        deny,
+        written,
+    })
 }
 
 impl GroupLists {
@@ -395,7 +635,10 @@ impl GroupLists {
         let best = |list: &Ruleset| {
             let mut found = Vec::new();
             list.matches(url, &mut found);
-            found.into_iter().filter(|m| m.kind != MatchKind::Expression).max_by_key(|m| m.key.len())
+            found
+                .into_iter()
+                .filter(|m| m.kind != MatchKind::Expression)
+                .max_by_key(|m| m.key.len())
         };
         let (deny, allow) = (best(&self.deny), best(&self.allow));
         let (is_deny, m) = match (deny, allow) {
@@ -404,13 +647,21 @@ impl GroupLists {
             (None, Some(a)) => (false, a),
             (None, None) => return None,
         };
-        let text = self.written.get(&m.key).cloned().unwrap_or_else(|| m.key.clone());
+        let text = self
+            .written
+            .get(&m.key)
+            .cloned()
+            .unwrap_or_else(|| m.key.clone());
         Some((is_deny, text, m.source))
     }
 }
 
 fn explain(judgement: &Judgement, context: &Context, group: &str) -> String {
-    let verb = if judgement.decision.allow { "Allowed" } else { "Blocked" };
+    let verb = if judgement.decision.allow {
+        "Allowed"
+    } else {
+        "Blocked"
+    };
     let mut text = match &judgement.rule {
         Rule::Unparseable { error } => format!("Blocked: this address cannot be read as a URL ({error})."),
         Rule::UnknownGroup { group } => format!("Blocked: the group `{group}` is not in the policy, so nothing is allowed."),
@@ -424,6 +675,11 @@ fn explain(judgement: &Judgement, context: &Context, group: &str) -> String {
             "{verb} for {group}: {entry} is listed as {} ({source}); {setting}.",
             category::label(judgement.decision.category.as_deref().unwrap_or_default())
         ),
+        Rule::Search { engine, phrases, setting } => format!(
+            "{verb} for {group}: this {engine} search was judged {} ({}); {setting}.",
+            category::label(judgement.decision.category.as_deref().unwrap_or_default()),
+            phrases.join(", ")
+        ),
         Rule::Uncategorised { setting } => format!("{verb} for {group}: no list has this site; {setting}."),
         Rule::NonWeb { scheme, setting } => format!("{verb} for {group}: `{scheme}:` addresses are not web pages; {setting}."),
     };
@@ -431,7 +687,10 @@ fn explain(judgement: &Judgement, context: &Context, group: &str) -> String {
         text = format!("This address imitates {imitated} with lookalike letters. {text}");
     }
     if let Some(carried) = &context.carried {
-        text = format!("This page ({}) carries {}. {text}", carried.via, carried.url);
+        text = format!(
+            "This page ({}) carries {}. {text}",
+            carried.via, carried.url
+        );
     }
     text
 }
@@ -439,9 +698,16 @@ fn explain(judgement: &Judgement, context: &Context, group: &str) -> String {
 /// `2026-11-25T12:15:00+00:00` in the school's time zone.
 pub fn rfc3339_local(tz: Tz, unix: i64) -> String {
     let local = tz.to_local(unix);
-    let (h, m, s) = (local.second_of_day / 3600, local.second_of_day / 60 % 60, local.second_of_day % 60);
+    let (h, m, s) = (
+        local.second_of_day / 3600,
+        local.second_of_day / 60 % 60,
+        local.second_of_day % 60,
+    );
     let offset = local.offset_secs;
     let sign = if offset < 0 { '-' } else { '+' };
     let (oh, om) = (offset.abs() / 3600, offset.abs() / 60 % 60);
-    format!("{:04}-{:02}-{:02}T{h:02}:{m:02}:{s:02}{sign}{oh:02}:{om:02}", local.year, local.month, local.day)
+    format!(
+        "{:04}-{:02}-{:02}T{h:02}:{m:02}:{s:02}{sign}{oh:02}:{om:02}",
+        local.year, local.month, local.day
+    )
 }

@@ -15,9 +15,9 @@
 //! ## Usage (see engine)
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod builtin;
 pub mod canon;
 pub mod category;
-pub mod builtin;
 pub mod engine;
 pub mod lists;
 pub mod lookalike;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::ruleset::RuleMatch;
+use crate::search::{Alert, Flavour, SafeSearch, SearchKind, SearchVerdict, Vertical};
 
 /// Allow or block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +60,15 @@ pub enum Rule {
         /// The policy setting that decided, in words.
         setting: String,
     },
+    /// What was searched decided: the weighted phrases scored over the group's threshold.
+    Search {
+        /// The search engine's id.
+        engine: String,
+        /// The phrases that counted, as matched.
+        phrases: Vec<String>,
+        /// The threshold, in words.
+        setting: String,
+    },
     /// No list matched: the policy's action for uncategorised sites decided.
     Uncategorised {
         /// The policy setting that decided, in words.
@@ -80,6 +90,22 @@ pub struct Carried {
     pub via: String,
     /// The carried page's canonical URL (or the raw text, when it could not be parsed).
     pub url: String,
+}
+
+/// A search found in the URL (or in a page it carries), and how its terms were judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchInfo {
+    /// The engine's id (`google`, `bing`, `youtube`, `kiddle`, …).
+    pub engine: String,
+    /// A submitted search, or an autocomplete request (suggestions are judged, never blocked).
+    pub kind: SearchKind,
+    /// Web, images, videos or news.
+    pub vertical: Vertical,
+    /// The decoded terms.
+    pub terms: String,
+    /// How the terms were judged: normalised form, matched phrases with weights, score, alerts.
+    #[serde(flatten)]
+    pub verdict: SearchVerdict,
 }
 
 /// The engine's answer for one URL, group and moment.
@@ -111,6 +137,15 @@ pub struct Verdict {
     pub next_change_local: Option<String>,
     /// Every list entry that matched the URL (and what it carries), for "why?" screens.
     pub matches: Vec<RuleMatch>,
+    /// The search in this URL, when it is one.
+    pub search: Option<SearchInfo>,
+    /// How to force safe results on a search or video site: URL rewrite and request headers.
+    pub safe_search: Option<SafeSearch>,
+    /// `support` when the block page should offer help (Childline 0800 1111, tell an adult)
+    /// rather than a plain "not allowed".
+    pub flavour: Option<Flavour>,
+    /// Safeguarding or Prevent alerts for the Designated Safeguarding Lead.
+    pub alerts: Vec<Alert>,
 }
 
 impl Verdict {

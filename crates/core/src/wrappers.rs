@@ -42,8 +42,18 @@ pub struct Wrapper {
     carrier: Carrier,
 }
 
-const fn wrapper(id: &'static str, hosts: HostPattern, path: &'static str, carrier: Carrier) -> Wrapper {
-    Wrapper { id, hosts, path, carrier }
+const fn wrapper(
+    id: &'static str,
+    hosts: HostPattern,
+    path: &'static str,
+    carrier: Carrier,
+) -> Wrapper {
+    Wrapper {
+        id,
+        hosts,
+        path,
+        carrier,
+    }
 }
 
 use Carrier::*;
@@ -51,26 +61,153 @@ use HostPattern::*;
 
 /// Every wrapper Schoolgate unwraps.
 pub const WRAPPERS: &[Wrapper] = &[
-    wrapper("google-translate", Domain("translate.goog"), "", TranslateGoogHost),
-    wrapper("google-translate", AnyTld("translate.google"), "/translate", QueryParam(&["u"])),
-    wrapper("google-translate", AnyTld("translate.google"), "/website", QueryParam(&["u"])),
-    wrapper("google-translate", Domain("translate.googleusercontent.com"), "/translate_c", QueryParam(&["u"])),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/c/s/", PathTail { prefix: "/c/s/", https: true }),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/c/", PathTail { prefix: "/c/", https: false }),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/v/s/", PathTail { prefix: "/v/s/", https: true }),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/v/", PathTail { prefix: "/v/", https: false }),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/i/s/", PathTail { prefix: "/i/s/", https: true }),
-    wrapper("amp-cache", Domain("cdn.ampproject.org"), "/i/", PathTail { prefix: "/i/", https: false }),
-    wrapper("google-amp", AnyTld("google"), "/amp/s/", PathTail { prefix: "/amp/s/", https: true }),
-    wrapper("google-amp", AnyTld("google"), "/amp/", PathTail { prefix: "/amp/", https: false }),
-    wrapper("google-redirect", AnyTld("google"), "/url", QueryParam(&["q", "url"])),
-    wrapper("google-images", AnyTld("google"), "/imgres", QueryParam(&["imgrefurl", "imgurl"])),
-    wrapper("youtube-redirect", Domain("youtube.com"), "/redirect", QueryParam(&["q"])),
-    wrapper("facebook-redirect", Domain("l.facebook.com"), "/l.php", QueryParam(&["u"])),
-    wrapper("instagram-redirect", Domain("l.instagram.com"), "/", QueryParam(&["u"])),
-    wrapper("bing-redirect", Domain("bing.com"), "/ck/a", QueryParam(&["u"])),
-    wrapper("web-archive", Domain("web.archive.org"), "/web/", ArchivePath),
-    wrapper("archive-today", Domain("archive.ph"), "/newest/", PathTail { prefix: "/newest/", https: false }),
+    wrapper(
+        "google-translate",
+        Domain("translate.goog"),
+        "",
+        TranslateGoogHost,
+    ),
+    wrapper(
+        "google-translate",
+        AnyTld("translate.google"),
+        "/translate",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "google-translate",
+        AnyTld("translate.google"),
+        "/website",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "google-translate",
+        Domain("translate.googleusercontent.com"),
+        "/translate_c",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/c/s/",
+        PathTail {
+            prefix: "/c/s/",
+            https: true,
+        },
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/c/",
+        PathTail {
+            prefix: "/c/",
+            https: false,
+        },
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/v/s/",
+        PathTail {
+            prefix: "/v/s/",
+            https: true,
+        },
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/v/",
+        PathTail {
+            prefix: "/v/",
+            https: false,
+        },
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/i/s/",
+        PathTail {
+            prefix: "/i/s/",
+            https: true,
+        },
+    ),
+    wrapper(
+        "amp-cache",
+        Domain("cdn.ampproject.org"),
+        "/i/",
+        PathTail {
+            prefix: "/i/",
+            https: false,
+        },
+    ),
+    wrapper(
+        "google-amp",
+        AnyTld("google"),
+        "/amp/s/",
+        PathTail {
+            prefix: "/amp/s/",
+            https: true,
+        },
+    ),
+    wrapper(
+        "google-amp",
+        AnyTld("google"),
+        "/amp/",
+        PathTail {
+            prefix: "/amp/",
+            https: false,
+        },
+    ),
+    wrapper(
+        "google-redirect",
+        AnyTld("google"),
+        "/url",
+        QueryParam(&["q", "url"]),
+    ),
+    wrapper(
+        "google-images",
+        AnyTld("google"),
+        "/imgres",
+        QueryParam(&["imgrefurl", "imgurl"]),
+    ),
+    wrapper(
+        "youtube-redirect",
+        Domain("youtube.com"),
+        "/redirect",
+        QueryParam(&["q"]),
+    ),
+    wrapper(
+        "facebook-redirect",
+        Domain("l.facebook.com"),
+        "/l.php",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "instagram-redirect",
+        Domain("l.instagram.com"),
+        "/",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "bing-redirect",
+        Domain("bing.com"),
+        "/ck/a",
+        QueryParam(&["u"]),
+    ),
+    wrapper(
+        "web-archive",
+        Domain("web.archive.org"),
+        "/web/",
+        ArchivePath,
+    ),
+    wrapper(
+        "archive-today",
+        Domain("archive.ph"),
+        "/newest/",
+        PathTail {
+            prefix: "/newest/",
+            https: false,
+        },
+    ),
 ];
 
 /// A page carried by a wrapper, still to be parsed and judged.
@@ -89,21 +226,32 @@ pub fn carried_by_web(url: &CanonicalUrl) -> Option<Carried> {
             return None;
         }
         let carried = match w.carrier {
-            QueryParam(names) => names.iter().find_map(|n| query_param(url.raw_query()?, n))?,
+            QueryParam(names) => names
+                .iter()
+                .find_map(|n| query_param(url.raw_query()?, n))?,
             PathTail { prefix, https } => {
                 let tail = url.path().strip_prefix(prefix)?;
-                with_query(&format!("{}://{tail}", if https { "https" } else { "http" }), url)
+                with_query(
+                    &format!("{}://{tail}", if https { "https" } else { "http" }),
+                    url,
+                )
             }
             ArchivePath => archived_url(url)?,
             TranslateGoogHost => translated_host_url(url)?,
         };
-        (!carried.is_empty()).then(|| Carried { via: w.id, url: carried.into_bytes() })
+        (!carried.is_empty()).then(|| Carried {
+            via: w.id,
+            url: carried.into_bytes(),
+        })
     })
 }
 
 /// The page a non-web URL carries: `view-source:` shows another URL's source.
 pub fn carried_by_other(url: &OtherSchemeUrl) -> Option<Carried> {
-    (url.scheme == "view-source").then(|| Carried { via: "view-source", url: url.rest.clone().into_bytes() })
+    (url.scheme == "view-source").then(|| Carried {
+        via: "view-source",
+        url: url.rest.clone().into_bytes(),
+    })
 }
 
 fn host_matches(pattern: HostPattern, host: &str) -> bool {
@@ -111,7 +259,9 @@ fn host_matches(pattern: HostPattern, host: &str) -> bool {
         Domain(d) => host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')),
         AnyTld(name) => {
             let host = host.strip_prefix("www.").unwrap_or(host);
-            host.strip_prefix(name).and_then(|r| r.strip_prefix('.')).is_some_and(is_plausible_tld)
+            host.strip_prefix(name)
+                .and_then(|r| r.strip_prefix('.'))
+                .is_some_and(is_plausible_tld)
         }
     }
 }
@@ -119,7 +269,10 @@ fn host_matches(pattern: HostPattern, host: &str) -> bool {
 /// `com`, `co.uk`, `de`: one or two short alphabetic labels.
 fn is_plausible_tld(rest: &str) -> bool {
     let labels: Vec<&str> = rest.split('.').collect();
-    labels.len() <= 2 && labels.iter().all(|l| (2..=6).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
+    labels.len() <= 2
+        && labels
+            .iter()
+            .all(|l| (2..=6).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 fn path_matches(pattern: &str, path: &str) -> bool {
@@ -164,7 +317,10 @@ pub fn form_decode(s: &str) -> Cow<'_, str> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 3 <= bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(b) => {
                         out.push(b);
                         i += 3;
@@ -236,45 +392,111 @@ mod tests {
     }
 
     fn assert_carries(input: &str, via: &str, want: &str) {
-        assert_eq!(carried(input), Some((via.to_string(), want.to_string())), "{input}");
+        assert_eq!(
+            carried(input),
+            Some((via.to_string(), want.to_string())),
+            "{input}"
+        );
     }
 
     #[test]
     fn translate_proxy_both_forms() {
-        assert_carries("https://www-pornhub-com.translate.goog/view?x=1&_x_tr_sl=auto&_x_tr_tl=en", "google-translate", "https://www.pornhub.com/view?x=1");
-        assert_carries("https://my--site-example-co-uk.translate.goog/", "google-translate", "https://my-site.example.co.uk/");
-        assert_carries("https://translate.google.co.uk/translate?sl=auto&tl=en&u=https%3A%2F%2Fbet365.com%2Fx", "google-translate", "https://bet365.com/x");
-        assert_carries("https://translate.google.com/website?u=bet365.com", "google-translate", "http://bet365.com/");
+        assert_carries(
+            "https://www-pornhub-com.translate.goog/view?x=1&_x_tr_sl=auto&_x_tr_tl=en",
+            "google-translate",
+            "https://www.pornhub.com/view?x=1",
+        );
+        assert_carries(
+            "https://my--site-example-co-uk.translate.goog/",
+            "google-translate",
+            "https://my-site.example.co.uk/",
+        );
+        assert_carries(
+            "https://translate.google.co.uk/translate?sl=auto&tl=en&u=https%3A%2F%2Fbet365.com%2Fx",
+            "google-translate",
+            "https://bet365.com/x",
+        );
+        assert_carries(
+            "https://translate.google.com/website?u=bet365.com",
+            "google-translate",
+            "http://bet365.com/",
+        );
     }
 
     #[test]
     fn amp_caches() {
-        assert_carries("https://www-example-com.cdn.ampproject.org/c/s/www.example.com/a/b", "amp-cache", "https://www.example.com/a/b");
-        assert_carries("https://x.cdn.ampproject.org/c/example.com/a", "amp-cache", "http://example.com/a");
-        assert_carries("https://www.google.com/amp/s/example.com/story?x=1", "google-amp", "https://example.com/story?x=1");
+        assert_carries(
+            "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/a/b",
+            "amp-cache",
+            "https://www.example.com/a/b",
+        );
+        assert_carries(
+            "https://x.cdn.ampproject.org/c/example.com/a",
+            "amp-cache",
+            "http://example.com/a",
+        );
+        assert_carries(
+            "https://www.google.com/amp/s/example.com/story?x=1",
+            "google-amp",
+            "https://example.com/story?x=1",
+        );
     }
 
     #[test]
     fn redirectors_including_double_encoding() {
-        assert_carries("https://www.google.com/url?sa=t&q=https://bet365.com/&usg=x", "google-redirect", "https://bet365.com/");
-        assert_carries("https://www.google.co.uk/url?url=https%253A%252F%252Fbet365.com%252Fpromo", "google-redirect", "https://bet365.com/promo");
-        assert_carries("https://www.youtube.com/redirect?event=x&q=http%3A%2F%2Fbet365.com", "youtube-redirect", "http://bet365.com/");
-        assert_eq!(carried("https://www.google.com/search?q=https://bet365.com"), None);
+        assert_carries(
+            "https://www.google.com/url?sa=t&q=https://bet365.com/&usg=x",
+            "google-redirect",
+            "https://bet365.com/",
+        );
+        assert_carries(
+            "https://www.google.co.uk/url?url=https%253A%252F%252Fbet365.com%252Fpromo",
+            "google-redirect",
+            "https://bet365.com/promo",
+        );
+        assert_carries(
+            "https://www.youtube.com/redirect?event=x&q=http%3A%2F%2Fbet365.com",
+            "youtube-redirect",
+            "http://bet365.com/",
+        );
+        assert_eq!(
+            carried("https://www.google.com/search?q=https://bet365.com"),
+            None
+        );
         assert_eq!(carried("https://www.google.com/url"), None);
     }
 
     #[test]
     fn archives_and_view_source() {
-        assert_carries("https://web.archive.org/web/20200101000000/https://bet365.com/x", "web-archive", "https://bet365.com/x");
-        assert_carries("https://web.archive.org/web/2020id_/http://bet365.com/", "web-archive", "http://bet365.com/");
-        assert_carries("https://web.archive.org/web/*/bet365.com", "web-archive", "http://bet365.com/");
+        assert_carries(
+            "https://web.archive.org/web/20200101000000/https://bet365.com/x",
+            "web-archive",
+            "https://bet365.com/x",
+        );
+        assert_carries(
+            "https://web.archive.org/web/2020id_/http://bet365.com/",
+            "web-archive",
+            "http://bet365.com/",
+        );
+        assert_carries(
+            "https://web.archive.org/web/*/bet365.com",
+            "web-archive",
+            "http://bet365.com/",
+        );
         assert_eq!(carried("https://web.archive.org/"), None);
-        assert_carries("view-source:https://bet365.com/", "view-source", "https://bet365.com/");
+        assert_carries(
+            "view-source:https://bet365.com/",
+            "view-source",
+            "https://bet365.com/",
+        );
     }
 
     #[test]
     fn lookalike_google_hosts_are_not_wrappers() {
-        assert_eq!(carried("https://google.evil.example/url?q=https://x.com"), None);
+        assert_eq!(
+            carried("https://google.evil.example/url?q=https://x.com"),
+            None
+        );
         assert_eq!(carried("https://notgoogle.com/url?q=https://x.com"), None);
     }
 }

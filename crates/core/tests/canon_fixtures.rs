@@ -1,6 +1,8 @@
 //! Data-driven canonicalisation tests (`tests/fixtures/canon.tsv`), property tests, and — when
 //! `../shared/data` is present — agreement with the WHATWG URL test suite on http(s) hosts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod common;
 
 use proptest::prelude::*;
@@ -20,7 +22,9 @@ fn canon_fixtures() {
     assert!(lines.len() > 60, "fixture file looks truncated");
     let mut failures = Vec::new();
     for (n, line) in lines {
-        let (input, want) = line.split_once('\t').unwrap_or_else(|| panic!("line {n}: no tab"));
+        let (input, want) = line
+            .split_once('\t')
+            .unwrap_or_else(|| panic!("line {n}: no tab"));
         let got = render(&common::unescape_fixture(input));
         let ok = if let Some(reason) = want.strip_prefix("invalid: ") {
             got.starts_with("invalid: ") && got.contains(reason)
@@ -28,7 +32,9 @@ fn canon_fixtures() {
             got == want
         };
         if !ok {
-            failures.push(format!("line {n}: {input:?}\n   want {want}\n    got {got}"));
+            failures.push(format!(
+                "line {n}: {input:?}\n   want {want}\n    got {got}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -71,7 +77,10 @@ fn whatwg_host_as_we_write_it(host: &str) -> String {
     if host.starts_with('[') {
         return host.to_string();
     }
-    host.split('.').filter(|l| !l.is_empty()).collect::<Vec<_>>().join(".")
+    host.split('.')
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[test]
@@ -86,10 +95,18 @@ fn agrees_with_whatwg_url_tests_on_http_hosts() {
     for case in cases.iter().filter(|c| c.is_object()) {
         let input = case["input"].as_str().unwrap_or_default();
         let base = case["base"].as_str();
-        let Some(href) = case["href"].as_str() else { continue };
+        let Some(href) = case["href"].as_str() else {
+            continue;
+        };
         // Only absolute inputs: a case that means something else without its base URL is a
         // relative reference, which never reaches a filter.
-        if base.is_some() && url::Url::parse(input).ok().map(|u| u.to_string()).as_deref() != Some(href) {
+        if base.is_some()
+            && url::Url::parse(input)
+                .ok()
+                .map(|u| u.to_string())
+                .as_deref()
+                != Some(href)
+        {
             continue;
         }
         if !(href.starts_with("http://") || href.starts_with("https://")) {
@@ -105,14 +122,25 @@ fn agrees_with_whatwg_url_tests_on_http_hosts() {
             assert!(canon::canonicalize(input.as_bytes()).is_err(), "{input:?}");
             continue;
         }
+        if input.contains("..") && want.rsplit('.').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit())) {
+            // `foo.09..`: documented in `canon` — invalid for us, so never judged as another host.
+            assert!(canon::canonicalize(input.as_bytes()).is_err(), "{input:?}");
+            continue;
+        }
         compared += 1;
         match canon::canonicalize(input.as_bytes()) {
             Ok(u) if u.host() == want => {}
-            Ok(u) => failures.push(format!("{input:?}: WHATWG host {want:?}, ours {:?}", u.host())),
+            Ok(u) => failures.push(format!(
+                "{input:?}: WHATWG host {want:?}, ours {:?}",
+                u.host()
+            )),
             Err(e) => failures.push(format!("{input:?}: WHATWG host {want:?}, ours error {e}")),
         }
     }
-    eprintln!("WHATWG http(s) host cases compared: {compared}, disagreements: {}", failures.len());
+    eprintln!(
+        "WHATWG http(s) host cases compared: {compared}, disagreements: {}",
+        failures.len()
+    );
     assert!(compared > 100, "too few WHATWG cases compared: {compared}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -134,7 +162,9 @@ fn agrees_with_the_url_crate_on_ordinary_urls() {
         let theirs = url::Url::parse(input).unwrap();
         let ours = canon::canonicalize(input.as_bytes()).unwrap();
         let want = match theirs.host() {
-            Some(url::Host::Ipv6(a)) if a.to_ipv4_mapped().is_some() => a.to_ipv4_mapped().unwrap().to_string(),
+            Some(url::Host::Ipv6(a)) if a.to_ipv4_mapped().is_some() => {
+                a.to_ipv4_mapped().unwrap().to_string()
+            }
             _ => whatwg_host_as_we_write_it(theirs.host_str().unwrap()),
         };
         assert_eq!(ours.host(), want, "{input}");

@@ -1,6 +1,8 @@
 //! Engine verdicts, data-driven from `tests/fixtures/verdicts/`: evasions, wrappers, lookalikes,
 //! time windows across BST, non-web schemes, over-blocking, and locked lists no policy unblocks.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod common;
 
 use schoolgate_core::engine::{Engine, Frame, Request};
@@ -12,8 +14,15 @@ use schoolgate_core::verdict::Verdict;
 
 /// `2026-11-25T12:30:00Z` → Unix seconds (UTC only: fixtures say `Z`).
 fn utc(text: &str) -> i64 {
-    let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap_or_else(|_| panic!("bad time {text}"));
-    assert!(text.ends_with('Z') && text.len() == 20, "fixture times are UTC: {text}");
+    let n = |r: std::ops::Range<usize>| {
+        text[r]
+            .parse::<i64>()
+            .unwrap_or_else(|_| panic!("bad time {text}"))
+    };
+    assert!(
+        text.ends_with('Z') && text.len() == 20,
+        "fixture times are UTC: {text}"
+    );
     let days = days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32);
     days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
 }
@@ -21,7 +30,10 @@ fn utc(text: &str) -> i64 {
 const WEDNESDAY_MORNING: &str = "2026-11-25T10:00:00Z";
 
 fn rule_kind(v: &Verdict) -> String {
-    serde_json::to_value(&v.rule).unwrap()["kind"].as_str().unwrap().to_string()
+    serde_json::to_value(&v.rule).unwrap()["kind"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -51,15 +63,43 @@ fn engine_fixtures() {
                 "lookalike" => v.lookalike_of.clone(),
                 "canonical" => v.canonical.clone(),
                 "next" => v.next_change.map(|t| t.to_string()),
+                "flavour" => v.flavour.map(|f| {
+                    serde_json::to_value(f)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                }),
+                "alert" => v.alerts.first().map(|a| {
+                    serde_json::to_value(a).unwrap()["kind"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                }),
+                "rewrite" => v.safe_search.as_ref().and_then(|s| s.rewrite.clone()),
+                "header" => v
+                    .safe_search
+                    .as_ref()
+                    .and_then(|s| s.headers.first().map(|(k, v)| format!("{k}: {v}"))),
+                "terms" => v.search.as_ref().map(|s| s.terms.clone()),
                 other => panic!("line {n}: unknown check {other}"),
             };
-            let want = if key == "next" { utc(want).to_string() } else { want.to_string() };
+            let want = if key == "next" {
+                utc(want).to_string()
+            } else {
+                want.to_string()
+            };
             if got.as_deref() != Some(want.as_str()) {
                 problems.push(format!("{key} {got:?}, want {want}"));
             }
         }
         if !problems.is_empty() {
-            failures.push(format!("line {n}: {}: {}\n    reason: {}", cols[0], problems.join("; "), v.reason));
+            failures.push(format!(
+                "line {n}: {}: {}\n    reason: {}",
+                cols[0],
+                problems.join("; "),
+                v.reason
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -77,7 +117,10 @@ fn builtin_lists_block_what_they_list() {
         let v = engine.classify(&Request::new(cols[0].as_bytes(), cols[1], at));
         let action = if v.is_blocked() { "block" } else { "allow" };
         if action != cols[2] || v.category.as_deref() != Some(cols[3]) {
-            failures.push(format!("line {n}: {} for {}: {action} {:?} — {}", cols[0], cols[1], v.category, v.reason));
+            failures.push(format!(
+                "line {n}: {} for {}: {action} {:?} — {}",
+                cols[0], cols[1], v.category, v.reason
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -90,7 +133,11 @@ fn learning_resources_are_never_blocked() {
     let lines = common::fixture_lines("verdicts/must-allow.txt");
     assert!(lines.len() >= 80);
     // Morning, lunchtime and evening, in term time and in BST.
-    for at in ["2026-11-25T10:00:00Z", "2026-11-25T12:30:00Z", "2026-06-13T20:00:00Z"] {
+    for at in [
+        "2026-11-25T10:00:00Z",
+        "2026-11-25T12:30:00Z",
+        "2026-06-13T20:00:00Z",
+    ] {
         for group in ["eyfs", "ks1", "ks2", "staff"] {
             for (n, url) in &lines {
                 let v = engine.classify(&Request::new(url.trim().as_bytes(), group, utc(at)));
@@ -106,9 +153,15 @@ fn learning_resources_are_never_blocked() {
 #[test]
 fn subresources_may_use_non_web_schemes() {
     let engine = Engine::builtin();
-    let request = Request { frame: Frame::Subresource, ..Request::new(b"data:image/png;base64,iVBORw0KGgo=", "ks1", 0) };
+    let request = Request {
+        frame: Frame::Subresource,
+        ..Request::new(b"data:image/png;base64,iVBORw0KGgo=", "ks1", 0)
+    };
     assert!(!engine.classify(&request).is_blocked());
-    let request = Request { frame: Frame::Subframe, ..request };
+    let request = Request {
+        frame: Frame::Subframe,
+        ..request
+    };
     assert!(engine.classify(&request).is_blocked());
 }
 
@@ -147,11 +200,22 @@ fn no_policy_can_unblock_locked_lists() {
     assert!(groups.len() >= 5);
     for url in locked_urls {
         for group in &groups {
-            for at in ["2026-11-25T10:00:00Z", "2026-11-28T23:59:00Z", "2026-06-10T12:30:00Z"] {
+            for at in [
+                "2026-11-25T10:00:00Z",
+                "2026-11-28T23:59:00Z",
+                "2026-06-10T12:30:00Z",
+            ] {
                 let v = engine.classify(&Request::new(url.as_bytes(), group, utc(at)));
-                assert!(v.is_blocked() && v.locked, "{url} for {group}: {}", v.reason);
                 assert!(
-                    matches!(v.category.as_deref(), Some("child-abuse" | "terrorist-content")),
+                    v.is_blocked() && v.locked,
+                    "{url} for {group}: {}",
+                    v.reason
+                );
+                assert!(
+                    matches!(
+                        v.category.as_deref(),
+                        Some("child-abuse" | "terrorist-content")
+                    ),
                     "{url}: {:?}",
                     v.category
                 );
@@ -160,7 +224,11 @@ fn no_policy_can_unblock_locked_lists() {
         }
     }
     // Other pages of the same sites stay as the policy says: URL entries are exact prefixes.
-    let v = engine.classify(&Request::new(b"https://abuse-standin.example/about", "staff", 0));
+    let v = engine.classify(&Request::new(
+        b"https://abuse-standin.example/about",
+        "staff",
+        0,
+    ));
     assert!(!v.is_blocked(), "{}", v.reason);
 }
 
@@ -170,17 +238,33 @@ fn school_lists_allow_and_deny_entries() {
     let at = utc(WEDNESDAY_MORNING);
     let judge = |url: &str, group: &str| engine.classify(&Request::new(url.as_bytes(), group, at));
     let v = judge("https://school-extra-game.example/play", "ks2");
-    assert!(v.is_blocked() && v.category.as_deref() == Some("games"), "{}", v.reason);
+    assert!(
+        v.is_blocked() && v.category.as_deref() == Some("games"),
+        "{}",
+        v.reason
+    );
     assert!(judge("https://homework-helper.example/games/maths", "ks2").is_blocked());
     assert!(!judge("https://homework-helper.example/gamesroom", "ks2").is_blocked());
     let v = judge("https://poki.com/en/g/times-tables", "ks2");
-    assert!(!v.is_blocked() && rule_kind(&v) == "group-allow", "{}", v.reason);
+    assert!(
+        !v.is_blocked() && rule_kind(&v) == "group-allow",
+        "{}",
+        v.reason
+    );
     assert!(judge("https://poki.com/en/g/other-game", "ks2").is_blocked());
     let v = judge("https://en.wikipedia.org/wiki/Special:Random", "ks2");
-    assert!(v.is_blocked() && rule_kind(&v) == "group-deny", "{}", v.reason);
+    assert!(
+        v.is_blocked() && rule_kind(&v) == "group-deny",
+        "{}",
+        v.reason
+    );
     assert!(!judge("https://en.wikipedia.org/wiki/World_War_II", "ks2").is_blocked());
     let v = judge("https://www.roblox.com/", "year6");
-    assert!(!v.is_blocked() && v.reason.contains("Year 6"), "{}", v.reason);
+    assert!(
+        !v.is_blocked() && v.reason.contains("Year 6"),
+        "{}",
+        v.reason
+    );
     // A group's allow list never lets a wrapper carry something else through.
     assert!(judge("https://www-bet365-com.translate.goog/", "year6").is_blocked());
 }

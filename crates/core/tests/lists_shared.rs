@@ -2,6 +2,8 @@
 //! folder exists beside the workspace, compiles every entry into one ruleset, and reports counts,
 //! size and timings. Skipped, with a message, when the data is absent (it is never in the repo).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,7 +16,9 @@ fn shared_lists() -> PathBuf {
 
 /// Every file under `dir`, sorted, so the output is stable. Bounded by the folder's size.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(read) = std::fs::read_dir(dir) else { return };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -29,7 +33,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// A category id from the list's folder or file name: `ut1/adult/domains` → `adult`,
 /// `blocklistproject/drugs-nl.txt` → `drugs-nl`, `sinfonietta/gambling-hosts` → `gambling`.
 fn category_for(rel: &Path) -> String {
-    let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().to_string()).collect();
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
     let raw = if parts.len() >= 3 {
         parts[parts.len() - 2].clone()
     } else {
@@ -40,7 +47,13 @@ fn category_for(rel: &Path) -> String {
     let mut id: String = raw
         .to_ascii_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(40)
         .collect();
     if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -62,11 +75,16 @@ fn shared_lists_import_and_compile() {
     let mut lists: Vec<(String, ParsedList)> = Vec::new();
     let started = Instant::now();
     let (mut accepted, mut rejected, mut bytes_read) = (0usize, 0usize, 0usize);
-    println!("{:<45} {:>11} {:>9} {:>8} {:>8} {:>6}", "file", "format", "entries", "rejected", "skipped", "dups");
+    println!(
+        "{:<45} {:>11} {:>9} {:>8} {:>8} {:>6}",
+        "file", "format", "entries", "rejected", "skipped", "dups"
+    );
     for path in &files {
         let rel = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
         let name = rel.to_string_lossy().to_string();
-        let Some(format) = ListFormat::from_file_name(&name) else { continue };
+        let Some(format) = ListFormat::from_file_name(&name) else {
+            continue;
+        };
         let bytes = std::fs::read(path).unwrap();
         bytes_read += bytes.len();
         let list = parse_list(&name, &bytes, format);
@@ -90,14 +108,24 @@ fn shared_lists_import_and_compile() {
         bytes_read as f64 / 1e6
     );
 
-    if let Some((_, porn)) = lists.iter().find(|(_, l)| l.source.ends_with("sinfonietta/pornography-hosts")) {
+    if let Some((_, porn)) = lists
+        .iter()
+        .find(|(_, l)| l.source.ends_with("sinfonietta/pornography-hosts"))
+    {
         println!("sinfonietta/pornography-hosts rejections:");
         for r in &porn.rejected {
             println!("  {r}");
         }
-        let en = porn.rejected.iter().find(|r| r.text.ends_with(" en")).expect("the `en` line is reported");
+        let en = porn
+            .rejected
+            .iter()
+            .find(|r| r.text.ends_with(" en"))
+            .expect("the `en` line is reported");
         assert!(en.line > 0 && en.reason.contains("`en`"), "{en}");
-        assert!(porn.rejected.iter().all(|r| r.line > 0 && !r.reason.is_empty()));
+        assert!(porn
+            .rejected
+            .iter()
+            .all(|r| r.line > 0 && !r.reason.is_empty()));
     }
 
     let started = Instant::now();
@@ -139,17 +167,25 @@ fn shared_lists_import_and_compile() {
             if let schoolgate_core::lists::Entry::Domain(d) = entry {
                 out.clear();
                 ruleset.matches_parts(d, "/", None, &mut out);
-                assert!(out.iter().any(|m| m.key == *d && m.source == list.source), "{d}");
+                assert!(
+                    out.iter().any(|m| m.key == *d && m.source == list.source),
+                    "{d}"
+                );
             }
         }
     }
     // Lookup cost for hosts that match nothing (informational; debug builds are much slower).
-    let misses: Vec<String> = (0..100_000).map(|i| format!("www.no-such-site-{i}.example")).collect();
+    let misses: Vec<String> = (0..100_000)
+        .map(|i| format!("www.no-such-site-{i}.example"))
+        .collect();
     let t = Instant::now();
     for host in &misses {
         out.clear();
         ruleset.matches_parts(host, "/some/path", Some("q=1"), &mut out);
         assert!(out.is_empty());
     }
-    println!("no-match lookup: {:.0} ns per URL", t.elapsed().as_nanos() as f64 / misses.len() as f64);
+    println!(
+        "no-match lookup: {:.0} ns per URL",
+        t.elapsed().as_nanos() as f64 / misses.len() as f64
+    );
 }

@@ -1,6 +1,8 @@
 //! A generated 200k-domain set: compiles, round-trips from bytes, finds every member (and its
 //! subdomains), and finds no random non-member.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use schoolgate_core::lists::Entry;
 use schoolgate_core::ruleset::{Ruleset, RulesetBuilder};
 
@@ -18,7 +20,9 @@ impl Rng {
 
     fn label(&mut self) -> String {
         let len = 3 + (self.next() % 12) as usize;
-        (0..len).map(|_| (b'a' + (self.next() % 26) as u8) as char).collect()
+        (0..len)
+            .map(|_| (b'a' + (self.next() % 26) as u8) as char)
+            .collect()
     }
 }
 
@@ -40,12 +44,20 @@ fn two_hundred_thousand_domains() {
     let mut builder = RulesetBuilder::new();
     for (i, d) in members.iter().enumerate() {
         let category = if i % 2 == 0 { "games" } else { "gambling" };
-        builder.add(&Entry::Domain(d.clone()), category, "generated").unwrap();
+        builder
+            .add(&Entry::Domain(d.clone()), category, "generated")
+            .unwrap();
     }
     let (bytes, stats) = builder.build().unwrap();
-    assert_eq!((stats.entries, stats.duplicates_dropped, stats.tags), (200_000, 0, 2));
+    assert_eq!(
+        (stats.entries, stats.duplicates_dropped, stats.tags),
+        (200_000, 0, 2)
+    );
     let per_domain = bytes.len() as f64 / 200_000.0;
-    println!("200k domains: {} bytes, {per_domain:.2} bytes/domain", bytes.len());
+    println!(
+        "200k domains: {} bytes, {per_domain:.2} bytes/domain",
+        bytes.len()
+    );
     assert!(per_domain <= 8.5, "{per_domain}");
 
     let ruleset = Ruleset::from_bytes(&bytes[..]).unwrap();
@@ -53,11 +65,18 @@ fn two_hundred_thousand_domains() {
     let mut out = Vec::new();
     for (i, d) in members.iter().enumerate() {
         out.clear();
-        let host = if i % 3 == 0 { format!("www.{d}") } else { d.clone() };
+        let host = if i % 3 == 0 {
+            format!("www.{d}")
+        } else {
+            d.clone()
+        };
         ruleset.matches_parts(&host, "/", None, &mut out);
         assert_eq!(out.len(), 1, "{host}");
         assert_eq!(&out[0].key, d);
-        assert_eq!(out[0].category, if i % 2 == 0 { "games" } else { "gambling" });
+        assert_eq!(
+            out[0].category,
+            if i % 2 == 0 { "games" } else { "gambling" }
+        );
     }
     let set: std::collections::HashSet<&str> = members.iter().map(String::as_str).collect();
     let mut tested = 0;

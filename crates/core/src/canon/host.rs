@@ -38,10 +38,11 @@ pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
     if host.is_empty() {
         return Err(invalid("empty host"));
     }
-    // Decide and parse on the form before dots were collapsed, as browsers do: `1..2.3` is not
-    // an address, and `foo.09..` is a name.
-    let trimmed = ascii.strip_suffix('.').unwrap_or(&ascii);
-    if ends_in_number(trimmed) {
+    // Parse the form before dots were collapsed, as browsers do (`1..2.3` is not an address).
+    // Decide on the collapsed form, so the canonical host reads back as itself: a name like
+    // `foo.09..`, which WHATWG keeps as a name only thanks to its trailing dots, is rejected.
+    if ends_in_number(&host) {
+        let trimmed = ascii.strip_suffix('.').unwrap_or(&ascii);
         return parse_ipv4(trimmed)
             .map(format_ipv4)
             .ok_or_else(|| invalid(&format!("`{trimmed}` is not a valid IPv4 address")));
@@ -58,9 +59,7 @@ fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
     let plain = decoded
         .iter()
         .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
-    let has_punycode = decoded
-        .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"xn--"));
+    let has_punycode = decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"xn--"));
     if plain && !has_punycode {
         return Ok(String::from_utf8_lossy(decoded).to_ascii_lowercase());
     }
@@ -102,20 +101,23 @@ fn parse_ipv4_number(part: &str) -> Option<u64> {
     if part.is_empty() {
         return None;
     }
-    let (digits, radix) = if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
-        (h, 16)
-    } else if part.len() > 1 && part.starts_with('0') {
-        (&part[1..], 8)
-    } else {
-        (part, 10)
-    };
+    let (digits, radix) =
+        if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+            (h, 16)
+        } else if part.len() > 1 && part.starts_with('0') {
+            (&part[1..], 8)
+        } else {
+            (part, 10)
+        };
     if digits.is_empty() {
         return Some(0);
     }
     let mut value: u64 = 0;
     for c in digits.chars() {
         let d = c.to_digit(radix)?;
-        value = value.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+        value = value
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(d))?;
         if value > u64::from(u32::MAX) {
             return None;
         }
@@ -130,7 +132,10 @@ fn parse_ipv4(host: &str) -> Option<u32> {
     if parts.is_empty() || parts.len() > 4 {
         return None;
     }
-    let numbers: Vec<u64> = parts.iter().map(|p| parse_ipv4_number(p)).collect::<Option<_>>()?;
+    let numbers: Vec<u64> = parts
+        .iter()
+        .map(|p| parse_ipv4_number(p))
+        .collect::<Option<_>>()?;
     let (last, init) = numbers.split_last()?;
     if init.iter().any(|&n| n > 255) {
         return None;

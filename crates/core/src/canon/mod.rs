@@ -22,6 +22,7 @@
 //! | trailing dot `example.com.` | keeps the dot | drops it | the same site; lists never write the dot |
 //! | repeated/leading dots `a..b.com` | keeps them | collapses (Safe Browsing) | same reason |
 //! | host encoded twice `%2541.com` | decodes once → invalid | decodes fully | stacked encodings are an evasion trick; either way the page cannot load |
+//! | a number before trailing dots `foo.09..` | a name | invalid | with the dots dropped it would read as a bad IPv4 address; blocked, never re-read differently |
 //! | no scheme `example.com/x` | failure | `http://example.com/x` | lists, policies and people write URLs without a scheme |
 //! | non-default port | kept | kept in the canonical URL, ignored for matching | a port never changes which host is judged |
 //! | `%2F`, `%3F` in the path | kept encoded | decoded, so `%2F` splits segments | Safe Browsing's rule; `?` is re-escaped so the result is stable |
@@ -151,9 +152,28 @@ pub enum ParsedUrl {
 
 /// Schemes that never carry a host we could judge, or that carry another URL inside.
 const OTHER_SCHEMES: &[&str] = &[
-    "about", "blob", "chrome", "chrome-extension", "chrome-search", "chrome-untrusted", "data",
-    "devtools", "edge", "file", "filesystem", "ftp", "intent", "javascript", "mailto",
-    "moz-extension", "sms", "tel", "vbscript", "view-source", "ws", "wss",
+    "about",
+    "blob",
+    "chrome",
+    "chrome-extension",
+    "chrome-search",
+    "chrome-untrusted",
+    "data",
+    "devtools",
+    "edge",
+    "file",
+    "filesystem",
+    "ftp",
+    "intent",
+    "javascript",
+    "mailto",
+    "moz-extension",
+    "sms",
+    "tel",
+    "vbscript",
+    "view-source",
+    "ws",
+    "wss",
 ];
 
 /// Parses and canonicalises arbitrary bytes.
@@ -165,7 +185,11 @@ pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
     if let Some((scheme, rest_at)) = split_scheme(trimmed) {
         let rest = &trimmed[rest_at..];
         if scheme == "http" || scheme == "https" {
-            return parse_web(if scheme == "http" { "http" } else { "https" }, rest, input.len());
+            return parse_web(
+                if scheme == "http" { "http" } else { "https" },
+                rest,
+                input.len(),
+            );
         }
         if OTHER_SCHEMES.contains(&scheme.as_str()) || rest.starts_with(b"//") {
             let kept = &rest[..rest.len().min(MAX_OTHER_REST_BYTES)];
@@ -197,12 +221,19 @@ pub fn normalize_host(host: &str) -> Result<String, CanonError> {
 /// WHATWG trims leading/trailing C0 controls and spaces.
 fn trim_controls(input: &[u8]) -> &[u8] {
     let start = input.iter().position(|&b| b > 0x20).unwrap_or(input.len());
-    let end = input.iter().rposition(|&b| b > 0x20).map_or(start, |e| e + 1);
+    let end = input
+        .iter()
+        .rposition(|&b| b > 0x20)
+        .map_or(start, |e| e + 1);
     &input[start..end]
 }
 
 fn strip_tabs_newlines(input: &[u8]) -> Vec<u8> {
-    input.iter().copied().filter(|&b| !matches!(b, b'\t' | b'\n' | b'\r')).collect()
+    input
+        .iter()
+        .copied()
+        .filter(|&b| !matches!(b, b'\t' | b'\n' | b'\r'))
+        .collect()
 }
 
 /// `scheme:` at the start (ASCII letter, then letters, digits, `+`, `-`, `.`), lowercased, and
@@ -229,7 +260,10 @@ fn split_scheme(input: &[u8]) -> Option<(String, usize)> {
 
 fn parse_web(scheme: &'static str, rest: &[u8], input_len: usize) -> Result<ParsedUrl, CanonError> {
     if input_len > MAX_URL_BYTES {
-        return Err(CanonError::TooLong { len: input_len, max: MAX_URL_BYTES });
+        return Err(CanonError::TooLong {
+            len: input_len,
+            max: MAX_URL_BYTES,
+        });
     }
     let cleaned = strip_tabs_newlines(rest);
     let without_fragment = match cleaned.iter().position(|&b| b == b'#') {
@@ -264,11 +298,22 @@ fn parse_web(scheme: &'static str, rest: &[u8], input_len: usize) -> Result<Pars
     let path = path::canonical_path(raw_path);
     let query = raw_query.map(|q| {
         let mut out = String::with_capacity(q.len());
-        escape::escape_into(&escape::unescape_fully(q), escape::Component::Query, &mut out);
+        escape::escape_into(
+            &escape::unescape_fully(q),
+            escape::Component::Query,
+            &mut out,
+        );
         out
     });
     let raw_query = raw_query.map(|q| String::from_utf8_lossy(q).into_owned());
-    Ok(ParsedUrl::Web(CanonicalUrl { scheme, host, port, path, query, raw_query }))
+    Ok(ParsedUrl::Web(CanonicalUrl {
+        scheme,
+        host,
+        port,
+        path,
+        query,
+        raw_query,
+    }))
 }
 
 /// Splits `host:port`, keeping IPv6 brackets together.
@@ -300,7 +345,8 @@ fn parse_port(raw: Option<&[u8]>, scheme: &str) -> Result<Option<u16>, CanonErro
     let Some(raw) = raw.filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
-    let bad = || CanonError::InvalidPort(String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned());
+    let bad =
+        || CanonError::InvalidPort(String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned());
     if !raw.iter().all(u8::is_ascii_digit) {
         return Err(bad());
     }
@@ -308,7 +354,9 @@ fn parse_port(raw: Option<&[u8]>, scheme: &str) -> Result<Option<u16>, CanonErro
     if significant.len() > 5 {
         return Err(bad());
     }
-    let value = significant.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+    let value = significant
+        .iter()
+        .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
     let port = u16::try_from(value).map_err(|_| bad())?;
     let default = if scheme == "https" { 443 } else { 80 };
     Ok((port != default).then_some(port))
@@ -328,9 +376,18 @@ mod tests {
 
     #[test]
     fn userinfo_backslashes_ports_never_change_the_host() {
-        assert_eq!(canon("http://good.example@bad.example/"), "http://bad.example/");
-        assert_eq!(canon("http://a@b@bad.example:8080/x"), "http://bad.example:8080/x");
-        assert_eq!(canon("https:\\\\bad.example\\x\\y"), "https://bad.example/x/y");
+        assert_eq!(
+            canon("http://good.example@bad.example/"),
+            "http://bad.example/"
+        );
+        assert_eq!(
+            canon("http://a@b@bad.example:8080/x"),
+            "http://bad.example:8080/x"
+        );
+        assert_eq!(
+            canon("https:\\\\bad.example\\x\\y"),
+            "https://bad.example/x/y"
+        );
         assert_eq!(canon("http://bad.example:80/"), "http://bad.example/");
         assert_eq!(canon("https://bad.example:0443/"), "https://bad.example/");
         assert_eq!(canon("http:bad.example"), "http://bad.example/");
@@ -342,7 +399,10 @@ mod tests {
     fn schemes() {
         assert_eq!(canon("data:text/html,hi"), "other data:text/html,hi");
         assert_eq!(canon("JavaScript:alert(1)"), "other javascript:alert(1)");
-        assert_eq!(canon("view-source:http://x.com/"), "other view-source:http://x.com/");
+        assert_eq!(
+            canon("view-source:http://x.com/"),
+            "other view-source:http://x.com/"
+        );
         assert_eq!(canon("localhost:8080/x"), "http://localhost:8080/x");
         assert_eq!(canon("example.com"), "http://example.com/");
         assert_eq!(canon("gopher://x/"), "other gopher://x/");
@@ -360,7 +420,10 @@ mod tests {
     #[test]
     fn too_long_is_an_error_but_long_data_urls_are_not() {
         let long = format!("http://x.com/{}", "a".repeat(MAX_URL_BYTES));
-        assert!(matches!(parse(long.as_bytes()), Err(CanonError::TooLong { .. })));
+        assert!(matches!(
+            parse(long.as_bytes()),
+            Err(CanonError::TooLong { .. })
+        ));
         let data = format!("data:image/png;base64,{}", "A".repeat(MAX_URL_BYTES));
         assert!(matches!(parse(data.as_bytes()), Ok(ParsedUrl::Other(_))));
     }

@@ -7,7 +7,10 @@ use super::escape::{escape_into, unescape_fully, Component};
 /// Backslashes count as slashes (as in browsers for http/https); a path that ends in `/`, `/.`
 /// or `/..` keeps its trailing slash, so `example.com/games/` and `example.com/games` stay apart.
 pub(crate) fn canonical_path(raw: &[u8]) -> String {
-    let slashed: Vec<u8> = raw.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect();
+    let slashed: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'\\' { b'/' } else { b })
+        .collect();
     let decoded = unescape_fully(&slashed);
     let mut segments: Vec<&[u8]> = Vec::new();
     let mut trailing_slash = false;

@@ -37,14 +37,17 @@ pub fn parse_entry(text: &str) -> Result<Entry, String> {
     if t.is_empty() {
         return Err("empty entry".into());
     }
-    let t = t.strip_prefix("*.").or_else(|| t.strip_prefix('.')).unwrap_or(t);
-    let has_scheme = t.contains("://");
-    let has_path = t.contains('/') && (!has_scheme || t.splitn(2, "://").nth(1).is_some_and(|r| r.contains('/')));
-    if !has_path {
-        let host = t.split("://").last().unwrap_or(t);
-        return canon::normalize_host(host).map(Entry::Domain).map_err(|e| e.to_string());
-    }
-    let full = if has_scheme { t.to_string() } else { format!("http://{t}") };
+    let t = t
+        .strip_prefix("*.")
+        .or_else(|| t.strip_prefix('.'))
+        .unwrap_or(t);
+    // Hosts and URLs alike go through the URL canonicaliser, so ports, userinfo and odd IPv4
+    // spellings in an admin's entry mean what they mean in a browser.
+    let full = if t.contains("://") {
+        t.to_string()
+    } else {
+        format!("http://{t}")
+    };
     let url = canon::canonicalize(full.as_bytes()).map_err(|e| e.to_string())?;
     let mut path = url.path().to_string();
     if let Some(q) = url.query() {
@@ -57,6 +60,9 @@ pub fn parse_entry(text: &str) -> Result<Entry, String> {
     if path == "/" {
         Ok(Entry::Domain(url.host().to_string()))
     } else {
-        Ok(Entry::UrlPrefix { host: url.host().to_string(), path })
+        Ok(Entry::UrlPrefix {
+            host: url.host().to_string(),
+            path,
+        })
     }
 }

@@ -35,7 +35,14 @@ const NAMES: &[(ListFormat, &str)] = &[
 ];
 
 /// File names in list folders that are documentation or metadata, never lists.
-const NOT_LISTS: &[&str] = &["readme", "license", "licence", "copying", "usage", "global_usage"];
+const NOT_LISTS: &[&str] = &[
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "usage",
+    "global_usage",
+];
 /// Extensions of files that are never plain-text lists.
 const NOT_LIST_EXTENSIONS: &[&str] = &[
     "pdf", "md", "html", "htm", "json", "gz", "tgz", "zip", "tar", "xz", "bz2", "sig", "asc",
@@ -57,7 +64,10 @@ impl ListFormat {
 
     /// The command-line name: `auto`, `domains`, `hosts`, `adblock`, `urls` or `expressions`.
     pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(f, _)| *f == self).map_or("auto", |(_, n)| n)
+        NAMES
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("auto", |(_, n)| n)
     }
 
     /// Guesses a format from a file name (a path is fine: only the last component is read).
@@ -68,7 +78,11 @@ impl ListFormat {
     /// `*-hosts` and `*.hosts` are hosts files; anything else (`*.txt` included, which is used
     /// for hosts, domain and adblock lists alike) is [`ListFormat::Auto`].
     pub fn from_file_name(name: &str) -> Option<ListFormat> {
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+        let base = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
         let (stem, ext) = match base.rsplit_once('.') {
             Some((s, e)) if !s.is_empty() => (s, e),
             _ => (base.as_str(), ""),
@@ -144,7 +158,10 @@ impl ListFormat {
 
 /// Whether a trimmed line is a comment in any of the formats: `#`, `!`, `;` or `//` first.
 pub(crate) fn is_comment(line: &str) -> bool {
-    line.starts_with('#') || line.starts_with('!') || line.starts_with(';') || line.starts_with("//")
+    line.starts_with('#')
+        || line.starts_with('!')
+        || line.starts_with(';')
+        || line.starts_with("//")
 }
 
 /// Regex syntax that never appears in a host or a plain URL.
@@ -221,9 +238,18 @@ mod tests {
     #[test]
     fn sniffing() {
         use ListFormat::*;
-        assert_eq!(ListFormat::sniff("# Title\n\n0.0.0.0 a.com\n0.0.0.0 b.com\n"), Hosts);
-        assert_eq!(ListFormat::sniff("127.0.0.1 localhost\n::1 localhost\n127.0.0.1 a.com"), Hosts);
-        assert_eq!(ListFormat::sniff("! Title: x\n||a.com^\n||b.com^\n"), Adblock);
+        assert_eq!(
+            ListFormat::sniff("# Title\n\n0.0.0.0 a.com\n0.0.0.0 b.com\n"),
+            Hosts
+        );
+        assert_eq!(
+            ListFormat::sniff("127.0.0.1 localhost\n::1 localhost\n127.0.0.1 a.com"),
+            Hosts
+        );
+        assert_eq!(
+            ListFormat::sniff("! Title: x\n||a.com^\n||b.com^\n"),
+            Adblock
+        );
         assert_eq!(ListFormat::sniff("[Adblock Plus 2.0]\na.com\n"), Adblock);
         assert_eq!(ListFormat::sniff("a.com\nb.org\nc.net/x\n"), Domains);
         assert_eq!(ListFormat::sniff("a.com/x\nb.org/y?z=1\nc.net\n"), Urls);

@@ -55,7 +55,11 @@ pub(crate) fn parse_line(
 
 /// The one token of a domain or URL line, after dropping a trailing ` # comment`.
 fn single_token(line: &str, strip_comment: bool) -> Result<&str, ListError> {
-    let line = if strip_comment { strip_trailing_comment(line) } else { line };
+    let line = if strip_comment {
+        strip_trailing_comment(line)
+    } else {
+        line
+    };
     if line.contains(char::is_whitespace) {
         return Err(ListError::ContainsSpaces);
     }
@@ -77,7 +81,10 @@ fn strip_trailing_comment(line: &str) -> &str {
 /// A domain as lists write it: `example.com`, `*.example.com`, `.example.com`, `Example.COM.`.
 /// A URL in a domains list is taken for what it says rather than rejected.
 pub(crate) fn domain_token(token: &str) -> Result<Entry, ListError> {
-    let bare = token.strip_prefix("*.").or_else(|| token.strip_prefix('.')).unwrap_or(token);
+    let bare = token
+        .strip_prefix("*.")
+        .or_else(|| token.strip_prefix('.'))
+        .unwrap_or(token);
     if bare.contains('/') {
         return url_token(token);
     }
@@ -112,7 +119,10 @@ fn check_host(host: String) -> Result<String, ListError> {
         return Err(ListError::Housekeeping(host));
     }
     if host.len() > MAX_HOST_BYTES {
-        return Err(ListError::InvalidHost { host, reason: "longer than 253 bytes".into() });
+        return Err(ListError::InvalidHost {
+            host,
+            reason: "longer than 253 bytes".into(),
+        });
     }
     if host.starts_with('[') {
         return Ok(host);
@@ -121,7 +131,10 @@ fn check_host(host: String) -> Result<String, ListError> {
         .chars()
         .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(ListError::InvalidHost { reason: format!("character `{c}`"), host });
+        return Err(ListError::InvalidHost {
+            reason: format!("character `{c}`"),
+            host,
+        });
     }
     if !host.contains('.') {
         return Err(ListError::SingleLabel(host));
@@ -164,7 +177,10 @@ fn adblock_rule(line: &str) -> Result<Entry, ListError> {
     if line.starts_with("@@") {
         return unsupported("exception rules (`@@`) are not supported");
     }
-    if ["##", "#@#", "#?#", "#$#", "#%#"].iter().any(|m| line.contains(m)) {
+    if ["##", "#@#", "#?#", "#$#", "#%#"]
+        .iter()
+        .any(|m| line.contains(m))
+    {
         return unsupported("cosmetic rules are not supported");
     }
     if line.len() > 1 && line.starts_with('/') && line.ends_with('/') {
@@ -176,7 +192,9 @@ fn adblock_rule(line: &str) -> Result<Entry, ListError> {
         .map(str::trim)
         .find(|o| !o.is_empty() && !HARMLESS_ADBLOCK_OPTIONS.contains(o))
     {
-        return Err(ListError::UnsupportedAdblock(format!("option `${opt}` is not supported")));
+        return Err(ListError::UnsupportedAdblock(format!(
+            "option `${opt}` is not supported"
+        )));
     }
     let Some(rest) = pattern.strip_prefix("||") else {
         return unsupported("only `||host^` and `||host/path^` rules are supported");
@@ -236,7 +254,10 @@ mod tests {
     fn hosts() {
         let h = |l| one(ListFormat::Hosts, l);
         assert_eq!(h("0.0.0.0 a.com").unwrap(), ["a.com"]);
-        assert_eq!(h("127.0.0.1\ta.com  b.com # both").unwrap(), ["a.com", "b.com"]);
+        assert_eq!(
+            h("127.0.0.1\ta.com  b.com # both").unwrap(),
+            ["a.com", "b.com"]
+        );
         assert_eq!(h("0.0.0.0 1.2.3.4").unwrap(), ["1.2.3.4"]);
         assert_eq!(h("plain.example.com").unwrap(), ["plain.example.com"]);
         assert!(h("0.0.0.0").unwrap_err()[0].contains("no host"));
@@ -265,17 +286,32 @@ mod tests {
             "example.com",
         ] {
             let err = a(bad).unwrap_err();
-            assert!(err[0].starts_with("unsupported adblock rule"), "{bad}: {err:?}");
+            assert!(
+                err[0].starts_with("unsupported adblock rule"),
+                "{bad}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn adblock_paths_and_urls() {
         // Needs the canonicaliser: URL prefixes go through `canon::canonicalize`.
-        assert_eq!(one(ListFormat::Adblock, "||example.com/games^").unwrap(), ["example.com/games"]);
-        assert_eq!(one(ListFormat::Urls, "example.com/games/").unwrap(), ["example.com/games"]);
-        assert_eq!(one(ListFormat::Urls, "https://Example.com/a/b").unwrap(), ["example.com/a/b"]);
-        assert_eq!(one(ListFormat::Urls, "example.com").unwrap(), ["example.com"]);
+        assert_eq!(
+            one(ListFormat::Adblock, "||example.com/games^").unwrap(),
+            ["example.com/games"]
+        );
+        assert_eq!(
+            one(ListFormat::Urls, "example.com/games/").unwrap(),
+            ["example.com/games"]
+        );
+        assert_eq!(
+            one(ListFormat::Urls, "https://Example.com/a/b").unwrap(),
+            ["example.com/a/b"]
+        );
+        assert_eq!(
+            one(ListFormat::Urls, "example.com").unwrap(),
+            ["example.com"]
+        );
         assert!(one(ListFormat::Urls, "example.com/a b").is_err());
     }
 

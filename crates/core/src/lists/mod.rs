@@ -43,7 +43,9 @@ const SNIFF_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ListError {
     /// A format name that is not one of [`ListFormat`]'s.
-    #[error("unknown list format `{0}` (expected auto, domains, hosts, adblock, urls or expressions)")]
+    #[error(
+        "unknown list format `{0}` (expected auto, domains, hosts, adblock, urls or expressions)"
+    )]
     UnknownFormat(String),
     /// Longer than [`MAX_LINE_BYTES`].
     #[error("line is longer than {max} bytes")]
@@ -112,7 +114,11 @@ pub struct Rejected {
 
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.source, self.line, self.reason, self.text)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.source, self.line, self.reason, self.text
+        )
     }
 }
 
@@ -172,7 +178,9 @@ pub fn parse_list(source: &str, bytes: &[u8], format: ListFormat) -> ParsedList 
         let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let text = if raw.len() > MAX_LINE_BYTES {
-            Err(ListError::LineTooLong { max: MAX_LINE_BYTES })
+            Err(ListError::LineTooLong {
+                max: MAX_LINE_BYTES,
+            })
         } else {
             std::str::from_utf8(raw).map_err(|_| ListError::InvalidUtf8)
         };
@@ -195,7 +203,13 @@ pub fn parse_list(source: &str, bytes: &[u8], format: ListFormat) -> ParsedList 
                 list.duplicates += 1;
             } else if list.entries.len() >= MAX_LIST_ENTRIES {
                 list.truncated = true;
-                list.reject(line_no, raw, &[ListError::TooManyEntries { max: MAX_LIST_ENTRIES }]);
+                list.reject(
+                    line_no,
+                    raw,
+                    &[ListError::TooManyEntries {
+                        max: MAX_LIST_ENTRIES,
+                    }],
+                );
                 return list;
             } else {
                 seen.insert(entry.clone());
@@ -213,7 +227,9 @@ pub fn parse_list(source: &str, bytes: &[u8], format: ListFormat) -> ParsedList 
 /// cosmetic rules, reported as unsupported rather than skipped silently.
 fn is_skipped(format: ListFormat, text: &str) -> bool {
     if format == ListFormat::Adblock {
-        let cosmetic = ["##", "#@#", "#?#", "#$#", "#%#"].iter().any(|m| text.starts_with(m));
+        let cosmetic = ["##", "#@#", "#?#", "#$#", "#%#"]
+            .iter()
+            .any(|m| text.starts_with(m));
         (format::is_comment(text) && !cosmetic) || (text.starts_with('[') && text.ends_with(']'))
     } else {
         format::is_comment(text)
@@ -226,7 +242,11 @@ impl ParsedList {
         if self.rejected.len() >= MAX_KEPT_REJECTIONS {
             return;
         }
-        let reason = reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let reason = reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
         // Four bytes per character at most: decode no more than could be shown.
         let head = &raw[..raw.len().min(MAX_REJECTED_TEXT_CHARS * 4)];
         let lossy = String::from_utf8_lossy(head);
@@ -234,7 +254,12 @@ impl ParsedList {
         if text.len() < lossy.trim().len() || head.len() < raw.len() {
             text.push('…');
         }
-        self.rejected.push(Rejected { source: self.source.clone(), line, text, reason });
+        self.rejected.push(Rejected {
+            source: self.source.clone(),
+            line,
+            text,
+            reason,
+        });
     }
 }
 
@@ -259,9 +284,17 @@ mod tests {
         let lines: Vec<u32> = list.rejected.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 7, 8, 9]);
         assert_eq!(list.rejected_count, 4);
-        assert!(list.rejected[2].reason.contains("utf-8"), "{}", list.rejected[2]);
+        assert!(
+            list.rejected[2].reason.contains("utf-8"),
+            "{}",
+            list.rejected[2]
+        );
         assert!(list.rejected[2].text.contains('\u{fffd}'));
-        assert!(list.rejected[3].reason.contains("single-label"), "{}", list.rejected[3]);
+        assert!(
+            list.rejected[3].reason.contains("single-label"),
+            "{}",
+            list.rejected[3]
+        );
     }
 
     #[test]
@@ -272,7 +305,10 @@ mod tests {
         let list = parse_list("d", &text, ListFormat::Domains);
         assert_eq!(keys(&list), ["a.com", "b.com"]);
         let r = &list.rejected[0];
-        assert_eq!((r.line, r.reason.as_str()), (2, "line is longer than 2048 bytes"));
+        assert_eq!(
+            (r.line, r.reason.as_str()),
+            (2, "line is longer than 2048 bytes")
+        );
         assert_eq!(r.text.chars().count(), MAX_REJECTED_TEXT_CHARS + 1);
     }
 
@@ -283,13 +319,28 @@ mod tests {
         assert_eq!(keys(&list), ["example.org"]);
         assert_eq!((list.skipped, list.rejected_count), (4, 0));
         let ab = parse_list("a", b"[Adblock Plus 2.0]\n||x.org^\n", ListFormat::Auto);
-        assert_eq!((ab.format, ab.skipped, keys(&ab)), (ListFormat::Adblock, 1, vec!["x.org".into()]));
+        assert_eq!(
+            (ab.format, ab.skipped, keys(&ab)),
+            (ListFormat::Adblock, 1, vec!["x.org".into()])
+        );
     }
 
     #[test]
     fn empty_and_garbage_never_panic() {
-        for bytes in [&b""[..], b"\n", b"\r\n\r\n", b"\xff\xfe", b"\0\0\0", b"0.0.0.0 \n\t\n"] {
-            for format in [ListFormat::Auto, ListFormat::Hosts, ListFormat::Adblock, ListFormat::Urls] {
+        for bytes in [
+            &b""[..],
+            b"\n",
+            b"\r\n\r\n",
+            b"\xff\xfe",
+            b"\0\0\0",
+            b"0.0.0.0 \n\t\n",
+        ] {
+            for format in [
+                ListFormat::Auto,
+                ListFormat::Hosts,
+                ListFormat::Adblock,
+                ListFormat::Urls,
+            ] {
                 let _ = parse_list("g", bytes, format);
             }
         }
@@ -297,7 +348,12 @@ mod tests {
 
     #[test]
     fn display() {
-        let r = Rejected { source: "f".into(), line: 7, text: "x y".into(), reason: "entry contains spaces".into() };
+        let r = Rejected {
+            source: "f".into(),
+            line: 7,
+            text: "x y".into(),
+            reason: "entry contains spaces".into(),
+        };
         assert_eq!(r.to_string(), "f:7: entry contains spaces: x y");
     }
 }

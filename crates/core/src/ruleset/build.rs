@@ -4,7 +4,9 @@ use std::collections::{HashMap, HashSet};
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::layout::{self, Header, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, MAX_TAGS, PATHS_MARKER, TAG_RECORD};
+use super::layout::{
+    self, Header, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, MAX_TAGS, PATHS_MARKER, TAG_RECORD,
+};
 use super::RulesetError;
 use crate::category;
 use crate::lists::Entry;
@@ -78,11 +80,17 @@ impl RulesetBuilder {
     /// A builder hashing with `hash`, so tests can make two keys collide.
     #[cfg(test)]
     pub(crate) fn with_hash(hash: fn(&[u8]) -> u64) -> Self {
-        RulesetBuilder { hash: Some(hash), ..Self::default() }
+        RulesetBuilder {
+            hash: Some(hash),
+            ..Self::default()
+        }
     }
 
     fn tag(&mut self, category: &str, source: &str) -> Result<u8, RulesetError> {
-        if let Some(&t) = self.tag_index.get(&(category.to_string(), source.to_string())) {
+        if let Some(&t) = self
+            .tag_index
+            .get(&(category.to_string(), source.to_string()))
+        {
             return Ok(t);
         }
         category::validate_id(category).map_err(RulesetError::InvalidCategory)?;
@@ -94,7 +102,8 @@ impl RulesetBuilder {
             .filter(|&t| usize::from(t) < MAX_TAGS)
             .ok_or(RulesetError::TooManyTags { max: MAX_TAGS })?;
         self.tags.push((category.to_string(), source.to_string()));
-        self.tag_index.insert((category.to_string(), source.to_string()), t);
+        self.tag_index
+            .insert((category.to_string(), source.to_string()), t);
         Ok(t)
     }
 
@@ -120,27 +129,42 @@ impl RulesetBuilder {
         for pair in keyed.windows(2) {
             if let [a, b] = pair {
                 if a.0 == b.0 && a.1 != b.1 {
-                    return Err(RulesetError::HashCollision { a: a.1.clone(), b: b.1.clone() });
+                    return Err(RulesetError::HashCollision {
+                        a: a.1.clone(),
+                        b: b.1.clone(),
+                    });
                 }
             }
         }
         let mut seen = HashSet::new();
         let before = self.expressions.len();
-        let expressions: Vec<(String, u8)> =
-            self.expressions.into_iter().filter(|e| seen.insert(e.clone())).collect();
+        let expressions: Vec<(String, u8)> = self
+            .expressions
+            .into_iter()
+            .filter(|e| seen.insert(e.clone()))
+            .collect();
         duplicates += before - expressions.len();
 
         let mut strings = Vec::new();
         let mut string_ref = |s: &str| -> Result<[u32; 2], RulesetError> {
-            let off = u32::try_from(strings.len()).map_err(|_| RulesetError::TooLarge("strings"))?;
+            let off =
+                u32::try_from(strings.len()).map_err(|_| RulesetError::TooLarge("strings"))?;
             let len = u32::try_from(s.len()).map_err(|_| RulesetError::TooLarge("strings"))?;
             strings.extend_from_slice(s.as_bytes());
             Ok([off, len])
         };
         let mut tag_table = Vec::with_capacity(self.tags.len() * TAG_RECORD);
         for (cat, src) in &self.tags {
-            let flags = if category::is_locked(cat) { FLAG_LOCKED } else { 0 };
-            for word in string_ref(cat)?.into_iter().chain(string_ref(src)?).chain([flags]) {
+            let flags = if category::is_locked(cat) {
+                FLAG_LOCKED
+            } else {
+                0
+            };
+            for word in string_ref(cat)?
+                .into_iter()
+                .chain(string_ref(src)?)
+                .chain([flags])
+            {
                 tag_table.extend_from_slice(&word.to_le_bytes());
             }
         }
@@ -151,7 +175,13 @@ impl RulesetBuilder {
             }
         }
 
-        let header = Header::layout(bits, self.tags.len(), expressions.len(), keyed.len(), strings.len())?;
+        let header = Header::layout(
+            bits,
+            self.tags.len(),
+            expressions.len(),
+            keyed.len(),
+            strings.len(),
+        )?;
         let mut out = vec![0u8; header.total_len];
         header.write(&mut out);
         put(&mut out, header.tags_off, &tag_table);

@@ -122,7 +122,10 @@ impl Header {
     /// Reads and checks the header: magic, version, length, section layout and checksum.
     pub fn read(bytes: &[u8]) -> Result<Header, RulesetError> {
         if bytes.len() < HEADER_LEN {
-            return Err(RulesetError::Truncated { len: bytes.len(), expected: HEADER_LEN });
+            return Err(RulesetError::Truncated {
+                len: bytes.len(),
+                expected: HEADER_LEN,
+            });
         }
         if bytes.get(..8) != Some(&MAGIC[..]) {
             return Err(RulesetError::BadMagic);
@@ -130,14 +133,22 @@ impl Header {
         let field = |i: usize| u32_at(bytes, 8 + 4 * i).map_or(0, |v| v as usize);
         let version = field(0) as u32;
         if version != VERSION {
-            return Err(RulesetError::UnsupportedVersion { found: version, supported: VERSION });
+            return Err(RulesetError::UnsupportedVersion {
+                found: version,
+                supported: VERSION,
+            });
         }
         let stored_total = field(11);
         if bytes.len() < stored_total {
-            return Err(RulesetError::Truncated { len: bytes.len(), expected: stored_total });
+            return Err(RulesetError::Truncated {
+                len: bytes.len(),
+                expected: stored_total,
+            });
         }
         if bytes.len() > stored_total {
-            return Err(RulesetError::CorruptSection("trailing bytes after the ruleset"));
+            return Err(RulesetError::CorruptSection(
+                "trailing bytes after the ruleset",
+            ));
         }
         let bits = field(1) as u32;
         if bits > MAX_BUCKET_BITS {

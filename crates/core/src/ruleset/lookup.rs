@@ -25,7 +25,13 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
     /// As [`Ruleset::matches`], from the parts of a URL that is already canonical (a host as
     /// [`CanonicalUrl::host`] gives it, a path starting with `/`, a query without `?`). Useful
     /// when a caller only has the host, or passes parts across a wasm boundary.
-    pub fn matches_parts(&self, host: &str, path: &str, query: Option<&str>, out: &mut Vec<RuleMatch>) {
+    pub fn matches_parts(
+        &self,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+        out: &mut Vec<RuleMatch>,
+    ) {
         let mut path_key = String::new();
         let mut visit = |suffix: &str| {
             if self.lookup(suffix, MatchKind::Domain, out) {
@@ -50,7 +56,14 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
     }
 
     /// Looks up `host` + each path prefix, + full path, + full path `?query`.
-    fn match_paths(&self, host: &str, path: &str, query: Option<&str>, key: &mut String, out: &mut Vec<RuleMatch>) {
+    fn match_paths(
+        &self,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+        key: &mut String,
+        out: &mut Vec<RuleMatch>,
+    ) {
         let mut probe = |end: usize, with_query: bool| {
             key.clear();
             key.push_str(host);
@@ -84,7 +97,9 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         let entries = self.entry_bytes();
         let mut marked = false;
         for i in self.find(hash) {
-            let Some((_, tag)) = layout::entry_at(entries, i) else { break };
+            let Some((_, tag)) = layout::entry_at(entries, i) else {
+                break;
+            };
             if tag == PATHS_MARKER {
                 marked = true;
             } else if let Some(info) = self.tag_checked(usize::from(tag)) {
@@ -99,7 +114,8 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         let h = &self.header;
         let bytes = self.bytes.as_ref();
         let bucket = layout::bucket_of(hash, h.bucket_bits);
-        let offset = |k: usize| layout::u32_at(bytes, h.buckets_off + 4 * k).map_or(0, |v| v as usize);
+        let offset =
+            |k: usize| layout::u32_at(bytes, h.buckets_off + 4 * k).map_or(0, |v| v as usize);
         let (mut lo, mut hi) = (offset(bucket), offset(bucket + 1));
         let entries = self.entry_bytes();
         let target = hash & layout::LOW48;
@@ -124,5 +140,6 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
 
 /// Canonical IP hosts: dotted-decimal IPv4, or IPv6 in brackets. Matched only as a whole.
 fn is_ip(host: &str) -> bool {
-    host.starts_with('[') || (!host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    host.starts_with('[')
+        || (!host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }

@@ -50,6 +50,20 @@ pub(crate) fn is_arabic_optional(c: char) -> bool {
     )
 }
 
+/// Combining diacritics shared by Latin, Greek and Cyrillic (accents, strokes, "zalgo" marks),
+/// as opposed to the vowel signs of Indic and other scripts, which are part of the letter.
+pub(crate) fn is_generic_diacritic(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{0483}'..='\u{0489}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
+}
+
 /// Letters from Latin, Greek, Cyrillic and Armenian, whose diacritics are stripped: a search for
 /// `pörn` or `samobójstwo` must match however the accents were typed.
 pub(crate) fn strips_diacritics(c: char) -> bool {
@@ -155,7 +169,15 @@ pub(crate) fn lookalike(c: char) -> Option<char> {
         'հ' => 'h',
         'զ' => 'q',
         'ց' => 'g',
-        _ => return None,
+        // A capital without its own entry reads like its small letter (`Ϳ` like `ϳ`), so that a
+        // word is judged the same before and after lowercasing.
+        _ => {
+            let mut lower = c.to_lowercase();
+            return match (lower.next(), lower.next()) {
+                (Some(l), None) if l != c => lookalike(l),
+                _ => None,
+            };
+        }
     })
 }
 

@@ -17,9 +17,12 @@ use super::set::{PhraseSet, RawMatch, Role};
 pub const SELF_HARM: &str = "self-harm";
 /// The category whose searches raise a Prevent alert.
 pub const EXTREMISM: &str = "extremism";
+/// Searches for child sexual abuse material: blocked for everyone, with a safeguarding alert.
+pub const CHILD_ABUSE: &str = crate::category::CHILD_ABUSE;
 
 /// When categories tie on score, the one listed first is reported: safeguarding concerns first.
 const PRIORITY: &[&str] = &[
+    CHILD_ABUSE,
     SELF_HARM,
     EXTREMISM,
     "pornography",
@@ -89,7 +92,7 @@ pub enum Flavour {
 pub enum Alert {
     /// A safeguarding concern for the Designated Safeguarding Lead.
     Safeguarding {
-        /// The category that raised it (`self-harm`).
+        /// The category that raised it (`self-harm` or `child-abuse`).
         category: String,
     },
     /// A possible radicalisation concern under the Prevent duty.
@@ -139,6 +142,9 @@ pub struct SearchVerdict {
     pub threshold: i32,
     /// Whether the search is blocked.
     pub blocked: bool,
+    /// The categories that block it (at or over the threshold, except self-harm in a
+    /// safeguarding-education search).
+    pub blocking_categories: Vec<String>,
     /// Not blocked, but worth a look in reports: something harmful matched.
     pub flagged: bool,
     /// What the blocked page should offer.
@@ -147,16 +153,6 @@ pub struct SearchVerdict {
     pub alerts: Vec<Alert>,
     /// A safeguarding-education context was found (Childline, puberty, online grooming…).
     pub education: bool,
-}
-
-impl SearchVerdict {
-    /// The categories at or over the threshold.
-    pub fn blocking_categories(&self) -> impl Iterator<Item = &str> {
-        self.category_scores
-            .iter()
-            .filter(|c| c.score >= self.threshold)
-            .map(|c| c.category.as_str())
-    }
 }
 
 impl PhraseSet {
@@ -233,35 +229,26 @@ impl PhraseSet {
                 .then_with(|| priority(&a.category).cmp(&priority(&b.category)))
         });
 
-        let blocked = category_scores
-            .iter()
-            .any(|(c, _)| c.score >= rules.threshold);
-        let concern = |name: &str| {
-            category_scores
-                .iter()
-                .find(|(c, _)| c.category == name)
-                .is_some_and(|(c, strongest)| {
-                    c.score >= rules.alert_threshold || *strongest >= rules.strong_signal
-                })
+        // A help-seeking search ("childline I want to die") must reach help: in a
+        // safeguarding-education context self-harm alerts but never blocks.
+        let blocks = |c: &CategoryScore| {
+            c.score >= rules.threshold && !(education && c.category == SELF_HARM)
         };
-        let mut alerts = Vec::new();
-        let self_harm = concern(SELF_HARM);
-        if self_harm {
-            alerts.push(Alert::Safeguarding {
-                category: SELF_HARM.to_owned(),
-            });
-        }
-        if concern(EXTREMISM) {
-            alerts.push(Alert::Prevent);
-        }
-        let self_harm_blocks = category_scores
+        let blocking_categories: Vec<String> = category_scores
             .iter()
-            .any(|(c, _)| c.category == SELF_HARM && c.score >= rules.threshold);
-        let flavour = (self_harm || self_harm_blocks).then_some(Flavour::Support);
-        let harmful_positive = !category_scores.is_empty();
-        let any_net_positive = category_scores.iter().any(|(c, _)| c.score > 0);
+            .filter(|(c, _)| blocks(c))
+            .map(|(c, _)| c.category.clone())
+            .collect();
+        let blocked = !blocking_categories.is_empty();
+        let alerts = alerts_for(&category_scores, rules);
+        let support = alerts
+            .iter()
+            .any(|a| matches!(a, Alert::Safeguarding { category } if category == SELF_HARM))
+            || blocking_categories.iter().any(|c| c == SELF_HARM);
+        let net_positive = category_scores.iter().any(|(c, _)| c.score > 0);
+        let harmful_match = !category_scores.is_empty();
         let flagged =
-            !blocked && (any_net_positive || (education && harmful_positive) || !alerts.is_empty());
+            !blocked && (net_positive || (education && harmful_match) || !alerts.is_empty());
         let category_scores: Vec<CategoryScore> =
             category_scores.into_iter().map(|(c, _)| c).collect();
 
@@ -276,8 +263,9 @@ impl PhraseSet {
             category_scores,
             threshold: rules.threshold,
             blocked,
+            blocking_categories,
             flagged,
-            flavour,
+            flavour: support.then_some(Flavour::Support),
             alerts,
             education,
         }
@@ -350,6 +338,44 @@ impl PhraseSet {
         }
         found
     }
+}
+
+/// Which categories raise which alert.
+const ALERTS: &[(&str, AlertKind)] = &[
+    (SELF_HARM, AlertKind::Safeguarding),
+    (CHILD_ABUSE, AlertKind::Safeguarding),
+    (EXTREMISM, AlertKind::Prevent),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AlertKind {
+    Safeguarding,
+    Prevent,
+}
+
+/// An alert for each alerting category whose score reaches the alert threshold, or with one
+/// phrase strong enough on its own (whatever the context lowered the score to).
+fn alerts_for(scores: &[(CategoryScore, i32)], rules: &SearchRules) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    for (category, kind) in ALERTS {
+        let concern = scores.iter().any(|(c, strongest)| {
+            c.category == *category
+                && (c.score >= rules.alert_threshold || *strongest >= rules.strong_signal)
+        });
+        if !concern {
+            continue;
+        }
+        let alert = match kind {
+            AlertKind::Safeguarding => Alert::Safeguarding {
+                category: (*category).to_owned(),
+            },
+            AlertKind::Prevent => Alert::Prevent,
+        };
+        if !alerts.contains(&alert) {
+            alerts.push(alert);
+        }
+    }
+    alerts
 }
 
 fn priority(category: &str) -> usize {

@@ -3,24 +3,28 @@
 //! [`normalize`] runs these steps, in this order:
 //!
 //! 1. **Bound** the input to [`MAX_INPUT_CHARS`] characters.
-//! 2. **NFKC**: fullwidth `ｐｏｒｎ`, mathematical `𝐩𝐨𝐫𝐧`, circled `ⓟ` and ligatures become
-//!    plain letters.
-//! 3. **Drop invisible characters** (zero-width spaces and joiners, soft hyphens, bidi controls,
-//!    variation selectors) and Arabic-script optional vowel marks.
-//! 4. **Split into words** on anything that is not a letter, digit or combining mark, so
-//!    `p.o.r.n`, `p-o-r-n` and `moby-dick` split; apostrophes join (`don't` → `dont`).
-//! 5. **Lookalike letters**: in a word that mixes Latin with Cyrillic, Greek or Armenian letters, or
-//!    consists only of lookalikes, those letters become their Latin twins (`рогn` → `porn`). Small
-//!    capitals, IPA letters and regional-indicator letters always do.
-//! 6. **Case folding and diacritics**: lowercase; strip accents from Latin, Greek and Cyrillic
-//!    (`pörn`, `samobójstwo` → `samobojstwo`); `ß` → `ss`, `ł` → `l`; Arabic and Urdu keyboard
-//!    variants of the same letter become one.
-//! 7. **Split letters**: three or more one-character words in a row, at least two of them letters,
+//! 2. **Invisible characters and NFKC**: zero-width spaces and joiners, soft hyphens, bidi
+//!    controls, variation selectors and Arabic-script optional vowel marks are dropped (before and
+//!    after NFKC); NFKC turns fullwidth `ｐｏｒｎ`, mathematical `𝐩𝐨𝐫𝐧`, circled `ⓟ` and ligatures
+//!    into plain letters. Small capitals, IPA letters and regional-indicator letters become Latin
+//!    here too, since some of them are symbols.
+//! 3. **Split into words** on anything that is not a letter, digit or combining mark, so
+//!    `p.o.r.n`, `p-o-r-n` and `moby-dick` split; apostrophes join (`don't` → `dont`). Accents
+//!    and "zalgo" marks come off Latin, Greek and Cyrillic letters (`pörn`, `samobójstwo`).
+//! 4. **Split letters**: three or more one-character words in a row, at least two of them letters,
 //!    join into one word (`p o r n` → `porn`).
+//! 5. **Lookalike letters**: in a word that mixes Latin with Cyrillic, Greek or Armenian letters,
+//!    those letters become their Latin twins (`рorn` → `porn`). A word made only of lookalikes
+//!    (`рогп`, but also the Russian `мир`) is kept as typed and read as Latin in a separate
+//!    reading.
+//! 6. **Case folding**: lowercase; `ß` → `ss`, `ł` → `l`; Arabic and Urdu keyboard variants of
+//!    the same letter (`ي`/`ی`, `ك`/`ک`, `ه`/`ہ`, hamza forms of alef) become one.
 //!
-//! The result, [`Normalized::text`], is lowercase words separated by single spaces. Two further
-//! kinds of reading are matched as well, listed in [`Normalized::readings`] when they differ:
+//! The result, [`Normalized::text`], is lowercase words separated by single spaces, and is
+//! unchanged by normalising it again. Further readings are matched as well, listed in
+//! [`Normalized::readings`] when they differ:
 //!
+//! - **Lookalike**: words written only in lookalike letters, read as Latin (step 5).
 //! - **Leetspeak**: in words that contain a Latin letter, `0 1 3 4 5 7 8 9 @ $ ! | €` read as
 //!   `o i e a s t b g a s i l e` (`p0rn`, `s3x`, `$ex`); a second reading takes `1` as `l`.
 //! - **Stretched letters**: runs of three or more of the same letter shrink to one
@@ -102,16 +106,26 @@ pub fn normalize(input: &str) -> Normalized {
     let (chars, mut truncated) = prepare(input);
     let (raw_words, more) = split_words(&chars);
     truncated |= more;
+    let words: Vec<Vec<char>> = raw_words
+        .into_iter()
+        .map(|w| {
+            if w.iter().all(char::is_ascii) {
+                w
+            } else {
+                base_letters(&w)
+            }
+        })
+        .collect();
 
-    let (plain, leet) = fold_words(&raw_words, true);
+    let has_symbols = words.iter().flatten().any(|c| fold::is_leet_symbol(*c));
+    let (plain, leet) = fold_words(&words, true, has_symbols);
     let folded_text = plain.join(" ");
     // Words made only of Cyrillic or Greek lookalikes may be real words ("мир"): show them as
     // typed and match the Latin reading separately.
-    let pure_lookalikes = raw_words
-        .iter()
-        .any(|w| lookalike_use(w) == Lookalikes::Pure);
+    let pure_lookalikes = words.iter().any(|w| lookalike_use(w) == Lookalikes::Pure);
     let (text, lookalike_text) = if pure_lookalikes {
-        (fold_words(&raw_words, false).0.join(" "), Some(folded_text))
+        let (shown, _) = fold_words(&words, false, false);
+        (shown.join(" "), Some(folded_text))
     } else {
         (folded_text, None)
     };
@@ -123,13 +137,17 @@ pub fn normalize(input: &str) -> Normalized {
             squeezed: Vec::new(),
         });
     }
-    let leet_i = decode_leet(&leet, false);
-    let leet_l = decode_leet(&leet, true);
-    for (via, words) in [(Via::Leetspeak, leet_i), (Via::Leetspeak, leet_l)] {
-        let joined = words.join(" ");
+    let leet_words = leet.as_deref().unwrap_or(&plain);
+    let leet_styles: &[bool] = match leet_kind(leet_words) {
+        LeetKind::None => &[],
+        LeetKind::WithoutOne => &[false],
+        LeetKind::WithOne => &[false, true],
+    };
+    for &one_as_l in leet_styles {
+        let joined = decode_leet(leet_words, one_as_l).join(" ");
         if joined != text && readings.iter().all(|r: &Reading| r.text != joined) {
             readings.push(Reading {
-                via,
+                via: Via::Leetspeak,
                 text: joined,
                 squeezed: Vec::new(),
             });
@@ -167,7 +185,8 @@ pub fn normalize(input: &str) -> Normalized {
     }
 }
 
-/// Steps 1–3: bound, NFKC, drop invisible characters.
+/// Steps 1–3: bound, NFKC, drop invisible characters; Latin variants (small capitals,
+/// regional-indicator letters) become plain letters here.
 fn prepare(input: &str) -> (Vec<char>, bool) {
     let mut truncated = input.chars().nth(MAX_INPUT_CHARS).is_some();
     let bounded = match input.char_indices().nth(MAX_INPUT_CHARS) {
@@ -180,12 +199,15 @@ fn prepare(input: &str) -> (Vec<char>, bool) {
         // ASCII is already in NFKC; skip the normaliser on the common path.
         out.extend(bounded.chars());
     } else {
-        for c in bounded.nfkc().filter(keep) {
+        // Invisible characters go before NFKC too, so that letters they separated compose now
+        // rather than on a second pass (normalising is idempotent).
+        for c in bounded.chars().filter(keep).nfkc().filter(keep) {
             if out.len() >= MAX_EXPANDED_CHARS {
                 truncated = true;
                 break;
             }
-            out.push(c);
+            // Before splitting words: regional-indicator and squared letters are symbols.
+            out.push(fold::latin_variant(c).unwrap_or(c));
         }
     }
     (out, truncated)
@@ -240,22 +262,61 @@ fn push_word(words: &mut Vec<Vec<char>>, mut word: Vec<char>) -> bool {
 /// Steps 5–7 for every word: the canonical words (leetspeak symbols split words) and the words
 /// for the leetspeak readings (symbols kept). `pure_lookalikes` also folds words written only in
 /// lookalike letters.
-fn fold_words(raw_words: &[Vec<char>], pure_lookalikes: bool) -> (Vec<String>, Vec<String>) {
-    let mut plain: Vec<String> = Vec::with_capacity(raw_words.len());
-    let mut leet: Vec<String> = Vec::with_capacity(raw_words.len());
-    for word in raw_words {
-        let folded = fold_word(word, pure_lookalikes);
-        for piece in folded
-            .split(|c: char| fold::is_leet_symbol(c))
-            .filter(|p| has_alnum(p))
-        {
-            plain.push(piece.to_owned());
+fn fold_words(
+    words: &[Vec<char>],
+    pure_lookalikes: bool,
+    with_leet: bool,
+) -> (Vec<String>, Option<Vec<String>>) {
+    let is_alnum = |c: &char| c.is_alphanumeric();
+    // Joining comes before folding so that a joined word is judged as one word, as it will be
+    // when normalised again.
+    let fold_all = |ws: Vec<Vec<char>>| -> Vec<String> {
+        join_split_letters(ws)
+            .iter()
+            .map(|w| fold_word(w, pure_lookalikes))
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    // The canonical words split at leetspeak symbols; the leetspeak words keep them.
+    let plain: Vec<Vec<char>> = words
+        .iter()
+        .flat_map(|w| w.split(|c| fold::is_leet_symbol(*c)))
+        .filter(|piece| piece.iter().any(is_alnum))
+        .map(<[char]>::to_vec)
+        .collect();
+    let leet = with_leet.then(|| {
+        words
+            .iter()
+            .filter(|w| {
+                w.iter()
+                    .any(|c| c.is_alphanumeric() || fold::is_leet_symbol(*c))
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    (fold_all(plain), leet.map(fold_all))
+}
+
+/// Strips diacritics from Latin, Greek and Cyrillic letters, keeping case, so that lookalikes are
+/// recognised by their base letter (`Ἐ` is `Ε`). Script-specific marks (Bengali vowel signs) are
+/// part of their letters and stay.
+fn base_letters(word: &[char]) -> Vec<char> {
+    let mut out = Vec::with_capacity(word.len());
+    for &c in word {
+        if fold::is_generic_diacritic(c) {
+            continue;
         }
-        leet.push(folded);
+        if fold::strips_diacritics(c) && !c.is_ascii() {
+            decompose_canonical(c, |d| {
+                if !fold::is_generic_diacritic(d) {
+                    out.push(d);
+                }
+            });
+        } else {
+            out.push(c);
+        }
     }
-    join_split_letters(&mut plain);
-    join_split_letters(&mut leet);
-    (plain, leet)
+    out
 }
 
 /// Whether a word's Cyrillic, Greek or Armenian lookalikes should be read as Latin letters.
@@ -272,7 +333,7 @@ enum Lookalikes {
 fn lookalike_use(word: &[char]) -> Lookalikes {
     let (mut latin, mut lookalikes, mut other) = (0usize, 0usize, 0usize);
     for &c in word {
-        if fold::is_latin_letter(c) || fold::latin_variant(c).is_some() {
+        if fold::is_latin_letter(c) {
             latin += 1;
         } else if fold::lookalike(c).is_some() {
             lookalikes += 1;
@@ -287,28 +348,22 @@ fn lookalike_use(word: &[char]) -> Lookalikes {
     }
 }
 
-/// Steps 5–6 for one word.
+/// Steps 5–6 for one word, given its [`base_letters`].
 fn fold_word(word: &[char], pure_lookalikes: bool) -> String {
+    if word.iter().all(char::is_ascii) {
+        return word.iter().map(char::to_ascii_lowercase).collect();
+    }
     let use_lookalikes = match lookalike_use(word) {
         Lookalikes::Mixed => true,
         Lookalikes::Pure => pure_lookalikes,
         Lookalikes::Keep => false,
     };
     let mut out = String::with_capacity(word.len());
-    let mut after_strippable = false;
     for &c in word {
-        if is_combining_mark(c) && after_strippable {
-            // A stray accent or "zalgo" mark on a Latin letter.
-            continue;
-        }
-        let c = fold::latin_variant(c)
-            .or(if use_lookalikes {
-                fold::lookalike(c)
-            } else {
-                None
-            })
-            .unwrap_or(c);
-        after_strippable = fold::strips_diacritics(c);
+        let c = match fold::lookalike(c) {
+            Some(latin) if use_lookalikes => latin,
+            _ => c,
+        };
         for lower in c.to_lowercase() {
             push_folded(&mut out, lower);
         }
@@ -322,35 +377,32 @@ fn push_folded(out: &mut String, c: char) {
     } else if c.is_ascii() || !fold::strips_diacritics(c) {
         out.push(c);
     } else {
+        // Lowercasing can decompose (`İ` → `i̇`): strip again.
         decompose_canonical(c, |d| {
-            if !is_combining_mark(d) {
-                match fold::letter_variant(d) {
-                    Some(s) => out.push_str(s),
-                    None => out.push(d),
-                }
+            if fold::is_generic_diacritic(d) {
+                return;
+            }
+            match fold::letter_variant(d) {
+                Some(s) => out.push_str(s),
+                None => out.push(d),
             }
         });
     }
 }
 
-fn has_alnum(s: &str) -> bool {
-    s.chars().any(char::is_alphanumeric)
-}
-
-/// Step 7: joins runs of three or more one-character words with at least two letters.
-fn join_split_letters(words: &mut Vec<String>) {
-    if words.iter().filter(|w| w.chars().nth(1).is_none()).count() < 3 {
-        return;
+/// Step 7: joins runs of three or more one-character words with at least two letters (leetspeak
+/// symbols count as letters).
+fn join_split_letters(words: Vec<Vec<char>>) -> Vec<Vec<char>> {
+    if words.iter().filter(|w| w.len() == 1).count() < 3 {
+        return words;
     }
-    let mut out: Vec<String> = Vec::with_capacity(words.len());
-    let mut run: Vec<String> = Vec::new();
-    let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
+    let mut out: Vec<Vec<char>> = Vec::with_capacity(words.len());
+    let mut run: Vec<Vec<char>> = Vec::new();
+    let flush = |run: &mut Vec<Vec<char>>, out: &mut Vec<Vec<char>>| {
         let letters = run
             .iter()
-            .filter(|w| {
-                w.chars()
-                    .all(|c| c.is_alphabetic() || fold::is_leet_symbol(c))
-            })
+            .flatten()
+            .filter(|c| c.is_alphabetic() || fold::is_leet_symbol(**c))
             .count();
         if run.len() >= 3 && letters >= 2 {
             out.push(run.concat());
@@ -359,8 +411,8 @@ fn join_split_letters(words: &mut Vec<String>) {
         }
         run.clear();
     };
-    for word in words.drain(..) {
-        if word.chars().nth(1).is_none() {
+    for word in words {
+        if word.len() == 1 {
             run.push(word);
         } else {
             flush(&mut run, &mut out);
@@ -368,7 +420,33 @@ fn join_split_letters(words: &mut Vec<String>) {
         }
     }
     flush(&mut run, &mut out);
-    *words = out;
+    out
+}
+
+/// Whether any word has leetspeak to decode, and whether a `1` is among it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LeetKind {
+    None,
+    WithoutOne,
+    WithOne,
+}
+
+fn leet_kind(words: &[String]) -> LeetKind {
+    let mut kind = LeetKind::None;
+    for w in words.iter().filter(|w| reads_as_leet(w)) {
+        if w.contains('1') {
+            return LeetKind::WithOne;
+        }
+        if w.chars().any(|c| fold::leet(c).is_some()) {
+            kind = LeetKind::WithoutOne;
+        }
+    }
+    kind
+}
+
+/// Leetspeak is read only in words with a Latin letter (`p0rn`, not `1488`), or a lone `$`/`@`.
+fn reads_as_leet(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_alphabetic()) || matches!(word, "$" | "@")
 }
 
 /// Leetspeak reading of the words; `one_as_l` reads `1` as `l` instead of `i`.
@@ -376,9 +454,7 @@ fn decode_leet(words: &[String], one_as_l: bool) -> Vec<String> {
     words
         .iter()
         .map(|w| {
-            let latin =
-                w.chars().any(|c| c.is_ascii_alphabetic()) || matches!(w.as_str(), "$" | "@");
-            if !latin {
+            if !reads_as_leet(w) {
                 return w.clone();
             }
             w.chars()
@@ -394,6 +470,18 @@ fn decode_leet(words: &[String], one_as_l: bool) -> Vec<String> {
 /// Shrinks runs of three or more of the same letter to one, word by word. Returns the new text and
 /// the byte ranges of the changed words, or `None` if nothing changed.
 fn squeeze(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let mut run = (None, 0usize);
+    let has_run = text.chars().any(|c| {
+        run = if run.0 == Some(c) {
+            (run.0, run.1 + 1)
+        } else {
+            (Some(c), 1)
+        };
+        run.1 >= 3 && c.is_alphabetic()
+    });
+    if !has_run {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     let mut spans = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
@@ -476,7 +564,7 @@ mod tests {
     fn leaves_real_words_and_numbers() {
         let russian = normalize("Привет мир");
         assert_eq!(russian.text, "привет мир");
-        assert_eq!(russian.readings[0].text, "привет mup");
+        assert_eq!(russian.readings[0].text, "npubet mup");
         assert_eq!(normalize("рогп").readings[0].text, "porn");
         assert_eq!(
             texts("year 6 times tables 2024"),

@@ -13,7 +13,7 @@
 //! !blue tits                   # exception: cancels every match inside this phrase
 //! ```
 //!
-//! Phrases are normalised with [`super::normalize`] when parsed, so lists are written in ordinary
+//! Phrases are normalised with [`super::normalize()`] when parsed, so lists are written in ordinary
 //! spelling and match every obfuscated spelling of it.
 
 use thiserror::Error;

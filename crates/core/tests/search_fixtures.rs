@@ -1,0 +1,253 @@
+//! Data-driven tests for `search`: the TSV fixtures in `tests/fixtures/search/`.
+//!
+//! Every failing row is collected and reported together, so one run shows every regression.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::collections::BTreeSet;
+
+use schoolgate_core::search::engines::{self, SearchKind, Vertical};
+use schoolgate_core::search::{
+    self, Alert, Flavour, PhraseSet, SafeSearchPolicy, SearchRules, SearchVerdict,
+};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/search/");
+
+/// The rows of a fixture: non-empty, non-comment lines split on tabs, with `\u{…}` escapes decoded.
+fn rows(name: &str) -> Vec<(usize, Vec<String>)> {
+    let path = format!("{FIXTURES}{name}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i + 1, l.split('\t').map(unescape).collect()))
+        .collect()
+}
+
+fn unescape(field: &str) -> String {
+    let mut out = String::new();
+    let mut rest = field;
+    while let Some(i) = rest.find("\\u{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 3..];
+        let end = after.find('}').expect("unterminated \\u{ escape");
+        let code = u32::from_str_radix(&after[..end], 16).expect("hex escape");
+        out.push(char::from_u32(code).expect("valid char"));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn opt(field: &str) -> Option<&str> {
+    (field != "-").then_some(field)
+}
+
+fn rules(group: &str) -> SearchRules {
+    SearchRules::for_group_preset(group).unwrap_or_else(|| panic!("unknown group {group}"))
+}
+
+fn describe(v: &SearchVerdict) -> String {
+    let matches: Vec<String> = v
+        .matches
+        .iter()
+        .map(|m| format!("{}:{}={}({:?})", m.category, m.phrase, m.weight, m.via))
+        .collect();
+    format!(
+        "normalized={:?} readings={:?} matches=[{}] scores={:?} blocked={} flagged={} education={} alerts={:?}",
+        v.normalized.text,
+        v.normalized.readings.iter().map(|r| &r.text).collect::<Vec<_>>(),
+        matches.join(", "),
+        v.category_scores.iter().map(|c| (&c.category, c.score)).collect::<Vec<_>>(),
+        v.blocked,
+        v.flagged,
+        v.education,
+        v.alerts
+    )
+}
+
+fn report(failures: Vec<String>, total: usize, name: &str) {
+    assert!(
+        failures.is_empty(),
+        "{} of {total} rows of {name} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn alert_names(alerts: &[Alert]) -> BTreeSet<String> {
+    alerts
+        .iter()
+        .map(|a| match a {
+            Alert::Safeguarding { category } => format!("safeguarding:{category}"),
+            Alert::Prevent => "prevent".to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn must_block() {
+    let set = PhraseSet::builtin().expect("built-in lists compile");
+    let rows = rows("must-block.tsv");
+    let mut failures = Vec::new();
+    for (line, f) in &rows {
+        let (group, query, category) = (&f[0], &f[1], &f[2]);
+        let v = set.judge(query, &rules(group));
+        let mut problems = Vec::new();
+        if !v.blocked || !v.blocking_categories.iter().any(|c| c == category) {
+            problems.push(format!("not blocked as {category}"));
+        }
+        if let Some(expected) = f.get(3) {
+            let want: BTreeSet<String> = expected
+                .split(',')
+                .filter(|a| *a != "-")
+                .map(str::to_owned)
+                .collect();
+            if alert_names(&v.alerts) != want {
+                problems.push(format!(
+                    "alerts {:?}, expected {want:?}",
+                    alert_names(&v.alerts)
+                ));
+            }
+        }
+        let self_harm = v.blocking_categories.iter().any(|c| c == "self-harm");
+        if self_harm && v.flavour != Some(Flavour::Support) {
+            problems.push("self-harm without the support flavour".to_owned());
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "line {line}: {group} {query:?}: {}; {}",
+                problems.join("; "),
+                describe(&v)
+            ));
+        }
+    }
+    report(failures, rows.len(), "must-block.tsv");
+}
+
+#[test]
+fn must_allow() {
+    let set = PhraseSet::builtin().expect("built-in lists compile");
+    let rows = rows("must-allow.tsv");
+    let mut failures = Vec::new();
+    for (line, f) in &rows {
+        let (group, query) = (&f[0], &f[1]);
+        let v = set.judge(query, &rules(group));
+        let ok = !v.blocked
+            && match f.get(2).map(String::as_str) {
+                None => true,
+                Some("clean") => {
+                    v.matches.iter().all(|m| m.weight <= 0) && !v.flagged && v.alerts.is_empty()
+                }
+                Some("education") => v.education,
+                Some("alert") => !v.alerts.is_empty() && v.flavour == Some(Flavour::Support),
+                Some(other) => panic!("line {line}: unknown expectation {other}"),
+            };
+        if !ok {
+            failures.push(format!(
+                "line {line}: {group} {query:?} {:?}: {}",
+                f.get(2),
+                describe(&v)
+            ));
+        }
+    }
+    report(failures, rows.len(), "must-allow.tsv");
+}
+
+#[test]
+fn extract() {
+    let rows = rows("extract.tsv");
+    let mut failures = Vec::new();
+    let mut engines_seen = BTreeSet::new();
+    for (line, f) in &rows {
+        let got = search::extract(&f[0], &f[1], opt(&f[2]));
+        let expected = opt(&f[3]).map(|engine| {
+            let kind = match f[4].as_str() {
+                "submitted" => SearchKind::Submitted,
+                "suggestion" => SearchKind::Suggestion,
+                k => panic!("line {line}: kind {k}"),
+            };
+            let vertical = match f[5].as_str() {
+                "web" => Vertical::Web,
+                "images" => Vertical::Images,
+                "videos" => Vertical::Videos,
+                "news" => Vertical::News,
+                v => panic!("line {line}: vertical {v}"),
+            };
+            (engine.to_owned(), kind, vertical, f[6].clone())
+        });
+        let got_tuple = got
+            .as_ref()
+            .map(|r| (r.engine.to_owned(), r.kind, r.vertical, r.terms.clone()));
+        if let Some(r) = &got {
+            engines_seen.insert(r.engine);
+        }
+        if got_tuple != expected {
+            failures.push(format!("line {line}: {f:?}: got {got_tuple:?}"));
+        }
+    }
+    for engine in engines::ENGINES {
+        if !engines_seen.contains(engine.id) {
+            failures.push(format!("engine {} has no row in extract.tsv", engine.id));
+        }
+    }
+    report(failures, rows.len(), "extract.tsv");
+}
+
+#[test]
+fn safesearch() {
+    let rows = rows("safesearch.tsv");
+    let mut failures = Vec::new();
+    for (line, f) in &rows {
+        let policy = SafeSearchPolicy::for_group_preset(&f[0]).expect("group");
+        let (host, path, query) = (&f[1], &f[2], opt(&f[3]));
+        let got = search::enforce(host, path, query, &policy);
+        let headers: Vec<String> = got
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
+        let want_headers: Vec<String> = opt(&f[5]).map(str::to_owned).into_iter().collect();
+        if got.rewrite.as_deref() != opt(&f[4]) || headers != want_headers {
+            failures.push(format!("line {line}: {f:?}: got {got:?}"));
+            continue;
+        }
+        if let Some(rewrite) = &got.rewrite {
+            let (new_path, new_query) = rewrite.split_once('?').expect("rewrite has a query");
+            let again = search::enforce(host, new_path, Some(new_query), &policy);
+            if again.rewrite.is_some() {
+                failures.push(format!("line {line}: not idempotent: {again:?}"));
+            }
+            let before = search::extract(host, path, query).map(|r| r.terms);
+            let after = search::extract(host, new_path, Some(new_query)).map(|r| r.terms);
+            if before != after {
+                failures.push(format!("line {line}: rewrite changed the terms"));
+            }
+        }
+    }
+    report(failures, rows.len(), "safesearch.tsv");
+}
+
+#[test]
+fn every_language_and_category_has_a_must_block_row() {
+    let set = PhraseSet::builtin().expect("built-in lists compile");
+    let stats = set.stats();
+    let rows = rows("must-block.tsv");
+    let mut langs_blocked = BTreeSet::new();
+    let mut cats_blocked = BTreeSet::new();
+    for (_, f) in &rows {
+        let v = set.judge(&f[1], &rules(&f[0]));
+        for m in v.matches.iter().filter(|m| m.weight > 0) {
+            langs_blocked.insert(m.lang.clone());
+            cats_blocked.insert(m.category.clone());
+        }
+    }
+    for (lang, _) in &stats.languages {
+        assert!(langs_blocked.contains(lang), "no must-block row in {lang}");
+    }
+    for (cat, _) in &stats.categories {
+        if cat != "any" && cat != "safeguarding-education" {
+            assert!(cats_blocked.contains(cat), "no must-block row for {cat}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! # schoolgate-wasm
+//!
+//! The WebAssembly binding of `schoolgate-core`, used by the Chrome extension and the demo page.
+//! Glue only: every decision is the core's. This crate converts between JavaScript values and the
+//! core's types, turns the core's errors into JS `Error`s with readable messages (one place:
+//! [`error`]), and declares TypeScript types for everything it exports.
+//!
+//! `scripts/build-wasm.sh` builds it into one package, `pkg/schoolgate.js` (`--target web`) with
+//! `schoolgate_bg.wasm` and `schoolgate.d.ts`, copied to `www/pkg/` and `extension/pkg/`.
+//!
+//! ## Usage (JavaScript)
+//!
+//! ```js
+//! import init, { Schoolgate, compileLists } from './pkg/schoolgate.js';
+//! await init();
+//! const sg = new Schoolgate();                    // built-in policy and lists
+//! sg.classify('https://www.bet365.com/', 'ks2');  // { action: 'block', category: 'gambling', … }
+//!
+//! // The extension's hot path: no per-character string copy across the boundary.
+//! const groups = sg.groups().map((g) => g.name);
+//! let input = sg.inputBuffer();
+//! const { written } = new TextEncoder().encodeInto(url, input);
+//! const decision = sg.decideEncoded(written, groups.indexOf('ks2'), Date.now() / 1000);
+//! ```
+//!
+//! Where to start: [`Schoolgate`] (one engine: a policy and its compiled lists),
+//! [`compile_lists`] (list text → ruleset bytes), and the free functions in this file. Search
+//! terms and SafeSearch are methods of [`Schoolgate`] too (`judgeSearch`, `safeSearch`).
+#![deny(clippy::unwrap_used)]
+
+mod compile;
+mod convert;
+pub mod error;
+mod schoolgate;
+mod search;
+
+use wasm_bindgen::prelude::*;
+
+pub use compile::compile_lists;
+pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
+
+/// TypeScript shapes of the plain objects the package returns and accepts. They mirror the
+/// core's `Serialize` types field for field; `tests/js/types.test.mjs` checks real values
+/// against these declarations so they cannot drift silently.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("types.d.ts");
+
+/// The canonical form of a URL, as the engine sees it (the CLI's `schoolgate canon`): an `http(s)`
+/// URL in Safe Browsing canonical form, or `scheme:rest` for other schemes. Throws an `Error`
+/// saying why when the input cannot be read as a URL. Bytes may be passed as a `Uint8Array`
+/// (a URL is arbitrary bytes; a JS string cannot hold invalid UTF-8).
+#[wasm_bindgen]
+pub fn canonicalize(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] url: JsValue,
+) -> Result<String, JsValue> {
+    let bytes = convert::url_bytes(&url)?;
+    match sgcore::canon::parse(&bytes) {
+        Ok(sgcore::canon::ParsedUrl::Web(u)) => Ok(u.to_string()),
+        Ok(sgcore::canon::ParsedUrl::Other(o)) => Ok(o.to_string()),
+        Err(e) => Err(error::message(format!("invalid URL: {e}"))),
+    }
+}
+
+/// The built-in default policy's TOML text, comments included: a starting point for a school's
+/// own policy.
+#[wasm_bindgen(js_name = defaultPolicyToml)]
+pub fn default_policy_toml() -> String {
+    sgcore::policy::BUILTIN_TOML.to_string()
+}
+
+/// The built-in starter lists: `[{category, file, text}]`, one per category, in the core's order.
+#[wasm_bindgen(js_name = builtinLists, unchecked_return_type = "BuiltinList[]")]
+pub fn builtin_lists() -> Result<JsValue, JsValue> {
+    let lists: Vec<convert::BuiltinList> = sgcore::builtin::LISTS
+        .iter()
+        .map(|(category, file, text)| convert::BuiltinList {
+            category,
+            file,
+            text,
+        })
+        .collect();
+    convert::to_js(&lists)
+}
+
+/// The list format a file name suggests, as the CLI picks it when walking a folder: `domains`,
+/// `urls`, `expressions` (squidGuard/UT1 names), `hosts` (`hosts`, `*-hosts`, `*.hosts`), `auto`
+/// for anything else, or `null` for files that are not lists (`README`, `LICENSE.pdf`).
+#[wasm_bindgen(js_name = listFormatFromFileName, unchecked_return_type = "ListFormat | null")]
+pub fn list_format_from_file_name(name: &str) -> JsValue {
+    sgcore::lists::ListFormat::from_file_name(name)
+        .map_or(JsValue::NULL, |f| JsValue::from_str(f.name()))
+}
+
+/// The package version (the crate's, which the core shares).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the one WebAssembly package (pkg/) that the demo page (www/) and the extension
+# (extension/) both use, and copies it into each of them (both copies are gitignored).
+#
+#   cargo (release, wasm32) → wasm-bindgen --target web → npm binaryen's wasm-opt -Oz → size check
+#
+# Needs what scripts/setup.sh installs: the wasm32 target, the pinned wasm-bindgen CLI and
+# node_modules (for wasm-opt). Never use Debian's wasm-opt (binaryen 108): it corrupts
+# wasm-bindgen's externref table (see ../shared/notes/toolchain.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The budget for the optimised wasm, built-in lists included, gzipped.
+BUDGET_GZ_BYTES=$((250 * 1024))
+OUT=pkg
+WASM_OPT=node_modules/.bin/wasm-opt
+
+say() { printf '\033[1m[build-wasm]\033[0m %s\n' "$*"; }
+die() { printf '[build-wasm] error: %s\n' "$*" >&2; exit 1; }
+
+pinned=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' crates/wasm/Cargo.toml)
+[[ -n "$pinned" ]] || die "no exact wasm-bindgen pin in crates/wasm/Cargo.toml"
+installed=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+[[ "$installed" == "$pinned" ]] ||
+  die "wasm-bindgen CLI ${installed:-missing}, the crate pins $pinned: run scripts/setup.sh"
+[[ -x "$WASM_OPT" ]] || die "$WASM_OPT missing: run scripts/setup.sh (npm ci)"
+
+say "cargo build (release, wasm32-unknown-unknown)"
+cargo build -p schoolgate-wasm --release --target wasm32-unknown-unknown --locked
+
+say "wasm-bindgen $pinned --target web"
+rm -rf "$OUT"
+wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name schoolgate \
+  target/wasm32-unknown-unknown/release/schoolgate_wasm.wasm
+
+raw_before=$(stat -c %s "$OUT/schoolgate_bg.wasm")
+say "wasm-opt -Oz ($("$WASM_OPT" --version))"
+# wasm-bindgen's output uses these features; wasm-opt must be told so it keeps them.
+"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  "$OUT/schoolgate_bg.wasm" -o "$OUT/schoolgate_bg.opt.wasm"
+mv "$OUT/schoolgate_bg.opt.wasm" "$OUT/schoolgate_bg.wasm"
+
+raw=$(stat -c %s "$OUT/schoolgate_bg.wasm")
+gz=$(gzip -9 -c "$OUT/schoolgate_bg.wasm" | wc -c)
+printf '[build-wasm] schoolgate_bg.wasm: %d bytes before wasm-opt, %d bytes raw, %d bytes gzipped (budget %d)\n' \
+  "$raw_before" "$raw" "$gz" "$BUDGET_GZ_BYTES"
+((gz <= BUDGET_GZ_BYTES)) || die "gzipped wasm is $gz bytes, over the $BUDGET_GZ_BYTES-byte budget"
+
+# Copies, not symlinks: Chrome loads an unpacked extension's files from its own folder only.
+for dest in www/pkg extension/pkg; do
+  rm -rf "$dest"
+  mkdir -p "$(dirname "$dest")"
+  cp -r "$OUT" "$dest"
+done
+say "package in $OUT/, copied to www/pkg/ and extension/pkg/"

@@ -1,0 +1,99 @@
+// List compilation through the wasm package, from the same fixture files as
+// crates/core/tests/lists_fixtures.rs (`tests/fixtures/lists/expected.txt`), and the round trip
+// compileLists → bytes → Schoolgate.fromPolicy.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
+
+const { Schoolgate, compileLists, listFormatFromFileName, builtinLists } = schoolgate;
+
+const NO_BUILTIN = '[school]\nname = "Lists Test"\n';
+const WITH_BUILTIN = 'builtin_lists = true\n[school]\nname = "Lists Test"\n';
+
+test('expected.txt: each fixture list parses as the Rust core parses it', () => {
+  const rows = fixtureLines('lists/expected.txt').map(([, l]) => l.split(' | ').map((c) => c.trim()));
+  assert.ok(rows.length >= 6);
+  for (const [file, given, format, entries, rejected, skipped, duplicates, keys] of rows) {
+    const chosen = given === 'name' ? listFormatFromFileName(file) : given;
+    assert.ok(chosen, `${file}: a list file name`);
+    const out = compileLists([{ name: file, category: 'games', format: chosen, text: fixtureText(`lists/${file}`) }]);
+    const [report] = out.lists;
+    assert.equal(report.format, format, `${file}: format`);
+    assert.equal(String(report.entries), entries, `${file}: entries`);
+    assert.equal(out.rejected.map((r) => r.line).join(','), rejected, `${file}: rejected lines`);
+    assert.equal(out.rejectedCount, out.rejected.length);
+    assert.equal(String(report.skipped), skipped, `${file}: skipped`);
+    assert.equal(String(report.duplicates), duplicates, `${file}: duplicates`);
+    assert.ok(out.rejected.every((r) => r.source === file && r.reason !== '' && typeof r.text === 'string'));
+    // Every expected key that is a host or URL prefix matches its own URL once loaded.
+    const sg = Schoolgate.fromPolicy(NO_BUILTIN, [out.bytes]);
+    for (const key of keys.split(', ').filter((k) => !/[()|]/.test(k))) {
+      const v = sg.classify(`http://${key}`, 'staff', 0);
+      assert.ok(v.matches.some((m) => m.key === key && m.category === 'games'), `${file}: ${key} → ${JSON.stringify(v.matches)}`);
+    }
+  }
+});
+
+test('compileLists → bytes → fromPolicy round trip, with the built-in lists as well', () => {
+  const out = compileLists([
+    { name: 'school-extra.txt', category: 'games', text: fixtureText('lists/school-extra.txt') },
+    { name: 'mine', category: 'gambling', format: 'domains', text: 'example-casino.test\n\nnot a domain\n' },
+  ]);
+  assert.ok(out.bytes instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(out.bytes.subarray(0, 7)), 'SGRULES');
+  assert.equal(out.rejectedCount, 1);
+  assert.deepEqual(out.rejected, [{ source: 'mine', line: 3, text: 'not a domain', reason: 'entry contains spaces' }]);
+  // Bytes or an ArrayBuffer, several rulesets at once.
+  const copy = out.bytes.slice().buffer;
+  for (const rulesets of [[out.bytes], [copy], [out.bytes, compileLists([]).bytes]]) {
+    const sg = Schoolgate.fromPolicy(WITH_BUILTIN, rulesets);
+    const v = sg.classify('https://www.example-casino.test/', 'ks2', 0);
+    assert.equal(v.action, 'block');
+    assert.deepEqual(v.rule, {
+      kind: 'category',
+      entry: 'example-casino.test',
+      source: 'mine',
+      setting: v.rule.setting,
+    });
+    assert.equal(sg.classify('https://www.bet365.com/', 'ks2', 0).category, 'gambling', 'built-in lists still loaded');
+  }
+});
+
+test('damaged rulesets are refused with a readable Error naming which one', () => {
+  const { bytes } = compileLists([{ name: 'x', category: 'games', text: 'example.org\n' }]);
+  const flipped = bytes.slice();
+  flipped[flipped.length - 1] ^= 1;
+  assert.throws(() => Schoolgate.fromPolicy(NO_BUILTIN, [bytes, flipped]), { name: 'Error', message: 'rulesets[1]: ruleset checksum mismatch' });
+  assert.throws(() => Schoolgate.fromPolicy(NO_BUILTIN, [new Uint8Array(3)]), { message: /^rulesets\[0\]: / });
+  assert.throws(() => Schoolgate.fromPolicy(NO_BUILTIN, ['example.org']), (e) => e instanceof TypeError && /rulesets\[0\] is not a Uint8Array/.test(e.message));
+});
+
+test('compileLists refuses what it cannot compile, with a readable Error', () => {
+  assert.throws(() => compileLists([{ name: 'a', category: 'games', format: 'csv', text: '' }]), (e) => e instanceof Error && /^lists\[0\] \(a\): unknown list format `csv`/.test(e.message));
+  assert.throws(() => compileLists([{ name: 'a', category: 'Not A Category!', text: 'example.org' }]), (e) => e instanceof Error && /^lists\[0\] \(a\): invalid category/.test(e.message));
+  assert.throws(() => compileLists([{ name: 'a' }]), (e) => e instanceof TypeError && /compileLists expects/.test(e.message));
+  assert.throws(() => compileLists('example.org'), TypeError);
+});
+
+test('listFormatFromFileName follows the CLI', () => {
+  assert.equal(listFormatFromFileName('ut1/gambling/domains'), 'domains');
+  assert.equal(listFormatFromFileName('domains.2025-07-13'), 'domains');
+  assert.equal(listFormatFromFileName('pornography-hosts'), 'hosts');
+  assert.equal(listFormatFromFileName('gambling.txt'), 'auto');
+  assert.equal(listFormatFromFileName('LICENSE.pdf'), null);
+});
+
+test('builtinLists() are the core data files, and compile to what new Schoolgate() blocks', () => {
+  const lists = builtinLists();
+  assert.ok(lists.length >= 15);
+  for (const { category, file, text } of lists) {
+    assert.equal(file, `${category}.txt`);
+    assert.equal(text, fixtureText(`../../crates/core/data/lists/${file}`));
+  }
+  const gambling = lists.find((l) => l.category === 'gambling');
+  const out = compileLists([{ name: 'g', category: 'gambling', format: 'domains', text: gambling.text }]);
+  assert.equal(out.rejectedCount, 0);
+  assert.ok(out.entries >= 20);
+});

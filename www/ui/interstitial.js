@@ -1,0 +1,422 @@
+// The block page ("interstitial") a pupil or a member of staff sees instead of a blocked page.
+// Written once and used by the extension's block page (`blocked.html`) and by the demo page's
+// gallery and policy tester. Everything is built with `createElement` + `textContent`: the
+// verdict carries text from the address bar, which is never parsed as HTML.
+//
+// Who sees what:
+// - EYFS and KS1 ("young"): picture-led. Pip the owl, a big "Go back" button, "Read aloud".
+//   Nothing a four-year-old must read.
+// - KS2 ("junior"): a short plain reason for the category, Go back / Ask my teacher /
+//   I saw something worrying.
+// - Staff: what decided, which list entry, the canonical address, when a time rule changes, and
+//   "This is wrongly blocked".
+// - Self-harm pages and searches: kind words, Childline 0800 1111, tell an adult.
+// - Locked illegal content: "Blocked for everyone", nothing more, for everyone.
+
+import { owl, tellAdult, clock, icon } from './art.js';
+import { t, localeInfo } from './i18n.js';
+
+/** Categories whose page gets the support flavour for pupils. */
+const SUPPORT_CATEGORIES = new Set(['self-harm']);
+
+/** Categories with their own sentence on the KS2 page (`ks2_reason_<id with _>`). */
+const KS2_REASONS = new Set([
+  'pornography', 'dating', 'gambling', 'games', 'social-media', 'chat', 'streaming', 'shopping',
+  'violence', 'drugs', 'discrimination', 'hate-speech', 'extremism', 'malware-hacking', 'proxy-vpn',
+  'piracy',
+]);
+
+const PRESET_AUDIENCE = { eyfs: 'young', ks1: 'young', ks2: 'junior', staff: 'staff' };
+
+/**
+ * Which page a group gets: `young` (EYFS, KS1), `junior` (KS2) or `staff`.
+ * @param {string|{name: string, staff?: boolean, preset?: string}} group
+ */
+export function audienceFor(group) {
+  const g = typeof group === 'string' ? { name: group } : (group ?? {});
+  if (g.staff) return 'staff';
+  return PRESET_AUDIENCE[g.preset] ?? PRESET_AUDIENCE[g.name] ?? 'junior';
+}
+
+/**
+ * What kind of block a verdict is, which chooses the page's words:
+ * `locked`, `unparseable`, `non-web`, `support`, `search`, `time`, `deny`, `uncategorised`,
+ * `unknown-group`, `category`, or `allowed` when the verdict does not block.
+ */
+export function blockKind(verdict) {
+  if (!verdict) return 'unparseable';
+  if (verdict.locked) return 'locked';
+  if (verdict.action !== 'block') return 'allowed';
+  const kind = verdict.rule?.kind;
+  if (kind === 'unparseable') return 'unparseable';
+  if (kind === 'non-web') return 'non-web';
+  if (kind === 'unknown-group') return 'unknown-group';
+  const search = verdict.search;
+  if (search?.blocked && (search.flavour === 'support' || SUPPORT_CATEGORIES.has(search.category))) return 'support';
+  if (SUPPORT_CATEGORIES.has(verdict.category)) return 'support';
+  if (search?.blocked && kind !== 'group-deny' && kind !== 'category') return 'search';
+  if (kind === 'group-deny') return 'deny';
+  if (kind === 'uncategorised') return 'uncategorised';
+  if (verdict.next_change != null && verdict.next_change_local) return 'time';
+  return 'category';
+}
+
+/** `parent.append` that skips `null`, `undefined` and `false` (which `append` would print). */
+function add(parent, ...children) {
+  for (const c of children) if (c != null && c !== false) parent.append(c);
+  return parent;
+}
+
+function el(doc, tag, props = {}, ...children) {
+  const node = doc.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  return add(node, ...children);
+}
+
+/** `YYYY-MM-DD` of an instant in a time zone. */
+function localDate(ms, timeZone) {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+  } catch {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+}
+
+/**
+ * Splits `2026-11-25T12:15:00+00:00` into its school-local parts.
+ * @returns {{date: string, time: string, hour: number, minute: number, weekday: number} | null}
+ *   `weekday` 1 = Monday … 7 = Sunday.
+ */
+export function parseLocal(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text ?? '');
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDay();
+  return { date: `${y}-${mo}-${d}`, time: `${h}:${mi}`, hour: Number(h), minute: Number(mi), weekday: day === 0 ? 7 : day };
+}
+
+/** "at lunchtime, 12:15", "tomorrow at 15:15", "on Monday at 12:15" in the page's language. */
+function whenText(messages, next, { atMs, timeZone }) {
+  const today = localDate(atMs, timeZone);
+  const tomorrow = localDate(atMs + 86_400_000, timeZone);
+  if (next.date === today) {
+    const minutes = next.hour * 60 + next.minute;
+    const lunch = minutes >= 11 * 60 + 30 && minutes <= 13 * 60 + 30;
+    return t(messages, lunch ? 'when_lunch' : 'when_at', next.time);
+  }
+  if (next.date === tomorrow) return t(messages, 'when_tomorrow', next.time);
+  return t(messages, 'when_day', [t(messages, `day_${next.weekday}`), next.time]);
+}
+
+/** A date and time for staff: "Wednesday 25 November, 12:15". */
+function staffWhen(next, lang) {
+  const [y, mo, d] = next.date.split('-').map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  const day = new Intl.DateTimeFormat(lang, { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' }).format(date);
+  return `${day}, ${next.time}`;
+}
+
+function categoryName(messages, id) {
+  return t(messages, `cat_${String(id).replace(/-/g, '_')}`) || id;
+}
+
+/** Speaks `text` with the browser's speech synthesis; returns false where there is none. */
+function speak(win, text, lang, onEnd) {
+  const synth = win?.speechSynthesis;
+  if (!synth || typeof win.SpeechSynthesisUtterance !== 'function') return false;
+  synth.cancel();
+  const u = new win.SpeechSynthesisUtterance(text);
+  u.lang = lang;
+  u.rate = 0.9;
+  u.onend = onEnd;
+  u.onerror = onEnd;
+  synth.speak(u);
+  return true;
+}
+
+/**
+ * Renders a block page into `container` (replacing its content).
+ *
+ * @param {Document} doc the document `container` belongs to
+ * @param {Element} container
+ * @param {object} options
+ * @param {string|{name: string, label?: string, staff?: boolean, preset?: string}} options.group
+ * @param {object} options.verdict a Verdict from `Schoolgate.classify`
+ * @param {string} [options.locale] a `_locales` folder name (`en_GB`, `pl`)
+ * @param {object} options.messages from `loadMessages(locale)`
+ * @param {'young'|'junior'|'staff'} [options.audience] default: from the group
+ * @param {number} [options.atMs] when the verdict was made (for "today"/"tomorrow"); default now
+ * @param {string} [options.timeZone] the school's zone; default Europe/London
+ * @param {string} [options.schoolName]
+ * @param {string} [options.reportHref] where "This is wrongly blocked" goes (staff); without
+ *   it the page shows the details to send instead
+ * @param {(action: 'back'|'ask-teacher'|'worried'|'wrongly-blocked', verdict: object) => any} [options.onAction]
+ *   the extension's hook. Return `true` (or a promise of `{sent: true}`) when the action was
+ *   handled; otherwise the page does the local thing (go back, or tell the pupil what to do).
+ * @returns {{audience: string, kind: string, title: string, speech: string}}
+ */
+export function renderInterstitial(doc, container, options) {
+  const { verdict, messages, group } = options;
+  const locale = localeInfo(options.locale);
+  const audience = options.audience ?? audienceFor(group);
+  const kind = blockKind(verdict);
+  const win = doc.defaultView;
+  const atMs = options.atMs ?? Date.now();
+  const timeZone = options.timeZone ?? 'Europe/London';
+  const m = (key, subs) => t(messages, key, subs);
+  const groupInfo = typeof group === 'string' ? { name: group } : (group ?? {});
+  const next = kind === 'time' ? parseLocal(verdict.next_change_local) : null;
+
+  const page = el(doc, 'main', {
+    class: `sg-page sg-${audience} sg-kind-${kind}`,
+    lang: locale.lang,
+    dir: locale.dir,
+    'data-audience': audience,
+    'data-kind': kind,
+  });
+  const card = el(doc, 'div', { class: 'sg-card' });
+  page.append(card);
+  const status = el(doc, 'div', { class: 'sg-status', role: 'status', 'aria-live': 'polite' });
+
+  const act = async (action, fallback) => {
+    let handled = false;
+    try {
+      handled = await options.onAction?.(action, verdict);
+    } catch {
+      handled = false;
+    }
+    if (handled === true) return;
+    if (handled && typeof handled === 'object' && handled.sent) {
+      fallback(true);
+      return;
+    }
+    fallback(false);
+  };
+  const say = (text, extra) => {
+    status.replaceChildren(el(doc, 'p', { text }), ...(extra ? [extra] : []));
+  };
+
+  const backButton = (big) => el(doc, 'button', {
+    type: 'button',
+    class: big ? 'sg-btn sg-btn-primary sg-btn-big' : 'sg-btn sg-btn-primary',
+    'data-action': 'back',
+    onclick: () => act('back', () => {
+      if (win?.history && win.history.length > 1) win.history.back();
+      else say(m('back_nowhere'));
+    }),
+  }, icon(doc, 'back'), el(doc, 'span', { text: m('go_back') }));
+
+  let speech = '';
+  const readAloudButton = (big) => {
+    const label = el(doc, 'span', { text: m('read_aloud') });
+    const button = el(doc, 'button', {
+      type: 'button',
+      class: big ? 'sg-btn sg-btn-secondary sg-btn-big' : 'sg-btn sg-btn-secondary',
+      'data-action': 'read-aloud',
+      'aria-pressed': 'false',
+    }, icon(doc, 'speak'), label);
+    const done = () => {
+      button.setAttribute('aria-pressed', 'false');
+      label.textContent = m('read_aloud');
+    };
+    button.addEventListener('click', () => {
+      if (button.getAttribute('aria-pressed') === 'true') {
+        win?.speechSynthesis?.cancel();
+        done();
+        return;
+      }
+      if (speak(win, speech, locale.lang, done)) {
+        button.setAttribute('aria-pressed', 'true');
+        label.textContent = m('stop_reading');
+      } else {
+        say(m('no_speech'));
+      }
+    });
+    return button;
+  };
+
+  const childline = () => el(doc, 'p', { class: 'sg-childline' },
+    icon(doc, 'phone'),
+    el(doc, 'span', { text: `${m('childline_name')} ` }),
+    el(doc, 'a', { href: 'tel:08001111', class: 'sg-phone', text: m('childline_number') }),
+    el(doc, 'span', { class: 'sg-childline-note', text: ` ${m('childline_free')}` }));
+
+  let title;
+  if (audience === 'young') {
+    let mood = 'calm';
+    let words = m('young_say');
+    let picture = null;
+    if (kind === 'locked') {
+      mood = 'stop';
+      words = m('young_say_locked');
+    } else if (kind === 'support') {
+      mood = 'kind';
+      words = m('young_say_support');
+      picture = tellAdult(doc, { label: m('picture_tell_adult') });
+    } else if (kind === 'time' && next) {
+      mood = 'wait';
+      words = m('young_say_time', next.time);
+    } else if (kind === 'non-web' || kind === 'unparseable') {
+      words = m('young_say_nonweb');
+    }
+    title = m(kind === 'support' ? 'young_title_support' : 'young_title');
+    speech = kind === 'support' ? `${title}. ${words}` : words;
+    add(card,
+      el(doc, 'div', { class: 'sg-hero' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) }), picture),
+      el(doc, 'h1', { class: 'sg-title', text: title }),
+      el(doc, 'p', { class: 'sg-say', text: words }),
+      kind === 'support' ? childline() : null,
+      el(doc, 'div', { class: 'sg-actions' }, backButton(true), readAloudButton(true)),
+    );
+  } else if (audience === 'junior') {
+    let reason;
+    let extra = null;
+    let mood = 'calm';
+    if (kind === 'locked') {
+      title = m('locked_title');
+      reason = m('locked_pupil');
+      mood = 'stop';
+    } else if (kind === 'support') {
+      title = m('support_title');
+      reason = m('support_text');
+      mood = 'kind';
+      extra = el(doc, 'div', { class: 'sg-support' },
+        tellAdult(doc, { label: m('picture_tell_adult') }),
+        el(doc, 'div', {},
+          el(doc, 'p', { text: m('support_tell') }),
+          el(doc, 'p', { text: m('support_childline') }),
+          childline()));
+    } else if (kind === 'time' && next) {
+      title = m('ks2_title_time');
+      const when = whenText(messages, next, { atMs, timeZone });
+      reason = m(verdict.category === 'games' ? 'ks2_time_games' : 'ks2_time_other', when);
+    } else {
+      title = m(kind === 'search' ? 'ks2_title_search' : 'ks2_title');
+      const cat = verdict.category ?? verdict.search?.category;
+      if (kind === 'search') reason = m('ks2_reason_search');
+      else if (kind === 'deny') reason = m('ks2_reason_deny');
+      else if (kind === 'uncategorised') reason = m('ks2_reason_uncategorised');
+      else if (kind === 'non-web') reason = m('ks2_reason_nonweb');
+      else if (kind === 'unparseable') reason = m('ks2_reason_unparseable');
+      else if (cat && KS2_REASONS.has(cat)) reason = m(`ks2_reason_${cat.replace(/-/g, '_')}`);
+      else reason = m('ks2_reason_other');
+    }
+    speech = `${title}. ${reason}`;
+    const buttons = el(doc, 'div', { class: 'sg-actions' }, backButton(false));
+    if (kind !== 'locked') {
+      buttons.append(el(doc, 'button', {
+        type: 'button',
+        class: 'sg-btn sg-btn-secondary',
+        'data-action': 'ask-teacher',
+        onclick: () => act('ask-teacher', (sent) => say(m(sent ? 'ask_teacher_sent' : 'ask_teacher_local'))),
+      }, icon(doc, 'hand'), el(doc, 'span', { text: m('ask_teacher') })));
+    }
+    buttons.append(el(doc, 'button', {
+      type: 'button',
+      class: 'sg-btn sg-btn-secondary',
+      'data-action': 'worried',
+      onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), childline())),
+    }, icon(doc, 'heart'), el(doc, 'span', { text: m('worried') })));
+    buttons.append(readAloudButton(false));
+    add(card,
+      el(doc, 'div', { class: 'sg-hero sg-hero-small' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) })),
+      el(doc, 'h1', { class: 'sg-title', text: title }),
+      el(doc, 'p', { class: 'sg-reason', text: reason }),
+      kind === 'time' && next ? el(doc, 'div', { class: 'sg-clock' }, clock(doc, { time: next.time, label: m('clock_label', next.time) })) : null,
+      extra,
+      buttons,
+    );
+  } else {
+    add(card, ...staffPage(doc, { ...options, kind, next, m, locale, groupInfo, backButton, say }));
+    title = card.querySelector('h1')?.textContent ?? '';
+  }
+
+  card.append(status);
+  const footer = el(doc, 'footer', { class: 'sg-footer' },
+    el(doc, 'p', { text: options.schoolName ? m('footer_school', options.schoolName) : m('footer') }));
+  page.append(footer);
+  container.replaceChildren(page);
+  return { audience, kind, title, speech };
+}
+
+function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction }) {
+  const out = [];
+  const heading = (text) => el(doc, 'h1', { class: 'sg-title' }, icon(doc, 'lock'), el(doc, 'span', { text }));
+  if (kind === 'locked') {
+    out.push(
+      heading(m('locked_title')),
+      el(doc, 'p', { class: 'sg-reason', text: m('locked_staff') }),
+      el(doc, 'p', { class: 'sg-reason', text: m('locked_staff_dsl') }),
+      el(doc, 'div', { class: 'sg-actions' }, backButton(false)),
+    );
+    return out;
+  }
+  const label = groupInfo.label || groupInfo.name || verdict.group || '';
+  out.push(heading(kind === 'allowed' ? m('staff_title_allowed', label) : m('staff_title', label)));
+  if (verdict.reason) out.push(el(doc, 'p', { class: 'sg-reason', text: verdict.reason }));
+
+  const rows = [];
+  const row = (key, value, cls) => {
+    if (value == null || value === '') return;
+    rows.push(el(doc, 'dt', { text: m(key) }), el(doc, 'dd', { class: cls, text: String(value) }));
+  };
+  const rule = verdict.rule ?? {};
+  if (verdict.category) {
+    const name = categoryName(messages, verdict.category);
+    row('staff_category', name === verdict.category ? name : `${name} (${verdict.category})`);
+  }
+  row('staff_rule', m(`rule_${String(rule.kind ?? 'unknown').replace(/-/g, '_')}`) || rule.kind);
+  row('staff_entry', rule.entry, 'sg-code');
+  row('staff_source', rule.source, 'sg-code');
+  row('staff_setting', rule.setting ?? (rule.scheme ? `${rule.scheme}:` : null), 'sg-code');
+  row('staff_error', rule.error);
+  row('staff_address', verdict.canonical ?? verdict.url, 'sg-code sg-url');
+  if (verdict.carried) row('staff_carried', `${verdict.carried.url} (${verdict.carried.via})`, 'sg-code sg-url');
+  row('staff_lookalike', verdict.lookalike_of, 'sg-code');
+  if (next) row('staff_changes', staffWhen(next, locale.lang));
+  const search = verdict.search;
+  if (search) {
+    row('staff_search_terms', search.terms ?? search.normalized?.text);
+    if (Array.isArray(search.matches) && search.matches.length) {
+      row('staff_search_phrases', search.matches.map((p) => `${p.phrase} (${p.category}, ${p.weight})`).join('; '));
+    }
+  }
+  if (rows.length) out.push(el(doc, 'dl', { class: 'sg-details' }, ...rows));
+
+  const actions = el(doc, 'div', { class: 'sg-actions' }, backButton(false));
+  if (kind !== 'allowed') {
+    const details = [
+      `${m('staff_address')}: ${verdict.canonical ?? verdict.url}`,
+      `${m('staff_group')}: ${verdict.group}`,
+      verdict.category ? `${m('staff_category')}: ${verdict.category}` : '',
+      rule.entry ? `${m('staff_entry')}: ${rule.entry} (${rule.source ?? rule.setting ?? ''})` : '',
+      verdict.reason ? `${m('staff_reason')}: ${verdict.reason}` : '',
+    ].filter(Boolean).join('\n');
+    if (reportHref) {
+      const href = new URL(reportHref, doc.baseURI);
+      href.searchParams.set('url', verdict.canonical ?? verdict.url);
+      actions.append(el(doc, 'a', { class: 'sg-btn sg-btn-secondary', href: href.href, 'data-action': 'wrongly-blocked' },
+        icon(doc, 'flag'), el(doc, 'span', { text: m('staff_wrongly') })));
+    } else {
+      actions.append(el(doc, 'button', {
+        type: 'button',
+        class: 'sg-btn sg-btn-secondary',
+        'data-action': 'wrongly-blocked',
+        onclick: async () => {
+          let handled = false;
+          try { handled = await onAction?.('wrongly-blocked', verdict); } catch { handled = false; }
+          if (handled === true || handled?.sent) say(m('staff_wrongly_sent'));
+          else say(m('staff_wrongly_local'), el(doc, 'pre', { class: 'sg-report', tabindex: '0', text: details }));
+        },
+      }, icon(doc, 'flag'), el(doc, 'span', { text: m('staff_wrongly') })));
+    }
+  }
+  out.push(actions);
+  return out;
+}
