@@ -7,6 +7,7 @@ use schoolgate_core::engine::Engine;
 use schoolgate_core::lists::{parse_list, ListFormat, Rejected};
 use schoolgate_core::policy::Policy;
 use schoolgate_core::ruleset::{Ruleset, RulesetBuilder};
+use schoolgate_core::search::PhraseSet;
 
 /// The files of a squidGuard/UT1 category folder that hold entries.
 const SQUIDGUARD_FILES: &[&str] = &["domains", "urls", "expressions"];
@@ -178,7 +179,19 @@ pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
             report.print(&mut std::io::stderr());
         }
     }
-    Engine::new(policy, rulesets).map_err(|e| e.to_string())
+    let mut phrase_lists = Vec::new();
+    for file in policy.search_phrases() {
+        let phrase_path = base.join(file);
+        let text = std::fs::read_to_string(&phrase_path)
+            .map_err(|e| format!("{}: {e}", phrase_path.display()))?;
+        phrase_lists.push((phrase_path.display().to_string(), text));
+    }
+    let extra: Vec<(&str, &str)> = phrase_lists
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let phrases = PhraseSet::builtin_with(&extra).map_err(|e| e.to_string())?;
+    Engine::with_phrases(policy, rulesets, phrases).map_err(|e| e.to_string())
 }
 
 fn is_compiled_ruleset(path: &Path) -> bool {

@@ -329,3 +329,26 @@ fn search_judges_terms_and_classify_reports_the_search() {
     assert_eq!(v["flavour"], "support");
     assert_eq!(v["alerts"][0]["kind"], "safeguarding");
 }
+
+#[test]
+fn a_policy_adds_search_phrases_and_sets_thresholds() {
+    let policy = fixture("policies/engine/search.toml");
+    let out = run([
+        OsStr::new("search"),
+        OsStr::new("--policy"),
+        policy.as_os_str(),
+        OsStr::new("skibidi toilet game"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["action"], "block");
+    assert_eq!(v["threshold"], 40);
+    assert_eq!(v["category"], "games");
+    // Without the school's list the same words are not a blocked search.
+    let v = &json_lines(&run(["search", "skibidi toilet game"]))[0];
+    assert_eq!(v["action"], "allow");
+}

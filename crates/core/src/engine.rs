@@ -589,8 +589,16 @@ impl Engine {
     }
 }
 
+/// The group's preset search rules, with the policy's own threshold when it sets one.
 fn search_rules(group: &Group) -> SearchRules {
-    SearchRules::for_group_preset(group.preset().id()).unwrap_or_default()
+    let preset = SearchRules::for_group_preset(group.preset().id()).unwrap_or_default();
+    match group.search_threshold() {
+        Some(threshold) => SearchRules {
+            threshold,
+            ..preset
+        },
+        None => preset,
+    }
 }
 
 fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {

@@ -127,9 +127,15 @@ pub struct Group {
     non_web: Setting,
     allow: Vec<ListedEntry>,
     deny: Vec<ListedEntry>,
+    search_threshold: Option<i32>,
 }
 
 impl Group {
+    /// The group's own search threshold (`search_threshold`), overriding its preset's.
+    pub fn search_threshold(&self) -> Option<i32> {
+        self.search_threshold
+    }
+
     /// A group as its preset and the policy-wide `[categories]` make it.
     fn from_preset(
         name: &str,
@@ -163,6 +169,7 @@ impl Group {
             non_web: preset_setting("non_web", preset.non_web()),
             allow: Vec::new(),
             deny: Vec::new(),
+            search_threshold: None,
         }
     }
 
@@ -222,6 +229,7 @@ impl Group {
 pub struct Policy {
     school: School,
     builtin_lists: bool,
+    search_phrases: Vec<String>,
     lists: Vec<ListSource>,
     categories: BTreeMap<String, Action>,
     groups: BTreeMap<String, Group>,
@@ -258,6 +266,7 @@ impl Policy {
                 timezone: Tz::EuropeLondon,
             },
             builtin_lists: true,
+            search_phrases: Vec::new(),
             lists: Vec::new(),
             categories: none,
             groups,
@@ -277,6 +286,12 @@ impl Policy {
     /// Whether to load Schoolgate's built-in starter lists.
     pub fn builtin_lists(&self) -> bool {
         self.builtin_lists
+    }
+
+    /// Search phrase list files of the school's own (`search_phrases = [...]`), added to the
+    /// built-in lists; the CLI resolves them relative to the policy file.
+    pub fn search_phrases(&self) -> &[String] {
+        &self.search_phrases
     }
 
     /// The `[[lists]]` to load, in file order.

@@ -65,6 +65,7 @@ impl Walker<'_> {
             "non_web",
             "allow",
             "deny",
+            "search_threshold",
         ];
         self.known_keys(t, path, &keys);
         let builtin = Preset::parse(name);
@@ -113,6 +114,12 @@ impl Walker<'_> {
             .and_then(|v| self.boolean(v, &format!("{path}.staff")))
         {
             group.staff = staff;
+        }
+        if let Some(v) = t.get("search_threshold") {
+            let key_path = format!("{path}.search_threshold");
+            group.search_threshold = self
+                .integer(v, &key_path, (1, 10_000))
+                .and_then(|n| i32::try_from(n).ok());
         }
         for (key, slot) in [
             ("uncategorised", &mut group.uncategorised),

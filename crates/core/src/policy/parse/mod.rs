@@ -24,7 +24,14 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const EXPECTED_ACTION: &str = r#"expected "allow", "block", "staff-only" or { allow_at = [...] }"#;
 const WINDOW_EXAMPLE: &str = r#"{ days = "mon-fri", from = "12:15", to = "13:00" }"#;
-const ROOT_KEYS: [&str; 5] = ["school", "builtin_lists", "categories", "groups", "lists"];
+const ROOT_KEYS: [&str; 6] = [
+    "school",
+    "builtin_lists",
+    "search_phrases",
+    "categories",
+    "groups",
+    "lists",
+];
 const PRESETS: &str = r#""eyfs", "ks1", "ks2" or "staff""#;
 
 /// Parses a policy; see [`Policy::from_toml`].
@@ -114,6 +121,28 @@ impl Walker<'_> {
         }
     }
 
+    /// An integer within `range`, inclusive.
+    fn integer(&mut self, v: &Value<'_>, path: &str, range: (i64, i64)) -> Option<i64> {
+        let found = match v.get_ref() {
+            DeValue::Integer(i) => i.to_string().parse::<i64>().ok(),
+            _ => None,
+        }
+        .filter(|n| (range.0..=range.1).contains(n));
+        if found.is_none() {
+            self.issue(
+                v.span(),
+                path,
+                format!(
+                    "expected a whole number from {} to {}, found {}",
+                    range.0,
+                    range.1,
+                    describe(v.get_ref())
+                ),
+            );
+        }
+        found
+    }
+
     fn boolean(&mut self, v: &Value<'_>, path: &str) -> Option<bool> {
         let found = v.get_ref().as_bool();
         if found.is_none() {
@@ -168,9 +197,19 @@ impl Walker<'_> {
         let categories = self.categories(root.get("categories"));
         let groups = self.groups(root.get("groups"), &categories, school.timezone);
         let lists = root.get("lists").map_or_else(Vec::new, |v| self.lists(v));
+        let search_phrases = root.get("search_phrases").map_or_else(Vec::new, |v| {
+            let what = r#"an array of phrase list files like ["phrases/our-school.txt"]"#;
+            self.array(v, "search_phrases", what)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.string(item, &format!("search_phrases[{i}]")))
+                .map(str::to_string)
+                .collect()
+        });
         Policy {
             school,
             builtin_lists,
+            search_phrases,
             lists,
             categories,
             groups,
