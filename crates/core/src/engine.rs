@@ -21,6 +21,7 @@
 //! of these verdicts wins, so wrapping can never weaken a decision.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::canon::{self, CanonicalUrl, ParsedUrl};
 use crate::category;
@@ -93,7 +94,9 @@ pub struct Engine {
     policy: Policy,
     rulesets: Vec<LoadedRuleset>,
     group_lists: HashMap<String, GroupLists>,
-    phrases: PhraseSet,
+    /// The school's own phrase set, or `None` for the built-in one (compiled once per process,
+    /// on the first search, so a woken service worker's first verdict does not wait for it).
+    phrases: Option<PhraseSet>,
 }
 
 /// Why an engine could not be built.
@@ -143,6 +146,25 @@ struct Context {
     lookalike_of: Option<String>,
 }
 
+/// Everything `Engine::judge` found out about one request.
+struct Judged {
+    parsed: Option<ParsedUrl>,
+    judgement: Judgement,
+    context: Context,
+    findings: Findings,
+}
+
+/// The decision for a navigation, without its explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Decided {
+    /// Allow or block.
+    pub action: Action,
+    /// Blocked by a locked (illegal-content) list.
+    pub locked: bool,
+    /// For time rules: when (Unix seconds) the decision next changes.
+    pub next_change: Option<i64>,
+}
+
 /// What was found on the way, whichever judgement wins: list matches and the search.
 #[derive(Default)]
 struct Findings {
@@ -154,7 +176,7 @@ impl Engine {
     /// Builds an engine from a policy and compiled rulesets. When the policy says so
     /// (`builtin_lists`, the default) the built-in starter lists are added.
     pub fn new(policy: Policy, rulesets: Vec<Ruleset>) -> Result<Engine, EngineError> {
-        Engine::with_phrases(policy, rulesets, PhraseSet::builtin()?)
+        Engine::build(policy, rulesets, None)
     }
 
     /// Like [`Engine::new`], with search phrase lists of the school's own (see
@@ -163,6 +185,14 @@ impl Engine {
         policy: Policy,
         rulesets: Vec<Ruleset>,
         phrases: PhraseSet,
+    ) -> Result<Engine, EngineError> {
+        Engine::build(policy, rulesets, Some(phrases))
+    }
+
+    fn build(
+        policy: Policy,
+        rulesets: Vec<Ruleset>,
+        phrases: Option<PhraseSet>,
     ) -> Result<Engine, EngineError> {
         let mut all = Vec::with_capacity(rulesets.len() + 1);
         if policy.builtin_lists() {
@@ -207,73 +237,90 @@ impl Engine {
         &self.policy
     }
 
-    /// Judges one URL for one group at one moment.
+    /// Judges one URL for one group at one moment, with everything a "why?" screen shows.
     pub fn classify(&self, request: &Request<'_>) -> Verdict {
+        let judged = self.judge(request);
+        let safe_search = match (&judged.parsed, self.policy.group(request.group)) {
+            (Some(ParsedUrl::Web(url)), Some(group)) => self.safe_search(url, group),
+            _ => None,
+        };
+        let canonical = judged.parsed.as_ref().map(|p| match p {
+            ParsedUrl::Web(u) => u.to_string(),
+            ParsedUrl::Other(o) => o.to_string(),
+        });
         let url = String::from_utf8_lossy(request.url).into_owned();
+        self.finish(url, canonical, request, judged, safe_search)
+    }
+
+    /// The decision alone, without building the explanation: what a navigation needs before it
+    /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
+    pub fn decide(&self, request: &Request<'_>) -> Decided {
+        let decision = self.judge(request).judgement.decision;
+        Decided {
+            action: if decision.allow {
+                Action::Allow
+            } else {
+                Action::Block
+            },
+            locked: decision.locked,
+            next_change: decision.next_change,
+        }
+    }
+
+    /// Parses and judges, collecting what a verdict reports.
+    fn judge(&self, request: &Request<'_>) -> Judged {
         let mut findings = Findings::default();
         let Some(group) = self.policy.group(request.group) else {
-            let judgement = Judgement::new(
-                false,
-                Rule::UnknownGroup {
-                    group: request.group.to_string(),
-                },
-            );
-            return self.finish(
-                url,
-                None,
-                request,
-                judgement,
-                Context::default(),
+            let rule = Rule::UnknownGroup {
+                group: request.group.to_string(),
+            };
+            return Judged {
+                parsed: None,
+                judgement: Judgement::new(false, rule),
+                context: Context::default(),
                 findings,
-                None,
-            );
+            };
         };
         match canon::parse(request.url) {
             Err(e) => {
-                let judgement = Judgement::new(
-                    false,
-                    Rule::Unparseable {
-                        error: e.to_string(),
-                    },
-                );
-                self.finish(
-                    url,
-                    None,
-                    request,
-                    judgement,
-                    Context::default(),
+                let rule = Rule::Unparseable {
+                    error: e.to_string(),
+                };
+                Judged {
+                    parsed: None,
+                    judgement: Judgement::new(false, rule),
+                    context: Context::default(),
                     findings,
-                    None,
-                )
+                }
             }
             Ok(parsed) => {
-                let (canonical, safe_search) = match &parsed {
-                    ParsedUrl::Web(u) => (u.to_string(), self.safe_search(u, group)),
-                    ParsedUrl::Other(o) => (o.to_string(), None),
-                };
                 let (judgement, context) =
                     self.judge_parsed(&parsed, group, request, 0, &mut findings);
-                self.finish(
-                    url,
-                    Some(canonical),
-                    request,
+                Judged {
+                    parsed: Some(parsed),
                     judgement,
                     context,
                     findings,
-                    safe_search,
-                )
+                }
             }
         }
     }
 
     /// The search phrase set in use.
     pub fn phrases(&self) -> &PhraseSet {
-        &self.phrases
+        static BUILTIN: OnceLock<PhraseSet> = OnceLock::new();
+        self.phrases.as_ref().unwrap_or_else(|| {
+            BUILTIN.get_or_init(|| match PhraseSet::builtin() {
+                Ok(set) => set,
+                // The built-in phrase lists are compiled and tested with every build.
+                Err(e) => unreachable!("built-in search phrases must compile: {e}"),
+            })
+        })
     }
 
     /// Judges search text directly, as the group's searches are judged.
     pub fn judge_search(&self, text: &str, group: &Group) -> search::SearchVerdict {
-        self.phrases.judge(text, &search_rules(group))
+        self.phrases().judge(text, &search_rules(group))
     }
 
     /// How to force safe results for this URL and group, when it is a search or video site.
@@ -529,17 +576,20 @@ impl Engine {
         self.policy.timezone()
     }
 
-    #[allow(clippy::too_many_arguments)] // one call site per outcome; a struct would only rename these
     fn finish(
         &self,
         url: String,
         canonical: Option<String>,
         request: &Request<'_>,
-        judgement: Judgement,
-        context: Context,
-        findings: Findings,
+        judged: Judged,
         safe_search: Option<search::SafeSearch>,
     ) -> Verdict {
+        let Judged {
+            judgement,
+            context,
+            findings,
+            ..
+        } = judged;
         let Findings {
             mut matches,
             search,
@@ -641,6 +691,9 @@ impl GroupLists {
     /// The most specific matching entry, deny winning a tie: (is deny, text as written, setting).
     fn hit(&self, url: &CanonicalUrl) -> Option<(bool, String, String)> {
         let best = |list: &Ruleset| {
+            if list.is_empty() {
+                return None;
+            }
             let mut found = Vec::new();
             list.matches(url, &mut found);
             found

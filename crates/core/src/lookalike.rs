@@ -10,6 +10,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::canon;
 
+include!(concat!(env!("OUT_DIR"), "/confusables.rs"));
+
 /// Hosts with more labels or bytes than this are not examined (bounds the work per URL).
 const MAX_HOST_BYTES: usize = 253;
 
@@ -22,7 +24,7 @@ const MAX_HOST_BYTES: usize = 253;
 /// assert_eq!(imitated_host("example.com"), None);
 /// ```
 pub fn imitated_host(host: &str) -> Option<String> {
-    if host.len() > MAX_HOST_BYTES || !host.contains("xn--") {
+    if host.len() > MAX_HOST_BYTES || !host.as_bytes().windows(4).any(|w| w == b"xn--") {
         return None;
     }
     let (unicode, result) = idna::domain_to_unicode(host);
@@ -34,11 +36,10 @@ pub fn imitated_host(host: &str) -> Option<String> {
         } else if is_combining_mark(c) {
             // Accents over a Latin letter: `facébook` imitates `facebook`.
         } else {
-            let prototype: String = unicode_security::skeleton(&c.to_string()).collect();
-            if !prototype.is_ascii() || prototype.is_empty() {
-                return None;
-            }
-            imitation.push_str(&prototype.to_ascii_lowercase());
+            let row = ASCII_PROTOTYPES
+                .binary_search_by_key(&c, |&(ch, _)| ch)
+                .ok()?;
+            imitation.push_str(ASCII_PROTOTYPES[row].1);
         }
     }
     let imitation = canon::normalize_host(&imitation).ok()?;
@@ -61,6 +62,19 @@ mod tests {
         assert_eq!(via_unicode("rοblox.com").as_deref(), Some("roblox.com")); // Greek ο
         assert_eq!(via_unicode("tіktok.com").as_deref(), Some("tiktok.com")); // Ukrainian і
         assert_eq!(via_unicode("facébook.com").as_deref(), Some("facebook.com"));
+    }
+
+    #[test]
+    fn the_generated_table_is_sorted_and_plausible() {
+        assert!(super::ASCII_PROTOTYPES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(
+            super::ASCII_PROTOTYPES.len() > 500,
+            "{}",
+            super::ASCII_PROTOTYPES.len()
+        );
+        assert!(super::ASCII_PROTOTYPES
+            .iter()
+            .all(|(c, p)| !c.is_ascii() && p.is_ascii()));
     }
 
     #[test]

@@ -221,6 +221,9 @@ pub struct Carried {
 
 /// The page a web URL carries, if it is a known wrapper.
 pub fn carried_by_web(url: &CanonicalUrl) -> Option<Carried> {
+    if !may_be_wrapper_host(url.host()) {
+        return None;
+    }
     WRAPPERS.iter().find_map(|w| {
         if !host_matches(w.hosts, url.host()) || !path_matches(w.path, url.path()) {
             return None;
@@ -251,6 +254,26 @@ pub fn carried_by_other(url: &OtherSchemeUrl) -> Option<Carried> {
     (url.scheme == "view-source").then(|| Carried {
         via: "view-source",
         url: url.rest.clone().into_bytes(),
+    })
+}
+
+/// Whether any label of `host` names a wrapper's site. Nearly every URL judged is not a
+/// wrapper: a few length-switched comparisons reject it before the table is walked. A test keeps
+/// this in step with [`WRAPPERS`].
+fn may_be_wrapper_host(host: &str) -> bool {
+    host.split('.').take(32).any(|label| {
+        matches!(
+            label,
+            "goog"
+                | "google"
+                | "googleusercontent"
+                | "ampproject"
+                | "youtube"
+                | "facebook"
+                | "instagram"
+                | "bing"
+                | "archive"
+        )
     })
 }
 
@@ -489,6 +512,18 @@ mod tests {
             "view-source",
             "https://bet365.com/",
         );
+    }
+
+    #[test]
+    fn the_prefilter_knows_every_wrapper_host() {
+        for w in WRAPPERS {
+            let host = match w.hosts {
+                Domain(d) => d.to_string(),
+                AnyTld(name) => format!("www.{name}.co.uk"),
+            };
+            assert!(may_be_wrapper_host(&host), "{}: {host}", w.id);
+            assert!(host_matches(w.hosts, &host), "{}: {host}", w.id);
+        }
     }
 
     #[test]

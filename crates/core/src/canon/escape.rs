@@ -5,6 +5,8 @@
 //! at least two bytes, so the rounds are naturally bounded by the length; [`MAX_UNESCAPE_ROUNDS`]
 //! is a second, explicit bound.
 
+use std::borrow::Cow;
+
 use super::MAX_UNESCAPE_ROUNDS;
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -38,10 +40,10 @@ fn unescape_once(input: &[u8], out: &mut Vec<u8>) -> bool {
 }
 
 /// Percent-decodes `input` repeatedly until it no longer changes (at most
-/// [`MAX_UNESCAPE_ROUNDS`] rounds).
-pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
+/// [`MAX_UNESCAPE_ROUNDS`] rounds). Borrows when there is nothing to decode (the common case).
+pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
     if !input.contains(&b'%') {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     }
     let mut current = input.to_vec();
     let mut next = Vec::with_capacity(input.len());
@@ -51,7 +53,7 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Vec<u8> {
         }
         std::mem::swap(&mut current, &mut next);
     }
-    current
+    Cow::Owned(current)
 }
 
 /// Which bytes a canonical component escapes, beyond Safe Browsing's base set
@@ -68,19 +70,27 @@ pub(crate) enum Component {
 /// Appends `input` to `out`, escaping what Safe Browsing escapes, with uppercase hex.
 pub(crate) fn escape_into(input: &[u8], component: Component, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in input {
-        let escape = b <= 0x20
+    let needs_escape = |b: u8| {
+        b <= 0x20
             || b >= 0x7f
             || b == b'#'
             || b == b'%'
-            || (matches!(component, Component::Path) && b == b'?');
-        if escape {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        } else {
-            out.push(char::from(b));
-        }
+            || (matches!(component, Component::Path) && b == b'?')
+    };
+    // Copy runs of bytes that need no escape in one go: most URLs have none at all.
+    let mut rest = input;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| needs_escape(b))
+            .unwrap_or(rest.len());
+        // The run holds only printable ASCII, so it is valid UTF-8.
+        out.push_str(std::str::from_utf8(&rest[..run]).unwrap_or_default());
+        let Some(&b) = rest.get(run) else { break };
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        rest = &rest[run + 1..];
     }
 }
 

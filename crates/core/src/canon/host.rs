@@ -34,7 +34,14 @@ pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
         return ipv6_host(&decoded);
     }
     let ascii = to_ascii(&decoded)?;
-    let host = collapse_dots(&ascii);
+    let host = if has_stray_dots(&ascii) {
+        collapse_dots(&ascii)
+    } else if ascii.is_empty() || ends_in_number(&ascii) {
+        ascii.clone()
+    } else {
+        // The common case: nothing to collapse and not an address.
+        return Ok(ascii);
+    };
     if host.is_empty() {
         return Err(invalid("empty host"));
     }
@@ -59,9 +66,12 @@ fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
     let plain = decoded
         .iter()
         .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
-    let has_punycode = decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"xn--"));
+    let has_punycode = decoded
+        .windows(4)
+        .any(|w| w[2] == b'-' && w.eq_ignore_ascii_case(b"xn--"));
     if plain && !has_punycode {
-        return Ok(String::from_utf8_lossy(decoded).to_ascii_lowercase());
+        // Plain LDH bytes are ASCII, so this is one allocation and no UTF-8 work.
+        return Ok(String::from_utf8_lossy(&decoded.to_ascii_lowercase()).into_owned());
     }
     if std::str::from_utf8(decoded).is_err() {
         return Err(invalid("host is not valid UTF-8"));
@@ -74,6 +84,11 @@ fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
             String::from_utf8_lossy(decoded)
         ))),
     }
+}
+
+fn has_stray_dots(host: &str) -> bool {
+    let b = host.as_bytes();
+    b.first() == Some(&b'.') || b.last() == Some(&b'.') || b.windows(2).any(|w| w == b"..")
 }
 
 fn collapse_dots(host: &str) -> String {

@@ -34,6 +34,8 @@ mod escape;
 mod host;
 mod path;
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 pub use host::MAX_HOST_BYTES;
@@ -228,12 +230,17 @@ fn trim_controls(input: &[u8]) -> &[u8] {
     &input[start..end]
 }
 
-fn strip_tabs_newlines(input: &[u8]) -> Vec<u8> {
-    input
-        .iter()
-        .copied()
-        .filter(|&b| !matches!(b, b'\t' | b'\n' | b'\r'))
-        .collect()
+fn strip_tabs_newlines(input: &[u8]) -> Cow<'_, [u8]> {
+    if !input.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        return Cow::Borrowed(input);
+    }
+    Cow::Owned(
+        input
+            .iter()
+            .copied()
+            .filter(|&b| !matches!(b, b'\t' | b'\n' | b'\r'))
+            .collect(),
+    )
 }
 
 /// `scheme:` at the start (ASCII letter, then letters, digits, `+`, `-`, `.`), lowercased, and

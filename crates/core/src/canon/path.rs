@@ -7,6 +7,14 @@ use super::escape::{escape_into, unescape_fully, Component};
 /// Backslashes count as slashes (as in browsers for http/https); a path that ends in `/`, `/.`
 /// or `/..` keeps its trailing slash, so `example.com/games/` and `example.com/games` stay apart.
 pub(crate) fn canonical_path(raw: &[u8]) -> String {
+    if is_plain(raw) {
+        let mut out = String::with_capacity(raw.len() + 1);
+        if raw.is_empty() {
+            out.push('/');
+        }
+        escape_into(raw, Component::Path, &mut out);
+        return out;
+    }
     let slashed: Vec<u8> = raw
         .iter()
         .map(|&b| if b == b'\\' { b'/' } else { b })
@@ -35,6 +43,17 @@ pub(crate) fn canonical_path(raw: &[u8]) -> String {
         out.push('/');
     }
     out
+}
+
+/// Already canonical apart from escaping: starts with `/`, nothing to decode, no backslash, no
+/// empty, `.` or `..` segment. Most real paths are, and skip the general route's copies.
+fn is_plain(raw: &[u8]) -> bool {
+    if raw.is_empty() {
+        return true;
+    }
+    raw[0] == b'/'
+        && !raw.iter().any(|&b| b == b'%' || b == b'\\')
+        && !raw.windows(2).any(|w| w == b"//" || w == b"/.")
 }
 
 #[cfg(test)]

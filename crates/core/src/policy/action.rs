@@ -184,6 +184,16 @@ impl Action {
         }
     }
 
+    /// For actions that do not depend on the time: whether they allow. Time windows answer
+    /// `false` here; ask [`Action::allows`] with the local time for them.
+    pub fn allows_at_any_time(&self, staff: bool) -> bool {
+        match self {
+            Action::Allow => true,
+            Action::StaffOnly => staff,
+            Action::Block | Action::AllowAt(_) => false,
+        }
+    }
+
     /// Whether the action allows at this moment, for a staff or pupil group.
     pub fn allows(&self, staff: bool, local: &LocalTime) -> bool {
         match self {
@@ -231,7 +241,7 @@ impl Action {
     }
 
     /// What the action means for a group, in words: `allowed Mon–Fri 12:15–13:00`.
-    pub fn describe(&self, staff: bool, allowed_now: bool) -> String {
+    pub fn describe(&self, staff: bool, allowed_now: bool) -> std::borrow::Cow<'static, str> {
         match self {
             Action::Allow => "allowed".into(),
             Action::Block => "blocked".into(),
@@ -243,7 +253,7 @@ impl Action {
                 } else {
                     "blocked outside"
                 };
-                format!("{verb} {}", describe_windows(windows))
+                format!("{verb} {}", describe_windows(windows)).into()
             }
         }
     }

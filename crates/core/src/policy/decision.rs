@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Group, Setting};
+use super::{Action, Group, Setting};
 use crate::category;
 
 /// Whether a group may see something now, and the rule that decided.
@@ -174,16 +174,21 @@ impl Group {
     }
 
     fn apply(&self, setting: &Setting, category: Option<&str>, at: i64) -> Decision {
-        let allow = setting.action.allows(self.staff, &self.tz.to_local(at));
+        // Only time windows need the local time; every navigation passes through here.
+        let allow = match &setting.action {
+            Action::AllowAt(_) => setting.action.allows(self.staff, &self.tz.to_local(at)),
+            action => action.allows_at_any_time(self.staff),
+        };
+        let describe = setting.action.describe(self.staff, allow);
+        let mut rule = String::with_capacity(setting.from.len() + 2 + describe.len());
+        rule.push_str(&setting.from);
+        rule.push_str(": ");
+        rule.push_str(&describe);
         Decision {
             allow,
             locked: false,
             category: category.map(str::to_string),
-            rule: format!(
-                "{}: {}",
-                setting.from,
-                setting.action.describe(self.staff, allow)
-            ),
+            rule,
             next_change: setting.action.next_change(self.staff, self.tz, at),
         }
     }

@@ -172,6 +172,9 @@ pub fn extract(host: &str, path: &str, query: Option<&str>) -> Option<SearchRequ
 
 /// The engine serving this host, if any.
 pub fn engine_for_host(host: &str) -> Option<&'static SearchEngineSpec> {
+    if !may_be_engine_host(host) {
+        return None;
+    }
     ENGINES.iter().find(|e| subdomain_of(e, host).is_some())
 }
 
@@ -186,6 +189,9 @@ pub(crate) fn find_route(
     path: &str,
     query: Option<&str>,
 ) -> Option<(&'static SearchEngineSpec, &'static Route)> {
+    if !may_be_engine_host(host) {
+        return None;
+    }
     let path = path.split(';').next().unwrap_or(path);
     let query = query.unwrap_or("");
     ENGINES.iter().find_map(|engine| {
@@ -195,6 +201,34 @@ pub(crate) fn find_route(
             .iter()
             .find(|r| route_matches(r, sub, path, query))?;
         Some((engine, route))
+    })
+}
+
+/// Whether any label of `host` names a search engine (`google`, `bing`, `duckduckgo`…). Almost
+/// every URL judged is not a search: this rejects it with a few length-switched comparisons,
+/// before the per-engine matching. A test keeps it in step with [`ENGINES`].
+fn may_be_engine_host(host: &str) -> bool {
+    host.split('.').take(32).any(|label| {
+        matches!(
+            label,
+            "google"
+                | "bing"
+                | "duckduckgo"
+                | "yahoo"
+                | "yandex"
+                | "ya"
+                | "ecosia"
+                | "brave"
+                | "qwant"
+                | "startpage"
+                | "baidu"
+                | "youtube"
+                | "youtube-nocookie"
+                | "googleapis"
+                | "wikipedia"
+                | "kiddle"
+                | "swiggle"
+        )
     })
 }
 
@@ -342,5 +376,24 @@ mod tests {
         assert!(r
             .as_ref()
             .is_some_and(|r| r.truncated && r.terms.len() == MAX_TERMS_CHARS));
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    #[test]
+    fn the_prefilter_knows_every_engine_domain() {
+        for engine in ENGINES {
+            for domain in engine.domains {
+                let host = match *domain {
+                    Domain::AnyTld(name) => format!("www.{name}.co.uk"),
+                    Domain::Exact(d) => d.to_string(),
+                };
+                assert!(may_be_engine_host(&host), "{} ({host})", engine.id);
+            }
+        }
+        assert!(!may_be_engine_host("www.bbc.co.uk"));
     }
 }
