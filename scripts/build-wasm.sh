@@ -7,11 +7,15 @@
 # Needs what scripts/setup.sh installs: the wasm32 target, the pinned wasm-bindgen CLI and
 # node_modules (for wasm-opt). Never use Debian's wasm-opt (binaryen 108): it corrupts
 # wasm-bindgen's externref table (see ../shared/notes/toolchain.md).
+#
+# Exit status: 0 built and within budget; 3 built and copied, but the gzipped wasm is over the
+# budget (callers that only need a working package, like run.sh, may carry on); other: failed.
+# SCHOOLGATE_WASM_BUDGET_KB overrides the budget (in KiB) for local experiments; CI never sets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The budget for the optimised wasm, built-in lists included, gzipped.
-BUDGET_GZ_BYTES=$((250 * 1024))
+# The budget for the optimised wasm, built-in lists included, gzipped (the issue's 250 KB).
+BUDGET_GZ_BYTES=$((${SCHOOLGATE_WASM_BUDGET_KB:-250} * 1024))
 OUT=pkg
 WASM_OPT=node_modules/.bin/wasm-opt
 
@@ -45,8 +49,6 @@ raw=$(stat -c %s "$OUT/schoolgate_bg.wasm")
 gz=$(gzip -9 -c "$OUT/schoolgate_bg.wasm" | wc -c)
 printf '[build-wasm] schoolgate_bg.wasm: %d bytes before wasm-opt, %d bytes raw, %d bytes gzipped (budget %d)\n' \
   "$raw_before" "$raw" "$gz" "$BUDGET_GZ_BYTES"
-((gz <= BUDGET_GZ_BYTES)) || die "gzipped wasm is $gz bytes, over the $BUDGET_GZ_BYTES-byte budget"
-
 # Copies, not symlinks: Chrome loads an unpacked extension's files from its own folder only.
 for dest in www/pkg extension/pkg; do
   rm -rf "$dest"
@@ -54,3 +56,16 @@ for dest in www/pkg extension/pkg; do
   cp -r "$OUT" "$dest"
 done
 say "package in $OUT/, copied to www/pkg/ and extension/pkg/"
+
+# The block pages and their words are written once in extension/ and used by the demo page as
+# ./ui/ and ./_locales/ (copies, gitignored), so the gallery shows exactly what pupils see.
+rm -rf www/ui www/_locales
+cp -R extension/ui www/ui
+cp -R extension/_locales www/_locales
+say "shared block pages copied to www/ui/ and www/_locales/"
+
+if ((gz > BUDGET_GZ_BYTES)); then
+  printf '[build-wasm] OVER BUDGET: gzipped wasm is %d bytes, the budget is %d (the package was still copied)\n' \
+    "$gz" "$BUDGET_GZ_BYTES" >&2
+  exit 3
+fi

@@ -10,7 +10,7 @@
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,6 +67,11 @@ async function handle(root, req, res) {
     info = await stat(file).catch(() => null);
   }
   if (!info?.isFile()) return send(res, 404, 'not found\n');
+  // A symbolic link inside the root must not lead outside it either.
+  const real = await realpath(file).catch(() => null);
+  if (!real || !real.startsWith(root + sep)) {
+    return send(res, 403, 'forbidden\n');
+  }
   res.writeHead(200, {
     'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': info.size,
@@ -79,8 +84,9 @@ async function handle(root, req, res) {
 }
 
 /** Starts the server; resolves once it listens, with its address. */
-export function serve({ root = DEFAULT_ROOT, port = DEFAULT_PORT, host = '127.0.0.1' } = {}) {
-  const absRoot = resolve(root);
+export async function serve({ root = DEFAULT_ROOT, port = DEFAULT_PORT, host = '127.0.0.1' } = {}) {
+  // The real path, so links inside the root compare against where the root really is.
+  const absRoot = await realpath(resolve(root));
   const server = createServer((req, res) => {
     handle(absRoot, req, res).catch(() => send(res, 500, 'internal error\n'));
   });

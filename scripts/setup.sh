@@ -25,3 +25,57 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+# The wasm-bindgen CLI must be exactly the version crates/wasm pins (`wasm-bindgen = "=X"`).
+# No --locked: its lockfile asks for crate versions newer than the registry mirror may hold.
+wasm_bindgen_pin=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' crates/wasm/Cargo.toml)
+wasm_bindgen_have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [[ "$wasm_bindgen_have" == "$wasm_bindgen_pin" ]]; then
+  say "wasm-bindgen $wasm_bindgen_pin: present"
+else
+  say "installing wasm-bindgen-cli $wasm_bindgen_pin (had: ${wasm_bindgen_have:-none}; takes 3-4 minutes)"
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_pin"
+fi
+
+# Root privileges for apt-get: already root (CI, containers), or sudo.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then
+    as_root apt-get update
+    apt_updated=true
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+# Node runs the JS tests, the bench, the demo's server and wasm-opt (npm's binaryen).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  say "node $(node --version): present"
+else
+  say "installing nodejs and npm (Debian)"
+  apt_install nodejs npm
+fi
+
+# node_modules from the lockfile: binaryen (wasm-opt), playwright-core, @ghostery/adblocker.
+# npm records what it installed in node_modules/.package-lock.json; a newer package.json or
+# package-lock.json means the install is out of date.
+if [[ -f node_modules/.package-lock.json && ! package.json -nt node_modules/.package-lock.json &&
+      ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "node_modules: up to date"
+elif [[ -f package-lock.json ]]; then
+  say "installing node_modules (npm ci)"
+  npm ci --no-audit --no-fund
+else
+  say "installing node_modules (npm install: no lockfile yet)"
+  npm install --no-audit --no-fund
+fi
+
+# Chromium and its driver for the browser tests (never a downloaded browser).
+if [[ -x /usr/bin/chromium ]]; then
+  say "chromium: present"
+else
+  say "installing chromium and chromium-driver (Debian)"
+  apt_install chromium chromium-driver
+fi

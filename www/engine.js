@@ -3,12 +3,15 @@
 
 const PRESET_ORDER = ['eyfs', 'ks1', 'ks2', 'staff'];
 
+/** A query string as a search box's form sends it (`a+b`, not `a%20b`). */
+const form = (fields) => new URLSearchParams(fields).toString();
+
 /** Search engines the tester can send search words to, with how each builds its results URL. */
 export const SEARCH_ENGINES = Object.freeze([
-  { id: 'google', name: 'Google', url: (q) => `https://www.google.com/search?q=${encodeURIComponent(q)}` },
-  { id: 'bing', name: 'Bing', url: (q) => `https://www.bing.com/search?q=${encodeURIComponent(q)}` },
-  { id: 'duckduckgo', name: 'DuckDuckGo', url: (q) => `https://duckduckgo.com/?q=${encodeURIComponent(q)}` },
-  { id: 'youtube', name: 'YouTube', url: (q) => `https://www.youtube.com/results?search_query=${encodeURIComponent(q)}` },
+  { id: 'google', name: 'Google', url: (q) => `https://www.google.com/search?${form({ q })}` },
+  { id: 'bing', name: 'Bing', url: (q) => `https://www.bing.com/search?${form({ q })}` },
+  { id: 'duckduckgo', name: 'DuckDuckGo', url: (q) => `https://duckduckgo.com/?${form({ q })}` },
+  { id: 'youtube', name: 'YouTube', url: (q) => `https://www.youtube.com/results?${form({ search_query: q })}` },
 ]);
 
 /** Loads and initialises the package. Throws an Error with a plain message if it is missing. */

@@ -21,6 +21,7 @@ const CASES = [
   { id: 'locked', title: 'Locked illegal content', url: `https://${LOCKED_DEMO_HOST}/`, locked: true },
   { id: 'non-web', title: 'Not a web page (data: address)', url: 'data:text/html,<h1>hello</h1>' },
   { id: 'unparseable', title: 'An address that cannot be read', url: 'http://exa mple.com:99999/' },
+  { id: 'search', title: 'A search for gambling', url: 'https://www.google.com/search?q=online+casino', search: true },
 ];
 
 /**
@@ -87,7 +88,9 @@ export function setupGallery(app) {
     const locale = localeSelect.value || 'en_GB';
     const groups = engine.groups.filter((g) => !groupSelect.value || g.name === groupSelect.value);
     const sections = groups.map((group) => {
-      const items = CASES.map((c) => {
+      // A search case only where the engine judges searches.
+      const cases = CASES.filter((c) => !c.search || engine.features.judgeSearch);
+      const items = cases.map((c) => {
         const verdict = verdictFor(c, group);
         const headingId = `gallery-${group.name}-${c.id}`;
         const caption = h('figcaption', {},

@@ -43,7 +43,15 @@ const RULE_WORDS = {
   'non-web': 'Not a web page: the policy for non-web pages',
   unparseable: 'The address could not be read',
   'unknown-group': 'The group is not in the policy',
+  search: 'The words searched for',
 };
+
+/** "Safeguarding alert for the DSL (self-harm)", "Prevent duty alert for the DSL". */
+function alertWords(alerts) {
+  return (alerts ?? []).map((a) => (a.kind === 'safeguarding'
+    ? `Safeguarding alert for the DSL (${a.category})`
+    : a.kind === 'prevent' ? 'Prevent duty alert for the DSL' : JSON.stringify(a)));
+}
 
 function groupTitle(group) {
   const short = { eyfs: 'EYFS', ks1: 'KS1', ks2: 'KS2', staff: 'Staff' }[group.name];
@@ -164,8 +172,9 @@ export function setupTester(app) {
       ['Canonical address', first?.canonical ? h('code', { class: 'url', text: first.canonical }) : (first ? 'none: the address could not be read' : null)],
       ['Page inside (unwrapped)', first?.carried ? [h('code', { class: 'url', text: first.carried.url }), ` carried by ${first.carried.via}`] : null],
       ['Imitates', first?.lookalike_of ? `${first.lookalike_of} (lookalike letters)` : null],
+      ['Search site', searchInfo?.engine ? `${searchInfo.engine}${searchInfo.vertical && searchInfo.vertical !== 'web' ? ` (${searchInfo.vertical})` : ''}${searchInfo.kind === 'suggestion' ? ': suggestions as you type, judged but never blocked' : ''}` : null],
       ['Search words', searchInfo?.terms ?? result.terms],
-      ['Read as', readingsText(searchInfo?.normalized ?? result.groups.find((g) => g.search)?.search?.normalized)],
+      ['Read as', readingsText(searchInfo?.normalized ?? result.groups.find((g) => g.search)?.search?.normalized, searchInfo?.terms ?? result.terms)],
       ['When', `${when}, ${engine.timeZone === 'UTC' ? 'UTC' : 'school time'}`],
     ]);
 
@@ -231,6 +240,9 @@ export function setupTester(app) {
       ['List', rule.source ? h('code', { text: rule.source }) : null],
       ['Policy setting', rule.setting ? h('code', { text: rule.setting }) : null],
       ['Scheme', rule.scheme ? h('code', { text: `${rule.scheme}:` }) : null],
+      ['Phrases', !v.search && Array.isArray(rule.phrases) && rule.phrases.length ? rule.phrases.join('; ') : null],
+      ['Block page', v.flavour === 'support' ? 'Support: kind words, Childline 0800 1111, tell an adult' : null],
+      ['Alerts', alertWords(v.alerts).join('; ') || null],
       ['Problem', rule.error],
       ['Locked', v.locked ? 'Yes: illegal content, blocked for everyone; no setting can unblock it' : null],
       ['Changes', nextChange],
@@ -247,9 +259,11 @@ export function setupTester(app) {
             m.locked ? h('strong', { text: ' (locked)' }) : null))))
       : null;
 
-    const search = row.search ?? v.search;
-    const searchBlock = search ? searchSection(search) : null;
-    const safe = row.safeSearch ? safeSearchSection(row.safeSearch) : null;
+    const search = v.search ?? row.search;
+    // Newer packages put the flavour and alerts on the verdict itself: show them once.
+    const searchBlock = search ? searchSection(search, { verdictHasExtras: 'alerts' in v }) : null;
+    const safeInfo = v.safe_search ?? row.safeSearch;
+    const safe = safeInfo ? safeSearchSection(safeInfo) : null;
 
     const card = h('article', {
       class: `verdict ${blocked ? 'verdict-block' : 'verdict-allow'}`,
@@ -308,23 +322,22 @@ export function setupTester(app) {
   };
 }
 
-function readingsText(normalized) {
+function readingsText(normalized, terms) {
   if (!normalized) return null;
+  if (normalized.text === terms?.trim() && !(normalized.readings ?? []).length && !normalized.truncated) return null;
   const extra = (normalized.readings ?? []).map((r) => `${r.text} (${String(r.via).replace(/_/g, ' ')})`);
   return [normalized.text, ...extra].join('; ') + (normalized.truncated ? ' (cut short)' : '');
 }
 
-function searchSection(search) {
-  const alerts = (search.alerts ?? []).map((a) => (a.kind === 'safeguarding'
-    ? `Safeguarding alert for the DSL (${a.category})`
-    : a.kind === 'prevent' ? 'Prevent duty alert for the DSL' : JSON.stringify(a)));
+function searchSection(search, { verdictHasExtras = false } = {}) {
+  const alerts = verdictHasExtras ? [] : alertWords(search.alerts);
   const verdictWords = search.blocked ? 'Blocked' : (search.flagged ? 'Allowed, flagged for review' : 'Allowed');
   return h('div', { class: 'search-judgement' },
     h('h5', { text: 'Search words' }),
     h('dl', { class: 'details' }, ...rows([
       ['Judgement', `${verdictWords}${search.score != null ? ` (score ${search.score}${search.threshold != null ? ` of ${search.threshold}` : ''})` : ''}`],
       ['Category', search.category],
-      ['Support page', search.flavour === 'support' ? 'Yes: kind words, Childline, tell an adult' : null],
+      ['Support page', !verdictHasExtras && search.flavour === 'support' ? 'Yes: kind words, Childline, tell an adult' : null],
       ['Education context', search.education ? 'Yes: safeguarding education lowers the score' : null],
       ['Alerts', alerts.length ? alerts.join('; ') : null],
     ])),

@@ -316,9 +316,10 @@ export function setupWorkbench(app, { onUse }) {
     const groups = engine.groups.map((g) => policy.groups[g.name]).filter(Boolean);
     const categories = [...new Set(groups.flatMap((g) => Object.keys(g.categories ?? {})))];
     const head = h('tr', {}, h('th', { scope: 'col', text: 'Category' }), ...groups.map((g) => h('th', { scope: 'col', text: g.name.toUpperCase() === 'STAFF' ? 'Staff' : g.name.toUpperCase() })));
+    const LOCKED = new Set(['child-abuse', 'terrorist-content']);
     const line = (label, get) => h('tr', {}, h('th', { scope: 'row', text: label }), ...groups.map((g) => {
       const setting = get(g);
-      const words = describeAction(setting?.action, g.staff);
+      const words = LOCKED.has(label) ? 'Blocked (locked: illegal content)' : describeAction(setting?.action, g.staff);
       return h('td', { class: words.startsWith('Blocked') ? 'cell-block' : words.startsWith('Allowed ') && words !== 'Allowed (staff only)' ? 'cell-time' : 'cell-allow', title: setting?.from ?? '', text: words });
     }));
     fill(tableHost, h('table', { class: 'policy-table' },

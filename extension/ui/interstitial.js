@@ -52,9 +52,10 @@ export function blockKind(verdict) {
   if (kind === 'non-web') return 'non-web';
   if (kind === 'unknown-group') return 'unknown-group';
   const search = verdict.search;
+  if (verdict.flavour === 'support') return 'support';
   if (search?.blocked && (search.flavour === 'support' || SUPPORT_CATEGORIES.has(search.category))) return 'support';
   if (SUPPORT_CATEGORIES.has(verdict.category)) return 'support';
-  if (search?.blocked && kind !== 'group-deny' && kind !== 'category') return 'search';
+  if (kind === 'search') return 'search';
   if (kind === 'group-deny') return 'deny';
   if (kind === 'uncategorised') return 'uncategorised';
   if (verdict.next_change != null && verdict.next_change_local) return 'time';
@@ -345,9 +346,9 @@ export function renderInterstitial(doc, container, options) {
   return { audience, kind, title, speech };
 }
 
-function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction }) {
+function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction, atMs }) {
   const out = [];
-  const heading = (text) => el(doc, 'h1', { class: 'sg-title' }, icon(doc, 'lock'), el(doc, 'span', { text }));
+  const heading = (text) => el(doc, 'h1', { class: 'sg-title' }, kind === 'allowed' ? null : icon(doc, 'lock'), el(doc, 'span', { text }));
   if (kind === 'locked') {
     out.push(
       heading(m('locked_title')),
@@ -375,6 +376,9 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
   row('staff_entry', rule.entry, 'sg-code');
   row('staff_source', rule.source, 'sg-code');
   row('staff_setting', rule.setting ?? (rule.scheme ? `${rule.scheme}:` : null), 'sg-code');
+  if (Array.isArray(rule.phrases) && rule.phrases.length && !verdict.search?.matches?.length) {
+    row('staff_search_phrases', rule.phrases.join('; '));
+  }
   row('staff_error', rule.error);
   row('staff_address', verdict.canonical ?? verdict.url, 'sg-code sg-url');
   if (verdict.carried) row('staff_carried', `${verdict.carried.url} (${verdict.carried.via})`, 'sg-code sg-url');
@@ -394,6 +398,7 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
     const details = [
       `${m('staff_address')}: ${verdict.canonical ?? verdict.url}`,
       `${m('staff_group')}: ${verdict.group}`,
+      `${m('staff_when')}: ${new Date(atMs ?? Date.now()).toISOString()}`,
       verdict.category ? `${m('staff_category')}: ${verdict.category}` : '',
       rule.entry ? `${m('staff_entry')}: ${rule.entry} (${rule.source ?? rule.setting ?? ''})` : '',
       verdict.reason ? `${m('staff_reason')}: ${verdict.reason}` : '',

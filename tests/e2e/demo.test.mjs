@@ -109,7 +109,7 @@ describe('demo page', () => {
     }
   });
 
-  withPage('a page inside Google Translate shows the carried address', async (page) => {
+  withPage('a page inside Google Translate shows the carried address, a lookalike what it imitates', async (page) => {
     await openDemo(page, server.url);
     await testInput(page, 'https://www-tiktok-com.translate.goog/');
     const facts = await page.textContent('#results .facts');
@@ -119,6 +119,13 @@ describe('demo page', () => {
     for (const g of PUPILS) assert.equal((await card(page, g)).action, 'block', g);
     assert.equal((await card(page, 'staff')).action, 'allow');
     await screenshot(page.locator('#results'), 'tester-translate-goog');
+
+    // A lookalike of a listed site (Cyrillic "е" in bet365), from the examples.
+    await page.click('#examples a:has-text("A lookalike address")');
+    await page.waitForFunction(() => document.getElementById('results-heading')?.textContent.includes('365'));
+    assert.match(await page.textContent('#results .facts'), /Imitates\s*www\.bet365\.com/);
+    assert.match(await page.textContent('#results .facts'), /xn--/);
+    for (const g of GROUPS) assert.equal((await card(page, g)).action, 'block', g);
   });
 
   withPage('games follow the KS2 time window, at a chosen day and time', async (page) => {
@@ -162,11 +169,30 @@ describe('demo page', () => {
     for (const g of GROUPS) assert.ok(['allow', 'block'].includes((await card(page, g)).action));
     await screenshot(page.locator('#results'), 'tester-search');
 
-    // A harmful search, when the engine judges searches: blocked for pupils.
+    // Harmful searches, when the engine judges searches: blocked for pupils, with the phrases
+    // and the SafeSearch effect; a search about self-harm gets the support page and an alert.
     if (features.judgeSearch) {
       await testInput(page, 'online casino');
-      for (const g of PUPILS) assert.equal((await card(page, g)).action, 'block', g);
+      for (const g of PUPILS) {
+        const c = await card(page, g);
+        assert.equal(c.action, 'block', g);
+        assert.match(c.text, /online casino gambling, weight \d+/);
+        assert.match(c.text, /SafeSearch.*safe=active/s);
+      }
       await screenshot(page.locator('#results'), 'tester-search-blocked');
+
+      await testInput(page, 'i want to die');
+      for (const g of PUPILS) {
+        const c = await card(page, g);
+        assert.equal(c.action, 'block', g);
+        assert.match(c.text, /Safeguarding alert for the DSL \(self-harm\)/);
+      }
+      await page.click('#verdict-ks2 .preview summary');
+      const frame = await (await page.waitForSelector('#verdict-ks2 iframe')).contentFrame();
+      await frame.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+      assert.equal(await frame.getAttribute('.sg-page', 'data-kind'), 'support');
+      assert.match(await frame.textContent('.sg-page'), /0800 1111/);
+      await screenshot(page.locator('#verdict-ks2'), 'tester-search-support-ks2');
     }
   });
 
@@ -327,7 +353,8 @@ describe('demo page', () => {
       await page.selectOption('#gallery-group', group);
       const figures = page.locator(`#gallery-body .gallery-item[data-group="${group}"]`);
       const count = await figures.count();
-      assert.equal(count, 7, `${group}: every kind of block`);
+      const judgesSearch = await page.evaluate(() => window.schoolgateDemo.app.engine.features.judgeSearch);
+      assert.equal(count, judgesSearch ? 8 : 7, `${group}: every kind of block`);
       const kinds = {};
       for (let i = 0; i < count; i += 1) {
         const fig = figures.nth(i);
@@ -356,6 +383,7 @@ describe('demo page', () => {
           assert.ok(!shown.buttons.includes('ask-teacher') && !shown.buttons.includes('wrongly-blocked'), 'nobody can ask to unblock it');
         }
         if (kind === 'self-harm' && expected[group] !== 'staff') assert.match(shown.text, /0800 1111/);
+        if (kind === 'search' && group === 'ks2') assert.match(shown.text, /Let's try a different search/);
         if (kind === 'games-time' && group === 'ks2') assert.match(shown.text, /Games open at 12:15|Games open at lunchtime, 12:15/);
         if (group === 'staff' && kind === 'gambling') {
           assert.match(shown.text, /bet365\.com/);
@@ -389,10 +417,13 @@ describe('demo page', () => {
     await page.click('#verdict-ks2 .preview summary');
     await page.waitForSelector('#verdict-ks2 iframe');
     assert.equal(await overflow(), 0, 'with a block page preview open');
-    await page.locator('#gallery').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
+    await page.evaluate(() => document.getElementById('gallery').scrollIntoView());
+    await page.waitForTimeout(500);
     await screenshot(page, 'phone-360-gallery');
-    await page.locator('#workbench').scrollIntoViewIfNeeded();
+    const scrollTo = (id) => page.evaluate((x) => document.getElementById(x).scrollIntoView(), id);
+    await scrollTo('workbench');
+    await page.waitForTimeout(500);
+    await scrollTo('workbench');
     assert.equal(await overflow(), 0, 'workbench');
     await screenshot(page, 'phone-360-workbench');
     assert.deepEqual(await contrastFailures(page), [], 'text contrast');

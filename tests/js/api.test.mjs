@@ -128,6 +128,7 @@ test('TypeScript declarations match the values the package returns', () => {
   assert.deepEqual(keys(compiled.rejected[0]), fields('RejectedLine'));
   assert.deepEqual(keys(compiled.lists[0]), fields('ListReport'));
   assert.deepEqual(keys(schoolgate.builtinLists()[0]), fields('BuiltinList'));
+  assert.deepEqual(keys(schoolgate.parseList('p', 'example.org\n')), fields('ParsedListResult'));
   const policy = sg.policy();
   assert.deepEqual(keys(policy), fields('PolicyObject'));
   assert.deepEqual(keys(policy.groups.ks2), fields('PolicyGroup'));

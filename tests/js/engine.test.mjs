@@ -39,6 +39,11 @@ test('engine.tsv: action, category, rule and checks agree with the Rust engine',
         lookalike: () => v.lookalike_of,
         canonical: () => v.canonical,
         next: () => (v.next_change === null ? null : String(v.next_change)),
+        flavour: () => v.flavour,
+        alert: () => v.alerts[0]?.kind ?? null,
+        rewrite: () => v.safe_search?.rewrite ?? null,
+        header: () => (v.safe_search?.headers[0] ? v.safe_search.headers[0].join(': ') : null),
+        terms: () => v.search?.terms ?? null,
       }[key];
       assert.ok(got, `line ${n}: unknown check ${key}`);
       const expected = key === 'next' ? String(utcMs(want) / 1000) : want;
@@ -155,7 +160,8 @@ test('verdicts look exactly like the CLI JSON (null for absent fields, plain obj
   const v = builtin.classify('https://www.bet365.com/', 'ks2', utcMs(WEDNESDAY_MORNING));
   assert.deepEqual(Object.keys(v), [
     'url', 'canonical', 'action', 'category', 'locked', 'reason', 'rule', 'group', 'carried',
-    'lookalike_of', 'next_change', 'next_change_local', 'matches',
+    'lookalike_of', 'next_change', 'next_change_local', 'matches', 'search', 'safe_search',
+    'flavour', 'alerts',
   ]);
   assert.equal(v.carried, null);
   assert.equal(Object.getPrototypeOf(v), Object.prototype);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
 
-const { Schoolgate, compileLists, listFormatFromFileName, builtinLists } = schoolgate;
+const { Schoolgate, compileLists, parseList, listFormatFromFileName, builtinLists } = schoolgate;
 
 const NO_BUILTIN = '[school]\nname = "Lists Test"\n';
 const WITH_BUILTIN = 'builtin_lists = true\n[school]\nname = "Lists Test"\n';
@@ -27,6 +27,17 @@ test('expected.txt: each fixture list parses as the Rust core parses it', () => 
     assert.equal(String(report.skipped), skipped, `${file}: skipped`);
     assert.equal(String(report.duplicates), duplicates, `${file}: duplicates`);
     assert.ok(out.rejected.every((r) => r.source === file && r.reason !== '' && typeof r.text === 'string'));
+    // parseList reads the same, and holds every key the Rust test requires.
+    const parsed = parseList(file, fixtureText(`lists/${file}`), chosen);
+    const { entries: parsedEntries, rejected: rejectedLines, rejectedCount, ...parsedReport } = parsed;
+    assert.deepEqual(
+      { ...parsedReport, entries: parsedEntries.length, rejected: rejectedCount },
+      report,
+      `${file}: parseList and compileLists agree`,
+    );
+    assert.deepEqual(rejectedLines, out.rejected);
+    const have = parsed.entries.map((e) => e.key);
+    for (const key of keys.split(', ')) assert.ok(have.includes(key), `${file}: missing ${key} in ${have}`);
     // Every expected key that is a host or URL prefix matches its own URL once loaded.
     const sg = Schoolgate.fromPolicy(NO_BUILTIN, [out.bytes]);
     for (const key of keys.split(', ').filter((k) => !/[()|]/.test(k))) {
@@ -96,4 +107,15 @@ test('builtinLists() are the core data files, and compile to what new Schoolgate
   const out = compileLists([{ name: 'g', category: 'gambling', format: 'domains', text: gambling.text }]);
   assert.equal(out.rejectedCount, 0);
   assert.ok(out.entries >= 20);
+});
+
+test('parseList names each entry kind as verdict matches do', () => {
+  const hosts = parseList('h', '0.0.0.0 ads.example.com\n127.0.0.1 localhost\n');
+  assert.equal(hosts.format, 'hosts');
+  assert.deepEqual(hosts.entries, [{ kind: 'domain', key: 'ads.example.com' }]);
+  assert.equal(hosts.rejectedCount, 1);
+  const urls = parseList('u', 'Example.com/Games/\n', 'urls');
+  assert.deepEqual(urls.entries, [{ kind: 'url-prefix', key: 'example.com/Games' }]);
+  assert.equal(parseList('e', '(porn|xxx)\n', 'expressions').entries[0].kind, 'expression');
+  assert.throws(() => parseList('x', '', 'csv'), /unknown list format `csv`/);
 });

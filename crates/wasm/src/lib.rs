@@ -36,7 +36,7 @@ mod search;
 
 use wasm_bindgen::prelude::*;
 
-pub use compile::compile_lists;
+pub use compile::{compile_lists, parse_list_js};
 pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 
 /// TypeScript shapes of the plain objects the package returns and accepts. They mirror the

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sgcore::engine::{Engine, Request};
 use sgcore::policy::Policy;
 use sgcore::ruleset::Ruleset;
+use sgcore::search::PhraseSet;
 use sgcore::verdict::Verdict;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -36,6 +37,13 @@ pub struct Schoolgate {
     groups: Vec<String>,
     /// The hot path's input: JavaScript writes a URL's UTF-8 straight into this wasm memory.
     input: Vec<u8>,
+}
+
+/// One of a school's own search phrase lists, as JavaScript passes it.
+#[derive(Deserialize)]
+struct PhraseListInput {
+    name: String,
+    text: String,
 }
 
 /// One group, as `groups()` lists it.
@@ -87,14 +95,18 @@ impl Schoolgate {
     /// reads files; here, pass their compiled bytes in `rulesets`. Built-in lists are added when
     /// the policy's `builtin_lists` says so (the default).
     ///
+    /// `searchPhrases` are the texts of the policy's `search_phrases` files, added to the
+    /// built-in search phrase lists.
+    ///
     /// Throws an `Error` listing `line L, column C: path: message` for every problem in the
     /// policy, with the same problems as `error.issues = [{line, column, path, message}]`.
     #[wasm_bindgen(js_name = fromPolicy)]
     pub fn from_policy(
         #[wasm_bindgen(js_name = policyToml)] policy_toml: &str,
-        #[wasm_bindgen(unchecked_param_type = "(Uint8Array | ArrayBuffer)[]")] rulesets: Option<
-            js_sys::Array,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "(Uint8Array | ArrayBuffer)[]")]
+        rulesets: Option<js_sys::Array>,
+        #[wasm_bindgen(js_name = searchPhrases, unchecked_optional_param_type = "PhraseListInput[]")]
+        search_phrases: Option<js_sys::Array>,
     ) -> Result<Schoolgate, JsValue> {
         let policy = Policy::from_toml(policy_toml).map_err(|e| error::policy(&e))?;
         let mut loaded = Vec::new();
@@ -110,7 +122,21 @@ impl Schoolgate {
             };
             loaded.push(Ruleset::from_bytes(bytes).or_js(&format!("rulesets[{i}]"))?);
         }
-        let engine = Engine::new(policy, loaded).or_js("cannot build the engine")?;
+        let engine = if let Some(search_phrases) = search_phrases {
+            let lists: Vec<PhraseListInput> = serde_wasm_bindgen::from_value(search_phrases.into())
+                .map_err(|e| {
+                    error::type_error(format!("searchPhrases must be [{{name, text}}]: {e}"))
+                })?;
+            let extra: Vec<(&str, &str)> = lists
+                .iter()
+                .map(|l| (l.name.as_str(), l.text.as_str()))
+                .collect();
+            let phrases = PhraseSet::builtin_with(&extra).or_js("searchPhrases")?;
+            Engine::with_phrases(policy, loaded, phrases)
+        } else {
+            Engine::new(policy, loaded)
+        }
+        .or_js("cannot build the engine")?;
         Ok(Schoolgate::from_engine(engine))
     }
 
@@ -205,7 +231,7 @@ impl Schoolgate {
     /// Same answer as `classify(url, group, atSecs * 1000).action`, without copying the URL
     /// across the boundary or building the verdict object. Fails closed: a `len` beyond the
     /// buffer, an index with no group or a time that is not a finite number gives 1 (block).
-    #[wasm_bindgen(js_name = decideEncoded)]
+    #[wasm_bindgen(js_name = decideEncoded, unchecked_return_type = "0 | 1 | 2")]
     pub fn decide_encoded(
         &self,
         len: usize,
@@ -218,11 +244,12 @@ impl Schoolgate {
         if !at_secs.is_finite() {
             return BLOCK;
         }
-        let verdict = self.verdict(url, group, at_secs.floor() as i64);
-        match (verdict.is_blocked(), verdict.locked) {
-            (false, _) => ALLOW,
-            (true, false) => BLOCK,
-            (true, true) => BLOCK_LOCKED,
+        let request = sgcore::engine::Request::new(url, group, at_secs.floor() as i64);
+        let decided = self.engine.decide(&request);
+        match (decided.action, decided.locked) {
+            (sgcore::verdict::Action::Allow, _) => ALLOW,
+            (sgcore::verdict::Action::Block, false) => BLOCK,
+            (sgcore::verdict::Action::Block, true) => BLOCK_LOCKED,
         }
     }
 }

@@ -15,7 +15,10 @@ impl Schoolgate {
     fn group(&self, name: &str) -> Result<&Group, JsValue> {
         self.engine().policy().group(name).ok_or_else(|| {
             let known: Vec<&str> = self.engine().policy().group_names().collect();
-            error::message(format!("unknown group `{name}`; this policy has: {}", known.join(", ")))
+            error::message(format!(
+                "unknown group `{name}`; this policy has: {}",
+                known.join(", ")
+            ))
         })
     }
 }

@@ -195,12 +195,16 @@ export interface PolicyGroup {
   /** Entries as written in the policy. */
   allow: string[];
   deny: string[];
+  /** The group's own search score threshold, when the policy sets one (else the preset's). */
+  search_threshold: number | null;
 }
 
 /** The whole resolved policy (`sg.policy()`). */
 export interface PolicyObject {
   school: { name: string; timezone: "Europe/London" | "UTC" };
   builtin_lists: boolean;
+  /** The school's own search phrase list files, as written (pass their text to `fromPolicy`). */
+  search_phrases: string[];
   lists: { path: string; category: string; format: ListFormat; name: string | null }[];
   categories: Record<string, PolicyAction>;
   groups: Record<string, PolicyGroup>;
@@ -254,6 +258,30 @@ export interface CompiledLists {
   /** Every rejected line, including any not kept in `rejected`. */
   rejectedCount: number;
   lists: ListReport[];
+}
+
+/** A school's own search phrase list for `Schoolgate.fromPolicy` (format: docs/search-phrases.md). */
+export interface PhraseListInput {
+  /** Names the list in errors and matches. */
+  name: string;
+  text: string;
+}
+
+/** `parseList`'s result: what one list holds, without compiling it. */
+export interface ParsedListResult {
+  name: string;
+  /** The format used (detected when absent or `auto`). */
+  format: ListFormat;
+  /** Normalised as lookups use them: `example.com`, `example.com/games`, or the expression. */
+  entries: { kind: "domain" | "url-prefix" | "expression"; key: string }[];
+  /** Rejected lines (up to 100,000). */
+  rejected: RejectedLine[];
+  /** Every rejected line, including any not kept in `rejected`. */
+  rejectedCount: number;
+  /** Comments and blank lines. */
+  skipped: number;
+  duplicates: number;
+  truncated: boolean;
 }
 
 /** One built-in starter list. */
