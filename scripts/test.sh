@@ -18,7 +18,8 @@ step "the core builds for WebAssembly"
 cargo build -p schoolgate-core --target wasm32-unknown-unknown --release --locked
 
 step "Rust tests (unit, fixtures, property, CLI)"
-cargo test --workspace --exclude schoolgate-bench --locked 2>&1 | tee target/rust-tests.log
+# The wasm binding's tests are the JS tests below, run against the built package.
+cargo test --workspace --exclude schoolgate-bench --exclude schoolgate-wasm --locked 2>&1 | tee target/rust-tests.log
 # Benches must keep compiling, but are run by hand (see BENCHMARKS.md): speed is measured, not asserted.
 cargo bench -p schoolgate-bench --no-run --locked
 
@@ -29,7 +30,67 @@ else
   echo "../shared/data absent: the tests that need it printed 'skipped'"
 fi
 
-passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/rust-tests.log | awk '{s+=$4} END {print s+0}')
-failed=$(grep -Eo '[0-9]+ failed' target/rust-tests.log | awk '{s+=$1} END {print s+0}')
+step "WebAssembly package (scripts/build-wasm.sh: build, wasm-opt, size budget)"
+# Status 3: built and copied, but over the size budget. Size, like speed, is measured and
+# reported (in the summary below and BENCHMARKS.md), not asserted: the known miss is tracked in
+# the wasm-package issue, and the JS and browser tests still check the package it built.
+budget="within budget"
+bash scripts/build-wasm.sh || {
+  status=$?
+  ((status == 3)) || exit "$status"
+  budget="OVER BUDGET"
+}
+# The extension's generated files (the wasm as a module for initSync, the shared tester).
+if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
+
+# `node --test` summary counts from its TAP output (a spec report goes to the terminal).
+node_tests() {
+  local dir=$1 log=$2
+  rm -f "$log" # never count a previous run's summary
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$log" "$dir" || true
+}
+tap_count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$2" | tail -1; }
+
+step "JS tests of the wasm package (node --test tests/js/)"
+node_tests tests/js/ target/js-tests.tap
+js_passed=$(tap_count pass target/js-tests.tap)
+js_failed=$(tap_count fail target/js-tests.tap)
+# No summary means the runner itself failed: count that as a failure, never as a pass.
+[[ -n "$js_passed" && -n "$js_failed" ]] || { js_passed=${js_passed:-0}; js_failed=$((${js_failed:-0} + 1)); }
+
+e2e_passed=0 e2e_failed=0
+if [[ -d tests/e2e ]]; then
+  step "browser tests (node --test tests/e2e/)"
+  node_tests tests/e2e/ target/e2e-tests.tap
+  e2e_passed=$(tap_count pass target/e2e-tests.tap)
+  e2e_failed=$(tap_count fail target/e2e-tests.tap)
+  [[ -n "$e2e_passed" && -n "$e2e_failed" ]] || { e2e_passed=${e2e_passed:-0}; e2e_failed=$((${e2e_failed:-0} + 1)); }
+fi
+
+ext_passed=0 ext_failed=0
+if [[ -d tests/extension ]]; then
+  step "extension tests (node --test tests/extension/: unit, then Chromium unpacked, force-installed, fail-safe)"
+  # One file at a time: the browser suites share the machine-wide managed policy file.
+  rm -f target/extension-tests.tap
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination=target/extension-tests.tap tests/extension/ || true
+  ext_passed=$(tap_count pass target/extension-tests.tap)
+  ext_failed=$(tap_count fail target/extension-tests.tap)
+  [[ -n "$ext_passed" && -n "$ext_failed" ]] || { ext_passed=${ext_passed:-0}; ext_failed=$((${ext_failed:-0} + 1)); }
+fi
+
+rust_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/rust-tests.log | awk '{s+=$4} END {print s+0}')
+rust_failed=$(grep -Eo '[0-9]+ failed' target/rust-tests.log | awk '{s+=$1} END {print s+0}')
+passed=$((rust_passed + js_passed + e2e_passed))
+failed=$((rust_failed + js_failed + e2e_failed))
+passed=$((passed + ext_passed))
+failed=$((failed + ext_failed))
 echo
-echo "rust: $passed passed, $failed failed"
+echo "rust: $rust_passed passed, $rust_failed failed"
+echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_count skipped target/js-tests.tap) skipped"
+[[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_count skipped target/e2e-tests.tap) skipped"
+[[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_count skipped target/extension-tests.tap) skipped"
+echo "wasm size budget (measured, not a test): $budget"
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -8,10 +8,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::Criterion;
+use criterion::{Criterion, SamplingMode};
 use schoolgate_bench::{
-    human_ns, is_bench_run, median_time, per_item_medians, synthetic_urls, BenchData, Lists,
-    Summary,
+    human_ns, is_bench_run, load_average, median_time, per_item_medians, synthetic_urls, BenchData,
+    Lists, Summary,
 };
 use schoolgate_core::canon::{self, CanonicalUrl};
 use schoolgate_core::ruleset::Ruleset;
@@ -29,15 +29,19 @@ const ROUNDS: usize = 9;
 
 fn criterion_benches(c: &mut Criterion, lists: &Lists, bytes: &[u8]) {
     let mut group = c.benchmark_group("ruleset/real");
-    // A compile takes about a second: ten samples bound the whole group to well under a minute.
+    // A compile takes one to two seconds: flat sampling with ten samples runs about ten compiles
+    // (criterion's minimum), which bounds this group to well under a minute.
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(15));
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("compile", |b| {
         b.iter(|| lists.compile().map(|(bytes, _)| bytes.len()))
     });
-    group.measurement_time(Duration::from_secs(5));
+    group
+        .sampling_mode(SamplingMode::Auto)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("load_from_bytes", |b| {
         b.iter(|| Ruleset::from_bytes(black_box(bytes)).map(|r| r.len()))
     });
@@ -51,7 +55,8 @@ fn real_table(lists: &Lists, bytes: &[u8]) {
     });
     let ruleset = Ruleset::from_bytes(bytes).expect("a fresh ruleset loads");
     let domains = lists.stats.distinct_domains.max(1);
-    println!("\nReal lists: {}", lists.stats);
+    println!("\nload average before: {}", load_average());
+    println!("Real lists: {}", lists.stats);
     println!(
         "  ruleset: {} bytes for {} rules = {:.2} bytes per distinct domain ({:.2} per stored rule: a domain \
          listed under several categories is stored once per category)",
@@ -107,6 +112,7 @@ fn scaling_table() {
             human_ns(lookups.p99)
         );
     }
+    println!("load average after: {}", load_average());
 }
 
 fn main() {

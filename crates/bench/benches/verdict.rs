@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use schoolgate_bench::{
-    human_ns, is_bench_run, per_item_medians, BenchData, DataSource, RequestUrl, Summary, GROUP,
-    SCHOOL_DAY,
+    human_ns, is_bench_run, load_average, per_item_medians, timer_overhead_ns, BenchData,
+    DataSource, RequestUrl, Summary, GROUP, SCHOOL_DAY,
 };
 use schoolgate_core::canon::{self, CanonicalUrl};
 use schoolgate_core::engine::{Engine, Request};
 use schoolgate_core::policy::Policy;
 use schoolgate_core::ruleset::{RuleMatch, Ruleset};
+use schoolgate_core::verdict::Action;
 
 /// Rounds of the single-call pass: each URL's median is taken over this many calls.
 const ROUNDS: usize = 15;
@@ -24,6 +25,9 @@ const ROUNDS: usize = 15;
 /// Everything under test, built once and shared by criterion and the single-call pass.
 struct Subjects {
     engine: Engine,
+    /// The same policy with only the built-in starter lists: what a verdict costs before the
+    /// million domains, to separate list lookups from the rest of the pipeline.
+    engine_builtin: Engine,
     ruleset: Ruleset,
     adblock: adblock::Engine,
 }
@@ -58,6 +62,15 @@ fn adblock_request(u: &RequestUrl) -> Option<adblock::request::Request> {
     adblock::request::Request::new(&u.url, &u.source_url, &u.kind, "GET").ok()
 }
 
+/// The navigation verdict: allow or block (and locked), what must be known before a page loads.
+fn decide(engine: &Engine, u: &RequestUrl) -> bool {
+    engine
+        .decide(&Request::new(u.url.as_bytes(), GROUP, SCHOOL_DAY))
+        .action
+        == Action::Block
+}
+
+/// The explained verdict a block page or the policy tester shows.
 fn classify(engine: &Engine, u: &RequestUrl) -> bool {
     engine
         .classify(&Request::new(u.url.as_bytes(), GROUP, SCHOOL_DAY))
@@ -116,10 +129,13 @@ fn build() -> (BenchData, Subjects) {
         serialized.len() as f64 / 1e6,
         serialized.len() as f64 / data.lists.domains.len().max(1) as f64
     );
+    let engine_builtin =
+        Engine::new(Policy::builtin(), Vec::new()).expect("the built-in policy builds");
     (
         data,
         Subjects {
             engine,
+            engine_builtin,
             ruleset,
             adblock,
         },
@@ -133,11 +149,16 @@ fn adblock_version() -> &'static str {
 fn criterion_benches(c: &mut Criterion, s: &Subjects, sets: &[UrlSet]) {
     for set in sets {
         let mut group = c.benchmark_group(format!("verdict/{}", set.name));
+        // Ten samples of whole URL sets (up to ~0.15 s each for adblock on the site list) keep
+        // each group under a minute while still giving criterion a spread to report.
         group
             .sample_size(10)
             .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(4));
+            .measurement_time(Duration::from_secs(8));
         group.throughput(Throughput::Elements(set.urls.len() as u64));
+        group.bench_function("schoolgate_decide", |b| {
+            b.iter(|| set.urls.iter().filter(|u| decide(&s.engine, u)).count())
+        });
         group.bench_function("schoolgate_classify", |b| {
             b.iter(|| set.urls.iter().filter(|u| classify(&s.engine, u)).count())
         });
@@ -185,6 +206,11 @@ fn criterion_benches(c: &mut Criterion, s: &Subjects, sets: &[UrlSet]) {
 fn single_call_table(s: &Subjects, sets: &[UrlSet]) {
     println!("\nPer-URL times: each URL timed alone, median of {ROUNDS} calls per URL; percentiles over URLs");
     println!(
+        "load average before: {}; timer overhead subtracted from each call: {:.0} ns",
+        load_average(),
+        timer_overhead_ns()
+    );
+    println!(
         "{:<44} {:>9} {:>9} {:>9} {:>9}",
         "", "p50", "p90", "p99", "mean"
     );
@@ -206,6 +232,9 @@ fn single_call_table(s: &Subjects, sets: &[UrlSet]) {
             set.parsed.len()
         );
         let ours = Summary::of(&per_item_medians(&set.urls, ROUNDS, 1, |u| {
+            black_box(decide(&s.engine, u));
+        }));
+        let explained = Summary::of(&per_item_medians(&set.urls, ROUNDS, 1, |u| {
             black_box(classify(&s.engine, u));
         }));
         let theirs = Summary::of(&per_item_medians(&set.urls, ROUNDS, 1, |u| {
@@ -214,6 +243,9 @@ fn single_call_table(s: &Subjects, sets: &[UrlSet]) {
         let theirs_check = Summary::of(&per_item_medians(&set.parsed, ROUNDS, 1, |r| {
             black_box(s.adblock.check_network_request(r).should_block());
         }));
+        let builtin_only = Summary::of(&per_item_medians(&set.urls, ROUNDS, 1, |u| {
+            black_box(decide(&s.engine_builtin, u));
+        }));
         let canon_only = Summary::of(&per_item_medians(&set.urls, ROUNDS, 1, |u| {
             black_box(canon::canonicalize(u.url.as_bytes()).is_ok());
         }));
@@ -221,7 +253,9 @@ fn single_call_table(s: &Subjects, sets: &[UrlSet]) {
         let lookup_only = Summary::of(&per_item_medians(&set.canonical, ROUNDS, 1, |u| {
             black_box(lookup(&s.ruleset, u, &mut out));
         }));
-        row("  schoolgate Engine::classify (verdict)", &ours);
+        row("  schoolgate Engine::decide (verdict)", &ours);
+        row("    Engine::classify (verdict + explanation)", &explained);
+        row("    same, built-in lists only (no 1M lists)", &builtin_only);
         row("    canonicalize only", &canon_only);
         row("    ruleset lookup only", &lookup_only);
         row("  adblock Request::new + check", &theirs);
@@ -256,6 +290,7 @@ fn single_call_table(s: &Subjects, sets: &[UrlSet]) {
             theirs_check.p50 / ours.p50
         );
     }
+    println!("load average after: {}", load_average());
 }
 
 fn main() {

@@ -22,9 +22,14 @@ pub const SCHOOL_DAY: i64 = 1_764_061_200;
 /// The age group every verdict bench asks about: the strictest common primary group.
 pub const GROUP: &str = "ks2";
 
-/// Where the shared data should be: `../shared/data` beside the repository root.
+/// Where the shared data should be: `../shared/data` beside the repository root, unless the
+/// environment variable `SCHOOLGATE_SHARED_DATA` names another folder (a path that does not
+/// exist forces the generated fallback, which is how that path is tried).
 pub fn shared_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    match std::env::var_os("SCHOOLGATE_SHARED_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
 }
 
 /// One list file to compile, with the category and source name it is filed under.
@@ -667,6 +672,14 @@ pub fn human_ns(ns: f64) -> String {
     } else {
         format!("{:.2} s", ns / 1e9)
     }
+}
+
+/// The 1-, 5- and 15-minute load averages from `/proc/loadavg`, printed beside results: on a
+/// shared machine a busy neighbour inflates every timing, and a reader should be able to see it.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// The version of a dependency as the workspace lock file resolved it, so reports name the exact

@@ -211,8 +211,12 @@ impl Engine {
             .collect::<Result<Vec<_>, RulesetError>>()?;
         let mut group_lists = HashMap::new();
         for name in policy.group_names() {
-            if let Some(group) = policy.group(name) {
-                group_lists.insert(name.to_string(), compile_group_lists(name, group)?);
+            // Only groups with entries get lists: the rest skip the lookup on every navigation.
+            match policy.group(name) {
+                Some(group) if !group.allow().is_empty() || !group.deny().is_empty() => {
+                    group_lists.insert(name.to_string(), compile_group_lists(name, group)?);
+                }
+                _ => {}
             }
         }
         Ok(Engine {
@@ -367,10 +371,11 @@ impl Engine {
                 },
             );
         }
-        let decision = group.decide_non_web(request.at);
+        let mut decision = group.decide_non_web(request.at);
+        // The rule's words move into the verdict's rule: the decision's copy is never read again.
         let rule = Rule::NonWeb {
             scheme: scheme.to_string(),
-            setting: decision.rule.clone(),
+            setting: std::mem::take(&mut decision.rule),
         };
         Judgement { decision, rule }
     }
@@ -523,14 +528,17 @@ impl Engine {
         let found = &matches[first..];
         let mut categories: Vec<&str> = Vec::new();
         for m in found {
-            if !categories.contains(&m.category.as_str()) {
+            if !categories.contains(&&*m.category) {
                 categories.push(&m.category);
             }
         }
-        let hit = self
-            .group_lists
-            .get(group.name())
-            .and_then(|lists| lists.hit(url));
+        let hit = if self.group_lists.is_empty() {
+            None
+        } else {
+            self.group_lists
+                .get(group.name())
+                .and_then(|lists| lists.hit(url))
+        };
         let list_hit = hit.as_ref().map(|(deny, text, _)| {
             if *deny {
                 ListHit::Deny(text)
@@ -538,14 +546,16 @@ impl Engine {
                 ListHit::Allow(text)
             }
         });
-        let decision = group.decide_all(&categories, list_hit, request.at);
-        let entry_for = |category: &str| found.iter().find(|m| m.category == category);
+        let mut decision = group.decide_all(&categories, list_hit, request.at);
+        // The rule's words move into the verdict's rule: the decision's copy is never read again.
+        let setting = std::mem::take(&mut decision.rule);
+        let entry_for = |category: &str| found.iter().find(|m| &*m.category == category);
         let rule = match (&hit, &decision.category) {
             _ if decision.locked => {
                 let m = found.iter().find(|m| m.locked);
                 Rule::Locked {
                     entry: m.map(|m| m.key.clone()).unwrap_or_default(),
-                    source: m.map(|m| m.source.clone()).unwrap_or_default(),
+                    source: m.map(|m| m.source.to_string()).unwrap_or_default(),
                 }
             }
             (Some((true, entry, setting)), _) => Rule::GroupDeny {
@@ -561,13 +571,11 @@ impl Engine {
                     .map(|m| m.key.clone())
                     .unwrap_or_default(),
                 source: entry_for(category)
-                    .map(|m| m.source.clone())
+                    .map(|m| m.source.to_string())
                     .unwrap_or_default(),
-                setting: decision.rule.clone(),
+                setting,
             },
-            (None, None) => Rule::Uncategorised {
-                setting: decision.rule.clone(),
-            },
+            (None, None) => Rule::Uncategorised { setting },
         };
         Judgement { decision, rule }
     }
@@ -713,7 +721,7 @@ impl GroupLists {
             .get(&m.key)
             .cloned()
             .unwrap_or_else(|| m.key.clone());
-        Some((is_deny, text, m.source))
+        Some((is_deny, text, m.source.to_string()))
     }
 }
 

@@ -168,7 +168,7 @@ fn shared_lists_import_and_compile() {
                 out.clear();
                 ruleset.matches_parts(d, "/", None, &mut out);
                 assert!(
-                    out.iter().any(|m| m.key == *d && m.source == list.source),
+                    out.iter().any(|m| m.key == *d && *m.source == *list.source),
                     "{d}"
                 );
             }

@@ -55,8 +55,8 @@ fn is_match(m: &Matcher, _subject: &str) -> bool {
 struct Compiled {
     matcher: Matcher,
     text: String,
-    category: String,
-    source: String,
+    category: std::sync::Arc<str>,
+    source: std::sync::Arc<str>,
     locked: bool,
 }
 
@@ -95,8 +95,8 @@ impl CompiledExpressions {
                 compiled.items.push(Compiled {
                     matcher,
                     text: text.to_string(),
-                    category: tag.category.to_string(),
-                    source: tag.source.to_string(),
+                    category: std::sync::Arc::from(tag.category),
+                    source: std::sync::Arc::from(tag.source),
                     locked: tag.locked,
                 });
             }

@@ -102,8 +102,8 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             };
             if tag == PATHS_MARKER {
                 marked = true;
-            } else if let Some(info) = self.tag_checked(usize::from(tag)) {
-                out.push(info.to_match(key, kind));
+            } else if let Some(names) = self.names.get(usize::from(tag)) {
+                out.push(names.to_match(key, kind));
             }
         }
         marked

@@ -23,7 +23,7 @@
 //! ruleset.matches_parts("www.example.com", "/play", None, &mut found);
 //! assert_eq!(found[0].key, "example.com");
 //! assert_eq!(found[0].kind, MatchKind::Domain);
-//! assert_eq!(found[0].category, "games");
+//! assert_eq!(&*found[0].category, "games");
 //! # Ok::<(), schoolgate_core::ruleset::RulesetError>(())
 //! ```
 //!
@@ -95,6 +95,7 @@ mod lookup;
 mod tests;
 
 use std::fmt;
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -190,9 +191,9 @@ pub struct RuleMatch {
     /// What kind of entry it is.
     pub kind: MatchKind,
     /// The entry's category id.
-    pub category: String,
+    pub category: Arc<str>,
     /// The list it came from.
-    pub source: String,
+    pub source: Arc<str>,
     /// Whether the category is locked (see [`category::is_locked`]).
     pub locked: bool,
 }
@@ -208,13 +209,21 @@ pub struct TagInfo<'a> {
     pub locked: bool,
 }
 
-impl TagInfo<'_> {
-    fn to_match(self, key: &str, kind: MatchKind) -> RuleMatch {
+/// A tag's names, shared by every match that carries them.
+#[derive(Debug, Clone)]
+struct TagNames {
+    category: Arc<str>,
+    source: Arc<str>,
+    locked: bool,
+}
+
+impl TagNames {
+    fn to_match(&self, key: &str, kind: MatchKind) -> RuleMatch {
         RuleMatch {
             key: key.to_string(),
             kind,
-            category: self.category.to_string(),
-            source: self.source.to_string(),
+            category: Arc::clone(&self.category),
+            source: Arc::clone(&self.source),
             locked: self.locked,
         }
     }
@@ -227,6 +236,9 @@ pub struct Ruleset<B: AsRef<[u8]> = Vec<u8>> {
     header: Header,
     /// Entries that are not has-paths markers.
     rules: usize,
+    /// The tag table's names, read once at load (at most 255 of them), so that a match costs
+    /// one allocation for its key instead of three.
+    names: Vec<TagNames>,
 }
 
 impl<B: AsRef<[u8]>> fmt::Debug for Ruleset<B> {
@@ -251,6 +263,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             header,
             rules: 0,
             bytes,
+            names: Vec::with_capacity(header.tag_count),
         };
         for i in 0..header.tag_count {
             let tag = ruleset
@@ -261,6 +274,12 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             {
                 return Err(RulesetError::CorruptSection("tag table"));
             }
+            let names = TagNames {
+                category: Arc::from(tag.category),
+                source: Arc::from(tag.source),
+                locked: tag.locked,
+            };
+            ruleset.names.push(names);
         }
         for i in 0..header.expr_count {
             ruleset

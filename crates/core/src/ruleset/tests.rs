@@ -88,10 +88,7 @@ fn ip_hosts_match_only_whole() {
     r.matches_parts("1.2.3.4", "/", None, &mut out);
     assert_eq!(out.len(), 1);
     assert!(out[0].locked);
-    assert_eq!(
-        (out[0].kind, out[0].source.as_str()),
-        (MatchKind::Domain, "iwf")
-    );
+    assert_eq!((out[0].kind, &*out[0].source), (MatchKind::Domain, "iwf"));
     assert!(keys(&r, "2.3.4", "/", None).is_empty());
     assert!(keys(&r, "9.1.2.3.4", "/", None).is_empty());
 }
