@@ -1,0 +1,121 @@
+// The extension's block page. Its address says which URL was blocked (see page-address.js); the
+// page asks the service worker to judge it again, on the policy in force, for the explanation,
+// and shows it with the shared interstitial (ui/), which builds everything with textContent.
+//
+// A pupil's page can be switched to the staff view with the staff code (a SHA-256 hash of it is
+// set in the Admin console); that shows details, it never unblocks anything.
+
+import { showBlockPage } from './ui/blocked.js';
+import { loadMessages, pickLocale, t } from './ui/i18n.js';
+import { readPageAddress, ask, sha256Hex } from './page-address.js';
+
+const { params, url } = readPageAddress(location.href);
+const src = params.get('src') ?? '';
+document.documentElement.dataset.src = src;
+
+/** A verdict to show when the worker cannot explain: blocked, with no details. */
+function unexplained(address, error) {
+  return {
+    url: address ?? '', canonical: null, action: 'block', category: null, locked: false,
+    reason: `Blocked by Schoolgate (${error})`, rule: { kind: 'category', setting: 'unknown' }, group: 'ks2',
+    carried: null, lookalike_of: null, next_change: null, next_change_local: null, matches: [],
+    search: null, safe_search: null, flavour: null, alerts: [],
+  };
+}
+
+async function explain() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await ask({ type: 'explain', url: url ?? '' }, 8_000);
+    } catch (error) {
+      if (attempt >= 2) return { error: String(error?.message ?? error) };
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function main() {
+  const info = await explain();
+  if (info.error) {
+    await showBlockPage({ verdict: unexplained(url, info.error), group: { name: 'ks2', preset: 'ks2' } });
+    return;
+  }
+  const { verdict } = info;
+  const locale = info.locale ?? pickLocale(navigator.languages);
+  if (verdict.action === 'allow' && url && /^https?:/i.test(url)) {
+    // Blocked a moment ago (a time window has opened since, or the rules were a step behind):
+    // go on, once. If it comes straight back, show the page rather than loop.
+    const key = `sg-continue:${url}`;
+    const last = Number(sessionStorage.getItem(key) ?? 0);
+    if (Date.now() - last > 15_000) {
+      sessionStorage.setItem(key, String(Date.now()));
+      location.replace(url);
+      return;
+    }
+  }
+  const render = (group) => showBlockPage({
+    verdict,
+    group,
+    locale,
+    atMs: info.atMs,
+    timeZone: info.timeZone,
+    schoolName: info.schoolName,
+    onAction: (action) => {
+      if (action === 'back') return false; // the page goes back itself
+      // Recorded on this device for the report flow; the page then tells the pupil what to do.
+      ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
+      return false;
+    },
+  });
+  await render(info.group);
+  document.documentElement.dataset.group = info.group?.name ?? '';
+  if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
+    const messages = await loadMessages(locale);
+    offerStaffView(messages, () => render({ ...info.group, staff: true }));
+  }
+}
+
+/** A small "Staff" button: with the right code, the same page in its staff view. */
+function offerStaffView(messages, showStaff) {
+  const box = document.getElementById('sg-staff');
+  const say = (key, fallback) => t(messages, key) || fallback;
+  const open = document.createElement('button');
+  open.type = 'button';
+  open.className = 'sg-staff-open';
+  open.textContent = say('ext_staff_button', 'Staff');
+  const form = document.createElement('form');
+  form.hidden = true;
+  const label = document.createElement('label');
+  label.textContent = say('ext_staff_code', 'Staff code');
+  const input = document.createElement('input');
+  input.type = 'password';
+  input.autocomplete = 'off';
+  input.id = 'sg-staff-code';
+  label.htmlFor = input.id;
+  const go = document.createElement('button');
+  go.type = 'submit';
+  go.textContent = say('ext_staff_show', 'Show details');
+  const note = document.createElement('p');
+  note.setAttribute('role', 'status');
+  form.append(label, input, go, note);
+  open.addEventListener('click', () => {
+    form.hidden = false;
+    open.hidden = true;
+    input.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { staffUnlockCodeHash } = await chrome.storage.managed.get('staffUnlockCodeHash').catch(() => ({}));
+    if (staffUnlockCodeHash && (await sha256Hex(input.value.trim())) === String(staffUnlockCodeHash).toLowerCase()) {
+      box.hidden = true;
+      await showStaff();
+    } else {
+      note.textContent = say('ext_staff_wrong', 'That code is not right.');
+      input.select();
+    }
+  });
+  box.replaceChildren(open, form);
+  box.hidden = false;
+}
+
+main();

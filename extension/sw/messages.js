@@ -1,0 +1,77 @@
+// Messages between the extension's parts: a small typed union, a guard for each message, and the
+// sender check, ordered by trust (as uBlock Origin Lite does):
+//
+// 1. Queries: read-only questions any sender of ours may ask (our extension pages; a content
+//    script would be allowed these too). They never change anything.
+// 2. Pupil actions: from our own extension pages only (the block page's buttons). They append to
+//    a local record; they cannot change the policy or the filter.
+// 3. Staff commands: from our own staff page only. The only one re-reads the managed policy and
+//    fetches the lists again now: it applies the Admin console's policy, it cannot change it.
+//
+// No message turns filtering off, changes the group or changes the policy: those come only from
+// the Admin console (chrome.storage.managed). Messages from other extensions or web pages
+// (onMessageExternal) are refused before they are read, and the manifest declares no
+// `externally_connectable`, so web pages cannot even address the extension.
+
+/** Read-only questions. */
+export const QUERIES = Object.freeze({
+  /** `{type: 'judge', url}` → `{action: 'allow'|'block'|'wait', target}` (the checking page). */
+  judge: (m) => typeof m.url === 'string' && m.url.length <= 70_000,
+  /** `{type: 'explain', url}` → the verdict and what the block page needs to show it. */
+  explain: (m) => typeof m.url === 'string' && m.url.length <= 70_000,
+  /** `{type: 'status'}` → the staff page's status. */
+  status: () => true,
+});
+
+/** The block page's buttons: recorded locally for the report flow. */
+export const PUPIL_ACTIONS = Object.freeze({
+  'pupil-action': (m) => ['ask-teacher', 'worried', 'wrongly-blocked'].includes(m.action) && typeof m.url === 'string' && m.url.length <= 70_000,
+});
+
+/** From the staff page only. */
+export const STAFF_COMMANDS = Object.freeze({
+  /** Re-read the managed policy and fetch every list again now. */
+  refresh: () => true,
+});
+
+/**
+ * Who sent a message: `'staff-page'`, `'extension-page'` (any other page of ours),
+ * `'content-script'` (our id, but running in a web page) or `'foreign'`.
+ */
+export function senderKind(sender, ownId) {
+  if (!sender || sender.id !== ownId) return 'foreign';
+  const origin = `chrome-extension://${ownId}`;
+  let url;
+  try {
+    url = new URL(sender.url ?? '');
+  } catch {
+    return 'content-script';
+  }
+  // (Compared as text: URL.origin of a chrome-extension: URL is "null" outside Chrome.)
+  if (!String(sender.url).startsWith(`${origin}/`) || url.host !== ownId || (sender.origin && sender.origin !== origin)) return 'content-script';
+  // A page of ours inside a web page's frame is still ours, but it is not the staff page in a tab.
+  return url.pathname === '/staff.html' ? 'staff-page' : 'extension-page';
+}
+
+/**
+ * Which handler table a message may use, or a reason to refuse it.
+ * @returns {{ok: true, kind: 'query'|'pupil-action'|'staff-command'} | {ok: false, error: string}}
+ */
+export function admit(message, sender, ownId) {
+  if (!message || typeof message !== 'object' || typeof message.type !== 'string') return { ok: false, error: 'not a message' };
+  const who = senderKind(sender, ownId);
+  if (who === 'foreign') return { ok: false, error: 'refused: not from this extension' };
+  const { type } = message;
+  if (Object.hasOwn(QUERIES, type)) {
+    return QUERIES[type](message) ? { ok: true, kind: 'query' } : { ok: false, error: `bad ${type} message` };
+  }
+  if (Object.hasOwn(PUPIL_ACTIONS, type)) {
+    if (who !== 'extension-page' && who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the extension's own pages` };
+    return PUPIL_ACTIONS[type](message) ? { ok: true, kind: 'pupil-action' } : { ok: false, error: `bad ${type} message` };
+  }
+  if (Object.hasOwn(STAFF_COMMANDS, type)) {
+    if (who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the staff page` };
+    return STAFF_COMMANDS[type](message) ? { ok: true, kind: 'staff-command' } : { ok: false, error: `bad ${type} message` };
+  }
+  return { ok: false, error: `unknown message type ${JSON.stringify(type).slice(0, 40)}` };
+}

@@ -1,0 +1,140 @@
+// Measures the force-installed extension at school scale: about a million listed domains (the real
+// lists in ../shared/data when present, else generated ones), served as the Admin console's list
+// sources. Not part of `node --test` (it takes minutes): run it by hand,
+//
+//   node tests/extension/bench.mjs
+//
+// and it prints a Markdown section for BENCHMARKS.md and writes artifacts/extension-bench.json.
+// Measured: applying the lists (fetch, compile, build the engine, save, install DNR rules), the
+// added delay per navigation (requestStart in the page, with the extension and without it), the
+// delay right after the service worker was stopped (cold wake), and the worker's own timings.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+import * as h from './helpers.mjs';
+
+const SHARED = join(h.ROOT, '..', 'shared', 'data', 'lists');
+const REAL = [
+  ['ut1/gambling/domains', 'gambling'], ['ut1/games/domains', 'games'], ['ut1/shopping/domains', 'shopping'],
+  ['ut1/dating/domains', 'dating'], ['ut1/vpn/domains', 'proxy-vpn'], ['ut1/redirector/domains', 'proxy-vpn'],
+  ['ut1/malware/domains.2025-07-13', 'malware-hacking'], ['ut1/phishing/domains.2025-07-13', 'malware-hacking'],
+  ['blocklistproject/phishing-nl.txt', 'malware-hacking'], ['blocklistproject/redirect.txt', 'proxy-vpn'],
+  ['blocklistproject/drugs.txt', 'drugs'], ['blocklistproject/scam.txt', 'malware-hacking'],
+  ['sinfonietta/pornography-hosts', 'pornography'],
+];
+const WARM_N = 15;
+const COLD_N = 5;
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const round = (x) => Math.round(x * 10) / 10;
+
+function lists() {
+  if (REAL.every(([p]) => existsSync(join(SHARED, p)))) {
+    return { source: 'real lists from ../shared/data (UT1, Block List Project, Sinfonietta)', lists: REAL.map(([p, category]) => ({ name: p, category, text: readFileSync(join(SHARED, p), 'utf8') })) };
+  }
+  const out = [];
+  for (let l = 0; l < 5; l += 1) {
+    const lines = [];
+    for (let i = 0; i < 200_000; i += 1) lines.push(`site${i}-l${l}.sgbench-${i % 997}.com`);
+    out.push({ name: `generated-${l}`, category: ['gambling', 'games', 'malware-hacking', 'proxy-vpn', 'pornography'][l], text: `${lines.join('\n')}\n` });
+  }
+  return { source: 'generated (../shared/data absent): 5 lists of 200,000 domains', lists: out };
+}
+
+async function navTimes(ctx, urls, { stopFirst = false } = {}) {
+  const page = await ctx.newPage();
+  const out = [];
+  for (const url of urls) {
+    if (stopFirst) await h.stopWorkers(ctx);
+    await h.go(page, url, 30_000);
+    await h.until(() => page.url() === url, `${url} to load`, 30_000);
+    out.push(await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      return n.requestStart - n.startTime;
+    }));
+  }
+  await page.close();
+  return out;
+}
+
+async function main() {
+  const why = h.cannotRun();
+  if (why) throw new Error(why);
+  h.ensureBuilt();
+  const { source, lists: data } = lists();
+  const lines = data.reduce((n, l) => n + l.text.split('\n').length, 0);
+  const server = await h.startServer();
+  for (const l of data) server.files.set(`/lists/${encodeURIComponent(l.name)}`, { body: l.text });
+  const result = { when: new Date().toISOString(), source, listLines: lines, machine: 'this VM: 2 cores shared with other jobs' };
+  let ctx;
+  try {
+    // Baseline: the same navigations in a Chromium without the extension.
+    {
+      const { chromium } = createRequire(join(h.ROOT, 'package.json'))('playwright-core');
+      const plain = await chromium.launchPersistentContext(h.tempDir('sg-plain-'), {
+        executablePath: h.CHROMIUM,
+        args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', `--host-resolver-rules=MAP * 127.0.0.1:${server.port}, EXCLUDE localhost`],
+      });
+      result.baselineRequestStartMs = await navTimes(plain, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/base-${i}`));
+      await plain.close();
+    }
+    const crx = h.packCrx();
+    const settings = { group: 'ks2', lists: data.map((l) => ({ url: `${server.origin}/lists/${encodeURIComponent(l.name)}`, category: l.category, format: 'auto', name: l.name })) };
+    const t0 = Date.now();
+    ({ ctx } = await h.launchForceInstalled({ server, crx, settings }));
+    const s = await h.until(async () => {
+      const st = await h.status(ctx);
+      return st.source === 'managed' && st.status.lists.length === data.length && st.status.dnr.at > st.appliedAt && st;
+    }, 'the lists and DNR rules', 600_000, 1_000);
+    result.installToReadyMs = Date.now() - t0;
+    result.apply = {
+      listsApplyMs: round(s.status.timings.lastApplyMs),
+      entries: s.status.lists.reduce((n, l) => n + l.entries, 0),
+      dnrMs: round(s.status.dnr.ms), dnrRules: s.status.dnr.rules, dnrDomains: s.status.dnr.domains,
+    };
+    // Cold wakes: the worker stopped before each navigation.
+    result.coldRequestStartMs = await navTimes(ctx, Array.from({ length: COLD_N }, (_, i) => `http://www.school-portal.example/cold-${i}`), { stopFirst: true });
+    const afterCold = await h.status(ctx);
+    result.coldWorker = {
+      engineStartupMs: round(afterCold.startup.totalMs),
+      decodeMs: round(afterCold.startup.decodeMs), instantiateMs: round(afterCold.startup.instantiateMs), builtinEngineMs: round(afterCold.startup.builtinMs),
+      workerStartToEngineMs: round(afterCold.startup.sinceWorkerStartMs),
+      savedPolicyLoadMs: round(afterCold.status.timings.stateLoadMs),
+      heldOnCheckingAtWake: afterCold.decisions.heldAtWake,
+    };
+    // A blocked-by-the-strictest-group page right after a wake: decided at once, or held?
+    await h.stopWorkers(ctx);
+    const page = await ctx.newPage();
+    const tb = Date.now();
+    await h.go(page, 'https://www.google.com/search?q=free+porn+videos');
+    result.coldBlockedSearch = { blockedBy: (await h.blockPage(page, 30_000)).src, ms: Date.now() - tb };
+    await page.close();
+    // Warm: one worker life, so the decision times below are warm ones.
+    await h.status(ctx);
+    result.warmRequestStartMs = await navTimes(ctx, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/warm-${i}`));
+    const warm = await h.status(ctx);
+    result.workerDecision = { n: warm.decisions.n, p50Ms: warm.decisions.p50, p95Ms: warm.decisions.p95, maxMs: warm.decisions.max };
+    result.medians = {
+      baseline: round(median(result.baselineRequestStartMs)),
+      warm: round(median(result.warmRequestStartMs)),
+      cold: round(median(result.coldRequestStartMs)),
+    };
+    result.medians.addedWarm = round(result.medians.warm - result.medians.baseline);
+    result.medians.addedCold = round(result.medians.cold - result.medians.baseline);
+  } finally {
+    await ctx?.close().catch(() => {});
+    h.removePolicy();
+    await server.close();
+    h.cleanUp();
+  }
+  mkdirSync(join(h.ROOT, 'artifacts'), { recursive: true });
+  writeFileSync(join(h.ROOT, 'artifacts', 'extension-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
