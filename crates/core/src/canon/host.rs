@@ -71,7 +71,8 @@ fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
         .any(|w| w[2] == b'-' && w.eq_ignore_ascii_case(b"xn--"));
     if plain && !has_punycode {
         // Plain LDH bytes are ASCII, so this is one allocation and no UTF-8 work.
-        return Ok(String::from_utf8_lossy(&decoded.to_ascii_lowercase()).into_owned());
+        // Plain bytes are ASCII, so the conversion never fails and never copies again.
+        return Ok(String::from_utf8(decoded.to_ascii_lowercase()).unwrap_or_default());
     }
     if std::str::from_utf8(decoded).is_err() {
         return Err(invalid("host is not valid UTF-8"));
@@ -104,12 +105,18 @@ fn collapse_dots(host: &str) -> String {
 
 /// WHATWG's "ends in a number" test: the last label is all digits, or `0x` and hex digits.
 fn ends_in_number(host: &str) -> bool {
-    let last = host.rsplit('.').next().unwrap_or(host);
-    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+    let bytes = host.as_bytes();
+    let last = match bytes.iter().rposition(|&b| b == b'.') {
+        Some(dot) => &bytes[dot + 1..],
+        None => bytes,
+    };
+    if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
         return true;
     }
-    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
-    hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    match last {
+        [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    }
 }
 
 fn parse_ipv4_number(part: &str) -> Option<u64> {

@@ -77,6 +77,7 @@ pub struct CanonicalUrl {
     port: Option<u16>,
     path: String,
     query: Option<String>,
+    /// The query as written, when it differs from `query`.
     raw_query: Option<String>,
 }
 
@@ -106,7 +107,7 @@ impl CanonicalUrl {
     /// terms and wrapped URLs are read from this: full decoding would lose the difference between
     /// `+` and `%2B`, or `&` and `%26`.
     pub fn raw_query(&self) -> Option<&str> {
-        self.raw_query.as_deref()
+        self.raw_query.as_deref().or(self.query.as_deref())
     }
     /// Whether the host is an IP address literal.
     pub fn host_is_ip(&self) -> bool {
@@ -183,6 +184,12 @@ pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
     let trimmed = trim_controls(input);
     if trimmed.is_empty() {
         return Err(CanonError::Empty);
+    }
+    // The two web schemes as browsers send them, recognised without building the scheme.
+    for (prefix, scheme) in [(&b"https:"[..], "https"), (&b"http:"[..], "http")] {
+        if trimmed.len() >= prefix.len() && trimmed[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            return parse_web(scheme, &trimmed[prefix.len()..], input.len());
+        }
     }
     if let Some((scheme, rest_at)) = split_scheme(trimmed) {
         let rest = &trimmed[rest_at..];
@@ -312,7 +319,11 @@ fn parse_web(scheme: &'static str, rest: &[u8], input_len: usize) -> Result<Pars
         );
         out
     });
-    let raw_query = raw_query.map(|q| String::from_utf8_lossy(q).into_owned());
+    // Most queries are already canonical; keep a second copy only when the two differ.
+    let raw_query = match (raw_query, &query) {
+        (Some(raw), Some(canonical)) if raw == canonical.as_bytes() => None,
+        (raw, _) => raw.map(|q| String::from_utf8_lossy(q).into_owned()),
+    };
     Ok(ParsedUrl::Web(CanonicalUrl {
         scheme,
         host,
