@@ -5,9 +5,8 @@
 //!
 //! Each wrapper is one row of [`WRAPPERS`]; adding one is adding a row.
 
-use std::borrow::Cow;
-
 use crate::canon::{CanonicalUrl, OtherSchemeUrl};
+use crate::search::query;
 
 /// How a wrapper encodes the page it carries.
 #[derive(Debug, Clone, Copy)]
@@ -312,51 +311,15 @@ fn with_query(base: &str, url: &CanonicalUrl) -> String {
 /// The decoded value of a query parameter. Values are decoded again while they still look like
 /// an encoded URL (`http%3A%2F%2F…`), because redirect chains double-encode.
 fn query_param(raw_query: &str, name: &str) -> Option<String> {
-    let value = raw_query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| form_decode(k) == name)
-        .map(|(_, v)| form_decode(v).into_owned())?;
-    let mut value = value;
+    let mut value = query::param(raw_query, name)?;
     for _ in 0..8 {
         let lower = value.get(..8).unwrap_or(&value).to_ascii_lowercase();
         if !(lower.starts_with("http%3a") || lower.starts_with("https%3a")) {
             break;
         }
-        value = form_decode(&value).into_owned();
+        value = query::decode_form(&value);
     }
     Some(value)
-}
-
-/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte, lossy UTF-8.
-pub fn form_decode(s: &str) -> Cow<'_, str> {
-    if !s.contains(['%', '+']) {
-        return Cow::Borrowed(s);
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 3 <= bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `/web/20200101000000/https://example.com/x`, `/web/2020id_/…`, `/web/*/…`, `/web/https://…`.

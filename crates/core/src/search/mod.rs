@@ -35,7 +35,8 @@ mod fold;
 pub mod judge;
 pub mod normalize;
 pub mod phrases;
-mod query;
+/// Query-string reading shared with [`crate::wrappers`].
+pub(crate) mod query;
 pub mod safesearch;
 mod set;
 
