@@ -31,7 +31,7 @@ use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
 use crate::ruleset::{
     CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
 };
-use crate::search::{self, PhraseError, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
+use crate::search::{self, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
 use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
 use crate::wrappers;
 
@@ -105,9 +105,6 @@ pub enum EngineError {
     /// A ruleset or a group's allow/deny entries could not be compiled.
     #[error("ruleset: {0}")]
     Ruleset(#[from] RulesetError),
-    /// The search phrase lists could not be compiled.
-    #[error("search phrases: {0}")]
-    Phrases(#[from] PhraseError),
 }
 
 /// A partial verdict for one page (the URL itself, a lookalike's target, or a carried page).
