@@ -20,6 +20,11 @@ import { builtin, startup, decideStrictest, ALLOW, BLOCK_LOCKED } from './sw/eng
 import * as state from './sw/state.js';
 import { admit } from './sw/messages.js';
 import { blockPageUrl, checkingPageUrl, isOwnPage } from './sw/pages.js';
+import * as reports from './sw/reports.js';
+import * as delivery from './sw/delivery.js';
+import * as navlog from './sw/navlog.js';
+import { sha256Hex } from './page-address.js';
+import { judgeResults, resultTimings } from './sw/results.js';
 
 const OWN_ID = chrome.runtime.id;
 const SEARCH_HOST = /(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|search\.brave\.com|qwant\.com|startpage\.com|youtube\.com)$/;
@@ -61,7 +66,15 @@ const ready = installType.then((type) => {
   return state.load();
 });
 
+delivery.useSettings(() => {
+  const extras = state.currentState()?.extras ?? {};
+  return { endpoint: extras.reportEndpoint ?? null, signingKey: extras.reportSigningKey ?? null };
+});
+
 ready.then(async () => {
+  // Reports first: a report saved before the worker stopped is sent as soon as it can be.
+  await reports.loadReported();
+  reports.rescueHeld().then(() => delivery.flush('wake')).catch(() => {});
   state.status.mode = describeInstall(await installType);
   await failSafe(!builtin);
   await state.checkDnrFresh().catch(() => {});
@@ -99,6 +112,21 @@ async function syncManaged(reason) {
     return;
   }
   await state.applyManaged(raw, { reason });
+  await publishPageSettings();
+}
+
+/**
+ * What the content scripts read from chrome.storage.local (they never wake the worker to ask):
+ * whether the small "tell an adult" button shows on pages. `safetyButton` in the Admin console:
+ * `on`, `off`, or `auto` (the default: on for EYFS and KS1 groups).
+ */
+async function publishPageSettings() {
+  const s = state.currentState();
+  if (!s) return;
+  const setting = s.extras.safetyButton ?? 'auto';
+  const young = ['eyfs', 'ks1'].includes(s.groupInfo.preset ?? s.group);
+  const on = setting === 'on' || (setting === 'auto' && young && !s.groupInfo.staff);
+  await chrome.storage.local.set({ safetyButtonOnPages: on }).catch(() => {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,6 +157,7 @@ function onBeforeRequest(details) {
       return { redirectUrl: code === BLOCK_LOCKED ? blockPageUrl(url, 'webrequest') : checkingPageUrl(url, 'wake') };
     }
     if (s.decider.decide(url, now) !== ALLOW) return { redirectUrl: blockPageUrl(url, 'webrequest') };
+    if (reports.isReported(url)) return { redirectUrl: blockPageUrl(url, 'reported') };
     return safeSearchRedirect(s.sg, s.group, url);
   } catch {
     // Fail closed: the checking page asks again once the engine can answer.
@@ -210,6 +239,7 @@ async function judgeNavigation(details, src) {
   } catch {
     code = 1;
   }
+  if (code === ALLOW && reports.isReported(url)) code = 1;
   record(performance.now() - t0);
   if (code !== ALLOW) {
     const target = blockPageUrl(url, src);
@@ -249,9 +279,16 @@ async function judgeNavigation(details, src) {
 chrome.webNavigation.onBeforeNavigate.addListener((d) => judgeNavigation(d, 'navigation'));
 chrome.webNavigation.onHistoryStateUpdated.addListener((d) => judgeNavigation(d, 'history'));
 chrome.webNavigation.onCommitted.addListener((d) => {
+  navlog.recordNavigation(d);
   const key = `${d.tabId}:${d.frameId}`;
   const target = pendingFrames.get(key);
-  if (!target) return;
+  if (!target) {
+    // Back/forward: a page restored from the back/forward cache makes no request, so neither
+    // DNR nor webRequest sees it. Judge it now, on the policy and the time of day of now (a
+    // lunchtime-only site must not come back at 13:05 by pressing Back).
+    if (d.frameId === 0 && d.transitionQualifiers?.includes('forward_back')) judgeNavigation(d, 'back-forward');
+    return;
+  }
   pendingFrames.delete(key);
   if (isOwnPage(d.url)) return; // DNR (or an earlier redirect) got there first
   if (d.frameId === 0) chrome.tabs.update(d.tabId, { url: target }).catch(() => {});
@@ -265,18 +302,53 @@ chrome.storage.onChanged.addListener((_changes, area) => {
   if (area === 'managed') syncManaged('Admin console change');
 });
 
+chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
+
 chrome.alarms.onAlarm.addListener(async (alarm) => {
   await ready;
-  if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
+  if (alarm.name === delivery.DELIVERY_ALARM) await delivery.flush('alarm');
+  else if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
   else if (alarm.name === state.REFRESH_ALARM) {
     const raw = await chrome.storage.managed.get().catch(() => null);
     if (raw) await state.applyManaged(raw, { force: true, reason: 'scheduled list refresh' });
   }
 });
 
-chrome.action.onClicked.addListener(() => {
-  chrome.tabs.create({ url: chrome.runtime.getURL('staff.html') });
+// ---------------------------------------------------------------------------------------------
+// "Turn off the screen and tell an adult": the toolbar button and the keyboard shortcut.
+
+chrome.action.onClicked.addListener((tab) => pressFromBrowser(tab, 'toolbar'));
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command === 'tell-an-adult') pressFromBrowser(tab, 'shortcut');
 });
+
+/**
+ * The tab's content script covers the page itself (and then asks for the report to be saved).
+ * Where no content script runs (the extension's own pages, browser pages, a page still loading),
+ * the report is saved here first and the tab then shows the cover page.
+ */
+async function pressFromBrowser(tab, source) {
+  if (!tab || tab.id == null || tab.id < 0) return;
+  const pressedAtMs = Date.now();
+  chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
+  if (/^https?:/i.test(tab.url ?? '')) {
+    try {
+      const answer = await chrome.tabs.sendMessage(tab.id, { type: 'sg-cover', source, pressedAtMs }, { frameId: 0 });
+      if (answer?.covered) return;
+    } catch {
+      // No content script in this page: cover it with the cover page instead.
+    }
+  }
+  let url = tab.url ?? tab.pendingUrl ?? '';
+  if (isOwnPage(url)) {
+    // Our own block or checking page: the report is about the page it stands for.
+    const at = url.indexOf('&u=');
+    url = at >= 0 ? url.slice(at + 3) : url;
+  }
+  await ready;
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs });
+  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(() => {});
+}
 
 // ---------------------------------------------------------------------------------------------
 // Messages, by trust (sw/messages.js).
@@ -292,18 +364,32 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     sendResponse({ error: admitted.error });
     return false;
   }
-  handle(message).then(sendResponse, (error) => sendResponse({ error: String(error?.message ?? error) }));
+  handle(message, sender).then(sendResponse, (error) => sendResponse({ error: String(error?.message ?? error) }));
   return true;
 });
 
-async function handle(message) {
+async function handle(message, sender) {
   switch (message.type) {
+    case 'tell-adult':
+      return tellAdult(message, sender);
+    case 'cover-info':
+      return coverInfo(message);
+    case 'adult-unlock':
+      return { ok: (await checkStaffCode(message.code)).ok };
+    case 'adult-record':
+      return adultRecord(message, sender);
+    case 'reports-list':
+      return reportsList(message);
+    case 'report-review':
+      return reportReview(message);
     case 'judge':
       return judge(message.url);
     case 'explain':
       return explain(message.url);
     case 'status':
       return statusReport();
+    case 'judge-results':
+      return judgeResults(message, ready);
     case 'pupil-action':
       return pupilAction(message);
     case 'refresh': {
@@ -314,6 +400,92 @@ async function handle(message) {
     default:
       return { error: 'unknown message' };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports (sw/reports.js, sw/delivery.js): the press, the cover page, the adult, the staff page.
+
+/** A press in a page (content script) or on the block page: save the report, say its id. */
+async function tellAdult(message, sender) {
+  const tab = sender.tab ?? null;
+  const fromPage = !isOwnPage(sender.url ?? '');
+  // A page's own address comes from the browser (the sender), never from the message.
+  const url = fromPage ? (sender.frameId === 0 ? sender.url : tab?.url) ?? '' : message.url;
+  const now = Date.now();
+  const pressedAtMs = Number.isFinite(message.pressedAtMs) ? Math.min(now, Math.max(now - 10_000, message.pressedAtMs)) : now;
+  if (tab?.id >= 0) chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
+  await ready;
+  const source = fromPage ? message.source : 'block-page';
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs });
+  return { id: report.id, savedAt: Date.now() };
+}
+
+async function coverInfo({ id }) {
+  await ready;
+  const s = state.currentState();
+  const report = await reports.getReport(id);
+  const audience = s?.groupInfo?.staff ? 'staff' : (['eyfs', 'ks1'].includes(s?.groupInfo?.preset ?? s?.group) ? 'young' : 'junior');
+  if (!report) return { audience, locale: s?.extras?.locale ?? null, needsCode: true, url: '', error: 'This report is not on this device.' };
+  return {
+    audience,
+    locale: s?.extras?.locale ?? null,
+    needsCode: Boolean(s?.extras?.staffUnlockCodeHash),
+    url: report.page.url,
+    createdAt: report.createdAt,
+    adultDone: Boolean(report.adult),
+  };
+}
+
+let wrongCodes = 0;
+let codeLockedUntil = 0;
+
+/** The staff code against the Admin console's hash; without one, `verified: false`. Slows guessing. */
+async function checkStaffCode(code) {
+  await ready;
+  const hash = state.currentState()?.extras?.staffUnlockCodeHash;
+  if (!hash) return { ok: true, verified: false };
+  if (Date.now() < codeLockedUntil) return { ok: false, verified: false, error: 'too many wrong codes: wait a minute' };
+  const ok = typeof code === 'string' && code.length <= 200 && (await sha256Hex(code.trim())) === hash;
+  if (ok) wrongCodes = 0;
+  else if ((wrongCodes += 1) >= 5) {
+    wrongCodes = 0;
+    codeLockedUntil = Date.now() + 60_000;
+  }
+  return { ok, verified: ok };
+}
+
+async function adultRecord(message, sender) {
+  const code = await checkStaffCode(message.code);
+  if (!code.ok) return { ok: false, error: code.error ?? 'That code is not right.' };
+  const report = await reports.completeByAdult({ id: message.id, record: message.record, staffVerified: code.verified });
+  const tab = sender.tab;
+  if (tab?.id >= 0) {
+    // The adult has acted: the tab leaves the page for the block page (the page stays blocked on
+    // this device until the DSL has reviewed it), and its sound comes back.
+    // (The address as blocked, not as recorded: the record may have had image data cut out.)
+    const url = reports.reportedUrlOf(report.id) ?? report.page.url;
+    chrome.tabs.update(tab.id, { url: blockPageUrl(url, 'reported'), muted: false }).catch(() => {});
+  }
+  return { ok: true, id: report.id, revision: report.revision };
+}
+
+async function reportsList(message) {
+  const code = await checkStaffCode(message.code);
+  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
+  if (message.sendNow) await delivery.flush('staff page', { force: true });
+  return {
+    reports: await reports.allReports(),
+    delivery: await delivery.deliveryStates(),
+    status: { ...delivery.deliveryStatus },
+    codeSet: code.verified,
+  };
+}
+
+async function reportReview(message) {
+  const code = await checkStaffCode(message.code);
+  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
+  const report = await reports.reviewReported({ id: message.id, decision: message.decision, reviewer: message.reviewer });
+  return { ok: true, revision: report.revision };
 }
 
 /** For the checking page: where the held navigation should go now. */
@@ -328,6 +500,7 @@ async function judge(url) {
     return { action: 'wait', reason: 'the engine failed on this address' };
   }
   // Only web addresses go on from "checking…": never a javascript:, data: or other page.
+  if (code === ALLOW && reports.isReported(url)) return { action: 'block', target: blockPageUrl(url, 'reported') };
   if (code !== ALLOW || !/^https?:\/\//i.test(url)) return { action: 'block', target: blockPageUrl(url, 'checking') };
   let target = url;
   try {
@@ -345,7 +518,11 @@ async function explain(url) {
   const s = state.currentState();
   if (!builtin || !s) return { error: startup.error ?? 'starting' };
   const now = Date.now();
-  const verdict = s.sg.classify(url, s.group, now);
+  let verdict = s.sg.classify(url, s.group, now);
+  if (verdict.action === 'allow' && reports.isReported(url)) {
+    // Blocked on this device because a pupil reported it, until the DSL has reviewed it.
+    verdict = { ...verdict, action: 'block', rule: { kind: 'reported', report: reports.reportBlocking(url) }, reason: 'Reported by a pupil on this device: blocked here until the Designated Safeguarding Lead has reviewed it.' };
+  }
   // If the block came from DNR rules that a time window has since made stale, fix them now.
   if (verdict.action === 'allow') state.checkDnrFresh().catch(() => {});
   return {
@@ -368,8 +545,15 @@ async function pupilAction(message) {
   return { recorded: true, sent: false };
 }
 
-/** Read-only, for DevTools (where policy allows it) and the browser tests. */
-globalThis.schoolgate = Object.freeze({ status: () => statusReport() });
+/**
+ * For DevTools (where policy allows it) and the browser tests: the status, and the toolbar
+ * button's own handler (headless Chromium has no toolbar to click). DevTools on the worker can
+ * call any extension API anyway, so this gives it nothing new.
+ */
+globalThis.schoolgate = Object.freeze({
+  status: () => statusReport(),
+  press: async (tabId, source = 'toolbar') => pressFromBrowser(await chrome.tabs.get(tabId), source),
+});
 
 async function statusReport() {
   await ready;
@@ -385,7 +569,9 @@ async function statusReport() {
     policyToml: s?.policyToml ?? null,
     staffUnlock: Boolean(s?.extras?.staffUnlockCodeHash),
     reportEndpoint: s?.extras?.reportEndpoint ?? null,
+    reportDelivery: { ...delivery.deliveryStatus },
     startup,
     decisions: { count: stats.decisions, heldAtWake: stats.heldAtWake, firstEventMs: stats.firstEventMs, ...percentiles() },
+    results: resultTimings(),
   };
 }

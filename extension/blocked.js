@@ -8,6 +8,7 @@
 import { showBlockPage } from './ui/blocked.js';
 import { loadMessages, pickLocale, t } from './ui/i18n.js';
 import { readPageAddress, ask, sha256Hex } from './page-address.js';
+import { renderCover } from './report/cover.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -62,6 +63,10 @@ async function main() {
     schoolName: info.schoolName,
     onAction: (action) => {
       if (action === 'back') return false; // the page goes back itself
+      if (action === 'worried') {
+        tellAnAdult(verdict.url ?? url ?? '', locale, info.group);
+        return true;
+      }
       // Recorded on this device for the report flow; the page then tells the pupil what to do.
       ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
       return false;
@@ -72,6 +77,25 @@ async function main() {
   if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
     const messages = await loadMessages(locale);
     offerStaffView(messages, () => render({ ...info.group, staff: true }));
+  }
+}
+
+/**
+ * "Turn off the screen and tell an adult" on the block page: the cover at once, then the report
+ * (saved by the worker), then the cover page with the adult's form.
+ */
+async function tellAnAdult(address, locale, group) {
+  const pressedAtMs = Date.now();
+  const messages = await loadMessages(locale);
+  const audience = group?.staff ? 'staff' : (['eyfs', 'ks1'].includes(group?.preset ?? group?.name) ? 'young' : 'junior');
+  document.getElementById('sg-staff').hidden = true;
+  const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages });
+  document.documentElement.dataset.covered = 'true';
+  try {
+    const { id } = await ask({ type: 'tell-adult', source: 'block-page', url: address, pressedAtMs }, 10_000);
+    location.replace(`cover.html?id=${encodeURIComponent(id)}`);
+  } catch (error) {
+    cover.status(`${t(messages, 'cover_not_saved')} ${error?.message ?? ''}`.trim());
   }
 }
 

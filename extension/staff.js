@@ -12,11 +12,14 @@ import { describeEngine } from './tester/engine.js';
 import { loadMessages } from './ui/i18n.js';
 import * as idb from './sw/idb.js';
 import { ask, sha256Hex } from './page-address.js';
+import { setupReports } from './staff-reports.js';
 
 const $ = (id) => document.getElementById(id);
 const app = { pkg: null, engine: null, messages: null, locale: 'en_GB' };
 let tester = null;
 let appliedAt = null;
+/** The staff code typed on this page (kept in memory only), for the reports section. */
+let staffCode = '';
 
 function rows(dl, pairs) {
   const out = [];
@@ -167,6 +170,7 @@ async function unlockIfNeeded(status) {
       const { staffUnlockCodeHash } = await chrome.storage.managed.get('staffUnlockCodeHash').catch(() => ({}));
       if (staffUnlockCodeHash && (await sha256Hex($('unlock-code').value.trim())) === String(staffUnlockCodeHash).toLowerCase()) {
         sessionStorage.setItem('sg-staff', 'yes');
+        staffCode = $('unlock-code').value.trim();
         $('unlock').hidden = true;
         resolve(true);
       } else {
@@ -192,6 +196,7 @@ async function main() {
     }
   });
   setInterval(poll, 3_000);
+  setupReports(() => staffCode);
   await unlockIfNeeded(status);
   $('tester').hidden = false;
   tester = setupTester(app);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the generated parts of the Chrome extension (extension/), after build-wasm.sh has put the
-# package in extension/pkg/. Both outputs are gitignored:
+# package in extension/pkg/. Every output is gitignored:
 #
 #   extension/wasm-bytes.js   the wasm as base64 in a module the service worker imports
 #                             statically, so it can instantiate the engine with initSync, before
 #                             any blocking webRequest listener runs (see docs/deploy-chromebooks.md)
 #   extension/tester/         the demo page's policy tester modules (www/), for the staff page, so
 #                             there is one tester, not two
+#   www/results/find.js       the extension's search results finder, for the demo page's results
+#                             preview, so both read a results page alike
 #
 # Then load extension/ unpacked (chrome://extensions, Developer mode) or pack it as a CRX.
 set -euo pipefail
@@ -38,3 +40,10 @@ for f in tester.js dom.js engine.js time.js; do
 done
 cp www/style.css extension/tester/style.css
 say "policy tester copied from www/ to extension/tester/"
+
+# The search results finder is written once in extension/results/ (the content script uses it)
+# and used by the demo page's results preview as www/results/find.js (a copy, gitignored).
+rm -rf www/results
+mkdir -p www/results
+cp extension/results/find.js www/results/find.js
+say "result finder copied from extension/results/ to www/results/"

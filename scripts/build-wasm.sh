@@ -58,11 +58,13 @@ done
 say "package in $OUT/, copied to www/pkg/ and extension/pkg/"
 
 # The block pages and their words are written once in extension/ and used by the demo page as
-# ./ui/ and ./_locales/ (copies, gitignored), so the gallery shows exactly what pupils see.
-rm -rf www/ui www/_locales
+# ./ui/, ./_locales/ and ./report/ (copies, gitignored), so the gallery and the "tell an adult"
+# simulation show exactly what pupils see.
+rm -rf www/ui www/_locales www/report
 cp -R extension/ui www/ui
 cp -R extension/_locales www/_locales
-say "shared block pages copied to www/ui/ and www/_locales/"
+cp -R extension/report www/report
+say "shared block pages and report modules copied to www/ui/, www/_locales/ and www/report/"
 
 if ((gz > BUDGET_GZ_BYTES)); then
   printf '[build-wasm] OVER BUDGET: gzipped wasm is %d bytes, the budget is %d (the package was still copied)\n' \

@@ -37,6 +37,7 @@ function use(engine, tester) {
   parts.tester.rerun();
   parts.gallery.refresh();
   parts.workbench.showPolicy();
+  parts.preview?.refresh();
 }
 
 async function main() {
@@ -66,10 +67,13 @@ async function main() {
 
   // The workbench and the gallery are further down the page: load them once the tester works.
   // The gallery's frames then load lazily, as they scroll into view.
-  const [{ setupWorkbench }, { setupGallery }] = await Promise.all([import('./workbench.js'), import('./gallery.js')]);
+  const [{ setupWorkbench }, { setupGallery }, { setupTellAdult }] = await Promise.all([import('./workbench.js'), import('./gallery.js'), import('./tell-adult.js')]);
   parts.workbench = setupWorkbench(app, { onUse: (engine) => use(engine, tester) });
   parts.gallery = setupGallery(app);
   parts.gallery.refresh();
+  setupTellAdult(app);
+  const { setupPreview } = await import('./preview.js');
+  parts.preview = setupPreview(app);
   document.documentElement.dataset.complete = 'true';
 }
 

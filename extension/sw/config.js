@@ -10,6 +10,8 @@ export const UNMANAGED_GROUP = 'ks2';
 
 const LIST_FORMATS = new Set(['auto', 'domains', 'hosts', 'adblock', 'urls', 'expressions']);
 const LOCALES = new Set(['en_GB', 'pl']);
+/** The small "tell an adult" button on pages: `auto` shows it for EYFS and KS1 groups. */
+const SAFETY_BUTTON = new Set(['auto', 'on', 'off']);
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -41,6 +43,7 @@ export function readManaged(raw) {
   if (config.staffUnlockCodeHash) config.staffUnlockCodeHash = config.staffUnlockCodeHash.toLowerCase();
   str('schoolName', (v) => v.length <= 200, 'a school name (at most 200 characters)');
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
+  str('safetyButton', (v) => SAFETY_BUTTON.has(v), `one of ${[...SAFETY_BUTTON].join(', ')}`);
 
   if (src.lists !== undefined && src.lists !== null) {
     if (!Array.isArray(src.lists)) {
@@ -67,7 +70,7 @@ export function readManaged(raw) {
       if (lists.length) config.lists = lists;
     }
   }
-  const known = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale']);
+  const known = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale', 'safetyButton']);
   for (const key of Object.keys(src)) if (!known.has(key)) problems.push(`${key}: unknown key (ignored)`);
   return { config, problems, empty: Object.keys(src).length === 0 };
 }

@@ -22,9 +22,9 @@ function open() {
   return opening;
 }
 
-function run(mode, fn) {
+function run(mode, fn, durability = 'default') {
   return open().then((db) => new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
+    const tx = db.transaction(STORE, mode, { durability });
     const result = fn(tx.objectStore(STORE));
     tx.oncomplete = () => resolve(result?.result);
     tx.onerror = () => reject(tx.error);
@@ -48,10 +48,38 @@ export function getMany(keys) {
   }));
 }
 
-/** Stores several `[key, value]` pairs in one transaction: all or nothing. */
-export function putMany(entries) {
+/**
+ * Stores several `[key, value]` pairs in one transaction: all or nothing. With `strict`, the
+ * promise resolves only once the data is on disk (safeguarding reports must survive a crash).
+ */
+export function putMany(entries, { strict = false } = {}) {
   return run('readwrite', (store) => {
     for (const [key, value] of entries) store.put(value, key);
+  }, strict ? 'strict' : 'default');
+}
+
+/** Every `[key, value]` whose key starts with `prefix`, in key order (one transaction). */
+export function entries(prefix) {
+  const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+  return open().then((db) => new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readonly');
+    const out = [];
+    const req = tx.objectStore(STORE).openCursor(range);
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor) return;
+      out.push([String(cursor.key), cursor.value]);
+      cursor.continue();
+    };
+    tx.oncomplete = () => resolve(out);
+    tx.onerror = () => reject(tx.error);
+  }));
+}
+
+/** Deletes the given keys in one transaction. */
+export function deleteMany(keys) {
+  return run('readwrite', (store) => {
+    for (const key of keys) store.delete(key);
   });
 }
 

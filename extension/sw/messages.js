@@ -3,8 +3,12 @@
 //
 // 1. Queries: read-only questions any sender of ours may ask (our extension pages; a content
 //    script would be allowed these too). They never change anything.
-// 2. Pupil actions: from our own extension pages only (the block page's buttons). They append to
-//    a local record; they cannot change the policy or the filter.
+// 2. Pupil actions: from our own extension pages (the block page's buttons). They append to a
+//    local record; they cannot change the policy or the filter. `tell-adult` may also come from
+//    our content script in a web page (its button): it saves a report about the sender's own
+//    page (the address comes from the browser, not the message) and blocks that page here.
+// 2b. Adult actions: from our own extension pages only (the cover page, in a frame the web page
+//    cannot reach into): the staff code is checked in the worker for every one.
 // 3. Staff commands: from our own staff page only. The only one re-reads the managed policy and
 //    fetches the lists again now: it applies the Admin console's policy, it cannot change it.
 //
@@ -21,6 +25,12 @@ export const QUERIES = Object.freeze({
   explain: (m) => typeof m.url === 'string' && m.url.length <= 70_000,
   /** `{type: 'status'}` → the staff page's status. */
   status: () => true,
+  /**
+   * `{type: 'judge-results', urls}` → verdicts for a search results page's links (the results
+   * content script; sw/results.js). Bounded: at most 500 addresses of at most 8 KB each.
+   */
+  'judge-results': (m) => Array.isArray(m.urls) && m.urls.length <= 500
+    && m.urls.every((u) => typeof u === 'string' && u.length <= 8192),
 });
 
 /** The block page's buttons: recorded locally for the report flow. */
@@ -28,10 +38,31 @@ export const PUPIL_ACTIONS = Object.freeze({
   'pupil-action': (m) => ['ask-teacher', 'worried', 'wrongly-blocked'].includes(m.action) && typeof m.url === 'string' && m.url.length <= 70_000,
 });
 
+/** "Turn off the screen and tell an adult": from our content script or our own pages. */
+export const PRESS = Object.freeze({
+  'tell-adult': (m) => ['page-button', 'toolbar', 'shortcut', 'block-page'].includes(m.source)
+    && (m.url === undefined || (typeof m.url === 'string' && m.url.length <= 70_000))
+    && (m.pressedAtMs === undefined || Number.isFinite(m.pressedAtMs)),
+});
+
+const reportId = (v) => typeof v === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(v);
+const code = (v) => v === undefined || (typeof v === 'string' && v.length <= 200);
+
+/** The cover page's questions and the adult's record: our own extension pages only. */
+export const ADULT_ACTIONS = Object.freeze({
+  'cover-info': (m) => reportId(m.id),
+  'adult-unlock': (m) => reportId(m.id) && code(m.code),
+  'adult-record': (m) => reportId(m.id) && code(m.code) && m.record !== null && typeof m.record === 'object' && JSON.stringify(m.record).length <= 10_000,
+});
+
 /** From the staff page only. */
 export const STAFF_COMMANDS = Object.freeze({
   /** Re-read the managed policy and fetch every list again now. */
   refresh: () => true,
+  /** The reports on this device (staff code checked in the worker); `sendNow` tries delivery first. */
+  'reports-list': (m) => code(m.code),
+  /** The DSL's review of a reported page: `unblock` or `keep`. */
+  'report-review': (m) => code(m.code) && reportId(m.id) && ['unblock', 'keep'].includes(m.decision) && (m.reviewer === undefined || (typeof m.reviewer === 'string' && m.reviewer.length <= 100)),
 });
 
 /**
@@ -55,7 +86,7 @@ export function senderKind(sender, ownId) {
 
 /**
  * Which handler table a message may use, or a reason to refuse it.
- * @returns {{ok: true, kind: 'query'|'pupil-action'|'staff-command'} | {ok: false, error: string}}
+ * @returns {{ok: true, kind: 'query'|'pupil-action'|'press'|'adult-action'|'staff-command'} | {ok: false, error: string}}
  */
 export function admit(message, sender, ownId) {
   if (!message || typeof message !== 'object' || typeof message.type !== 'string') return { ok: false, error: 'not a message' };
@@ -68,6 +99,13 @@ export function admit(message, sender, ownId) {
   if (Object.hasOwn(PUPIL_ACTIONS, type)) {
     if (who !== 'extension-page' && who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the extension's own pages` };
     return PUPIL_ACTIONS[type](message) ? { ok: true, kind: 'pupil-action' } : { ok: false, error: `bad ${type} message` };
+  }
+  if (Object.hasOwn(PRESS, type)) {
+    return PRESS[type](message) ? { ok: true, kind: 'press' } : { ok: false, error: `bad ${type} message` };
+  }
+  if (Object.hasOwn(ADULT_ACTIONS, type)) {
+    if (who !== 'extension-page' && who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the extension's own pages` };
+    return ADULT_ACTIONS[type](message) ? { ok: true, kind: 'adult-action' } : { ok: false, error: `bad ${type} message` };
   }
   if (Object.hasOwn(STAFF_COMMANDS, type)) {
     if (who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the staff page` };

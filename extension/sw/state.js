@@ -15,6 +15,7 @@ import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, UNMANAGED_GROUP } from './config.js';
 import { planRules, applyPlan } from './dnr.js';
+import { REPORTED_RULE_BASE } from './reports.js';
 
 const LOCKED = new Set(['child-abuse', 'terrorist-content']);
 const FETCH_TIMEOUT_MS = 60_000;
@@ -240,6 +241,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     const extras = {
       schoolName: config.schoolName, locale: config.locale, reportEndpoint: config.reportEndpoint,
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
+      safetyButton: config.safetyButton,
     };
     const engineKey = configKey(engineConfig(config));
     if (!force && before && before.engineKey === engineKey && before.source.startsWith('managed')) {
@@ -363,7 +365,8 @@ export function syncDnr({ reason = 'check' } = {}) {
       let index = dnrIndex;
       if (!index) {
         // No record of what is installed (first run): start from a clean slate.
-        const old = await chrome.declarativeNetRequest.getDynamicRules();
+        // (Except the rules for pages pupils reported: those belong to sw/reports.js.)
+        const old = (await chrome.declarativeNetRequest.getDynamicRules()).filter((r) => r.id < REPORTED_RULE_BASE);
         if (old.length) await chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: old.map((r) => r.id) });
         index = {};
       }
@@ -415,7 +418,8 @@ export async function dnrBlocks(url, type, tabId) {
     keysById = new Map();
     for (const [key, entry] of Object.entries(dnrIndex ?? {})) for (const id of entry.ids) keysById.set(id, key);
   }
-  return (outcome?.matchedRules ?? []).some((m) => (m.rulesetId === '_session') || BLOCKING_KEYS.test(keysById.get(m.ruleId) ?? ''));
+  // Session rules are the fallback's own; ids from REPORTED_RULE_BASE up are pages pupils reported.
+  return (outcome?.matchedRules ?? []).some((m) => (m.rulesetId === '_session') || m.ruleId >= REPORTED_RULE_BASE || BLOCKING_KEYS.test(keysById.get(m.ruleId) ?? ''));
 }
 
 /** At wake: if a time-window boundary passed while no alarm ran, bring the rules up to date. */

@@ -40,7 +40,7 @@ export function audienceFor(group) {
 
 /**
  * What kind of block a verdict is, which chooses the page's words:
- * `locked`, `unparseable`, `non-web`, `support`, `search`, `time`, `deny`, `uncategorised`,
+ * `locked`, `reported`, `unparseable`, `non-web`, `support`, `search`, `time`, `deny`, `uncategorised`,
  * `unknown-group`, `category`, or `allowed` when the verdict does not block.
  */
 export function blockKind(verdict) {
@@ -48,6 +48,7 @@ export function blockKind(verdict) {
   if (verdict.locked) return 'locked';
   if (verdict.action !== 'block') return 'allowed';
   const kind = verdict.rule?.kind;
+  if (kind === 'reported') return 'reported';
   if (kind === 'unparseable') return 'unparseable';
   if (kind === 'non-web') return 'non-web';
   if (kind === 'unknown-group') return 'unknown-group';
@@ -242,6 +243,16 @@ export function renderInterstitial(doc, container, options) {
     return button;
   };
 
+  // "Turn off the screen and tell an adult" on every block page. For the young, a picture button.
+  const tellAdultButton = (big) => el(doc, 'button', {
+    type: 'button',
+    class: big ? 'sg-btn sg-btn-secondary sg-btn-big' : 'sg-btn sg-btn-secondary',
+    'data-action': 'worried',
+    'aria-label': m('safety_button_label'),
+    title: m('safety_button_label'),
+    onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), childline())),
+  }, icon(doc, 'hand'), big ? null : el(doc, 'span', { text: m('safety_button_label') }));
+
   const childline = () => el(doc, 'p', { class: 'sg-childline' },
     icon(doc, 'phone'),
     el(doc, 'span', { text: `${m('childline_name')} ` }),
@@ -265,6 +276,9 @@ export function renderInterstitial(doc, container, options) {
       words = m('young_say_time', next.time);
     } else if (kind === 'non-web' || kind === 'unparseable') {
       words = m('young_say_nonweb');
+    } else if (kind === 'reported') {
+      mood = 'kind';
+      words = m('young_say_reported');
     }
     title = m(kind === 'support' ? 'young_title_support' : 'young_title');
     speech = kind === 'support' ? `${title}. ${words}` : words;
@@ -273,7 +287,7 @@ export function renderInterstitial(doc, container, options) {
       el(doc, 'h1', { class: 'sg-title', text: title }),
       el(doc, 'p', { class: 'sg-say', text: words }),
       kind === 'support' ? childline() : null,
-      el(doc, 'div', { class: 'sg-actions' }, backButton(true), readAloudButton(true)),
+      el(doc, 'div', { class: 'sg-actions' }, backButton(true), readAloudButton(true), tellAdultButton(true)),
     );
   } else if (audience === 'junior') {
     let reason;
@@ -302,6 +316,7 @@ export function renderInterstitial(doc, container, options) {
       const cat = verdict.category ?? verdict.search?.category;
       if (kind === 'search') reason = m('ks2_reason_search');
       else if (kind === 'deny') reason = m('ks2_reason_deny');
+      else if (kind === 'reported') reason = m('ks2_reason_reported');
       else if (kind === 'uncategorised') reason = m('ks2_reason_uncategorised');
       else if (kind === 'non-web') reason = m('ks2_reason_nonweb');
       else if (kind === 'unparseable') reason = m('ks2_reason_unparseable');
@@ -334,7 +349,7 @@ export function renderInterstitial(doc, container, options) {
       buttons,
     );
   } else {
-    add(card, ...staffPage(doc, { ...options, kind, next, m, locale, groupInfo, backButton, say }));
+    add(card, ...staffPage(doc, { ...options, kind, next, m, locale, groupInfo, backButton, say, tellAdultButton }));
     title = card.querySelector('h1')?.textContent ?? '';
   }
 
@@ -346,7 +361,7 @@ export function renderInterstitial(doc, container, options) {
   return { audience, kind, title, speech };
 }
 
-function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction, atMs }) {
+function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction, atMs, tellAdultButton }) {
   const out = [];
   const heading = (text) => el(doc, 'h1', { class: 'sg-title' }, kind === 'allowed' ? null : icon(doc, 'lock'), el(doc, 'span', { text }));
   if (kind === 'locked') {
@@ -354,7 +369,7 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
       heading(m('locked_title')),
       el(doc, 'p', { class: 'sg-reason', text: m('locked_staff') }),
       el(doc, 'p', { class: 'sg-reason', text: m('locked_staff_dsl') }),
-      el(doc, 'div', { class: 'sg-actions' }, backButton(false)),
+      el(doc, 'div', { class: 'sg-actions' }, backButton(false), tellAdultButton(false)),
     );
     return out;
   }
@@ -422,6 +437,7 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
       }, icon(doc, 'flag'), el(doc, 'span', { text: m('staff_wrongly') })));
     }
   }
+  actions.append(tellAdultButton(false));
   out.push(actions);
   return out;
 }

@@ -299,13 +299,13 @@ describe('demo page', () => {
       return el.id || el.getAttribute('href') || el.labels?.[0]?.textContent.trim() || el.textContent.trim();
     });
     const order = [];
-    for (let i = 0; i < 8; i += 1) {
+    for (let i = 0; i < 10; i += 1) {
       await page.keyboard.press('Tab');
       const f = await focused();
       order.push(f);
       if (f === 'q') break;
     }
-    assert.deepEqual(order, ['#main', '#tester', '#gallery', '#workbench', '#workbench', 'q']);
+    assert.deepEqual(order, ['#main', '#tester', '#preview', '#gallery', '#workbench', '#tell-adult', '#workbench', 'q']);
     // The focused field shows it.
     assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).boxShadow), 'none');
 

@@ -16,7 +16,7 @@ const require = createRequire(join(ROOT, 'package.json'));
 
 /** What must exist before the page can be served, and the command that makes it. */
 export function missingBuild() {
-  const needed = ['www/index.html', 'www/pkg/schoolgate.js', 'www/ui/interstitial.js', 'www/_locales/en_GB/messages.json'];
+  const needed = ['www/index.html', 'www/pkg/schoolgate.js', 'www/ui/interstitial.js', 'www/_locales/en_GB/messages.json', 'www/results/find.js', 'www/report/model.js'];
   return needed.filter((p) => !existsSync(join(ROOT, p)));
 }
 

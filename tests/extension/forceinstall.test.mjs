@@ -190,4 +190,59 @@ describe('force-installed from a CRX by policy', { skip: skip ?? false, timeout:
     assert.ok(median(cold) < 5_000, 'a cold wake delays a navigation by seconds, not less');
     await page.close();
   });
+
+  test('back/forward cache: a page restored after its time window closed is judged again', { timeout: 300_000 }, async () => {
+    // A KS2 games window that opened a minute ago and closes in one to three minutes (UK time).
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date()).map((p) => [p.type, Number(p.value)]));
+    const nowMin = parts.hour * 60 + parts.minute;
+    const closeMin = nowMin + (parts.second < 30 ? 2 : 3);
+    assert.ok(nowMin >= 1 && closeMin < 24 * 60, 'not run across midnight (UK)');
+    const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    const page = await ctx.newPage();
+    await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);
+    await page.waitForSelector('html[data-ready="true"]');
+    const base = await page.evaluate(async () => (await import('./pkg/schoolgate.js')).defaultPolicyToml());
+    const toml = h.policyWithGames(base, `{ allow_at = [ { days = "daily", from = "${hhmm(nowMin - 1)}", to = "${hhmm(closeMin)}" } ] }`);
+    await h.writePolicy(h.extensionPolicy({ group: 'ks2', schoolName: 'Oak Hill Primary', policyToml: toml }, {
+      ExtensionInstallForcelist: [`${h.EXT_ID};${server.origin}/updates.xml`],
+      DeveloperToolsAvailability: 1,
+    }));
+    await h.until(async () => (await h.status(ctx)).policyToml === toml, 'the policy with the games window', 60_000, 250);
+
+    // Cacheable pages (no `no-store`), so Chrome may keep them in the back/forward cache.
+    const html = (title) => `<!doctype html><title>${title}</title><h1>${title}</h1><script>addEventListener('pageshow', (e) => { if (e.persisted) window.restoredFromCache = (window.restoredFromCache ?? 0) + 1; });</script>`;
+    server.files.set('www.roblox.com/bfcache-game', { type: 'text/html', body: html('A game'), cacheable: true });
+    server.files.set('www.school-portal.example/bfcache-next', { type: 'text/html', body: html('Next'), cacheable: true });
+    await h.go(page, 'https://www.roblox.com/bfcache-game');
+    await h.until(() => page.url() === 'https://www.roblox.com/bfcache-game', 'the game to open inside its window');
+    await h.go(page, 'http://www.school-portal.example/bfcache-next');
+    // Control: inside the window, Back restores the game from the cache (no request).
+    // Whether Chrome restores the page from the cache after the window closes is Chrome's choice
+    // (here it flushes the cache when the DNR rules change at the boundary); either way the page
+    // must not show: from the network, webRequest blocks it; from the cache, the worker's
+    // back/forward check (webNavigation.onCommitted) does.
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Page.enable');
+    let notRestored = null;
+    cdp.on('Page.backForwardCacheNotUsed', (e) => { notRestored = e.notRestoredExplanations.map((x) => x.reason); });
+    const fetched = () => server.requests('/bfcache-game').length;
+    const before = fetched();
+    await page.goBack().catch(() => {});
+    await h.until(async () => page.url() === 'https://www.roblox.com/bfcache-game' && page.evaluate(() => window.restoredFromCache === 1), 'the game restored from the back/forward cache');
+    assert.equal(fetched(), before, 'restored without a request');
+    await page.goForward().catch(() => {});
+    await h.until(() => page.url() === 'http://www.school-portal.example/bfcache-next', 'forward again');
+
+    // After the window has closed, Back must not show the game, from the cache or otherwise.
+    const closesAt = Date.now() + ((closeMin - nowMin) * 60 - parts.second) * 1000;
+    await h.sleep(Math.max(0, closesAt - Date.now()) + 1500);
+    await page.goBack().catch(() => {});
+    const shown = await h.blockPage(page);
+    assert.equal(shown.kind, 'time');
+    assert.equal(fetched(), before, 'the game was not requested again');
+    console.log(`# back/forward cache after the window closed: ${notRestored ? `not used (${notRestored.join(', ')})` : 'restored, then judged by the worker'}`);
+    await h.screenshot(page, 'force-installed-bfcache-after-window');
+    await page.close();
+  });
 });

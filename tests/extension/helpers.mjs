@@ -75,7 +75,7 @@ function selfSignedCert() {
 
 /**
  * Starts the server. Every request is logged as `{scheme, host, path, url, headers, at}`.
- * `pages` maps a path (or `host + path`) to HTML; `files` maps a path to `{type, body, status}`.
+ * `pages` maps a path (or `host + path`) to HTML; `files` maps a path to `{type, body, status, cacheable}`.
  */
 export async function startServer() {
   const log = [];
@@ -88,7 +88,9 @@ export async function startServer() {
     const pathOnly = req.url.split('?')[0];
     const file = files.get(`${host}${pathOnly}`) ?? files.get(pathOnly);
     if (file) {
-      res.writeHead(file.status ?? 200, { 'content-type': file.type ?? 'text/plain', 'cache-control': 'no-store' });
+      // `cacheable`: no `no-store`, so the page may enter the back/forward cache (Chrome keeps
+      // no-store pages out of it).
+      res.writeHead(file.status ?? 200, { 'content-type': file.type ?? 'text/plain', ...(file.cacheable ? {} : { 'cache-control': 'no-store' }) });
       res.end(typeof file.body === 'function' ? file.body(req) : file.body);
       return;
     }
@@ -212,11 +214,12 @@ function resolverArgs(port) {
 
 /**
  * Chromium with the extension loaded unpacked (as a developer or a school trying it would).
- * Write the policy first (`writePolicy`) if the test needs a managed configuration.
+ * Write the policy first (`writePolicy`) if the test needs a managed configuration. Pass the
+ * same `profile` (from `tempDir`) again to reopen the browser on the same profile.
  */
-export async function launchUnpacked({ port, extDir = EXT_DIR }) {
+export async function launchUnpacked({ port, extDir = EXT_DIR, profile = tempDir('sg-profile-') }) {
   const { chromium } = require('playwright-core');
-  const ctx = await chromium.launchPersistentContext(tempDir('sg-profile-'), {
+  const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [...COMMON_ARGS, '--disable-background-networking', `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...resolverArgs(port)],
@@ -256,7 +259,9 @@ export async function launchForceInstalled({ server, crx, settings, extraPolicy 
   const { chromium } = require('playwright-core');
   const ctx = await chromium.launchPersistentContext(tempDir('sg-profile-'), {
     executablePath: CHROMIUM,
-    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking', '--disable-component-update'],
+    // Playwright turns the back/forward cache off; a school's Chrome has it on, and the
+    // extension must judge pages restored from it, so keep it as real Chrome does.
+    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking', '--disable-component-update', '--disable-back-forward-cache'],
     args: [...COMMON_ARGS, ...resolverArgs(server.port)],
     viewport: { width: 1024, height: 720 },
   });

@@ -1,0 +1,47 @@
+// The cover page: shown inside the reported page (an iframe the content script puts over it) or
+// as the whole tab (where no content script runs). Its address is `cover.html?id=<report id>`.
+// It asks the service worker about the report, shows the pupil's cover, and behind "For the
+// grown-up" the adult's form. Keystrokes here (the staff code) never reach the web page below:
+// this is the extension's own origin.
+
+import { renderCover, renderAdultForm } from './report/cover.js';
+import { loadMessages, localeInfo } from './ui/i18n.js';
+import { ask } from './page-address.js';
+
+const root = document.getElementById('sg-root');
+const id = new URLSearchParams(location.search).get('id') ?? '';
+
+async function main() {
+  let info;
+  try {
+    info = await ask({ type: 'cover-info', id }, 8_000);
+  } catch (error) {
+    info = { audience: 'junior', locale: null, needsCode: true, url: '', error: String(error?.message ?? error) };
+  }
+  const locale = info.locale ?? 'en_GB';
+  const messages = await loadMessages(locale);
+  const { lang } = localeInfo(locale);
+  document.documentElement.lang = lang;
+  const pupil = () => {
+    const cover = renderCover(document, root, { audience: info.audience, messages, lang, saved: !info.error, onAdult: adult });
+    if (info.error) cover.status(info.error);
+    document.documentElement.dataset.ready = 'pupil';
+  };
+  const adult = () => {
+    renderAdultForm(document, root, {
+      messages,
+      url: info.url,
+      audience: info.audience,
+      needsCode: info.needsCode,
+      checkCode: (code) => ask({ type: 'adult-unlock', id, code }).then((r) => r.ok === true),
+      onSubmit: (record, code) => ask({ type: 'adult-record', id, code, record }, 15_000),
+      onCancel: pupil,
+    });
+    document.documentElement.dataset.ready = 'adult';
+  };
+  pupil();
+  // Already recorded (the page was reloaded, or opened from the staff page): nothing to fill in.
+  if (info.adultDone) root.querySelector('.sg-cover-adult')?.remove();
+}
+
+main();

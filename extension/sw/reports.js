@@ -1,0 +1,274 @@
+// "Turn off the screen and tell an adult", in the service worker: the report is made and saved
+// durably the moment the pupil presses (before any network use), the page is blocked on this
+// device until the DSL has looked at it, the adult's record is added once, and delivery goes on
+// in the background (delivery.js).
+//
+// Storage: IndexedDB (`report:<id>`, `outbox:<id>`, `delivered:<id>`), written with strict
+// durability. If IndexedDB refuses (a full disk), the report goes to chrome.storage.local, and
+// failing that it is held in memory, and staff are warned on the staff page: a report is never
+// dropped silently.
+
+import * as idb from './idb.js';
+import * as navlog from './navlog.js';
+import { newReport, newReportId, recordAdult, appendEvent, ReportError } from '../report/model.js';
+import { serial, outboxEntry, flush, deliveryStatus } from './delivery.js';
+import { blockPageUrl } from './pages.js';
+import { pkg } from './engine.js';
+
+/** Dynamic DNR rule ids for reported pages start here, far above the policy's rules (dnr.js). */
+export const REPORTED_RULE_BASE = 5_000_000;
+/** Reported pages kept as DNR rules (the newest); older ones stay blocked by the worker's check. */
+const MAX_REPORTED_RULES = 500;
+
+/** Reported addresses (no fragment) → report id. Loaded at wake; DNR covers the moment before. */
+const reported = new Map();
+let reportedLoaded = null;
+
+/** The address as the device-local block list keys it: no fragment. */
+export function reportedKey(url) {
+  try {
+    const u = new URL(url);
+    u.hash = '';
+    return u.href;
+  } catch {
+    return String(url).split('#')[0];
+  }
+}
+
+/** Loads the reported addresses (once per wake). */
+export function loadReported() {
+  reportedLoaded ??= chrome.storage.local.get('reportedUrls').then(({ reportedUrls }) => {
+    for (const [url, id] of Object.entries(reportedUrls ?? {})) reported.set(url, id);
+  }).catch(() => {});
+  return reportedLoaded;
+}
+
+/** Whether the pupil reported `url` on this device and the DSL has not reviewed it yet. */
+export function isReported(url) {
+  if (reported.size === 0) return false;
+  if (!/^(https?|data|blob|file):/i.test(url)) return false;
+  return reported.has(reportedKey(url));
+}
+
+/** The address a report blocks on this device (as the pupil saw it), or `null`. */
+export function reportedUrlOf(id) {
+  for (const [url, rid] of reported) if (rid === id) return url;
+  return null;
+}
+
+/** The report id that blocks `url`, or `null`. */
+export function reportBlocking(url) {
+  return reported.get(reportedKey(url)) ?? null;
+}
+
+// Saving the list and the DNR rules runs at most once at a time, with at most one more run queued:
+// a burst of presses is written in a few updates, not one per press.
+let ruleRun = null;
+let ruleRunQueued = null;
+
+function persistReported() {
+  if (ruleRunQueued) return ruleRunQueued;
+  const start = () => (async () => {
+    await chrome.storage.local.set({ reportedUrls: Object.fromEntries(reported) });
+    await syncReportedRules();
+  })().catch(() => {});
+  if (!ruleRun) {
+    ruleRun = start().finally(() => { ruleRun = null; });
+    return ruleRun;
+  }
+  ruleRunQueued = ruleRun.then(() => {
+    ruleRunQueued = null;
+    ruleRun = start().finally(() => { ruleRun = null; });
+    return ruleRun;
+  });
+  return ruleRunQueued;
+}
+
+/** Blocks `url` on this device now (the worker's check at once, then a DNR rule that outlives it). */
+async function blockOnDevice(url, id) {
+  await loadReported();
+  reported.set(reportedKey(url), id);
+  return persistReported();
+}
+
+/** Removes the device-local block of a report's page (after the DSL's review). */
+async function unblockOnDevice(id) {
+  await loadReported();
+  const urls = [];
+  for (const [url, rid] of [...reported]) {
+    if (rid === id) {
+      reported.delete(url);
+      urls.push(url);
+    }
+  }
+  // The unpacked fallback may have learned the address as a session rule: forget that too.
+  const session = await chrome.declarativeNetRequest.getSessionRules().catch(() => []);
+  const learned = session.filter((r) => urls.some((u) => r.condition?.urlFilter === `|${u}|`)).map((r) => r.id);
+  if (learned.length) await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: learned }).catch(() => {});
+  return persistReported();
+}
+
+/** DNR rules for the newest reported pages: the exact address, frames only. */
+async function syncReportedRules() {
+  const existing = (await chrome.declarativeNetRequest.getDynamicRules()).filter((r) => r.id >= REPORTED_RULE_BASE);
+  const urls = [...reported.keys()].slice(-MAX_REPORTED_RULES);
+  const addRules = [];
+  urls.forEach((url, i) => {
+    // `*`, `^` and `|` mean something in a urlFilter; such an address falls back to the worker's check.
+    if (/[*^|]/.test(url) || url.length > 2000) return;
+    addRules.push({
+      id: REPORTED_RULE_BASE + i,
+      priority: 50,
+      action: { type: 'redirect', redirect: { url: blockPageUrl(url, 'reported') } },
+      // Anchored at both ends: this address only (requests carry no fragment).
+      condition: { urlFilter: `|${url}|`, resourceTypes: ['main_frame', 'sub_frame'] },
+    });
+  });
+  await chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: existing.map((r) => r.id), addRules });
+}
+
+let identity = null;
+
+/** What Chrome says about who is signed in and which device this is (managed ChromeOS only). */
+async function identityOf() {
+  if (identity) return identity;
+  const out = { email: null, deviceAssetId: null };
+  try {
+    const info = await chrome.identity?.getProfileUserInfo?.({ accountStatus: 'ANY' });
+    out.email = info?.email || null;
+  } catch {
+    // Not signed in, or the permission is missing: the adult adds the pupil's name by hand.
+  }
+  try {
+    const attrs = chrome.enterprise?.deviceAttributes;
+    if (attrs?.getDeviceAssetId) out.deviceAssetId = await new Promise((resolve) => attrs.getDeviceAssetId((v) => resolve(v || null)));
+  } catch {
+    // Only on a managed ChromeOS device with a force-installed extension.
+  }
+  identity = out;
+  return out;
+}
+
+const held = new Map();
+
+/** Saves entries durably; falls back (and warns staff) rather than losing a report. */
+async function saveDurably(id, entries) {
+  try {
+    await idb.putMany(entries, { strict: true });
+    return 'indexeddb';
+  } catch (error) {
+    const why = String(error?.message ?? error);
+    try {
+      await chrome.storage.local.set({ [`held:${id}`]: Object.fromEntries(entries) });
+      deliveryStatus.warning = `Storage is short (${why}): report ${id} was kept in extension storage. Free some space; it will be moved back and sent.`;
+      return 'storage.local';
+    } catch {
+      held.set(id, Object.fromEntries(entries));
+      deliveryStatus.warning = `Storage is full (${why}): ${held.size} report(s) are held in memory only. Export them from the staff page now.`;
+      return 'memory';
+    }
+  }
+}
+
+/** Moves reports that were held elsewhere back into IndexedDB (at wake and before delivery). */
+export async function rescueHeld() {
+  const stored = await chrome.storage.local.get(null).catch(() => ({}));
+  const sets = [...Object.entries(stored).filter(([k]) => k.startsWith('held:')).map(([k, v]) => [k, v]), ...[...held].map(([id, v]) => [`mem:${id}`, v])];
+  for (const [k, value] of sets) {
+    try {
+      await serial(() => idb.putMany(Object.entries(value), { strict: true }));
+      if (k.startsWith('held:')) await chrome.storage.local.remove(k);
+      else held.delete(k.slice(4));
+    } catch {
+      return; // still no room: try again later
+    }
+  }
+  if (!held.size && deliveryStatus.warning?.startsWith('Storage')) deliveryStatus.warning = null;
+}
+
+/**
+ * Makes and saves the report for a press. Nothing goes over the network before it is saved.
+ * @param {object} p
+ * @param {object|null} p.state the policy state in force (state.currentState())
+ * @param {string} p.source toolbar | shortcut | page-button | block-page
+ * @param {number} p.tabId
+ * @param {string} p.url the page the pupil reported
+ * @param {string} [p.title]
+ * @param {number} [p.pressedAtMs]
+ */
+export async function createReport({ state, source, tabId, url, title, pressedAtMs = Date.now() }) {
+  const at = Math.min(pressedAtMs, Date.now());
+  let verdict = null;
+  try {
+    verdict = state ? state.sg.classify(url, state.group, at) : null;
+  } catch {
+    verdict = null;
+  }
+  const [navigations, who] = await Promise.all([tabId >= 0 ? navlog.navigationsOf(tabId) : [], identityOf()]);
+  const report = newReport({
+    id: newReportId(at),
+    atMs: at,
+    source,
+    url,
+    title,
+    navigations,
+    verdict,
+    group: state?.groupInfo ?? { name: 'unknown' },
+    identity: who,
+    school: { name: state?.extras?.schoolName || state?.policySchoolName || '', policySource: state?.source ?? '' },
+    engineVersion: pkg.version(),
+  });
+  await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
+  await blockOnDevice(url, report.id);
+  flush('new report').catch(() => {});
+  return report;
+}
+
+/** The stored report, or `null`. */
+export async function getReport(id) {
+  if (typeof id !== 'string') return null;
+  return (await idb.get(`report:${id}`)) ?? held.get(id)?.[`report:${id}`] ?? null;
+}
+
+/** Every report on this device, newest first. */
+export async function allReports() {
+  const stored = (await idb.entries('report:')).map(([, v]) => v);
+  for (const value of held.values()) for (const [k, v] of Object.entries(value)) if (k.startsWith('report:')) stored.push(v);
+  return stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** Saves a new revision of a report and queues it for delivery. */
+async function saveRevision(next) {
+  await serial(async () => {
+    const before = await idb.get(`outbox:${next.id}`);
+    const entry = { ...(before ?? outboxEntry(next)), revision: next.revision, attempts: 0, nextAtMs: Date.now() };
+    await saveDurably(next.id, [[`report:${next.id}`, next], [`outbox:${next.id}`, entry]]);
+  });
+  flush('revision').catch(() => {});
+}
+
+/** The adult's record, added once (the code was checked by the caller). */
+export async function completeByAdult({ id, record, staffVerified }) {
+  const report = await getReport(id);
+  if (!report) throw new ReportError('no such report on this device');
+  const next = recordAdult(report, { ...record, staffVerified }, Date.now());
+  await saveRevision(next);
+  return next;
+}
+
+/**
+ * The DSL's review of a reported page: `unblock` lifts this device's block, `keep` leaves it.
+ * Appended to the record, which is sent again.
+ */
+export async function reviewReported({ id, decision, reviewer }) {
+  const report = await getReport(id);
+  if (!report) throw new ReportError('no such report on this device');
+  if (decision !== 'unblock' && decision !== 'keep') throw new ReportError('decision: unblock or keep');
+  const who = reviewer ? ` by ${String(reviewer).slice(0, 100)}` : '';
+  const next = appendEvent(report, decision === 'unblock' ? 'unblocked-on-device' : 'kept-blocked', decision === 'unblock'
+    ? `Reviewed${who}: the page is no longer blocked on this device (the school's filter policy still applies).`
+    : `Reviewed${who}: the page stays blocked on this device.`, Date.now());
+  if (decision === 'unblock') await unblockOnDevice(report.id);
+  await saveRevision(next);
+  return next;
+}

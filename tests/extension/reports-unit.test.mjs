@@ -1,0 +1,167 @@
+// The report's pure parts in Node: the record's rules (append-only after the adult, the
+// child-abuse-imagery path, no image data ever), the exports (JSON, CSV, the printable facts),
+// the signature (RFC 4231 test vector), the delivery back-off, and the message guard.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+
+import {
+  newReport, recordAdult, appendEvent, onlyAppends, checkNoImages, scrubImages, newReportId, readAdultRecord,
+  ReportError, REPORT_SCHEMA, CONCERN_CATEGORIES,
+} from '../../extension/report/model.js';
+import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../extension/report/export.js';
+import { signBody, verifyBody } from '../../extension/report/sign.js';
+import { backoffMs, RETRY } from '../../extension/sw/delivery.js';
+import { admit } from '../../extension/sw/messages.js';
+
+const AT = Date.UTC(2026, 10, 25, 10, 3, 12);
+const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
+
+function sample(extra = {}) {
+  return newReport({
+    id: 'r-test-0001',
+    atMs: AT,
+    source: 'page-button',
+    url: 'https://www.example.org/odd?x=1#top',
+    title: 'An odd page',
+    navigations: [{ atMs: AT - 60_000, url: 'https://www.google.com/search?q=pets', transition: 'generated' }, { atMs: AT - 5_000, url: 'https://www.example.org/odd?x=1', transition: 'link' }],
+    verdict: { action: 'allow', category: null, locked: false, reason: 'Allowed: not in any blocked category', rule: { kind: 'allowed' }, matches: [] },
+    group: { name: 'ks1', label: 'Key Stage 1' },
+    identity: { email: 'pupil.test@oakhill.example', deviceAssetId: 'OAK-CB-017' },
+    school: { name: 'Oak Hill Primary', policySource: 'managed' },
+    engineVersion: '0.1.0',
+    ...extra,
+  });
+}
+
+const adult = { areas: ['content'], categories: ['scary-content'], feeling: 'worried', pupilWords: 'It had a scary face', actionTaken: 'Screen covered; reassured', escalateToDsl: true, staffVerified: true };
+
+test('a new report holds the facts of the press, in order, and no image data', () => {
+  const r = sample();
+  assert.equal(r.schema, REPORT_SCHEMA);
+  assert.equal(r.revision, 1);
+  assert.equal(r.createdAt, '2026-11-25T10:03:12.000Z');
+  assert.equal(r.page.navigations.length, 2);
+  assert.equal(r.filter.action, 'allow');
+  assert.equal(r.pupil.email, 'pupil.test@oakhill.example');
+  assert.deepEqual(r.timeline.map((e) => e.event), ['pressed', 'blocked-on-device']);
+  assert.equal(r.adult, null);
+  assert.throws(() => newReport({ id: 'bad id!', atMs: AT, source: 'toolbar', url: 'x' }), ReportError);
+  assert.throws(() => newReport({ id: 'r-ok-123456', atMs: AT, source: 'somewhere', url: 'x' }), ReportError);
+});
+
+test('image data is cut out of addresses, titles and words, and a report holding any is refused', () => {
+  const r = sample({ url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB', title: 'x /9j/4AAQSkZJRg y' });
+  assert.equal(r.page.url, '[image data removed]');
+  assert.equal(r.page.title, 'x [image data removed] y');
+  assert.equal(scrubImages('https://a.example/?img=data:image/gif;base64,R0lGODlhAQAB&b=2', 999), 'https://a.example/?img=[image data removed]&b=2');
+  assert.throws(() => checkNoImages({ page: { screenshot: 'data:image/png;base64,AAAA' } }), /never hold image data/);
+  const done = recordAdult(sample(), { ...adult, pupilWords: 'see iVBORw0KGgoAAAA' }, AT + 60_000);
+  assert.equal(done.adult.pupilWords, 'see [image data removed]');
+});
+
+test('the adult records once; afterwards the record only grows at the end', () => {
+  const r = sample();
+  const done = recordAdult(r, adult, AT + 120_000);
+  assert.equal(done.revision, 2);
+  assert.equal(r.adult, null, 'the input is not changed');
+  assert.deepEqual(done.timeline.map((e) => e.event), ['pressed', 'blocked-on-device', 'adult-recorded', 'escalated']);
+  assert.throws(() => recordAdult(done, adult, AT + 130_000), /already completed/);
+  const reviewed = appendEvent(done, 'unblocked-on-device', 'Reviewed by the DSL', AT + 200_000);
+  assert.equal(reviewed.revision, 3);
+  assert.ok(onlyAppends(done, reviewed));
+  const rewritten = structuredClone(reviewed);
+  rewritten.adult.actionTaken = 'something else';
+  assert.equal(onlyAppends(done, rewritten), false, 'a changed fact is not an append');
+  const reordered = structuredClone(reviewed);
+  reordered.timeline.splice(0, 1);
+  assert.equal(onlyAppends(done, reordered), false, 'a removed fact is not an append');
+  // A clock that went backwards still keeps the timeline in order.
+  const back = appendEvent(done, 'note', 'late', AT);
+  assert.ok(back.timeline.at(-1).at >= done.timeline.at(-2).at);
+});
+
+test('the adult record is checked field by field', () => {
+  assert.throws(() => readAdultRecord({ categories: [], actionTaken: 'x' }, AT), /categories/);
+  assert.throws(() => readAdultRecord({ categories: ['nope'], actionTaken: 'x' }, AT), /unknown value/);
+  assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: '  ' }, AT), /actionTaken/);
+  assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: 'x', feeling: 'angry' }, AT), /feeling/);
+  assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: 'x', pupilWords: 'w'.repeat(2001) }, AT), /pupilWords/);
+  assert.ok(CONCERN_CATEGORIES.includes('csam'));
+});
+
+test('suspected child sexual abuse imagery: the record keeps the address only', () => {
+  const done = recordAdult(sample(), { ...adult, categories: ['csam'] }, AT + 60_000);
+  assert.equal(done.adult.suspectedCsam, true);
+  assert.equal(done.page.title, null);
+  assert.deepEqual(done.page.navigations, []);
+  assert.equal(done.page.url, 'https://www.example.org/odd?x=1#top');
+  assert.ok(done.timeline.some((e) => e.event === 'csam-url-only'));
+  const facts = recordFacts(done);
+  assert.equal(facts.csam, true);
+  assert.ok(!facts.chronology.some(([, text]) => text.includes('google.com')), 'the printable record lists no other address');
+  assert.ok(facts.facts.some(([k, v]) => k === 'Page title' && /not kept/.test(v)));
+});
+
+test('exports: JSON with its schema, CSV safe from spreadsheet formulas, facts in time order', () => {
+  const a = sample();
+  const b = recordAdult(sample({ id: 'r-test-0002', atMs: AT + 1000, title: '=HYPERLINK("http://evil.example","click")' }), { ...adult, pupilWords: 'He said "hi",\nthen left' }, AT + 5000);
+  const json = JSON.parse(exportJson([b, a], AT + 9999));
+  assert.equal(json.schema, 'schoolgate-report-export/1');
+  assert.deepEqual(json.reports.map((r) => r.id), ['r-test-0001', 'r-test-0002'], 'oldest first');
+  const csv = exportCsv([b, a]);
+  const lines = csv.split('\r\n');
+  assert.equal(lines[0], CSV_COLUMNS.map(([n]) => n).join(','));
+  assert.ok(csv.includes(`"'=HYPERLINK(""http://evil.example"",""click"")"`), 'a formula is neutralised and quoted');
+  assert.ok(csv.includes('"He said ""hi"",\nthen left"'));
+  assert.equal(csvField('-1+2'), "'-1+2");
+  assert.equal(csvField('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvField(null), '');
+  const facts = recordFacts(a);
+  const times = a.timeline.map((e) => e.at).concat(a.page.navigations.map((n) => n.at)).sort();
+  assert.equal(facts.chronology.length, times.length);
+  assert.match(facts.chronology[0][1], /google\.com/, 'how the pupil got there comes first');
+});
+
+test('signature: HMAC-SHA256 (RFC 4231 case 2), and a changed body fails', async () => {
+  assert.equal(await signBody('Jefe', 'what do ya want for nothing?'), 'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  const body = JSON.stringify(sample());
+  const sig = await signBody('k3y', body);
+  assert.equal(sig, `sha256=${createHmac('sha256', 'k3y').update(body).digest('hex')}`, 'the same as Node\'s own HMAC');
+  assert.equal(await verifyBody('k3y', body, sig), true);
+  assert.equal(await verifyBody('k3y', body.replace('ks1', 'ks2'), sig), false);
+  assert.equal(await verifyBody('other', body, sig), false);
+  assert.equal(await verifyBody('k3y', body, 'sha256=zz'), false);
+  assert.equal(await verifyBody('k3y', body, undefined), false);
+});
+
+test('delivery waits about twice as long each time, up to 15 minutes', () => {
+  const mid = () => 0.5;
+  assert.equal(backoffMs(1, mid), RETRY.firstMs);
+  assert.equal(backoffMs(2, mid), 2 * RETRY.firstMs);
+  assert.equal(backoffMs(5, mid), 16 * RETRY.firstMs);
+  assert.equal(backoffMs(40, mid), RETRY.maxMs);
+  assert.ok(backoffMs(3, () => 0) >= 0.8 * 4 * RETRY.firstMs && backoffMs(3, () => 0.999) <= 1.2 * 4 * RETRY.firstMs);
+});
+
+test('ids are distinct and carry no personal data', () => {
+  const ids = new Set(Array.from({ length: 5000 }, () => newReportId(AT)));
+  assert.equal(ids.size, 5000);
+  for (const id of ids) assert.match(id, /^r-[0-9a-z]+-[0-9a-z]+$/);
+});
+
+test('messages: a press from our content script is admitted; the adult and staff messages only from our pages', () => {
+  const page = { id: ID, url: 'https://www.example.org/x', tab: { id: 3 } };
+  const cover = { id: ID, url: `chrome-extension://${ID}/cover.html?id=r-1234567890`, origin: `chrome-extension://${ID}` };
+  const staffPage = { id: ID, url: `chrome-extension://${ID}/staff.html`, origin: `chrome-extension://${ID}` };
+  assert.equal(admit({ type: 'tell-adult', source: 'page-button', pressedAtMs: AT }, page, ID).ok, true);
+  assert.equal(admit({ type: 'tell-adult', source: 'everywhere' }, page, ID).ok, false);
+  assert.equal(admit({ type: 'tell-adult', source: 'page-button' }, { id: 'other', url: 'https://x' }, ID).ok, false);
+  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', code: '1', record: {} }, page, ID).ok, false, 'not from a web page');
+  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', code: '1', record: {} }, cover, ID).ok, true);
+  assert.equal(admit({ type: 'cover-info', id: '../../etc' }, cover, ID).ok, false);
+  assert.equal(admit({ type: 'reports-list', code: '1' }, cover, ID).ok, false, 'staff page only');
+  assert.equal(admit({ type: 'reports-list', code: '1' }, staffPage, ID).ok, true);
+  assert.equal(admit({ type: 'report-review', code: '1', id: 'r-1234567890', decision: 'delete' }, staffPage, ID).ok, false);
+});
