@@ -23,7 +23,7 @@ import { blockPageUrl, checkingPageUrl, isOwnPage } from './sw/pages.js';
 import * as reports from './sw/reports.js';
 import * as delivery from './sw/delivery.js';
 import * as navlog from './sw/navlog.js';
-import { sha256Hex } from './page-address.js';
+import * as tellAdult from './sw/tell-adult.js';
 import { judgeResults, resultTimings } from './sw/results.js';
 
 const OWN_ID = chrome.runtime.id;
@@ -70,6 +70,8 @@ delivery.useSettings(() => {
   const extras = state.currentState()?.extras ?? {};
   return { endpoint: extras.reportEndpoint ?? null, signingKey: extras.reportSigningKey ?? null };
 });
+
+tellAdult.useReady(ready);
 
 ready.then(async () => {
   // Reports first: a report saved before the worker stopped is sent as soon as it can be.
@@ -315,40 +317,12 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// "Turn off the screen and tell an adult": the toolbar button and the keyboard shortcut.
+// "Turn off the screen and tell an adult" (sw/tell-adult.js): the toolbar button and the shortcut.
 
-chrome.action.onClicked.addListener((tab) => pressFromBrowser(tab, 'toolbar'));
+chrome.action.onClicked.addListener((tab) => tellAdult.pressFromBrowser(tab, 'toolbar'));
 chrome.commands.onCommand.addListener((command, tab) => {
-  if (command === 'tell-an-adult') pressFromBrowser(tab, 'shortcut');
+  if (command === 'tell-an-adult') tellAdult.pressFromBrowser(tab, 'shortcut');
 });
-
-/**
- * The tab's content script covers the page itself (and then asks for the report to be saved).
- * Where no content script runs (the extension's own pages, browser pages, a page still loading),
- * the report is saved here first and the tab then shows the cover page.
- */
-async function pressFromBrowser(tab, source) {
-  if (!tab || tab.id == null || tab.id < 0) return;
-  const pressedAtMs = Date.now();
-  chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
-  if (/^https?:/i.test(tab.url ?? '')) {
-    try {
-      const answer = await chrome.tabs.sendMessage(tab.id, { type: 'sg-cover', source, pressedAtMs }, { frameId: 0 });
-      if (answer?.covered) return;
-    } catch {
-      // No content script in this page: cover it with the cover page instead.
-    }
-  }
-  let url = tab.url ?? tab.pendingUrl ?? '';
-  if (isOwnPage(url)) {
-    // Our own block or checking page: the report is about the page it stands for.
-    const at = url.indexOf('&u=');
-    url = at >= 0 ? url.slice(at + 3) : url;
-  }
-  await ready;
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs });
-  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(() => {});
-}
 
 // ---------------------------------------------------------------------------------------------
 // Messages, by trust (sw/messages.js).
@@ -371,17 +345,12 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 async function handle(message, sender) {
   switch (message.type) {
     case 'tell-adult':
-      return tellAdult(message, sender);
     case 'cover-info':
-      return coverInfo(message);
     case 'adult-unlock':
-      return { ok: (await checkStaffCode(message.code)).ok };
     case 'adult-record':
-      return adultRecord(message, sender);
     case 'reports-list':
-      return reportsList(message);
     case 'report-review':
-      return reportReview(message);
+      return tellAdult.handle(message, sender);
     case 'judge':
       return judge(message.url);
     case 'explain':
@@ -400,92 +369,6 @@ async function handle(message, sender) {
     default:
       return { error: 'unknown message' };
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports (sw/reports.js, sw/delivery.js): the press, the cover page, the adult, the staff page.
-
-/** A press in a page (content script) or on the block page: save the report, say its id. */
-async function tellAdult(message, sender) {
-  const tab = sender.tab ?? null;
-  const fromPage = !isOwnPage(sender.url ?? '');
-  // A page's own address comes from the browser (the sender), never from the message.
-  const url = fromPage ? (sender.frameId === 0 ? sender.url : tab?.url) ?? '' : message.url;
-  const now = Date.now();
-  const pressedAtMs = Number.isFinite(message.pressedAtMs) ? Math.min(now, Math.max(now - 10_000, message.pressedAtMs)) : now;
-  if (tab?.id >= 0) chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
-  await ready;
-  const source = fromPage ? message.source : 'block-page';
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs });
-  return { id: report.id, savedAt: Date.now() };
-}
-
-async function coverInfo({ id }) {
-  await ready;
-  const s = state.currentState();
-  const report = await reports.getReport(id);
-  const audience = s?.groupInfo?.staff ? 'staff' : (['eyfs', 'ks1'].includes(s?.groupInfo?.preset ?? s?.group) ? 'young' : 'junior');
-  if (!report) return { audience, locale: s?.extras?.locale ?? null, needsCode: true, url: '', error: 'This report is not on this device.' };
-  return {
-    audience,
-    locale: s?.extras?.locale ?? null,
-    needsCode: Boolean(s?.extras?.staffUnlockCodeHash),
-    url: report.page.url,
-    createdAt: report.createdAt,
-    adultDone: Boolean(report.adult),
-  };
-}
-
-let wrongCodes = 0;
-let codeLockedUntil = 0;
-
-/** The staff code against the Admin console's hash; without one, `verified: false`. Slows guessing. */
-async function checkStaffCode(code) {
-  await ready;
-  const hash = state.currentState()?.extras?.staffUnlockCodeHash;
-  if (!hash) return { ok: true, verified: false };
-  if (Date.now() < codeLockedUntil) return { ok: false, verified: false, error: 'too many wrong codes: wait a minute' };
-  const ok = typeof code === 'string' && code.length <= 200 && (await sha256Hex(code.trim())) === hash;
-  if (ok) wrongCodes = 0;
-  else if ((wrongCodes += 1) >= 5) {
-    wrongCodes = 0;
-    codeLockedUntil = Date.now() + 60_000;
-  }
-  return { ok, verified: ok };
-}
-
-async function adultRecord(message, sender) {
-  const code = await checkStaffCode(message.code);
-  if (!code.ok) return { ok: false, error: code.error ?? 'That code is not right.' };
-  const report = await reports.completeByAdult({ id: message.id, record: message.record, staffVerified: code.verified });
-  const tab = sender.tab;
-  if (tab?.id >= 0) {
-    // The adult has acted: the tab leaves the page for the block page (the page stays blocked on
-    // this device until the DSL has reviewed it), and its sound comes back.
-    // (The address as blocked, not as recorded: the record may have had image data cut out.)
-    const url = reports.reportedUrlOf(report.id) ?? report.page.url;
-    chrome.tabs.update(tab.id, { url: blockPageUrl(url, 'reported'), muted: false }).catch(() => {});
-  }
-  return { ok: true, id: report.id, revision: report.revision };
-}
-
-async function reportsList(message) {
-  const code = await checkStaffCode(message.code);
-  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
-  if (message.sendNow) await delivery.flush('staff page', { force: true });
-  return {
-    reports: await reports.allReports(),
-    delivery: await delivery.deliveryStates(),
-    status: { ...delivery.deliveryStatus },
-    codeSet: code.verified,
-  };
-}
-
-async function reportReview(message) {
-  const code = await checkStaffCode(message.code);
-  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
-  const report = await reports.reviewReported({ id: message.id, decision: message.decision, reviewer: message.reviewer });
-  return { ok: true, revision: report.revision };
 }
 
 /** For the checking page: where the held navigation should go now. */
@@ -552,7 +435,7 @@ async function pupilAction(message) {
  */
 globalThis.schoolgate = Object.freeze({
   status: () => statusReport(),
-  press: async (tabId, source = 'toolbar') => pressFromBrowser(await chrome.tabs.get(tabId), source),
+  press: async (tabId, source = 'toolbar') => tellAdult.pressFromBrowser(await chrome.tabs.get(tabId), source),
 });
 
 async function statusReport() {
