@@ -308,7 +308,10 @@ chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
   await ready;
-  if (alarm.name === delivery.DELIVERY_ALARM) await delivery.flush('alarm');
+  if (alarm.name === delivery.DELIVERY_ALARM) {
+    await reports.rescueHeld();
+    await delivery.flush('alarm');
+  }
   else if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
   else if (alarm.name === state.REFRESH_ALARM) {
     const raw = await chrome.storage.managed.get().catch(() => null);

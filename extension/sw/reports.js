@@ -11,9 +11,10 @@
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
 import { newReport, newReportId, recordAdult, appendEvent, ReportError } from '../report/model.js';
-import { serial, outboxEntry, flush, deliveryStatus } from './delivery.js';
+import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
+import { heldReports } from './held.js';
 
 /** Dynamic DNR rule ids for reported pages start here, far above the policy's rules (dnr.js). */
 export const REPORTED_RULE_BASE = 5_000_000;
@@ -149,41 +150,18 @@ async function identityOf() {
   return out;
 }
 
-const held = new Map();
-
-/** Saves entries durably; falls back (and warns staff) rather than losing a report. */
-async function saveDurably(id, entries) {
-  try {
-    await idb.putMany(entries, { strict: true });
-    return 'indexeddb';
-  } catch (error) {
-    const why = String(error?.message ?? error);
-    try {
-      await chrome.storage.local.set({ [`held:${id}`]: Object.fromEntries(entries) });
-      deliveryStatus.warning = `Storage is short (${why}): report ${id} was kept in extension storage. Free some space; it will be moved back and sent.`;
-      return 'storage.local';
-    } catch {
-      held.set(id, Object.fromEntries(entries));
-      deliveryStatus.warning = `Storage is full (${why}): ${held.size} report(s) are held in memory only. Export them from the staff page now.`;
-      return 'memory';
-    }
-  }
-}
+const held = heldReports({
+  idb,
+  local: chrome.storage.local,
+  warn: (text) => {
+    if (text || deliveryStatus.warning?.startsWith('Storage')) deliveryStatus.warning = text;
+  },
+});
+const saveDurably = (id, entries) => held.save(id, entries);
 
 /** Moves reports that were held elsewhere back into IndexedDB (at wake and before delivery). */
-export async function rescueHeld() {
-  const stored = await chrome.storage.local.get(null).catch(() => ({}));
-  const sets = [...Object.entries(stored).filter(([k]) => k.startsWith('held:')).map(([k, v]) => [k, v]), ...[...held].map(([id, v]) => [`mem:${id}`, v])];
-  for (const [k, value] of sets) {
-    try {
-      await serial(() => idb.putMany(Object.entries(value), { strict: true }));
-      if (k.startsWith('held:')) await chrome.storage.local.remove(k);
-      else held.delete(k.slice(4));
-    } catch {
-      return; // still no room: try again later
-    }
-  }
-  if (!held.size && deliveryStatus.warning?.startsWith('Storage')) deliveryStatus.warning = null;
+export function rescueHeld() {
+  return held.rescue(serial);
 }
 
 /**
@@ -218,7 +196,9 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
     school: { name: state?.extras?.schoolName || state?.policySchoolName || '', policySource: state?.source ?? '' },
     engineVersion: pkg.version(),
   });
-  await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
+  const where = await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
+  // Held outside IndexedDB: wake again to move it back and send it.
+  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
   await blockOnDevice(url, report.id);
   flush('new report').catch(() => {});
   return report;
@@ -227,13 +207,14 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
 /** The stored report, or `null`. */
 export async function getReport(id) {
   if (typeof id !== 'string') return null;
-  return (await idb.get(`report:${id}`)) ?? held.get(id)?.[`report:${id}`] ?? null;
+  return (await idb.get(`report:${id}`)) ?? new Map(await held.entries()).get(`report:${id}`) ?? null;
 }
 
 /** Every report on this device, newest first. */
 export async function allReports() {
   const stored = (await idb.entries('report:')).map(([, v]) => v);
-  for (const value of held.values()) for (const [k, v] of Object.entries(value)) if (k.startsWith('report:')) stored.push(v);
+  const ids = new Set(stored.map((r) => r.id));
+  for (const [k, v] of await held.entries()) if (k.startsWith('report:') && !ids.has(v.id)) stored.push(v);
   return stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 

@@ -136,7 +136,10 @@ async function adultRecord(message, sender) {
 async function reportsList(message) {
   const code = await checkStaffCode(message.code);
   if (!code.ok) return { error: code.error ?? 'That code is not right.' };
-  if (message.sendNow) await delivery.flush('staff page', { force: true });
+  if (message.sendNow) {
+    await reports.rescueHeld();
+    await delivery.flush('staff page', { force: true });
+  }
   return {
     reports: await reports.allReports(),
     delivery: await delivery.deliveryStates(),

@@ -165,3 +165,43 @@ test('messages: a press from our content script is admitted; the adult and staff
   assert.equal(admit({ type: 'reports-list', code: '1' }, staffPage, ID).ok, true);
   assert.equal(admit({ type: 'report-review', code: '1', id: 'r-1234567890', decision: 'delete' }, staffPage, ID).ok, false);
 });
+
+test('storage short: a report goes to extension storage, then memory, with a warning; it is moved back when there is room', async () => {
+  const { heldReports } = await import('../../extension/sw/held.js');
+  const idbData = new Map();
+  let idbFull = true;
+  const idb = { putMany: async (entries) => {
+    if (idbFull) throw Object.assign(new Error('QuotaExceededError: the disk is full'), { name: 'QuotaExceededError' });
+    for (const [k, v] of entries) idbData.set(k, v);
+  } };
+  const localData = {};
+  let localFull = false;
+  const local = {
+    set: async (o) => {
+      if (localFull) throw new Error('QUOTA_BYTES quota exceeded');
+      Object.assign(localData, structuredClone(o));
+    },
+    get: async () => structuredClone(localData),
+    remove: async (k) => { delete localData[k]; },
+  };
+  const warnings = [];
+  const store = heldReports({ idb, local, warn: (w) => warnings.push(w) });
+  const entries = (id) => [[`report:${id}`, { id }], [`outbox:${id}`, { id, revision: 1 }]];
+
+  assert.equal(await store.save('r-a-00000001', entries('r-a-00000001')), 'storage.local');
+  assert.ok(localData['held:r-a-00000001']);
+  assert.match(warnings.at(-1), /Storage is short/);
+  localFull = true;
+  assert.equal(await store.save('r-b-00000002', entries('r-b-00000002')), 'memory');
+  assert.match(warnings.at(-1), /held in memory only\. Export them/);
+  assert.deepEqual((await store.entries()).filter(([k]) => k.startsWith('report:')).map(([, v]) => v.id).sort(), ['r-a-00000001', 'r-b-00000002'], 'both still listed');
+
+  assert.equal(await store.rescue(), false, 'no room yet: nothing lost');
+  assert.equal((await store.entries()).length, 4);
+  idbFull = false;
+  assert.equal(await store.rescue(), true);
+  assert.deepEqual([...idbData.keys()].sort(), ['outbox:r-a-00000001', 'outbox:r-b-00000002', 'report:r-a-00000001', 'report:r-b-00000002']);
+  assert.equal((await store.entries()).length, 0, 'nothing held any more');
+  assert.equal(warnings.at(-1), null, 'the warning is cleared');
+  assert.equal(await store.save('r-c-00000003', entries('r-c-00000003')), 'indexeddb');
+});
