@@ -58,11 +58,13 @@ fn real_table(lists: &Lists, bytes: &[u8]) {
     println!("\nload average before: {}", load_average());
     println!("Real lists: {}", lists.stats);
     println!(
-        "  ruleset: {} bytes for {} rules = {:.2} bytes per distinct domain ({:.2} per stored rule: a domain \
-         listed under several categories is stored once per category)",
+        "  ruleset: {} bytes for {} rules in {} keys = {:.2} bytes per distinct domain ({:.2} per key, \
+         {:.2} per (key, category, source) rule: a key is stored once with its set of tags)",
         bytes.len(),
         ruleset.len(),
+        ruleset.key_count(),
         bytes.len() as f64 / domains as f64,
+        bytes.len() as f64 / ruleset.key_count().max(1) as f64,
         bytes.len() as f64 / ruleset.len().max(1) as f64
     );
     println!(

@@ -1,7 +1,13 @@
 //! Runs `Engine::decide` and `Engine::classify` over a file of URLs (one per line, or the JSON
 //! request file of `../shared/data/requests`), for instruction counting under callgrind:
 //! `valgrind --tool=callgrind --toggle-collect='*Engine::decide*' target/release/examples/verdict_cost FILE`.
+//!
+//! `LIMIT=N` judges only the first N URLs (default 3000): the difference between two runs is the
+//! cost of the verdicts alone. `RULESET=FILE` adds a compiled ruleset (for the ~1M real domains,
+//! written by `crates/bench/examples/write_ruleset.rs`) to the built-in policy and lists.
 use schoolgate_core::engine::{Engine, Request};
+use schoolgate_core::policy::Policy;
+use schoolgate_core::ruleset::Ruleset;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -19,7 +25,17 @@ fn main() {
     } else {
         text.lines().map(str::to_string).collect()
     };
-    let engine = Engine::builtin();
+    let engine = match std::env::var_os("RULESET").filter(|f| !f.is_empty()) {
+        Some(file) => {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            match Ruleset::from_bytes(bytes).map(|r| Engine::new(Policy::builtin(), vec![r])) {
+                Ok(Ok(engine)) => engine,
+                Ok(Err(e)) => return eprintln!("engine: {e}"),
+                Err(e) => return eprintln!("{}: {e}", file.to_string_lossy()),
+            }
+        }
+        None => Engine::builtin(),
+    };
     let mut blocked = 0;
     let limit: usize = std::env::var("LIMIT")
         .ok()
@@ -34,5 +50,5 @@ fn main() {
         };
         blocked += usize::from(block);
     }
-    println!("{} urls, {blocked} blocked", urls.len().min(3000));
+    println!("{} urls, {blocked} blocked", urls.len().min(limit));
 }

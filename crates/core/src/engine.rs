@@ -27,9 +27,10 @@ use crate::canon::{self, CanonicalUrl, ParsedUrl};
 use crate::category;
 use crate::lookalike;
 use crate::policy::time::Tz;
-use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
+use crate::policy::{Decision, Group, ListHit, ListedEntry, Outcome, Policy};
 use crate::ruleset::{
-    CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
+    self, CompiledExpressions, MatchKind, MatchRef, RuleMatch, Ruleset, RulesetBuilder,
+    RulesetError,
 };
 use crate::search::{self, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
 use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
@@ -114,6 +115,22 @@ struct Judgement {
 }
 
 impl Judgement {
+    /// A judgement without words, for [`Engine::decide`]: no category or rule text is built
+    /// (the empty strings do not allocate).
+    fn bare(allow: bool, locked: bool, next_change: Option<i64>) -> Judgement {
+        let decision = Decision {
+            allow,
+            locked,
+            category: None,
+            rule: String::new(),
+            next_change,
+        };
+        let rule = Rule::Uncategorised {
+            setting: String::new(),
+        };
+        Judgement { decision, rule }
+    }
+
     fn new(allow: bool, rule: Rule) -> Judgement {
         let decision = Decision {
             allow,
@@ -165,6 +182,9 @@ pub struct Decided {
 /// What was found on the way, whichever judgement wins: list matches and the search.
 #[derive(Default)]
 struct Findings {
+    /// Whether the verdict is explained ([`Engine::classify`]): only then are matches copied,
+    /// the search recorded and rules put in words. [`Engine::decide`] needs none of it.
+    explain: bool,
     matches: Vec<RuleMatch>,
     search: Option<SearchInfo>,
 }
@@ -240,7 +260,7 @@ impl Engine {
 
     /// Judges one URL for one group at one moment, with everything a "why?" screen shows.
     pub fn classify(&self, request: &Request<'_>) -> Verdict {
-        let judged = self.judge(request);
+        let judged = self.judge(request, true);
         let safe_search = match (&judged.parsed, self.policy.group(request.group)) {
             (Some(ParsedUrl::Web(url)), Some(group)) => self.safe_search(url, group),
             _ => None,
@@ -256,7 +276,17 @@ impl Engine {
     /// The decision alone, without building the explanation: what a navigation needs before it
     /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
     pub fn decide(&self, request: &Request<'_>) -> Decided {
-        let decision = self.judge(request).judgement.decision;
+        // As `judge`, without keeping the parsed URL and findings a verdict would report.
+        let decision = match (self.policy.group(request.group), canon::parse(request.url)) {
+            (Some(group), Ok(parsed)) => {
+                let mut findings = Findings::default();
+                self.judge_parsed(&parsed, group, request, 0, &mut findings)
+                    .0
+                    .decision
+            }
+            // Unknown group or unreadable URL: blocked, as `judge` decides them.
+            _ => Judgement::bare(false, false, None).decision,
+        };
         Decided {
             action: if decision.allow {
                 Action::Allow
@@ -268,9 +298,12 @@ impl Engine {
         }
     }
 
-    /// Parses and judges, collecting what a verdict reports.
-    fn judge(&self, request: &Request<'_>) -> Judged {
-        let mut findings = Findings::default();
+    /// Parses and judges, collecting what a verdict reports when `explain` is set.
+    fn judge(&self, request: &Request<'_>, explain: bool) -> Judged {
+        let mut findings = Findings {
+            explain,
+            ..Findings::default()
+        };
         let Some(group) = self.policy.group(request.group) else {
             let rule = Rule::UnknownGroup {
                 group: request.group.to_string(),
@@ -386,7 +419,7 @@ impl Engine {
         findings: &mut Findings,
     ) -> (Judgement, Context) {
         let mut best = (
-            self.judge_page(url, group, request, &mut findings.matches),
+            self.judge_page(url, group, request, findings).0,
             Context::default(),
         );
         if let Some(judgement) = self.judge_search_url(url, group, findings) {
@@ -396,10 +429,9 @@ impl Engine {
         }
         if let Some(imitated) = lookalike::imitated_host(url.host()) {
             if let Some(target) = with_host(url, &imitated) {
-                let before = findings.matches.len();
-                let judgement = self.judge_page(&target, group, request, &mut findings.matches);
+                let (judgement, listed) = self.judge_page(&target, group, request, findings);
                 // Only a listed target makes a lookalike matter; an unlisted one says nothing.
-                if findings.matches.len() > before && judgement.strictness() > best.0.strictness() {
+                if listed > 0 && judgement.strictness() > best.0.strictness() {
                     best = (
                         judgement,
                         Context {
@@ -436,11 +468,14 @@ impl Engine {
         // A wrapper around something unreadable is judged as the wrapper alone: a redirect with
         // a relative or garbled target is common and harmless.
         let parsed = canon::parse(&carried.url).ok()?;
+        let (judgement, inner) = self.judge_parsed(&parsed, group, request, depth + 1, findings);
+        if !findings.explain {
+            return Some((judgement, Context::default()));
+        }
         let shown = match &parsed {
             ParsedUrl::Web(u) => u.to_string(),
             ParsedUrl::Other(o) => o.to_string(),
         };
-        let (judgement, inner) = self.judge_parsed(&parsed, group, request, depth + 1, findings);
         let context = Context {
             // The innermost carried page is the one worth showing.
             carried: inner.carried.or(Some(Carried {
@@ -463,6 +498,10 @@ impl Engine {
         let found = search::extract(url.host(), url.path(), url.raw_query())?;
         let verdict = self.judge_search(&found.terms, group);
         let blocks = verdict.blocked && found.kind == SearchKind::Submitted;
+        if !findings.explain {
+            let locked = verdict.category.as_deref().is_some_and(category::is_locked);
+            return blocks.then(|| Judgement::bare(false, locked, None));
+        }
         let judgement = blocks.then(|| {
             let category = verdict.category.clone().unwrap_or_default();
             let rule = Rule::Search {
@@ -505,30 +544,15 @@ impl Engine {
         judgement
     }
 
-    /// One page, no unwrapping: the policy's precedence (`Group::decide_all`) over what matched.
-    fn judge_page(
-        &self,
+    /// One page, no unwrapping: the policy's precedence (`Group::outcome`) over what matched.
+    /// Also says how many list entries matched.
+    fn judge_page<'e>(
+        &'e self,
         url: &CanonicalUrl,
         group: &Group,
         request: &Request<'_>,
-        matches: &mut Vec<RuleMatch>,
-    ) -> Judgement {
-        let first = matches.len();
-        for loaded in &self.rulesets {
-            loaded.ruleset.matches(url, matches);
-            if let Some(expressions) = &loaded.expressions {
-                expressions.matches(url, matches);
-            }
-        }
-        // Most specific first: a URL-prefix entry explains better than its whole domain.
-        matches[first..].sort_by_key(|m| std::cmp::Reverse(m.key.len()));
-        let found = &matches[first..];
-        let mut categories: Vec<&str> = Vec::new();
-        for m in found {
-            if !categories.contains(&&*m.category) {
-                categories.push(&m.category);
-            }
-        }
+        findings: &mut Findings,
+    ) -> (Judgement, usize) {
         let hit = if self.group_lists.is_empty() {
             None
         } else {
@@ -543,6 +567,64 @@ impl Engine {
                 ListHit::Allow(text)
             }
         });
+        let (host, path, query) = (url.host(), url.path(), url.query());
+        if !findings.explain {
+            // The categories alone decide: borrowed from the rulesets, nothing copied, the first
+            // few kept on the stack (a page is rarely in more than two).
+            let mut stack: [&'e str; 4] = [""; 4];
+            let mut spill: Vec<&'e str> = Vec::new();
+            let (mut distinct, mut count) = (0, 0);
+            let mut note = |m: MatchRef<'_, 'e>| {
+                count += 1;
+                let category: &'e str = m.category;
+                let seen = if distinct <= stack.len() {
+                    stack[..distinct].contains(&category)
+                } else {
+                    spill.contains(&category)
+                };
+                if seen {
+                    return;
+                }
+                match stack.get_mut(distinct) {
+                    Some(slot) => *slot = category,
+                    None => {
+                        if spill.is_empty() {
+                            spill.extend_from_slice(&stack);
+                        }
+                        spill.push(category);
+                    }
+                }
+                distinct += 1;
+            };
+            let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
+            ruleset::for_each_match_in(rulesets, host, path, query, &mut note);
+            for expressions in self.rulesets.iter().filter_map(|l| l.expressions.as_ref()) {
+                expressions.for_each_match(host, path, query, &mut note);
+            }
+            let categories = match stack.get(..distinct) {
+                Some(few) => few,
+                None => &spill,
+            };
+            let o: Outcome = group.outcome(categories, list_hit, request.at);
+            return (Judgement::bare(o.allow, o.locked, o.next_change), count);
+        }
+        let matches = &mut findings.matches;
+        let first = matches.len();
+        for loaded in &self.rulesets {
+            loaded.ruleset.matches_parts(host, path, query, matches);
+            if let Some(expressions) = &loaded.expressions {
+                expressions.matches_parts(host, path, query, matches);
+            }
+        }
+        // Most specific first: a URL-prefix entry explains better than its whole domain.
+        matches[first..].sort_by_key(|m| std::cmp::Reverse(m.key.len()));
+        let found = &matches[first..];
+        let mut categories: Vec<&str> = Vec::new();
+        for m in found {
+            if !categories.contains(&&*m.category) {
+                categories.push(&m.category);
+            }
+        }
         let mut decision = group.decide_all(&categories, list_hit, request.at);
         // The rule's words move into the verdict's rule: the decision's copy is never read again.
         let setting = std::mem::take(&mut decision.rule);
@@ -574,7 +656,7 @@ impl Engine {
             },
             (None, None) => Rule::Uncategorised { setting },
         };
-        Judgement { decision, rule }
+        (Judgement { decision, rule }, found.len())
     }
 
     fn tz(&self) -> Tz {
@@ -598,6 +680,7 @@ impl Engine {
         let Findings {
             mut matches,
             search,
+            ..
         } = findings;
         matches.dedup();
         let group_label = self

@@ -24,7 +24,11 @@ const MAX_HOST_BYTES: usize = 253;
 /// assert_eq!(imitated_host("example.com"), None);
 /// ```
 pub fn imitated_host(host: &str) -> Option<String> {
-    if host.len() > MAX_HOST_BYTES || !host.as_bytes().windows(4).any(|w| w == b"xn--") {
+    // Every navigation passes here and almost no host has punycode; most have no hyphen at all,
+    // which one byte search (memchr) tells.
+    let punycode = |h: &[u8]| h.windows(4).any(|w| w == b"xn--");
+    let bytes = host.as_bytes();
+    if bytes.len() > MAX_HOST_BYTES || memchr::memchr(b'-', bytes).is_none() || !punycode(bytes) {
         return None;
     }
     let (unicode, result) = idna::domain_to_unicode(host);

@@ -268,3 +268,78 @@ fn school_lists_allow_and_deny_entries() {
     // A group's allow list never lets a wrapper carry something else through.
     assert!(judge("https://www-bet365-com.translate.goog/", "year6").is_blocked());
 }
+
+/// `Engine::decide` skips the explanation (no rule text, no copied matches) but must reach the
+/// same verdict as `Engine::classify`: checked on every fixture URL, for every group of three
+/// policies, at times that cross time windows, in every frame.
+#[test]
+fn decide_agrees_with_classify() {
+    let mut urls: Vec<Vec<u8>> = Vec::new();
+    for (_, line) in common::fixture_lines("verdicts/engine.tsv") {
+        urls.push(common::unescape_fixture(line.split('\t').next().unwrap()));
+    }
+    for (_, line) in common::fixture_lines("verdicts/builtin-blocked.tsv") {
+        urls.push(line.split('\t').next().unwrap().as_bytes().to_vec());
+    }
+    for (_, line) in common::fixture_lines("verdicts/must-allow.txt") {
+        urls.push(line.trim().as_bytes().to_vec());
+    }
+    urls.push(b"https://poki.com/en/g/times-tables".to_vec());
+    urls.push(b"https://en.wikipedia.org/wiki/Special:Random".to_vec());
+    // A page in more categories than `decide` keeps on the stack, the locked one last.
+    let mut builder = RulesetBuilder::new();
+    let many = [
+        "games",
+        "chat",
+        "social-media",
+        "streaming",
+        "shopping",
+        "gambling",
+        "child-abuse",
+    ];
+    for i in 0..many.len() {
+        let entry = schoolgate_core::lists::Entry::Domain(format!("many{i}.example"));
+        for c in &many[..=i] {
+            builder.add(&entry, c, "many").unwrap();
+        }
+        urls.push(format!("https://www.many{i}.example/").into_bytes());
+    }
+    let many = Ruleset::from_bytes(builder.build().unwrap().0).unwrap();
+    let engines = [
+        Engine::builtin(),
+        engine_for("policies/engine/school.toml"),
+        engine_for("policies/engine/permissive.toml"),
+        Engine::new(Policy::builtin(), vec![many]).unwrap(),
+    ];
+    let times = [
+        "2026-11-25T10:00:00Z",
+        "2026-11-25T12:30:00Z",
+        "2026-11-28T11:00:00Z",
+        "2026-06-13T20:00:00Z",
+    ];
+    let mut checked = 0;
+    for engine in &engines {
+        let groups: Vec<String> = engine.policy().group_names().map(str::to_string).collect();
+        for group in groups.iter().map(String::as_str).chain(["no-such-group"]) {
+            for at in times.map(utc) {
+                for frame in [Frame::TopLevel, Frame::Subframe, Frame::Subresource] {
+                    for url in &urls {
+                        let request = Request {
+                            frame,
+                            ..Request::new(url, group, at)
+                        };
+                        let (d, v) = (engine.decide(&request), engine.classify(&request));
+                        assert_eq!(
+                            (d.action, d.locked, d.next_change),
+                            (v.action, v.locked, v.next_change),
+                            "{} for {group} at {at} ({frame:?})",
+                            String::from_utf8_lossy(url)
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}

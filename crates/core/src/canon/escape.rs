@@ -22,20 +22,27 @@ fn hex_value(b: u8) -> Option<u8> {
 fn unescape_once(input: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     let mut changed = false;
-    let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'%' && i + 2 < input.len() {
-            if let (Some(h), Some(l)) = (hex_value(input[i + 1]), hex_value(input[i + 2])) {
+    let mut rest = input;
+    // Runs between `%` signs are copied whole (found with memchr), not byte by byte.
+    while let Some(at) = memchr::memchr(b'%', rest) {
+        out.extend_from_slice(&rest[..at]);
+        let hex = match (rest.get(at + 1), rest.get(at + 2)) {
+            (Some(&h), Some(&l)) => hex_value(h).zip(hex_value(l)),
+            _ => None,
+        };
+        match hex {
+            Some((h, l)) => {
                 out.push(h << 4 | l);
-                i += 3;
                 changed = true;
-                continue;
+                rest = &rest[at + 3..];
+            }
+            None => {
+                out.push(b'%');
+                rest = &rest[at + 1..];
             }
         }
-        out.push(b);
-        i += 1;
     }
+    out.extend_from_slice(rest);
     changed
 }
 
@@ -45,10 +52,15 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
     if !input.contains(&b'%') {
         return Cow::Borrowed(input);
     }
-    let mut current = input.to_vec();
-    let mut next = Vec::with_capacity(input.len());
-    for _ in 0..MAX_UNESCAPE_ROUNDS {
-        if !unescape_once(&current, &mut next) {
+    // The first round reads the input itself; later rounds run only while a `%` is left (most
+    // inputs are fully decoded by one), so a second buffer is rarely needed.
+    let mut current = Vec::with_capacity(input.len());
+    if !unescape_once(input, &mut current) {
+        return Cow::Borrowed(input);
+    }
+    let mut next = Vec::new();
+    for _ in 1..MAX_UNESCAPE_ROUNDS {
+        if !current.contains(&b'%') || !unescape_once(&current, &mut next) {
             break;
         }
         std::mem::swap(&mut current, &mut next);
@@ -67,22 +79,35 @@ pub(crate) enum Component {
     Query,
 }
 
+/// Which bytes each component escapes: Safe Browsing's base set (control bytes, space, `#`,
+/// `%`, non-ASCII) and, for paths, `?`. A table lookup per byte instead of five comparisons:
+/// every URL's path and query pass through here.
+const fn escape_table(path: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b <= 0x20 || b >= 0x7f || b == b'#' as usize || b == b'%' as usize;
+        b += 1;
+    }
+    table[b'?' as usize] = path;
+    table
+}
+const ESCAPE_PATH: [bool; 256] = escape_table(true);
+const ESCAPE_QUERY: [bool; 256] = escape_table(false);
+
 /// Appends `input` to `out`, escaping what Safe Browsing escapes, with uppercase hex.
 pub(crate) fn escape_into(input: &[u8], component: Component, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let needs_escape = |b: u8| {
-        b <= 0x20
-            || b >= 0x7f
-            || b == b'#'
-            || b == b'%'
-            || (matches!(component, Component::Path) && b == b'?')
+    let table = match component {
+        Component::Path => &ESCAPE_PATH,
+        Component::Query => &ESCAPE_QUERY,
     };
     // Copy runs of bytes that need no escape in one go: most URLs have none at all.
     let mut rest = input;
     while !rest.is_empty() {
         let run = rest
             .iter()
-            .position(|&b| needs_escape(b))
+            .position(|&b| table[usize::from(b)])
             .unwrap_or(rest.len());
         // The run holds only printable ASCII, so it is valid UTF-8.
         out.push_str(std::str::from_utf8(&rest[..run]).unwrap_or_default());
@@ -97,6 +122,7 @@ pub(crate) fn escape_into(input: &[u8], component: Component, out: &mut String) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Just;
 
     fn unescape(s: &str) -> String {
         String::from_utf8_lossy(&unescape_fully(s.as_bytes())).into_owned()
@@ -126,5 +152,40 @@ mod tests {
         s.clear();
         escape_into(b"a?b", Component::Query, &mut s);
         assert_eq!(s, "a?b");
+    }
+
+    /// The byte-by-byte round the memchr version replaced: the reference it must agree with.
+    fn unescape_once_bytewise(input: &[u8], out: &mut Vec<u8>) -> bool {
+        out.clear();
+        let mut changed = false;
+        let mut i = 0;
+        while i < input.len() {
+            let b = input[i];
+            if b == b'%' && i + 2 < input.len() {
+                if let (Some(h), Some(l)) = (hex_value(input[i + 1]), hex_value(input[i + 2])) {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    changed = true;
+                    continue;
+                }
+            }
+            out.push(b);
+            i += 1;
+        }
+        changed
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn one_round_agrees_with_the_bytewise_loop(input in proptest::collection::vec(
+            proptest::prop_oneof![Just(b'%'), Just(b'2'), Just(b'5'), Just(b'a'), Just(b'G'), proptest::num::u8::ANY],
+            0..24,
+        )) {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            let changed = unescape_once(&input, &mut fast);
+            proptest::prop_assert_eq!(changed, unescape_once_bytewise(&input, &mut slow));
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 }

@@ -23,6 +23,23 @@ pub const MAX_HOST_BYTES: usize = 1024;
 
 /// Normalises a host as written in a URL's authority (still percent-encoded).
 pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
+    let mut out = String::new();
+    normalize_host_into(raw, &mut out)?;
+    Ok(out)
+}
+
+/// As [`normalize_host_bytes`], appending to `out` (which a canonical URL shares with its path
+/// and query, so that a URL costs one allocation). On error `out` is left as it was.
+pub(crate) fn normalize_host_into(raw: &[u8], out: &mut String) -> Result<(), CanonError> {
+    if plain_host_into(raw, out) {
+        return Ok(());
+    }
+    out.push_str(&normalize_general(raw)?);
+    Ok(())
+}
+
+/// Every step of the module docs, for any host.
+fn normalize_general(raw: &[u8]) -> Result<String, CanonError> {
     if raw.len() > MAX_HOST_BYTES * 3 {
         return Err(invalid("host is too long"));
     }
@@ -55,6 +72,74 @@ pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
             .ok_or_else(|| invalid(&format!("`{trimmed}` is not a valid IPv4 address")));
     }
     Ok(host)
+}
+
+/// Nearly every host is already plain: letters, digits, `-` and `_` in labels separated by single
+/// dots, no escapes, no punycode, not an address. One pass over the bytes finds out, and such a
+/// host only needs lowercasing; the general route below gives the same result for it, after
+/// decoding, IDNA checks, dot and number tests that each walk the bytes again.
+fn plain_host_into(raw: &[u8], out: &mut String) -> bool {
+    if raw.len() > MAX_HOST_BYTES {
+        return false;
+    }
+    // `true` at the start, so that a leading dot counts as a repeated one.
+    let mut after_dot = true;
+    for (i, &b) in raw.iter().enumerate() {
+        match BYTE_CLASS[usize::from(b)] {
+            LABEL => after_dot = false,
+            DOT if !after_dot => after_dot = true,
+            // `xn--` anywhere sends the host to the general route, as its own test does.
+            HYPHEN if !xn_before(&raw[..i]) => after_dot = false,
+            _ => return false,
+        }
+    }
+    // Empty, a trailing dot, or an address.
+    if after_dot || ends_in_number_bytes(raw) {
+        return false;
+    }
+    // Only ASCII was accepted above, so this never fails.
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return false;
+    };
+    let start = out.len();
+    out.push_str(text);
+    if let Some(host) = out.get_mut(start..) {
+        host.make_ascii_lowercase();
+    }
+    true
+}
+
+/// Byte classes of plain hosts: letters, digits and `_` in labels, `.` between them, and `-`,
+/// which needs a look back for `xn--`. Everything else (escapes, Unicode, `[`) is `OTHER`.
+const OTHER: u8 = 0;
+const LABEL: u8 = 1;
+const DOT: u8 = 2;
+const HYPHEN: u8 = 3;
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = LABEL;
+        }
+        b += 1;
+    }
+    table[b'.' as usize] = DOT;
+    table[b'-' as usize] = HYPHEN;
+    table
+};
+
+/// Whether `before` (the bytes before a hyphen) ends in `xn-`, in any case.
+fn xn_before(before: &[u8]) -> bool {
+    before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case(b"xn-")
+}
+
+/// [`plain_host_into`] on its own, for tests.
+#[cfg(test)]
+fn plain_host(raw: &[u8]) -> Option<String> {
+    let mut out = String::new();
+    plain_host_into(raw, &mut out).then_some(out)
 }
 
 fn invalid(why: &str) -> CanonError {
@@ -105,7 +190,11 @@ fn collapse_dots(host: &str) -> String {
 
 /// WHATWG's "ends in a number" test: the last label is all digits, or `0x` and hex digits.
 fn ends_in_number(host: &str) -> bool {
-    let bytes = host.as_bytes();
+    ends_in_number_bytes(host.as_bytes())
+}
+
+/// [`ends_in_number`] on bytes (ASCII case does not matter to it).
+fn ends_in_number_bytes(bytes: &[u8]) -> bool {
     let last = match bytes.iter().rposition(|&b| b == b'.') {
         Some(dot) => &bytes[dot + 1..],
         None => bytes,
@@ -282,5 +371,45 @@ mod tests {
         assert!(host("a%40b.com").starts_with("ERR"));
         assert!(host("...").starts_with("ERR"));
         assert!(host("\u{FFFF}\u{0}").starts_with("ERR"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The one-pass route for plain hosts agrees with the general one wherever it answers.
+        #[test]
+        fn plain_route_agrees_with_the_general_one(raw in "[a-zA-Z0-9._%-]{0,24}|(xn--|XN--)?[a-z0-9.-]{0,12}(\\.[0-9]{1,3}|\\.0x[0-9a-f]{1,4})?") {
+            if let Some(fast) = plain_host(raw.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(fast), normalize_general(raw.as_bytes()));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_route_leaves_everything_unusual_to_the_general_one() {
+        for raw in [
+            "",
+            ".",
+            "a..b",
+            ".a",
+            "a.",
+            "xn--bcher-kva.de",
+            "abXN--c.com",
+            "1.2.3.4",
+            "a.0x1f",
+            "a%41.com",
+            "b\u{fc}cher.de",
+            "[::1]",
+            "a b",
+        ] {
+            assert_eq!(plain_host(raw.as_bytes()), None, "{raw}");
+        }
+        assert_eq!(
+            plain_host(b"WWW.Example.COM").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(
+            plain_host(b"1.2.3.example").as_deref(),
+            Some("1.2.3.example")
+        );
     }
 }

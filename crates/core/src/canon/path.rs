@@ -6,14 +6,21 @@ use super::escape::{escape_into, unescape_fully, Component};
 ///
 /// Backslashes count as slashes (as in browsers for http/https); a path that ends in `/`, `/.`
 /// or `/..` keeps its trailing slash, so `example.com/games/` and `example.com/games` stay apart.
+#[cfg(test)]
 pub(crate) fn canonical_path(raw: &[u8]) -> String {
+    let mut out = String::new();
+    canonical_path_into(raw, &mut out);
+    out
+}
+
+/// As `canonical_path`, appending to `out` (shared with the host and query of a canonical URL).
+pub(crate) fn canonical_path_into(raw: &[u8], out: &mut String) {
     if is_plain(raw) {
-        let mut out = String::with_capacity(raw.len() + 1);
         if raw.is_empty() {
             out.push('/');
         }
-        escape_into(raw, Component::Path, &mut out);
-        return out;
+        escape_into(raw, Component::Path, out);
+        return;
     }
     let slashed: Vec<u8> = raw
         .iter()
@@ -34,15 +41,13 @@ pub(crate) fn canonical_path(raw: &[u8]) -> String {
             s => segments.push(s),
         }
     }
-    let mut out = String::with_capacity(decoded.len() + 8);
     for segment in &segments {
         out.push('/');
-        escape_into(segment, Component::Path, &mut out);
+        escape_into(segment, Component::Path, out);
     }
     if trailing_slash || segments.is_empty() {
         out.push('/');
     }
-    out
 }
 
 /// Already canonical apart from escaping: starts with `/`, nothing to decode, no backslash, no
@@ -52,8 +57,8 @@ fn is_plain(raw: &[u8]) -> bool {
         return true;
     }
     raw[0] == b'/'
-        && !raw.iter().any(|&b| b == b'%' || b == b'\\')
-        && !raw.windows(2).any(|w| w == b"//" || w == b"/.")
+        && memchr::memchr2(b'%', b'\\', raw).is_none()
+        && !memchr::memchr_iter(b'/', raw).any(|i| matches!(raw.get(i + 1), Some(b'/' | b'.')))
 }
 
 #[cfg(test)]

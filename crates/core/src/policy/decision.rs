@@ -23,6 +23,85 @@ pub struct Decision {
     pub next_change: Option<i64>,
 }
 
+/// What decided an [`Outcome`], naming categories by their index in the slice the outcome was
+/// computed from, so that no text is built until [`Group::explain`] is asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// A locked illegal-content category (`categories[i]`).
+    Locked(usize),
+    /// One of the group's own `deny` entries.
+    Deny,
+    /// One of the group's own `allow` entries.
+    Allow,
+    /// The policy's action for `categories[i]` (blocked if the policy has none for it).
+    Category(usize),
+    /// The policy's action for uncategorised pages.
+    Uncategorised,
+}
+
+/// A decision without its words: what a navigation needs before it may start. Computing it
+/// allocates nothing (except for time windows, which look for their next change); the words
+/// of a [`Decision`] come from [`Group::explain`] when a block page or a report needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Allowed now.
+    pub allow: bool,
+    /// Decided by a locked illegal-content category.
+    pub locked: bool,
+    /// Unix seconds at which the outcome next changes, as [`Decision::next_change`].
+    pub next_change: Option<i64>,
+    /// What decided.
+    pub by: DecidedBy,
+}
+
+impl Outcome {
+    /// Strictness for "stricter wins", as [`Decision::strictness`].
+    pub fn strictness(&self) -> u8 {
+        strictness(self.locked, self.allow, self.next_change)
+    }
+
+    /// Combines two outcomes as [`Decision::stricter`] combines decisions.
+    pub fn stricter(self, other: Outcome) -> Outcome {
+        let next_change = combined_change(
+            (self.allow, self.next_change),
+            (other.allow, other.next_change),
+        );
+        let mut winner = if other.strictness() > self.strictness() {
+            other
+        } else {
+            self
+        };
+        winner.next_change = next_change;
+        winner
+    }
+}
+
+/// 4 locked, 3 blocked, 2 blocked for now, 1 allowed for now, 0 allowed.
+fn strictness(locked: bool, allow: bool, next_change: Option<i64>) -> u8 {
+    match (locked, allow, next_change.is_some()) {
+        (true, _, _) => 4,
+        (false, false, false) => 3,
+        (false, false, true) => 2,
+        (false, true, true) => 1,
+        (false, true, false) => 0,
+    }
+}
+
+/// The earliest moment two combined answers, each `(allow, next_change)`, can change.
+fn combined_change(a: (bool, Option<i64>), b: (bool, Option<i64>)) -> Option<i64> {
+    match (a.0, b.0) {
+        // Both allow: the combination blocks as soon as either does.
+        (true, true) => match (a.1, b.1) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
+        // Both block: nothing can change before both have.
+        (false, false) => a.1.zip(b.1).map(|(x, y)| x.max(y)),
+        (false, true) => a.1,
+        (true, false) => b.1,
+    }
+}
+
 /// Which of a group's own `allow`/`deny` entries matched a URL, by original text. The engine
 /// picks the most specific matching entry; on a tie, deny wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,32 +130,16 @@ impl Decision {
     /// How strict a decision is, for "stricter wins": 4 locked, 3 blocked, 2 blocked for now,
     /// 1 allowed for now, 0 allowed.
     pub fn strictness(&self) -> u8 {
-        match (self.locked, self.allow, self.next_change.is_some()) {
-            (true, _, _) => 4,
-            (false, false, false) => 3,
-            (false, false, true) => 2,
-            (false, true, true) => 1,
-            (false, true, false) => 0,
-        }
+        strictness(self.locked, self.allow, self.next_change)
     }
 
     /// Combines the decisions of two categories that both match: the stricter one wins (the
     /// first on a tie), and `next_change` becomes the earliest moment the combination can change.
     pub fn stricter(self, other: Decision) -> Decision {
-        let next_change = match (self.allow, other.allow) {
-            // Both allow: the combination blocks as soon as either does.
-            (true, true) => match (self.next_change, other.next_change) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-            // Both block: nothing can change before both have.
-            (false, false) => self
-                .next_change
-                .zip(other.next_change)
-                .map(|(a, b)| a.max(b)),
-            (false, true) => self.next_change,
-            (true, false) => other.next_change,
-        };
+        let next_change = combined_change(
+            (self.allow, self.next_change),
+            (other.allow, other.next_change),
+        );
         let mut winner = if other.strictness() > self.strictness() {
             other
         } else {
@@ -126,59 +189,161 @@ impl Group {
         list: Option<ListHit<'_>>,
         at_unix_secs: i64,
     ) -> Decision {
-        if let Some(id) = categories.iter().find(|id| category::is_locked(id)) {
-            return Decision::locked(id);
+        let outcome = self.outcome(categories, list, at_unix_secs);
+        self.explain(&outcome, categories, list, at_unix_secs)
+    }
+
+    /// [`Group::decide_all`] without the words: the same allow, locked and next change, and
+    /// what decided, for [`Group::explain`] to put in words later if need be.
+    pub fn outcome(
+        &self,
+        categories: &[&str],
+        list: Option<ListHit<'_>>,
+        at_unix_secs: i64,
+    ) -> Outcome {
+        if let Some(i) = categories.iter().position(|id| category::is_locked(id)) {
+            return Outcome {
+                allow: false,
+                locked: true,
+                next_change: None,
+                by: DecidedBy::Locked(i),
+            };
         }
-        let listed = |allow: bool, key: &str, text: &str| Decision {
+        let listed = |allow: bool, by: DecidedBy| Outcome {
             allow,
             locked: false,
-            category: None,
-            rule: format!(
-                "groups.{}.{key} {text:?}: {}",
-                self.name,
-                if allow { "allowed" } else { "blocked" }
-            ),
             next_change: None,
+            by,
         };
         match list {
-            Some(ListHit::Deny(text)) => return listed(false, "deny", text),
-            Some(ListHit::Allow(text)) => return listed(true, "allow", text),
+            Some(ListHit::Deny(_)) => return listed(false, DecidedBy::Deny),
+            Some(ListHit::Allow(_)) => return listed(true, DecidedBy::Allow),
             None => {}
         }
         let combined = |t: i64| {
-            categories
-                .iter()
-                .map(|c| self.decide(Some(c), t))
-                .reduce(Decision::stricter)
+            (0..categories.len())
+                .map(|i| self.category_outcome(categories, i, t))
+                .reduce(Outcome::stricter)
         };
-        let Some(mut decision) = combined(at_unix_secs) else {
-            return self.decide(None, at_unix_secs);
+        let Some(mut outcome) = combined(at_unix_secs) else {
+            return self.outcome_of(&self.uncategorised, DecidedBy::Uncategorised, at_unix_secs);
         };
         // Pairwise combination gives a lower bound; walk forward to the real change. Each
         // step lands on a change of some category. Windows repeat weekly on the wall clock, so
         // an answer unchanged for over two weeks never changes (windows that never overlap).
         let horizon = at_unix_secs.saturating_add(15 * super::time::SECS_PER_DAY);
-        let mut probe = decision.next_change;
+        let mut probe = outcome.next_change;
         for _ in 0..64 {
             let Some(t) = probe.filter(|&t| t <= horizon) else {
-                decision.next_change = None;
+                outcome.next_change = None;
                 break;
             };
-            decision.next_change = Some(t);
+            outcome.next_change = Some(t);
+            // The combination allows exactly when every category does (a blocking one is
+            // always stricter), so the allow-only test decides first and the costly search
+            // for the next change runs only when the answer has not changed yet.
+            let allows = (0..categories.len()).all(|i| self.category_allows(categories, i, t));
+            if allows != outcome.allow {
+                return outcome;
+            }
             match combined(t) {
-                Some(later) if later.allow == decision.allow => probe = later.next_change,
-                _ => return decision,
+                Some(later) if later.allow == outcome.allow => probe = later.next_change,
+                _ => return outcome,
             }
         }
+        outcome
+    }
+
+    /// The [`Decision`] an outcome stands for, with its rule in words. `categories`, `list` and
+    /// the instant must be the ones the outcome was computed from.
+    pub fn explain(
+        &self,
+        outcome: &Outcome,
+        categories: &[&str],
+        list: Option<ListHit<'_>>,
+        at_unix_secs: i64,
+    ) -> Decision {
+        let category = |i: usize| categories.get(i).copied().unwrap_or_default();
+        let listed = |allow: bool, key: &str| Decision {
+            allow,
+            locked: false,
+            category: None,
+            rule: format!(
+                "groups.{}.{key} {:?}: {}",
+                self.name,
+                match list {
+                    Some(ListHit::Deny(text) | ListHit::Allow(text)) => text,
+                    None => "",
+                },
+                if allow { "allowed" } else { "blocked" }
+            ),
+            next_change: None,
+        };
+        let mut decision = match outcome.by {
+            DecidedBy::Locked(i) => return Decision::locked(category(i)),
+            DecidedBy::Deny => return listed(false, "deny"),
+            DecidedBy::Allow => return listed(true, "allow"),
+            DecidedBy::Category(i) => self.decide(Some(category(i)), at_unix_secs),
+            DecidedBy::Uncategorised => self.decide(None, at_unix_secs),
+        };
+        decision.next_change = outcome.next_change;
         decision
     }
 
-    fn apply(&self, setting: &Setting, category: Option<&str>, at: i64) -> Decision {
-        // Only time windows need the local time; every navigation passes through here.
-        let allow = match &setting.action {
+    /// The outcome for `categories[i]` alone, as [`Group::decide`] would decide it.
+    fn category_outcome(&self, categories: &[&str], i: usize, at: i64) -> Outcome {
+        let id = categories.get(i).copied().unwrap_or_default();
+        let by = DecidedBy::Category(i);
+        if category::is_locked(id) {
+            return Outcome {
+                allow: false,
+                locked: true,
+                next_change: None,
+                by: DecidedBy::Locked(i),
+            };
+        }
+        match self.categories.get(id) {
+            Some(setting) => self.outcome_of(setting, by, at),
+            // Only reachable with a category the policy never declared: fail closed.
+            None => Outcome {
+                allow: false,
+                locked: false,
+                next_change: None,
+                by,
+            },
+        }
+    }
+
+    /// `category_outcome(categories, i, at).allow`, without looking for the next change.
+    fn category_allows(&self, categories: &[&str], i: usize, at: i64) -> bool {
+        let id = categories.get(i).copied().unwrap_or_default();
+        !category::is_locked(id)
+            && self
+                .categories
+                .get(id)
+                .is_some_and(|setting| self.allows(setting, at))
+    }
+
+    fn outcome_of(&self, setting: &Setting, by: DecidedBy, at: i64) -> Outcome {
+        Outcome {
+            allow: self.allows(setting, at),
+            locked: false,
+            next_change: setting.action.next_change(self.staff, self.tz, at),
+            by,
+        }
+    }
+
+    /// Whether `setting` allows at `at`. Only time windows need the local time; every
+    /// navigation passes through here.
+    fn allows(&self, setting: &Setting, at: i64) -> bool {
+        match &setting.action {
             Action::AllowAt(_) => setting.action.allows(self.staff, &self.tz.to_local(at)),
             action => action.allows_at_any_time(self.staff),
-        };
+        }
+    }
+
+    fn apply(&self, setting: &Setting, category: Option<&str>, at: i64) -> Decision {
+        let allow = self.allows(setting, at);
         let describe = setting.action.describe(self.staff, allow);
         let mut rule = String::with_capacity(setting.from.len() + 2 + describe.len());
         rule.push_str(&setting.from);

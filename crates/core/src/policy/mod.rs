@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 pub use action::{Action, Days, Window};
-pub use decision::{Decision, ListHit};
+pub use decision::{DecidedBy, Decision, ListHit, Outcome};
 pub use error::{Issue, PolicyError};
 pub use preset::Preset;
 pub use time::Tz;

@@ -384,3 +384,66 @@ fn summary_mentions_every_group() {
         assert!(s.contains(g), "{g} in\n{s}");
     }
 }
+
+/// The words-first algorithm `decide_all` had before `Group::outcome` existed: every category
+/// decided with its text, combined with `Decision::stricter`, then walked forward. It is the
+/// oracle the outcome path must agree with.
+fn decide_all_by_decisions(group: &Group, categories: &[&str], at: i64) -> Decision {
+    if let Some(id) = categories.iter().find(|id| crate::category::is_locked(id)) {
+        return Decision::locked(id);
+    }
+    let combined = |t: i64| {
+        categories
+            .iter()
+            .map(|c| group.decide(Some(c), t))
+            .reduce(Decision::stricter)
+    };
+    let Some(mut decision) = combined(at) else {
+        return group.decide(None, at);
+    };
+    let horizon = at + 15 * SECS_PER_DAY;
+    let mut probe = decision.next_change;
+    for _ in 0..64 {
+        let Some(t) = probe.filter(|&t| t <= horizon) else {
+            decision.next_change = None;
+            break;
+        };
+        decision.next_change = Some(t);
+        match combined(t) {
+            Some(later) if later.allow == decision.allow => probe = later.next_change,
+            _ => return decision,
+        }
+    }
+    decision
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    /// `outcome` (no words) then `explain` gives exactly the decision the words-first
+    /// algorithm gives, for any mix of timed, plain, undeclared and locked categories.
+    #[test]
+    fn outcome_then_explain_matches_the_words_first_algorithm(
+        picks in proptest::collection::vec(0usize..7, 0..5),
+        minutes in 0i64..(8 * 24 * 60),
+    ) {
+        let p = policy(&format!(
+            r#"{SCHOOL}
+[groups.ks2.categories]
+games = {{ allow_at = [ {{ days = "mon-fri", from = "12:00", to = "13:00" }}, {{ days = "sat", from = "10:00", to = "11:30" }} ] }}
+streaming = {{ allow_at = [ {{ days = "mon-fri", from = "12:30", to = "14:00" }} ] }}
+chat = {{ allow_at = [ {{ days = "tue", from = "09:00", to = "10:00" }} ] }}
+"#
+        ));
+        let ks2 = p.group("ks2").unwrap();
+        let names = ["games", "streaming", "chat", "gambling", "news", "not-declared", "child-abuse"];
+        let categories: Vec<&str> = picks.iter().map(|&i| names[i]).collect();
+        let at = gmt(2026, 1, 5, 0, 0) + minutes * 60;
+        let outcome = ks2.outcome(&categories, None, at);
+        let want = decide_all_by_decisions(ks2, &categories, at);
+        proptest::prop_assert_eq!(
+            (outcome.allow, outcome.locked, outcome.next_change),
+            (want.allow, want.locked, want.next_change)
+        );
+        proptest::prop_assert_eq!(ks2.explain(&outcome, &categories, None, at), want);
+    }
+}

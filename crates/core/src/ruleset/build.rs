@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::layout::{
-    self, Header, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, MAX_TAGS, PATHS_MARKER, TAG_RECORD,
+    self, Counts, Header, DIRECT_SETS, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, MAX_TAGS,
+    OVERFLOW_SET, PATHS_MARKER, TAG_RECORD,
 };
 use super::RulesetError;
 use crate::category;
@@ -21,6 +22,13 @@ const ENTRIES_PER_BUCKET: usize = 16;
 pub struct CompileStats {
     /// Distinct rules stored: (entry, tag) pairs plus expressions.
     pub entries: usize,
+    /// Distinct keys stored: one record each, whatever the number of their tags.
+    pub keys: usize,
+    /// Distinct tag combinations the keys use.
+    pub tag_sets: usize,
+    /// Keys whose tag combination is not among the 255 most used, so it is named in the
+    /// overflow table.
+    pub overflowed: usize,
     /// Rules dropped because the same entry was added again with the same category and source.
     pub duplicates_dropped: usize,
     /// Distinct (category, source) pairs.
@@ -110,13 +118,13 @@ impl RulesetBuilder {
     /// Writes the ruleset. Fails if two different keys share a stored hash (see
     /// [`RulesetError::HashCollision`]) or the result would pass 4 GiB.
     pub fn build(self) -> Result<(Vec<u8>, CompileStats), RulesetError> {
-        let bits = bucket_bits(self.keys.len());
         let hash = self.hash.unwrap_or(xxh3_64);
         let mut keyed: Vec<(u64, String, u8)> = self
             .keys
             .into_iter()
-            .map(|(k, t)| (layout::stored_key(hash(k.as_bytes()), bits), k, t))
+            .map(|(k, t)| (hash(k.as_bytes()), k, t))
             .collect();
+        // Sorted, a key's tags are neighbours (its set) and repeats are easy to drop.
         keyed.sort_unstable();
         let mut duplicates = 0;
         keyed.dedup_by(|b, a| {
@@ -126,16 +134,73 @@ impl RulesetBuilder {
             }
             same
         });
-        for pair in keyed.windows(2) {
+        let rules = keyed.iter().filter(|k| k.2 != PATHS_MARKER).count();
+        // The host part of a URL-prefix key ends at its path's `/`.
+        let single_label = keyed
+            .iter()
+            .any(|k| !k.1.split('/').next().unwrap_or_default().contains('.'));
+        // One record per key: its tags (sorted, the has-paths marker last) form its tag set.
+        let mut key_sets: Vec<(u64, usize)> = Vec::new();
+        let mut set_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        // Most keys have one tag: their sets are found by that byte, without hashing a Vec.
+        let mut single_ids: [Option<usize>; 256] = [None; 256];
+        let mut sets: Vec<Vec<u8>> = Vec::new();
+        let mut members: Vec<u8> = Vec::new();
+        let mut i = 0;
+        while let Some(first) = keyed.get(i) {
+            let mut end = i + 1;
+            members.clear();
+            members.push(first.2);
+            while let Some(next) = keyed.get(end).filter(|n| n.1 == first.1) {
+                members.push(next.2);
+                end += 1;
+            }
+            members.sort_unstable();
+            let known = match members.as_slice() {
+                [only] => single_ids[usize::from(*only)],
+                many => set_ids.get(many).copied(),
+            };
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    match members.as_slice() {
+                        [only] => single_ids[usize::from(*only)] = Some(sets.len()),
+                        many => {
+                            set_ids.insert(many.to_vec(), sets.len());
+                        }
+                    }
+                    sets.push(members.clone());
+                    sets.len() - 1
+                }
+            };
+            key_sets.push((first.0, id));
+            i = end;
+        }
+        let bits = bucket_bits(key_sets.len());
+        // Lookups search a bucket by the low 48 bits: order by the stored key, not the hash.
+        // With 16 bucket bits the two orders are the same, and the keys are already in it.
+        if !key_sets.is_sorted_by_key(|&(hash, _)| layout::stored_key(hash, bits)) {
+            key_sets.sort_unstable_by_key(|&(hash, _)| layout::stored_key(hash, bits));
+        }
+        for pair in key_sets.windows(2) {
             if let [a, b] = pair {
-                if a.0 == b.0 && a.1 != b.1 {
-                    return Err(RulesetError::HashCollision {
-                        a: a.1.clone(),
-                        b: b.1.clone(),
-                    });
+                if layout::stored_key(a.0, bits) == layout::stored_key(b.0, bits) {
+                    return Err(collision(&keyed, a.0, b.0));
                 }
             }
         }
+        // The most used combinations get the ids an entry byte can name; ties in a stable order.
+        let mut uses = vec![0usize; sets.len()];
+        for &(_, id) in &key_sets {
+            uses[id] += 1;
+        }
+        let mut order: Vec<usize> = (0..sets.len()).collect();
+        order.sort_by(|&a, &b| uses[b].cmp(&uses[a]).then_with(|| sets[a].cmp(&sets[b])));
+        let mut renumber = vec![0usize; sets.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old] = new;
+        }
+
         let mut seen = HashSet::new();
         let before = self.expressions.len();
         let expressions: Vec<(String, u8)> = self
@@ -174,23 +239,62 @@ impl RulesetBuilder {
                 expr_table.extend_from_slice(&word.to_le_bytes());
             }
         }
+        let mut set_table = Vec::with_capacity((sets.len() + 1) * 4);
+        let mut member_bytes = Vec::new();
+        set_table.extend_from_slice(&0u32.to_le_bytes());
+        for &old in &order {
+            member_bytes.extend_from_slice(&sets[old]);
+            let end = u32::try_from(member_bytes.len())
+                .map_err(|_| RulesetError::TooLarge("tag sets"))?;
+            set_table.extend_from_slice(&end.to_le_bytes());
+        }
+        let mut overflow_table = Vec::new();
+        let mut entry_table = Vec::with_capacity(key_sets.len() * ENTRY_RECORD);
+        for (index, &(hash, old)) in key_sets.iter().enumerate() {
+            let id = renumber[old];
+            let byte = match u8::try_from(id) {
+                Ok(b) if usize::from(b) < DIRECT_SETS => b,
+                _ => {
+                    for word in [index, id] {
+                        let word =
+                            u32::try_from(word).map_err(|_| RulesetError::TooLarge("tag sets"))?;
+                        overflow_table.extend_from_slice(&word.to_le_bytes());
+                    }
+                    OVERFLOW_SET
+                }
+            };
+            entry_table.extend_from_slice(&(hash & layout::LOW48).to_le_bytes()[..6]);
+            entry_table.push(byte);
+        }
 
-        let header = Header::layout(
-            bits,
-            self.tags.len(),
-            expressions.len(),
-            keyed.len(),
-            strings.len(),
-        )?;
+        let header = Header::layout(Counts {
+            bucket_bits: bits,
+            tags: self.tags.len(),
+            sets: sets.len(),
+            members: member_bytes.len(),
+            overflow: overflow_table.len() / layout::OVERFLOW_RECORD,
+            exprs: expressions.len(),
+            entries: key_sets.len(),
+            strings: strings.len(),
+            rules: rules + expressions.len(),
+            flags: if single_label {
+                layout::FLAG_SINGLE_LABEL_KEYS
+            } else {
+                0
+            },
+        })?;
         let mut out = vec![0u8; header.total_len];
         header.write(&mut out);
         put(&mut out, header.tags_off, &tag_table);
+        put(&mut out, header.sets_off, &set_table);
+        put(&mut out, header.overflow_off, &overflow_table);
         put(&mut out, header.exprs_off, &expr_table);
         put(&mut out, header.strings_off, &strings);
+        put(&mut out, header.members_off, &member_bytes);
         // Bucket b's entries are `offsets[b]..offsets[b + 1]`: count per bucket, then prefix sums.
         let mut offsets = vec![0u32; layout::bucket_count(bits) + 1];
-        for (key, _, _) in &keyed {
-            if let Some(c) = offsets.get_mut((key >> 48) as usize + 1) {
+        for &(hash, _) in &key_sets {
+            if let Some(c) = offsets.get_mut(layout::bucket_of(hash, bits) + 1) {
                 *c += 1;
             }
         }
@@ -201,23 +305,28 @@ impl RulesetBuilder {
             bucket_bytes.extend_from_slice(&running.to_le_bytes());
         }
         put(&mut out, header.buckets_off, &bucket_bytes);
-        for (i, (key, _, tag)) in keyed.iter().enumerate() {
-            let mut rec = [0u8; ENTRY_RECORD];
-            rec[..6].copy_from_slice(&key.to_le_bytes()[..6]);
-            rec[6] = *tag;
-            put(&mut out, header.entries_off + i * ENTRY_RECORD, &rec);
-        }
+        put(&mut out, header.entries_off, &entry_table);
         layout::seal(&mut out);
 
-        let markers = keyed.iter().filter(|k| k.2 == PATHS_MARKER).count();
         let stats = CompileStats {
-            entries: keyed.len() - markers + expressions.len(),
+            entries: rules + expressions.len(),
+            keys: key_sets.len(),
+            tag_sets: sets.len(),
+            overflowed: header.overflow_count,
             duplicates_dropped: duplicates,
             tags: self.tags.len(),
             bytes: out.len(),
         };
         Ok((out, stats))
     }
+}
+
+/// The error for two keys whose hashes `a` and `b` are stored alike, naming both keys.
+fn collision(keyed: &[(u64, String, u8)], a: u64, b: u64) -> RulesetError {
+    let mut names = keyed.iter().filter(|k| k.0 == a || k.0 == b).map(|k| &k.1);
+    let first = names.next().cloned().unwrap_or_default();
+    let other = names.find(|k| **k != first).cloned().unwrap_or_default();
+    RulesetError::HashCollision { a: first, b: other }
 }
 
 /// The fewest bucket bits that keep buckets at about [`ENTRIES_PER_BUCKET`] entries.

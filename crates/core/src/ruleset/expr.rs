@@ -6,7 +6,7 @@
 #[cfg(feature = "expressions")]
 use regex_lite::{Regex, RegexBuilder};
 
-use super::{MatchKind, RuleMatch, Ruleset, RulesetError};
+use super::{MatchKind, MatchRef, RuleMatch, Ruleset, RulesetError};
 use crate::canon::CanonicalUrl;
 
 /// Compiled program size limit per expression: real lists need a few KiB; this stops a
@@ -137,6 +137,18 @@ impl CompiledExpressions {
         query: Option<&str>,
         out: &mut Vec<RuleMatch>,
     ) {
+        self.for_each_match(host, path, query, |m| out.push(m.to_owned()));
+    }
+
+    /// Calls `found` with every expression found in `host/path?query`, borrowed (see
+    /// [`Ruleset::for_each_match`]).
+    pub fn for_each_match<'r>(
+        &'r self,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+        mut found: impl FnMut(MatchRef<'_, 'r>),
+    ) {
         if self.items.is_empty() {
             return;
         }
@@ -150,11 +162,11 @@ impl CompiledExpressions {
         }
         for item in &self.items {
             if is_match(&item.matcher, &subject) {
-                out.push(RuleMatch {
-                    key: item.text.clone(),
+                found(MatchRef {
+                    key: &item.text,
                     kind: MatchKind::Expression,
-                    category: item.category.clone(),
-                    source: item.source.clone(),
+                    category: &item.category,
+                    source: &item.source,
                     locked: item.locked,
                 });
             }

@@ -8,23 +8,37 @@ use super::RulesetError;
 /// First eight bytes of every ruleset.
 pub(crate) const MAGIC: [u8; 8] = *b"SGRULES\0";
 /// The layout version this build writes and reads.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 /// Header size; sections start right after it.
-pub(crate) const HEADER_LEN: usize = 64;
+pub(crate) const HEADER_LEN: usize = 96;
 /// Where the checksum sits in the header (it covers every other byte).
-const CHECKSUM_AT: usize = 56;
+const CHECKSUM_AT: usize = 88;
+/// How many u32 fields follow magic and version, up to the checksum.
+const FIELDS: usize = 19;
+/// Which field holds the total length.
+const TOTAL_FIELD: usize = 18;
+/// Header flag: some domain or URL-prefix key has a single-label host (`localhost`, an IPv6
+/// literal). Without it a lookup skips a URL's top-level label: no key can be just `com`.
+pub(crate) const FLAG_SINGLE_LABEL_KEYS: u32 = 1;
 /// Tag record: category (offset, length), source (offset, length), flags.
 pub(crate) const TAG_RECORD: usize = 20;
 /// Expression record: text (offset, length), tag.
 pub(crate) const EXPR_RECORD: usize = 12;
-/// Entry record: low 48 bits of the key hash, then the tag.
+/// Overflow record: entry index, tag-set id.
+pub(crate) const OVERFLOW_RECORD: usize = 8;
+/// Entry record: low 48 bits of the key hash, then the tag-set byte.
 pub(crate) const ENTRY_RECORD: usize = 7;
 /// Tag flag: the category is locked.
 pub(crate) const FLAG_LOCKED: u32 = 1;
-/// The tag value that marks "this host has URL-prefix entries" rather than naming a category.
+/// The member of a tag set that marks "this host has URL-prefix entries" rather than naming a
+/// category. Always the last member of its set, since members are sorted.
 pub(crate) const PATHS_MARKER: u8 = u8::MAX;
 /// Real tags are `0..MAX_TAGS`, so that every one fits a byte beside [`PATHS_MARKER`].
 pub(crate) const MAX_TAGS: usize = PATHS_MARKER as usize;
+/// The entry byte meaning "the tag set is in the overflow table"; bytes below it name a set.
+pub(crate) const OVERFLOW_SET: u8 = u8::MAX;
+/// Tag sets named directly by an entry byte: ids `0..DIRECT_SETS`.
+pub(crate) const DIRECT_SETS: usize = OVERFLOW_SET as usize;
 /// Bucket tables have at most `2^16 + 1` offsets: the top 16 hash bits pick the bucket.
 pub(crate) const MAX_BUCKET_BITS: u32 = 16;
 /// Low 48 bits of a hash: what each entry stores.
@@ -35,70 +49,113 @@ pub(crate) const LOW48: u64 = (1 << 48) - 1;
 pub(crate) struct Header {
     pub bucket_bits: u32,
     pub tag_count: usize,
+    pub set_count: usize,
+    pub members_len: usize,
+    pub overflow_count: usize,
     pub expr_count: usize,
     pub entry_count: usize,
     pub strings_len: usize,
+    /// (key, tag) pairs stored, not counting has-paths markers: what [`super::Ruleset::len`]
+    /// reports. Informative only; no lookup depends on it.
+    pub rule_count: usize,
     pub tags_off: usize,
+    pub sets_off: usize,
+    pub overflow_off: usize,
     pub exprs_off: usize,
     pub strings_off: usize,
+    pub members_off: usize,
     pub buckets_off: usize,
     pub entries_off: usize,
     pub total_len: usize,
+    /// [`FLAG_SINGLE_LABEL_KEYS`] or nothing.
+    pub flags: u32,
 }
 
 const TOO_LARGE: RulesetError = RulesetError::TooLarge("sections exceed 4 GiB");
 
+/// Every count that decides the layout, in header order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Counts {
+    pub bucket_bits: u32,
+    pub tags: usize,
+    pub sets: usize,
+    pub members: usize,
+    pub overflow: usize,
+    pub exprs: usize,
+    pub entries: usize,
+    pub strings: usize,
+    pub rules: usize,
+    pub flags: u32,
+}
+
 impl Header {
-    /// The one layout these counts allow. Sections follow each other in a fixed order, so a
-    /// reader can check the stored offsets instead of trusting them.
-    pub fn layout(
-        bucket_bits: u32,
-        tag_count: usize,
-        expr_count: usize,
-        entry_count: usize,
-        strings_len: usize,
-    ) -> Result<Header, RulesetError> {
+    /// The one layout these counts allow. Sections follow each other in a fixed order (the
+    /// u32-word sections first, then the byte sections, then the bucket table aligned to four
+    /// bytes, then the entries), so a reader can check the stored offsets instead of trusting them.
+    pub fn layout(c: Counts) -> Result<Header, RulesetError> {
         let mul = |a: usize, b: usize| a.checked_mul(b).ok_or(TOO_LARGE);
         let add = |a: usize, b: usize| a.checked_add(b).ok_or(TOO_LARGE);
         let tags_off = HEADER_LEN;
-        let exprs_off = add(tags_off, mul(tag_count, TAG_RECORD)?)?;
-        let strings_off = add(exprs_off, mul(expr_count, EXPR_RECORD)?)?;
+        let sets_off = add(tags_off, mul(c.tags, TAG_RECORD)?)?;
+        let overflow_off = add(sets_off, mul(add(c.sets, 1)?, 4)?)?;
+        let exprs_off = add(overflow_off, mul(c.overflow, OVERFLOW_RECORD)?)?;
+        let strings_off = add(exprs_off, mul(c.exprs, EXPR_RECORD)?)?;
+        let members_off = add(strings_off, c.strings)?;
         // Four-byte alignment keeps the bucket table readable as u32 words by a JS view.
-        let buckets_off = add(add(strings_off, strings_len)?, 3)? & !3;
-        let entries_off = add(buckets_off, mul(bucket_count(bucket_bits) + 1, 4)?)?;
-        let total_len = add(entries_off, mul(entry_count, ENTRY_RECORD)?)?;
-        if u32::try_from(total_len).is_err() || bucket_bits > MAX_BUCKET_BITS {
+        let buckets_off = add(add(members_off, c.members)?, 3)? & !3;
+        let entries_off = add(buckets_off, mul(bucket_count(c.bucket_bits) + 1, 4)?)?;
+        let total_len = add(entries_off, mul(c.entries, ENTRY_RECORD)?)?;
+        if u32::try_from(total_len).is_err()
+            || u32::try_from(c.rules).is_err()
+            || c.bucket_bits > MAX_BUCKET_BITS
+        {
             return Err(TOO_LARGE);
         }
         Ok(Header {
-            bucket_bits,
-            tag_count,
-            expr_count,
-            entry_count,
-            strings_len,
+            bucket_bits: c.bucket_bits,
+            tag_count: c.tags,
+            set_count: c.sets,
+            members_len: c.members,
+            overflow_count: c.overflow,
+            expr_count: c.exprs,
+            entry_count: c.entries,
+            strings_len: c.strings,
+            rule_count: c.rules,
             tags_off,
+            sets_off,
+            overflow_off,
             exprs_off,
             strings_off,
+            members_off,
             buckets_off,
             entries_off,
             total_len,
+            flags: c.flags,
         })
     }
 
     /// The fields in header order, after magic and version.
-    fn fields(&self) -> [usize; 11] {
+    fn fields(&self) -> [usize; FIELDS] {
         [
             self.bucket_bits as usize,
             self.tag_count,
+            self.set_count,
+            self.members_len,
+            self.overflow_count,
             self.expr_count,
             self.entry_count,
             self.strings_len,
+            self.rule_count,
             self.tags_off,
+            self.sets_off,
+            self.overflow_off,
             self.exprs_off,
             self.strings_off,
+            self.members_off,
             self.buckets_off,
             self.entries_off,
             self.total_len,
+            self.flags as usize,
         ]
     }
 
@@ -121,7 +178,10 @@ impl Header {
 
     /// Reads and checks the header: magic, version, length, section layout and checksum.
     pub fn read(bytes: &[u8]) -> Result<Header, RulesetError> {
-        if bytes.len() < HEADER_LEN {
+        // Magic and version first, whatever the length: a short buffer of another version is
+        // reported as that version, which tells a caller to recompile rather than that the
+        // bytes were cut.
+        if bytes.len() < 12 {
             return Err(RulesetError::Truncated {
                 len: bytes.len(),
                 expected: HEADER_LEN,
@@ -138,7 +198,13 @@ impl Header {
                 supported: VERSION,
             });
         }
-        let stored_total = field(11);
+        if bytes.len() < HEADER_LEN {
+            return Err(RulesetError::Truncated {
+                len: bytes.len(),
+                expected: HEADER_LEN,
+            });
+        }
+        let stored_total = field(TOTAL_FIELD);
         if bytes.len() < stored_total {
             return Err(RulesetError::Truncated {
                 len: bytes.len(),
@@ -154,11 +220,25 @@ impl Header {
         if bits > MAX_BUCKET_BITS {
             return Err(RulesetError::CorruptSection("bucket bits"));
         }
-        let header = Header::layout(bits, field(2), field(3), field(4), field(5))
-            .map_err(|_| RulesetError::CorruptSection("section sizes"))?;
-        let stored: Vec<usize> = (1..=11).map(field).collect();
+        let header = Header::layout(Counts {
+            bucket_bits: bits,
+            tags: field(2),
+            sets: field(3),
+            members: field(4),
+            overflow: field(5),
+            exprs: field(6),
+            entries: field(7),
+            strings: field(8),
+            rules: field(9),
+            flags: field(FIELDS) as u32,
+        })
+        .map_err(|_| RulesetError::CorruptSection("section sizes"))?;
+        let stored: Vec<usize> = (1..=FIELDS).map(field).collect();
         if stored != header.fields() {
             return Err(RulesetError::CorruptSection("section offsets"));
+        }
+        if header.flags & !FLAG_SINGLE_LABEL_KEYS != 0 {
+            return Err(RulesetError::CorruptSection("header flags"));
         }
         if header.tag_count > MAX_TAGS {
             return Err(RulesetError::CorruptSection("tag table"));
@@ -222,7 +302,7 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(a))
 }
 
-/// Entry `index` of the entry section at `entries`: (low 48 hash bits, tag).
+/// Entry `index` of the entry section at `entries`: (low 48 hash bits, tag-set byte).
 #[inline]
 pub(crate) fn entry_at(entries: &[u8], index: usize) -> Option<(u64, u8)> {
     let at = index.checked_mul(ENTRY_RECORD)?;

@@ -4,14 +4,17 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::layout::{self, PATHS_MARKER};
-use super::{MatchKind, RuleMatch, Ruleset};
+use super::layout::{self, FLAG_SINGLE_LABEL_KEYS, PATHS_MARKER};
+use super::{MatchKind, MatchRef, RuleMatch, Ruleset};
 use crate::canon::CanonicalUrl;
 
 /// Parent domains are looked up within this many rightmost labels (the full host always is).
 pub const MAX_HOST_LABELS: usize = 32;
 /// At most this many path prefixes are looked up (the full path always is).
 pub const MAX_PATH_PREFIXES: usize = 32;
+/// Entry tables larger than this (a core's L2 cache, give or take) get their probes' first
+/// reads issued together; smaller ones (the built-in lists) stay in cache anyway.
+const TOUCH_ABOVE_BYTES: usize = 512 * 1024;
 
 impl<B: AsRef<[u8]>> Ruleset<B> {
     /// Appends every domain and URL-prefix entry matching `url` to `out`.
@@ -32,37 +35,35 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         query: Option<&str>,
         out: &mut Vec<RuleMatch>,
     ) {
-        let mut path_key = String::new();
-        let mut visit = |suffix: &str| {
-            if self.lookup(suffix, MatchKind::Domain, out) {
-                self.match_paths(suffix, path, query, &mut path_key, out);
-            }
-        };
-        visit(host);
-        if is_ip(host) {
-            return;
-        }
-        let labels = host.bytes().filter(|&b| b == b'.').count() + 1;
-        let mut dots = 0;
-        for (i, b) in host.bytes().enumerate() {
-            if b == b'.' {
-                dots += 1;
-                let suffix = host.get(i + 1..).unwrap_or("");
-                if labels - dots <= MAX_HOST_LABELS && !suffix.is_empty() {
-                    visit(suffix);
-                }
-            }
-        }
+        self.for_each_match(host, path, query, |m| out.push(m.to_owned()));
+    }
+
+    /// Calls `found` with every domain and URL-prefix entry matching a canonical URL's parts,
+    /// borrowed rather than copied: a verdict that only needs the categories allocates nothing
+    /// (unless the host has URL-prefix entries, whose keys are built in one buffer).
+    pub fn for_each_match<'r>(
+        &'r self,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+        found: impl FnMut(MatchRef<'_, 'r>),
+    ) {
+        for_each_match_in(std::iter::once(self), host, path, query, found);
+    }
+
+    /// Whether some key's host is a single label (see the layout's header flags).
+    fn single_labels(&self) -> bool {
+        self.header.flags & FLAG_SINGLE_LABEL_KEYS != 0
     }
 
     /// Looks up `host` + each path prefix, + full path, + full path `?query`.
-    fn match_paths(
-        &self,
+    fn match_paths<'r>(
+        &'r self,
         host: &str,
         path: &str,
         query: Option<&str>,
         key: &mut String,
-        out: &mut Vec<RuleMatch>,
+        found: &mut impl FnMut(MatchRef<'_, 'r>),
     ) {
         let mut probe = |end: usize, with_query: bool| {
             key.clear();
@@ -72,7 +73,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
                 key.push('?');
                 key.push_str(q);
             }
-            self.lookup(key, MatchKind::UrlPrefix, out);
+            self.lookup(key, MatchKind::UrlPrefix, found);
         };
         let mut prefixes = 0;
         for (i, b) in path.bytes().enumerate().skip(1) {
@@ -90,23 +91,59 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         }
     }
 
-    /// Pushes a match for every real tag stored under `key`; returns whether the has-paths
-    /// marker is among them.
-    fn lookup(&self, key: &str, kind: MatchKind, out: &mut Vec<RuleMatch>) -> bool {
-        let hash = xxh3_64(key.as_bytes());
-        let entries = self.entry_bytes();
+    /// Pushes a match for every real tag in the set stored under `key`; returns whether the
+    /// has-paths marker is in it.
+    fn lookup<'r>(
+        &'r self,
+        key: &str,
+        kind: MatchKind,
+        found: &mut impl FnMut(MatchRef<'_, 'r>),
+    ) -> bool {
+        self.lookup_hashed(key, xxh3_64(key.as_bytes()), kind, found)
+    }
+
+    /// [`Ruleset::lookup`] with the key's hash already computed.
+    fn lookup_hashed<'r>(
+        &'r self,
+        key: &str,
+        hash: u64,
+        kind: MatchKind,
+        found: &mut impl FnMut(MatchRef<'_, 'r>),
+    ) -> bool {
         let mut marked = false;
+        // One entry per key; a range only in crafted rulesets that repeat a hash.
         for i in self.find(hash) {
-            let Some((_, tag)) = layout::entry_at(entries, i) else {
+            let Some(set) = self.set_of(i) else {
                 break;
             };
-            if tag == PATHS_MARKER {
-                marked = true;
-            } else if let Some(names) = self.names.get(usize::from(tag)) {
-                out.push(names.to_match(key, kind));
+            for &tag in set {
+                if tag == PATHS_MARKER {
+                    marked = true;
+                } else if let Some(names) = self.names.get(usize::from(tag)) {
+                    found(MatchRef {
+                        key,
+                        kind,
+                        category: &names.category,
+                        source: &names.source,
+                        locked: names.locked,
+                    });
+                }
             }
         }
         marked
+    }
+
+    /// Reads what [`Ruleset::find`] reads first for `hash` (its bucket's offsets and the entry
+    /// it guesses), so that the cache lines are on their way; the value means nothing.
+    fn touch(&self, hash: u64) -> u64 {
+        let h = &self.header;
+        let bytes = self.bytes.as_ref();
+        let bucket = layout::bucket_of(hash, h.bucket_bits);
+        let start = layout::u32_at(bytes, h.buckets_off + 4 * bucket).map_or(0, |v| v as usize);
+        let end = layout::u32_at(bytes, h.buckets_off + 4 * (bucket + 1)).map_or(0, |v| v as usize);
+        let len = end.saturating_sub(start);
+        let guess = start + ((u128::from(hash & layout::LOW48) * len as u128) >> 48) as usize;
+        layout::entry_at(self.entry_bytes(), guess).map_or(0, |e| e.0)
     }
 
     /// Indices of the entries stored under `hash`.
@@ -137,6 +174,82 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             end += 1;
         }
         lo..end
+    }
+}
+
+/// As [`Ruleset::for_each_match`] over several rulesets at once: the host and each parent are
+/// hashed once for all of them (an engine holds the built-in lists beside the school's). Matches
+/// come host first, then each parent, in ruleset order for each.
+pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
+    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+    host: &str,
+    path: &str,
+    query: Option<&str>,
+    mut found: impl FnMut(MatchRef<'_, 'r>),
+) {
+    // No key is a single label unless a ruleset's header says so: then neither is a match.
+    let single_labels = rulesets.clone().any(|r| r.single_labels());
+    let fewest = if single_labels { 1 } else { 2 };
+    // The host, then the parent after the n-th dot, which has `dots - n` labels: those within
+    // the rightmost MAX_HOST_LABELS are looked up (an IP address only as a whole).
+    let mut keys = [(0u32, 0u32, 0u64); MAX_HOST_LABELS + 1];
+    let mut count = 0;
+    let dots = host.bytes().filter(|&b| b == b'.').count();
+    let mut add = |start: usize, labels: usize| {
+        if let (Some(slot), Some(suffix)) = (keys.get_mut(count), host.get(start..)) {
+            if !suffix.is_empty() {
+                // Canonical hosts are at most MAX_HOST_BYTES long: both fit in u32.
+                *slot = (start as u32, labels as u32, xxh3_64(suffix.as_bytes()));
+                count += 1;
+            }
+        }
+    };
+    if dots + 1 >= fewest {
+        add(0, dots + 1);
+    }
+    if !is_ip(host) {
+        let dot_positions = host.bytes().enumerate().filter(|&(_, b)| b == b'.');
+        for (n, (i, _)) in dot_positions.enumerate() {
+            let labels = dots - n;
+            if labels > MAX_HOST_LABELS {
+                continue;
+            }
+            if labels < fewest {
+                break;
+            }
+            add(i + 1, labels);
+        }
+    }
+    let keys = keys.get(..count).unwrap_or_default();
+    // Every probe's first reads, for every key and ruleset, before any is resolved: they do
+    // not depend on each other, so their cache misses in a large table overlap instead of
+    // following one another. The lookups below then find those lines in cache.
+    // Only worth it with two keys or more, in a table too large to stay in cache.
+    if keys.len() > 1 {
+        let mut touched = 0u64;
+        for ruleset in rulesets
+            .clone()
+            .filter(|r| r.entry_bytes().len() > TOUCH_ABOVE_BYTES)
+        {
+            for &(_, labels, hash) in keys {
+                if labels >= 2 || ruleset.single_labels() {
+                    touched ^= ruleset.touch(hash);
+                }
+            }
+        }
+        std::hint::black_box(touched);
+    }
+    let mut path_key = String::new();
+    for &(start, labels, hash) in keys {
+        let suffix = host.get(start as usize..).unwrap_or_default();
+        for ruleset in rulesets.clone() {
+            if labels < 2 && !ruleset.single_labels() {
+                continue;
+            }
+            if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found) {
+                ruleset.match_paths(suffix, path, query, &mut path_key, &mut found);
+            }
+        }
     }
 }
 

@@ -33,11 +33,16 @@
 //! (`example.com/games` covers `/games` and `/games/x`, not `/gamesx`) on that host and its
 //! subdomains. For a URL the ruleset hashes, without allocating:
 //!
-//! * the full host and every parent domain within the 32 rightmost labels (an IP address only
-//!   as a whole);
+//! * the full host and every parent domain within the 32 rightmost labels, down to two labels
+//!   unless the ruleset holds single-label keys (an IP address only as a whole);
 //! * only for a host suffix marked as having URL-prefix entries: that suffix plus each path
 //!   prefix ending before a `/` (`/a`, `/a/b` for `/a/b/c`), the full path, and the full path
 //!   with `?query` when there is one (at most 32 prefixes).
+//!
+//! [`Ruleset::for_each_match`] hands each match over borrowed (nothing copied, for verdicts that
+//! only need categories); [`for_each_match_in`] does the same over several rulesets, hashing each
+//! key once and issuing the first reads of all probes together so that their cache misses
+//! overlap.
 //!
 //! Keys are hashed with xxh3-64, identical on wasm32 and native. Each entry stores the low 48
 //! bits; the bucket it sits in gives the top bits. The builder refuses two different keys that
@@ -45,7 +50,7 @@
 //! one key of the set; a URL key outside the set matches by chance with probability about
 //! `entries / 2^64`.
 //!
-//! ## Byte layout, version 1
+//! ## Byte layout, version 2
 //!
 //! All integers little-endian. Sections follow one another in this order with no gaps except the
 //! alignment padding before the bucket table; their offsets must equal the ones computed from the
@@ -54,38 +59,62 @@
 //! | offset | size | field |
 //! |-------:|-----:|-------|
 //! | 0 | 8 | magic `SGRULES\0` |
-//! | 8 | 4 | format version (`1`) |
+//! | 8 | 4 | format version (`2`) |
 //! | 12 | 4 | bucket bits `b` (0–16) |
 //! | 16 | 4 | tag count `T` (≤ 255) |
-//! | 20 | 4 | expression count `E` |
-//! | 24 | 4 | entry count `N` (including has-paths markers) |
-//! | 28 | 4 | strings length `S` |
-//! | 32 | 4 | tag table offset (always 64) |
-//! | 36 | 4 | expression table offset |
-//! | 40 | 4 | strings offset |
-//! | 44 | 4 | bucket table offset (4-aligned) |
-//! | 48 | 4 | entry table offset |
-//! | 52 | 4 | total length |
-//! | 56 | 8 | xxh3-64 of every byte except these eight |
+//! | 20 | 4 | tag-set count `S` |
+//! | 24 | 4 | tag-set members length `M` |
+//! | 28 | 4 | overflow count `O` |
+//! | 32 | 4 | expression count `E` |
+//! | 36 | 4 | entry count `N` (one per distinct key) |
+//! | 40 | 4 | strings length `L` |
+//! | 44 | 4 | rule count: (key, tag) pairs plus expressions, what [`Ruleset::len`] reports |
+//! | 48 | 4 | tag table offset (always 96) |
+//! | 52 | 4 | tag-set table offset |
+//! | 56 | 4 | overflow table offset |
+//! | 60 | 4 | expression table offset |
+//! | 64 | 4 | strings offset |
+//! | 68 | 4 | tag-set members offset |
+//! | 72 | 4 | bucket table offset (4-aligned) |
+//! | 76 | 4 | entry table offset |
+//! | 80 | 4 | total length |
+//! | 84 | 4 | flags: bit 0 set when some key's host is a single label (`localhost`, `[::1]`); other bits zero |
+//! | 88 | 8 | xxh3-64 of every byte except these eight |
 //!
 //! Sections:
 //!
 //! * **tags**: `T` × 20 bytes: category (u32 offset, u32 length into strings), source (same),
-//!   u32 flags (bit 0: locked). Tag `i` is the i-th record. Tag value 255 is reserved for the
-//!   has-paths marker.
+//!   u32 flags (bit 0: locked). Tag `i` is the i-th record.
+//! * **tag sets**: `S + 1` × u32: set `k` is the members `sets[k]..sets[k + 1]`, a strictly
+//!   increasing run of tag numbers, never empty. The member 255 is the has-paths marker (the key
+//!   is a host with URL-prefix entries under it), so it can only come last. Sets are numbered by
+//!   how many keys use them, most used first.
+//! * **overflow**: `O` × 8 bytes: u32 entry index (strictly increasing), u32 tag-set id (≥ 255).
+//!   Only when `S > 255`: an entry whose byte is 255 finds its set here.
 //! * **expressions**: `E` × 12 bytes: text (u32 offset, u32 length into strings), u32 tag.
-//! * **strings**: `S` bytes of UTF-8 (category ids, source names, expressions).
+//! * **strings**: `L` bytes of UTF-8 (category ids, source names, expressions).
+//! * **tag-set members**: `M` bytes, one tag number each.
 //! * **buckets**: `2^b + 1` × u32: bucket `k` holds entries `buckets[k]..buckets[k + 1]`; a key
 //!   hash `h` is in bucket `h >> (64 - b)` (bucket 0 when `b` is 0).
-//! * **entries**: `N` × 7 bytes: the low 48 bits of the key hash (6 bytes), then the tag. Sorted by
-//!   bucket, then hash, then tag; a key in several categories or sources has one entry per tag. Lookups
-//!   binary-search this order; a reader checks every tag but not the order, since a misordered
-//!   bucket can only make lookups miss (see [`Ruleset::from_bytes`]).
+//! * **entries**: `N` × 7 bytes: the low 48 bits of the key hash (6 bytes), then the tag-set byte
+//!   (0–254: that set; 255: look the entry up in the overflow table). Sorted by bucket, then
+//!   hash; one entry per key, however many lists and categories name it. Lookups search this
+//!   order; a reader checks every set byte but not the order, since a misordered bucket can only
+//!   make lookups miss (see [`Ruleset::from_bytes`]).
 //!
-//! `b` is chosen so buckets hold about 16 entries: at a million domains the ruleset takes
-//! 7 bytes per entry plus a 256 KiB bucket table, about 7.3 bytes per domain.
+//! List parsers refuse single-label domains, so rulesets almost never hold one: without flag
+//! bit 0 a lookup skips the URL's last label (`com` of `www.example.com`), one probe fewer per
+//! URL. The builder sets the bit whenever a key needs it.
 //!
-//! Any change to this layout bumps [`FORMAT_VERSION`]; readers refuse other versions.
+//! Real lists name the same domain in several lists and categories (1.65M (domain, tag) pairs
+//! for 978k domains in `BENCHMARKS.md`), but in few distinct combinations: storing each key once
+//! with a combination byte takes 7 bytes per distinct key plus a 256 KiB bucket table: 7.53
+//! bytes per distinct domain on those lists (their URL prefixes are keys too), 7.26 for a
+//! million domains in one list each. `b` is chosen so buckets hold about 16 entries.
+//!
+//! Any change to this layout bumps [`FORMAT_VERSION`]; readers refuse other versions with
+//! [`RulesetError::UnsupportedVersion`] (version 1 stored one 7-byte entry per (key, tag)
+//! pair), and callers that keep list texts compile them again.
 
 mod build;
 mod expr;
@@ -93,6 +122,8 @@ mod layout;
 mod lookup;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sets;
 
 use std::fmt;
 use std::sync::Arc;
@@ -103,10 +134,13 @@ pub use build::{CompileStats, RulesetBuilder, MAX_SOURCE_BYTES};
 #[cfg(feature = "expressions")]
 pub(crate) use expr::compile_expression;
 pub use expr::CompiledExpressions;
-pub use lookup::{MAX_HOST_LABELS, MAX_PATH_PREFIXES};
+pub use lookup::{for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
 
 use crate::category;
-use layout::{Header, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, TAG_RECORD};
+use layout::{
+    Header, DIRECT_SETS, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, OVERFLOW_RECORD, OVERFLOW_SET,
+    PATHS_MARKER, TAG_RECORD,
+};
 
 /// The ruleset layout version this build writes and reads.
 pub const FORMAT_VERSION: u32 = layout::VERSION;
@@ -119,7 +153,7 @@ pub enum RulesetError {
     BadMagic,
     /// Written by a different layout version.
     #[error(
-        "ruleset format version {found} is not supported (this build reads version {supported})"
+        "ruleset format version {found} is not supported (this build reads version {supported}): compile the lists again"
     )]
     UnsupportedVersion {
         /// The version in the bytes.
@@ -198,6 +232,35 @@ pub struct RuleMatch {
     pub locked: bool,
 }
 
+/// One entry that matched a URL, borrowed: the key from the URL being looked up, the names from
+/// the ruleset. [`MatchRef::to_owned`] makes the [`RuleMatch`] a verdict keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchRef<'k, 'r> {
+    /// The entry as matched: `example.com`, `example.com/games`, or the expression.
+    pub key: &'k str,
+    /// What kind of entry it is.
+    pub kind: MatchKind,
+    /// The entry's category id.
+    pub category: &'r Arc<str>,
+    /// The list it came from.
+    pub source: &'r Arc<str>,
+    /// Whether the category is locked (see [`category::is_locked`]).
+    pub locked: bool,
+}
+
+impl MatchRef<'_, '_> {
+    /// The owned match: the key copied, the names shared.
+    pub fn to_owned(&self) -> RuleMatch {
+        RuleMatch {
+            key: self.key.to_string(),
+            kind: self.kind,
+            category: Arc::clone(self.category),
+            source: Arc::clone(self.source),
+            locked: self.locked,
+        }
+    }
+}
+
 /// A (category, source) pair stored in a ruleset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TagInfo<'a> {
@@ -217,34 +280,22 @@ struct TagNames {
     locked: bool,
 }
 
-impl TagNames {
-    fn to_match(&self, key: &str, kind: MatchKind) -> RuleMatch {
-        RuleMatch {
-            key: key.to_string(),
-            kind,
-            category: Arc::clone(&self.category),
-            source: Arc::clone(&self.source),
-            locked: self.locked,
-        }
-    }
-}
-
 /// A compiled ruleset, read in place from any byte container (`Vec<u8>`, `&[u8]`, `Arc<[u8]>`).
 #[derive(Clone)]
 pub struct Ruleset<B: AsRef<[u8]> = Vec<u8>> {
     bytes: B,
     header: Header,
-    /// Entries that are not has-paths markers.
-    rules: usize,
-    /// The tag table's names, read once at load (at most 255 of them), so that a match costs
-    /// one allocation for its key instead of three.
+    /// The tag table's names, read once at load (at most 255 of them), so that a match borrows
+    /// them instead of reading and checking strings.
     names: Vec<TagNames>,
 }
 
 impl<B: AsRef<[u8]>> fmt::Debug for Ruleset<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ruleset")
-            .field("rules", &self.rules)
+            .field("rules", &self.header.rule_count)
+            .field("keys", &self.header.entry_count)
+            .field("tag_sets", &self.header.set_count)
             .field("expressions", &self.header.expr_count)
             .field("tags", &self.header.tag_count)
             .field("bytes", &self.size_bytes())
@@ -255,13 +306,13 @@ impl<B: AsRef<[u8]>> fmt::Debug for Ruleset<B> {
 impl<B: AsRef<[u8]>> Ruleset<B> {
     /// Checks `bytes` and wraps them: magic, version, exact length, checksum, then structure
     /// (string references in range and UTF-8, category ids valid and locked flags right, tag
-    /// indices valid, bucket offsets monotonic, entries sorted). Nothing is copied or rebuilt.
+    /// sets well formed, every entry's set valid, bucket offsets monotonic). Nothing is copied
+    /// or rebuilt.
     pub fn from_bytes(bytes: B) -> Result<Self, RulesetError> {
         let b = bytes.as_ref();
         let header = Header::read(b)?;
         let mut ruleset = Ruleset {
             header,
-            rules: 0,
             bytes,
             names: Vec::with_capacity(header.tag_count),
         };
@@ -286,23 +337,57 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
                 .expression_checked(i)
                 .ok_or(RulesetError::CorruptSection("expression table"))?;
         }
-        ruleset.rules = ruleset.check_entries()?;
+        ruleset.check_sets()?;
+        ruleset.check_entries()?;
         Ok(ruleset)
     }
 
-    /// Checks the bucket table and every entry's tag; returns how many entries are real rules.
+    /// Checks the tag-set table: offsets monotonic from 0 to the members' length, every set
+    /// non-empty and strictly increasing, every member a tag or the has-paths marker.
+    fn check_sets(&self) -> Result<(), RulesetError> {
+        const BAD: RulesetError = RulesetError::CorruptSection("tag sets");
+        let h = &self.header;
+        let bytes = self.bytes.as_ref();
+        let members = bytes
+            .get(h.members_off..h.members_off + h.members_len)
+            .ok_or(BAD)?;
+        let mut start = 0usize;
+        for k in 0..=h.set_count {
+            let end = layout::u32_at(bytes, h.sets_off + 4 * k).ok_or(BAD)? as usize;
+            if k == 0 {
+                if end != 0 {
+                    return Err(BAD);
+                }
+                continue;
+            }
+            let set = members.get(start..end).ok_or(BAD)?;
+            let increasing = set.windows(2).all(|w| w[0] < w[1]);
+            let valid = set
+                .iter()
+                .all(|&t| usize::from(t) < h.tag_count || t == PATHS_MARKER);
+            if set.is_empty() || !increasing || !valid {
+                return Err(BAD);
+            }
+            start = end;
+        }
+        if start != h.members_len {
+            return Err(BAD);
+        }
+        Ok(())
+    }
+
+    /// Checks the bucket table, every entry's set byte and the overflow table.
     ///
     /// The order of entries inside a bucket is not checked: a misordered bucket can only make
     /// lookups miss, which the checksum already rules out for accidental damage, and whoever
     /// crafts a ruleset can leave entries out anyway. What is checked is what keeps every read
-    /// in bounds and every tag meaningful. The entry pass is most of load time (about 0.25 ms per
-    /// million entries), so it is flat and branch-free.
-    fn check_entries(&self) -> Result<usize, RulesetError> {
+    /// in bounds and every set meaningful. The entry pass is most of load time, so it is flat
+    /// and branch-free.
+    fn check_entries(&self) -> Result<(), RulesetError> {
         let h = &self.header;
         let n = h.entry_count;
-        let table = self
-            .bytes
-            .as_ref()
+        let bytes = self.bytes.as_ref();
+        let table = bytes
             .get(h.buckets_off..h.buckets_off + 4 * (layout::bucket_count(h.bucket_bits) + 1))
             .ok_or(RulesetError::CorruptSection("bucket table"))?;
         let (mut bad_buckets, mut prev) = (false, 0usize);
@@ -318,32 +403,98 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             .entry_bytes()
             .get(..n * ENTRY_RECORD)
             .ok_or(RulesetError::CorruptSection("entries"))?;
-        // Valid tags are `0..tag_count` and the marker 255: adding one (wrapping) maps exactly
-        // those to `0..=tag_count`, so one running maximum checks them all (this form vectorises;
-        // per-entry flags ran three times slower).
-        let limit =
-            u8::try_from(h.tag_count).map_err(|_| RulesetError::CorruptSection("tag table"))?;
-        // A u32 counter vectorises wider than a usize one; `n` fits in u32 (the layout is < 4 GiB).
-        let (mut max, mut markers) = (0u8, 0u32);
+        // One running maximum and one count of overflow bytes check every entry (this form
+        // vectorises; per-entry flags ran three times slower). A u32 counter vectorises wider
+        // than a usize one; `n` fits in u32 (the layout is < 4 GiB).
+        let (mut max, mut overflowed) = (0u8, 0u32);
         for r in records.chunks_exact(ENTRY_RECORD) {
-            let shifted = r[ENTRY_RECORD - 1].wrapping_add(1);
-            max = max.max(shifted);
-            markers += u32::from(shifted == 0);
+            let set = r[ENTRY_RECORD - 1];
+            max = max.max(set);
+            overflowed += u32::from(set == OVERFLOW_SET);
         }
-        if max > limit {
+        let entries_ok = if h.set_count <= DIRECT_SETS {
+            // Every set has a byte of its own: no byte may name a missing set or the overflow.
+            usize::from(max) < h.set_count || n == 0
+        } else {
+            overflowed as usize == h.overflow_count
+        };
+        if !entries_ok || (h.set_count <= DIRECT_SETS && h.overflow_count != 0) {
             return Err(RulesetError::CorruptSection("entries"));
         }
-        Ok(n - markers as usize)
+        // With as many records as overflow bytes, strictly increasing indices that each point at
+        // an overflow byte name every such entry exactly once.
+        let mut last = None;
+        for i in 0..h.overflow_count {
+            let (index, set) = self
+                .overflow_record(i)
+                .ok_or(RulesetError::CorruptSection("overflow table"))?;
+            let byte = layout::entry_at(self.entry_bytes(), index).map(|e| e.1);
+            if last.is_some_and(|l| l >= index)
+                || byte != Some(OVERFLOW_SET)
+                || set < DIRECT_SETS
+                || set >= h.set_count
+            {
+                return Err(RulesetError::CorruptSection("overflow table"));
+            }
+            last = Some(index);
+        }
+        Ok(())
     }
 
-    /// Number of rules: domain and URL-prefix entries (one per tag) plus expressions.
+    /// Overflow record `i`: (entry index, tag-set id).
+    fn overflow_record(&self, i: usize) -> Option<(usize, usize)> {
+        let at = self.header.overflow_off + i * OVERFLOW_RECORD;
+        let bytes = self.bytes.as_ref();
+        Some((
+            layout::u32_at(bytes, at)? as usize,
+            layout::u32_at(bytes, at + 4)? as usize,
+        ))
+    }
+
+    /// The tag set of entry `index`, as its member bytes (tags, then maybe the has-paths marker).
+    #[inline]
+    fn set_of(&self, index: usize) -> Option<&[u8]> {
+        let (_, byte) = layout::entry_at(self.entry_bytes(), index)?;
+        let id = if byte == OVERFLOW_SET {
+            // Rare combinations only: a binary search over the few overflowed entries.
+            let (mut lo, mut hi) = (0, self.header.overflow_count);
+            loop {
+                if lo >= hi {
+                    return None;
+                }
+                let mid = lo + (hi - lo) / 2;
+                let (at, id) = self.overflow_record(mid)?;
+                match at.cmp(&index) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => break id,
+                }
+            }
+        } else {
+            usize::from(byte)
+        };
+        let h = &self.header;
+        let bytes = self.bytes.as_ref();
+        let start = layout::u32_at(bytes, h.sets_off + 4 * id)? as usize;
+        let end = layout::u32_at(bytes, h.sets_off + 4 * (id + 1))? as usize;
+        bytes.get(h.members_off + start..h.members_off + end)
+    }
+
+    /// Number of rules: domain and URL-prefix entries (one per tag) plus expressions, as the
+    /// builder counted them into the header (recounting at load would read every entry's set).
     pub fn len(&self) -> usize {
-        self.rules + self.header.expr_count
+        self.header.rule_count
     }
 
-    /// Whether the ruleset holds no rules at all.
+    /// Number of distinct domain and URL-prefix keys stored (one record each).
+    pub fn key_count(&self) -> usize {
+        self.header.entry_count
+    }
+
+    /// Whether the ruleset holds no rules at all. Read from the section sizes rather than the
+    /// rule count, so that it holds whatever the header's informative count says.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.header.entry_count == 0 && self.header.expr_count == 0
     }
 
     /// Size of the buffer in bytes.

@@ -2,18 +2,18 @@ use super::layout::{self, HEADER_LEN};
 use super::*;
 use crate::lists::Entry;
 
-fn domain(d: &str) -> Entry {
+pub(super) fn domain(d: &str) -> Entry {
     Entry::Domain(d.to_string())
 }
 
-fn prefix(host: &str, path: &str) -> Entry {
+pub(super) fn prefix(host: &str, path: &str) -> Entry {
     Entry::UrlPrefix {
         host: host.to_string(),
         path: path.to_string(),
     }
 }
 
-fn build(entries: &[(Entry, &str, &str)]) -> Ruleset {
+pub(super) fn build(entries: &[(Entry, &str, &str)]) -> Ruleset {
     let mut b = RulesetBuilder::new();
     for (e, c, s) in entries {
         b.add(e, c, s).unwrap();
@@ -21,7 +21,7 @@ fn build(entries: &[(Entry, &str, &str)]) -> Ruleset {
     Ruleset::from_bytes(b.build().unwrap().0).unwrap()
 }
 
-fn sample() -> Ruleset {
+pub(super) fn sample() -> Ruleset {
     build(&[
         (domain("example.com"), "games", "a"),
         (domain("example.com"), "social-media", "b"),
@@ -32,7 +32,7 @@ fn sample() -> Ruleset {
     ])
 }
 
-fn keys(r: &Ruleset, host: &str, path: &str, query: Option<&str>) -> Vec<String> {
+pub(super) fn keys(r: &Ruleset, host: &str, path: &str, query: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     r.matches_parts(host, path, query, &mut out);
     out.iter()
@@ -94,6 +94,37 @@ fn ip_hosts_match_only_whole() {
 }
 
 #[test]
+fn single_label_keys_are_looked_up_only_when_stored() {
+    let flags = |r: &Ruleset| r.header.flags;
+    let plain = sample();
+    assert_eq!(flags(&plain), 0);
+    // Clearing the flag skips lookups of single labels, so it must be set whenever one is stored.
+    let r = build(&[
+        (domain("example.com"), "games", "a"),
+        (domain("localhost"), "chat", "a"),
+        (prefix("intranet", "/games"), "games", "a"),
+    ]);
+    assert_eq!(flags(&r), layout::FLAG_SINGLE_LABEL_KEYS);
+    assert_eq!(keys(&r, "localhost", "/", None), ["localhost@chat"]);
+    assert_eq!(
+        keys(&r, "intranet", "/games/x", None),
+        ["intranet/games@games"]
+    );
+    assert_eq!(
+        keys(&r, "www.example.com", "/", None),
+        ["example.com@games"]
+    );
+    let r = build(&[(domain("[::1]"), "chat", "a")]);
+    assert_eq!(keys(&r, "[::1]", "/", None), ["[::1]@chat"]);
+    // A crafted ruleset that stores `com` without the flag simply never matches it.
+    let mut b = RulesetBuilder::new();
+    b.add(&domain("com"), "games", "a").unwrap();
+    let bytes = b.build().unwrap().0;
+    let r = crafted(bytes, 8 + 4 * 19, &0u32.to_le_bytes()).unwrap();
+    assert!(keys(&r, "example.com", "/", None).is_empty());
+}
+
+#[test]
 fn parents_are_bounded_to_32_labels() {
     let deep = |n: usize| format!("{}example.com", "a.".repeat(n));
     let r = build(&[
@@ -124,6 +155,11 @@ fn counts_tags_and_duplicates() {
         stats,
         CompileStats {
             entries: 4,
+            // x.com, y.com/p and the has-paths marker of y.com.
+            keys: 3,
+            // {games, chat}, {games}, {marker}.
+            tag_sets: 3,
+            overflowed: 0,
             duplicates_dropped: 6,
             tags: 2,
             bytes: bytes.len()
@@ -202,7 +238,11 @@ fn every_flipped_byte_and_every_truncation_is_an_error() {
 }
 
 /// Rewrites a field and re-seals the checksum, as a crafted file would.
-fn crafted(mut bytes: Vec<u8>, at: usize, value: &[u8]) -> Result<Ruleset, RulesetError> {
+pub(super) fn crafted(
+    mut bytes: Vec<u8>,
+    at: usize,
+    value: &[u8],
+) -> Result<Ruleset, RulesetError> {
     bytes[at..at + value.len()].copy_from_slice(value);
     layout::seal(&mut bytes);
     Ruleset::from_bytes(bytes)
@@ -215,25 +255,26 @@ fn structural_checks_catch_crafted_bytes() {
     let u32le = |v: u32| v.to_le_bytes();
     let err = |at, v: &[u8]| crafted(bytes.clone(), at, v).unwrap_err();
     assert_eq!(
-        err(field(0), &u32le(2)),
+        err(field(0), &u32le(3)),
         RulesetError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     );
     assert!(matches!(err(0, b"NOTRULES"), RulesetError::BadMagic));
-    assert!(matches!(
-        err(field(1), &u32le(17)),
-        RulesetError::CorruptSection(_)
-    ));
-    assert!(matches!(
-        err(field(2), &u32le(5)),
-        RulesetError::CorruptSection(_)
-    ));
-    assert!(matches!(
-        err(field(11), &u32le(10)),
-        RulesetError::CorruptSection(_)
-    ));
+    // Bucket bits, tag count, set count, total length, an unknown flag.
+    for (at, value) in [
+        (field(1), 17),
+        (field(2), 5),
+        (field(3), 9),
+        (field(18), 10),
+        (field(19), 2),
+    ] {
+        assert!(
+            matches!(err(at, &u32le(value)), RulesetError::CorruptSection(_)),
+            "{at}"
+        );
+    }
     // Tag table: locked flag removed from a locked category; category string out of range.
     let tag_of_iwf = HEADER_LEN + 2 * layout::TAG_RECORD;
     assert!(matches!(
@@ -246,13 +287,46 @@ fn structural_checks_catch_crafted_bytes() {
     ));
     let r = sample();
     let h = r.header;
-    // A bucket offset past the end, and an entry tag that names no tag.
+    // A bucket offset past the end, and an entry byte that names no set.
     assert!(matches!(
         err(h.buckets_off + 4, &u32le(99)),
         RulesetError::CorruptSection(_)
     ));
     assert!(matches!(
-        err(h.entries_off + 6, &[7]),
+        err(h.entries_off + 6, &[h.set_count as u8]),
+        RulesetError::CorruptSection(_)
+    ));
+    assert!(matches!(
+        err(h.entries_off + 6, &[layout::OVERFLOW_SET]),
+        RulesetError::CorruptSection(_)
+    ));
+    // Tag sets: a member naming no tag, a repeated member, an empty set, offsets past the end.
+    let members = h.members_off;
+    assert!(matches!(
+        err(members, &[h.tag_count as u8]),
+        RulesetError::CorruptSection(_)
+    ));
+    let two = (0..h.set_count)
+        .find(|&k| {
+            let at = |k: usize| layout::u32_at(&bytes, h.sets_off + 4 * k).unwrap();
+            at(k + 1) - at(k) == 2
+        })
+        .expect("example.com has two tags");
+    let start = layout::u32_at(&bytes, h.sets_off + 4 * two).unwrap() as usize;
+    let first = bytes[members + start];
+    assert!(matches!(
+        err(members + start + 1, &[first]),
+        RulesetError::CorruptSection(_)
+    ));
+    assert!(matches!(
+        err(h.sets_off + 4, &u32le(0)),
+        RulesetError::CorruptSection(_)
+    ));
+    assert!(matches!(
+        err(
+            h.sets_off + 4 * h.set_count,
+            &u32le(h.members_len as u32 + 1)
+        ),
         RulesetError::CorruptSection(_)
     ));
     // Misordered entries load (the checksum guards against damage) and never panic.
@@ -276,12 +350,12 @@ fn structural_checks_catch_crafted_bytes() {
 #[test]
 fn messages_are_short_and_lowercase() {
     let e = RulesetError::UnsupportedVersion {
-        found: 9,
-        supported: 1,
+        found: 1,
+        supported: 2,
     };
     assert_eq!(
         e.to_string(),
-        "ruleset format version 9 is not supported (this build reads version 1)"
+        "ruleset format version 1 is not supported (this build reads version 2): compile the lists again"
     );
     assert_eq!(
         RulesetError::ChecksumMismatch.to_string(),

@@ -218,6 +218,18 @@ pub(crate) fn latin_variant(c: char) -> Option<char> {
     Some(folded)
 }
 
+/// [`latin_variant`] of `c` or of its lowercase: capital `Ɑ` lowercases to `ɑ`, which a
+/// second normalisation would fold to `a`, so it is folded at once (normalising is idempotent).
+pub(crate) fn latin_variant_any_case(c: char) -> Option<char> {
+    latin_variant(c).or_else(|| {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l != c => latin_variant(l),
+            _ => None,
+        }
+    })
+}
+
 fn offset_letter(c: char, base: u32) -> Option<char> {
     let index = u8::try_from(u32::from(c).checked_sub(base)?).ok()?;
     (index < 26).then(|| char::from(b'a' + index))
@@ -296,6 +308,9 @@ mod tests {
         assert_eq!(latin_variant('\u{1F17F}'), Some('p'));
         assert_eq!(latin_variant('\u{1F150}'), Some('a'));
         assert_eq!(latin_variant('x'), None);
+        assert_eq!(latin_variant('\u{2C6D}'), None);
+        assert_eq!(latin_variant_any_case('\u{2C6D}'), Some('a'));
+        assert_eq!(latin_variant_any_case('X'), None);
     }
 
     #[test]

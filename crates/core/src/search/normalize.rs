@@ -207,7 +207,7 @@ fn prepare(input: &str) -> (Vec<char>, bool) {
                 break;
             }
             // Before splitting words: regional-indicator and squared letters are symbols.
-            out.push(fold::latin_variant(c).unwrap_or(c));
+            out.push(fold::latin_variant_any_case(c).unwrap_or(c));
         }
     }
     (out, truncated)

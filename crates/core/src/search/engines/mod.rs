@@ -208,26 +208,27 @@ pub(crate) fn find_route(
 /// every URL judged is not a search: this rejects it with a few length-switched comparisons,
 /// before the per-engine matching. A test keeps it in step with [`ENGINES`].
 fn may_be_engine_host(host: &str) -> bool {
-    host.split('.').take(32).any(|label| {
+    // Bytes split on a byte: a plain loop, where `str::split('.')` runs a char searcher per label.
+    host.as_bytes().split(|&b| b == b'.').take(32).any(|label| {
         matches!(
             label,
-            "google"
-                | "bing"
-                | "duckduckgo"
-                | "yahoo"
-                | "yandex"
-                | "ya"
-                | "ecosia"
-                | "brave"
-                | "qwant"
-                | "startpage"
-                | "baidu"
-                | "youtube"
-                | "youtube-nocookie"
-                | "googleapis"
-                | "wikipedia"
-                | "kiddle"
-                | "swiggle"
+            b"google"
+                | b"bing"
+                | b"duckduckgo"
+                | b"yahoo"
+                | b"yandex"
+                | b"ya"
+                | b"ecosia"
+                | b"brave"
+                | b"qwant"
+                | b"startpage"
+                | b"baidu"
+                | b"youtube"
+                | b"youtube-nocookie"
+                | b"googleapis"
+                | b"wikipedia"
+                | b"kiddle"
+                | b"swiggle"
         )
     })
 }
@@ -250,6 +251,15 @@ fn strip_domain<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
 /// Finds `name.<suffix>` at the end of `host`, where the suffix looks like a country or generic
 /// top-level domain: `com`, `de`, `co.uk`, `com.au`. Returns the subdomain part.
 fn any_tld_subdomain<'h>(host: &'h str, name: &str) -> Option<&'h str> {
+    // A label equal to `name` needs `name` somewhere in the host: most hosts that passed
+    // `may_be_engine_host` are other engines' and leave here without splitting into labels.
+    if !host
+        .as_bytes()
+        .windows(name.len())
+        .any(|w| w == name.as_bytes())
+    {
+        return None;
+    }
     let labels: Vec<&str> = host.split('.').take(16).collect();
     let pos = labels.iter().rposition(|l| *l == name)?;
     let suffix = labels.get(pos + 1..)?;
