@@ -91,9 +91,12 @@ async function sha256Hex(text) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** A list's identity: its content, category and format, and the engine version that compiled it. */
+/**
+ * A list's identity: its content, category and format, and the engine version and ruleset format
+ * that compiled it (an update that changes the format gets fresh keys, so no stale bytes are used).
+ */
 async function listKey(text, category, format) {
-  return (await sha256Hex(`${pkg.version()}\n${category}\n${format}\n${text}`)).slice(0, 32);
+  return (await sha256Hex(`${pkg.version()}\nruleset-format ${pkg.rulesetFormat()}\n${category}\n${format}\n${text}`)).slice(0, 32);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -126,9 +129,20 @@ export async function load() {
         if (!bytes) bytes = await recompileFromText(saved.lists[i]);
         rulesets.push(bytes);
       }
-      const sg = saved.policyToml || rulesets.length
-        ? pkg.Schoolgate.fromPolicy(saved.policyToml ?? pkg.defaultPolicyToml(), rulesets)
-        : builtin;
+      const build = (bytes) => (saved.policyToml || bytes.length
+        ? pkg.Schoolgate.fromPolicy(saved.policyToml ?? pkg.defaultPolicyToml(), bytes)
+        : builtin);
+      let sg;
+      try {
+        sg = build(rulesets);
+      } catch (error) {
+        if (!rulesets.length) throw error;
+        // Saved by an older version in a format this one refuses: compile the lists again from
+        // their cached text (offline too), rather than dropping the school's lists.
+        const again = [];
+        for (const meta of saved.lists) again.push(await recompileFromText(meta));
+        sg = build(again);
+      }
       current = makeState({ ...saved, sg, source: saved.source });
       status.source = saved.source;
     } catch (error) {

@@ -102,6 +102,16 @@ test('exceptions are Errors with readable messages', () => {
   assert.throws(() => Schoolgate.fromPolicy('not = [toml', []), (e) => /^invalid policy \(\d+ problems?\):\ninvalid TOML: line 1, column \d+: /.test(e.message));
 });
 
+test('rulesetFormat() is the header version of the bytes compileLists writes, and other formats are refused', () => {
+  const { bytes } = compileLists([{ name: 'x', category: 'gambling', format: 'domains', text: 'example-casino.com\n' }]);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'SGRULES\0');
+  assert.equal(view.getUint32(8, true), schoolgate.rulesetFormat());
+  const older = bytes.slice();
+  new DataView(older.buffer).setUint32(8, schoolgate.rulesetFormat() - 1, true);
+  assert.throws(() => Schoolgate.fromPolicy(schoolgate.defaultPolicyToml(), [older]), /version/i);
+});
+
 test('version() is the crate version', () => {
   const cargo = readFileSync(join(PKG, '..', 'crates', 'wasm', 'Cargo.toml'), 'utf8');
   assert.equal(version(), cargo.match(/^version = "(.*)"/m)[1]);

@@ -96,3 +96,11 @@ pub fn list_format_from_file_name(name: &str) -> JsValue {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// The compiled-ruleset format this package writes and reads (the layout's header version).
+/// Bytes saved by a package with another format are refused by `fromPolicy`: a cache keyed by it
+/// knows to compile its lists again.
+#[wasm_bindgen(js_name = rulesetFormat)]
+pub fn ruleset_format() -> u32 {
+    sgcore::ruleset::FORMAT_VERSION
+}
