@@ -85,16 +85,43 @@
     hold(img, ['srcset']);
   }
 
+  // On a pupil's device the engines' thumbnail servers answer only marked requests (a DNR rule,
+  // sw/dnr.js THUMBNAIL_HOSTS): the images of allowed results get the mark here.
+  const THUMBNAIL_HOST = /(^|\.)(mm\.bing\.net|th\.bing\.com|encrypted-tbn[0-3]\.gstatic\.com|external-content\.duckduckgo\.com)$/;
+  const MARK = 'sgthumb=1';
+
+  function marked(url) {
+    if (!url || url.startsWith('data:') || url.includes(MARK)) return url;
+    try {
+      const u = new URL(url, location.href);
+      if (!THUMBNAIL_HOST.test(u.hostname)) return url;
+      u.search = u.search ? `${u.search}&${MARK}` : `?${MARK}`;
+      return u.href;
+    } catch {
+      return url;
+    }
+  }
+
+  function markImage(img) {
+    // (Single addresses only: a srcset is a list, and the engines use it for their own icons.)
+    for (const name of ['src', ...LAZY.filter((n) => !n.endsWith('srcset'))]) {
+      const value = img.getAttribute(name);
+      const next = marked(value);
+      if (next !== value) img.setAttribute(name, next);
+    }
+  }
+
   /** An allowed result: its images as the engine meant them, loaded now (the lazy loader may have passed). */
   function release(img) {
     const list = held.get(img);
-    if (!list) return;
     held.delete(img);
-    for (const [name, value] of list) {
+    for (const [name, value] of list ?? []) {
       img.setAttribute(name, value);
       const real = REAL_OF.get(name);
       if (real && (!img.getAttribute(real) || img.getAttribute(real).startsWith('data:'))) img.setAttribute(real, value);
     }
+    // Also an image written into the HTML, which the DNR rule stopped: marked, it loads now.
+    markImage(img);
   }
 
   // Pupils: a page script that sets `src` on an emptied image again gets it taken away at once.

@@ -24,7 +24,21 @@ export const PRIORITY = Object.freeze({
   block: 20, // the group's `deny` entries and blocked categories
   allowedCategory: 15, // only with `uncategorised = block`: listed sites that are allowed
   catchAll: 10, // only with `uncategorised = block`
+  thumbnailMarked: 36, // pupils: a results thumbnail the content script released (marked)
+  thumbnail: 35, // pupils: every other image from the engines' thumbnail servers on their pages
 });
+
+/**
+ * The search engines' thumbnail servers, and the pages that use them. On a pupil's device an
+ * image from them, requested by an engine's page, loads only if the results content script
+ * marked it (`THUMBNAIL_MARK` in its query): it marks the images of results the pupil may open.
+ * A thumbnail the engine wrote into its HTML is otherwise fetched by the browser's preload
+ * scanner before any extension code runs; this stops it before the request.
+ */
+export const THUMBNAIL_HOSTS = Object.freeze(['mm.bing.net', 'th.bing.com', 'encrypted-tbn0.gstatic.com', 'encrypted-tbn1.gstatic.com',
+  'encrypted-tbn2.gstatic.com', 'encrypted-tbn3.gstatic.com', 'external-content.duckduckgo.com']);
+export const THUMBNAIL_PAGES = Object.freeze(['google.com', 'google.co.uk', 'google.ie', 'bing.com', 'duckduckgo.com', 'kiddle.co', 'swiggle.org.uk']);
+export const THUMBNAIL_MARK = 'sgthumb=1';
 
 const LOCKED = new Set(['child-abuse', 'terrorist-content']);
 const FRAMES = ['main_frame', 'sub_frame'];
@@ -269,6 +283,18 @@ export function planRules({ pkg, sg, policyToml, group, atMs, sources, blockPage
         { priority: PRIORITY.allowedCategory, action: { type: 'allow' }, condition: { requestDomains, resourceTypes: FRAMES } },
       ]);
     }
+  }
+  // 5. Pupils: results thumbnails load only when the content script released them (THUMBNAIL_HOSTS).
+  const isStaff = Boolean(sg.groups().find((g) => g.name === group)?.staff);
+  if (!isStaff) {
+    rules.push({
+      key: 'thumbnails',
+      sig: `thumbnails:${THUMBNAIL_HOSTS.join(',')}:${THUMBNAIL_PAGES.join(',')}:${THUMBNAIL_MARK}`,
+      build: () => [
+        { priority: PRIORITY.thumbnailMarked, action: { type: 'allow' }, condition: { urlFilter: THUMBNAIL_MARK, requestDomains: [...THUMBNAIL_HOSTS], resourceTypes: ['image'] } },
+        { priority: PRIORITY.thumbnail, action: { type: 'block' }, condition: { requestDomains: [...THUMBNAIL_HOSTS], initiatorDomains: [...THUMBNAIL_PAGES], resourceTypes: ['image'] } },
+      ],
+    });
   }
   if (probe.uncategorisedBlocked) {
     rules.push({

@@ -10,7 +10,7 @@ import { ROOT } from './helpers.mjs';
 import { readManaged, configKey, engineConfig } from '../../extension/sw/config.js';
 import { admit, senderKind } from '../../extension/sw/messages.js';
 import { readListForDnr, readPolicyEntries, cleanHost } from '../../extension/sw/listdomains.js';
-import { planRules, applyPlan, PRIORITY, probeCategories } from '../../extension/sw/dnr.js';
+import { planRules, applyPlan, PRIORITY, probeCategories, THUMBNAIL_MARK } from '../../extension/sw/dnr.js';
 import { readPageAddress } from '../../extension/page-address.js';
 
 const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
@@ -103,6 +103,22 @@ test('page addresses: the blocked URL is everything after u=, raw', () => {
   assert.equal(a.params.get('src'), 'dnr');
   assert.equal(readPageAddress('chrome-extension://x/blocked.html?u=https://a.example/').url, 'https://a.example/');
   assert.equal(readPageAddress('chrome-extension://x/blocked.html').url, null);
+});
+
+test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only marked requests; not on staff devices', { skip: !havePkg && 'extension/pkg missing' }, () => {
+  const sg = new pkg.Schoolgate();
+  const base = { pkg, sg, policyToml: null, sources: [], blockPage: `chrome-extension://${ID}/blocked.html`, atMs: WED_10 };
+  const pupil = planRules({ ...base, group: 'eyfs' }).rules.find((r) => r.key === 'thumbnails');
+  assert.ok(pupil, 'a thumbnails rule for a pupil group');
+  const [allowMarked, block] = pupil.build();
+  assert.equal(allowMarked.action.type, 'allow');
+  assert.equal(allowMarked.condition.urlFilter, THUMBNAIL_MARK);
+  assert.ok(allowMarked.priority > block.priority, 'the mark wins');
+  assert.equal(block.action.type, 'block');
+  assert.deepEqual(block.condition.resourceTypes, ['image']);
+  assert.ok(block.condition.requestDomains.includes('mm.bing.net'));
+  assert.ok(block.condition.initiatorDomains.includes('bing.com'), 'only on the engines\' own pages');
+  assert.equal(planRules({ ...base, group: 'staff' }).rules.find((r) => r.key === 'thumbnails'), undefined);
 });
 
 const sources = () => (pkg ? pkg.builtinLists().map((l) => ({ key: `builtin:${l.file}`, category: l.category, format: 'auto', text: () => l.text })) : []);
