@@ -82,12 +82,14 @@ fi
 
 rust_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/rust-tests.log | awk '{s+=$4} END {print s+0}')
 rust_failed=$(grep -Eo '[0-9]+ failed' target/rust-tests.log | awk '{s+=$1} END {print s+0}')
+# Ignored Rust tests are timing reports run by hand (speed is measured, not asserted): say how many.
+rust_ignored=$(grep -Eo '[0-9]+ ignored' target/rust-tests.log | awk '{s+=$1} END {print s+0}')
 passed=$((rust_passed + js_passed + e2e_passed))
 failed=$((rust_failed + js_failed + e2e_failed))
 passed=$((passed + ext_passed))
 failed=$((failed + ext_failed))
 echo
-echo "rust: $rust_passed passed, $rust_failed failed"
+echo "rust: $rust_passed passed, $rust_failed failed, $rust_ignored ignored (timing reports, run by hand: see BENCHMARKS.md)"
 echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_count skipped target/js-tests.tap) skipped"
 [[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_count skipped target/e2e-tests.tap) skipped"
 [[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_count skipped target/extension-tests.tap) skipped"

@@ -16,6 +16,9 @@ import { readListForDnr, readPolicyEntries } from './listdomains.js';
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
 const RULES_VERSION = 2;
 
+/** Dynamic DNR rule ids for pages pupils reported (sw/reports.js) start here, far above the plan's. */
+export const REPORTED_RULE_BASE = 5_000_000;
+
 /** Rule priorities: a higher number wins. */
 export const PRIORITY = Object.freeze({
   locked: 100, // illegal content: nothing overrides it

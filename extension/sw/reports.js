@@ -15,9 +15,9 @@ import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './de
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
 import { heldReports } from './held.js';
+import { REPORTED_RULE_BASE } from './dnr.js';
 
-/** Dynamic DNR rule ids for reported pages start here, far above the policy's rules (dnr.js). */
-export const REPORTED_RULE_BASE = 5_000_000;
+export { REPORTED_RULE_BASE };
 /** Reported pages kept as DNR rules (the newest); older ones stay blocked by the worker's check. */
 const MAX_REPORTED_RULES = 500;
 
@@ -150,18 +150,23 @@ async function identityOf() {
   return out;
 }
 
-const held = heldReports({
-  idb,
-  local: chrome.storage.local,
-  warn: (text) => {
-    if (text || deliveryStatus.warning?.startsWith('Storage')) deliveryStatus.warning = text;
-  },
-});
-const saveDurably = (id, entries) => held.save(id, entries);
+// Made at first use, not at import: Node tests import modules that import this one.
+let heldStore = null;
+const held = () => {
+  heldStore ??= heldReports({
+    idb,
+    local: chrome.storage.local,
+    warn: (text) => {
+      if (text || deliveryStatus.warning?.startsWith('Storage')) deliveryStatus.warning = text;
+    },
+  });
+  return heldStore;
+};
+const saveDurably = (id, entries) => held().save(id, entries);
 
 /** Moves reports that were held elsewhere back into IndexedDB (at wake and before delivery). */
 export function rescueHeld() {
-  return held.rescue(serial);
+  return held().rescue(serial);
 }
 
 /**
@@ -207,14 +212,14 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
 /** The stored report, or `null`. */
 export async function getReport(id) {
   if (typeof id !== 'string') return null;
-  return (await idb.get(`report:${id}`)) ?? new Map(await held.entries()).get(`report:${id}`) ?? null;
+  return (await idb.get(`report:${id}`)) ?? new Map(await held().entries()).get(`report:${id}`) ?? null;
 }
 
 /** Every report on this device, newest first. */
 export async function allReports() {
   const stored = (await idb.entries('report:')).map(([, v]) => v);
   const ids = new Set(stored.map((r) => r.id));
-  for (const [k, v] of await held.entries()) if (k.startsWith('report:') && !ids.has(v.id)) stored.push(v);
+  for (const [k, v] of await held().entries()) if (k.startsWith('report:') && !ids.has(v.id)) stored.push(v);
   return stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 

@@ -14,8 +14,7 @@
 import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, UNMANAGED_GROUP } from './config.js';
-import { planRules, applyPlan } from './dnr.js';
-import { REPORTED_RULE_BASE } from './reports.js';
+import { planRules, applyPlan, REPORTED_RULE_BASE } from './dnr.js';
 
 const LOCKED = new Set(['child-abuse', 'terrorist-content']);
 const FETCH_TIMEOUT_MS = 60_000;
