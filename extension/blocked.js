@@ -9,6 +9,7 @@ import { showBlockPage } from './ui/blocked.js';
 import { loadMessages, pickLocale, t } from './ui/i18n.js';
 import { readPageAddress, ask, sha256Hex } from './page-address.js';
 import { renderCover } from './report/cover.js';
+import { audienceFor } from './ui/interstitial.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -87,7 +88,7 @@ async function main() {
 async function tellAnAdult(address, locale, group) {
   const pressedAtMs = Date.now();
   const messages = await loadMessages(locale);
-  const audience = group?.staff ? 'staff' : (['eyfs', 'ks1'].includes(group?.preset ?? group?.name) ? 'young' : 'junior');
+  const audience = audienceFor(group);
   document.getElementById('sg-staff').hidden = true;
   const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages });
   document.documentElement.dataset.covered = 'true';

@@ -6,6 +6,7 @@
 
 import { renderCover, renderAdultForm } from './report/cover.js';
 import { loadMessages, localeInfo } from './ui/i18n.js';
+import { audienceFor } from './ui/interstitial.js';
 import { ask } from './page-address.js';
 
 const root = document.getElementById('sg-root');
@@ -15,15 +16,18 @@ async function main() {
   let info;
   try {
     info = await ask({ type: 'cover-info', id }, 8_000);
+    // A worker stopped while it answered gives no answer at all.
+    if (!info) throw new Error('no answer from the filter');
   } catch (error) {
-    info = { audience: 'junior', locale: null, needsCode: true, url: '', error: String(error?.message ?? error) };
+    info = { group: null, locale: null, needsCode: true, url: '', error: String(error?.message ?? error) };
   }
+  const audience = audienceFor(info.group ?? { name: 'ks2', preset: 'ks2' });
   const locale = info.locale ?? 'en_GB';
   const messages = await loadMessages(locale);
   const { lang } = localeInfo(locale);
   document.documentElement.lang = lang;
   const pupil = () => {
-    const cover = renderCover(document, root, { audience: info.audience, messages, lang, saved: !info.error, onAdult: adult });
+    const cover = renderCover(document, root, { audience, messages, lang, saved: !info.error, onAdult: adult });
     if (info.error) cover.status(info.error);
     document.documentElement.dataset.ready = 'pupil';
   };
@@ -31,7 +35,7 @@ async function main() {
     renderAdultForm(document, root, {
       messages,
       url: info.url,
-      audience: info.audience,
+      audience,
       needsCode: info.needsCode,
       checkCode: (code) => ask({ type: 'adult-unlock', id, code }).then((r) => r.ok === true),
       onSubmit: (record, code) => ask({ type: 'adult-record', id, code, record }, 15_000),

@@ -6,6 +6,7 @@
 import { h, fill } from './dom.js';
 import { loadMessages } from './ui/i18n.js';
 import { icon } from './ui/art.js';
+import { audienceFor } from './ui/interstitial.js';
 import { renderCover, renderAdultForm } from './report/cover.js';
 import { newReport, newReportId, recordAdult } from './report/model.js';
 import { exportJson, exportCsv, renderPrintable } from './report/export.js';
@@ -16,11 +17,6 @@ export const DEMO_CODE = '1234';
 const DEMO_KEY = 'demo-signing-key-not-secret';
 
 const $ = (id) => document.getElementById(id);
-
-function audienceOf(group) {
-  if (group.staff) return 'staff';
-  return ['eyfs', 'ks1'].includes(group.preset ?? group.name) ? 'young' : 'junior';
-}
 
 /** Wires the section to the engine in force (`app.engine`). */
 export function setupTellAdult(app) {
@@ -51,7 +47,7 @@ export function setupTellAdult(app) {
     const pressedAtMs = Date.now();
     const g = group();
     messages = await loadMessages(app.locale ?? 'en_GB');
-    renderCover(document, tab, { audience: audienceOf(g), messages, saved: true, onAdult: adult });
+    renderCover(document, tab, { audience: audienceFor(g), messages, saved: true, onAdult: adult });
     const url = $('sim-address').textContent;
     let verdict = null;
     try {
@@ -80,7 +76,7 @@ export function setupTellAdult(app) {
     renderAdultForm(document, tab, {
       messages,
       url: report.page.url,
-      audience: audienceOf(group()),
+      audience: audienceFor(group()),
       needsCode: true,
       checkCode: async (code) => code === DEMO_CODE,
       onSubmit: async (record) => {
@@ -88,7 +84,7 @@ export function setupTellAdult(app) {
         await show('The adult\'s record is added once (revision 2); after that the record only grows. Sent again, whole:');
         return { ok: true };
       },
-      onCancel: () => renderCover(document, tab, { audience: audienceOf(group()), messages, saved: true, onAdult: adult }),
+      onCancel: () => renderCover(document, tab, { audience: audienceFor(group()), messages, saved: true, onAdult: adult }),
     });
   }
 

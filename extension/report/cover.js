@@ -11,20 +11,8 @@
 
 import { owl, tellAdult, icon } from '../ui/art.js';
 import { t } from '../ui/i18n.js';
+import { el } from '../ui/interstitial.js';
 import { KCSIE_AREAS, CONCERN_CATEGORIES, FEELINGS, IWF_REPORT_URL } from './model.js';
-
-function el(doc, tag, props = {}, ...children) {
-  const node = doc.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c != null && c !== false) node.append(c);
-  return node;
-}
 
 // The feelings scale as drawn faces (no emoji font needed): the mouth goes from a smile to a
 // frown; "upset" has a tear.

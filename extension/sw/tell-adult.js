@@ -88,10 +88,11 @@ async function coverInfo({ id }) {
   await ready;
   const s = state.currentState();
   const report = await reports.getReport(id);
-  const audience = s?.groupInfo?.staff ? 'staff' : (['eyfs', 'ks1'].includes(s?.groupInfo?.preset ?? s?.group) ? 'young' : 'junior');
-  if (!report) return { audience, locale: s?.extras?.locale ?? null, needsCode: true, url: '', error: 'This report is not on this device.' };
+  // The page picks its words from the group (ui/interstitial.js audienceFor), as the block page does.
+  const group = s?.groupInfo ?? null;
+  if (!report) return { group, locale: s?.extras?.locale ?? null, needsCode: true, url: '', error: 'This report is not on this device.' };
   return {
-    audience,
+    group,
     locale: s?.extras?.locale ?? null,
     needsCode: Boolean(s?.extras?.staffUnlockCodeHash),
     url: report.page.url,

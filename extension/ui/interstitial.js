@@ -69,7 +69,11 @@ function add(parent, ...children) {
   return parent;
 }
 
-function el(doc, tag, props = {}, ...children) {
+/**
+ * `doc.createElement(tag)` with props (`class`, `text` as textContent, `on<event>` handlers, other
+ * attributes; `null`/`false` skipped) and children. Also used by the report cover (report/cover.js).
+ */
+export function el(doc, tag, props = {}, ...children) {
   const node = doc.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (v == null || v === false) continue;
