@@ -74,8 +74,9 @@ delivery.useSettings(() => {
 tellAdult.useReady(ready);
 
 ready.then(async () => {
-  // Reports first: a report saved before the worker stopped is sent as soon as it can be.
-  await reports.loadReported();
+  // Reports: a report saved before the worker stopped is sent as soon as it can be. Neither waits
+  // for the other nor delays the policy below (DNR keeps reported pages blocked meanwhile).
+  reports.loadReported();
   reports.rescueHeld().then(() => delivery.flush('wake')).catch(() => {});
   state.status.mode = describeInstall(await installType);
   await failSafe(!builtin);

@@ -10,7 +10,7 @@
 
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
-import { newReport, newReportId, recordAdult, appendEvent, ReportError } from '../report/model.js';
+import { newReport, newReportId, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
 import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
@@ -62,27 +62,27 @@ export function reportBlocking(url) {
   return reported.get(reportedKey(url)) ?? null;
 }
 
-// Saving the list and the DNR rules runs at most once at a time, with at most one more run queued:
-// a burst of presses is written in a few updates, not one per press.
-let ruleRun = null;
-let ruleRunQueued = null;
+// Saving the list and the DNR rules runs once at a time, again while anything changed meanwhile:
+// a burst of presses is written in a few updates, not one per press. The promise settles once
+// every change made before the call is saved.
+let persisting = null;
+let changed = false;
 
 function persistReported() {
-  if (ruleRunQueued) return ruleRunQueued;
-  const start = () => (async () => {
-    await chrome.storage.local.set({ reportedUrls: Object.fromEntries(reported) });
-    await syncReportedRules();
-  })().catch(() => {});
-  if (!ruleRun) {
-    ruleRun = start().finally(() => { ruleRun = null; });
-    return ruleRun;
-  }
-  ruleRunQueued = ruleRun.then(() => {
-    ruleRunQueued = null;
-    ruleRun = start().finally(() => { ruleRun = null; });
-    return ruleRun;
-  });
-  return ruleRunQueued;
+  changed = true;
+  persisting ??= (async () => {
+    try {
+      while (changed) {
+        changed = false;
+        await chrome.storage.local.set({ reportedUrls: Object.fromEntries(reported) }).catch(() => {});
+        await syncReportedRules().catch(() => {});
+      }
+    } finally {
+      // In the same step as the last check of `changed`: no change can slip in between.
+      persisting = null;
+    }
+  })();
+  return persisting;
 }
 
 /** Blocks `url` on this device now (the worker's check at once, then a DNR rule that outlives it). */
@@ -223,8 +223,9 @@ export async function allReports() {
   return stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
-/** Saves a new revision of a report and queues it for delivery. */
-async function saveRevision(next) {
+/** Saves a new revision of `before` and queues it for delivery; refuses anything but additions. */
+async function saveRevision(before, next) {
+  if (!onlyAppends(before, next)) throw new ReportError('a completed report can only be added to');
   await serial(async () => {
     const before = await idb.get(`outbox:${next.id}`);
     const entry = { ...(before ?? outboxEntry(next)), revision: next.revision, attempts: 0, nextAtMs: Date.now() };
@@ -238,7 +239,7 @@ export async function completeByAdult({ id, record, staffVerified }) {
   const report = await getReport(id);
   if (!report) throw new ReportError('no such report on this device');
   const next = recordAdult(report, { ...record, staffVerified }, Date.now());
-  await saveRevision(next);
+  await saveRevision(report, next);
   return next;
 }
 
@@ -255,6 +256,6 @@ export async function reviewReported({ id, decision, reviewer }) {
     ? `Reviewed${who}: the page is no longer blocked on this device (the school's filter policy still applies).`
     : `Reviewed${who}: the page stays blocked on this device.`, Date.now());
   if (decision === 'unblock') await unblockOnDevice(report.id);
-  await saveRevision(next);
+  await saveRevision(report, next);
   return next;
 }
