@@ -5,39 +5,21 @@
 //
 // See tests/e2e/README.md.
 
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ROOT, missingBuild, startServer, launch, newPage, openDemo, screenshot, contrastFailures,
-  cleanChromiumTemp,
-} from './helpers.mjs';
+import { ROOT, demoSession, newPage, openDemo, screenshot, contrastFailures } from './helpers.mjs';
 
-const missing = missingBuild();
-const started = Date.now();
-let server;
-let browser;
-
-before(async () => {
-  if (missing.length) return;
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanChromiumTemp(started);
-});
+const demo = demoSession();
 
 const PUPILS = ['eyfs', 'ks1', 'ks2'];
 const GROUPS = [...PUPILS, 'staff'];
 
 /** Runs a test body with a fresh page and fails it on any console error. */
 function withPage(name, body, options) {
-  test(name, { skip: missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false }, async () => {
-    const page = await newPage(browser, options);
+  test(name, { skip: demo.skip }, async () => {
+    const page = await newPage(demo.browser, options);
     try {
       await body(page);
       assert.deepEqual(page.problems, [], 'the page logged errors');
@@ -68,7 +50,7 @@ describe('demo page', () => {
   withPage('becomes interactive well under a second, with no console errors', async (page) => {
     const times = [];
     for (let i = 0; i < 3; i += 1) {
-      await openDemo(page, server.url, '?q=bet365.com');
+      await openDemo(page, demo.server.url, '?q=bet365.com');
       times.push(await page.evaluate(() => window.schoolgateDemo.timeToInteractive));
     }
     const sorted = [...times].sort((a, b) => a - b);
@@ -83,7 +65,7 @@ describe('demo page', () => {
   });
 
   withPage('a gambling site is blocked for every group, with the reason', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'https://www.bet365.com/');
     for (const g of GROUPS) {
       const c = await card(page, g);
@@ -100,7 +82,7 @@ describe('demo page', () => {
   });
 
   withPage('a learning site is allowed for every group', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'https://www.bbc.co.uk/bitesize');
     for (const g of GROUPS) {
       const c = await card(page, g);
@@ -110,7 +92,7 @@ describe('demo page', () => {
   });
 
   withPage('a page inside Google Translate shows the carried address, a lookalike what it imitates', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'https://www-tiktok-com.translate.goog/');
     const facts = await page.textContent('#results .facts');
     assert.match(facts, /Page inside \(unwrapped\)/);
@@ -129,7 +111,7 @@ describe('demo page', () => {
   });
 
   withPage('games follow the KS2 time window, at a chosen day and time', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'https://www.roblox.com/games', { at: '2026-11-25T10:00' });
     let ks2 = await card(page, 'ks2');
     assert.equal(ks2.action, 'block', 'KS2 in a lesson');
@@ -156,7 +138,7 @@ describe('demo page', () => {
   });
 
   withPage('search words: judged per group when the engine can, and said plainly when not', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'how do volcanoes work');
     assert.match(await page.textContent('#results .facts'), /a search on Google/);
     const features = await page.evaluate(() => window.schoolgateDemo.app.engine.features);
@@ -197,7 +179,7 @@ describe('demo page', () => {
   });
 
   withPage('the page address holds the test, to share and to go back to', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await testInput(page, 'https://www.roblox.com/games', { at: '2026-11-25T12:30' });
     const shared = page.url();
     assert.match(shared, /\?q=https%3A%2F%2Fwww\.roblox\.com%2Fgames&at=2026-11-25T12%3A30/);
@@ -213,7 +195,7 @@ describe('demo page', () => {
     await page.waitForFunction(() => document.getElementById('results-heading')?.textContent.includes('bet365'));
 
     // A teacher opening the shared link sees the same.
-    const other = await newPage(browser);
+    const other = await newPage(demo.browser);
     try {
       await openDemo(other, shared);
       assert.equal(await other.inputValue('#q'), 'https://www.roblox.com/games');
@@ -226,7 +208,7 @@ describe('demo page', () => {
   });
 
   withPage('a bad policy shows each error with its line and column, and moves focus to it', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     const bad = '[school]\nname = "St Example\'s"\ntimezone = "Europe/Paris"\n\n[groups.ks2.categories]\ngames = "alow"\n';
     await page.fill('#policy-text', bad);
     await page.click('#policy-check');
@@ -259,7 +241,7 @@ describe('demo page', () => {
   });
 
   withPage('a policy and lists of a school\'s own: compiled, checked and used', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     const policy = '[school]\nname = "St Example\'s Primary"\n\n[groups.year6]\npreset = "ks2"\nlabel = "Year 6"\nallow = ["bbc.co.uk/bitesize/"]\n';
     await page.fill('#policy-text', policy);
     await page.click('#list-add');
@@ -293,7 +275,7 @@ describe('demo page', () => {
   });
 
   withPage('works with the keyboard alone, and announces results', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     const focused = () => page.evaluate(() => {
       const el = document.activeElement;
       return el.id || el.getAttribute('href') || el.labels?.[0]?.textContent.trim() || el.textContent.trim();
@@ -338,7 +320,7 @@ describe('demo page', () => {
     await screenshot(page, 'keyboard-only-results');
 
     // The skip link goes to the main content.
-    await page.goto(server.url);
+    await page.goto(demo.server.url);
     await page.waitForFunction(() => document.documentElement.dataset.complete === 'true');
     await page.keyboard.press('Tab');
     assert.equal(await focused(), '#main');
@@ -347,7 +329,7 @@ describe('demo page', () => {
   });
 
   withPage('the gallery shows each group\'s real block pages', async (page) => {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     const expected = { eyfs: 'young', ks1: 'young', ks2: 'junior', staff: 'staff' };
     for (const group of GROUPS) {
       await page.selectOption('#gallery-group', group);
@@ -410,7 +392,7 @@ describe('demo page', () => {
   });
 
   withPage('a phone 360 px wide has no sideways scrolling', async (page) => {
-    await openDemo(page, server.url, '?q=https%3A%2F%2Fwww-tiktok-com.translate.goog%2F');
+    await openDemo(page, demo.server.url, '?q=https%3A%2F%2Fwww-tiktok-com.translate.goog%2F');
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(await overflow(), 0, 'tester');
     await screenshot(page, 'phone-360-tester');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots');
@@ -174,4 +175,30 @@ export async function contrastFailures(frame, selector = 'body') {
     }
     return out;
   }, selector);
+}
+
+/**
+ * The demo page's server and a Chromium for the test file that calls this (at its top level):
+ * both start before its first test and stop after its last. `skip` says why the tests cannot run
+ * (the package is not built), or is `false`. Read `server` and `browser` inside tests.
+ */
+export function demoSession() {
+  const missing = missingBuild();
+  const started = Date.now();
+  const session = {
+    server: null,
+    browser: null,
+    skip: missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false,
+  };
+  before(async () => {
+    if (missing.length) return;
+    session.server = await startServer();
+    session.browser = await launch();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.server?.stop();
+    cleanChromiumTemp(started);
+  });
+  return session;
 }

@@ -4,40 +4,25 @@
 //
 //   scripts/build-wasm.sh && node --test tests/e2e/preview.test.mjs
 
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, missingBuild, startServer, launch, newPage, openDemo, screenshot, cleanChromiumTemp } from './helpers.mjs';
+import { ROOT, demoSession, newPage, openDemo, screenshot } from './helpers.mjs';
 
-const missing = missingBuild();
-const started = Date.now();
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'results');
-let server;
-let browser;
-
-before(async () => {
-  if (missing.length) return;
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanChromiumTemp(started);
-});
+const demo = demoSession();
 
 function withPage(name, body) {
-  test(name, { skip: missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false }, async () => {
-    const page = await newPage(browser);
+  test(name, { skip: demo.skip }, async () => {
+    const page = await newPage(demo.browser);
     // Anything a pasted page could make this page fetch (its thumbnails, its scripts) is recorded.
     page.outside = [];
     page.on('request', (r) => {
-      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) page.outside.push(r.url());
+      if (!r.url().startsWith(demo.server.url) && !r.url().startsWith('data:')) page.outside.push(r.url());
     });
     try {
-      await openDemo(page, server.url);
+      await openDemo(page, demo.server.url);
       await body(page);
       assert.deepEqual(page.problems, [], 'the page logged errors');
       assert.deepEqual(page.outside, [], 'nothing was fetched from anywhere else');

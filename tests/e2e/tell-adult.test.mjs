@@ -2,34 +2,17 @@
 // the report carries the engine's real verdict, the adult's form needs the demo staff code, the
 // child-abuse-imagery path keeps the address only, and the exports and signature are shown.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { missingBuild, startServer, launch, newPage, openDemo, screenshot, cleanChromiumTemp } from './helpers.mjs';
+import { demoSession, newPage, openDemo, screenshot } from './helpers.mjs';
 
-const missing = missingBuild();
-const started = Date.now();
-let server;
-let browser;
+const demo = demoSession();
 
-before(async () => {
-  if (missing.length) return;
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanChromiumTemp(started);
-});
-
-const skip = missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false;
-
-test('tell an adult: the whole flow in the simulated tab', { skip }, async () => {
-  const page = await newPage(browser);
+test('tell an adult: the whole flow in the simulated tab', { skip: demo.skip }, async () => {
+  const page = await newPage(demo.browser);
   try {
-    await openDemo(page, server.url);
+    await openDemo(page, demo.server.url);
     await page.selectOption('#sim-group', 'ks1');
     await page.fill('#sim-url', 'https://www.bet365.com/');
     await page.click('#sim-form button[type="submit"]');
