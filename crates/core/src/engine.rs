@@ -616,8 +616,7 @@ impl Engine {
                 expressions.matches_parts(host, path, query, matches);
             }
         }
-        // Most specific first: a URL-prefix entry explains better than its whole domain.
-        matches[first..].sort_by_key(|m| std::cmp::Reverse(m.key.len()));
+        most_specific_first(&mut matches[first..]);
         let found = &matches[first..];
         let mut categories: Vec<&str> = Vec::new();
         for m in found {
@@ -859,4 +858,12 @@ pub fn rfc3339_local(tz: Tz, unix: i64) -> String {
         "{:04}-{:02}-{:02}T{h:02}:{m:02}:{s:02}{sign}{oh:02}:{om:02}",
         local.year, local.month, local.day
     )
+}
+
+/// Orders matches most specific first, keeping the found order among equals: a URL-prefix entry
+/// explains better than its whole domain. Out of line: only explanations sort, and the
+/// decision-only path shares `judge_page`.
+#[inline(never)]
+fn most_specific_first(matches: &mut [RuleMatch]) {
+    crate::sort::sort_stable_by(matches, &mut |a, b| b.key.len().cmp(&a.key.len()));
 }

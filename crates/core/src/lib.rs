@@ -24,5 +24,7 @@ pub mod lookalike;
 pub mod policy;
 pub mod ruleset;
 pub mod search;
+mod sort;
+pub mod unicode;
 pub mod verdict;
 pub mod wrappers;

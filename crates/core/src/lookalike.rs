@@ -5,10 +5,8 @@
 //! UTS #39 skeleton does: `m` → `rn`, `0` → `O`) would make `modern.com` a lookalike of
 //! `modem.com` and over-block ordinary sites; browsers likewise only flag internationalised names.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
 use crate::canon;
+use crate::unicode;
 
 include!(concat!(env!("OUT_DIR"), "/confusables.rs"));
 
@@ -31,13 +29,12 @@ pub fn imitated_host(host: &str) -> Option<String> {
     if bytes.len() > MAX_HOST_BYTES || memchr::memchr(b'-', bytes).is_none() || !punycode(bytes) {
         return None;
     }
-    let (unicode, result) = idna::domain_to_unicode(host);
-    result.ok()?;
-    let mut imitation = String::with_capacity(unicode.len());
-    for c in unicode.nfd() {
+    let unicode_host = unicode::domain_to_unicode(host)?;
+    let mut imitation = String::with_capacity(unicode_host.len());
+    for c in unicode::nfd(&unicode_host).chars() {
         if c.is_ascii() {
             imitation.push(c);
-        } else if is_combining_mark(c) {
+        } else if unicode::is_combining_mark(c) {
             // Accents over a Latin letter: `facébook` imitates `facebook`.
         } else {
             let row = ASCII_PROTOTYPES

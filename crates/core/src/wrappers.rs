@@ -223,6 +223,14 @@ pub fn carried_by_web(url: &CanonicalUrl) -> Option<Carried> {
     if !may_be_wrapper_host(url.host()) {
         return None;
     }
+    carried_by_wrapper_site(url)
+}
+
+/// [`carried_by_web`] past its prefilter. Kept out of line so that the few URLs of wrapper sites
+/// pay for it, not every verdict: WebAssembly compiles a function the first time it is called,
+/// and a just-woken extension's first verdict should not wait for this one.
+#[inline(never)]
+fn carried_by_wrapper_site(url: &CanonicalUrl) -> Option<Carried> {
     WRAPPERS.iter().find_map(|w| {
         if !host_matches(w.hosts, url.host()) || !path_matches(w.path, url.path()) {
             return None;
@@ -291,10 +299,9 @@ fn host_matches(pattern: HostPattern, host: &str) -> bool {
 
 /// `com`, `co.uk`, `de`: one or two short alphabetic labels.
 fn is_plausible_tld(rest: &str) -> bool {
-    let labels: Vec<&str> = rest.split('.').collect();
-    labels.len() <= 2
-        && labels
-            .iter()
+    rest.split('.').count() <= 2
+        && rest
+            .split('.')
             .all(|l| (2..=6).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
 }
 

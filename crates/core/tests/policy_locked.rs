@@ -42,7 +42,7 @@ fn assert_locked_everywhere(p: &Policy, at: i64) {
                 g.name()
             );
             assert_eq!(
-                g.categories()[id].action,
+                g.category(id).unwrap().action,
                 Action::Block,
                 "{} {id}",
                 g.name()

@@ -33,6 +33,7 @@ mod convert;
 pub mod error;
 mod schoolgate;
 mod search;
+mod unicode;
 
 use wasm_bindgen::prelude::*;
 
@@ -44,6 +45,13 @@ pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 /// against these declarations so they cannot drift silently.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
+
+/// Runs once when the module is instantiated (`init`/`initSync`), before anything else can be
+/// called: the core is built without Unicode tables and reads non-ASCII text through JavaScript.
+#[wasm_bindgen(start)]
+fn start() {
+    unicode::install();
+}
 
 /// The canonical form of a URL, as the engine sees it (the CLI's `schoolgate canon`): an `http(s)`
 /// URL in Safe Browsing canonical form, or `scheme:rest` for other schemes. Throws an `Error`

@@ -1,8 +1,6 @@
 //! `Schoolgate`: one engine (a policy and its compiled lists) as a JavaScript class.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use sgcore::engine::{Engine, Request};
 use sgcore::policy::Policy;
 use sgcore::ruleset::Ruleset;
@@ -53,6 +51,16 @@ struct GroupInfo<'a> {
     label: &'a str,
     staff: bool,
     preset: &'a str,
+}
+
+/// Verdicts by group name, serialised as one object. The names come from `groups()`, sorted
+/// and distinct, so a plain vector keeps the order a map would give.
+struct VerdictsByGroup<'a>(Vec<(&'a str, Verdict)>);
+
+impl Serialize for VerdictsByGroup<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(group, verdict)| (group, verdict)))
+    }
 }
 
 impl Default for Schoolgate {
@@ -163,11 +171,12 @@ impl Schoolgate {
     ) -> Result<JsValue, JsValue> {
         let url = convert::url_bytes(&url)?;
         let at = convert::at_secs(at_ms)?;
-        let all: BTreeMap<&str, Verdict> = self
-            .groups
-            .iter()
-            .map(|g| (g.as_str(), self.verdict(&url, g, at)))
-            .collect();
+        let all = VerdictsByGroup(
+            self.groups
+                .iter()
+                .map(|g| (g.as_str(), self.verdict(&url, g, at)))
+                .collect(),
+        );
         to_js(&all)
     }
 

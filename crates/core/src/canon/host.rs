@@ -5,18 +5,18 @@
 //! 1. percent-decode repeatedly (WHATWG decodes once; stacked encodings are an evasion trick);
 //! 2. IPv6 literals in brackets; IPv4-mapped IPv6 (`[::ffff:7f00:1]`) becomes plain IPv4;
 //! 3. IDNA (UTS #46, as browsers do): fullwidth letters, ideographic full stops and soft hyphens
-//!    are mapped, labels become punycode A-labels, forbidden code points are rejected;
+//!    are mapped, labels become punycode A-labels, forbidden code points are rejected (through
+//!    [`crate::unicode`]; a build that can read no Unicode rejects every internationalised host,
+//!    so the URL is blocked as unparseable rather than judged as an unknown site);
 //! 4. leading, trailing and repeated dots are dropped (WHATWG keeps them; Safe Browsing drops);
 //! 5. a host that ends in a number is an IPv4 address in any spelling WHATWG accepts
 //!    (decimal, octal, hex, fewer than four parts) and is written as dotted decimal.
 
-use std::borrow::Cow;
 use std::net::Ipv6Addr;
-
-use idna::AsciiDenyList;
 
 use super::escape::unescape_fully;
 use super::CanonError;
+use crate::unicode::{self, DomainError};
 
 /// Hosts longer than this (after decoding) are rejected before any Unicode processing.
 pub const MAX_HOST_BYTES: usize = 1024;
@@ -159,16 +159,15 @@ fn to_ascii(decoded: &[u8]) -> Result<String, CanonError> {
         // Plain bytes are ASCII, so the conversion never fails and never copies again.
         return Ok(String::from_utf8(decoded.to_ascii_lowercase()).unwrap_or_default());
     }
-    if std::str::from_utf8(decoded).is_err() {
+    let Ok(text) = std::str::from_utf8(decoded) else {
         return Err(invalid("host is not valid UTF-8"));
-    }
-    match idna::domain_to_ascii_cow(decoded, AsciiDenyList::URL) {
-        Ok(Cow::Borrowed(s)) => Ok(s.to_string()),
-        Ok(Cow::Owned(s)) => Ok(s),
-        Err(_) => Err(invalid(&format!(
-            "`{}` is not a valid internationalised host name",
-            String::from_utf8_lossy(decoded)
+    };
+    match unicode::domain_to_ascii(text) {
+        Ok(ascii) => Ok(ascii.into_owned()),
+        Err(DomainError::Invalid) => Err(invalid(&format!(
+            "`{text}` is not a valid internationalised host name"
         ))),
+        Err(why @ DomainError::Unavailable) => Err(invalid(&format!("`{text}` is {why}"))),
     }
 }
 

@@ -19,7 +19,7 @@ mod entry;
 mod format;
 mod line;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::fmt;
 
 use thiserror::Error;
@@ -171,7 +171,7 @@ pub fn parse_list(source: &str, bytes: &[u8], format: ListFormat) -> ParsedList 
     if body.is_empty() {
         return list;
     }
-    let mut seen: HashSet<Entry> = HashSet::new();
+    let mut seen: FxHashSet<Entry> = FxHashSet::default();
     let (mut found, mut errors) = (Vec::new(), Vec::new());
     // One iteration per line of the input: bounded by its length.
     for (index, raw) in body.split(|&b| b == b'\n').enumerate() {

@@ -216,8 +216,20 @@ impl Action {
         let now = self.allows(staff, &tz.to_local(at));
         let today = tz.to_local(at).days;
         // Boundaries, resolved to every instant the wall clock passes them, plus the clock
-        // changes themselves: between these instants the answer cannot change.
-        let mut candidates = tz.transitions(at, at + 10 * SECS_PER_DAY);
+        // changes themselves: between these instants the answer cannot change. Kept as seconds
+        // after `at` (the key type of the crate's one unstable sort), with room for both ends of
+        // every window on each of the ten days and two clock changes, in one allocation.
+        let mut after: Vec<u128> = Vec::with_capacity(2 + 20 * windows.len());
+        let mut note = |t: i64| {
+            if let Ok(seconds) = u128::try_from(t.saturating_sub(at)) {
+                if seconds > 0 {
+                    after.push(seconds);
+                }
+            }
+        };
+        tz.transitions(at, at + 10 * SECS_PER_DAY)
+            .into_iter()
+            .for_each(&mut note);
         for day in today - 1..=today + 8 {
             let weekday = Weekday::from_days(day);
             for w in windows.iter().filter(|w| w.days.contains(weekday)) {
@@ -225,18 +237,20 @@ impl Action {
                     let local = day * SECS_PER_DAY + i64::from(minute) * 60;
                     match tz.local_to_utc(local) {
                         super::time::LocalResult::Ambiguous { earlier, later } => {
-                            candidates.extend([earlier, later]);
+                            note(earlier);
+                            note(later);
                         }
-                        other => candidates.push(other.first()),
+                        other => note(other.first()),
                     }
                 }
             }
         }
-        candidates.retain(|&t| t > at);
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates
+        crate::sort::sort_keys(&mut after);
+        after.dedup();
+        after
             .into_iter()
+            .filter_map(|seconds| i64::try_from(seconds).ok())
+            .map(|seconds| at + seconds)
             .find(|&t| self.allows(staff, &tz.to_local(t)) != now)
     }
 

@@ -38,8 +38,6 @@ mod parse;
 mod preset;
 pub mod time;
 
-use std::collections::BTreeMap;
-
 use serde::{Serialize, Serializer};
 
 pub use action::{Action, Days, Window};
@@ -113,6 +111,64 @@ impl Serialize for ListedEntry {
     }
 }
 
+/// Values by name, sorted by name, serialised as a map. A policy has a few dozen categories and a
+/// handful of groups: a sorted vector finds them faster than a `BTreeMap` (see `ByName::get`),
+/// with far less code in the WebAssembly package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ByName<V>(Vec<(String, V)>);
+
+/// Up to this many names, `ByName::get` scans rather than searches: the 20 built-in categories
+/// with a dozen of a school's own, or any policy's groups.
+const SCAN_MAX: usize = 32;
+
+impl<V> ByName<V> {
+    fn new() -> Self {
+        ByName(Vec::new())
+    }
+
+    fn get(&self, name: &str) -> Option<&V> {
+        // Every navigation looks up its group and categories. Over a few dozen names, a scan for
+        // an equal name (most differ in length, so most checks end there) is about twice as fast
+        // as the ordered comparisons of a binary search or a `BTreeMap`.
+        let found = if self.0.len() <= SCAN_MAX {
+            self.0.iter().position(|(n, _)| n == name)
+        } else {
+            self.position(name).ok()
+        };
+        self.0.get(found?).map(|(_, v)| v)
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    /// Adds `value` under `name`, replacing any value already there.
+    fn insert(&mut self, name: String, value: V) {
+        match self.position(&name) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<V: Serialize> Serialize for ByName<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(n, v)| (n, v)))
+    }
+}
+
 /// An age or staff group with every setting resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {
@@ -122,7 +178,7 @@ pub struct Group {
     staff: bool,
     #[serde(skip)]
     tz: Tz,
-    categories: BTreeMap<String, Setting>,
+    categories: ByName<Setting>,
     uncategorised: Setting,
     non_web: Setting,
     allow: Vec<ListedEntry>,
@@ -137,21 +193,16 @@ impl Group {
     }
 
     /// A group as its preset and the policy-wide `[categories]` make it.
-    fn from_preset(
-        name: &str,
-        preset: Preset,
-        tz: Tz,
-        policy_wide: &BTreeMap<String, Action>,
-    ) -> Group {
+    fn from_preset(name: &str, preset: Preset, tz: Tz, policy_wide: &ByName<Action>) -> Group {
         let preset_setting = |what: &str, action| Setting {
             action,
             from: format!("preset {} ({what})", preset.id()),
         };
-        let mut categories: BTreeMap<String, Setting> = category::KNOWN
-            .iter()
-            .map(|c| (c.id.to_string(), preset_setting(c.id, preset.action(c.id))))
-            .collect();
-        for (id, action) in policy_wide {
+        let mut categories = ByName::new();
+        for c in category::KNOWN {
+            categories.insert(c.id.to_string(), preset_setting(c.id, preset.action(c.id)));
+        }
+        for (id, action) in &policy_wide.0 {
             let setting = Setting {
                 action: action.clone(),
                 from: format!("categories.{id}"),
@@ -198,9 +249,16 @@ impl Group {
         self.tz
     }
 
-    /// Every category's resolved setting. Locked categories are listed but always block.
-    pub fn categories(&self) -> &BTreeMap<String, Setting> {
-        &self.categories
+    /// Every category's resolved setting as `(id, setting)`, sorted by id. Locked categories
+    /// are listed but always block.
+    pub fn categories(&self) -> &[(String, Setting)] {
+        &self.categories.0
+    }
+
+    /// The resolved setting for one category id, if the policy knows the category. Locked
+    /// categories have one but always block.
+    pub fn category(&self, id: &str) -> Option<&Setting> {
+        self.categories.get(id)
     }
 
     /// The setting for pages no list categorises.
@@ -231,8 +289,8 @@ pub struct Policy {
     builtin_lists: bool,
     search_phrases: Vec<String>,
     lists: Vec<ListSource>,
-    categories: BTreeMap<String, Action>,
-    groups: BTreeMap<String, Group>,
+    categories: ByName<Action>,
+    groups: ByName<Group>,
 }
 
 impl Policy {
@@ -250,16 +308,12 @@ impl Policy {
 
     /// The four preset groups and nothing else.
     fn presets_only() -> Policy {
-        let none = BTreeMap::new();
-        let groups = Preset::ALL
-            .into_iter()
-            .map(|p| {
-                (
-                    p.id().to_string(),
-                    Group::from_preset(p.id(), p, Tz::EuropeLondon, &none),
-                )
-            })
-            .collect();
+        let none = ByName::new();
+        let mut groups = ByName::new();
+        for p in Preset::ALL {
+            let group = Group::from_preset(p.id(), p, Tz::EuropeLondon, &none);
+            groups.insert(p.id().to_string(), group);
+        }
         Policy {
             school: School {
                 name: "Schoolgate".into(),
@@ -299,9 +353,10 @@ impl Policy {
         &self.lists
     }
 
-    /// The policy-wide `[categories]` as written, including a school's own categories.
-    pub fn categories(&self) -> &BTreeMap<String, Action> {
-        &self.categories
+    /// The policy-wide `[categories]` as written, including a school's own categories, as
+    /// `(id, action)` sorted by id.
+    pub fn categories(&self) -> &[(String, Action)] {
+        &self.categories.0
     }
 
     /// A group by name.
@@ -311,7 +366,7 @@ impl Policy {
 
     /// Every group's name, sorted.
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
-        self.groups.keys().map(String::as_str)
+        self.groups.names()
     }
 
     /// Every group, sorted by name.
@@ -342,7 +397,7 @@ impl Policy {
                 g.preset.id()
             ));
             let (mut allowed, mut blocked, mut timed) = (Vec::new(), Vec::new(), Vec::new());
-            for (id, s) in &g.categories {
+            for (id, s) in &g.categories.0 {
                 match &s.action {
                     Action::AllowAt(w) => {
                         timed.push(format!("{id} ({})", action::describe_windows(w)))

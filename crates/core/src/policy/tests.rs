@@ -173,6 +173,64 @@ non_web = "allow"
 }
 
 #[test]
+fn categories_and_groups_are_listed_sorted_by_name() {
+    let p = policy(&format!(
+        r#"{SCHOOL}
+[categories]
+zz-homework = "allow"
+games = "allow"
+[groups.a-team]
+preset = "staff"
+[groups.ks2.categories]
+zz-homework = "block"
+"#
+    ));
+    let ids: Vec<&str> = p.categories().iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["games", "zz-homework"]);
+    assert_eq!(
+        p.group_names().collect::<Vec<_>>(),
+        ["a-team", "eyfs", "ks1", "ks2", "staff"]
+    );
+    let ks2 = p.group("ks2").unwrap();
+    let ids: Vec<&str> = ks2.categories().iter().map(|(id, _)| id.as_str()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert_eq!(ids.len(), crate::category::KNOWN.len() + 1);
+    // A group's own setting replaces the policy-wide one, which replaced the preset's.
+    assert_eq!(
+        ks2.category("zz-homework").unwrap().from,
+        "groups.ks2.categories.zz-homework"
+    );
+    let a_team = p.group("a-team").unwrap();
+    assert_eq!(a_team.category("games").unwrap().from, "categories.games");
+    assert!(a_team.category("no-such-category").is_none());
+    assert!(p.group("no-such-group").is_none());
+    // Serialised as maps in the same order.
+    let json = serde_json::to_string(&p).unwrap();
+    assert!(json.find(r#""a-team":"#).unwrap() < json.find(r#""eyfs":"#).unwrap());
+    assert!(json.find(r#""games":"#).unwrap() < json.find(r#""zz-homework":"#).unwrap());
+}
+
+#[test]
+fn a_long_policy_finds_every_category() {
+    // More categories than `ByName::get` scans, so lookups take the binary search.
+    let mut text = format!("{SCHOOL}[categories]\n");
+    for i in 0..40 {
+        text.push_str(&format!("custom-{i:02} = \"allow\"\n"));
+    }
+    let p = policy(&text);
+    let ks2 = p.group("ks2").unwrap();
+    assert!(ks2.categories().len() > SCAN_MAX);
+    for (id, setting) in ks2.categories() {
+        assert_eq!(ks2.category(id), Some(setting));
+    }
+    for i in 0..40 {
+        assert!(ks2.decide(Some(&format!("custom-{i:02}")), 0).allow);
+    }
+    assert!(ks2.category("custom-40").is_none());
+    assert!(ks2.category("").is_none());
+}
+
+#[test]
 fn windows_may_be_written_as_tables() {
     let p = policy(&format!(
         r#"{SCHOOL}

@@ -11,6 +11,7 @@ use super::layout::{
 use super::RulesetError;
 use crate::category;
 use crate::lists::Entry;
+use crate::sort::{sort_keys, sorted_order};
 
 /// Source names longer than this are refused: they end up in every explanation shown to staff.
 pub const MAX_SOURCE_BYTES: usize = 1024;
@@ -119,27 +120,22 @@ impl RulesetBuilder {
     /// [`RulesetError::HashCollision`]) or the result would pass 4 GiB.
     pub fn build(self) -> Result<(Vec<u8>, CompileStats), RulesetError> {
         let hash = self.hash.unwrap_or(xxh3_64);
-        let mut keyed: Vec<(u64, String, u8)> = self
-            .keys
-            .into_iter()
-            .map(|(k, t)| (hash(k.as_bytes()), k, t))
-            .collect();
-        // Sorted, a key's tags are neighbours (its set) and repeats are easy to drop.
-        keyed.sort_unstable();
-        let mut duplicates = 0;
-        keyed.dedup_by(|b, a| {
-            let same = a.0 == b.0 && a.2 == b.2 && a.1 == b.1;
-            if same && b.2 != PATHS_MARKER {
-                duplicates += 1;
-            }
-            same
-        });
-        let rules = keyed.iter().filter(|k| k.2 != PATHS_MARKER).count();
+        let mut keyed: Vec<u128> = Vec::with_capacity(self.keys.len());
+        for (index, (key, tag)) in self.keys.iter().enumerate() {
+            let index = u32::try_from(index).map_err(|_| RulesetError::TooLarge("keys"))?;
+            keyed.push(KeyTag::pack(hash(key.as_bytes()), *tag, index));
+        }
+        // Sorted, a key's tags are neighbours in tag order (its set, the has-paths marker last)
+        // and repeats of one tag are adjacent.
+        sort_keys(&mut keyed);
+        let key_of = |k: u128| self.keys.get(KeyTag::index(k)).map_or("", |(key, _)| key);
         // The host part of a URL-prefix key ends at its path's `/`.
-        let single_label = keyed
+        let single_label = self
+            .keys
             .iter()
-            .any(|k| !k.1.split('/').next().unwrap_or_default().contains('.'));
-        // One record per key: its tags (sorted, the has-paths marker last) form its tag set.
+            .any(|(k, _)| !k.split('/').next().unwrap_or_default().contains('.'));
+        let (mut rules, mut duplicates) = (0, 0);
+        // One record per key: its tags form its tag set.
         let mut key_sets: Vec<(u64, usize)> = Vec::new();
         let mut set_ids: HashMap<Vec<u8>, usize> = HashMap::new();
         // Most keys have one tag: their sets are found by that byte, without hashing a Vec.
@@ -147,15 +143,35 @@ impl RulesetBuilder {
         let mut sets: Vec<Vec<u8>> = Vec::new();
         let mut members: Vec<u8> = Vec::new();
         let mut i = 0;
-        while let Some(first) = keyed.get(i) {
-            let mut end = i + 1;
-            members.clear();
-            members.push(first.2);
-            while let Some(next) = keyed.get(end).filter(|n| n.1 == first.1) {
-                members.push(next.2);
-                end += 1;
+        while let Some(&first) = keyed.get(i) {
+            let key_hash = KeyTag::hash(first);
+            let run_len = keyed
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&k| KeyTag::hash(k) == key_hash)
+                .count();
+            let run = keyed.get(i..i + run_len).unwrap_or_default();
+            let key = key_of(first);
+            if run.iter().any(|&k| key_of(k) != key) {
+                // Two keys with one whole hash could never be told apart in the ruleset.
+                return Err(collision(&self.keys, hash, |h| h == key_hash));
             }
-            members.sort_unstable();
+            members.clear();
+            for &k in run {
+                let tag = KeyTag::tag(k);
+                let repeat = members.last() == Some(&tag);
+                if !repeat {
+                    members.push(tag);
+                }
+                if tag != PATHS_MARKER {
+                    if repeat {
+                        duplicates += 1;
+                    } else {
+                        rules += 1;
+                    }
+                }
+            }
             let known = match members.as_slice() {
                 [only] => single_ids[usize::from(*only)],
                 many => set_ids.get(many).copied(),
@@ -173,29 +189,39 @@ impl RulesetBuilder {
                     sets.len() - 1
                 }
             };
-            key_sets.push((first.0, id));
-            i = end;
+            key_sets.push((key_hash, id));
+            i += run_len;
         }
         let bits = bucket_bits(key_sets.len());
-        // Lookups search a bucket by the low 48 bits: order by the stored key, not the hash.
-        // With 16 bucket bits the two orders are the same, and the keys are already in it.
-        if !key_sets.is_sorted_by_key(|&(hash, _)| layout::stored_key(hash, bits)) {
-            key_sets.sort_unstable_by_key(|&(hash, _)| layout::stored_key(hash, bits));
-        }
-        for pair in key_sets.windows(2) {
+        // Lookups search a bucket by the stored key (bucket bits, then the low 48 bits), so the
+        // entries go in that order, as `stored key << 64 | set id`. With 16 bucket bits it is the
+        // hash order they are already in, which the sort notices at once.
+        let mut entries: Vec<u128> = key_sets
+            .iter()
+            .map(|&(h, id)| (u128::from(layout::stored_key(h, bits)) << 64) | id as u128)
+            .collect();
+        drop(key_sets);
+        sort_keys(&mut entries);
+        let stored_of = |e: u128| (e >> 64) as u64;
+        let set_of = |e: u128| e as u64 as usize;
+        for pair in entries.windows(2) {
             if let [a, b] = pair {
-                if layout::stored_key(a.0, bits) == layout::stored_key(b.0, bits) {
-                    return Err(collision(&keyed, a.0, b.0));
+                if stored_of(*a) == stored_of(*b) {
+                    let stored = stored_of(*a);
+                    return Err(collision(&self.keys, hash, |h| {
+                        layout::stored_key(h, bits) == stored
+                    }));
                 }
             }
         }
         // The most used combinations get the ids an entry byte can name; ties in a stable order.
         let mut uses = vec![0usize; sets.len()];
-        for &(_, id) in &key_sets {
-            uses[id] += 1;
+        for &e in &entries {
+            uses[set_of(e)] += 1;
         }
-        let mut order: Vec<usize> = (0..sets.len()).collect();
-        order.sort_by(|&a, &b| uses[b].cmp(&uses[a]).then_with(|| sets[a].cmp(&sets[b])));
+        let order = sorted_order(sets.len(), &mut |a, b| {
+            uses[b].cmp(&uses[a]).then_with(|| sets[a].cmp(&sets[b]))
+        });
         let mut renumber = vec![0usize; sets.len()];
         for (new, &old) in order.iter().enumerate() {
             renumber[old] = new;
@@ -249,9 +275,9 @@ impl RulesetBuilder {
             set_table.extend_from_slice(&end.to_le_bytes());
         }
         let mut overflow_table = Vec::new();
-        let mut entry_table = Vec::with_capacity(key_sets.len() * ENTRY_RECORD);
-        for (index, &(hash, old)) in key_sets.iter().enumerate() {
-            let id = renumber[old];
+        let mut entry_table = Vec::with_capacity(entries.len() * ENTRY_RECORD);
+        for (index, &e) in entries.iter().enumerate() {
+            let id = renumber[set_of(e)];
             let byte = match u8::try_from(id) {
                 Ok(b) if usize::from(b) < DIRECT_SETS => b,
                 _ => {
@@ -263,7 +289,7 @@ impl RulesetBuilder {
                     OVERFLOW_SET
                 }
             };
-            entry_table.extend_from_slice(&(hash & layout::LOW48).to_le_bytes()[..6]);
+            entry_table.extend_from_slice(&(stored_of(e) & layout::LOW48).to_le_bytes()[..6]);
             entry_table.push(byte);
         }
 
@@ -274,7 +300,7 @@ impl RulesetBuilder {
             members: member_bytes.len(),
             overflow: overflow_table.len() / layout::OVERFLOW_RECORD,
             exprs: expressions.len(),
-            entries: key_sets.len(),
+            entries: entries.len(),
             strings: strings.len(),
             rules: rules + expressions.len(),
             flags: if single_label {
@@ -293,8 +319,10 @@ impl RulesetBuilder {
         put(&mut out, header.members_off, &member_bytes);
         // Bucket b's entries are `offsets[b]..offsets[b + 1]`: count per bucket, then prefix sums.
         let mut offsets = vec![0u32; layout::bucket_count(bits) + 1];
-        for &(hash, _) in &key_sets {
-            if let Some(c) = offsets.get_mut(layout::bucket_of(hash, bits) + 1) {
+        for &e in &entries {
+            // The stored key's top bits are the bucket.
+            let bucket = (stored_of(e) >> 48) as usize;
+            if let Some(c) = offsets.get_mut(bucket + 1) {
                 *c += 1;
             }
         }
@@ -310,7 +338,7 @@ impl RulesetBuilder {
 
         let stats = CompileStats {
             entries: rules + expressions.len(),
-            keys: key_sets.len(),
+            keys: entries.len(),
             tag_sets: sets.len(),
             overflowed: header.overflow_count,
             duplicates_dropped: duplicates,
@@ -321,12 +349,56 @@ impl RulesetBuilder {
     }
 }
 
-/// The error for two keys whose hashes `a` and `b` are stored alike, naming both keys.
-fn collision(keyed: &[(u64, String, u8)], a: u64, b: u64) -> RulesetError {
-    let mut names = keyed.iter().filter(|k| k.0 == a || k.0 == b).map(|k| &k.1);
-    let first = names.next().cloned().unwrap_or_default();
-    let other = names.find(|k| **k != first).cloned().unwrap_or_default();
-    RulesetError::HashCollision { a: first, b: other }
+/// A (key, tag) pair as one sort key: `hash << 64 | tag << 32 | index`, the index into the
+/// builder's keys.
+struct KeyTag;
+
+impl KeyTag {
+    fn pack(hash: u64, tag: u8, index: u32) -> u128 {
+        (u128::from(hash) << 64) | (u128::from(tag) << 32) | u128::from(index)
+    }
+
+    fn hash(k: u128) -> u64 {
+        (k >> 64) as u64
+    }
+
+    fn tag(k: u128) -> u8 {
+        (k >> 32) as u8
+    }
+
+    fn index(k: u128) -> usize {
+        k as u32 as usize
+    }
+}
+
+/// The error for keys stored alike, naming the first two distinct keys, in (hash, key) order,
+/// among those whose hash `collides` picks.
+fn collision(
+    keys: &[(String, u8)],
+    hash: fn(&[u8]) -> u64,
+    collides: impl Fn(u64) -> bool,
+) -> RulesetError {
+    // The two smallest distinct (hash, key) pairs so far.
+    let mut first: Option<(u64, &str)> = None;
+    let mut second: Option<(u64, &str)> = None;
+    for (key, _) in keys {
+        let h = hash(key.as_bytes());
+        let candidate = Some((h, key.as_str()));
+        if !collides(h) || candidate == first || candidate == second {
+            continue;
+        }
+        if first.is_none_or(|f| candidate < Some(f)) {
+            second = first;
+            first = candidate;
+        } else if second.is_none_or(|s| candidate < Some(s)) {
+            second = candidate;
+        }
+    }
+    let name = |k: Option<(u64, &str)>| k.map_or_else(String::new, |(_, key)| key.to_string());
+    RulesetError::HashCollision {
+        a: name(first),
+        b: name(second),
+    }
 }
 
 /// The fewest bucket bits that keep buckets at about [`ENTRIES_PER_BUCKET`] entries.

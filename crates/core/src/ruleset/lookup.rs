@@ -142,7 +142,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         let start = layout::u32_at(bytes, h.buckets_off + 4 * bucket).map_or(0, |v| v as usize);
         let end = layout::u32_at(bytes, h.buckets_off + 4 * (bucket + 1)).map_or(0, |v| v as usize);
         let len = end.saturating_sub(start);
-        let guess = start + ((u128::from(hash & layout::LOW48) * len as u128) >> 48) as usize;
+        let guess = start + rank_guess(hash & layout::LOW48, len);
         layout::entry_at(self.entry_bytes(), guess).map_or(0, |e| e.0)
     }
 
@@ -161,7 +161,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         // way in: start there and walk, touching one cache line where a binary search touches
         // several (each a likely miss in a 12 MB table).
         let len = end_of_bucket.saturating_sub(start);
-        let guess = start + ((u128::from(target) * len as u128) >> 48) as usize;
+        let guess = start + rank_guess(target, len);
         let mut lo = guess.min(end_of_bucket);
         while lo > start && low_at(lo - 1) >= target {
             lo -= 1;
@@ -251,6 +251,13 @@ pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
             }
         }
     }
+}
+
+/// Where a 48-bit hash about ranks among `len` uniform ones: `target / 2^48 × len`, in 64-bit
+/// arithmetic (the top 32 bits of the hash are plenty for a guess), because a 128-bit product is a
+/// library call in WebAssembly, paid on every probe.
+fn rank_guess(target: u64, len: usize) -> usize {
+    ((target >> 16).saturating_mul(len as u64) >> 32) as usize
 }
 
 /// Canonical IP hosts: dotted-decimal IPv4, or IPv6 in brackets. Matched only as a whole.

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::normalize::{normalize, Normalized, Via};
 use super::phrases::{ANY, SAFEGUARDING_EDUCATION};
 use super::set::{PhraseSet, RawMatch, Role};
+use crate::sort::{sort_keys, sort_stable_by};
 
 /// The category whose searches raise a safeguarding alert and carry the support flavour.
 pub const SELF_HARM: &str = "self-harm";
@@ -203,7 +204,7 @@ impl PhraseSet {
                 }
             }
         }
-        matches.sort_by(|a, b| {
+        sort_stable_by(&mut matches, &mut |a, b| {
             b.weight
                 .cmp(&a.weight)
                 .then_with(|| a.phrase.cmp(&b.phrase))
@@ -223,7 +224,7 @@ impl PhraseSet {
                 )
             })
             .collect();
-        category_scores.sort_by(|(a, _), (b, _)| {
+        sort_stable_by(&mut category_scores, &mut |(a, _), (b, _)| {
             b.score
                 .cmp(&a.score)
                 .then_with(|| priority(&a.category).cmp(&priority(&b.category)))
@@ -282,7 +283,8 @@ impl PhraseSet {
         if spans.is_empty() {
             return (raw.to_vec(), Vec::new());
         }
-        let mut used: Vec<u32> = Vec::new();
+        // Entry ids, widened to the key type of the crate's one unstable sort.
+        let mut used: Vec<u128> = Vec::new();
         let kept = raw
             .iter()
             .filter(|m| !is_exception(m))
@@ -291,17 +293,17 @@ impl PhraseSet {
                     .iter()
                     .find(|x| x.reading == m.reading && x.start <= m.start && m.end <= x.end);
                 if let Some(x) = cover {
-                    used.push(x.entry);
+                    used.push(u128::from(x.entry));
                 }
                 cover.is_none()
             })
             .copied()
             .collect();
-        used.sort_unstable();
+        sort_keys(&mut used);
         used.dedup();
         let names = used
             .iter()
-            .filter_map(|&id| self.entry(id))
+            .filter_map(|&id| self.entry(u32::try_from(id).ok()?))
             .map(|e| e.written.clone())
             .collect();
         (kept, names)
@@ -311,32 +313,69 @@ impl PhraseSet {
     /// present. Each with the first reading it was found in.
     fn entries_found(&self, kept: &[RawMatch]) -> Vec<(u32, Via)> {
         let mut found: Vec<(u32, Via)> = Vec::new();
-        let mut parts: Vec<(u32, u8, Via)> = Vec::new();
-        for m in kept {
+        let mut parts: Vec<u128> = Vec::new();
+        for (at, m) in kept.iter().enumerate() {
             match self.entry(m.entry).map(|e| e.role) {
                 Some(Role::Weighted) if !found.iter().any(|f| f.0 == m.entry) => {
                     found.push((m.entry, m.via))
                 }
                 Some(Role::Combination { .. })
-                    if !parts.iter().any(|p| p.0 == m.entry && p.1 == m.part) =>
+                    if !parts
+                        .iter()
+                        .any(|&p| PartKey::entry(p) == m.entry && PartKey::part(p) == m.part) =>
                 {
-                    parts.push((m.entry, m.part, m.via));
+                    parts.push(PartKey::pack(m.entry, m.part, at));
                 }
                 _ => {}
             }
         }
-        parts.sort_unstable();
-        for (entry, part, via) in &parts {
-            let needed = match self.entry(*entry).map(|e| e.role) {
+        sort_keys(&mut parts);
+        for &key in &parts {
+            let (entry, part) = (PartKey::entry(key), PartKey::part(key));
+            let needed = match self.entry(entry).map(|e| e.role) {
                 Some(Role::Combination { parts }) => parts,
                 _ => continue,
             };
-            let have = parts.iter().filter(|p| p.0 == *entry).count();
-            if *part == 0 && have == usize::from(needed) && !found.iter().any(|f| f.0 == *entry) {
-                found.push((*entry, *via));
+            let have = parts
+                .iter()
+                .filter(|&&p| PartKey::entry(p) == entry)
+                .count();
+            if part == 0 && have == usize::from(needed) && !found.iter().any(|f| f.0 == entry) {
+                if let Some(first) = kept.get(PartKey::found_at(key)) {
+                    found.push((entry, first.via));
+                }
             }
         }
         found
+    }
+}
+
+/// A combination part found in a search, packed into one sort key: ordered by entry, then part
+/// (each found once), and carrying where in the kept matches it was first found, for its reading.
+struct PartKey;
+
+impl PartKey {
+    const ENTRY_SHIFT: u32 = 64;
+    const PART_SHIFT: u32 = 56;
+    const FOUND_AT_MASK: u128 = (1 << Self::PART_SHIFT) - 1;
+
+    fn pack(entry: u32, part: u8, found_at: usize) -> u128 {
+        // A match index is far below 2^56: the kept matches would not fit in memory otherwise.
+        (u128::from(entry) << Self::ENTRY_SHIFT)
+            | (u128::from(part) << Self::PART_SHIFT)
+            | (found_at as u128 & Self::FOUND_AT_MASK)
+    }
+
+    fn entry(key: u128) -> u32 {
+        (key >> Self::ENTRY_SHIFT) as u32
+    }
+
+    fn part(key: u128) -> u8 {
+        (key >> Self::PART_SHIFT) as u8
+    }
+
+    fn found_at(key: u128) -> usize {
+        (key & Self::FOUND_AT_MASK) as usize
     }
 }
 

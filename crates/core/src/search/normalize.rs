@@ -7,7 +7,7 @@
 //!    controls, variation selectors and Arabic-script optional vowel marks are dropped (before and
 //!    after NFKC); NFKC turns fullwidth `ｐｏｒｎ`, mathematical `𝐩𝐨𝐫𝐧`, circled `ⓟ` and ligatures
 //!    into plain letters. Small capitals, IPA letters and regional-indicator letters become Latin
-//!    here too, since some of them are symbols.
+//!    here too, since some of them are symbols. (NFKC, marks and accents: [`crate::unicode`].)
 //! 3. **Split into words** on anything that is not a letter, digit or combining mark, so
 //!    `p.o.r.n`, `p-o-r-n` and `moby-dick` split; apostrophes join (`don't` → `dont`). Accents
 //!    and "zalgo" marks come off Latin, Greek and Cyrillic letters (`pörn`, `samobójstwo`).
@@ -33,10 +33,9 @@
 //!   `boobs` while `boooobs` does.
 
 use serde::Serialize;
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
-use unicode_normalization::UnicodeNormalization;
 
 use super::fold;
+use crate::unicode::{self, decompose_canonical, is_combining_mark};
 
 /// The most characters of input normalised; the rest is ignored and [`Normalized::truncated`] set.
 pub const MAX_INPUT_CHARS: usize = 1_000;
@@ -201,7 +200,8 @@ fn prepare(input: &str) -> (Vec<char>, bool) {
     } else {
         // Invisible characters go before NFKC too, so that letters they separated compose now
         // rather than on a second pass (normalising is idempotent).
-        for c in bounded.chars().filter(keep).nfkc().filter(keep) {
+        let visible: String = bounded.chars().filter(keep).collect();
+        for c in unicode::nfkc(&visible).chars().filter(keep) {
             if out.len() >= MAX_EXPANDED_CHARS {
                 truncated = true;
                 break;

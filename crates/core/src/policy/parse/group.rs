@@ -1,6 +1,5 @@
 //! Groups: presets, overrides and a group's own allow and deny entries.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use toml::de::DeTable;
@@ -8,24 +7,22 @@ use toml::de::DeTable;
 use super::{join, Value, Walker, PRESETS};
 use crate::category;
 use crate::lists::parse_entry;
-use crate::policy::{Action, Group, ListedEntry, Preset, Setting, Tz};
+use crate::policy::{Action, ByName, Group, ListedEntry, Preset, Setting, Tz};
 
 impl Walker<'_> {
     pub(super) fn groups(
         &mut self,
         v: Option<&Value<'_>>,
-        policy_wide: &BTreeMap<String, Action>,
+        policy_wide: &ByName<Action>,
         tz: Tz,
-    ) -> BTreeMap<String, Group> {
-        let mut groups: BTreeMap<String, Group> = Preset::ALL
-            .into_iter()
-            .map(|p| {
-                (
-                    p.id().to_string(),
-                    Group::from_preset(p.id(), p, tz, policy_wide),
-                )
-            })
-            .collect();
+    ) -> ByName<Group> {
+        let mut groups = ByName::new();
+        for p in Preset::ALL {
+            groups.insert(
+                p.id().to_string(),
+                Group::from_preset(p.id(), p, tz, policy_wide),
+            );
+        }
         let Some(t) =
             v.and_then(|v| self.table(v, "groups", "a table of groups like [groups.ks2]"))
         else {
@@ -53,7 +50,7 @@ impl Walker<'_> {
         t: &DeTable<'_>,
         span: Range<usize>,
         path: &str,
-        policy_wide: &BTreeMap<String, Action>,
+        policy_wide: &ByName<Action>,
         tz: Tz,
     ) -> Group {
         let keys = [

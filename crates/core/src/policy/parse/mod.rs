@@ -9,7 +9,6 @@
 mod action;
 mod group;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
@@ -17,7 +16,7 @@ use toml::Spanned;
 
 use super::action::Action;
 use super::error::{Issue, PolicyError};
-use super::{ListFormat, ListSource, Policy, School, Tz};
+use super::{ByName, ListFormat, ListSource, Policy, School, Tz};
 use crate::category;
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -54,7 +53,7 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
     let mut walker = Walker {
         text,
         issues: Vec::new(),
-        custom: BTreeSet::new(),
+        custom: Vec::new(),
     };
     let policy = walker.policy(root.get_ref());
     if walker.issues.is_empty() {
@@ -65,7 +64,9 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
 }
 
 fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
-    issues.sort_by_key(|i| (i.line, i.column));
+    crate::sort::sort_stable_by(&mut issues, &mut |a, b| {
+        (a.line, a.column).cmp(&(b.line, b.column))
+    });
     issues.dedup();
     issues
 }
@@ -73,8 +74,8 @@ fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
 struct Walker<'t> {
     text: &'t str,
     issues: Vec<Issue>,
-    /// The school's own category ids, declared in `[categories]`.
-    custom: BTreeSet<String>,
+    /// The school's own category ids, declared in `[categories]`, sorted.
+    custom: Vec<String>,
 }
 
 impl Walker<'_> {
@@ -266,8 +267,8 @@ impl Walker<'_> {
         school
     }
 
-    fn categories(&mut self, v: Option<&Value<'_>>) -> BTreeMap<String, Action> {
-        let mut out = BTreeMap::new();
+    fn categories(&mut self, v: Option<&Value<'_>>) -> ByName<Action> {
+        let mut out = ByName::new();
         let Some(t) =
             v.and_then(|v| self.table(v, "categories", r#"a table [categories] of id = "action""#))
         else {
@@ -281,7 +282,9 @@ impl Walker<'_> {
                 continue;
             }
             if category::lookup(id).is_none() {
-                self.custom.insert(id.to_string());
+                if let Err(at) = self.custom.binary_search_by(|c| c.as_str().cmp(id)) {
+                    self.custom.insert(at, id.to_string());
+                }
             }
             out.insert(id.to_string(), self.action(value, &path, Some(id)));
         }
@@ -290,7 +293,8 @@ impl Walker<'_> {
 
     /// A category id used in a group or list: known, or declared in `[categories]`.
     fn check_category(&mut self, id: &str, span: Range<usize>, path: &str) -> bool {
-        if category::lookup(id).is_some() || self.custom.contains(id) {
+        let custom = self.custom.binary_search_by(|c| c.as_str().cmp(id)).is_ok();
+        if category::lookup(id).is_some() || custom {
             return true;
         }
         let ids: Vec<&str> = category::KNOWN
