@@ -39,9 +39,9 @@ wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name schoolgate \
 
 raw_before=$(stat -c %s "$OUT/schoolgate_bg.wasm")
 say "wasm-opt -Oz ($("$WASM_OPT" --version))"
-# wasm-bindgen's output uses these features; wasm-opt must be told so it keeps them.
+# wasm-bindgen's output uses these features (SIMD: .cargo/config.toml); wasm-opt must be told so it keeps them.
 "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-simd \
   "$OUT/schoolgate_bg.wasm" -o "$OUT/schoolgate_bg.opt.wasm"
 mv "$OUT/schoolgate_bg.opt.wasm" "$OUT/schoolgate_bg.wasm"
 

@@ -20,7 +20,7 @@
 //! site *and* by the page it carries, and a lookalike host by the host it imitates: the stricter
 //! of these verdicts wins, so wrapping can never weaken a decision.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::canon::{self, CanonicalUrl, ParsedUrl};
@@ -86,7 +86,7 @@ struct LoadedRuleset {
 struct GroupLists {
     allow: Ruleset,
     deny: Ruleset,
-    written: HashMap<String, String>,
+    written: FxHashMap<String, String>,
 }
 
 /// Everything needed to judge URLs: a policy and the compiled lists it uses. Immutable: a new
@@ -94,7 +94,7 @@ struct GroupLists {
 pub struct Engine {
     policy: Policy,
     rulesets: Vec<LoadedRuleset>,
-    group_lists: HashMap<String, GroupLists>,
+    group_lists: FxHashMap<String, GroupLists>,
     /// The school's own phrase set, or `None` for the built-in one (compiled once per process,
     /// on the first search, so a woken service worker's first verdict does not wait for it).
     phrases: Option<PhraseSet>,
@@ -185,6 +185,8 @@ struct Findings {
     /// Whether the verdict is explained ([`Engine::classify`]): only then are matches copied,
     /// the search recorded and rules put in words. [`Engine::decide`] needs none of it.
     explain: bool,
+    /// Set by [`Engine::decide_now`]: time-window categories answer for now only.
+    skip_next_change: bool,
     matches: Vec<RuleMatch>,
     search: Option<SearchInfo>,
 }
@@ -226,7 +228,7 @@ impl Engine {
                 })
             })
             .collect::<Result<Vec<_>, RulesetError>>()?;
-        let mut group_lists = HashMap::new();
+        let mut group_lists = FxHashMap::default();
         for name in policy.group_names() {
             // Only groups with entries get lists: the rest skip the lookup on every navigation.
             match policy.group(name) {
@@ -276,10 +278,25 @@ impl Engine {
     /// The decision alone, without building the explanation: what a navigation needs before it
     /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
     pub fn decide(&self, request: &Request<'_>) -> Decided {
+        self.decide_with(request, true)
+    }
+
+    /// [`Engine::decide`] without looking for when the answer changes (`next_change` is always
+    /// `None`): the same action and lock. A navigation listener that asks again at every
+    /// navigation has no use for the time, and finding it is most of the cost of a URL in a
+    /// time-window category.
+    pub fn decide_now(&self, request: &Request<'_>) -> Decided {
+        self.decide_with(request, false)
+    }
+
+    fn decide_with(&self, request: &Request<'_>, next_change: bool) -> Decided {
         // As `judge`, without keeping the parsed URL and findings a verdict would report.
         let decision = match (self.policy.group(request.group), canon::parse(request.url)) {
             (Some(group), Ok(parsed)) => {
-                let mut findings = Findings::default();
+                let mut findings = Findings {
+                    skip_next_change: !next_change,
+                    ..Findings::default()
+                };
                 self.judge_parsed(&parsed, group, request, 0, &mut findings)
                     .0
                     .decision
@@ -605,7 +622,11 @@ impl Engine {
                 Some(few) => few,
                 None => &spill,
             };
-            let o: Outcome = group.outcome(categories, list_hit, request.at);
+            let o: Outcome = if findings.skip_next_change {
+                group.outcome_now(categories, list_hit, request.at)
+            } else {
+                group.outcome(categories, list_hit, request.at)
+            };
             return (Judgement::bare(o.allow, o.locked, o.next_change), count);
         }
         let matches = &mut findings.matches;
@@ -755,7 +776,7 @@ fn with_host(url: &CanonicalUrl, host: &str) -> Option<CanonicalUrl> {
 }
 
 fn compile_group_lists(name: &str, group: &Group) -> Result<GroupLists, RulesetError> {
-    let mut written = HashMap::new();
+    let mut written = FxHashMap::default();
     let mut compile = |entries: &[ListedEntry], setting: &str| -> Result<Ruleset, RulesetError> {
         let mut builder = RulesetBuilder::new();
         for listed in entries {

@@ -335,6 +335,13 @@ fn decide_agrees_with_classify() {
                             "{} for {group} at {at} ({frame:?})",
                             String::from_utf8_lossy(url)
                         );
+                        let now = engine.decide_now(&request);
+                        assert_eq!(
+                            (now.action, now.locked, now.next_change),
+                            (v.action, v.locked, None),
+                            "decide_now: {} for {group} at {at} ({frame:?})",
+                            String::from_utf8_lossy(url)
+                        );
                         checked += 1;
                     }
                 }

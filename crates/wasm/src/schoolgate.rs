@@ -254,7 +254,8 @@ impl Schoolgate {
             return BLOCK;
         }
         let request = sgcore::engine::Request::new(url, group, at_secs.floor() as i64);
-        let decided = self.engine.decide(&request);
+        // The listener asks again at every navigation: when the answer changes is not needed.
+        let decided = self.engine.decide_now(&request);
         match (decided.action, decided.locked) {
             (sgcore::verdict::Action::Allow, _) => ALLOW,
             (sgcore::verdict::Action::Block, false) => BLOCK,

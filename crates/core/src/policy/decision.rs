@@ -193,6 +193,39 @@ impl Group {
         self.explain(&outcome, categories, list, at_unix_secs)
     }
 
+    /// [`Group::outcome`] for this instant only: the same allow and lock, `next_change` always
+    /// `None`. The combination allows exactly when every category does (a blocking one is always
+    /// the stricter), so no category's next change needs finding.
+    pub fn outcome_now(
+        &self,
+        categories: &[&str],
+        list: Option<ListHit<'_>>,
+        at_unix_secs: i64,
+    ) -> Outcome {
+        let now = |allow: bool, locked: bool, by: DecidedBy| Outcome {
+            allow,
+            locked,
+            next_change: None,
+            by,
+        };
+        if let Some(i) = categories.iter().position(|id| category::is_locked(id)) {
+            return now(false, true, DecidedBy::Locked(i));
+        }
+        match list {
+            Some(ListHit::Deny(_)) => return now(false, false, DecidedBy::Deny),
+            Some(ListHit::Allow(_)) => return now(true, false, DecidedBy::Allow),
+            None => {}
+        }
+        if categories.is_empty() {
+            let allow = self.allows(&self.uncategorised, at_unix_secs);
+            return now(allow, false, DecidedBy::Uncategorised);
+        }
+        match (0..categories.len()).find(|&i| !self.category_allows(categories, i, at_unix_secs)) {
+            Some(i) => now(false, false, DecidedBy::Category(i)),
+            None => now(true, false, DecidedBy::Category(0)),
+        }
+    }
+
     /// [`Group::decide_all`] without the words: the same allow, locked and next change, and
     /// what decided, for [`Group::explain`] to put in words later if need be.
     pub fn outcome(

@@ -1,6 +1,6 @@
 //! Entries → one ruleset buffer.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -55,7 +55,7 @@ pub struct CompileStats {
 #[derive(Debug, Default)]
 pub struct RulesetBuilder {
     tags: Vec<(String, String)>,
-    tag_index: HashMap<(String, String), u8>,
+    tag_index: FxHashMap<(String, String), u8>,
     /// Domain and URL-prefix keys with their tag ([`PATHS_MARKER`] for hosts with prefixes).
     keys: Vec<(String, u8)>,
     expressions: Vec<(String, u8)>,
@@ -137,7 +137,7 @@ impl RulesetBuilder {
         let (mut rules, mut duplicates) = (0, 0);
         // One record per key: its tags form its tag set.
         let mut key_sets: Vec<(u64, usize)> = Vec::new();
-        let mut set_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut set_ids: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         // Most keys have one tag: their sets are found by that byte, without hashing a Vec.
         let mut single_ids: [Option<usize>; 256] = [None; 256];
         let mut sets: Vec<Vec<u8>> = Vec::new();
@@ -227,7 +227,7 @@ impl RulesetBuilder {
             renumber[old] = new;
         }
 
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         let before = self.expressions.len();
         let expressions: Vec<(String, u8)> = self
             .expressions
