@@ -25,6 +25,7 @@ import * as delivery from './sw/delivery.js';
 import * as navlog from './sw/navlog.js';
 import * as tellAdult from './sw/tell-adult.js';
 import { judgeResults, resultTimings } from './sw/results.js';
+import { keepAlive, keepWorkerRunning } from './sw/keepalive.js';
 
 const OWN_ID = chrome.runtime.id;
 const SEARCH_HOST = /(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|search\.brave\.com|qwant\.com|startpage\.com|youtube\.com)$/;
@@ -63,6 +64,7 @@ function percentiles() {
 
 const ready = installType.then((type) => {
   state.setBlockingWebRequest(type === 'admin');
+  keepWorkerRunning(type);
   return state.load();
 });
 
@@ -458,6 +460,7 @@ async function statusReport() {
     reportEndpoint: s?.extras?.reportEndpoint ?? null,
     reportDelivery: { ...delivery.deliveryStatus },
     startup,
+    keepAlive: { ...keepAlive },
     decisions: { count: stats.decisions, heldAtWake: stats.heldAtWake, firstEventMs: stats.firstEventMs, ...percentiles() },
     results: resultTimings(),
   };

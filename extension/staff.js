@@ -121,6 +121,7 @@ function showStatus(s) {
     ['Decisions since the worker started', s.decisions.count],
     ['Decision time (median, 95th percentile)', s.decisions.n ? `${ms(s.decisions.p50)}, ${ms(s.decisions.p95)}` : null],
     ['Held on "checking…" at wake', s.decisions.heldAtWake || null],
+    ['Worker kept running (managed devices only)', s.keepAlive?.enabled ? `yes: ${s.keepAlive.beats} heartbeats, the last ${s.keepAlive.lastBeatAt ? when(s.keepAlive.lastBeatAt) : 'pending'}` : 'no: Chrome stops it when idle'],
   ]);
   $('policy-text').textContent = s.policyToml ?? pkg.defaultPolicyToml();
 }

@@ -61,6 +61,21 @@ describe('force-installed from a CRX by policy', { skip: skip ?? false, timeout:
     assert.ok(server.log.some((e) => e.path === '/schoolgate.crx'), 'the CRX was downloaded');
   });
 
+  test('on a managed device the worker keeps itself running: an extension API call every 20 s', { timeout: 60_000 }, async () => {
+    // Chrome stops an idle worker after 30 s; its lifecycle documentation allows managed
+    // education devices to call an extension API at intervals to prevent that. (Whether Chrome
+    // would have stopped it cannot be watched here: the test's DevTools connection keeps workers
+    // alive. What is checked is that the heartbeat runs, and only when force-installed.)
+    const first = (await h.status(ctx)).keepAlive;
+    assert.equal(first.enabled, true);
+    assert.ok(first.beats >= 1, `a heartbeat at start-up (${first.beats})`);
+    const later = await h.until(async () => {
+      const k = (await h.status(ctx)).keepAlive;
+      return k.beats > first.beats && k;
+    }, 'the next heartbeat', 30_000, 1_000);
+    assert.ok(later.lastBeatAt > first.lastBeatAt);
+  });
+
   test('what only the engine can judge is blocked before the request: search terms, wrapped pages, lookalikes', T, async () => {
     server.clear();
     const page = await ctx.newPage();

@@ -67,6 +67,7 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
     assert.equal(s.group.name, 'ks2');
     assert.equal(s.source, 'unmanaged');
     assert.equal(s.installType, 'development');
+    assert.equal(s.keepAlive.enabled, false, 'no heartbeat outside managed devices: Chrome may stop the worker');
     assert.ok(s.status.dnr.rules > 10, 'DNR rules installed');
     const page = await newPage();
     await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);

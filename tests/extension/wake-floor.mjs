@@ -1,0 +1,103 @@
+// How much of a cold wake is Chrome's own: the added delay of the first navigation after the
+// service worker was stopped, for three force-installed extensions that differ only in their
+// worker. Not part of `node --test` (it starts Chromium three times): run it by hand,
+//
+//   node tests/extension/wake-floor.mjs      (after scripts/build-wasm.sh)
+//
+// and it prints a Markdown table for BENCHMARKS.md.
+//   empty    one blocking webRequest listener that allows everything: Chrome's floor
+//   wasm     + the WebAssembly package instantiated at start (the bundled bytes, initSync)
+//   engine   + the built-in engine built at start, and every navigation decided by it
+// Each has the real extension's key (so the same id and policy path) and only the permissions
+// the listener needs.
+
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import * as h from './helpers.mjs';
+
+const WARM_N = 9;
+const COLD_N = 7;
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+const INIT = `import { WASM_BASE64 } from './wasm-bytes.js';
+import * as pkg from './pkg/schoolgate.js';
+pkg.initSync({ module: Uint8Array.fromBase64 ? Uint8Array.fromBase64(WASM_BASE64) : Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0)) });
+`;
+const ENGINE = `const sg = new pkg.Schoolgate();
+const group = sg.groups().findIndex((g) => g.name === 'eyfs');
+const encoder = new TextEncoder();
+`;
+const DECIDE = `const input = sg.inputBuffer();
+  const { written } = encoder.encodeInto(details.url, input);
+  if (sg.decideEncoded(written, group, Date.now() / 1000) !== 0) return { cancel: true };
+  `;
+const VARIANTS = {
+  empty: { head: '', decide: '' },
+  wasm: { head: INIT, decide: '' },
+  engine: { head: INIT + ENGINE, decide: DECIDE },
+};
+
+function variantDir(name) {
+  const { head, decide } = VARIANTS[name];
+  const real = JSON.parse(readFileSync(join(h.ROOT, 'extension', 'manifest.json'), 'utf8'));
+  const dir = join(h.tempDir('sg-floor-'), name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    manifest_version: 3, name: `wake floor: ${name}`, version: real.version, key: real.key,
+    minimum_chrome_version: real.minimum_chrome_version,
+    background: { service_worker: 'background.js', type: 'module' },
+    permissions: ['webRequest', 'webRequestBlocking'], host_permissions: ['<all_urls>'],
+    content_security_policy: real.content_security_policy,
+  }));
+  if (head) {
+    cpSync(join(h.ROOT, 'extension', 'pkg'), join(dir, 'pkg'), { recursive: true });
+    cpSync(join(h.ROOT, 'extension', 'wasm-bytes.js'), join(dir, 'wasm-bytes.js'));
+  }
+  writeFileSync(join(dir, 'background.js'), `${head}chrome.webRequest.onBeforeRequest.addListener((details) => {
+  ${decide}return undefined;
+}, { urls: ['<all_urls>'], types: ['main_frame', 'sub_frame'] }, ['blocking']);
+`);
+  return dir;
+}
+
+async function measure(name, server) {
+  const { ctx } = await h.launchForceInstalled({ server, crx: h.packCrx(variantDir(name)), settings: { group: 'ks2' } });
+  const times = async (prefix, n, stopFirst) => {
+    const page = await ctx.newPage();
+    const out = [];
+    for (let i = 0; i < n; i += 1) {
+      const url = `http://www.school-portal.example/${prefix}-${i}`;
+      if (stopFirst) await h.stopWorkers(ctx);
+      await h.go(page, url, 30_000);
+      await h.until(() => page.url() === url, `${url} to load`, 30_000);
+      out.push(await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return nav.requestStart - nav.startTime;
+      }));
+    }
+    await page.close();
+    return out;
+  };
+  try {
+    return { warm: median(await times('warm', WARM_N, false)), cold: median(await times('cold', COLD_N, true)) };
+  } finally {
+    await ctx.close().catch(() => {});
+    h.removePolicy();
+  }
+}
+
+const why = h.cannotRun();
+if (why) throw new Error(why);
+h.ensureBuilt();
+const server = await h.startServer();
+const rows = [];
+try {
+  for (const name of Object.keys(VARIANTS)) rows.push([name, await measure(name, server)]);
+} finally {
+  await server.close();
+  h.cleanUp();
+}
+console.log(`Command: \`node tests/extension/wake-floor.mjs\` (${new Date().toISOString().slice(0, 10)}), headless Chromium, medians of ${WARM_N} warm and ${COLD_N} cold navigations (\`requestStart − startTime\`).\n`);
+console.log('| worker | warm | right after the worker was stopped |\n|---|---:|---:|');
+for (const [name, r] of rows) console.log(`| ${name} | ${r.warm.toFixed(1)} ms | ${r.cold.toFixed(1)} ms |`);
