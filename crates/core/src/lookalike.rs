@@ -37,10 +37,14 @@ pub fn imitated_host(host: &str) -> Option<String> {
         } else if unicode::is_combining_mark(c) {
             // Accents over a Latin letter: `facébook` imitates `facebook`.
         } else {
-            let row = ASCII_PROTOTYPES
-                .binary_search_by_key(&c, |&(ch, _)| ch)
-                .ok()?;
-            imitation.push_str(ASCII_PROTOTYPES[row].1);
+            let row = CONFUSABLE_CHARS.binary_search(&c).ok()?;
+            let prototype = CONFUSABLE_PROTOTYPES.get(row)?;
+            imitation.extend(
+                prototype
+                    .iter()
+                    .take_while(|&&b| b != 0)
+                    .map(|&b| char::from(b)),
+            );
         }
     }
     let imitation = canon::normalize_host(&imitation).ok()?;
@@ -67,15 +71,13 @@ mod tests {
 
     #[test]
     fn the_generated_table_is_sorted_and_plausible() {
-        assert!(super::ASCII_PROTOTYPES.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(
-            super::ASCII_PROTOTYPES.len() > 500,
-            "{}",
-            super::ASCII_PROTOTYPES.len()
-        );
-        assert!(super::ASCII_PROTOTYPES
-            .iter()
-            .all(|(c, p)| !c.is_ascii() && p.is_ascii()));
+        use super::{CONFUSABLE_CHARS, CONFUSABLE_PROTOTYPES};
+        assert!(CONFUSABLE_CHARS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CONFUSABLE_CHARS.len() > 500, "{}", CONFUSABLE_CHARS.len());
+        assert!(CONFUSABLE_CHARS.iter().all(|c| !c.is_ascii()));
+        assert!(CONFUSABLE_PROTOTYPES.iter().all(|p| p[0] != 0
+            && p.is_ascii()
+            && p.iter().skip_while(|&&b| b != 0).all(|&b| b == 0)));
     }
 
     #[test]

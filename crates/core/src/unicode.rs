@@ -36,12 +36,14 @@
 //! let every internationalised spelling of a blocked site through. Search text has no such
 //! "unreadable" outcome, so it keeps working with what it has.
 
+mod case;
 mod punycode;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
+pub use case::to_lowercase;
 pub use punycode::domain_to_unicode;
 
 /// Unicode services supplied by the embedder when the core is built without `unicode-tables`.

@@ -1,26 +1,36 @@
 //! List files' text → entries (`parseList`) or one compiled ruleset (`compileLists`), with an
 //! account of every rejected line.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sgcore::lists::{parse_list, Entry, ListFormat, ParsedList, Rejected};
 use sgcore::ruleset::{MatchKind, RulesetBuilder};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::to_js;
+use crate::convert::{self, to_js};
 use crate::error::{self, OrJs};
 
 /// One list to compile, as JavaScript passes it.
-#[derive(Deserialize)]
 struct ListInput {
     /// Names the list in rejections and verdicts (`source`).
     name: String,
     /// The category every entry belongs to.
     category: String,
     /// `auto` (the default), `domains`, `hosts`, `adblock`, `urls` or `expressions`.
-    #[serde(default)]
     format: Option<String>,
     /// The file's text.
     text: String,
+}
+
+impl ListInput {
+    /// Reads `{name, category, format?, text}`.
+    fn read(value: &JsValue) -> Result<ListInput, String> {
+        Ok(ListInput {
+            name: convert::required_string(value, "name")?,
+            category: convert::required_string(value, "category")?,
+            format: convert::string_field(value, "format")?,
+            text: convert::required_string(value, "text")?,
+        })
+    }
 }
 
 /// A line that did not become an entry.
@@ -120,11 +130,18 @@ fn parse(name: &str, text: &str, format: Option<&str>, i: usize) -> Result<Parse
 pub fn compile_lists(
     #[wasm_bindgen(unchecked_param_type = "ListInput[]")] lists: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let lists: Vec<ListInput> = serde_wasm_bindgen::from_value(lists).map_err(|e| {
-        error::type_error(format!(
-            "compileLists expects [{{name, category, format?, text}}]: {e}"
-        ))
-    })?;
+    let lists = convert::items(&lists)
+        .and_then(|items| {
+            items
+                .iter()
+                .map(ListInput::read)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| {
+            error::type_error(format!(
+                "compileLists expects [{{name, category, format?, text}}]: {e}"
+            ))
+        })?;
     let mut builder = RulesetBuilder::new();
     let mut out = Compiled {
         entries: 0,

@@ -8,13 +8,12 @@ use crate::error;
 
 /// Serialises a core value the way the CLI's JSON looks: maps as plain objects (not `Map`),
 /// `None` as `null` (not `undefined`), so `JSON.stringify` of a verdict equals the CLI's line.
+/// It is that JSON, parsed by JavaScript: one call across the boundary instead of one per field,
+/// and one serialiser in the package instead of a copy of the field code per type.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value
-        .serialize(&serializer)
-        .map_err(|e| error::message(format!("cannot convert a result to JavaScript: {e}")))
+    let json = serde_json::to_string(value)
+        .map_err(|e| error::message(format!("cannot convert a result to JavaScript: {e}")))?;
+    js_sys::JSON::parse(&json)
 }
 
 /// A URL argument: a string (UTF-8 encoded), or a `Uint8Array` of raw bytes.
@@ -26,6 +25,45 @@ pub fn url_bytes(url: &JsValue) -> Result<Vec<u8>, JsValue> {
     } else {
         Err(error::type_error("a URL must be a string or a Uint8Array"))
     }
+}
+
+/// The items of a JavaScript array (or any other iterable), or why `value` is not one. With
+/// [`string_field`], this reads the package's few object arguments by hand: a serde deserialiser
+/// would link serde's whole `Deserialize` machinery, float printing included, for them.
+pub fn items(value: &JsValue) -> Result<Vec<JsValue>, String> {
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        return Ok(array.iter().collect());
+    }
+    let not_a_sequence = || "invalid type: expected an array".to_string();
+    js_sys::try_iter(value)
+        .ok()
+        .flatten()
+        .ok_or_else(not_a_sequence)?
+        .collect::<Result<_, _>>()
+        .map_err(|_| not_a_sequence())
+}
+
+/// `object[key]` as a string: `None` when it is absent (`undefined` or `null`), an error when
+/// `object` is not an object or the field is not a string.
+pub fn string_field(object: &JsValue, key: &str) -> Result<Option<String>, String> {
+    let value = if object.is_object() {
+        js_sys::Reflect::get(object, &JsValue::from_str(key)).ok()
+    } else {
+        None
+    }
+    .ok_or_else(|| "invalid type: expected an object".to_string())?;
+    if value.is_null_or_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| format!("invalid type: `{key}` must be a string"))
+}
+
+/// `object[key]` as a string, which must be there.
+pub fn required_string(object: &JsValue, key: &str) -> Result<String, String> {
+    string_field(object, key)?.ok_or_else(|| format!("missing field `{key}`"))
 }
 
 /// Unix milliseconds (JavaScript's time unit) → Unix seconds (the core's); `now` when absent.

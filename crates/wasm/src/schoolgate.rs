@@ -1,6 +1,6 @@
 //! `Schoolgate`: one engine (a policy and its compiled lists) as a JavaScript class.
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use sgcore::engine::{Engine, Request};
 use sgcore::policy::Policy;
 use sgcore::ruleset::Ruleset;
@@ -38,10 +38,19 @@ pub struct Schoolgate {
 }
 
 /// One of a school's own search phrase lists, as JavaScript passes it.
-#[derive(Deserialize)]
 struct PhraseListInput {
     name: String,
     text: String,
+}
+
+impl PhraseListInput {
+    /// Reads `{name, text}`.
+    fn read(value: &JsValue) -> Result<PhraseListInput, String> {
+        Ok(PhraseListInput {
+            name: convert::required_string(value, "name")?,
+            text: convert::required_string(value, "text")?,
+        })
+    }
 }
 
 /// One group, as `groups()` lists it.
@@ -131,7 +140,13 @@ impl Schoolgate {
             loaded.push(Ruleset::from_bytes(bytes).or_js(&format!("rulesets[{i}]"))?);
         }
         let engine = if let Some(search_phrases) = search_phrases {
-            let lists: Vec<PhraseListInput> = serde_wasm_bindgen::from_value(search_phrases.into())
+            let lists = convert::items(&search_phrases)
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(PhraseListInput::read)
+                        .collect::<Result<Vec<_>, _>>()
+                })
                 .map_err(|e| {
                     error::type_error(format!("searchPhrases must be [{{name, text}}]: {e}"))
                 })?;

@@ -43,7 +43,7 @@ pub fn parse_entry(text: &str) -> Result<Entry, String> {
         .unwrap_or(t);
     // Hosts and URLs alike go through the URL canonicaliser, so ports, userinfo and odd IPv4
     // spellings in an admin's entry mean what they mean in a browser.
-    let full = if t.contains("://") {
+    let full = if super::find_str(t, "://").is_some() {
         t.to_string()
     } else {
         format!("http://{t}")

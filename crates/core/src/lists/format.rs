@@ -101,7 +101,7 @@ impl ListFormat {
             "domains" => ListFormat::Domains,
             "urls" => ListFormat::Urls,
             "hosts" => ListFormat::Hosts,
-            _ if first.contains("expression") => ListFormat::Expressions,
+            _ if super::find_str(first, "expression").is_some() => ListFormat::Expressions,
             _ if stem.ends_with("-hosts") || stem.ends_with("_hosts") || ext == "hosts" => {
                 ListFormat::Hosts
             }
@@ -126,7 +126,10 @@ impl ListFormat {
             if line.is_empty() || is_comment(line) {
                 continue;
             }
-            if line.starts_with("||") || line.starts_with("@@") || line.contains("##") {
+            if line.starts_with("||")
+                || line.starts_with("@@")
+                || super::find_str(line, "##").is_some()
+            {
                 return ListFormat::Adblock;
             }
             let first = line.split_whitespace().next().unwrap_or(line);
@@ -166,7 +169,7 @@ pub(crate) fn is_comment(line: &str) -> bool {
 
 /// Regex syntax that never appears in a host or a plain URL.
 fn looks_like_expression(line: &str) -> bool {
-    line.contains(['(', '|', '\\', '^', '$', '[', '{']) || line.contains(".*")
+    line.contains(['(', '|', '\\', '^', '$', '[', '{']) || super::find_str(line, ".*").is_some()
 }
 
 impl fmt::Display for ListFormat {

@@ -179,7 +179,7 @@ fn adblock_rule(line: &str) -> Result<Entry, ListError> {
     }
     if ["##", "#@#", "#?#", "#$#", "#%#"]
         .iter()
-        .any(|m| line.contains(m))
+        .any(|m| super::find_str(line, m).is_some())
     {
         return unsupported("cosmetic rules are not supported");
     }

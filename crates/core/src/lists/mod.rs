@@ -27,6 +27,16 @@ use thiserror::Error;
 pub use entry::{parse_entry, Entry};
 pub use format::ListFormat;
 
+/// Where `needle` (not empty) first occurs in `haystack`: `haystack.find(needle)` by a plain
+/// byte scan. List and phrase parsing look for a few short markers (`://`, `##`, ` + `), and the
+/// standard library's two-way string search costs about 3 KB of WebAssembly for them.
+pub(crate) fn find_str(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len().max(1))
+        .position(|w| w == needle.as_bytes())
+}
+
 /// Lines longer than this are rejected unread: no real host or URL entry comes close.
 pub const MAX_LINE_BYTES: usize = 2048;
 /// The most entries one list may hold; the rest of a larger file is ignored, with a rejection

@@ -5,6 +5,8 @@
 //! that the WebAssembly build does not carry Unicode's whole confusables table. Lookalikes that
 //! NFKC already folds (fullwidth `ｐ`, mathematical `𝐩`, circled `ⓟ`) are not repeated here.
 
+use crate::unicode::to_lowercase;
+
 /// Whether `c` is invisible and carries nothing for matching: zero-width characters, joiners,
 /// soft hyphens, bidirectional controls, variation selectors, tag characters and fillers.
 /// Pupils insert these between letters (`p\u{200B}orn`) to slip past word lists.
@@ -172,9 +174,8 @@ pub(crate) fn lookalike(c: char) -> Option<char> {
         // A capital without its own entry reads like its small letter (`Ϳ` like `ϳ`), so that a
         // word is judged the same before and after lowercasing.
         _ => {
-            let mut lower = c.to_lowercase();
-            return match (lower.next(), lower.next()) {
-                (Some(l), None) if l != c => lookalike(l),
+            return match to_lowercase(c) {
+                (l, None) if l != c => lookalike(l),
                 _ => None,
             };
         }
@@ -221,12 +222,9 @@ pub(crate) fn latin_variant(c: char) -> Option<char> {
 /// [`latin_variant`] of `c` or of its lowercase: capital `Ɑ` lowercases to `ɑ`, which a
 /// second normalisation would fold to `a`, so it is folded at once (normalising is idempotent).
 pub(crate) fn latin_variant_any_case(c: char) -> Option<char> {
-    latin_variant(c).or_else(|| {
-        let mut lower = c.to_lowercase();
-        match (lower.next(), lower.next()) {
-            (Some(l), None) if l != c => latin_variant(l),
-            _ => None,
-        }
+    latin_variant(c).or_else(|| match to_lowercase(c) {
+        (l, None) if l != c => latin_variant(l),
+        _ => None,
     })
 }
 

@@ -35,7 +35,7 @@
 use serde::Serialize;
 
 use super::fold;
-use crate::unicode::{self, decompose_canonical, is_combining_mark};
+use crate::unicode::{self, decompose_canonical, is_combining_mark, to_lowercase};
 
 /// The most characters of input normalised; the rest is ignored and [`Normalized::truncated`] set.
 pub const MAX_INPUT_CHARS: usize = 1_000;
@@ -364,8 +364,10 @@ fn fold_word(word: &[char], pure_lookalikes: bool) -> String {
             Some(latin) if use_lookalikes => latin,
             _ => c,
         };
-        for lower in c.to_lowercase() {
-            push_folded(&mut out, lower);
+        let (lower, more) = to_lowercase(c);
+        push_folded(&mut out, lower);
+        if let Some(more) = more {
+            push_folded(&mut out, more);
         }
     }
     out

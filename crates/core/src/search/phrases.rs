@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use super::normalize::normalize;
 use crate::category;
+use crate::lists::find_str;
 
 /// The largest list text accepted, in bytes.
 pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
@@ -236,7 +237,7 @@ fn strip_comment(line: &str) -> &str {
     if line.trim_start().starts_with('#') {
         return "";
     }
-    match line.find(" #").or_else(|| line.find("\t#")) {
+    match find_str(line, " #").or_else(|| find_str(line, "\t#")) {
         Some(i) => line.get(..i).unwrap_or(line),
         None => line,
     }
@@ -317,11 +318,14 @@ fn weighted(phrase: &str, weight: i32, category: &str, lang: &str) -> Result<Lis
         ));
     }
     let written = phrase.trim().to_owned();
-    let kind = if written.contains(" + ") {
-        let parts = written
-            .split(" + ")
-            .map(normalized_phrase)
-            .collect::<Result<Vec<_>, _>>()?;
+    let kind = if find_str(&written, " + ").is_some() {
+        let mut parts = Vec::new();
+        let mut rest = written.as_str();
+        while let Some(at) = find_str(rest, " + ") {
+            parts.push(normalized_phrase(&rest[..at])?);
+            rest = &rest[at + " + ".len()..];
+        }
+        parts.push(normalized_phrase(rest)?);
         if parts.len() > MAX_PARTS {
             return Err(format!("a combination has at most {MAX_PARTS} parts"));
         }

@@ -28,7 +28,13 @@ pub fn domain_to_unicode(domain: &str) -> Option<String> {
             }
             out.push_str(&decoded);
         } else {
-            out.push_str(&label.to_lowercase());
+            // Character by character, as UTS #46 maps case (no final-sigma rule), and without
+            // `str::to_lowercase`'s tables in the WebAssembly package.
+            for c in label.chars() {
+                let (lower, more) = super::to_lowercase(c);
+                out.push(lower);
+                out.extend(more);
+            }
         }
     }
     Some(out)
