@@ -312,13 +312,19 @@ export async function status(ctx) {
 export async function stopWorkers(ctx) {
   const page = ctx.pages()[0] ?? await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
-  const states = new Map();
+  // Whether each version of the extension's worker has been seen stopped since the command: an
+  // event (an alarm, a request of the page under test) may start it again at once, and that is
+  // still a worker that was stopped and woken.
+  const stoppedOnce = new Map();
   cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) if (v.scriptURL.includes(EXT_ID)) states.set(v.versionId, v.runningStatus);
+    for (const v of e.versions) {
+      if (!v.scriptURL.includes(EXT_ID)) continue;
+      stoppedOnce.set(v.versionId, stoppedOnce.get(v.versionId) || v.runningStatus === 'stopped');
+    }
   });
   await cdp.send('ServiceWorker.enable');
   await cdp.send('ServiceWorker.stopAllWorkers');
-  await until(() => states.size && [...states.values()].every((s) => s === 'stopped'), 'the extension worker to stop', 10_000, 50);
+  await until(() => stoppedOnce.size && [...stoppedOnce.values()].every(Boolean), 'the extension worker to stop', 10_000, 50);
   await cdp.send('ServiceWorker.disable').catch(() => {});
   await cdp.detach().catch(() => {});
 }
