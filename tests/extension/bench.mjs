@@ -43,22 +43,6 @@ function lists() {
   return { source: 'generated (../shared/data absent): 5 lists of 200,000 domains', lists: out };
 }
 
-async function navTimes(ctx, urls, { stopFirst = false } = {}) {
-  const page = await ctx.newPage();
-  const out = [];
-  for (const url of urls) {
-    if (stopFirst) await h.stopWorkers(ctx);
-    await h.go(page, url, 30_000);
-    await h.until(() => page.url() === url, `${url} to load`, 30_000);
-    out.push(await page.evaluate(() => {
-      const n = performance.getEntriesByType('navigation')[0];
-      return n.requestStart - n.startTime;
-    }));
-  }
-  await page.close();
-  return out;
-}
-
 async function main() {
   const why = h.cannotRun();
   if (why) throw new Error(why);
@@ -77,7 +61,7 @@ async function main() {
         executablePath: h.CHROMIUM,
         args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', `--host-resolver-rules=MAP * 127.0.0.1:${server.port}, EXCLUDE localhost`],
       });
-      result.baselineRequestStartMs = await navTimes(plain, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/base-${i}`));
+      result.baselineRequestStartMs = await h.requestStartTimes(plain, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/base-${i}`));
       await plain.close();
     }
     const crx = h.packCrx();
@@ -95,7 +79,7 @@ async function main() {
       dnrMs: round(s.status.dnr.ms), dnrRules: s.status.dnr.rules, dnrDomains: s.status.dnr.domains,
     };
     // Cold wakes: the worker stopped before each navigation.
-    result.coldRequestStartMs = await navTimes(ctx, Array.from({ length: COLD_N }, (_, i) => `http://www.school-portal.example/cold-${i}`), { stopFirst: true });
+    result.coldRequestStartMs = await h.requestStartTimes(ctx, Array.from({ length: COLD_N }, (_, i) => `http://www.school-portal.example/cold-${i}`), { stopFirst: true });
     const afterCold = await h.status(ctx);
     result.coldWorker = {
       engineStartupMs: round(afterCold.startup.totalMs),
@@ -113,7 +97,7 @@ async function main() {
     await page.close();
     // Warm: one worker life, so the decision times below are warm ones.
     await h.status(ctx);
-    result.warmRequestStartMs = await navTimes(ctx, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/warm-${i}`));
+    result.warmRequestStartMs = await h.requestStartTimes(ctx, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/warm-${i}`));
     const warm = await h.status(ctx);
     result.workerDecision = { n: warm.decisions.n, p50Ms: warm.decisions.p50, p95Ms: warm.decisions.p95, maxMs: warm.decisions.max };
     result.medians = {

@@ -329,6 +329,27 @@ export async function stopWorkers(ctx) {
   await cdp.detach().catch(() => {});
 }
 
+/**
+ * `requestStart − startTime` of a navigation to each URL in turn, in one new page: the delay before
+ * the request leaves, which is what a blocking listener adds. With `stopFirst`, the extension's
+ * worker is stopped before each navigation (a cold wake).
+ */
+export async function requestStartTimes(ctx, urls, { stopFirst = false } = {}) {
+  const page = await ctx.newPage();
+  const out = [];
+  for (const url of urls) {
+    if (stopFirst) await stopWorkers(ctx);
+    await go(page, url, 30_000);
+    await until(() => page.url() === url, `${url} to load`, 30_000);
+    out.push(await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      return n.requestStart - n.startTime;
+    }));
+  }
+  await page.close();
+  return out;
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }

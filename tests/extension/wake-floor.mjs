@@ -63,24 +63,12 @@ function variantDir(name) {
 
 async function measure(name, server) {
   const { ctx } = await h.launchForceInstalled({ server, crx: h.packCrx(variantDir(name)), settings: { group: 'ks2' } });
-  const times = async (prefix, n, stopFirst) => {
-    const page = await ctx.newPage();
-    const out = [];
-    for (let i = 0; i < n; i += 1) {
-      const url = `http://www.school-portal.example/${prefix}-${i}`;
-      if (stopFirst) await h.stopWorkers(ctx);
-      await h.go(page, url, 30_000);
-      await h.until(() => page.url() === url, `${url} to load`, 30_000);
-      out.push(await page.evaluate(() => {
-        const nav = performance.getEntriesByType('navigation')[0];
-        return nav.requestStart - nav.startTime;
-      }));
-    }
-    await page.close();
-    return out;
-  };
+  const urls = (prefix, n) => Array.from({ length: n }, (_, i) => `http://www.school-portal.example/${prefix}-${i}`);
   try {
-    return { warm: median(await times('warm', WARM_N, false)), cold: median(await times('cold', COLD_N, true)) };
+    return {
+      warm: median(await h.requestStartTimes(ctx, urls('warm', WARM_N))),
+      cold: median(await h.requestStartTimes(ctx, urls('cold', COLD_N), { stopFirst: true })),
+    };
   } finally {
     await ctx.close().catch(() => {});
     h.removePolicy();
