@@ -102,6 +102,24 @@ fn combined_change(a: (bool, Option<i64>), b: (bool, Option<i64>)) -> Option<i64
     }
 }
 
+/// What decides before any category's action or time window: a locked category, then the
+/// group's own `deny` and `allow` entries. Such an outcome never changes with the time.
+fn settled_before_categories(categories: &[&str], list: Option<ListHit<'_>>) -> Option<Outcome> {
+    let fixed = |allow: bool, locked: bool, by: DecidedBy| Outcome {
+        allow,
+        locked,
+        next_change: None,
+        by,
+    };
+    if let Some(i) = categories.iter().position(|id| category::is_locked(id)) {
+        return Some(fixed(false, true, DecidedBy::Locked(i)));
+    }
+    match list? {
+        ListHit::Deny(_) => Some(fixed(false, false, DecidedBy::Deny)),
+        ListHit::Allow(_) => Some(fixed(true, false, DecidedBy::Allow)),
+    }
+}
+
 /// Which of a group's own `allow`/`deny` entries matched a URL, by original text. The engine
 /// picks the most specific matching entry; on a tie, deny wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,27 +220,22 @@ impl Group {
         list: Option<ListHit<'_>>,
         at_unix_secs: i64,
     ) -> Outcome {
-        let now = |allow: bool, locked: bool, by: DecidedBy| Outcome {
+        if let Some(settled) = settled_before_categories(categories, list) {
+            return settled;
+        }
+        let now = |allow: bool, by: DecidedBy| Outcome {
             allow,
-            locked,
+            locked: false,
             next_change: None,
             by,
         };
-        if let Some(i) = categories.iter().position(|id| category::is_locked(id)) {
-            return now(false, true, DecidedBy::Locked(i));
-        }
-        match list {
-            Some(ListHit::Deny(_)) => return now(false, false, DecidedBy::Deny),
-            Some(ListHit::Allow(_)) => return now(true, false, DecidedBy::Allow),
-            None => {}
-        }
         if categories.is_empty() {
             let allow = self.allows(&self.uncategorised, at_unix_secs);
-            return now(allow, false, DecidedBy::Uncategorised);
+            return now(allow, DecidedBy::Uncategorised);
         }
         match (0..categories.len()).find(|&i| !self.category_allows(categories, i, at_unix_secs)) {
-            Some(i) => now(false, false, DecidedBy::Category(i)),
-            None => now(true, false, DecidedBy::Category(0)),
+            Some(i) => now(false, DecidedBy::Category(i)),
+            None => now(true, DecidedBy::Category(0)),
         }
     }
 
@@ -234,24 +247,8 @@ impl Group {
         list: Option<ListHit<'_>>,
         at_unix_secs: i64,
     ) -> Outcome {
-        if let Some(i) = categories.iter().position(|id| category::is_locked(id)) {
-            return Outcome {
-                allow: false,
-                locked: true,
-                next_change: None,
-                by: DecidedBy::Locked(i),
-            };
-        }
-        let listed = |allow: bool, by: DecidedBy| Outcome {
-            allow,
-            locked: false,
-            next_change: None,
-            by,
-        };
-        match list {
-            Some(ListHit::Deny(_)) => return listed(false, DecidedBy::Deny),
-            Some(ListHit::Allow(_)) => return listed(true, DecidedBy::Allow),
-            None => {}
+        if let Some(settled) = settled_before_categories(categories, list) {
+            return settled;
         }
         let combined = |t: i64| {
             (0..categories.len())
