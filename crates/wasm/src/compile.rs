@@ -130,18 +130,11 @@ fn parse(name: &str, text: &str, format: Option<&str>, i: usize) -> Result<Parse
 pub fn compile_lists(
     #[wasm_bindgen(unchecked_param_type = "ListInput[]")] lists: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let lists = convert::items(&lists)
-        .and_then(|items| {
-            items
-                .iter()
-                .map(ListInput::read)
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|e| {
-            error::type_error(format!(
-                "compileLists expects [{{name, category, format?, text}}]: {e}"
-            ))
-        })?;
+    let lists = convert::items(&lists, ListInput::read).map_err(|e| {
+        error::type_error(format!(
+            "compileLists expects [{{name, category, format?, text}}]: {e}"
+        ))
+    })?;
     let mut builder = RulesetBuilder::new();
     let mut out = Compiled {
         entries: 0,

@@ -27,20 +27,27 @@ pub fn url_bytes(url: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
-/// The items of a JavaScript array (or any other iterable), or why `value` is not one. With
-/// [`string_field`], this reads the package's few object arguments by hand: a serde deserialiser
-/// would link serde's whole `Deserialize` machinery, float printing included, for them.
-pub fn items(value: &JsValue) -> Result<Vec<JsValue>, String> {
+/// The items of a JavaScript array (or any other iterable), each read by `read`, or why `value`
+/// is not one. With [`string_field`], this reads the package's few object arguments by hand: a
+/// serde deserialiser would link serde's whole `Deserialize` machinery, float printing included,
+/// for them.
+pub fn items<T>(
+    value: &JsValue,
+    read: impl Fn(&JsValue) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     if let Some(array) = value.dyn_ref::<js_sys::Array>() {
-        return Ok(array.iter().collect());
+        return array.iter().map(|item| read(&item)).collect();
     }
     let not_a_sequence = || "invalid type: expected an array".to_string();
     js_sys::try_iter(value)
         .ok()
         .flatten()
         .ok_or_else(not_a_sequence)?
-        .collect::<Result<_, _>>()
-        .map_err(|_| not_a_sequence())
+        .map(|item| {
+            item.map_err(|_| not_a_sequence())
+                .and_then(|item| read(&item))
+        })
+        .collect()
 }
 
 /// `object[key]` as a string: `None` when it is absent (`undefined` or `null`), an error when

@@ -140,16 +140,9 @@ impl Schoolgate {
             loaded.push(Ruleset::from_bytes(bytes).or_js(&format!("rulesets[{i}]"))?);
         }
         let engine = if let Some(search_phrases) = search_phrases {
-            let lists = convert::items(&search_phrases)
-                .and_then(|items| {
-                    items
-                        .iter()
-                        .map(PhraseListInput::read)
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(|e| {
-                    error::type_error(format!("searchPhrases must be [{{name, text}}]: {e}"))
-                })?;
+            let lists = convert::items(&search_phrases, PhraseListInput::read).map_err(|e| {
+                error::type_error(format!("searchPhrases must be [{{name, text}}]: {e}"))
+            })?;
             let extra: Vec<(&str, &str)> = lists
                 .iter()
                 .map(|l| (l.name.as_str(), l.text.as_str()))
