@@ -1,7 +1,7 @@
 // Keeping the worker running on managed devices.
 //
 // Chrome stops an extension's service worker after 30 s without events or extension API calls,
-// and the next navigation then waits for it to start again: about 45 ms of Chrome's own before
+// and the next navigation then waits for it to start again: about 40 ms of Chrome's own before
 // any of our code runs (an empty worker with one blocking listener, measured on the test VM),
 // plus bringing up the engine (BENCHMARKS.md, "Extension"). Chrome's documentation on the
 // service worker lifecycle allows extensions on managed education and enterprise devices to keep
