@@ -119,3 +119,34 @@ test('parseList names each entry kind as verdict matches do', () => {
   assert.equal(parseList('e', '(porn|xxx)\n', 'expressions').entries[0].kind, 'expression');
   assert.throws(() => parseList('x', '', 'csv'), /unknown list format `csv`/);
 });
+
+test('expression-matches.tsv: the browser\'s RegExp matches what regex-lite matches in the Rust core', () => {
+  const out = compileLists([{ name: 'expressions', category: 'games', text: fixtureText('lists/expressions') }]);
+  assert.equal(out.rejected.map((r) => r.line).join(','), '5', 'the same line is refused as in Rust');
+  const sg = Schoolgate.fromPolicy(NO_BUILTIN, [out.bytes]);
+  const rows = fixtureLines('lists/expression-matches.tsv');
+  assert.ok(rows.length >= 15);
+  for (const [, line] of rows) {
+    const [url, expected] = line.split('\t');
+    // The verdict orders its matches by its own rules; which ones matched is what must agree.
+    const found = sg.classify(url, 'staff', 0).matches.filter((m) => m.kind === 'expression').map((m) => m.key);
+    assert.deepEqual(found.length ? found.sort() : ['-'], expected.split(', ').sort(), url);
+  }
+});
+
+test('expressions: the shapes a backtracking engine could take exponential time on are refused, with the reason', () => {
+  const out = compileLists([{
+    name: 'risky', category: 'games', format: 'expressions',
+    text: '(a+)+$\nporn(?!hub)\n(a)\\1\n[[:alpha:]]+casino\n\\_x\ncasino\n',
+  }]);
+  assert.deepEqual(out.rejected.map((r) => [r.line, r.reason.replace(/:.*/, '')]), [
+    [1, 'invalid regular expression'], [2, 'invalid regular expression'], [3, 'invalid regular expression'],
+    [4, 'invalid regular expression'], [5, 'invalid regular expression'],
+  ]);
+  assert.match(out.rejected[0].reason, /exponential time/);
+  assert.match(out.rejected[1].reason, /lookaround/);
+  assert.match(out.rejected[3].reason, /POSIX/);
+  // `\_` is left to the engine: the browser's says what is wrong, without repeating the pattern.
+  assert.equal(out.rejected[4].reason, 'invalid regular expression: Invalid escape');
+  assert.equal(out.lists[0].entries, 1);
+});

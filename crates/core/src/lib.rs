@@ -19,6 +19,7 @@ pub mod builtin;
 pub mod canon;
 pub mod category;
 pub mod engine;
+pub mod expressions;
 pub mod lists;
 pub mod lookalike;
 pub mod policy;

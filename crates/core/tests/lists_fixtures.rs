@@ -131,3 +131,38 @@ fn fixtures_compile_and_match() {
     assert!(hits("http://example.net/search?q=other").is_empty());
     assert_eq!(hits("http://203.0.113.9/").len(), 1);
 }
+
+/// `expression-matches.tsv`: which expressions of the `expressions` fixture match each URL. The
+/// wasm package (the browser's `RegExp`) reads the same file in `tests/js/lists.test.mjs`.
+#[cfg(feature = "expressions")]
+#[test]
+fn expressions_match_as_the_fixture_says() {
+    use schoolgate_core::ruleset::CompiledExpressions;
+
+    let list = parse_fixture("expressions", "expressions");
+    let mut builder = RulesetBuilder::new();
+    for entry in &list.entries {
+        builder.add(entry, "games", &list.source).unwrap();
+    }
+    let ruleset = Ruleset::from_bytes(builder.build().unwrap().0).unwrap();
+    let compiled = CompiledExpressions::new(&ruleset).unwrap();
+    let text = std::fs::read_to_string(fixtures().join("expression-matches.tsv")).unwrap();
+    let mut rows = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (url, expected) = line.split_once('\t').expect("url<TAB>expressions");
+        let mut out = Vec::new();
+        compiled.matches(&canonicalize(url.as_bytes()).unwrap(), &mut out);
+        let got: Vec<&str> = out.iter().map(|m| m.key.as_str()).collect();
+        let got = if got.is_empty() {
+            "-".to_string()
+        } else {
+            got.join(", ")
+        };
+        assert_eq!(got, expected, "{url}");
+        rows += 1;
+    }
+    assert!(rows >= 15);
+}

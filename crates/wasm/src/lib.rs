@@ -31,6 +31,7 @@
 mod compile;
 mod convert;
 pub mod error;
+mod expressions;
 mod schoolgate;
 mod search;
 mod unicode;
@@ -47,10 +48,11 @@ pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 const TS_TYPES: &'static str = include_str!("types.d.ts");
 
 /// Runs once when the module is instantiated (`init`/`initSync`), before anything else can be
-/// called: the core is built without Unicode tables and reads non-ASCII text through JavaScript.
+/// called: the core is built without Unicode tables or a regex engine, and uses JavaScript's.
 #[wasm_bindgen(start)]
 fn start() {
     unicode::install();
+    expressions::install();
 }
 
 /// The canonical form of a URL, as the engine sees it (the CLI's `schoolgate canon`): an `http(s)`

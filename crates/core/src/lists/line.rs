@@ -216,8 +216,7 @@ fn adblock_rule(line: &str) -> Result<Entry, ListError> {
 
 /// A squidGuard regular expression, checked by compiling it exactly as matching will.
 fn expression(line: &str) -> Result<Entry, ListError> {
-    #[cfg(feature = "expressions")]
-    crate::ruleset::compile_expression(line).map_err(ListError::InvalidExpression)?;
+    crate::expressions::check(line).map_err(ListError::InvalidExpression)?;
     Ok(Entry::Expression(line.to_string()))
 }
 

@@ -1,59 +1,33 @@
-//! squidGuard expressions: compiled once per ruleset, matched over `host/path?query`.
-//!
-//! Without the `expressions` feature nothing is compiled: [`CompiledExpressions::ignored`] says
-//! how many expressions such a build cannot honour, so a caller can warn rather than guess.
-
-#[cfg(feature = "expressions")]
-use regex_lite::{Regex, RegexBuilder};
+//! squidGuard expressions: compiled once per ruleset, matched over `host/path?query`, by the
+//! engine [`crate::expressions`] chooses.
 
 use super::{MatchKind, MatchRef, RuleMatch, Ruleset, RulesetError};
 use crate::canon::CanonicalUrl;
+use crate::expressions::{self, RegexEngine};
 
-/// Compiled program size limit per expression: real lists need a few KiB; this stops a
-/// pathological one from taking the memory of a browser extension.
-#[cfg(feature = "expressions")]
-const SIZE_LIMIT: usize = 1 << 20;
-/// Group nesting limit per expression.
-#[cfg(feature = "expressions")]
-const NEST_LIMIT: u32 = 64;
-
-/// Compiles one expression as lists are checked and as matching uses it: case-insensitively,
-/// as squidGuard does (`REG_ICASE`), with size limits.
-#[cfg(feature = "expressions")]
-pub(crate) fn compile_expression(expression: &str) -> Result<Regex, String> {
-    RegexBuilder::new(expression)
-        .case_insensitive(true)
-        .size_limit(SIZE_LIMIT)
-        .nest_limit(NEST_LIMIT)
-        .build()
-        // regex-lite's messages span lines; the first says what is wrong.
-        .map_err(|e| {
-            e.to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid")
-                .to_string()
-        })
+/// The compiled form of a ruleset's expressions, by engine.
+enum Matchers {
+    /// Nothing to match: no expressions, or no engine in this build.
+    None,
+    /// One `regex-lite` program per expression.
+    #[cfg(feature = "expressions")]
+    Native(Vec<regex_lite::Regex>),
+    /// A set held by an installed engine.
+    Provided {
+        engine: &'static dyn RegexEngine,
+        set: u32,
+    },
 }
 
-#[cfg(feature = "expressions")]
-type Matcher = Regex;
-/// Without a regex engine nothing can be compiled, so no matcher can exist.
-#[cfg(not(feature = "expressions"))]
-enum Matcher {}
-
-#[cfg(feature = "expressions")]
-fn is_match(m: &Matcher, subject: &str) -> bool {
-    m.is_match(subject)
-}
-
-#[cfg(not(feature = "expressions"))]
-fn is_match(m: &Matcher, _subject: &str) -> bool {
-    match *m {}
+impl Drop for Matchers {
+    fn drop(&mut self) {
+        if let Matchers::Provided { engine, set } = *self {
+            engine.release(set);
+        }
+    }
 }
 
 struct Compiled {
-    matcher: Matcher,
     text: String,
     category: std::sync::Arc<str>,
     source: std::sync::Arc<str>,
@@ -61,9 +35,10 @@ struct Compiled {
 }
 
 /// A ruleset's expressions, compiled. Build it once per ruleset: compiling takes far longer
-/// than matching. regex-lite guarantees matching time linear in the URL's length.
+/// than matching.
 pub struct CompiledExpressions {
     items: Vec<Compiled>,
+    matchers: Matchers,
     ignored: usize,
 }
 
@@ -77,39 +52,64 @@ impl std::fmt::Debug for CompiledExpressions {
 }
 
 impl CompiledExpressions {
-    /// Compiles every expression of `ruleset` (without the `expressions` feature: none, and
+    /// Compiles every expression of `ruleset` with the engine in use (with none: nothing, and
     /// counts them as ignored).
     pub fn new<B: AsRef<[u8]>>(ruleset: &Ruleset<B>) -> Result<Self, RulesetError> {
-        let mut compiled = CompiledExpressions {
-            items: Vec::new(),
-            ignored: 0,
-        };
-        for (text, tag) in ruleset.expressions() {
-            #[cfg(feature = "expressions")]
-            {
-                let matcher =
-                    compile_expression(text).map_err(|reason| RulesetError::InvalidExpression {
-                        expression: text.to_string(),
-                        reason,
-                    })?;
-                compiled.items.push(Compiled {
-                    matcher,
-                    text: text.to_string(),
-                    category: std::sync::Arc::from(tag.category),
-                    source: std::sync::Arc::from(tag.source),
-                    locked: tag.locked,
-                });
-            }
-            #[cfg(not(feature = "expressions"))]
-            {
-                let _ = (text, tag);
-                compiled.ignored += 1;
-            }
-        }
-        Ok(compiled)
+        Self::with_engine(ruleset, expressions::installed())
     }
 
-    /// Expressions this build cannot match because the `expressions` feature is off.
+    pub(crate) fn with_engine<B: AsRef<[u8]>>(
+        ruleset: &Ruleset<B>,
+        engine: Option<&'static dyn RegexEngine>,
+    ) -> Result<Self, RulesetError> {
+        let invalid = |expression: &str, reason: String| RulesetError::InvalidExpression {
+            expression: expression.to_string(),
+            reason,
+        };
+        let mut items = Vec::new();
+        let mut texts = Vec::new();
+        for (text, tag) in ruleset.expressions() {
+            expressions::check_shape(text).map_err(|reason| invalid(text, reason))?;
+            texts.push(text);
+            items.push(Compiled {
+                text: text.to_string(),
+                category: std::sync::Arc::from(tag.category),
+                source: std::sync::Arc::from(tag.source),
+                locked: tag.locked,
+            });
+        }
+        let matchers = match engine {
+            _ if texts.is_empty() => Matchers::None,
+            Some(engine) => {
+                let set = engine
+                    .compile(&texts)
+                    .map_err(|(index, reason)| invalid(texts[index], reason))?;
+                Matchers::Provided { engine, set }
+            }
+            #[cfg(feature = "expressions")]
+            None => Matchers::Native(
+                texts
+                    .iter()
+                    .map(|text| expressions::compile_native(text).map_err(|r| invalid(text, r)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            #[cfg(not(feature = "expressions"))]
+            None => {
+                return Ok(CompiledExpressions {
+                    items: Vec::new(),
+                    matchers: Matchers::None,
+                    ignored: texts.len(),
+                })
+            }
+        };
+        Ok(CompiledExpressions {
+            items,
+            matchers,
+            ignored: 0,
+        })
+    }
+
+    /// Expressions this build cannot match: no `expressions` feature and no engine installed.
     pub fn ignored(&self) -> usize {
         self.ignored
     }
@@ -160,8 +160,8 @@ impl CompiledExpressions {
             subject.push('?');
             subject.push_str(q);
         }
-        for item in &self.items {
-            if is_match(&item.matcher, &subject) {
+        let mut report = |index: usize| {
+            if let Some(item) = self.items.get(index) {
                 found(MatchRef {
                     key: &item.text,
                     kind: MatchKind::Expression,
@@ -170,6 +170,16 @@ impl CompiledExpressions {
                     locked: item.locked,
                 });
             }
+        };
+        match &self.matchers {
+            Matchers::None => {}
+            #[cfg(feature = "expressions")]
+            Matchers::Native(programs) => programs
+                .iter()
+                .enumerate()
+                .filter(|(_, program)| program.is_match(&subject))
+                .for_each(|(index, _)| report(index)),
+            Matchers::Provided { engine, set } => engine.find(*set, &subject, &mut report),
         }
     }
 }

@@ -131,8 +131,6 @@ use std::sync::Arc;
 use thiserror::Error;
 
 pub use build::{CompileStats, RulesetBuilder, MAX_SOURCE_BYTES};
-#[cfg(feature = "expressions")]
-pub(crate) use expr::compile_expression;
 pub use expr::CompiledExpressions;
 pub use lookup::{for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
 

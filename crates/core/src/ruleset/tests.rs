@@ -393,6 +393,103 @@ fn a_stored_bad_expression_is_an_error_not_a_panic() {
     ));
 }
 
+/// An installed engine as the wasm package has one: sets behind handles, matched a subject at a
+/// time. Backed here by regex-lite, so the test compares the two paths through the core.
+#[cfg(feature = "expressions")]
+mod provided {
+    use std::sync::Mutex;
+
+    use crate::expressions::RegexEngine;
+
+    pub(super) struct TestEngine {
+        pub sets: Mutex<Vec<Option<Vec<regex_lite::Regex>>>>,
+    }
+
+    impl RegexEngine for TestEngine {
+        fn compile(&self, expressions: &[&str]) -> Result<u32, (usize, String)> {
+            let mut set = Vec::new();
+            for (index, e) in expressions.iter().enumerate() {
+                let program = regex_lite::RegexBuilder::new(e)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|error| (index, error.to_string()))?;
+                set.push(program);
+            }
+            let mut sets = self.sets.lock().unwrap();
+            sets.push(Some(set));
+            Ok(sets.len() as u32 - 1)
+        }
+
+        fn find(&self, set: u32, subject: &str, found: &mut dyn FnMut(usize)) {
+            let sets = self.sets.lock().unwrap();
+            for (index, program) in sets[set as usize].iter().flatten().enumerate() {
+                if program.is_match(subject) {
+                    found(index);
+                }
+            }
+        }
+
+        fn release(&self, set: u32) {
+            self.sets.lock().unwrap()[set as usize] = None;
+        }
+    }
+}
+
+#[cfg(feature = "expressions")]
+#[test]
+fn an_installed_engine_matches_as_the_compiled_in_one_and_frees_its_sets() {
+    static ENGINE: provided::TestEngine = provided::TestEngine {
+        sets: std::sync::Mutex::new(Vec::new()),
+    };
+    let r = build(&[
+        (domain("example.com"), "games", "a"),
+        (Entry::Expression("porn|xxx".into()), "pornography", "ut1"),
+        (Entry::Expression("^[^/]*casino".into()), "gambling", "ut1"),
+        (
+            Entry::Expression("(^|[-./_])(bet|poker)s?([-./_?]|$)".into()),
+            "gambling",
+            "ut1",
+        ),
+    ]);
+    let native = CompiledExpressions::new(&r).unwrap();
+    let provided = CompiledExpressions::with_engine(&r, Some(&ENGINE)).unwrap();
+    assert_eq!((provided.len(), provided.ignored()), (3, 0));
+    let cases = [
+        ("example.com", "/", None),
+        ("casino.example", "/", None),
+        ("example.com", "/casino", None),
+        ("example.com", "/a", Some("q=XXX")),
+        ("bets.example", "/", None),
+        ("example.com", "/alphabet/", None),
+        ("example.com", "/poker/", Some("q=porn")),
+    ];
+    let mut expected_total = 0;
+    for (host, path, query) in cases {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        native.matches_parts(host, path, query, &mut a);
+        provided.matches_parts(host, path, query, &mut b);
+        assert_eq!(a, b, "{host}{path}?{query:?}");
+        expected_total += a.len();
+    }
+    // The cases are not all misses: both paths found the same five matches.
+    assert_eq!(expected_total, 5);
+    drop(provided);
+    assert!(ENGINE.sets.lock().unwrap().iter().all(Option::is_none));
+    // A set the engine cannot compile names the expression.
+    let bad = build(&[(Entry::Expression("(".into()), "games", "s")]);
+    let err = CompiledExpressions::with_engine(&bad, Some(&ENGINE)).unwrap_err();
+    assert!(matches!(err, RulesetError::InvalidExpression { expression, .. } if expression == "("));
+}
+
+#[test]
+fn a_stored_backtracking_shape_is_refused_in_every_build() {
+    let r = build(&[(Entry::Expression("(a+)+$".into()), "games", "s")]);
+    assert!(matches!(
+        CompiledExpressions::new(&r),
+        Err(RulesetError::InvalidExpression { .. })
+    ));
+}
+
 #[cfg(not(feature = "expressions"))]
 #[test]
 fn without_the_feature_expressions_are_counted_as_ignored() {

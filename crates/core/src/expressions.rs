@@ -1,0 +1,277 @@
+//! The regular-expression engine behind squidGuard/UT1 `expressions` lists, and the checks every
+//! expression passes before any engine sees it.
+//!
+//! ## Compiled in or provided
+//!
+//! Like [`crate::unicode`], this is a service with two possible sources:
+//!
+//! - With the cargo feature `expressions` (a default feature: the CLI and native tests use it),
+//!   expressions are compiled by `regex-lite`, which guarantees matching time linear in the URL.
+//! - Without it (the wasm package, where `regex-lite` would be about 23 KB of the gzipped size
+//!   budget), the embedder [`install`]s a [`RegexEngine`] once at start-up; the wasm crate's one
+//!   is the browser's own `RegExp`.
+//!
+//! An installed engine is used even when `regex-lite` is compiled in: installing one is a
+//! deliberate choice, and it lets native tests run the provided path.
+//!
+//! With neither, expressions are accepted by the list parser but not matched:
+//! [`CompiledExpressions::ignored`](crate::ruleset::CompiledExpressions::ignored) counts them so
+//! a caller can warn.
+//!
+//! ## One grammar everywhere
+//!
+//! A list that compiles for the CLI must compile in the extension, and match the same URLs. So
+//! [`check_shape`] runs first in every build and refuses what the two engines would read
+//! differently or what a backtracking engine (the browser's) could spend exponential time on:
+//!
+//! - lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`) and backreferences (`\1`…`\9`, `\k<…>`): not
+//!   squidGuard (POSIX) syntax, and `regex-lite` has neither;
+//! - a group repeated without bound (`*`, `+`, `{n,}`) that itself holds a repetition or an
+//!   alternation (`(a+)+`, `(a|ab)*`): the classic catastrophic-backtracking shapes;
+//! - POSIX classes (`[[:alpha:]]`): squidGuard syntax, but the browser has no such thing.
+//!
+//! Real lists (every UT1 `expressions` file) use none of these. Subjects are canonical URLs,
+//! which are ASCII (hosts in punycode, paths percent-encoded), so case-insensitive matching and
+//! `.`, `\w`, `\d`, `\s`, `\b` mean the same in both engines. At the edges the engines' syntax
+//! still differs (`\-` outside a class is fine for `regex-lite`, an error for the browser): such a
+//! line is rejected in that build with the engine's reason, never matched differently.
+//!
+//! What remains for a backtracking engine is polynomial (`.*a.*b` over a long URL), bounded by
+//! the URL length limit; list sources are the school's own configured ones, trusted as its
+//! policy is.
+
+use std::sync::OnceLock;
+
+/// A regular-expression engine supplied by the embedder when the core is built without the
+/// `expressions` feature (or to replace `regex-lite`).
+///
+/// Sets are compiled once per ruleset and matched against every URL, so matching takes the
+/// subject once for the whole set: crossing into JavaScript once per URL, not once per
+/// expression. Matching must be case-insensitive, as squidGuard's (`REG_ICASE`) is.
+pub trait RegexEngine: Send + Sync {
+    /// Compiles `expressions` as one set and returns its handle, or the index of the first
+    /// expression that does not compile with the engine's reason.
+    fn compile(&self, expressions: &[&str]) -> Result<u32, (usize, String)>;
+
+    /// Calls `found` with the index of each expression of `set` found anywhere in `subject`, in
+    /// index order.
+    fn find(&self, set: u32, subject: &str, found: &mut dyn FnMut(usize));
+
+    /// Frees `set`; its handle is not used again.
+    fn release(&self, set: u32);
+}
+
+static INSTALLED: OnceLock<&'static dyn RegexEngine> = OnceLock::new();
+
+/// Installs the engine used from now on. Returns `false`, leaving the first one in place, if an
+/// engine was installed before: swapping engines under running rulesets could change verdicts
+/// mid-session.
+pub fn install(engine: &'static dyn RegexEngine) -> bool {
+    INSTALLED.set(engine).is_ok()
+}
+
+/// The installed engine, if any.
+pub(crate) fn installed() -> Option<&'static dyn RegexEngine> {
+    INSTALLED.get().copied()
+}
+
+/// Whether expressions are matched in this build: `regex-lite` compiled in or an engine
+/// installed.
+pub fn is_available() -> bool {
+    cfg!(feature = "expressions") || installed().is_some()
+}
+
+/// Compiled program size limit per expression for `regex-lite`: real lists need a few KiB; this
+/// stops a pathological one from taking the memory of a browser extension.
+#[cfg(feature = "expressions")]
+const SIZE_LIMIT: usize = 1 << 20;
+/// Group nesting limit per expression, in every build (checked by [`check_shape`]).
+const NEST_LIMIT: usize = 64;
+
+/// Compiles one expression with `regex-lite`, as lists are checked and as matching uses it:
+/// case-insensitively, with size limits.
+#[cfg(feature = "expressions")]
+pub(crate) fn compile_native(expression: &str) -> Result<regex_lite::Regex, String> {
+    check_shape(expression)?;
+    regex_lite::RegexBuilder::new(expression)
+        .case_insensitive(true)
+        .size_limit(SIZE_LIMIT)
+        .nest_limit(NEST_LIMIT as u32)
+        .build()
+        // regex-lite's messages span lines; the first says what is wrong.
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid")
+                .to_string()
+        })
+}
+
+/// Checks one expression exactly as matching will compile it: the shape, then the engine in
+/// use. With no engine at all only the shape is checked.
+pub(crate) fn check(expression: &str) -> Result<(), String> {
+    check_shape(expression)?;
+    if let Some(engine) = installed() {
+        let set = engine
+            .compile(&[expression])
+            .map_err(|(_, reason)| reason)?;
+        engine.release(set);
+        return Ok(());
+    }
+    #[cfg(feature = "expressions")]
+    compile_native(expression)?;
+    Ok(())
+}
+
+/// Refuses the syntax that the engines would read differently and the shapes a backtracking
+/// engine can take exponential time on (see the module documentation).
+pub fn check_shape(expression: &str) -> Result<(), String> {
+    // One entry per open group (the whole expression first): whether it holds a repetition or
+    // an alternation so far.
+    let mut open = vec![false];
+    // After a `)`: what the group it closed held, for a quantifier that follows.
+    let mut just_closed: Option<bool> = None;
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        let closed = just_closed.take();
+        match c {
+            '\\' => {
+                if let Some('1'..='9' | 'k') = chars.next() {
+                    return Err("backreferences are not supported".to_string());
+                }
+            }
+            '[' => skip_class(&mut chars)?,
+            '(' => {
+                let ahead: String = chars.clone().take(4).collect();
+                if ["?=", "?!", "?<=", "?<!"]
+                    .iter()
+                    .any(|p| ahead.starts_with(p))
+                {
+                    return Err("lookaround is not supported".to_string());
+                }
+                open.push(false);
+                if open.len() > NEST_LIMIT {
+                    return Err(format!("groups nest deeper than {NEST_LIMIT}"));
+                }
+                // `(?:`, `(?<name>`, `(?P<name>`, `(?i:` open a group; `(?i)` only sets flags.
+                // Their `?` is not a repetition.
+                if chars.next_if_eq(&'?').is_some() {
+                    for c in chars.by_ref() {
+                        if c == ')' {
+                            open.pop();
+                        }
+                        if matches!(c, ':' | '>' | ')') {
+                            break;
+                        }
+                    }
+                }
+            }
+            ')' if open.len() > 1 => {
+                let inner = open.pop().unwrap_or(false);
+                if let Some(outer) = open.last_mut() {
+                    *outer |= inner;
+                }
+                just_closed = Some(inner);
+            }
+            '|' | '*' | '+' | '?' | '{' => {
+                let unbounded = match c {
+                    '*' | '+' => true,
+                    '{' => repetition_is_unbounded(&chars),
+                    _ => false,
+                };
+                if unbounded && closed == Some(true) {
+                    return Err(
+                        "a repeated group may not itself repeat or alternate, as in \
+                         (a+)+ or (a|ab)*: matching could take exponential time"
+                            .to_string(),
+                    );
+                }
+                if let Some(group) = open.last_mut() {
+                    *group = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Skips a bracket expression after its `[`: `]` first (after an optional `^`) is a member, and
+/// `\` escapes the next character. Refuses POSIX classes.
+fn skip_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<(), String> {
+    chars.next_if_eq(&'^');
+    chars.next_if_eq(&']');
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            // POSIX classes are squidGuard syntax, but the browser's engine has none.
+            '[' if chars.peek() == Some(&':') => {
+                return Err("POSIX classes like [[:alpha:]] are not supported: write [a-z]".into())
+            }
+            ']' => return Ok(()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads a counted repetition after its `{` and says whether it has no upper bound (`{n,}`).
+/// Anything that is not `{n}`, `{n,}` or `{n,m}` is left for the engine to accept or refuse.
+fn repetition_is_unbounded(chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let body: String = chars.clone().take_while(|&c| c != '}').collect();
+    let Some((_, max)) = body.split_once(',') else {
+        return false;
+    };
+    max.trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_shape;
+
+    #[test]
+    fn real_list_shapes_pass() {
+        // From UT1's adult/very_restrictive_expression and publicite/expressions.
+        for ok in [
+            "(adultsight|adultsite|adultsonly|blowjob|striptease)",
+            "(^|[-\\?+=/_])(big|cyber|hard)?(adult|babe|porn|topp?les|xxx)s?([-\\.\\?+=/_]|$)",
+            "(/banner/|/sponsor/|/event.ng/|/Advertisement/|adverts/)",
+            "porn.*video",
+            "(ab){2,3}",
+            "(ab)+",
+            "[(|+*]+",
+            "\\(a+\\)+",
+            "(?:casino)+",
+            "(?<name>x)",
+            "(?i)casino+",
+            "(?P<n>bet)s?",
+        ] {
+            assert_eq!(check_shape(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn backtracking_shapes_and_foreign_syntax_are_refused() {
+        for (bad, why) in [
+            ("(a+)+$", "exponential"),
+            ("(a|ab)*c", "exponential"),
+            ("((ab)*x)+", "exponential"),
+            ("(x*){2,}", "exponential"),
+            ("(a|b)(c|d)(e+)*", "exponential"),
+            ("(a)\\1", "backreferences"),
+            ("(?<n>a)\\k<n>", "backreferences"),
+            ("porn(?!hub)", "lookaround"),
+            ("(?<=x)y", "lookaround"),
+            ("(?=x)", "lookaround"),
+            ("[[:alpha:]]+casino", "POSIX"),
+        ] {
+            let message = check_shape(bad).expect_err(bad);
+            assert!(message.contains(why), "{bad}: {message}");
+        }
+        let deep = "(".repeat(65) + &")".repeat(65);
+        assert!(check_shape(&deep).unwrap_err().contains("nest"));
+    }
+}
