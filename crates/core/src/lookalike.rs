@@ -5,6 +5,8 @@
 //! UTS #39 skeleton does: `m` → `rn`, `0` → `O`) would make `modern.com` a lookalike of
 //! `modem.com` and over-block ordinary sites; browsers likewise only flag internationalised names.
 
+use std::sync::OnceLock;
+
 use crate::canon;
 use crate::unicode;
 
@@ -37,18 +39,55 @@ pub fn imitated_host(host: &str) -> Option<String> {
         } else if unicode::is_combining_mark(c) {
             // Accents over a Latin letter: `facébook` imitates `facebook`.
         } else {
-            let row = CONFUSABLE_CHARS.binary_search(&c).ok()?;
-            let prototype = CONFUSABLE_PROTOTYPES.get(row)?;
-            imitation.extend(
-                prototype
-                    .iter()
-                    .take_while(|&&b| b != 0)
-                    .map(|&b| char::from(b)),
-            );
+            imitation.extend(prototype(c)?.iter().map(|&b| char::from(b)));
         }
     }
     let imitation = canon::normalize_host(&imitation).ok()?;
     (imitation != host).then_some(imitation)
+}
+
+/// The lowercased ASCII prototype that the non-ASCII character `c` imitates, if it has one.
+fn prototype(c: char) -> Option<&'static [u8]> {
+    let table = confusables();
+    let (_, prototype) = table.get(table.binary_search_by_key(&c, |&(c, _)| c).ok()?)?;
+    let len = prototype
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(prototype.len());
+    prototype.get(..len)
+}
+
+/// [`CONFUSABLES`] as sorted `(character, zero-padded prototype)` rows for binary search,
+/// decoded on first use: only hosts with internationalised labels get this far, and the compact
+/// form costs a third of the package bytes that fixed-width rows did.
+fn confusables() -> &'static [(char, [u8; 4])] {
+    static ROWS: OnceLock<Vec<(char, [u8; 4])>> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut rows = Vec::with_capacity(CONFUSABLE_ROWS);
+        let mut bytes = CONFUSABLES.iter().copied();
+        let mut code = 0x7Fu32;
+        while let Some(mut byte) = bytes.next() {
+            let (mut gap, mut shift) = (0u32, 0);
+            while byte & 0x80 != 0 {
+                gap |= u32::from(byte & 0x7F) << shift;
+                shift += 7;
+                byte = bytes.next().unwrap_or(0);
+            }
+            code += (gap | u32::from(byte) << shift) + 1;
+            let mut prototype = [0u8; 4];
+            for slot in &mut prototype {
+                let b = bytes.next().unwrap_or(0x80);
+                *slot = b & 0x7F;
+                if b & 0x80 != 0 {
+                    break;
+                }
+            }
+            if let Some(c) = char::from_u32(code) {
+                rows.push((c, prototype));
+            }
+        }
+        rows
+    })
 }
 
 #[cfg(test)]
@@ -70,14 +109,21 @@ mod tests {
     }
 
     #[test]
-    fn the_generated_table_is_sorted_and_plausible() {
-        use super::{CONFUSABLE_CHARS, CONFUSABLE_PROTOTYPES};
-        assert!(CONFUSABLE_CHARS.windows(2).all(|w| w[0] < w[1]));
-        assert!(CONFUSABLE_CHARS.len() > 500, "{}", CONFUSABLE_CHARS.len());
-        assert!(CONFUSABLE_CHARS.iter().all(|c| !c.is_ascii()));
-        assert!(CONFUSABLE_PROTOTYPES.iter().all(|p| p[0] != 0
-            && p.is_ascii()
-            && p.iter().skip_while(|&&b| b != 0).all(|&b| b == 0)));
+    fn the_compact_table_answers_as_the_confusables_data_for_every_character() {
+        let rows = super::confusables();
+        assert_eq!(rows.len(), super::CONFUSABLE_ROWS);
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            // The rule `build.rs` applies, restated against the crate itself.
+            let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut [0; 4])).collect();
+            let expected = (!skeleton.is_empty()
+                && skeleton.is_ascii()
+                && skeleton.len() <= 4
+                && !skeleton.contains('\0'))
+            .then(|| skeleton.to_ascii_lowercase());
+            let ours = super::prototype(c).map(|p| String::from_utf8_lossy(p).into_owned());
+            assert_eq!(ours, expected, "U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]
