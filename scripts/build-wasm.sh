@@ -35,7 +35,7 @@ cargo build -p schoolgate-wasm --release --target wasm32-unknown-unknown --locke
 say "wasm-bindgen $pinned --target web"
 rm -rf "$OUT"
 wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name schoolgate \
-  target/wasm32-unknown-unknown/release/schoolgate_wasm.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/schoolgate_wasm.wasm"
 
 raw_before=$(stat -c %s "$OUT/schoolgate_bg.wasm")
 say "wasm-opt -Oz ($("$WASM_OPT" --version))"
