@@ -49,6 +49,11 @@ raw=$(stat -c %s "$OUT/schoolgate_bg.wasm")
 gz=$(gzip -9 -c "$OUT/schoolgate_bg.wasm" | wc -c)
 printf '[build-wasm] schoolgate_bg.wasm: %d bytes before wasm-opt, %d bytes raw, %d bytes gzipped (budget %d)\n' \
   "$raw_before" "$raw" "$gz" "$BUDGET_GZ_BYTES"
+# The wasm's built-in policy has its comment lines blanked (the core's `annotated-builtins` is
+# off); pages show people this annotated file, the same policy line for line.
+mkdir -p "$OUT/builtin"
+cp crates/core/data/default-policy.toml "$OUT/builtin/default-policy.toml"
+
 # Copies, not symlinks: Chrome loads an unpacked extension's files from its own folder only.
 for dest in www/pkg extension/pkg; do
   rm -rf "$dest"

@@ -4,8 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { fixtureFiles, fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
+import { PKG, blankComments, fixtureFiles, fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
 
 const { Schoolgate, defaultPolicyToml } = schoolgate;
 
@@ -74,13 +76,16 @@ test('good policies load', () => {
   }
 });
 
-test('the built-in policy: defaultPolicyToml() is the file, and new Schoolgate() uses it', () => {
+test('the built-in policy: defaultPolicyToml() is the file with its comment lines blanked, the package ships the file, and new Schoolgate() uses it', () => {
+  const file = fixtureText('../../crates/core/data/default-policy.toml');
   const toml = defaultPolicyToml();
-  assert.equal(toml, fixtureText('../../crates/core/data/default-policy.toml'));
+  assert.equal(toml, blankComments(file));
+  assert.equal(readFileSync(join(PKG, 'builtin', 'default-policy.toml'), 'utf8'), file);
   const fromText = Schoolgate.fromPolicy(toml, []);
   const builtin = new Schoolgate();
   assert.deepEqual(fromText.policy(), builtin.policy());
   assert.equal(fromText.policySummary(), builtin.policySummary());
+  assert.deepEqual(Schoolgate.fromPolicy(file, []).policy(), builtin.policy());
   assert.deepEqual(builtin.groups().map((g) => g.name), ['eyfs', 'ks1', 'ks2', 'staff']);
   assert.ok(builtin.groups().find((g) => g.name === 'staff').staff);
   assert.match(builtin.policySummary(), /\[ks2\]/);

@@ -11,9 +11,10 @@ use crate::ruleset::{Ruleset, RulesetBuilder, RulesetError};
 
 macro_rules! builtin_lists {
     ($($category:literal),* $(,)?) => {
-        /// `(category, file name, text)` of every built-in list.
+        /// `(category, file name, text)` of every built-in list. Without the
+        /// `annotated-builtins` feature the texts' comment lines are empty.
         pub const LISTS: &[(&str, &str, &str)] = &[
-            $(($category, concat!($category, ".txt"), include_str!(concat!("../data/lists/", $category, ".txt")))),*
+            $(($category, concat!($category, ".txt"), data_text!("lists/", $category, ".txt"))),*
         ];
     };
 }
@@ -45,8 +46,13 @@ pub fn source_name(file: &str) -> String {
 
 /// Compiles the built-in lists into ruleset bytes.
 pub fn compile() -> Result<Vec<u8>, RulesetError> {
+    compile_lists(LISTS)
+}
+
+/// Compiles `(category, file name, text)` lists as the built-in ones are.
+fn compile_lists(lists: &[(&str, &str, &str)]) -> Result<Vec<u8>, RulesetError> {
     let mut builder = RulesetBuilder::new();
-    for (category, file, text) in LISTS {
+    for (category, file, text) in lists {
         let source = source_name(file);
         let parsed = parse_list(&source, text.as_bytes(), ListFormat::Domains);
         for entry in &parsed.entries {
@@ -65,7 +71,12 @@ pub fn ruleset() -> Result<Ruleset, RulesetError> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::comment_lines::blank_comment_lines;
+    use crate::policy::{Policy, BUILTIN_TOML};
+    use crate::search::{phrases, PhraseList};
 
     #[test]
     fn every_builtin_list_parses_cleanly_and_is_big_enough() {
@@ -85,5 +96,108 @@ mod tests {
     fn builtin_ruleset_compiles() {
         let ruleset = ruleset().unwrap();
         assert!(ruleset.len() > 700);
+    }
+
+    /// Every file under `dir`, as `(path relative to data/, text as written)`.
+    fn annotated(dir: &Path, out: &mut Vec<(String, String)>) {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for entry in std::fs::read_dir(data.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(&data).unwrap().to_path_buf();
+            if path.is_dir() {
+                annotated(&name, out);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((
+                    name.to_str()
+                        .unwrap()
+                        .replace(std::path::MAIN_SEPARATOR, "/"),
+                    text,
+                ));
+            }
+        }
+    }
+
+    /// Whichever way the crate is built, its built-in texts are data/'s files, with the comment
+    /// lines blanked when `annotated-builtins` is off, and blanking changes nothing they mean.
+    #[test]
+    fn builtin_texts_mean_the_same_with_comment_lines_blanked() {
+        let mut compiled_in = vec![("default-policy.toml".to_owned(), BUILTIN_TOML)];
+        for (_, file, text) in LISTS {
+            compiled_in.push((format!("lists/{file}"), text));
+        }
+        for (file, text) in phrases::BUILTIN {
+            compiled_in.push((format!("phrases/{file}"), text));
+        }
+        compiled_in.sort();
+        let mut files = Vec::new();
+        annotated(Path::new(""), &mut files);
+        files.sort();
+        let file_names: Vec<_> = files.iter().map(|(n, _)| n).collect();
+        let compiled_names: Vec<_> = compiled_in.iter().map(|(n, _)| n).collect();
+        assert_eq!(file_names, compiled_names, "every data file is compiled in");
+
+        let (mut annotated_lists, mut blanked_lists) = (Vec::new(), Vec::new());
+        for ((name, text), (_, compiled)) in files.iter().zip(&compiled_in) {
+            let blanked = blank_comment_lines(text);
+            assert_ne!(&blanked, text, "{name} has comments to blank");
+            assert_eq!(
+                blanked.matches('\n').count(),
+                text.matches('\n').count(),
+                "{name}"
+            );
+            let expected = if cfg!(feature = "annotated-builtins") {
+                text
+            } else {
+                &blanked
+            };
+            assert_eq!(compiled, expected, "{name} as compiled in");
+            if name.ends_with(".toml") {
+                let policy = Policy::from_toml(text).unwrap();
+                assert_eq!(Policy::from_toml(&blanked).unwrap(), policy, "{name}");
+            } else if let Some(file) = name.strip_prefix("lists/") {
+                for format in [ListFormat::Domains, ListFormat::Auto] {
+                    let parse = |t: &str| parse_list(file, t.as_bytes(), format);
+                    assert_eq!(parse(&blanked), parse(text), "{name} read as {format}");
+                }
+                let category = file.strip_suffix(".txt").unwrap();
+                annotated_lists.push((category, file, text.as_str()));
+                blanked_lists.push((category, file, blanked));
+            } else {
+                let file = name.strip_prefix("phrases/").unwrap();
+                let list = PhraseList::parse(file, text).unwrap();
+                assert_eq!(PhraseList::parse(file, &blanked).unwrap(), list, "{name}");
+            }
+        }
+        let blanked_lists: Vec<_> = blanked_lists
+            .iter()
+            .map(|(c, f, t)| (*c, *f, t.as_str()))
+            .collect();
+        assert_eq!(
+            compile_lists(&blanked_lists).unwrap(),
+            compile_lists(&annotated_lists).unwrap()
+        );
+    }
+
+    /// A `#` line inside a TOML multi-line string is text, not a comment: blanking keeps it.
+    #[test]
+    fn hash_lines_in_a_policy_s_multi_line_strings_are_kept() {
+        let text = r#"[school]
+name = """St Example's
+# part of the name
+with a \""" in it"""
+# a comment
+timezone = "Europe/London"
+
+[groups.ks2]
+label = '''Key Stage 2
+  # part of the label
+'''
+"#;
+        let blanked = blank_comment_lines(text);
+        assert_eq!(blanked, text.replace("# a comment", ""));
+        let policy = Policy::from_toml(text).unwrap();
+        assert!(policy.school().name.contains("\n# part of the name\n"));
+        assert_eq!(Policy::from_toml(&blanked).unwrap(), policy);
     }
 }

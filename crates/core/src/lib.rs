@@ -15,9 +15,28 @@
 //! ## Usage (see engine)
 #![deny(rustdoc::broken_intra_doc_links)]
 
+/// A text from `crates/core/data/`, compiled in as written: comments and all.
+#[cfg(feature = "annotated-builtins")]
+macro_rules! data_text {
+    ($($path:tt)+) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/", $($path)+))
+    };
+}
+
+/// A text from `crates/core/data/` with its comment lines blanked: build.rs's copy, which keeps
+/// the package small and every line number as written (see `comment_lines.rs`).
+#[cfg(not(feature = "annotated-builtins"))]
+macro_rules! data_text {
+    ($($path:tt)+) => {
+        include_str!(concat!(env!("OUT_DIR"), "/data/", $($path)+))
+    };
+}
+
 pub mod builtin;
 pub mod canon;
 pub mod category;
+#[cfg(test)]
+mod comment_lines;
 pub mod engine;
 pub mod expressions;
 pub mod lists;

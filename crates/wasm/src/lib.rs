@@ -71,14 +71,16 @@ pub fn canonicalize(
     }
 }
 
-/// The built-in default policy's TOML text, comments included: a starting point for a school's
-/// own policy.
+/// The built-in default policy's TOML text: a starting point for a school's own policy. Its
+/// comment lines are empty, which keeps the package small and every line number as written;
+/// people read the annotated file the package ships as `builtin/default-policy.toml`.
 #[wasm_bindgen(js_name = defaultPolicyToml)]
 pub fn default_policy_toml() -> String {
     sgcore::policy::BUILTIN_TOML.to_string()
 }
 
 /// The built-in starter lists: `[{category, file, text}]`, one per category, in the core's order.
+/// As with the policy, the texts' comment lines are empty.
 #[wasm_bindgen(js_name = builtinLists, unchecked_return_type = "BuiltinList[]")]
 pub fn builtin_lists() -> Result<JsValue, JsValue> {
     let lists: Vec<convert::BuiltinList> = sgcore::builtin::LISTS

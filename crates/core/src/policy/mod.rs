@@ -49,8 +49,9 @@ pub use time::Tz;
 use crate::category;
 use crate::lists::Entry;
 
-/// The built-in policy: a typical UK primary school, with comments explaining each choice.
-pub const BUILTIN_TOML: &str = include_str!("../../data/default-policy.toml");
+/// The built-in policy: a typical UK primary school. With the `annotated-builtins` feature it
+/// has the comments explaining each choice; without it, those lines are empty.
+pub const BUILTIN_TOML: &str = data_text!("default-policy.toml");
 
 /// The `[school]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -125,22 +125,17 @@ pub struct PhraseList {
     pub entries: Vec<ListEntry>,
 }
 
-/// The built-in lists, by file name.
+/// The built-in lists, by file name. Their comment lines are empty without the
+/// `annotated-builtins` feature.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("en.txt", include_str!("../../data/phrases/en.txt")),
-    (
-        "context.txt",
-        include_str!("../../data/phrases/context.txt"),
-    ),
-    (
-        "education.txt",
-        include_str!("../../data/phrases/education.txt"),
-    ),
-    ("pl.txt", include_str!("../../data/phrases/pl.txt")),
-    ("ro.txt", include_str!("../../data/phrases/ro.txt")),
-    ("ur.txt", include_str!("../../data/phrases/ur.txt")),
-    ("bn.txt", include_str!("../../data/phrases/bn.txt")),
-    ("ar.txt", include_str!("../../data/phrases/ar.txt")),
+    ("en.txt", data_text!("phrases/en.txt")),
+    ("context.txt", data_text!("phrases/context.txt")),
+    ("education.txt", data_text!("phrases/education.txt")),
+    ("pl.txt", data_text!("phrases/pl.txt")),
+    ("ro.txt", data_text!("phrases/ro.txt")),
+    ("ur.txt", data_text!("phrases/ur.txt")),
+    ("bn.txt", data_text!("phrases/bn.txt")),
+    ("ar.txt", data_text!("phrases/ar.txt")),
 ];
 
 impl PhraseList {
