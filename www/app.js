@@ -2,12 +2,12 @@
 // the policy workbench to it. `app.engine` is the engine in force; the workbench can swap it for
 // one built from a school's own policy, and only ever for a working one.
 
-import { loadPackage, describeEngine } from './engine.js';
+import { loadPackage, describeEngine, builtinPolicyText } from './engine.js';
 import { setupTester } from './tester.js';
 import { loadMessages } from './ui/i18n.js';
 import { h, fill } from './dom.js';
 
-const app = { pkg: null, engine: null, builtin: null, messages: null, locale: 'en_GB' };
+const app = { pkg: null, engine: null, builtin: null, builtinPolicyText: null, messages: null, locale: 'en_GB' };
 const status = document.getElementById('engine-status');
 
 function showPolicyInUse(tester) {
@@ -67,7 +67,10 @@ async function main() {
 
   // The workbench and the gallery are further down the page: load them once the tester works.
   // The gallery's frames then load lazily, as they scroll into view.
-  const [{ setupWorkbench }, { setupGallery }, { setupTellAdult }] = await Promise.all([import('./workbench.js'), import('./gallery.js'), import('./tell-adult.js')]);
+  const [{ setupWorkbench }, { setupGallery }, { setupTellAdult }, policyText] = await Promise.all([
+    import('./workbench.js'), import('./gallery.js'), import('./tell-adult.js'), builtinPolicyText(pkg, new URL('./pkg/', import.meta.url)),
+  ]);
+  app.builtinPolicyText = policyText;
   parts.workbench = setupWorkbench(app, { onUse: (engine) => use(engine, tester) });
   parts.gallery = setupGallery(app);
   parts.gallery.refresh();

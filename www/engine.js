@@ -26,6 +26,35 @@ export async function loadPackage() {
   return pkg;
 }
 
+/**
+ * The built-in policy as people read it: the annotated file scripts/build-wasm.sh ships in the
+ * package folder. The wasm's own `defaultPolicyToml()` is the same policy with its comment lines
+ * blanked, to keep the download small; it is the answer when the file cannot be fetched, or is
+ * not that policy (a stale copy, or a server's page for a missing file).
+ * @param {object} pkg the loaded package
+ * @param {URL} pkgFolder the package folder's URL, ending in `/`
+ * @returns {Promise<string>}
+ */
+export async function builtinPolicyText(pkg, pkgFolder) {
+  const compiled = pkg.defaultPolicyToml();
+  try {
+    const response = await fetch(new URL('builtin/default-policy.toml', pkgFolder));
+    const text = response.ok ? await response.text() : '';
+    if (annotates(text, compiled)) return text;
+  } catch {
+    // Offline, or served without the file: the package's copy is the same policy.
+  }
+  return compiled;
+}
+
+/** Whether `blanked` is `text` with its comment lines (`#` first) emptied, as the core's build does. */
+function annotates(text, blanked) {
+  const lines = text.split('\n');
+  const kept = blanked.split('\n');
+  return lines.length === kept.length
+    && lines.every((line, i) => line === kept[i] || (/^\r?$/.test(kept[i]) && /^[ \t]*#/.test(line)));
+}
+
 /** What this build of the package can do. */
 export function features(pkg, sg) {
   return {

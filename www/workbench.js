@@ -111,7 +111,7 @@ export function setupWorkbench(app, { onUse }) {
     status.textContent = `Opened ${file.name} (${text.value.split('\n').length} lines). Press “Check policy” to check it.`;
   });
   document.getElementById('policy-reset').addEventListener('click', () => {
-    text.value = app.pkg.defaultPolicyToml();
+    text.value = app.builtinPolicyText;
     errorLines = new Set();
     errors.hidden = true;
     paintGutter();
@@ -332,7 +332,7 @@ export function setupWorkbench(app, { onUse }) {
     glance.querySelector('.policy-name').textContent = engine.custom ? `your policy “${engine.schoolName}”` : 'the built-in default policy';
   };
 
-  text.value = app.pkg.defaultPolicyToml();
+  text.value = app.builtinPolicyText;
   paintGutter();
   showPolicy();
   return { showPolicy };

@@ -7,7 +7,7 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, demoSession, newPage, openDemo, screenshot, contrastFailures } from './helpers.mjs';
 
@@ -209,6 +209,10 @@ describe('demo page', () => {
 
   withPage('a bad policy shows each error with its line and column, and moves focus to it', async (page) => {
     await openDemo(page, demo.server.url);
+    // The editor starts from the annotated policy file the package ships, comments and all (the
+    // wasm's own copy has them blanked).
+    const annotated = readFileSync(join(ROOT, 'crates', 'core', 'data', 'default-policy.toml'), 'utf8');
+    assert.equal(await page.inputValue('#policy-text'), annotated);
     const bad = '[school]\nname = "St Example\'s"\ntimezone = "Europe/Paris"\n\n[groups.ks2.categories]\ngames = "alow"\n';
     await page.fill('#policy-text', bad);
     await page.click('#policy-check');
@@ -238,6 +242,8 @@ describe('demo page', () => {
     await page.click('#policy-use');
     assert.match(await errors.textContent(), /Nothing changed: the tester still uses the built-in default policy/);
     assert.match(await page.textContent('#policy-in-use'), /built-in default policy/);
+    await page.click('#policy-reset');
+    assert.equal(await page.inputValue('#policy-text'), annotated);
   });
 
   withPage('a policy and lists of a school\'s own: compiled, checked and used', async (page) => {

@@ -4,10 +4,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { PKG, blankComments, fixtureFiles, fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
+import { serve } from '../../scripts/serve.mjs';
+import { builtinPolicyText } from '../../www/engine.js';
 
 const { Schoolgate, defaultPolicyToml } = schoolgate;
 
@@ -93,4 +96,30 @@ test('the built-in policy: defaultPolicyToml() is the file with its comment line
   assert.equal(policy.school.timezone, 'Europe/London');
   assert.equal(policy.groups.ks2.categories.gambling.action, 'block');
   assert.ok(policy.groups.ks2.categories.games.action.allow_at.length >= 1);
+});
+
+test('pages show the package\'s annotated policy file, or defaultPolicyToml() when the file is missing or not that policy', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'schoolgate-builtin-'));
+  const { server, url } = await serve({ root: dir, port: 0 });
+  t.after(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const folder = new URL('pkg/', url);
+  const shown = () => builtinPolicyText(schoolgate, folder);
+  assert.equal(await shown(), defaultPolicyToml(), 'no file');
+
+  const annotated = readFileSync(join(PKG, 'builtin', 'default-policy.toml'), 'utf8');
+  const served = join(dir, 'pkg', 'builtin', 'default-policy.toml');
+  mkdirSync(join(dir, 'pkg', 'builtin'), { recursive: true });
+  writeFileSync(served, annotated);
+  assert.equal(await shown(), annotated);
+  assert.match(await shown(), /^# Schoolgate's built-in policy/);
+
+  const changed = annotated.replace('gambling = "block"', 'gambling = "allow"');
+  assert.notEqual(changed, annotated);
+  writeFileSync(served, changed);
+  assert.equal(await shown(), defaultPolicyToml(), 'another policy');
+  writeFileSync(served, '<!doctype html><title>Not found</title>');
+  assert.equal(await shown(), defaultPolicyToml(), 'a page, not a policy');
 });
