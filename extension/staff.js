@@ -8,14 +8,14 @@
 
 import init, * as pkg from './pkg/schoolgate.js';
 import { setupTester } from './tester/tester.js';
-import { describeEngine } from './tester/engine.js';
+import { describeEngine, builtinPolicyText } from './tester/engine.js';
 import { loadMessages } from './ui/i18n.js';
 import * as idb from './sw/idb.js';
 import { ask, sha256Hex } from './page-address.js';
 import { setupReports } from './staff-reports.js';
 
 const $ = (id) => document.getElementById(id);
-const app = { pkg: null, engine: null, messages: null, locale: 'en_GB' };
+const app = { pkg: null, engine: null, builtinPolicyText: null, messages: null, locale: 'en_GB' };
 let tester = null;
 let appliedAt = null;
 /** The staff code typed on this page (kept in memory only), for the reports section. */
@@ -123,7 +123,7 @@ function showStatus(s) {
     ['Held on "checking…" at wake', s.decisions.heldAtWake || null],
     ['Worker kept running (managed devices only)', s.keepAlive?.enabled ? `yes: ${s.keepAlive.beats} heartbeats, the last ${s.keepAlive.lastBeatAt ? when(s.keepAlive.lastBeatAt) : 'pending'}` : 'no: Chrome stops it when idle'],
   ]);
-  $('policy-text').textContent = s.policyToml ?? pkg.defaultPolicyToml();
+  $('policy-text').textContent = s.policyToml ?? app.builtinPolicyText;
 }
 
 /** The engine the worker uses, rebuilt here from the same saved state. */
@@ -184,7 +184,9 @@ async function unlockIfNeeded(status) {
 async function main() {
   await init({ module_or_path: new URL('./pkg/schoolgate_bg.wasm', import.meta.url) });
   app.pkg = pkg;
-  app.messages = await loadMessages('en_GB');
+  [app.messages, app.builtinPolicyText] = await Promise.all([
+    loadMessages('en_GB'), builtinPolicyText(pkg, new URL('./pkg/', import.meta.url)),
+  ]);
   const status = await poll();
   $('refresh').addEventListener('click', async () => {
     $('refresh-status').textContent = 'Fetching…';

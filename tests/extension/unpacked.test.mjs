@@ -8,6 +8,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
 
@@ -77,6 +79,9 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
     assert.match(text, /built-in policy \(no managed policy\)/);
     assert.match(text, /No managed policy: protecting as a Key Stage 2 pupil/);
     assert.match(text, /loaded unpacked/);
+    // The policy shown is the annotated file the package ships: the wasm's copy has no comments.
+    const annotated = readFileSync(join(h.ROOT, 'crates', 'core', 'data', 'default-policy.toml'), 'utf8');
+    assert.equal(await page.locator('#policy-text').textContent(), annotated);
     await h.screenshot(page, 'staff-page-unmanaged');
     await page.close();
   });
