@@ -31,14 +31,16 @@ else
 fi
 
 step "WebAssembly package (scripts/build-wasm.sh: build, wasm-opt, size budget)"
-# Status 3: built and copied, but over the size budget. Size, like speed, is measured and
-# reported (in the summary below and BENCHMARKS.md), not asserted: the known miss is tracked in
-# the wasm-package issue, and the JS and browser tests still check the package it built.
+# Status 3: built and copied, but over the size budget. The budget is a gate: the size of a
+# given build is exact (unlike speed, which is measured and reported, not asserted), so going
+# over fails the run, after the JS and browser tests have still checked the package it built.
+budget_failed=0
 budget="within budget"
 bash scripts/build-wasm.sh || {
   status=$?
   ((status == 3)) || exit "$status"
-  budget="OVER BUDGET"
+  budget="OVER BUDGET (counted as a failure)"
+  budget_failed=1
 }
 # The extension's generated files (the wasm as a module for initSync, the shared tester).
 if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
@@ -87,12 +89,12 @@ rust_ignored=$(grep -Eo '[0-9]+ ignored' target/rust-tests.log | awk '{s+=$1} EN
 passed=$((rust_passed + js_passed + e2e_passed))
 failed=$((rust_failed + js_failed + e2e_failed))
 passed=$((passed + ext_passed))
-failed=$((failed + ext_failed))
+failed=$((failed + ext_failed + budget_failed))
 echo
 echo "rust: $rust_passed passed, $rust_failed failed, $rust_ignored ignored (timing reports, run by hand: see BENCHMARKS.md)"
 echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_count skipped target/js-tests.tap) skipped"
 [[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_count skipped target/e2e-tests.tap) skipped"
 [[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_count skipped target/extension-tests.tap) skipped"
-echo "wasm size budget (measured, not a test): $budget"
+echo "wasm size budget: $budget"
 echo "$passed passed, $failed failed"
 ((failed == 0))
