@@ -6,6 +6,7 @@
 //
 // and it prints a Markdown table for BENCHMARKS.md.
 //   empty    one blocking webRequest listener that allows everything: Chrome's floor
+//   bytes    + the module holding the wasm's bytes (base64) imported, nothing more
 //   wasm     + the WebAssembly package instantiated at start (the bundled bytes, initSync)
 //   engine   + the built-in engine built at start, and every navigation decided by it
 // Each has the real extension's key (so the same id and policy path) and only the permissions
@@ -32,8 +33,12 @@ const DECIDE = `const input = sg.inputBuffer();
   const { written } = encoder.encodeInto(details.url, input);
   if (sg.decideEncoded(written, group, Date.now() / 1000) !== 0) return { cancel: true };
   `;
+const BYTES = `import { WASM_BASE64 } from './wasm-bytes.js';
+globalThis.wasmBase64Length = WASM_BASE64.length;
+`;
 const VARIANTS = {
   empty: { head: '', decide: '' },
+  bytes: { head: BYTES, decide: '' },
   wasm: { head: INIT, decide: '' },
   engine: { head: INIT + ENGINE, decide: DECIDE },
 };

@@ -127,28 +127,33 @@ pub(crate) fn check(expression: &str) -> Result<(), String> {
 /// Refuses the syntax that the engines would read differently and the shapes a backtracking
 /// engine can take exponential time on (see the module documentation).
 pub fn check_shape(expression: &str) -> Result<(), String> {
+    // Bytes, not chars: every syntax character is ASCII, and no byte of a multi-byte UTF-8
+    // character equals one.
+    let bytes = expression.as_bytes();
     // One entry per open group (the whole expression first): whether it holds a repetition or
     // an alternation so far.
     let mut open = vec![false];
     // After a `)`: what the group it closed held, for a quantifier that follows.
     let mut just_closed: Option<bool> = None;
-    let mut chars = expression.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        at += 1;
         let closed = just_closed.take();
-        match c {
-            '\\' => {
-                if let Some('1'..='9' | 'k') = chars.next() {
-                    return Err("backreferences are not supported".to_string());
+        match b {
+            b'\\' => {
+                if let Some(b'1'..=b'9' | b'k') = bytes.get(at) {
+                    return Err("backreferences are not supported".into());
                 }
+                at += 1;
             }
-            '[' => skip_class(&mut chars)?,
-            '(' => {
-                let ahead: String = chars.clone().take(4).collect();
-                if ["?=", "?!", "?<=", "?<!"]
+            b'[' => at = class_end(bytes, at)?,
+            b'(' => {
+                let ahead = &bytes[at..];
+                if [&b"?="[..], b"?!", b"?<=", b"?<!"]
                     .iter()
                     .any(|p| ahead.starts_with(p))
                 {
-                    return Err("lookaround is not supported".to_string());
+                    return Err("lookaround is not supported".into());
                 }
                 open.push(false);
                 if open.len() > NEST_LIMIT {
@@ -156,35 +161,37 @@ pub fn check_shape(expression: &str) -> Result<(), String> {
                 }
                 // `(?:`, `(?<name>`, `(?P<name>`, `(?i:` open a group; `(?i)` only sets flags.
                 // Their `?` is not a repetition.
-                if chars.next_if_eq(&'?').is_some() {
-                    for c in chars.by_ref() {
-                        if c == ')' {
-                            open.pop();
-                        }
-                        if matches!(c, ':' | '>' | ')') {
-                            break;
-                        }
+                if ahead.first() == Some(&b'?') {
+                    let len = ahead.iter().position(|b| b":>)".contains(b));
+                    at += len.map_or(ahead.len(), |n| n + 1);
+                    if len.map(|n| ahead[n]) == Some(b')') {
+                        open.pop();
                     }
                 }
             }
-            ')' if open.len() > 1 => {
+            b')' if open.len() > 1 => {
                 let inner = open.pop().unwrap_or(false);
                 if let Some(outer) = open.last_mut() {
                     *outer |= inner;
                 }
                 just_closed = Some(inner);
             }
-            '|' | '*' | '+' | '?' | '{' => {
-                let unbounded = match c {
-                    '*' | '+' => true,
-                    '{' => repetition_is_unbounded(&chars),
+            b'|' | b'*' | b'+' | b'?' | b'{' => {
+                let unbounded = match b {
+                    b'*' | b'+' => true,
+                    // `{n,}`; anything that is not `{n}`, `{n,}` or `{n,m}` is the engine's to judge.
+                    b'{' => bytes[at..]
+                        .split(|&b| b == b'}')
+                        .next()
+                        .and_then(|body| body.split(|&b| b == b',').nth(1))
+                        .is_some_and(|max| max.trim_ascii().is_empty()),
                     _ => false,
                 };
                 if unbounded && closed == Some(true) {
                     return Err(
                         "a repeated group may not itself repeat or alternate, as in \
                          (a+)+ or (a|ab)*: matching could take exponential time"
-                            .to_string(),
+                            .into(),
                     );
                 }
                 if let Some(group) = open.last_mut() {
@@ -197,35 +204,28 @@ pub fn check_shape(expression: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Skips a bracket expression after its `[`: `]` first (after an optional `^`) is a member, and
-/// `\` escapes the next character. Refuses POSIX classes.
-fn skip_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<(), String> {
-    chars.next_if_eq(&'^');
-    chars.next_if_eq(&']');
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next();
-            }
+/// Where the bracket expression whose `[` ends at `at` ends: `]` first (after an optional `^`)
+/// is a member, and `\` escapes the next byte. Refuses POSIX classes.
+fn class_end(bytes: &[u8], mut at: usize) -> Result<usize, String> {
+    if bytes.get(at) == Some(&b'^') {
+        at += 1;
+    }
+    if bytes.get(at) == Some(&b']') {
+        at += 1;
+    }
+    while let Some(&b) = bytes.get(at) {
+        at += 1;
+        match b {
+            b'\\' => at += 1,
             // POSIX classes are squidGuard syntax, but the browser's engine has none.
-            '[' if chars.peek() == Some(&':') => {
+            b'[' if bytes.get(at) == Some(&b':') => {
                 return Err("POSIX classes like [[:alpha:]] are not supported: write [a-z]".into())
             }
-            ']' => return Ok(()),
+            b']' => break,
             _ => {}
         }
     }
-    Ok(())
-}
-
-/// Reads a counted repetition after its `{` and says whether it has no upper bound (`{n,}`).
-/// Anything that is not `{n}`, `{n,}` or `{n,m}` is left for the engine to accept or refuse.
-fn repetition_is_unbounded(chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
-    let body: String = chars.clone().take_while(|&c| c != '}').collect();
-    let Some((_, max)) = body.split_once(',') else {
-        return false;
-    };
-    max.trim().is_empty()
+    Ok(at)
 }
 
 #[cfg(test)]
@@ -271,7 +271,17 @@ mod tests {
             let message = check_shape(bad).expect_err(bad);
             assert!(message.contains(why), "{bad}: {message}");
         }
+        assert!(check_shape("é(ü+)+").unwrap_err().contains("exponential"));
         let deep = "(".repeat(65) + &")".repeat(65);
         assert!(check_shape(&deep).unwrap_err().contains("nest"));
+    }
+
+    proptest::proptest! {
+        /// Truncated syntax (`\`, `(?`, `[`, `{` at the end) and non-ASCII letters: an answer, never a
+        /// panic.
+        #[test]
+        fn any_text_gets_an_answer(text in "[-\\\\()\\[\\]{}?*+|:^,0-9a-zé]{0,12}") {
+            let _ = check_shape(&text);
+        }
     }
 }
