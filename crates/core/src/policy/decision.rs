@@ -61,6 +61,7 @@ impl Outcome {
     }
 
     /// Combines two outcomes as [`Decision::stricter`] combines decisions.
+    #[inline]
     pub fn stricter(self, other: Outcome) -> Outcome {
         let next_change = combined_change(
             (self.allow, self.next_change),
@@ -365,6 +366,7 @@ impl Group {
 
     /// Whether `setting` allows at `at`. Only time windows need the local time; every
     /// navigation passes through here.
+    #[inline]
     fn allows(&self, setting: &Setting, at: i64) -> bool {
         match &setting.action {
             Action::AllowAt(_) => setting.action.allows(self.staff, &self.tz.to_local(at)),
