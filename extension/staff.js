@@ -115,6 +115,7 @@ function showStatus(s) {
   const su = s.startup;
   rows($('timing-facts'), [
     ['Engine start (decode, instantiate, built-in engine)', su.error ? su.error : `${ms(su.totalMs)} (${ms(su.decodeMs)}, ${ms(su.instantiateMs)}, ${ms(su.builtinMs)})`],
+    ['Built-in lists', su.builtinListsSeeded ? 'compiled by the build' : `compiled at start${su.seedError ? ` (the build's copy was refused: ${su.seedError})` : ''}`],
     ['Worker start to engine ready', ms(su.sinceWorkerStartMs)],
     ['Saved policy loaded in', ms(st.timings.stateLoadMs)],
     ['Last policy applied in', st.timings.lastApplyMs != null ? `${ms(st.timings.lastApplyMs)} (${st.timings.lastApplyReason})` : null],

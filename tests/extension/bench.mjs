@@ -83,7 +83,7 @@ async function main() {
     const afterCold = await h.status(ctx);
     result.coldWorker = {
       engineStartupMs: round(afterCold.startup.totalMs),
-      decodeMs: round(afterCold.startup.decodeMs), instantiateMs: round(afterCold.startup.instantiateMs), builtinEngineMs: round(afterCold.startup.builtinMs),
+      decodeMs: round(afterCold.startup.decodeMs), instantiateMs: round(afterCold.startup.instantiateMs), seedMs: round(afterCold.startup.seedMs), builtinListsSeeded: afterCold.startup.builtinListsSeeded, builtinEngineMs: round(afterCold.startup.builtinMs),
       workerStartToEngineMs: round(afterCold.startup.sinceWorkerStartMs),
       savedPolicyLoadMs: round(afterCold.status.timings.stateLoadMs),
       heldOnCheckingAtWake: afterCold.decisions.heldAtWake,

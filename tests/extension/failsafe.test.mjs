@@ -40,3 +40,30 @@ test('an engine that cannot start holds every page on "checking…"', { skip: sk
   await h.screenshot(page, 'checking-engine-failed');
   assert.deepEqual(server.requests((e) => e.host.endsWith('.example') || e.host.includes('bbc')).map((e) => e.url), []);
 });
+
+test('built-in lists the engine refuses to seed are compiled at start instead, and the staff page says so', { skip: skip ?? false, timeout: 120_000 }, async () => {
+  await ctx?.close().catch(() => {});
+  h.ensureBuilt();
+  const stale = join(h.tempDir('sg-stale-'), 'extension');
+  cpSync(h.EXT_DIR, stale, { recursive: true });
+  // Bytes that are not a ruleset, as a damaged or hand-edited file would be.
+  writeFileSync(join(stale, 'builtin-rules.js'), 'export const BUILTIN_RULES_BASE64 = "bm90IGEgcnVsZXNldA==";\n');
+  server ??= await h.startServer();
+  ({ ctx } = await h.launchUnpacked({ port: server.port, extDir: stale }));
+  const s = await h.until(async () => {
+    const st = await h.status(ctx);
+    return st.status.dnr.at && st;
+  }, 'the status report with DNR rules', 30_000);
+  assert.equal(s.startup.error, null, 'the engine started');
+  assert.equal(s.startup.builtinListsSeeded, false);
+  assert.match(s.startup.seedError, /cannot seed the built-in lists/);
+  // The engine compiled the built-in lists itself: the worker's own verdict names the entry.
+  const { verdict } = await h.inExtension(ctx, (url) => chrome.runtime.sendMessage({ type: 'explain', url }), 'https://www.pornhub.com/');
+  assert.equal(verdict.action, 'block');
+  assert.ok(verdict.matches.some((m) => m.key === 'pornhub.com' && m.source === 'built-in/pornography.txt'), JSON.stringify(verdict.matches));
+  const page = await ctx.newPage();
+  await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);
+  await page.waitForSelector('html[data-ready="true"]');
+  assert.match(await page.locator('#policy').innerText(), /Built-in lists\s+compiled at start \(the build's copy was refused: cannot seed/);
+  await page.close();
+});

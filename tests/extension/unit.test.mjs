@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { ROOT } from './helpers.mjs';
 import { readManaged, configKey, engineConfig } from '../../extension/sw/config.js';
@@ -205,4 +206,32 @@ test('DNR apply: only rules whose signature changed are touched', async () => {
   const none = await applyPlan(dnr, { rules: [rule('a', '1')] }, third.index);
   assert.equal(calls.length, 3, 'nothing to do: no call');
   assert.equal(none.added + none.removed, 0);
+});
+
+test('builtin-rules.js: an engine seeded with it judges every built-in entry as one that compiled its own lists', { skip: !havePkg && 'extension/pkg missing' }, async () => {
+  const { BUILTIN_RULES_BASE64 } = await import('../../extension/builtin-rules.js');
+  const seeded = new Uint8Array(Buffer.from(BUILTIN_RULES_BASE64, 'base64'));
+  // Two fresh instances of the package (a module URL of its own each): one seeded, one not.
+  const fresh = async (tag) => {
+    const p = await import(`${pathToFileURL(PKG).href}?${tag}`);
+    p.initSync({ module: readFileSync(join(ROOT, 'extension', 'pkg', 'schoolgate_bg.wasm')) });
+    return p;
+  };
+  const [withSeed, compiling] = [await fresh('seeded'), await fresh('compiling')];
+  assert.equal(withSeed.seedBuiltinLists(seeded), true);
+  assert.equal(withSeed.seedBuiltinLists(seeded), false, 'only the first seed takes');
+  const [a, b] = [new withSeed.Schoolgate(), new compiling.Schoolgate()];
+  let entries = 0;
+  for (const list of compiling.builtinLists()) {
+    for (const { key } of compiling.parseList(list.file, list.text, 'domains').entries) {
+      const url = `https://www.${key}/`;
+      assert.deepEqual(a.classify(url, 'ks2', WED_10), b.classify(url, 'ks2', WED_10), url);
+      entries += 1;
+    }
+  }
+  assert.ok(entries > 700, `${entries} entries`);
+  // A ruleset of anything but built-in lists is refused, as are damaged bytes.
+  const school = compiling.compileLists([{ name: 'school/games.txt', category: 'games', text: 'example.com\n' }]).bytes;
+  assert.throws(() => compiling.seedBuiltinLists(school), /cannot seed the built-in lists: not the built-in lists: it holds entries from `school\/games.txt`/);
+  assert.throws(() => compiling.seedBuiltinLists(seeded.subarray(0, 100)), /cannot seed the built-in lists: /);
 });

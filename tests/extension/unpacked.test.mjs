@@ -71,6 +71,8 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
     assert.equal(s.installType, 'development');
     assert.equal(s.keepAlive.enabled, false, 'no heartbeat outside managed devices: Chrome may stop the worker');
     assert.ok(s.status.dnr.rules > 10, 'DNR rules installed');
+    assert.equal(s.startup.builtinListsSeeded, true, 'the worker started from the lists the build compiled');
+    assert.equal(s.startup.seedError, undefined);
     const page = await newPage();
     await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);
     await page.waitForSelector('html[data-ready="true"]');
@@ -79,6 +81,7 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
     assert.match(text, /built-in policy \(no managed policy\)/);
     assert.match(text, /No managed policy: protecting as a Key Stage 2 pupil/);
     assert.match(text, /loaded unpacked/);
+    assert.match(text, /Built-in lists\s+compiled by the build/);
     // The policy shown is the annotated file the package ships: the wasm's copy has no comments.
     const annotated = readFileSync(join(h.ROOT, 'crates', 'core', 'data', 'default-policy.toml'), 'utf8');
     assert.equal(await page.locator('#policy-text').textContent(), annotated);

@@ -9,6 +9,8 @@
 //   bytes    + the module holding the wasm's bytes (base64) imported, nothing more
 //   wasm     + the WebAssembly package instantiated at start (the bundled bytes, initSync)
 //   engine   + the built-in engine built at start, and every navigation decided by it
+//   seeded   the same, with the built-in lists compiled by the build (builtin-rules.js), as the
+//            real worker starts
 // Each has the real extension's key (so the same id and policy path) and only the permissions
 // the listener needs.
 
@@ -36,11 +38,15 @@ const DECIDE = `const input = sg.inputBuffer();
 const BYTES = `import { WASM_BASE64 } from './wasm-bytes.js';
 globalThis.wasmBase64Length = WASM_BASE64.length;
 `;
+const SEED = `import { BUILTIN_RULES_BASE64 } from './builtin-rules.js';
+pkg.seedBuiltinLists(Uint8Array.fromBase64 ? Uint8Array.fromBase64(BUILTIN_RULES_BASE64) : Uint8Array.from(atob(BUILTIN_RULES_BASE64), (c) => c.charCodeAt(0)));
+`;
 const VARIANTS = {
   empty: { head: '', decide: '' },
   bytes: { head: BYTES, decide: '' },
   wasm: { head: INIT, decide: '' },
   engine: { head: INIT + ENGINE, decide: DECIDE },
+  seeded: { head: INIT + SEED + ENGINE, decide: DECIDE },
 };
 
 function variantDir(name) {
@@ -58,6 +64,7 @@ function variantDir(name) {
   if (head) {
     cpSync(join(h.ROOT, 'extension', 'pkg'), join(dir, 'pkg'), { recursive: true });
     cpSync(join(h.ROOT, 'extension', 'wasm-bytes.js'), join(dir, 'wasm-bytes.js'));
+    cpSync(join(h.ROOT, 'extension', 'builtin-rules.js'), join(dir, 'builtin-rules.js'));
   }
   writeFileSync(join(dir, 'background.js'), `${head}chrome.webRequest.onBeforeRequest.addListener((details) => {
   ${decide}return undefined;

@@ -62,11 +62,39 @@ fn compile_lists(lists: &[(&str, &str, &str)]) -> Result<Vec<u8>, RulesetError> 
     Ok(builder.build()?.0)
 }
 
-/// The built-in ruleset, compiled once per process.
+/// The built-in lists' ruleset bytes for this process: compiled at first use, or seeded.
+static COMPILED: OnceLock<Result<Vec<u8>, RulesetError>> = OnceLock::new();
+
+/// The built-in ruleset, compiled once per process (or [`seed`]ed).
 pub fn ruleset() -> Result<Ruleset, RulesetError> {
-    static BYTES: OnceLock<Result<Vec<u8>, RulesetError>> = OnceLock::new();
-    let bytes = BYTES.get_or_init(compile).as_ref().map_err(Clone::clone)?;
+    let bytes = COMPILED
+        .get_or_init(compile)
+        .as_ref()
+        .map_err(Clone::clone)?;
     Ruleset::from_bytes(bytes.clone())
+}
+
+/// Hands this process the built-in lists already compiled: the bytes [`compile`] gives, made by a
+/// build step from this very build's data (the extension ships them beside its wasm). Compiling
+/// them is most of what building the built-in engine costs when a browser extension's worker
+/// wakes, and on a small machine it also sets the JavaScript engine optimising functions that
+/// are never needed again, just when the waking navigation waits for its verdict.
+///
+/// Returns `false`, changing nothing, if the lists were already compiled or seeded. Refuses
+/// bytes that are not a valid ruleset, or that hold an entry from a source other than a built-in
+/// list (a school's ruleset passed here by mistake would otherwise become every engine's
+/// built-in lists). Whether they are *exactly* [`compile`]'s bytes is the build's to guarantee
+/// (the extension's tests compare them).
+pub fn seed(bytes: Vec<u8>) -> Result<bool, RulesetError> {
+    // Owned, as every other load is: one copy of the loader's code in the wasm, not two.
+    let ruleset = Ruleset::from_bytes(bytes)?;
+    if let Some(tag) = ruleset
+        .tags()
+        .find(|tag| !tag.source.starts_with("built-in/"))
+    {
+        return Err(RulesetError::NotBuiltIn(tag.source.to_string()));
+    }
+    Ok(COMPILED.set(Ok(ruleset.into_inner())).is_ok())
 }
 
 #[cfg(test)]
@@ -96,6 +124,34 @@ mod tests {
     fn builtin_ruleset_compiles() {
         let ruleset = ruleset().unwrap();
         assert!(ruleset.len() > 700);
+    }
+
+    #[test]
+    fn seeding_takes_the_compiled_lists_and_refuses_anything_else() {
+        // Tests share the process, so another may have compiled the lists already: seeding the
+        // very same bytes is then a no-op, and either way the ruleset in use is compile()'s.
+        let compiled = compile().unwrap();
+        seed(compiled.clone()).unwrap();
+        assert!(!seed(compiled.clone()).unwrap(), "only the first takes");
+        assert_eq!(ruleset().unwrap().as_bytes(), &compiled[..]);
+
+        let mut damaged = compiled.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(seed(damaged).is_err());
+        assert!(seed(b"not a ruleset".to_vec()).is_err());
+        let mut school = RulesetBuilder::new();
+        school
+            .add(
+                &crate::lists::Entry::Domain("example.com".into()),
+                "games",
+                "school/games.txt",
+            )
+            .unwrap();
+        assert_eq!(
+            seed(school.build().unwrap().0).unwrap_err().to_string(),
+            "not the built-in lists: it holds entries from `school/games.txt`"
+        );
     }
 
     /// Every file under `dir`, as `(path relative to data/, text as written)`.

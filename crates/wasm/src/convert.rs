@@ -27,6 +27,17 @@ pub fn url_bytes(url: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
+/// Ruleset bytes: a `Uint8Array` or an `ArrayBuffer`, copied into wasm memory; `None` for
+/// anything else.
+pub fn ruleset_bytes(value: &JsValue) -> Option<Vec<u8>> {
+    if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        Some(array.to_vec())
+    } else {
+        let buffer = value.dyn_ref::<js_sys::ArrayBuffer>()?;
+        Some(js_sys::Uint8Array::new(buffer).to_vec())
+    }
+}
+
 /// The items of a JavaScript array (or any other iterable), each read by `read`, or why `value`
 /// is not one. With [`string_field`], this reads the package's few object arguments by hand: a
 /// serde deserialiser would link serde's whole `Deserialize` machinery, float printing included,

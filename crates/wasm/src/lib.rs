@@ -38,6 +38,8 @@ mod unicode;
 
 use wasm_bindgen::prelude::*;
 
+use error::OrJs;
+
 pub use compile::{compile_lists, parse_list_js};
 pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 
@@ -92,6 +94,22 @@ pub fn builtin_lists() -> Result<JsValue, JsValue> {
         })
         .collect();
     convert::to_js(&lists)
+}
+
+/// Hands the package the built-in lists compiled ahead of time by a build step with this very
+/// package (`compileLists` of `builtinLists()`, each named `built-in/<file>`, format `domains`:
+/// the bytes `new Schoolgate()` would compile), so that neither `new Schoolgate()` nor any policy
+/// with `builtin_lists` compiles them: the extension's worker does this as it wakes. Returns `false`,
+/// changing nothing, if they were compiled or seeded already. Throws if `bytes` is not a valid
+/// ruleset of built-in lists only.
+#[wasm_bindgen(js_name = seedBuiltinLists)]
+pub fn seed_builtin_lists(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+) -> Result<bool, JsValue> {
+    let bytes = convert::ruleset_bytes(&bytes).ok_or_else(|| {
+        error::type_error("the built-in lists must be a Uint8Array or an ArrayBuffer")
+    })?;
+    sgcore::builtin::seed(bytes).or_js("cannot seed the built-in lists")
 }
 
 /// The list format a file name suggests, as the CLI picks it when walking a folder: `domains`,

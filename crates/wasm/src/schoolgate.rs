@@ -128,15 +128,11 @@ impl Schoolgate {
         let policy = Policy::from_toml(policy_toml).map_err(|e| error::policy(&e))?;
         let mut loaded = Vec::new();
         for (i, value) in rulesets.iter().flat_map(|a| a.iter()).enumerate() {
-            let bytes = if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
-                array.to_vec()
-            } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
-                js_sys::Uint8Array::new(buffer).to_vec()
-            } else {
-                return Err(error::type_error(format!(
+            let bytes = convert::ruleset_bytes(&value).ok_or_else(|| {
+                error::type_error(format!(
                     "rulesets[{i}] is not a Uint8Array or an ArrayBuffer"
-                )));
-            };
+                ))
+            })?;
             loaded.push(Ruleset::from_bytes(bytes).or_js(&format!("rulesets[{i}]"))?);
         }
         let engine = if let Some(search_phrases) = search_phrases {

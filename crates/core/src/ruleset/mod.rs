@@ -193,6 +193,9 @@ pub enum RulesetError {
     /// Some limit of the layout was passed.
     #[error("ruleset too large: {0}")]
     TooLarge(&'static str),
+    /// Bytes offered as the built-in lists ([`crate::builtin::seed`]) that hold another source.
+    #[error("not the built-in lists: it holds entries from `{0}`")]
+    NotBuiltIn(String),
     /// A stored expression that does not compile.
     #[error("invalid expression `{expression}`: {reason}")]
     InvalidExpression {
