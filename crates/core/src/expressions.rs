@@ -89,10 +89,9 @@ const SIZE_LIMIT: usize = 1 << 20;
 const NEST_LIMIT: usize = 64;
 
 /// Compiles one expression with `regex-lite`, as lists are checked and as matching uses it:
-/// case-insensitively, with size limits.
+/// case-insensitively, with size limits. Callers check the shape first.
 #[cfg(feature = "expressions")]
 pub(crate) fn compile_native(expression: &str) -> Result<regex_lite::Regex, String> {
-    check_shape(expression)?;
     regex_lite::RegexBuilder::new(expression)
         .case_insensitive(true)
         .size_limit(SIZE_LIMIT)
