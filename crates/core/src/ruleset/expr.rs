@@ -160,6 +160,12 @@ impl CompiledExpressions {
             subject.push('?');
             subject.push_str(q);
         }
+        // In every build, so that verdicts agree: see `expressions::MAX_SUBJECT_BYTES`.
+        let mut end = subject.len().min(expressions::MAX_SUBJECT_BYTES);
+        while !subject.is_char_boundary(end) {
+            end -= 1;
+        }
+        subject.truncate(end);
         let mut report = |index: usize| {
             if let Some(item) = self.items.get(index) {
                 found(MatchRef {
