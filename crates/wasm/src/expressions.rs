@@ -3,11 +3,12 @@
 //!
 //! The core is built without its `expressions` feature here: regex-lite would be about 23 KB of
 //! the gzipped package, and the browser already has a regex engine. The core checks every
-//! expression's shape first (`sgcore::expressions::check_shape`: no backreferences, lookaround or
-//! nested unbounded repetition), so what compiles here compiles for the CLI too and cannot send
-//! the browser's backtracking engine into exponential time. Flags `iu`: case-insensitive as
-//! squidGuard is, and `u` so that syntax `regex-lite` would refuse (`[[:alpha:]]`, `\_`, `(?i)`)
-//! is an error here too, never a silently different pattern.
+//! expression's shape first (`sgcore::expressions::check_shape`: no backreferences, lookaround,
+//! nested unbounded repetition or more than two unbounded repetitions) and hands it only the
+//! first 512 bytes of a URL, so what compiles here compiles for the CLI too, and a crafted URL
+//! keeps the browser's backtracking engine busy for milliseconds, not hours. Flags `iu`:
+//! case-insensitive as squidGuard is, and `u` so that syntax `regex-lite` would refuse
+//! (`[[:alpha:]]`, `\_`, `(?i)`) is an error here too, never a silently different pattern.
 
 use std::cell::RefCell;
 
