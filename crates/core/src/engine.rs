@@ -27,14 +27,18 @@ use crate::canon::{self, CanonicalUrl, ParsedUrl};
 use crate::category;
 use crate::lookalike;
 use crate::policy::time::Tz;
-use crate::policy::{Decision, Group, ListHit, ListedEntry, Outcome, Policy};
+use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
 use crate::ruleset::{
-    self, CompiledExpressions, MatchKind, MatchRef, RuleMatch, Ruleset, RulesetBuilder,
-    RulesetError,
+    self, CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
 };
 use crate::search::{self, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
 use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
 use crate::wrappers;
+
+mod decide;
+
+use decide::Categories;
+pub use decide::Decided;
 
 /// How many wrappers deep the engine looks (a translated AMP page of a redirect is three).
 pub const MAX_WRAPPER_DEPTH: usize = 4;
@@ -95,6 +99,9 @@ pub struct Engine {
     policy: Policy,
     rulesets: Vec<LoadedRuleset>,
     group_lists: FxHashMap<String, GroupLists>,
+    /// Whether any ruleset has squidGuard expressions: they read the whole URL, so no decision
+    /// is made from the host alone.
+    has_expressions: bool,
     /// The school's own phrase set, or `None` for the built-in one (compiled once per process,
     /// on the first search, so a woken service worker's first verdict does not wait for it).
     phrases: Option<PhraseSet>,
@@ -168,17 +175,6 @@ struct Judged {
     findings: Findings,
 }
 
-/// The decision for a navigation, without its explanation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Decided {
-    /// Allow or block.
-    pub action: Action,
-    /// Blocked by a locked (illegal-content) list.
-    pub locked: bool,
-    /// For time rules: when (Unix seconds) the decision next changes.
-    pub next_change: Option<i64>,
-}
-
 /// What was found on the way, whichever judgement wins: list matches and the search.
 #[derive(Default)]
 struct Findings {
@@ -238,10 +234,14 @@ impl Engine {
                 _ => {}
             }
         }
+        let has_expressions = rulesets
+            .iter()
+            .any(|l| l.expressions.as_ref().is_some_and(|e| !e.is_empty()));
         Ok(Engine {
             policy,
             rulesets,
             group_lists,
+            has_expressions,
             phrases,
         })
     }
@@ -273,46 +273,6 @@ impl Engine {
         });
         let url = String::from_utf8_lossy(request.url).into_owned();
         self.finish(url, canonical, request, judged, safe_search)
-    }
-
-    /// The decision alone, without building the explanation: what a navigation needs before it
-    /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
-    pub fn decide(&self, request: &Request<'_>) -> Decided {
-        self.decide_with(request, true)
-    }
-
-    /// [`Engine::decide`] without looking for when the answer changes (`next_change` is always
-    /// `None`): the same action and lock. A navigation listener that asks again at every
-    /// navigation has no use for the time, and finding it is most of the cost of a URL in a
-    /// time-window category.
-    pub fn decide_now(&self, request: &Request<'_>) -> Decided {
-        self.decide_with(request, false)
-    }
-
-    fn decide_with(&self, request: &Request<'_>, next_change: bool) -> Decided {
-        // As `judge`, without keeping the parsed URL and findings a verdict would report.
-        let decision = match (self.policy.group(request.group), canon::parse(request.url)) {
-            (Some(group), Ok(parsed)) => {
-                let mut findings = Findings {
-                    skip_next_change: !next_change,
-                    ..Findings::default()
-                };
-                self.judge_parsed(&parsed, group, request, 0, &mut findings)
-                    .0
-                    .decision
-            }
-            // Unknown group or unreadable URL: blocked, as `judge` decides them.
-            _ => Judgement::bare(false, false, None).decision,
-        };
-        Decided {
-            action: if decision.allow {
-                Action::Allow
-            } else {
-                Action::Block
-            },
-            locked: decision.locked,
-            next_change: decision.next_change,
-        }
     }
 
     /// Parses and judges, collecting what a verdict reports when `explain` is set.
@@ -563,8 +523,8 @@ impl Engine {
 
     /// One page, no unwrapping: the policy's precedence (`Group::outcome`) over what matched.
     /// Also says how many list entries matched.
-    fn judge_page<'e>(
-        &'e self,
+    fn judge_page(
+        &self,
         url: &CanonicalUrl,
         group: &Group,
         request: &Request<'_>,
@@ -586,48 +546,20 @@ impl Engine {
         });
         let (host, path, query) = (url.host(), url.path(), url.query());
         if !findings.explain {
-            // The categories alone decide: borrowed from the rulesets, nothing copied, the first
-            // few kept on the stack (a page is rarely in more than two).
-            let mut stack: [&'e str; 4] = [""; 4];
-            let mut spill: Vec<&'e str> = Vec::new();
-            let (mut distinct, mut count) = (0, 0);
-            let mut note = |m: MatchRef<'_, 'e>| {
-                count += 1;
-                let category: &'e str = m.category;
-                let seen = if distinct <= stack.len() {
-                    stack[..distinct].contains(&category)
-                } else {
-                    spill.contains(&category)
-                };
-                if seen {
-                    return;
-                }
-                match stack.get_mut(distinct) {
-                    Some(slot) => *slot = category,
-                    None => {
-                        if spill.is_empty() {
-                            spill.extend_from_slice(&stack);
-                        }
-                        spill.push(category);
-                    }
-                }
-                distinct += 1;
-            };
+            // The categories alone decide: borrowed from the rulesets, nothing copied.
+            let mut categories = Categories::default();
             let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
-            ruleset::for_each_match_in(rulesets, host, path, query, &mut note);
+            ruleset::for_each_match_in(rulesets, host, path, query, |m| {
+                categories.note(m.category);
+            });
             for expressions in self.rulesets.iter().filter_map(|l| l.expressions.as_ref()) {
-                expressions.for_each_match(host, path, query, &mut note);
+                expressions.for_each_match(host, path, query, |m| categories.note(m.category));
             }
-            let categories = match stack.get(..distinct) {
-                Some(few) => few,
-                None => &spill,
-            };
-            let o: Outcome = if findings.skip_next_change {
-                group.outcome_now(categories, list_hit, request.at)
-            } else {
-                group.outcome(categories, list_hit, request.at)
-            };
-            return (Judgement::bare(o.allow, o.locked, o.next_change), count);
+            let o = self.outcome(group, &categories, list_hit, request.at, findings);
+            return (
+                Judgement::bare(o.allow, o.locked, o.next_change),
+                categories.count,
+            );
         }
         let matches = &mut findings.matches;
         let first = matches.len();
@@ -796,6 +728,29 @@ fn compile_group_lists(name: &str, group: &Group) -> Result<GroupLists, RulesetE
 }
 
 impl GroupLists {
+    /// [`GroupLists::hit`] from the host alone, for a decision (the entry's text is left out):
+    /// `Some(None)` when no entry matches, and `None` when an entry with a path under the host
+    /// could be the most specific, so the whole URL must be read.
+    fn host_hit(&self, host: &str) -> Option<Option<ListHit<'static>>> {
+        // The longest matching key (0: none), or `None` if the path could add a longer one.
+        let longest = |list: &Ruleset| {
+            let mut longest = 0;
+            let has_paths = ruleset::for_each_host_match_in(std::iter::once(list), host, |m| {
+                longest = longest.max(m.key.len());
+            });
+            (!has_paths).then_some(longest)
+        };
+        let (deny, allow) = (longest(&self.deny)?, longest(&self.allow)?);
+        // As `hit`: the longer entry wins, deny on a tie.
+        Some(if allow > deny {
+            Some(ListHit::Allow(""))
+        } else if deny > 0 {
+            Some(ListHit::Deny(""))
+        } else {
+            None
+        })
+    }
+
     /// The most specific matching entry, deny winning a tie: (is deny, text as written, setting).
     fn hit(&self, url: &CanonicalUrl) -> Option<(bool, String, String)> {
         let best = |list: &Ruleset| {

@@ -24,11 +24,7 @@ const MAX_HOST_BYTES: usize = 253;
 /// assert_eq!(imitated_host("example.com"), None);
 /// ```
 pub fn imitated_host(host: &str) -> Option<String> {
-    // Every navigation passes here and almost no host has punycode; most have no hyphen at all,
-    // which one byte search (memchr) tells.
-    let punycode = |h: &[u8]| h.windows(4).any(|w| w == b"xn--");
-    let bytes = host.as_bytes();
-    if bytes.len() > MAX_HOST_BYTES || memchr::memchr(b'-', bytes).is_none() || !punycode(bytes) {
+    if !may_be_lookalike(host) {
         return None;
     }
     let unicode_host = unicode::domain_to_unicode(host)?;
@@ -47,6 +43,16 @@ pub fn imitated_host(host: &str) -> Option<String> {
 }
 
 /// The lowercased ASCII prototype that the non-ASCII character `c` imitates, if it has one.
+/// Whether [`imitated_host`] could find an imitation in a canonical host: only punycode can
+/// spell one. Every navigation passes here and almost no host has punycode; most have no hyphen
+/// at all, which one byte search (memchr) tells.
+pub(crate) fn may_be_lookalike(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    bytes.len() <= MAX_HOST_BYTES
+        && memchr::memchr(b'-', bytes).is_some()
+        && bytes.windows(4).any(|w| w == b"xn--")
+}
+
 fn prototype(c: char) -> Option<&'static [u8]> {
     let table = confusables();
     let (_, prototype) = table.get(table.binary_search_by_key(&c, |&(c, _)| c).ok()?)?;

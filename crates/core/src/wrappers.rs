@@ -264,25 +264,28 @@ pub fn carried_by_other(url: &OtherSchemeUrl) -> Option<Carried> {
     })
 }
 
-/// Whether any label of `host` names a wrapper's site. Nearly every URL judged is not a
-/// wrapper: a few length-switched comparisons reject it before the table is walked. A test keeps
-/// this in step with [`WRAPPERS`].
-fn may_be_wrapper_host(host: &str) -> bool {
-    // Bytes split on a byte: a plain loop, where `str::split('.')` runs a char searcher per label.
-    host.as_bytes().split(|&b| b == b'.').take(32).any(|label| {
-        matches!(
-            label,
-            b"goog"
-                | b"google"
-                | b"googleusercontent"
-                | b"ampproject"
-                | b"youtube"
-                | b"facebook"
-                | b"instagram"
-                | b"bing"
-                | b"archive"
-        )
-    })
+/// Whether one of the last three labels of `host` names a wrapper's site: every wrapper's host
+/// ends within them (`translate.google.co.uk`, `web.archive.org`). Nearly every URL judged is not
+/// a wrapper: a few length-switched comparisons reject it before the table is walked. A test
+/// keeps this in step with [`WRAPPERS`].
+pub(crate) fn may_be_wrapper_host(host: &str) -> bool {
+    crate::canon::last_labels(host).any(is_wrapper_label)
+}
+
+/// Whether a host label names a wrapper's site, for [`may_be_wrapper_host`].
+pub(crate) fn is_wrapper_label(label: &[u8]) -> bool {
+    matches!(
+        label,
+        b"goog"
+            | b"google"
+            | b"googleusercontent"
+            | b"ampproject"
+            | b"youtube"
+            | b"facebook"
+            | b"instagram"
+            | b"bing"
+            | b"archive"
+    )
 }
 
 fn host_matches(pattern: HostPattern, host: &str) -> bool {

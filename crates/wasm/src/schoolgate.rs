@@ -251,15 +251,17 @@ impl Schoolgate {
         #[wasm_bindgen(js_name = groupIndex)] group_index: usize,
         #[wasm_bindgen(js_name = atSecs)] at_secs: f64,
     ) -> u8 {
-        let (Some(url), Some(group)) = (self.input.get(..len), self.groups.get(group_index)) else {
+        let group = self.engine.policy().groups().nth(group_index);
+        let (Some(url), Some(group)) = (self.input.get(..len), group) else {
             return BLOCK;
         };
         if !at_secs.is_finite() {
             return BLOCK;
         }
-        let request = sgcore::engine::Request::new(url, group, at_secs.floor() as i64);
         // The listener asks again at every navigation: when the answer changes is not needed.
-        let decided = self.engine.decide_now(&request);
+        let decided = self
+            .engine
+            .decide_now_for(group, url, at_secs.floor() as i64);
         match (decided.action, decided.locked) {
             (sgcore::verdict::Action::Allow, _) => ALLOW,
             (sgcore::verdict::Action::Block, false) => BLOCK,

@@ -33,12 +33,14 @@
 mod escape;
 mod host;
 mod path;
+mod split;
 
 use std::borrow::Cow;
 
 use thiserror::Error;
 
 pub use host::MAX_HOST_BYTES;
+pub use split::WebParts;
 
 /// The longest web URL accepted, in bytes. Longer inputs are an error (blocked for pupils).
 pub const MAX_URL_BYTES: usize = 64 * 1024;
@@ -206,8 +208,35 @@ const OTHER_SCHEMES: &[&str] = &[
     "wss",
 ];
 
+/// An input split host first: a web URL's host and port are canonical, its path and query are
+/// read only when [`SplitUrl::complete`] or [`WebParts::complete`] is called.
+#[derive(Debug)]
+pub enum SplitUrl<'a> {
+    /// An `http`/`https` URL (inputs with no scheme are taken as `http`).
+    Web(WebParts<'a>),
+    /// Any other scheme.
+    Other(OtherSchemeUrl),
+}
+
+impl SplitUrl<'_> {
+    /// The whole canonical URL, as [`parse`] gives it.
+    pub fn complete(self) -> ParsedUrl {
+        match self {
+            SplitUrl::Web(parts) => ParsedUrl::Web(parts.complete()),
+            SplitUrl::Other(other) => ParsedUrl::Other(other),
+        }
+    }
+}
+
 /// Parses and canonicalises arbitrary bytes.
 pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
+    split(input).map(SplitUrl::complete)
+}
+
+/// Parses arbitrary bytes as far as the host: the same errors as [`parse`], and
+/// [`SplitUrl::complete`] gives what [`parse`] gives. A verdict that the host settles never pays
+/// for canonicalising the path and query.
+pub fn split(input: &[u8]) -> Result<SplitUrl<'_>, CanonError> {
     let trimmed = trim_controls(input);
     if trimmed.is_empty() {
         return Err(CanonError::Empty);
@@ -215,13 +244,13 @@ pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
     // The two web schemes as browsers send them, recognised without building the scheme.
     for (prefix, scheme) in [(&b"https:"[..], "https"), (&b"http:"[..], "http")] {
         if trimmed.len() >= prefix.len() && trimmed[..prefix.len()].eq_ignore_ascii_case(prefix) {
-            return parse_web(scheme, &trimmed[prefix.len()..], input.len());
+            return web(scheme, &trimmed[prefix.len()..], input.len());
         }
     }
     if let Some((scheme, rest_at)) = split_scheme(trimmed) {
         let rest = &trimmed[rest_at..];
         if scheme == "http" || scheme == "https" {
-            return parse_web(
+            return web(
                 if scheme == "http" { "http" } else { "https" },
                 rest,
                 input.len(),
@@ -230,11 +259,19 @@ pub fn parse(input: &[u8]) -> Result<ParsedUrl, CanonError> {
         if OTHER_SCHEMES.contains(&scheme.as_str()) || rest.starts_with(b"//") {
             let kept = &rest[..rest.len().min(MAX_OTHER_REST_BYTES)];
             let rest = String::from_utf8_lossy(&strip_tabs_newlines(kept)).into_owned();
-            return Ok(ParsedUrl::Other(OtherSchemeUrl { scheme, rest }));
+            return Ok(SplitUrl::Other(OtherSchemeUrl { scheme, rest }));
         }
     }
     // No scheme, or `host:port` that merely looks like one: people and lists write bare hosts.
-    parse_web("http", trimmed, input.len())
+    web("http", trimmed, input.len())
+}
+
+fn web<'a>(
+    scheme: &'static str,
+    rest: &'a [u8],
+    input_len: usize,
+) -> Result<SplitUrl<'a>, CanonError> {
+    split::split_web(scheme, rest, input_len).map(SplitUrl::Web)
 }
 
 /// Canonicalises a web URL; any other scheme is an error.
@@ -252,6 +289,12 @@ pub fn canonicalize(input: &[u8]) -> Result<CanonicalUrl, CanonError> {
 /// `www.example.com`, `ｅｘａｍｐｌｅ。com` → `example.com`, `3279880203` → `195.127.0.11`).
 pub fn normalize_host(host: &str) -> Result<String, CanonError> {
     host::normalize_host_bytes(host.as_bytes())
+}
+
+/// The last three labels of a canonical host, rightmost first: where every search engine's and
+/// wrapper's domain name sits (`google` in `www.google.co.uk`), so their prefilters read no more.
+pub(crate) fn last_labels(host: &str) -> impl Iterator<Item = &[u8]> {
+    host.as_bytes().rsplit(|&b| b == b'.').take(3)
 }
 
 /// WHATWG trims leading/trailing C0 controls and spaces.
@@ -297,126 +340,6 @@ fn split_scheme(input: &[u8]) -> Option<(String, usize)> {
         }
     }
     None
-}
-
-fn parse_web(scheme: &'static str, rest: &[u8], input_len: usize) -> Result<ParsedUrl, CanonError> {
-    if input_len > MAX_URL_BYTES {
-        return Err(CanonError::TooLong {
-            len: input_len,
-            max: MAX_URL_BYTES,
-        });
-    }
-    // Each split below is one SIMD byte search (memchr) rather than a byte-by-byte loop: a
-    // verdict canonicalises every URL, and these searches were most of that work.
-    let cleaned = strip_tabs_newlines(rest);
-    let without_fragment = match memchr::memchr(b'#', &cleaned) {
-        Some(i) => &cleaned[..i],
-        None => &cleaned[..],
-    };
-    let after_slashes = without_fragment
-        .iter()
-        .position(|&b| b != b'/' && b != b'\\')
-        .unwrap_or(without_fragment.len());
-    let remainder = &without_fragment[after_slashes..];
-    let authority_end = memchr::memchr3(b'/', b'\\', b'?', remainder).unwrap_or(remainder.len());
-    let (authority, path_and_query) = remainder.split_at(authority_end);
-    let (raw_path, raw_query) = match memchr::memchr(b'?', path_and_query) {
-        Some(i) => (&path_and_query[..i], Some(&path_and_query[i + 1..])),
-        None => (path_and_query, None),
-    };
-
-    let host_and_port = match memchr::memrchr(b'@', authority) {
-        Some(i) => &authority[i + 1..],
-        None => authority,
-    };
-    let (raw_host, raw_port) = split_port(host_and_port)?;
-    if raw_host.is_empty() {
-        return Err(CanonError::InvalidHost("missing host".into()));
-    }
-    // Room for everything, the query twice, unless escaping grows the path or query.
-    let room = raw_host.len() + raw_path.len().max(1) + 2 * raw_query.map_or(0, <[u8]>::len);
-    let mut text = String::with_capacity(room);
-    host::normalize_host_into(raw_host, &mut text)?;
-    let host_end = text.len();
-    let port = parse_port(raw_port, scheme)?;
-    path::canonical_path_into(raw_path, &mut text);
-    let path_end = text.len();
-    let query_end = raw_query.map(|q| {
-        escape::escape_into(
-            &escape::unescape_fully(q),
-            escape::Component::Query,
-            &mut text,
-        );
-        text.len()
-    });
-    // Most queries are already canonical; keep a second copy only when the two differ.
-    let canonical_query = query_end.and_then(|end| text.get(path_end..end));
-    let raw_query_end = match (raw_query, canonical_query) {
-        (Some(raw), Some(canonical)) if raw != canonical.as_bytes() => {
-            // Nearly always UTF-8: checked at once, replaced only when it is not.
-            match std::str::from_utf8(raw) {
-                Ok(raw) => text.push_str(raw),
-                Err(_) => text.push_str(&String::from_utf8_lossy(raw)),
-            }
-            Some(text.len())
-        }
-        _ => None,
-    };
-    Ok(ParsedUrl::Web(CanonicalUrl {
-        scheme,
-        text,
-        host_end,
-        path_end,
-        query_end,
-        raw_query_end,
-        port,
-    }))
-}
-
-/// Splits `host:port`, keeping IPv6 brackets together.
-fn split_port(host_and_port: &[u8]) -> Result<(&[u8], Option<&[u8]>), CanonError> {
-    let search_from = if host_and_port.first() == Some(&b'[') {
-        match host_and_port.iter().position(|&b| b == b']') {
-            Some(close) => close + 1,
-            None => return Err(CanonError::InvalidHost("unterminated IPv6 address".into())),
-        }
-    } else {
-        0
-    };
-    match host_and_port[search_from..].iter().position(|&b| b == b':') {
-        Some(i) => {
-            let colon = search_from + i;
-            if search_from > 0 && colon != search_from {
-                return Err(CanonError::InvalidHost("text after IPv6 address".into()));
-            }
-            Ok((&host_and_port[..colon], Some(&host_and_port[colon + 1..])))
-        }
-        None if search_from > 0 && search_from != host_and_port.len() => {
-            Err(CanonError::InvalidHost("text after IPv6 address".into()))
-        }
-        None => Ok((host_and_port, None)),
-    }
-}
-
-fn parse_port(raw: Option<&[u8]>, scheme: &str) -> Result<Option<u16>, CanonError> {
-    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    let bad =
-        || CanonError::InvalidPort(String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned());
-    if !raw.iter().all(u8::is_ascii_digit) {
-        return Err(bad());
-    }
-    let significant = &raw[raw.iter().position(|&b| b != b'0').unwrap_or(raw.len())..];
-    if significant.len() > 5 {
-        return Err(bad());
-    }
-    let value = significant
-        .iter()
-        .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
-    let port = u16::try_from(value).map_err(|_| bad())?;
-    let default = if scheme == "https" { 443 } else { 80 };
-    Ok((port != default).then_some(port))
 }
 
 #[cfg(test)]

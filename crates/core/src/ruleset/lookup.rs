@@ -187,6 +187,34 @@ pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
     query: Option<&str>,
     mut found: impl FnMut(MatchRef<'_, 'r>),
 ) {
+    let mut path_key = String::new();
+    each_domain_match(rulesets, host, &mut found, |ruleset, suffix, found| {
+        ruleset.match_paths(suffix, path, query, &mut path_key, found);
+    });
+}
+
+/// The domain entries matching a host and its parents, as [`for_each_match_in`] finds them, for
+/// a caller that has not read the URL's path yet. Returns whether some matching key also has
+/// URL-prefix entries: only then can the path add matches, and the caller must look again with
+/// [`for_each_match_in`] (which finds these domain entries again).
+pub fn for_each_host_match_in<'r, B: AsRef<[u8]> + 'r>(
+    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+    host: &str,
+    mut found: impl FnMut(MatchRef<'_, 'r>),
+) -> bool {
+    let mut has_paths = false;
+    each_domain_match(rulesets, host, &mut found, |_, _, _| has_paths = true);
+    has_paths
+}
+
+/// Looks up the host and each parent in every ruleset, calling `found` for each domain entry and
+/// `marked` for each (ruleset, key) that also has URL-prefix entries.
+fn each_domain_match<'r, B: AsRef<[u8]> + 'r, F: FnMut(MatchRef<'_, 'r>)>(
+    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+    host: &str,
+    found: &mut F,
+    mut marked: impl FnMut(&'r Ruleset<B>, &str, &mut F),
+) {
     // No key is a single label unless a ruleset's header says so: then neither is a match.
     let single_labels = rulesets.clone().any(|r| r.single_labels());
     let fewest = if single_labels { 1 } else { 2 };
@@ -239,15 +267,14 @@ pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
         }
         std::hint::black_box(touched);
     }
-    let mut path_key = String::new();
     for &(start, labels, hash) in keys {
         let suffix = host.get(start as usize..).unwrap_or_default();
         for ruleset in rulesets.clone() {
             if labels < 2 && !ruleset.single_labels() {
                 continue;
             }
-            if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found) {
-                ruleset.match_paths(suffix, path, query, &mut path_key, &mut found);
+            if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, found) {
+                marked(ruleset, suffix, found);
             }
         }
     }

@@ -42,7 +42,8 @@
 //! [`Ruleset::for_each_match`] hands each match over borrowed (nothing copied, for verdicts that
 //! only need categories); [`for_each_match_in`] does the same over several rulesets, hashing each
 //! key once and issuing the first reads of all probes together so that their cache misses
-//! overlap.
+//! overlap. [`for_each_host_match_in`] looks up the host and its parents only, and says whether
+//! the path could add matches, for a caller that has not canonicalised the path yet.
 //!
 //! Keys are hashed with xxh3-64, identical on wasm32 and native. Each entry stores the low 48
 //! bits; the bucket it sits in gives the top bits. The builder refuses two different keys that
@@ -132,7 +133,7 @@ use thiserror::Error;
 
 pub use build::{CompileStats, RulesetBuilder, MAX_SOURCE_BYTES};
 pub use expr::CompiledExpressions;
-pub use lookup::{for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
+pub use lookup::{for_each_host_match_in, for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
 
 use crate::category;
 use layout::{

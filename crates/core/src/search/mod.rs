@@ -40,6 +40,7 @@ pub(crate) mod query;
 pub mod safesearch;
 mod set;
 
+pub(crate) use engines::is_engine_label;
 pub use engines::{extract, SearchKind, SearchRequest, Vertical};
 pub use judge::{Alert, CategoryScore, Flavour, PhraseMatch, SearchRules, SearchVerdict};
 pub use normalize::{normalize, Normalized};

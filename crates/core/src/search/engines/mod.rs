@@ -204,33 +204,36 @@ pub(crate) fn find_route(
     })
 }
 
-/// Whether any label of `host` names a search engine (`google`, `bing`, `duckduckgo`…). Almost
-/// every URL judged is not a search: this rejects it with a few length-switched comparisons,
-/// before the per-engine matching. A test keeps it in step with [`ENGINES`].
-fn may_be_engine_host(host: &str) -> bool {
-    // Bytes split on a byte: a plain loop, where `str::split('.')` runs a char searcher per label.
-    host.as_bytes().split(|&b| b == b'.').take(32).any(|label| {
-        matches!(
-            label,
-            b"google"
-                | b"bing"
-                | b"duckduckgo"
-                | b"yahoo"
-                | b"yandex"
-                | b"ya"
-                | b"ecosia"
-                | b"brave"
-                | b"qwant"
-                | b"startpage"
-                | b"baidu"
-                | b"youtube"
-                | b"youtube-nocookie"
-                | b"googleapis"
-                | b"wikipedia"
-                | b"kiddle"
-                | b"swiggle"
-        )
-    })
+/// Whether one of the last three labels of `host` names a search engine (`google`, `bing`,
+/// `duckduckgo`…): every engine domain ends within them (`www.google.co.uk`, `swiggle.org.uk`).
+/// Almost every URL judged is not a search: this rejects it with a few length-switched
+/// comparisons, before the per-engine matching. A test keeps it in step with [`ENGINES`].
+pub(crate) fn may_be_engine_host(host: &str) -> bool {
+    crate::canon::last_labels(host).any(is_engine_label)
+}
+
+/// Whether a host label names a search engine, for [`may_be_engine_host`].
+pub(crate) fn is_engine_label(label: &[u8]) -> bool {
+    matches!(
+        label,
+        b"google"
+            | b"bing"
+            | b"duckduckgo"
+            | b"yahoo"
+            | b"yandex"
+            | b"ya"
+            | b"ecosia"
+            | b"brave"
+            | b"qwant"
+            | b"startpage"
+            | b"baidu"
+            | b"youtube"
+            | b"youtube-nocookie"
+            | b"googleapis"
+            | b"wikipedia"
+            | b"kiddle"
+            | b"swiggle"
+    )
 }
 
 /// The subdomain part of `host` if it belongs to one of the engine's domains (`""` for none).

@@ -1,0 +1,198 @@
+//! [`Engine::decide`]: the decision for a navigation, without its explanation, host first.
+//!
+//! Most URLs are settled by their host: no list holds paths under it, and it is not a search
+//! engine, a wrapper or a lookalike. For those the path and query are never canonicalised and
+//! each host suffix is looked up once. Any URL the host cannot settle goes the whole way, through
+//! the same judgement [`Engine::classify`] makes, so the two always agree (the tests
+//! `decide_agrees_with_classify` and `host_first_agrees_with_the_whole_way` hold them to it).
+
+use super::{Engine, Findings, Frame, Judgement, Request};
+use crate::canon::{self, SplitUrl};
+use crate::lookalike;
+use crate::policy::{Group, ListHit, Outcome};
+use crate::ruleset;
+use crate::search;
+use crate::verdict::Action;
+use crate::wrappers;
+
+/// The decision for a navigation, without its explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Decided {
+    /// Allow or block.
+    pub action: Action,
+    /// Blocked by a locked (illegal-content) list.
+    pub locked: bool,
+    /// For time rules: when (Unix seconds) the decision next changes.
+    pub next_change: Option<i64>,
+}
+
+/// The distinct categories of a page's list matches, borrowed from the rulesets: the first few
+/// on the stack, since a page is rarely in more than two.
+#[derive(Default)]
+pub(super) struct Categories<'e> {
+    stack: [&'e str; 4],
+    spill: Vec<&'e str>,
+    distinct: usize,
+    /// Every match noted, repeats included.
+    pub(super) count: usize,
+}
+
+impl<'e> Categories<'e> {
+    /// Notes one match's category.
+    pub(super) fn note(&mut self, category: &'e str) {
+        self.count += 1;
+        if self.as_slice().contains(&category) {
+            return;
+        }
+        match self.stack.get_mut(self.distinct) {
+            Some(slot) => *slot = category,
+            None => {
+                if self.spill.is_empty() {
+                    self.spill.extend_from_slice(&self.stack);
+                }
+                self.spill.push(category);
+            }
+        }
+        self.distinct += 1;
+    }
+
+    /// The distinct categories, in the order first seen.
+    pub(super) fn as_slice(&self) -> &[&'e str] {
+        match self.stack.get(..self.distinct) {
+            Some(few) => few,
+            None => &self.spill,
+        }
+    }
+}
+
+impl Engine {
+    /// The decision alone, without building the explanation: what a navigation needs before it
+    /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
+    pub fn decide(&self, request: &Request<'_>) -> Decided {
+        match self.policy.group(request.group) {
+            Some(group) => self.decide_in(group, request, true),
+            None => blocked(),
+        }
+    }
+
+    /// [`Engine::decide`] without looking for when the answer changes (`next_change` is always
+    /// `None`): the same action and lock. A navigation listener that asks again at every
+    /// navigation has no use for the time, and finding it is most of the cost of a URL in a
+    /// time-window category.
+    pub fn decide_now(&self, request: &Request<'_>) -> Decided {
+        match self.policy.group(request.group) {
+            Some(group) => self.decide_in(group, request, false),
+            None => blocked(),
+        }
+    }
+
+    /// [`Engine::decide_now`] for a top-level page, with the group already found (from
+    /// [`crate::policy::Policy::groups`]): a listener that knows its pupil's group once need not
+    /// look it up by name at every navigation. `group` must be this engine's policy's.
+    pub fn decide_now_for(&self, group: &Group, url: &[u8], at: i64) -> Decided {
+        let request = Request {
+            url,
+            group: group.name(),
+            at,
+            frame: Frame::TopLevel,
+        };
+        self.decide_in(group, &request, false)
+    }
+
+    fn decide_in(&self, group: &Group, request: &Request<'_>, next_change: bool) -> Decided {
+        let mut findings = Findings {
+            skip_next_change: !next_change,
+            ..Findings::default()
+        };
+        // As `judge`, without keeping the parsed URL and findings a verdict would report.
+        let judgement = match canon::split(request.url) {
+            Ok(SplitUrl::Web(parts)) => {
+                match self.decide_by_host(parts.host(), group, request, &findings) {
+                    Some(settled) => settled,
+                    None => {
+                        let url = parts.complete();
+                        self.judge_web(&url, group, request, 0, &mut findings).0
+                    }
+                }
+            }
+            Ok(other) => {
+                let parsed = other.complete();
+                self.judge_parsed(&parsed, group, request, 0, &mut findings)
+                    .0
+            }
+            // An unreadable URL is blocked, as `judge` decides it.
+            Err(_) => Judgement::bare(false, false, None),
+        };
+        let decision = judgement.decision;
+        Decided {
+            action: if decision.allow {
+                Action::Allow
+            } else {
+                Action::Block
+            },
+            locked: decision.locked,
+            next_change: decision.next_change,
+        }
+    }
+
+    /// The judgement of a web page whose host settles it, exactly as `judge_web` would give
+    /// it; `None` when anything past the host could change it: a list entry with a path under
+    /// the host, a squidGuard expression, a search engine, a wrapper or a lookalike host.
+    fn decide_by_host(
+        &self,
+        host: &str,
+        group: &Group,
+        request: &Request<'_>,
+        findings: &Findings,
+    ) -> Option<Judgement> {
+        // Each test is conservative: `true` for every host its module could act on. Search
+        // engines and wrappers in one pass over the labels where their names sit.
+        if self.has_expressions
+            || canon::last_labels(host)
+                .any(|label| search::is_engine_label(label) || wrappers::is_wrapper_label(label))
+            || lookalike::may_be_lookalike(host)
+        {
+            return None;
+        }
+        let list_hit = match self.group_lists.get(group.name()) {
+            Some(lists) => lists.host_hit(host)?,
+            None => None,
+        };
+        let mut categories = Categories::default();
+        let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
+        let has_paths = ruleset::for_each_host_match_in(rulesets, host, |m| {
+            categories.note(m.category);
+        });
+        if has_paths {
+            return None;
+        }
+        let o: Outcome = self.outcome(group, &categories, list_hit, request.at, findings);
+        Some(Judgement::bare(o.allow, o.locked, o.next_change))
+    }
+
+    /// The policy's precedence over the categories found (and the group's list entry, if one
+    /// matched), for now only when the findings say so.
+    pub(super) fn outcome(
+        &self,
+        group: &Group,
+        categories: &Categories<'_>,
+        list_hit: Option<ListHit<'_>>,
+        at: i64,
+        findings: &Findings,
+    ) -> Outcome {
+        if findings.skip_next_change {
+            group.outcome_now(categories.as_slice(), list_hit, at)
+        } else {
+            group.outcome(categories.as_slice(), list_hit, at)
+        }
+    }
+}
+
+/// Unknown group: blocked, as `judge` decides it.
+fn blocked() -> Decided {
+    Decided {
+        action: Action::Block,
+        locked: false,
+        next_change: None,
+    }
+}
