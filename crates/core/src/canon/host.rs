@@ -12,6 +12,7 @@
 //! 5. a host that ends in a number is an IPv4 address in any spelling WHATWG accepts
 //!    (decimal, octal, hex, fewer than four parts) and is written as dotted decimal.
 
+use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
 use super::escape::unescape_fully;
@@ -23,19 +24,18 @@ pub const MAX_HOST_BYTES: usize = 1024;
 
 /// Normalises a host as written in a URL's authority (still percent-encoded).
 pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
-    let mut out = String::new();
-    normalize_host_into(raw, &mut out)?;
-    Ok(out)
+    normalize_host(raw).map(Cow::into_owned)
 }
 
-/// As [`normalize_host_bytes`], appending to `out` (which a canonical URL shares with its path
-/// and query, so that a URL costs one allocation). On error `out` is left as it was.
-pub(crate) fn normalize_host_into(raw: &[u8], out: &mut String) -> Result<(), CanonError> {
-    if plain_host_into(raw, out) {
-        return Ok(());
+/// As [`normalize_host_bytes`], borrowing the host when it is already canonical: plain and
+/// lowercase, as nearly every host a browser sends is. Such a host costs one pass over its bytes
+/// and no copy.
+pub(crate) fn normalize_host(raw: &[u8]) -> Result<Cow<'_, str>, CanonError> {
+    match plain_host(raw) {
+        Plain::Canonical(host) => Ok(Cow::Borrowed(host)),
+        Plain::Uppercase(host) => Ok(Cow::Owned(host.to_ascii_lowercase())),
+        Plain::No => normalize_general(raw).map(Cow::Owned),
     }
-    out.push_str(&normalize_general(raw)?);
-    Ok(())
 }
 
 /// Every step of the module docs, for any host.
@@ -74,39 +74,55 @@ fn normalize_general(raw: &[u8]) -> Result<String, CanonError> {
     Ok(host)
 }
 
+/// What one pass over a host's bytes found.
+#[derive(Debug, PartialEq, Eq)]
+enum Plain<'a> {
+    /// Plain and lowercase: already canonical.
+    Canonical(&'a str),
+    /// Plain, with uppercase letters: canonical once lowercased.
+    Uppercase(&'a str),
+    /// Anything else takes the general route.
+    No,
+}
+
 /// Nearly every host is already plain: letters, digits, `-` and `_` in labels separated by single
 /// dots, no escapes, no punycode, not an address. One pass over the bytes finds out, and such a
-/// host only needs lowercasing; the general route below gives the same result for it, after
+/// host needs at most lowercasing; the general route below gives the same result for it, after
 /// decoding, IDNA checks, dot and number tests that each walk the bytes again.
-fn plain_host_into(raw: &[u8], out: &mut String) -> bool {
+fn plain_host(raw: &[u8]) -> Plain<'_> {
     if raw.len() > MAX_HOST_BYTES {
-        return false;
+        return Plain::No;
     }
     // `true` at the start, so that a leading dot counts as a repeated one.
     let mut after_dot = true;
+    let mut uppercase = false;
+    let mut last_label = 0;
     for (i, &b) in raw.iter().enumerate() {
         match BYTE_CLASS[usize::from(b)] {
             LABEL => after_dot = false,
-            DOT if !after_dot => after_dot = true,
+            UPPER => {
+                after_dot = false;
+                uppercase = true;
+            }
+            DOT if !after_dot => {
+                after_dot = true;
+                last_label = i + 1;
+            }
             // `xn--` anywhere sends the host to the general route, as its own test does.
             HYPHEN if !xn_before(&raw[..i]) => after_dot = false,
-            _ => return false,
+            _ => return Plain::No,
         }
     }
     // Empty, a trailing dot, or an address.
-    if after_dot || ends_in_number_bytes(raw) {
-        return false;
+    if after_dot || label_is_number(&raw[last_label..]) {
+        return Plain::No;
     }
     // Only ASCII was accepted above, so this never fails.
-    let Ok(text) = std::str::from_utf8(raw) else {
-        return false;
-    };
-    let start = out.len();
-    out.push_str(text);
-    if let Some(host) = out.get_mut(start..) {
-        host.make_ascii_lowercase();
+    match std::str::from_utf8(raw) {
+        Ok(host) if uppercase => Plain::Uppercase(host),
+        Ok(host) => Plain::Canonical(host),
+        Err(_) => Plain::No,
     }
-    true
 }
 
 /// Byte classes of plain hosts: letters, digits and `_` in labels, `.` between them, and `-`,
@@ -115,12 +131,15 @@ const OTHER: u8 = 0;
 const LABEL: u8 = 1;
 const DOT: u8 = 2;
 const HYPHEN: u8 = 3;
+const UPPER: u8 = 4;
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [OTHER; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' {
+        if c.is_ascii_uppercase() {
+            table[b] = UPPER;
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
             table[b] = LABEL;
         }
         b += 1;
@@ -131,15 +150,18 @@ const BYTE_CLASS: [u8; 256] = {
 };
 
 /// Whether `before` (the bytes before a hyphen) ends in `xn-`, in any case.
-fn xn_before(before: &[u8]) -> bool {
+pub(super) fn xn_before(before: &[u8]) -> bool {
     before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case(b"xn-")
 }
 
-/// [`plain_host_into`] on its own, for tests.
+/// The plain route's answer, lowercased, for tests.
 #[cfg(test)]
-fn plain_host(raw: &[u8]) -> Option<String> {
-    let mut out = String::new();
-    plain_host_into(raw, &mut out).then_some(out)
+fn plain_host_lowercased(raw: &[u8]) -> Option<String> {
+    match plain_host(raw) {
+        Plain::Canonical(host) => Some(host.to_string()),
+        Plain::Uppercase(host) => Some(host.to_ascii_lowercase()),
+        Plain::No => None,
+    }
 }
 
 fn invalid(why: &str) -> CanonError {
@@ -198,10 +220,15 @@ fn ends_in_number_bytes(bytes: &[u8]) -> bool {
         Some(dot) => &bytes[dot + 1..],
         None => bytes,
     };
-    if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
+    label_is_number(last)
+}
+
+/// Whether one label is all digits, or `0x` and hex digits.
+pub(super) fn label_is_number(label: &[u8]) -> bool {
+    if !label.is_empty() && label.iter().all(u8::is_ascii_digit) {
         return true;
     }
-    match last {
+    match label {
         [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
         _ => false,
     }
@@ -377,7 +404,7 @@ mod tests {
         /// The one-pass route for plain hosts agrees with the general one wherever it answers.
         #[test]
         fn plain_route_agrees_with_the_general_one(raw in "[a-zA-Z0-9._%-]{0,24}|(xn--|XN--)?[a-z0-9.-]{0,12}(\\.[0-9]{1,3}|\\.0x[0-9a-f]{1,4})?") {
-            if let Some(fast) = plain_host(raw.as_bytes()) {
+            if let Some(fast) = plain_host_lowercased(raw.as_bytes()) {
                 proptest::prop_assert_eq!(Ok(fast), normalize_general(raw.as_bytes()));
             }
         }
@@ -400,14 +427,14 @@ mod tests {
             "[::1]",
             "a b",
         ] {
-            assert_eq!(plain_host(raw.as_bytes()), None, "{raw}");
+            assert_eq!(plain_host_lowercased(raw.as_bytes()), None, "{raw}");
         }
         assert_eq!(
-            plain_host(b"WWW.Example.COM").as_deref(),
+            plain_host_lowercased(b"WWW.Example.COM").as_deref(),
             Some("www.example.com")
         );
         assert_eq!(
-            plain_host(b"1.2.3.example").as_deref(),
+            plain_host_lowercased(b"1.2.3.example").as_deref(),
             Some("1.2.3.example")
         );
     }

@@ -15,8 +15,8 @@ use super::{host, path, strip_tabs_newlines, CanonError, CanonicalUrl, MAX_URL_B
 #[derive(Debug)]
 pub struct WebParts<'a> {
     scheme: &'static str,
-    /// The canonical host; [`WebParts::complete`] appends the path and query to it.
-    text: String,
+    /// The canonical host, borrowed from the input when it was written canonically.
+    host: Cow<'a, str>,
     port: Option<u16>,
     /// Everything after the authority as written (path, query, fragment; tabs and newlines
     /// still in it unless they came before the authority's end).
@@ -31,14 +31,14 @@ impl WebParts<'_> {
 
     /// The canonical host, as [`CanonicalUrl::host`] will give it.
     pub fn host(&self) -> &str {
-        &self.text
+        &self.host
     }
 
     /// Canonicalises the path and query: the same URL [`super::parse`] gives for the input.
     pub fn complete(self) -> CanonicalUrl {
         let WebParts {
             scheme,
-            mut text,
+            host,
             port,
             after_authority,
         } = self;
@@ -51,9 +51,12 @@ impl WebParts<'_> {
             Some(i) => (&without_fragment[..i], Some(&without_fragment[i + 1..])),
             None => (without_fragment, None),
         };
+        // One allocation for the whole URL: room for the path and the query twice, unless
+        // escaping grows them.
+        let room = host.len() + raw_path.len().max(1) + 2 * raw_query.map_or(0, <[u8]>::len);
+        let mut text = String::with_capacity(room);
+        text.push_str(&host);
         let host_end = text.len();
-        // Room for the path and the query twice, unless escaping grows them.
-        text.reserve(raw_path.len().max(1) + 2 * raw_query.map_or(0, <[u8]>::len));
         path::canonical_path_into(raw_path, &mut text);
         let path_end = text.len();
         let query_end = raw_query.map(|q| {
@@ -97,51 +100,152 @@ pub(super) fn split_web<'a>(
             max: MAX_URL_BYTES,
         });
     }
-    if let Some((start, end)) = authority_bounds(rest) {
-        return with_host(scheme, &rest[start..end], Cow::Borrowed(&rest[end..]));
+    if let Some(authority) = Authority::find(rest) {
+        let after = Cow::Borrowed(&rest[authority.end..]);
+        return with_host(scheme, rest, &authority, after);
     }
     // A tab or newline before the authority's end: browsers remove them first, and so do we.
     let cleaned = strip_tabs_newlines(rest);
-    match authority_bounds(&cleaned) {
-        Some((start, end)) => with_host(
-            scheme,
-            &cleaned[start..end],
-            Cow::Owned(cleaned[end..].to_vec()),
-        ),
+    match Authority::find(&cleaned) {
+        Some(authority) => {
+            let after = Cow::Owned(cleaned[authority.end..].to_vec());
+            with_host(scheme, &cleaned, &authority, after).map(WebParts::into_owned)
+        }
         // Unreachable: nothing is left to remove. Fail closed all the same.
         None => Err(CanonError::InvalidHost("unreadable authority".into())),
     }
 }
 
-/// Where the authority starts (after any run of `/` and `\`) and ends (at the first `/`, `\`,
-/// `?` or `#`), or `None` if a tab or newline comes before its end. One pass over the bytes the
-/// host needs, not over the whole URL.
-fn authority_bounds(rest: &[u8]) -> Option<(usize, usize)> {
-    let mut start = 0;
-    for &b in rest {
-        match b {
-            b'/' | b'\\' => start += 1,
-            b'\t' | b'\n' | b'\r' => return None,
-            _ => break,
-        }
-    }
-    let mut end = start;
-    for &b in &rest[start..] {
-        match AUTHORITY_CLASS[usize::from(b)] {
-            IN_AUTHORITY => end += 1,
-            ENDS_AUTHORITY => break,
-            _ => return None,
-        }
-    }
-    Some((start, end))
+/// Where a URL's authority and its host are, and whether the host is plain, found in one pass
+/// over the bytes the host needs, not over the whole URL.
+struct Authority {
+    /// Where the host starts: after any run of `/` and `\`, and after the last `@`.
+    host_start: usize,
+    /// The first `:` after `host_start`, if any (the port's, unless the host is an IPv6 literal).
+    colon: Option<usize>,
+    /// Where the authority ends: at the first `/`, `\`, `?` or `#`, or at the end.
+    end: usize,
+    /// What the pass saw of the host's bytes (up to the colon).
+    host: HostScan,
 }
 
-const IN_AUTHORITY: u8 = 0;
-const ENDS_AUTHORITY: u8 = 1;
-const TAB_OR_NEWLINE: u8 = 2;
-/// What each byte means to [`authority_bounds`]: a table lookup per byte of the authority.
+/// A host's bytes as `host::plain_host` would judge them, gathered while the authority is
+/// read: letters, digits, `-` and `_` in labels between single dots, no `xn--`.
+#[derive(Clone, Copy)]
+struct HostScan {
+    /// Only plain bytes so far.
+    plain: bool,
+    /// Some letter is uppercase.
+    uppercase: bool,
+    /// The last byte was a dot (or nothing was read yet: a leading dot is a repeated one).
+    after_dot: bool,
+    /// Where the last label starts, from the host's start.
+    last_label: usize,
+}
+
+impl HostScan {
+    const START: HostScan = HostScan {
+        plain: true,
+        uppercase: false,
+        after_dot: true,
+        last_label: 0,
+    };
+}
+
+impl Authority {
+    /// The authority in `rest` (what follows `scheme:`), or `None` if a tab or newline comes
+    /// before its end.
+    fn find(rest: &[u8]) -> Option<Authority> {
+        let mut start = 0;
+        for &b in rest {
+            match b {
+                b'/' | b'\\' => start += 1,
+                b'\t' | b'\n' | b'\r' => return None,
+                _ => break,
+            }
+        }
+        let mut found = Authority {
+            host_start: start,
+            colon: None,
+            end: rest.len(),
+            host: HostScan::START,
+        };
+        // The host's scan goes on past a colon (it is cheaper than testing for one at every
+        // byte); the scan as it was at the colon is what counts.
+        let mut scan = HostScan::START;
+        for (i, &b) in rest.iter().enumerate().skip(start) {
+            match AUTHORITY_CLASS[usize::from(b)] {
+                LOWER => scan.after_dot = false,
+                UPPER => {
+                    scan.after_dot = false;
+                    scan.uppercase = true;
+                }
+                DOT => {
+                    scan.plain &= !scan.after_dot;
+                    scan.after_dot = true;
+                    scan.last_label = i + 1 - found.host_start;
+                }
+                HYPHEN => {
+                    // `xn--` anywhere sends the host to the general route, as `plain_host` does.
+                    let before = rest.get(found.host_start..i).unwrap_or_default();
+                    scan.plain &= !host::xn_before(before);
+                    scan.after_dot = false;
+                }
+                AT => {
+                    found.host_start = i + 1;
+                    found.colon = None;
+                    scan = HostScan::START;
+                }
+                COLON => {
+                    if found.colon.is_none() {
+                        found.colon = Some(i);
+                        found.host = scan;
+                    }
+                }
+                ENDS_AUTHORITY => {
+                    found.end = i;
+                    if found.colon.is_none() {
+                        found.host = scan;
+                    }
+                    return Some(found);
+                }
+                TAB_OR_NEWLINE => return None,
+                _ => scan.plain = false,
+            }
+        }
+        if found.colon.is_none() {
+            found.host = scan;
+        }
+        Some(found)
+    }
+}
+
+const OTHER: u8 = 0;
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const DOT: u8 = 3;
+const HYPHEN: u8 = 4;
+const AT: u8 = 5;
+const COLON: u8 = 6;
+const ENDS_AUTHORITY: u8 = 7;
+const TAB_OR_NEWLINE: u8 = 8;
+/// What each byte means to [`Authority::find`]: a table lookup per byte of the authority.
 const AUTHORITY_CLASS: [u8; 256] = {
-    let mut table = [IN_AUTHORITY; 256];
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_uppercase() {
+            table[b] = UPPER;
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = LOWER;
+        }
+        b += 1;
+    }
+    table[b'.' as usize] = DOT;
+    table[b'-' as usize] = HYPHEN;
+    table[b'@' as usize] = AT;
+    table[b':' as usize] = COLON;
     table[b'/' as usize] = ENDS_AUTHORITY;
     table[b'\\' as usize] = ENDS_AUTHORITY;
     table[b'?' as usize] = ENDS_AUTHORITY;
@@ -155,27 +259,53 @@ const AUTHORITY_CLASS: [u8; 256] = {
 /// Normalises the authority's host and port (userinfo before the last `@` is ignored).
 fn with_host<'a>(
     scheme: &'static str,
-    authority: &[u8],
+    rest: &'a [u8],
+    authority: &Authority,
     after_authority: Cow<'a, [u8]>,
 ) -> Result<WebParts<'a>, CanonError> {
-    let host_and_port = match memchr::memrchr(b'@', authority) {
-        Some(i) => &authority[i + 1..],
-        None => authority,
+    let host_and_port = &rest[authority.host_start..authority.end];
+    let (raw_host, raw_port) = match authority.colon {
+        // IPv6 literals have colons of their own.
+        _ if host_and_port.first() == Some(&b'[') => split_port(host_and_port)?,
+        Some(colon) => (
+            &rest[authority.host_start..colon],
+            Some(&rest[colon + 1..authority.end]),
+        ),
+        None => (host_and_port, None),
     };
-    let (raw_host, raw_port) = split_port(host_and_port)?;
     if raw_host.is_empty() {
         return Err(CanonError::InvalidHost("missing host".into()));
     }
-    // Room for the host and a short path; `complete` reserves the rest if it is called.
-    let mut text = String::with_capacity(raw_host.len() + 16);
-    host::normalize_host_into(raw_host, &mut text)?;
+    let scan = authority.host;
+    // Plain, not empty, no trailing dot and not an address: what `host::plain_host` accepts.
+    let plain = scan.plain
+        && !scan.after_dot
+        && raw_host.len() <= host::MAX_HOST_BYTES
+        && !host::label_is_number(raw_host.get(scan.last_label..).unwrap_or_default());
+    let host = match (plain, std::str::from_utf8(raw_host)) {
+        (true, Ok(text)) if scan.uppercase => Cow::Owned(text.to_ascii_lowercase()),
+        (true, Ok(text)) => Cow::Borrowed(text),
+        _ => host::normalize_host(raw_host)?,
+    };
     let port = parse_port(raw_port, scheme)?;
     Ok(WebParts {
         scheme,
-        text,
+        host,
         port,
         after_authority,
     })
+}
+
+impl WebParts<'_> {
+    /// The same parts, borrowing nothing: for parts read from a copy of the input.
+    fn into_owned(self) -> WebParts<'static> {
+        WebParts {
+            scheme: self.scheme,
+            host: Cow::Owned(self.host.into_owned()),
+            port: self.port,
+            after_authority: Cow::Owned(self.after_authority.into_owned()),
+        }
+    }
 }
 
 /// Splits `host:port`, keeping IPv6 brackets together.
@@ -222,4 +352,73 @@ fn parse_port(raw: Option<&[u8]>, scheme: &str) -> Result<Option<u16>, CanonErro
     let port = u16::try_from(value).map_err(|_| bad())?;
     let default = if scheme == "https" { 443 } else { 80 };
     Ok((port != default).then_some(port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{split, SplitUrl};
+    use super::host;
+
+    /// The host read in the same pass as the authority, and the host every route of
+    /// `host::normalize_host` gives for the same bytes, agree: on plain hosts, and on every way a
+    /// host can fail to be plain or hide behind userinfo and ports.
+    #[test]
+    fn the_one_pass_host_is_the_normalised_host() {
+        let hosts = [
+            "example.com",
+            "Example.COM",
+            "a_b.example",
+            "a-b.example",
+            "xn--ggle-55da.com",
+            "XN--GGLE-55DA.com",
+            "a.xn--p1ai",
+            "axn--b.com",
+            "a..b.com",
+            ".a.com",
+            "a.com.",
+            "a.com..",
+            "1.2.3.4",
+            "1.2.3.0x1f",
+            "example.09",
+            "example.0x",
+            "a.b.c.d.e.f.g",
+            "a%41.com",
+            "%2e.com",
+            "caf\u{e9}.fr",
+            "ex ample.com",
+            "[::1]",
+            "[::ffff:7f00:1]",
+            "-",
+            ".",
+            "a",
+        ];
+        let authorities = [
+            "{h}",
+            "{h}:80",
+            "{h}:8080",
+            "u:p@{h}",
+            "a@b:c@{h}:1",
+            "{h}:",
+        ];
+        for h in hosts {
+            for pattern in authorities {
+                let url = format!("http://{}/path", pattern.replace("{h}", h));
+                let want = host::normalize_host_bytes(h.as_bytes());
+                let got = match split(url.as_bytes()) {
+                    Ok(SplitUrl::Web(parts)) => Ok(parts.host().to_string()),
+                    Ok(SplitUrl::Other(o)) => panic!("{url}: not web: {o}"),
+                    Err(e) => Err(e),
+                };
+                match (&got, &want) {
+                    (Ok(g), Ok(w)) => assert_eq!(g, w, "{url}"),
+                    // A bad port may fail first; a bad host must fail either way.
+                    (Err(_), Err(_)) => {}
+                    (Err(e), Ok(_)) => {
+                        assert!(matches!(e, super::CanonError::InvalidPort(_)), "{url}: {e}")
+                    }
+                    (Ok(g), Err(e)) => panic!("{url}: host {g} should fail: {e}"),
+                }
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::layout::{self, FLAG_SINGLE_LABEL_KEYS, PATHS_MARKER};
+use super::layout::{self, FLAG_SINGLE_LABEL_KEYS, LOW48, PATHS_MARKER};
 use super::{MatchKind, MatchRef, RuleMatch, Ruleset};
 use crate::canon::CanonicalUrl;
 
@@ -282,9 +282,12 @@ fn each_domain_match<'r, B: AsRef<[u8]> + 'r, F: FnMut(MatchRef<'_, 'r>)>(
 
 /// Where a 48-bit hash about ranks among `len` uniform ones: `target / 2^48 × len`, in 64-bit
 /// arithmetic (the top 32 bits of the hash are plenty for a guess), because a 128-bit product is a
-/// library call in WebAssembly, paid on every probe.
+/// library call in WebAssembly, paid on every probe. Both factors are below 2^32 (a bucket's
+/// length is a u32 offset difference), so the product cannot overflow; a checked or saturating
+/// multiply would bring the library call back to test for it.
 fn rank_guess(target: u64, len: usize) -> usize {
-    ((target >> 16).saturating_mul(len as u64) >> 32) as usize
+    let len = (len as u64) & u64::from(u32::MAX);
+    (((target & LOW48) >> 16).wrapping_mul(len) >> 32) as usize
 }
 
 /// Canonical IP hosts: dotted-decimal IPv4, or IPv6 in brackets. Matched only as a whole.
