@@ -173,9 +173,18 @@ impl Authority {
         // The host's scan goes on past a colon (it is cheaper than testing for one at every
         // byte); the scan as it was at the colon is what counts.
         let mut scan = HostScan::START;
-        for (i, &b) in rest.iter().enumerate().skip(start) {
+        let mut i = start;
+        while i < rest.len() {
+            // Most bytes are lowercase letters and digits: skipped in a loop of their own.
+            let run = i;
+            while rest.get(i).is_some_and(|&b| AUTHORITY_CLASS[usize::from(b)] == LOWER) {
+                i += 1;
+            }
+            if i > run {
+                scan.after_dot = false;
+            }
+            let Some(&b) = rest.get(i) else { break };
             match AUTHORITY_CLASS[usize::from(b)] {
-                LOWER => scan.after_dot = false,
                 UPPER => {
                     scan.after_dot = false;
                     scan.uppercase = true;
@@ -212,6 +221,7 @@ impl Authority {
                 TAB_OR_NEWLINE => return None,
                 _ => scan.plain = false,
             }
+            i += 1;
         }
         if found.colon.is_none() {
             found.host = scan;

@@ -136,33 +136,38 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
     /// Reads what [`Ruleset::find`] reads first for `hash` (its bucket's offsets and the entry
     /// it guesses), so that the cache lines are on their way; the value means nothing.
     fn touch(&self, hash: u64) -> u64 {
+        let (start, end) = self.bucket(hash);
+        low48_at(self.entry_bytes(), start + rank_guess(hash, end - start))
+    }
+
+    /// The entry indices `start..end` of the bucket `hash` falls in (empty if the offsets are
+    /// unreadable, which validation at load rules out).
+    #[inline]
+    fn bucket(&self, hash: u64) -> (usize, usize) {
         let h = &self.header;
-        let bytes = self.bytes.as_ref();
-        let bucket = layout::bucket_of(hash, h.bucket_bits);
-        let start = layout::u32_at(bytes, h.buckets_off + 4 * bucket).map_or(0, |v| v as usize);
-        let end = layout::u32_at(bytes, h.buckets_off + 4 * (bucket + 1)).map_or(0, |v| v as usize);
-        let len = end.saturating_sub(start);
-        let guess = start + rank_guess(hash & layout::LOW48, len);
-        layout::entry_at(self.entry_bytes(), guess).map_or(0, |e| e.0)
+        let at = h.buckets_off + 4 * layout::bucket_of(hash, h.bucket_bits);
+        // The bucket's offset and the next bucket's, one 8-byte read.
+        let pair = self.bytes.as_ref().get(at..at + 8);
+        match pair.and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+            Some(word) => {
+                let word = u64::from_le_bytes(word);
+                let (start, end) = ((word & 0xFFFF_FFFF) as usize, (word >> 32) as usize);
+                (start, end.max(start))
+            }
+            None => (0, 0),
+        }
     }
 
     /// Indices of the entries stored under `hash`.
     fn find(&self, hash: u64) -> Range<usize> {
-        let h = &self.header;
-        let bytes = self.bytes.as_ref();
-        let bucket = layout::bucket_of(hash, h.bucket_bits);
-        let offset =
-            |k: usize| layout::u32_at(bytes, h.buckets_off + 4 * k).map_or(0, |v| v as usize);
-        let (start, end_of_bucket) = (offset(bucket), offset(bucket + 1));
+        let (start, end_of_bucket) = self.bucket(hash);
         let entries = self.entry_bytes();
-        let target = hash & layout::LOW48;
-        let low_at = |i: usize| layout::entry_at(entries, i).map_or(u64::MAX, |e| e.0);
+        let target = hash & LOW48;
+        let low_at = |i: usize| low48_at(entries, i);
         // Hashes are uniform, so the target's rank in its bucket is about target / 2^48 of the
         // way in: start there and walk, touching one cache line where a binary search touches
         // several (each a likely miss in a 12 MB table).
-        let len = end_of_bucket.saturating_sub(start);
-        let guess = start + rank_guess(target, len);
-        let mut lo = guess.min(end_of_bucket);
+        let mut lo = start + rank_guess(target, end_of_bucket - start);
         while lo > start && low_at(lo - 1) >= target {
             lo -= 1;
         }
@@ -174,6 +179,18 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             end += 1;
         }
         lo..end
+    }
+}
+
+/// The low 48 hash bits of entry `index` (`u64::MAX`, above every hash, past the end). Read as
+/// one 8-byte word where the entry is not the last (its two extra bytes are masked off): the
+/// walk in [`Ruleset::find`] reads a few of these per probe.
+#[inline]
+fn low48_at(entries: &[u8], index: usize) -> u64 {
+    let at = index * layout::ENTRY_RECORD;
+    match entries.get(at..at + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        Some(word) => u64::from_le_bytes(word) & LOW48,
+        None => layout::entry_at(entries, index).map_or(u64::MAX, |(low, _)| low),
     }
 }
 
@@ -285,6 +302,7 @@ fn each_domain_match<'r, B: AsRef<[u8]> + 'r, F: FnMut(MatchRef<'_, 'r>)>(
 /// library call in WebAssembly, paid on every probe. Both factors are below 2^32 (a bucket's
 /// length is a u32 offset difference), so the product cannot overflow; a checked or saturating
 /// multiply would bring the library call back to test for it.
+#[inline]
 fn rank_guess(target: u64, len: usize) -> usize {
     let len = (len as u64) & u64::from(u32::MAX);
     (((target & LOW48) >> 16).wrapping_mul(len) >> 32) as usize
