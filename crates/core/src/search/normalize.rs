@@ -393,7 +393,7 @@ fn push_folded(out: &mut String, c: char) {
 }
 
 /// Step 7: joins runs of three or more one-character words with at least two letters (leetspeak
-/// symbols count as letters).
+/// symbols count as letters; a lone combining mark is not one of these words).
 fn join_split_letters(words: Vec<Vec<char>>) -> Vec<Vec<char>> {
     if words.iter().filter(|w| w.len() == 1).count() < 3 {
         return words;
@@ -414,7 +414,10 @@ fn join_split_letters(words: Vec<Vec<char>>) -> Vec<Vec<char>> {
         run.clear();
     };
     for word in words {
-        if word.len() == 1 {
+        // A combining mark standing alone is no spaced-out letter: joined to its neighbours it
+        // would combine with them, and the text would change again when normalised again.
+        let spaced_letter = matches!(word.as_slice(), [c] if !is_combining_mark(*c));
+        if spaced_letter {
             run.push(word);
         } else {
             flush(&mut run, &mut out);
