@@ -177,7 +177,10 @@ impl Authority {
         while i < rest.len() {
             // Most bytes are lowercase letters and digits: skipped in a loop of their own.
             let run = i;
-            while rest.get(i).is_some_and(|&b| AUTHORITY_CLASS[usize::from(b)] == LOWER) {
+            while rest
+                .get(i)
+                .is_some_and(|&b| AUTHORITY_CLASS[usize::from(b)] == LOWER)
+            {
                 i += 1;
             }
             if i > run {

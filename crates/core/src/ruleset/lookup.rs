@@ -110,6 +110,9 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         kind: MatchKind,
         found: &mut impl FnMut(MatchRef<'_, 'r>),
     ) -> bool {
+        if self.filter.as_ref().is_some_and(|f| !f.may_contain(hash)) {
+            return false;
+        }
         let mut marked = false;
         // One entry per key; a range only in crafted rulesets that repeat a hash.
         for i in self.find(hash) {
@@ -188,7 +191,10 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
 #[inline]
 fn low48_at(entries: &[u8], index: usize) -> u64 {
     let at = index * layout::ENTRY_RECORD;
-    match entries.get(at..at + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+    match entries
+        .get(at..at + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+    {
         Some(word) => u64::from_le_bytes(word) & LOW48,
         None => layout::entry_at(entries, index).map_or(u64::MAX, |(low, _)| low),
     }

@@ -45,6 +45,10 @@
 //! overlap. [`for_each_host_match_in`] looks up the host and its parents only, and says whether
 //! the path could add matches, for a caller that has not canonicalised the path yet.
 //!
+//! A ruleset of at most 65,536 keys (the built-in lists, a group's own entries) also gets a
+//! bitmap of its keys' hashes in memory at load, which answers most lookups of absent keys
+//! without probing the table; larger ones are left exactly as loaded.
+//!
 //! Keys are hashed with xxh3-64, identical on wasm32 and native. Each entry stores the low 48
 //! bits; the bucket it sits in gives the top bits. The builder refuses two different keys that
 //! would be stored the same ([`RulesetError::HashCollision`]), so a stored hash names exactly
@@ -119,6 +123,7 @@
 
 mod build;
 mod expr;
+mod key_filter;
 mod layout;
 mod lookup;
 #[cfg(test)]
@@ -136,6 +141,7 @@ pub use expr::CompiledExpressions;
 pub use lookup::{for_each_host_match_in, for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
 
 use crate::category;
+use key_filter::KeyFilter;
 use layout::{
     Header, DIRECT_SETS, ENTRY_RECORD, EXPR_RECORD, FLAG_LOCKED, OVERFLOW_RECORD, OVERFLOW_SET,
     PATHS_MARKER, TAG_RECORD,
@@ -290,6 +296,8 @@ pub struct Ruleset<B: AsRef<[u8]> = Vec<u8>> {
     /// The tag table's names, read once at load (at most 255 of them), so that a match borrows
     /// them instead of reading and checking strings.
     names: Vec<TagNames>,
+    /// For small rulesets, a bitmap that answers most lookups of absent keys without a probe.
+    filter: Option<KeyFilter>,
 }
 
 impl<B: AsRef<[u8]>> fmt::Debug for Ruleset<B> {
@@ -317,6 +325,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             header,
             bytes,
             names: Vec::with_capacity(header.tag_count),
+            filter: None,
         };
         for i in 0..header.tag_count {
             let tag = ruleset
@@ -341,6 +350,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         }
         ruleset.check_sets()?;
         ruleset.check_entries()?;
+        ruleset.filter = KeyFilter::build(ruleset.entry_bytes(), header.entry_count);
         Ok(ruleset)
     }
 
