@@ -13,7 +13,8 @@
 // * requests: ../shared/data/requests/matching-test-requests.json (real browser requests).
 // * timing: like crates/bench's `per_item_medians`: every URL timed alone, in a fresh random
 //   order each round, minus the median cost of an empty timer pair; each URL's median over the
-//   rounds, then percentiles over URLs.
+//   rounds, then percentiles over URLs. The hot path and @ghostery/adblocker take turns round by
+//   round, so both are timed over the same stretch of a shared machine's time.
 //
 // Prints a table, then replaces (or appends) the "WebAssembly (Node)" section of BENCHMARKS.md;
 // other sections of that file are left as they are.
@@ -138,23 +139,39 @@ function shuffler(seed) {
   };
 }
 
-/** Each item timed alone, `rounds` times in shuffled order; each item's median, in ns. */
-function perItemMedians(items, rounds, seed, call) {
+/**
+ * Each item timed alone with each of `calls` (functions of the item's index), `rounds` times in a
+ * fresh shuffled order; returns, for each call, every item's median in ns. The calls take turns
+ * round by round (each runs over all items in the round's order, who goes first rotating), so
+ * that they are timed over the same stretch of time: on a shared machine speed drifts over
+ * seconds, and timing one engine's rounds after the other's would fold that drift into their
+ * ratio. Within its turn each call has the caches to itself, as in a run of its own.
+ */
+function perItemMediansInterleaved(count, rounds, seed, calls) {
   const overhead = timerOverheadNs();
   const shuffle = shuffler(seed);
-  const order = items.map((_, i) => i);
-  const samples = items.map(() => []);
-  for (const item of items) call(item); // untimed: lazy initialisation and JIT warm-up
+  const order = Array.from({ length: count }, (_, i) => i);
+  const samples = calls.map(() => Array.from({ length: count }, () => []));
+  for (const call of calls) for (const i of order) call(i); // untimed: lazy initialisation and JIT warm-up
   for (let r = 0; r < rounds; r++) {
     shuffle(order);
-    for (const i of order) {
-      const t = performance.now();
-      call(items[i]);
-      const ns = (performance.now() - t) * 1e6;
-      samples[i].push(Math.max(0, ns - overhead));
+    for (let k = 0; k < calls.length; k++) {
+      const c = (k + r) % calls.length;
+      const call = calls[c];
+      for (const i of order) {
+        const t = performance.now();
+        call(i);
+        const ns = (performance.now() - t) * 1e6;
+        samples[c][i].push(Math.max(0, ns - overhead));
+      }
     }
   }
-  return samples.map(median);
+  return samples.map((perItem) => perItem.map(median));
+}
+
+/** `perItemMediansInterleaved` for one call of the item itself. */
+function perItemMedians(items, rounds, seed, call) {
+  return perItemMediansInterleaved(items.length, rounds, seed, [(i) => call(items[i])])[0];
 }
 
 const human = (ns) => (ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(1)} ms`);
@@ -266,10 +283,13 @@ async function main() {
 
   console.error(`timing ${requests.length} URLs, ${rounds} rounds each…`);
   gc();
-  const sHot = summary(perItemMedians(requests, rounds, 1, hot));
-  const sGhostery = summary(perItemMedians(requests, rounds, 2, ghosteryMatch));
-  const sGhosteryOnly = summary(perItemMedians(parsedRequests, rounds, 3, ghosteryMatchOnly));
-  const sEncode = summary(perItemMedians(requests, rounds, 4, (r) => encoder.encodeInto(r.url, input)));
+  // The hot path and the peer take turns round by round (see perItemMediansInterleaved).
+  const [sHot, sGhostery, sGhosteryOnly, sEncode] = perItemMediansInterleaved(requests.length, rounds, 1, [
+    (i) => hot(requests[i]),
+    (i) => ghosteryMatch(requests[i]),
+    (i) => ghosteryMatchOnly(parsedRequests[i]),
+    (i) => encoder.encodeInto(requests[i].url, input),
+  ]).map(summary);
   const sClassify = summary(perItemMedians(requests, Math.max(3, Math.floor(rounds / 3)), 5, classify));
   const loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
   const rss = process.memoryUsage().rss;
@@ -306,7 +326,7 @@ ${stats.domainEntries} domain entries (${stats.distinctDomains} distinct domains
 compiled in wasm by \`compileLists\` into ${stats.rules} rules, ${mb(bytes.length)}, in ${(stats.compileMs / 1e3).toFixed(2)} s.
 @ghostery/adblocker ${JSON.parse(readFileSync(join(ROOT, 'node_modules/@ghostery/adblocker/package.json'), 'utf8')).version} gets the ${stats.distinctDomains} distinct domains as \`||domain^\`.
 Requests: the ${requests.length} real request URLs of \`matching-test-requests.json\`; group \`${GROUP}\` at a school-day time.
-Each URL is timed alone, median of ${rounds} calls (classify: ${Math.max(3, Math.floor(rounds / 3))}) in shuffled order, minus the timer's own cost; percentiles are over URLs.
+Each URL is timed alone, median of ${rounds} calls (classify: ${Math.max(3, Math.floor(rounds / 3))}) in shuffled order, minus the timer's own cost; percentiles are over URLs. The hot path, @ghostery/adblocker (both ways) and \`encodeInto\` take turns round by round (who goes first rotates), so all are timed over the same stretch of this shared machine's time.
 
 ${table}
 

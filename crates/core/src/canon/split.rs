@@ -17,6 +17,9 @@ pub struct WebParts<'a> {
     scheme: &'static str,
     /// The canonical host, borrowed from the input when it was written canonically.
     host: Cow<'a, str>,
+    /// Whether the host was plain as written (letters, digits, `-`, `_` and single dots, no
+    /// punycode), so it had no decoding or IDNA to go through.
+    plain: bool,
     port: Option<u16>,
     /// Everything after the authority as written (path, query, fragment; tabs and newlines
     /// still in it unless they came before the authority's end).
@@ -34,6 +37,13 @@ impl WebParts<'_> {
         &self.host
     }
 
+    /// Whether the host was written plainly: letters, digits, `-` and `_` in labels between
+    /// single dots, no `xn--` label, no escapes, not an address. Such a host is its own
+    /// canonical form but for case, and cannot spell a lookalike of another.
+    pub fn host_is_plain(&self) -> bool {
+        self.plain
+    }
+
     /// Canonicalises the path and query: the same URL [`super::parse`] gives for the input.
     pub fn complete(self) -> CanonicalUrl {
         let WebParts {
@@ -41,6 +51,7 @@ impl WebParts<'_> {
             host,
             port,
             after_authority,
+            ..
         } = self;
         let cleaned = strip_tabs_newlines(&after_authority);
         let without_fragment = match memchr::memchr(b'#', &cleaned) {
@@ -295,15 +306,16 @@ fn with_host<'a>(
         && !scan.after_dot
         && raw_host.len() <= host::MAX_HOST_BYTES
         && !host::label_is_number(raw_host.get(scan.last_label..).unwrap_or_default());
-    let host = match (plain, std::str::from_utf8(raw_host)) {
-        (true, Ok(text)) if scan.uppercase => Cow::Owned(text.to_ascii_lowercase()),
-        (true, Ok(text)) => Cow::Borrowed(text),
-        _ => host::normalize_host(raw_host)?,
+    let (host, plain) = match (plain, std::str::from_utf8(raw_host)) {
+        (true, Ok(text)) if scan.uppercase => (Cow::Owned(text.to_ascii_lowercase()), true),
+        (true, Ok(text)) => (Cow::Borrowed(text), true),
+        _ => (host::normalize_host(raw_host)?, false),
     };
     let port = parse_port(raw_port, scheme)?;
     Ok(WebParts {
         scheme,
         host,
+        plain,
         port,
         after_authority,
     })
@@ -315,6 +327,7 @@ impl WebParts<'_> {
         WebParts {
             scheme: self.scheme,
             host: Cow::Owned(self.host.into_owned()),
+            plain: self.plain,
             port: self.port,
             after_authority: Cow::Owned(self.after_authority.into_owned()),
         }

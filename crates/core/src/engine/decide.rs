@@ -7,7 +7,7 @@
 //! `decide_agrees_with_classify` and `host_first_agrees_with_the_whole_way` hold them to it).
 
 use super::{Engine, Findings, Frame, Judgement, Request};
-use crate::canon::{self, SplitUrl};
+use crate::canon::{self, SplitUrl, WebParts};
 use crate::lookalike;
 use crate::policy::{Group, ListHit, Outcome};
 use crate::ruleset;
@@ -107,7 +107,7 @@ impl Engine {
         // As `judge`, without keeping the parsed URL and findings a verdict would report.
         let judgement = match canon::split(request.url) {
             Ok(SplitUrl::Web(parts)) => {
-                match self.decide_by_host(parts.host(), group, request, &findings) {
+                match self.decide_by_host(&parts, group, request, &findings) {
                     Some(settled) => settled,
                     None => {
                         let url = parts.complete();
@@ -140,17 +140,19 @@ impl Engine {
     /// the host, a squidGuard expression, a search engine, a wrapper or a lookalike host.
     fn decide_by_host(
         &self,
-        host: &str,
+        parts: &WebParts<'_>,
         group: &Group,
         request: &Request<'_>,
         findings: &Findings,
     ) -> Option<Judgement> {
+        let host = parts.host();
         // Each test is conservative: `true` for every host its module could act on. Search
-        // engines and wrappers in one pass over the labels where their names sit.
+        // engines and wrappers in one pass over the labels where their names sit; only punycode
+        // can spell a lookalike, and a plain host has none.
         if self.has_expressions
             || canon::last_labels(host)
                 .any(|label| search::is_engine_label(label) || wrappers::is_wrapper_label(label))
-            || lookalike::may_be_lookalike(host)
+            || (!parts.host_is_plain() && lookalike::may_be_lookalike(host))
         {
             return None;
         }

@@ -132,7 +132,12 @@ impl<V> ByName<V> {
         // an equal name (most differ in length, so most checks end there) is about twice as fast
         // as the ordered comparisons of a binary search or a `BTreeMap`.
         let found = if self.0.len() <= SCAN_MAX {
-            self.0.iter().position(|(n, _)| n == name)
+            // Length and last byte first: names of a length mostly differ there, and comparing
+            // them is cheaper than a call to compare the whole names.
+            let last = name.as_bytes().last();
+            self.0.iter().position(|(n, _)| {
+                n.len() == name.len() && n.as_bytes().last() == last && n == name
+            })
         } else {
             self.position(name).ok()
         };
