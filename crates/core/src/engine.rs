@@ -27,7 +27,7 @@ use crate::canon::{self, CanonicalUrl, ParsedUrl};
 use crate::category;
 use crate::lookalike;
 use crate::policy::time::Tz;
-use crate::policy::{Decision, Group, ListHit, ListedEntry, Policy};
+use crate::policy::{CategoryRule, Decision, Group, ListHit, ListedEntry, Policy};
 use crate::ruleset::{
     self, CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
 };
@@ -102,6 +102,9 @@ pub struct Engine {
     /// Whether any ruleset has squidGuard expressions: they read the whole URL, so no decision
     /// is made from the host alone.
     has_expressions: bool,
+    /// What every tag of every ruleset means to every group: `[group][ruleset][tag]`, groups in
+    /// the policy's order. A navigation reads these instead of looking settings up by name.
+    tag_rules: Vec<Vec<Box<[CategoryRule]>>>,
     /// The school's own phrase set, or `None` for the built-in one (compiled once per process,
     /// on the first search, so a woken service worker's first verdict does not wait for it).
     phrases: Option<PhraseSet>,
@@ -237,11 +240,26 @@ impl Engine {
         let has_expressions = rulesets
             .iter()
             .any(|l| l.expressions.as_ref().is_some_and(|e| !e.is_empty()));
+        let tag_rules = policy
+            .groups()
+            .map(|group| {
+                rulesets
+                    .iter()
+                    .map(|l| {
+                        l.ruleset
+                            .tag_categories()
+                            .map(|c| group.category_rule(c))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Engine {
             policy,
             rulesets,
             group_lists,
             has_expressions,
+            tag_rules,
             phrases,
         })
     }

@@ -32,6 +32,19 @@ deny = ["with-paths.example", "graphic.example/maths/"]
 allow = ["with-paths.example/casino/", "news.with-paths.example", "graphic.example"]
 
 [groups.staff]
+
+[groups.walled]
+preset = "eyfs"
+uncategorised = "block"
+allow = ["plain-unlisted.example", "adult.example"]
+
+[groups.lunch]
+preset = "ks2"
+uncategorised = { allow_at = [{ days = "mon-fri", from = "12:00", to = "13:00" }] }
+
+[groups.lunch.categories]
+pornography = "allow"
+games = "staff-only"
 "#;
 
 fn prefix(host: &str, path: &str) -> Entry {
@@ -197,7 +210,15 @@ const TIMES: [i64; 2] = [1_764_072_000, 1_764_064_800];
 
 fn check(engines: &[Engine], url: &[u8]) -> Result<(), TestCaseError> {
     for engine in engines {
-        for group in ["ks2", "year6", "staff", "eyfs", "no-such-group"] {
+        for group in [
+            "ks2",
+            "year6",
+            "staff",
+            "eyfs",
+            "walled",
+            "lunch",
+            "no-such-group",
+        ] {
             for at in TIMES {
                 for frame in [Frame::TopLevel, Frame::Subframe] {
                     let request = Request {

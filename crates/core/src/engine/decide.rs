@@ -9,7 +9,7 @@
 use super::{Engine, Findings, Frame, Judgement, Request};
 use crate::canon::{self, SplitUrl, WebParts};
 use crate::lookalike;
-use crate::policy::{Group, ListHit, Outcome};
+use crate::policy::{CategoryRule, Group, ListHit, Outcome};
 use crate::ruleset;
 use crate::search;
 use crate::verdict::Action;
@@ -62,6 +62,45 @@ impl<'e> Categories<'e> {
             Some(few) => few,
             None => &self.spill,
         }
+    }
+}
+
+/// What the tags matched so far decide, read from their compiled rules: whether any is locked
+/// or always blocked, and which depend on the time (the first few kept; more sends the URL the
+/// whole way).
+#[derive(Default)]
+struct RuleFold {
+    count: usize,
+    locked: bool,
+    blocked: bool,
+    /// (ruleset position, tag) of the time-window categories, as many as fit.
+    timed: [(usize, u8); 4],
+    timed_count: usize,
+}
+
+impl RuleFold {
+    fn add(&mut self, rule: CategoryRule, ruleset: usize, tag: u8) {
+        self.count += 1;
+        match rule {
+            CategoryRule::Locked => self.locked = true,
+            CategoryRule::Blocked => self.blocked = true,
+            CategoryRule::Allowed => {}
+            CategoryRule::ByTime => {
+                if let Some(slot) = self.timed.get_mut(self.timed_count) {
+                    *slot = (ruleset, tag);
+                }
+                self.timed_count += 1;
+            }
+        }
+    }
+
+    /// Whether more time-window categories matched than were kept.
+    fn overflowed(&self) -> bool {
+        self.timed_count > self.timed.len()
+    }
+
+    fn by_time(&self) -> impl Iterator<Item = (usize, u8)> + '_ {
+        self.timed.iter().take(self.timed_count).copied()
     }
 }
 
@@ -160,8 +199,21 @@ impl Engine {
             Some(lists) => lists.host_hit(host)?,
             None => None,
         };
-        let mut categories = Categories::default();
         let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
+        if findings.skip_next_change {
+            if let Some(rules) = self.tag_rules_of(group) {
+                let mut fold = RuleFold::default();
+                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, |r, tag| {
+                    let rule = rules.get(r).and_then(|tags| tags.get(usize::from(tag)));
+                    fold.add(rule.copied().unwrap_or(CategoryRule::Blocked), r, tag);
+                });
+                if has_paths || fold.overflowed() {
+                    return None;
+                }
+                return Some(self.outcome_of_rules(&fold, group, list_hit, request.at));
+            }
+        }
+        let mut categories = Categories::default();
         let has_paths = ruleset::for_each_host_match_in(rulesets, host, |m| {
             categories.note(m.category);
         });
@@ -170,6 +222,41 @@ impl Engine {
         }
         let o: Outcome = self.outcome(group, &categories, list_hit, request.at, findings);
         Some(Judgement::bare(o.allow, o.locked, o.next_change))
+    }
+
+    /// The compiled tag rules of a group of this engine's policy.
+    fn tag_rules_of(&self, group: &Group) -> Option<&[Box<[CategoryRule]>]> {
+        let position = self.policy.groups().position(|g| std::ptr::eq(g, group))?;
+        self.tag_rules.get(position).map(Vec::as_slice)
+    }
+
+    /// `Group::outcome_now` from the rules of the tags found: the same precedence (a locked
+    /// category, then the group's own entries, then the categories or, with none, the setting for
+    /// uncategorised pages), with settings read by tag instead of by name.
+    fn outcome_of_rules(
+        &self,
+        fold: &RuleFold,
+        group: &Group,
+        list_hit: Option<ListHit<'_>>,
+        at: i64,
+    ) -> Judgement {
+        let allow = if fold.locked {
+            return Judgement::bare(false, true, None);
+        } else if let Some(hit) = list_hit {
+            matches!(hit, ListHit::Allow(_))
+        } else if fold.count == 0 {
+            group.allows_uncategorised_at(at)
+        } else {
+            !fold.blocked
+                && fold.by_time().all(|(r, tag)| {
+                    let category = self
+                        .rulesets
+                        .get(r)
+                        .and_then(|l| l.ruleset.tag_categories().nth(usize::from(tag)));
+                    category.is_some_and(|c| group.allows_category_at(c, at))
+                })
+        };
+        Judgement::bare(allow, false, None)
     }
 
     /// The policy's precedence over the categories found (and the group's list entry, if one

@@ -169,6 +169,47 @@ impl Decision {
     }
 }
 
+/// What a group's setting for one category decides, as far as that is known without the time:
+/// an engine compiles one for every tag of its lists, so that a navigation reads it instead of
+/// looking the setting up by the category's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryRule {
+    /// A locked illegal-content category: blocked for everyone, whatever the policy says.
+    Locked,
+    /// Allowed at every moment.
+    Allowed,
+    /// Blocked at every moment (so is a category the group has no setting for).
+    Blocked,
+    /// Allowed in time windows only: [`Group::allows_category_at`] says whether at a moment.
+    ByTime,
+}
+
+impl Group {
+    /// The rule of the group's setting for a category, as [`Group::outcome_now`] applies it.
+    pub fn category_rule(&self, id: &str) -> CategoryRule {
+        if category::is_locked(id) {
+            return CategoryRule::Locked;
+        }
+        match self.categories.get(id).map(|setting| &setting.action) {
+            None => CategoryRule::Blocked,
+            Some(Action::AllowAt(_)) => CategoryRule::ByTime,
+            Some(action) if action.allows_at_any_time(self.staff) => CategoryRule::Allowed,
+            Some(_) => CategoryRule::Blocked,
+        }
+    }
+
+    /// Whether the group's setting for a category allows it at a moment (a locked category, or
+    /// one the group has no setting for, never).
+    pub fn allows_category_at(&self, id: &str, at_unix_secs: i64) -> bool {
+        self.category_allows(&[id], 0, at_unix_secs)
+    }
+
+    /// Whether the group's setting for uncategorised pages allows them at a moment.
+    pub fn allows_uncategorised_at(&self, at_unix_secs: i64) -> bool {
+        self.allows(&self.uncategorised, at_unix_secs)
+    }
+}
+
 impl Group {
     /// The decision for a page in one category (`None`: uncategorised) at a unix instant.
     /// Locked categories are blocked here, before the policy is consulted.

@@ -41,7 +41,7 @@ pub mod time;
 use serde::{Serialize, Serializer};
 
 pub use action::{Action, Days, Window};
-pub use decision::{DecidedBy, Decision, ListHit, Outcome};
+pub use decision::{CategoryRule, DecidedBy, Decision, ListHit, Outcome};
 pub use error::{Issue, PolicyError};
 pub use preset::Preset;
 pub use time::Tz;

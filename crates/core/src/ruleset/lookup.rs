@@ -110,6 +110,23 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         kind: MatchKind,
         found: &mut impl FnMut(MatchRef<'_, 'r>),
     ) -> bool {
+        self.lookup_tags(hash, |tag| {
+            if let Some(names) = self.names.get(usize::from(tag)) {
+                found(MatchRef {
+                    key,
+                    kind,
+                    category: &names.category,
+                    source: &names.source,
+                    locked: names.locked,
+                });
+            }
+        })
+    }
+
+    /// Calls `found` with every real tag stored under `hash` (indices into the tag table);
+    /// returns whether the has-paths marker is among them.
+    #[inline]
+    fn lookup_tags(&self, hash: u64, mut found: impl FnMut(u8)) -> bool {
         if self.filter.as_ref().is_some_and(|f| !f.may_contain(hash)) {
             return false;
         }
@@ -122,14 +139,8 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
             for &tag in set {
                 if tag == PATHS_MARKER {
                     marked = true;
-                } else if let Some(names) = self.names.get(usize::from(tag)) {
-                    found(MatchRef {
-                        key,
-                        kind,
-                        category: &names.category,
-                        source: &names.source,
-                        locked: names.locked,
-                    });
+                } else {
+                    found(tag);
                 }
             }
         }
@@ -211,8 +222,10 @@ pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
     mut found: impl FnMut(MatchRef<'_, 'r>),
 ) {
     let mut path_key = String::new();
-    each_domain_match(rulesets, host, &mut found, |ruleset, suffix, found| {
-        ruleset.match_paths(suffix, path, query, &mut path_key, found);
+    each_domain_key(rulesets, host, |_, ruleset, suffix, hash| {
+        if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found) {
+            ruleset.match_paths(suffix, path, query, &mut path_key, &mut found);
+        }
     });
 }
 
@@ -226,17 +239,34 @@ pub fn for_each_host_match_in<'r, B: AsRef<[u8]> + 'r>(
     mut found: impl FnMut(MatchRef<'_, 'r>),
 ) -> bool {
     let mut has_paths = false;
-    each_domain_match(rulesets, host, &mut found, |_, _, _| has_paths = true);
+    each_domain_key(rulesets, host, |_, ruleset, suffix, hash| {
+        has_paths |= ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found);
+    });
     has_paths
 }
 
-/// Looks up the host and each parent in every ruleset, calling `found` for each domain entry and
-/// `marked` for each (ruleset, key) that also has URL-prefix entries.
-fn each_domain_match<'r, B: AsRef<[u8]> + 'r, F: FnMut(MatchRef<'_, 'r>)>(
+/// As [`for_each_host_match_in`], naming each match by where it is rather than by its words:
+/// the ruleset's position in `rulesets` and the tag's in its tag table (see [`Ruleset::tags`]),
+/// for a caller that has compiled what each tag means to it.
+pub fn for_each_host_tag_in<'r, B: AsRef<[u8]> + 'r>(
     rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
     host: &str,
-    found: &mut F,
-    mut marked: impl FnMut(&'r Ruleset<B>, &str, &mut F),
+    mut found: impl FnMut(usize, u8),
+) -> bool {
+    let mut has_paths = false;
+    each_domain_key(rulesets, host, |index, ruleset, _, hash| {
+        has_paths |= ruleset.lookup_tags(hash, |tag| found(index, tag));
+    });
+    has_paths
+}
+
+/// Calls `probe` with every (ruleset, key) a host is looked up under: the host and each parent
+/// (hashed once for all rulesets), each with every ruleset that may hold it, as `(position of the
+/// ruleset, ruleset, key, hash of the key)`.
+fn each_domain_key<'r, B: AsRef<[u8]> + 'r>(
+    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+    host: &str,
+    mut probe: impl FnMut(usize, &'r Ruleset<B>, &str, u64),
 ) {
     // No key is a single label unless a ruleset's header says so: then neither is a match.
     let single_labels = rulesets.clone().any(|r| r.single_labels());
@@ -292,13 +322,11 @@ fn each_domain_match<'r, B: AsRef<[u8]> + 'r, F: FnMut(MatchRef<'_, 'r>)>(
     }
     for &(start, labels, hash) in keys {
         let suffix = host.get(start as usize..).unwrap_or_default();
-        for ruleset in rulesets.clone() {
+        for (index, ruleset) in rulesets.clone().enumerate() {
             if labels < 2 && !ruleset.single_labels() {
                 continue;
             }
-            if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, found) {
-                marked(ruleset, suffix, found);
-            }
+            probe(index, ruleset, suffix, hash);
         }
     }
 }

@@ -138,7 +138,10 @@ use thiserror::Error;
 
 pub use build::{CompileStats, RulesetBuilder, MAX_SOURCE_BYTES};
 pub use expr::CompiledExpressions;
-pub use lookup::{for_each_host_match_in, for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
+pub use lookup::{
+    for_each_host_match_in, for_each_host_tag_in, for_each_match_in, MAX_HOST_LABELS,
+    MAX_PATH_PREFIXES,
+};
 
 use crate::category;
 use key_filter::KeyFilter;
@@ -522,6 +525,11 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
     /// Gives the buffer back.
     pub fn into_inner(self) -> B {
         self.bytes
+    }
+
+    /// Every tag's category id, in tag order: what [`for_each_host_tag_in`] names by index.
+    pub fn tag_categories(&self) -> impl Iterator<Item = &str> + '_ {
+        self.names.iter().map(|names| &*names.category)
     }
 
     /// Every (category, source) pair, in tag order.
