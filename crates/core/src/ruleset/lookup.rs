@@ -272,10 +272,18 @@ fn each_domain_key<'r, B: AsRef<[u8]> + 'r>(
     let single_labels = rulesets.clone().any(|r| r.single_labels());
     let fewest = if single_labels { 1 } else { 2 };
     // The host, then the parent after the n-th dot, which has `dots - n` labels: those within
-    // the rightmost MAX_HOST_LABELS are looked up (an IP address only as a whole).
-    let mut keys = [(0u32, 0u32, 0u64); MAX_HOST_LABELS + 1];
-    let mut count = 0;
+    // the rightmost MAX_HOST_LABELS are looked up (an IP address only as a whole). Nearly every
+    // host has a few labels: their keys fit a small array, which is cheaper to clear.
     let dots = host.bytes().filter(|&b| b == b'.').count();
+    let mut few = [(0u32, 0u32, 0u64); 8];
+    let mut many;
+    let keys: &mut [(u32, u32, u64)] = if dots < few.len() {
+        &mut few
+    } else {
+        many = [(0u32, 0u32, 0u64); MAX_HOST_LABELS + 1];
+        &mut many
+    };
+    let mut count = 0;
     let mut add = |start: usize, labels: usize| {
         if let (Some(slot), Some(suffix)) = (keys.get_mut(count), host.get(start..)) {
             if !suffix.is_empty() {
