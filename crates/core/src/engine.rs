@@ -29,7 +29,8 @@ use crate::lookalike;
 use crate::policy::time::Tz;
 use crate::policy::{CategoryRule, Decision, Group, ListHit, ListedEntry, Policy};
 use crate::ruleset::{
-    self, CompiledExpressions, MatchKind, RuleMatch, Ruleset, RulesetBuilder, RulesetError,
+    self, CompiledExpressions, MatchKind, MatchRef, RuleMatch, Ruleset, RulesetBuilder,
+    RulesetError,
 };
 use crate::search::{self, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
 use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
@@ -80,12 +81,6 @@ impl<'a> Request<'a> {
     }
 }
 
-/// A compiled ruleset with its regular expressions ready to match.
-struct LoadedRuleset {
-    ruleset: Ruleset,
-    expressions: Option<CompiledExpressions>,
-}
-
 /// A group's allow and deny entries, compiled like any list, with the text the admin wrote.
 struct GroupLists {
     allow: Ruleset,
@@ -97,7 +92,9 @@ struct GroupLists {
 /// policy or list means a new engine, so a broken update can never half-replace a working one.
 pub struct Engine {
     policy: Policy,
-    rulesets: Vec<LoadedRuleset>,
+    rulesets: Vec<Ruleset>,
+    /// Each ruleset's regular expressions, compiled to match (same order as `rulesets`).
+    expressions: Vec<CompiledExpressions>,
     group_lists: FxHashMap<String, GroupLists>,
     /// Whether any ruleset has squidGuard expressions: they read the whole URL, so no decision
     /// is made from the host alone.
@@ -217,15 +214,10 @@ impl Engine {
             all.push(crate::builtin::ruleset()?);
         }
         all.extend(rulesets);
-        let rulesets = all
-            .into_iter()
-            .map(|ruleset| {
-                let expressions = CompiledExpressions::new(&ruleset)?;
-                Ok(LoadedRuleset {
-                    ruleset,
-                    expressions: Some(expressions),
-                })
-            })
+        let rulesets = all;
+        let expressions = rulesets
+            .iter()
+            .map(CompiledExpressions::new)
             .collect::<Result<Vec<_>, RulesetError>>()?;
         let mut group_lists = FxHashMap::default();
         for name in policy.group_names() {
@@ -237,26 +229,20 @@ impl Engine {
                 _ => {}
             }
         }
-        let has_expressions = rulesets
-            .iter()
-            .any(|l| l.expressions.as_ref().is_some_and(|e| !e.is_empty()));
+        let has_expressions = expressions.iter().any(|e| !e.is_empty());
         let tag_rules = policy
             .groups()
             .map(|group| {
                 rulesets
                     .iter()
-                    .map(|l| {
-                        l.ruleset
-                            .tag_categories()
-                            .map(|c| group.category_rule(c))
-                            .collect()
-                    })
+                    .map(|r| r.tag_categories().map(|c| group.category_rule(c)).collect())
                     .collect()
             })
             .collect();
         Ok(Engine {
             policy,
             rulesets,
+            expressions,
             group_lists,
             has_expressions,
             tag_rules,
@@ -541,8 +527,8 @@ impl Engine {
 
     /// One page, no unwrapping: the policy's precedence (`Group::outcome`) over what matched.
     /// Also says how many list entries matched.
-    fn judge_page(
-        &self,
+    fn judge_page<'e>(
+        &'e self,
         url: &CanonicalUrl,
         group: &Group,
         request: &Request<'_>,
@@ -566,12 +552,10 @@ impl Engine {
         if !findings.explain {
             // The categories alone decide: borrowed from the rulesets, nothing copied.
             let mut categories = Categories::default();
-            let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
-            ruleset::for_each_match_in(rulesets, host, path, query, |m| {
-                categories.note(m.category);
-            });
-            for expressions in self.rulesets.iter().filter_map(|l| l.expressions.as_ref()) {
-                expressions.for_each_match(host, path, query, |m| categories.note(m.category));
+            let mut note = |m: MatchRef<'_, 'e>| categories.note(m.category);
+            ruleset::for_each_match_in(&self.rulesets, host, path, query, &mut note);
+            for expressions in &self.expressions {
+                expressions.for_each_match(host, path, query, &mut note);
             }
             let o = self.outcome(group, &categories, list_hit, request.at, findings);
             return (
@@ -581,11 +565,9 @@ impl Engine {
         }
         let matches = &mut findings.matches;
         let first = matches.len();
-        for loaded in &self.rulesets {
-            loaded.ruleset.matches_parts(host, path, query, matches);
-            if let Some(expressions) = &loaded.expressions {
-                expressions.matches_parts(host, path, query, matches);
-            }
+        for (ruleset, expressions) in self.rulesets.iter().zip(&self.expressions) {
+            ruleset.matches_parts(host, path, query, matches);
+            expressions.matches_parts(host, path, query, matches);
         }
         most_specific_first(&mut matches[first..]);
         let found = &matches[first..];
@@ -753,9 +735,11 @@ impl GroupLists {
         // The longest matching key (0: none), or `None` if the path could add a longer one.
         let longest = |list: &Ruleset| {
             let mut longest = 0;
-            let has_paths = ruleset::for_each_host_match_in(std::iter::once(list), host, |m| {
-                longest = longest.max(m.key.len());
-            });
+            let has_paths = ruleset::for_each_host_tag_in(
+                std::slice::from_ref(list),
+                host,
+                &mut |_, key, _| longest = longest.max(key.len()),
+            );
             (!has_paths).then_some(longest)
         };
         let (deny, allow) = (longest(&self.deny)?, longest(&self.allow)?);

@@ -199,29 +199,35 @@ impl Engine {
             Some(lists) => lists.host_hit(host)?,
             None => None,
         };
-        let rulesets = self.rulesets.iter().map(|loaded| &loaded.ruleset);
-        if findings.skip_next_change {
-            if let Some(rules) = self.tag_rules_of(group) {
+        let rulesets = &self.rulesets;
+        let rules = self.tag_rules_of(group);
+        match rules.filter(|_| findings.skip_next_change) {
+            // For now only: each tag's compiled rule decides.
+            Some(rules) => {
                 let mut fold = RuleFold::default();
-                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, |r, tag| {
+                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, &mut |r, _, tag| {
                     let rule = rules.get(r).and_then(|tags| tags.get(usize::from(tag)));
                     fold.add(rule.copied().unwrap_or(CategoryRule::Blocked), r, tag);
                 });
                 if has_paths || fold.overflowed() {
                     return None;
                 }
-                return Some(self.outcome_of_rules(&fold, group, list_hit, request.at));
+                Some(self.outcome_of_rules(&fold, group, list_hit, request.at))
+            }
+            // When the answer next changes too: the group's settings for the categories found.
+            None => {
+                let mut categories = Categories::default();
+                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, &mut |r, _, tag| {
+                    let category = self.rulesets.get(r).and_then(|l| l.tag_category(tag));
+                    categories.note(category.unwrap_or_default());
+                });
+                if has_paths {
+                    return None;
+                }
+                let o: Outcome = self.outcome(group, &categories, list_hit, request.at, findings);
+                Some(Judgement::bare(o.allow, o.locked, o.next_change))
             }
         }
-        let mut categories = Categories::default();
-        let has_paths = ruleset::for_each_host_match_in(rulesets, host, |m| {
-            categories.note(m.category);
-        });
-        if has_paths {
-            return None;
-        }
-        let o: Outcome = self.outcome(group, &categories, list_hit, request.at, findings);
-        Some(Judgement::bare(o.allow, o.locked, o.next_change))
     }
 
     /// The compiled tag rules of a group of this engine's policy.
@@ -249,10 +255,7 @@ impl Engine {
         } else {
             !fold.blocked
                 && fold.by_time().all(|(r, tag)| {
-                    let category = self
-                        .rulesets
-                        .get(r)
-                        .and_then(|l| l.ruleset.tag_categories().nth(usize::from(tag)));
+                    let category = self.rulesets.get(r).and_then(|l| l.tag_category(tag));
                     category.is_some_and(|c| group.allows_category_at(c, at))
                 })
         };

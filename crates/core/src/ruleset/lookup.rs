@@ -46,9 +46,9 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         host: &str,
         path: &str,
         query: Option<&str>,
-        found: impl FnMut(MatchRef<'_, 'r>),
+        mut found: impl FnMut(MatchRef<'_, 'r>),
     ) {
-        for_each_match_in(std::iter::once(self), host, path, query, found);
+        for_each_match_in(std::slice::from_ref(self), host, path, query, &mut found);
     }
 
     /// Whether some key's host is a single label (see the layout's header flags).
@@ -63,7 +63,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         path: &str,
         query: Option<&str>,
         key: &mut String,
-        found: &mut impl FnMut(MatchRef<'_, 'r>),
+        found: &mut dyn FnMut(MatchRef<'_, 'r>),
     ) {
         let mut probe = |end: usize, with_query: bool| {
             key.clear();
@@ -97,7 +97,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         &'r self,
         key: &str,
         kind: MatchKind,
-        found: &mut impl FnMut(MatchRef<'_, 'r>),
+        found: &mut dyn FnMut(MatchRef<'_, 'r>),
     ) -> bool {
         self.lookup_hashed(key, xxh3_64(key.as_bytes()), kind, found)
     }
@@ -108,7 +108,7 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
         key: &str,
         hash: u64,
         kind: MatchKind,
-        found: &mut impl FnMut(MatchRef<'_, 'r>),
+        found: &mut dyn FnMut(MatchRef<'_, 'r>),
     ) -> bool {
         self.lookup_tags(hash, |tag| {
             if let Some(names) = self.names.get(usize::from(tag)) {
@@ -214,48 +214,35 @@ fn low48_at(entries: &[u8], index: usize) -> u64 {
 /// As [`Ruleset::for_each_match`] over several rulesets at once: the host and each parent are
 /// hashed once for all of them (an engine holds the built-in lists beside the school's). Matches
 /// come host first, then each parent, in ruleset order for each.
-pub fn for_each_match_in<'r, B: AsRef<[u8]> + 'r>(
-    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+pub fn for_each_match_in<'r, B: AsRef<[u8]>>(
+    rulesets: &'r [Ruleset<B>],
     host: &str,
     path: &str,
     query: Option<&str>,
-    mut found: impl FnMut(MatchRef<'_, 'r>),
+    found: &mut dyn FnMut(MatchRef<'_, 'r>),
 ) {
     let mut path_key = String::new();
     each_domain_key(rulesets, host, |_, ruleset, suffix, hash| {
-        if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found) {
-            ruleset.match_paths(suffix, path, query, &mut path_key, &mut found);
+        if ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, found) {
+            ruleset.match_paths(suffix, path, query, &mut path_key, found);
         }
     });
 }
 
 /// The domain entries matching a host and its parents, as [`for_each_match_in`] finds them, for
-/// a caller that has not read the URL's path yet. Returns whether some matching key also has
-/// URL-prefix entries: only then can the path add matches, and the caller must look again with
-/// [`for_each_match_in`] (which finds these domain entries again).
-pub fn for_each_host_match_in<'r, B: AsRef<[u8]> + 'r>(
-    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+/// a caller that has not read the URL's path yet, each named by where it is: the ruleset's
+/// position in `rulesets`, the key that matched (the host or a parent) and the tag's position in
+/// its ruleset's tag table (see [`Ruleset::tag_category`]). Returns whether some matching key also
+/// has URL-prefix entries: only then can the path add matches, and the caller must look again with
+/// [`for_each_match_in`].
+pub fn for_each_host_tag_in<B: AsRef<[u8]>>(
+    rulesets: &[Ruleset<B>],
     host: &str,
-    mut found: impl FnMut(MatchRef<'_, 'r>),
+    found: &mut dyn FnMut(usize, &str, u8),
 ) -> bool {
     let mut has_paths = false;
-    each_domain_key(rulesets, host, |_, ruleset, suffix, hash| {
-        has_paths |= ruleset.lookup_hashed(suffix, hash, MatchKind::Domain, &mut found);
-    });
-    has_paths
-}
-
-/// As [`for_each_host_match_in`], naming each match by where it is rather than by its words:
-/// the ruleset's position in `rulesets` and the tag's in its tag table (see [`Ruleset::tags`]),
-/// for a caller that has compiled what each tag means to it.
-pub fn for_each_host_tag_in<'r, B: AsRef<[u8]> + 'r>(
-    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
-    host: &str,
-    mut found: impl FnMut(usize, u8),
-) -> bool {
-    let mut has_paths = false;
-    each_domain_key(rulesets, host, |index, ruleset, _, hash| {
-        has_paths |= ruleset.lookup_tags(hash, |tag| found(index, tag));
+    each_domain_key(rulesets, host, |index, ruleset, key, hash| {
+        has_paths |= ruleset.lookup_tags(hash, |tag| found(index, key, tag));
     });
     has_paths
 }
@@ -263,13 +250,13 @@ pub fn for_each_host_tag_in<'r, B: AsRef<[u8]> + 'r>(
 /// Calls `probe` with every (ruleset, key) a host is looked up under: the host and each parent
 /// (hashed once for all rulesets), each with every ruleset that may hold it, as `(position of the
 /// ruleset, ruleset, key, hash of the key)`.
-fn each_domain_key<'r, B: AsRef<[u8]> + 'r>(
-    rulesets: impl Iterator<Item = &'r Ruleset<B>> + Clone,
+fn each_domain_key<'r, B: AsRef<[u8]>>(
+    rulesets: &'r [Ruleset<B>],
     host: &str,
     mut probe: impl FnMut(usize, &'r Ruleset<B>, &str, u64),
 ) {
     // No key is a single label unless a ruleset's header says so: then neither is a match.
-    let single_labels = rulesets.clone().any(|r| r.single_labels());
+    let single_labels = rulesets.iter().any(Ruleset::single_labels);
     let fewest = if single_labels { 1 } else { 2 };
     // The host, then the parent after the n-th dot, which has `dots - n` labels: those within
     // the rightmost MAX_HOST_LABELS are looked up (an IP address only as a whole). Nearly every
@@ -317,7 +304,7 @@ fn each_domain_key<'r, B: AsRef<[u8]> + 'r>(
     if keys.len() > 1 {
         let mut touched = 0u64;
         for ruleset in rulesets
-            .clone()
+            .iter()
             .filter(|r| r.entry_bytes().len() > TOUCH_ABOVE_BYTES)
         {
             for &(_, labels, hash) in keys {
@@ -330,7 +317,7 @@ fn each_domain_key<'r, B: AsRef<[u8]> + 'r>(
     }
     for &(start, labels, hash) in keys {
         let suffix = host.get(start as usize..).unwrap_or_default();
-        for (index, ruleset) in rulesets.clone().enumerate() {
+        for (index, ruleset) in rulesets.iter().enumerate() {
             if labels < 2 && !ruleset.single_labels() {
                 continue;
             }

@@ -42,7 +42,7 @@
 //! [`Ruleset::for_each_match`] hands each match over borrowed (nothing copied, for verdicts that
 //! only need categories); [`for_each_match_in`] does the same over several rulesets, hashing each
 //! key once and issuing the first reads of all probes together so that their cache misses
-//! overlap. [`for_each_host_match_in`] looks up the host and its parents only, and says whether
+//! overlap. [`for_each_host_tag_in`] looks up the host and its parents only, and says whether
 //! the path could add matches, for a caller that has not canonicalised the path yet.
 //!
 //! A ruleset of at most 65,536 keys (the built-in lists, a group's own entries) also gets a
@@ -138,10 +138,7 @@ use thiserror::Error;
 
 pub use build::{CompileStats, RulesetBuilder, MAX_SOURCE_BYTES};
 pub use expr::CompiledExpressions;
-pub use lookup::{
-    for_each_host_match_in, for_each_host_tag_in, for_each_match_in, MAX_HOST_LABELS,
-    MAX_PATH_PREFIXES,
-};
+pub use lookup::{for_each_host_tag_in, for_each_match_in, MAX_HOST_LABELS, MAX_PATH_PREFIXES};
 
 use crate::category;
 use key_filter::KeyFilter;
@@ -530,6 +527,13 @@ impl<B: AsRef<[u8]>> Ruleset<B> {
     /// Every tag's category id, in tag order: what [`for_each_host_tag_in`] names by index.
     pub fn tag_categories(&self) -> impl Iterator<Item = &str> + '_ {
         self.names.iter().map(|names| &*names.category)
+    }
+
+    /// The category id of the tag at this position of the tag table.
+    pub fn tag_category(&self, tag: u8) -> Option<&str> {
+        self.names
+            .get(usize::from(tag))
+            .map(|names| &*names.category)
     }
 
     /// Every (category, source) pair, in tag order.
