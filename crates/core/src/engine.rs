@@ -81,6 +81,15 @@ impl<'a> Request<'a> {
     }
 }
 
+/// What an engine compiles for one group of its policy.
+struct CompiledGroup {
+    /// The group's own allow and deny entries, if it has any (the rest skip the lookup).
+    lists: Option<GroupLists>,
+    /// What every tag of every ruleset means to the group: `[ruleset][tag]`. A navigation reads
+    /// these instead of looking the group's settings up by category name.
+    tag_rules: Vec<Box<[CategoryRule]>>,
+}
+
 /// A group's allow and deny entries, compiled like any list, with the text the admin wrote.
 struct GroupLists {
     allow: Ruleset,
@@ -95,13 +104,11 @@ pub struct Engine {
     rulesets: Vec<Ruleset>,
     /// Each ruleset's regular expressions, compiled to match (same order as `rulesets`).
     expressions: Vec<CompiledExpressions>,
-    group_lists: FxHashMap<String, GroupLists>,
+    /// What was compiled for each group of the policy, in the policy's group order.
+    groups: Vec<CompiledGroup>,
     /// Whether any ruleset has squidGuard expressions: they read the whole URL, so no decision
     /// is made from the host alone.
     has_expressions: bool,
-    /// What every tag of every ruleset means to every group: `[group][ruleset][tag]`, groups in
-    /// the policy's order. A navigation reads these instead of looking settings up by name.
-    tag_rules: Vec<Vec<Box<[CategoryRule]>>>,
     /// The school's own phrase set, or `None` for the built-in one (compiled once per process,
     /// on the first search, so a woken service worker's first verdict does not wait for it).
     phrases: Option<PhraseSet>,
@@ -215,37 +222,31 @@ impl Engine {
         }
         all.extend(rulesets);
         let rulesets = all;
-        let expressions = rulesets
-            .iter()
-            .map(CompiledExpressions::new)
-            .collect::<Result<Vec<_>, RulesetError>>()?;
-        let mut group_lists = FxHashMap::default();
-        for name in policy.group_names() {
-            // Only groups with entries get lists: the rest skip the lookup on every navigation.
-            match policy.group(name) {
-                Some(group) if !group.allow().is_empty() || !group.deny().is_empty() => {
-                    group_lists.insert(name.to_string(), compile_group_lists(name, group)?);
-                }
-                _ => {}
-            }
+        let mut expressions = Vec::with_capacity(rulesets.len());
+        for ruleset in &rulesets {
+            expressions.push(CompiledExpressions::new(ruleset)?);
         }
         let has_expressions = expressions.iter().any(|e| !e.is_empty());
-        let tag_rules = policy
-            .groups()
-            .map(|group| {
-                rulesets
-                    .iter()
-                    .map(|r| r.tag_categories().map(|c| group.category_rule(c)).collect())
-                    .collect()
-            })
-            .collect();
+        let mut groups = Vec::new();
+        for group in policy.groups() {
+            let has_lists = !group.allow().is_empty() || !group.deny().is_empty();
+            let lists = match has_lists {
+                true => Some(compile_group_lists(group.name(), group)?),
+                false => None,
+            };
+            let mut tag_rules = Vec::with_capacity(rulesets.len());
+            for ruleset in &rulesets {
+                let rules = ruleset.tag_categories().map(|c| group.category_rule(c));
+                tag_rules.push(rules.collect());
+            }
+            groups.push(CompiledGroup { lists, tag_rules });
+        }
         Ok(Engine {
             policy,
             rulesets,
             expressions,
-            group_lists,
+            groups,
             has_expressions,
-            tag_rules,
             phrases,
         })
     }
@@ -534,13 +535,8 @@ impl Engine {
         request: &Request<'_>,
         findings: &mut Findings,
     ) -> (Judgement, usize) {
-        let hit = if self.group_lists.is_empty() {
-            None
-        } else {
-            self.group_lists
-                .get(group.name())
-                .and_then(|lists| lists.hit(url))
-        };
+        let lists = self.compiled(group).and_then(|c| c.lists.as_ref());
+        let hit = lists.and_then(|lists| lists.hit(url));
         let list_hit = hit.as_ref().map(|(deny, text, _)| {
             if *deny {
                 ListHit::Deny(text)

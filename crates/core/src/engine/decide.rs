@@ -6,7 +6,7 @@
 //! the same judgement [`Engine::classify`] makes, so the two always agree (the tests
 //! `decide_agrees_with_classify` and `host_first_agrees_with_the_whole_way` hold them to it).
 
-use super::{Engine, Findings, Frame, Judgement, Request};
+use super::{CompiledGroup, Engine, Findings, Frame, Judgement, Request};
 use crate::canon::{self, SplitUrl, WebParts};
 use crate::lookalike;
 use crate::policy::{CategoryRule, Group, ListHit, Outcome};
@@ -195,71 +195,27 @@ impl Engine {
         {
             return None;
         }
-        let list_hit = match self.group_lists.get(group.name()) {
+        let compiled = self.compiled(group)?;
+        let list_hit = match &compiled.lists {
             Some(lists) => lists.host_hit(host)?,
             None => None,
         };
-        let rulesets = &self.rulesets;
-        let rules = self.tag_rules_of(group);
-        match rules.filter(|_| findings.skip_next_change) {
-            // For now only: each tag's compiled rule decides.
-            Some(rules) => {
-                let mut fold = RuleFold::default();
-                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, &mut |r, _, tag| {
-                    let rule = rules.get(r).and_then(|tags| tags.get(usize::from(tag)));
-                    fold.add(rule.copied().unwrap_or(CategoryRule::Blocked), r, tag);
-                });
-                if has_paths || fold.overflowed() {
-                    return None;
-                }
-                Some(self.outcome_of_rules(&fold, group, list_hit, request.at))
-            }
-            // When the answer next changes too: the group's settings for the categories found.
-            None => {
-                let mut categories = Categories::default();
-                let has_paths = ruleset::for_each_host_tag_in(rulesets, host, &mut |r, _, tag| {
-                    let category = self.rulesets.get(r).and_then(|l| l.tag_category(tag));
-                    categories.note(category.unwrap_or_default());
-                });
-                if has_paths {
-                    return None;
-                }
-                let o: Outcome = self.outcome(group, &categories, list_hit, request.at, findings);
-                Some(Judgement::bare(o.allow, o.locked, o.next_change))
-            }
+        let rules = &compiled.tag_rules;
+        let mut fold = RuleFold::default();
+        let has_paths = ruleset::for_each_host_tag_in(&self.rulesets, host, &mut |r, _, tag| {
+            let rule = rules.get(r).and_then(|tags| tags.get(usize::from(tag)));
+            fold.add(rule.copied().unwrap_or(CategoryRule::Blocked), r, tag);
+        });
+        if has_paths || fold.overflowed() {
+            return None;
         }
-    }
-
-    /// The compiled tag rules of a group of this engine's policy.
-    fn tag_rules_of(&self, group: &Group) -> Option<&[Box<[CategoryRule]>]> {
-        let position = self.policy.groups().position(|g| std::ptr::eq(g, group))?;
-        self.tag_rules.get(position).map(Vec::as_slice)
-    }
-
-    /// `Group::outcome_now` from the rules of the tags found: the same precedence (a locked
-    /// category, then the group's own entries, then the categories or, with none, the setting for
-    /// uncategorised pages), with settings read by tag instead of by name.
-    fn outcome_of_rules(
-        &self,
-        fold: &RuleFold,
-        group: &Group,
-        list_hit: Option<ListHit<'_>>,
-        at: i64,
-    ) -> Judgement {
-        let allow = if fold.locked {
-            return Judgement::bare(false, true, None);
-        } else if let Some(hit) = list_hit {
-            matches!(hit, ListHit::Allow(_))
-        } else if fold.count == 0 {
-            group.allows_uncategorised_at(at)
-        } else {
-            !fold.blocked
-                && fold.by_time().all(|(r, tag)| {
-                    let category = self.rulesets.get(r).and_then(|l| l.tag_category(tag));
-                    category.is_some_and(|c| group.allows_category_at(c, at))
-                })
-        };
-        Judgement::bare(allow, false, None)
+        self.outcome_of_rules(
+            &fold,
+            group,
+            list_hit,
+            request.at,
+            findings.skip_next_change,
+        )
     }
 
     /// The policy's precedence over the categories found (and the group's list entry, if one
@@ -277,6 +233,55 @@ impl Engine {
         } else {
             group.outcome(categories.as_slice(), list_hit, at)
         }
+    }
+
+    /// What this engine compiled for a group of its policy.
+    pub(super) fn compiled(&self, group: &Group) -> Option<&CompiledGroup> {
+        let position = self.policy.groups().position(|g| std::ptr::eq(g, group))?;
+        self.groups.get(position)
+    }
+
+    /// The group's outcome from the rules of the tags found: the precedence of
+    /// `Group::outcome_now` (a locked category, then the group's own entries, then the
+    /// categories or, with none, the setting for uncategorised pages), with settings read by tag
+    /// instead of by name. `None` when a time window decides and the caller wants to know when
+    /// the answer changes: `Group::outcome` finds that.
+    fn outcome_of_rules(
+        &self,
+        fold: &RuleFold,
+        group: &Group,
+        list_hit: Option<ListHit<'_>>,
+        at: i64,
+        now_only: bool,
+    ) -> Option<Judgement> {
+        if fold.locked {
+            return Some(Judgement::bare(false, true, None));
+        }
+        if let Some(hit) = list_hit {
+            return Some(Judgement::bare(
+                matches!(hit, ListHit::Allow(_)),
+                false,
+                None,
+            ));
+        }
+        let by_time = if fold.count == 0 {
+            group.uncategorised_rule() == CategoryRule::ByTime
+        } else {
+            fold.timed_count > 0
+        };
+        if by_time && !now_only {
+            return None;
+        }
+        let allow = if fold.count == 0 {
+            group.allows_uncategorised_at(at)
+        } else {
+            !fold.blocked
+                && fold.by_time().all(|(r, tag)| {
+                    let category = self.rulesets.get(r).and_then(|l| l.tag_category(tag));
+                    category.is_some_and(|c| group.allows_category_at(c, at))
+                })
+        };
+        Some(Judgement::bare(allow, false, None))
     }
 }
 

@@ -204,6 +204,15 @@ impl Group {
         self.category_allows(&[id], 0, at_unix_secs)
     }
 
+    /// The rule of the group's setting for uncategorised pages (never [`CategoryRule::Locked`]).
+    pub fn uncategorised_rule(&self) -> CategoryRule {
+        match &self.uncategorised.action {
+            Action::AllowAt(_) => CategoryRule::ByTime,
+            action if action.allows_at_any_time(self.staff) => CategoryRule::Allowed,
+            _ => CategoryRule::Blocked,
+        }
+    }
+
     /// Whether the group's setting for uncategorised pages allows them at a moment.
     pub fn allows_uncategorised_at(&self, at_unix_secs: i64) -> bool {
         self.allows(&self.uncategorised, at_unix_secs)
