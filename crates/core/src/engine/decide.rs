@@ -1,8 +1,10 @@
 //! [`Engine::decide`]: the decision for a navigation, without its explanation, host first.
 //!
 //! Most URLs are settled by their host: no list holds paths under it, and it is not a search
-//! engine, a wrapper or a lookalike. For those the path and query are never canonicalised and
-//! each host suffix is looked up once. Any URL the host cannot settle goes the whole way, through
+//! engine, a wrapper or a lookalike. For those the path and query are never canonicalised, each
+//! host suffix is looked up once in all the rulesets, and each list tag found is read through the
+//! rule the engine compiled for the group when it was built ([`CategoryRule`]), so no setting is
+//! looked up by its category's name. Any URL the host cannot settle goes the whole way, through
 //! the same judgement [`Engine::classify`] makes, so the two always agree (the tests
 //! `decide_agrees_with_classify` and `host_first_agrees_with_the_whole_way` hold them to it).
 
@@ -175,8 +177,9 @@ impl Engine {
     }
 
     /// The judgement of a web page whose host settles it, exactly as `judge_web` would give
-    /// it; `None` when anything past the host could change it: a list entry with a path under
-    /// the host, a squidGuard expression, a search engine, a wrapper or a lookalike host.
+    /// it; `None` when anything past the host could change it (a list entry with a path under
+    /// the host, a squidGuard expression, a search engine, a wrapper or a lookalike host), or
+    /// when a time window decides and the caller wants to know when the answer changes.
     fn decide_by_host(
         &self,
         parts: &WebParts<'_>,
