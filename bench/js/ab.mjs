@@ -27,7 +27,7 @@ const SCHOOL_DAY = 1_764_061_200;
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
 const rounds = at >= 0 ? Number(args[at + 1]) : 11;
-const [pkgA, pkgB, rulesetFile] = args.filter((_, i) => i !== at && i !== at + 1);
+const [pkgA, pkgB, rulesetFile] = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
 if (!pkgA || !pkgB || !rulesetFile) {
   console.error('usage: node bench/js/ab.mjs PKG_A PKG_B RULESET_FILE [--rounds N]');
   process.exit(2);
