@@ -8,36 +8,18 @@
 use std::hint::black_box;
 
 use schoolgate_bench::{
-    human_ns, load_average, matching_requests, per_item_medians, shared_data_dir, Summary, GROUP,
-    SCHOOL_DAY,
+    builtin_engine_with, human_ns, load_average, matching_requests, or_exit, per_item_medians,
+    shared_data_dir, Summary, GROUP, SCHOOL_DAY,
 };
-use schoolgate_core::engine::{Engine, Request};
-use schoolgate_core::policy::Policy;
-use schoolgate_core::ruleset::Ruleset;
+use schoolgate_core::engine::Request;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: decide_p50 RULESET_FILE");
         std::process::exit(2);
     };
-    let loaded = std::fs::read(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|b| Ruleset::from_bytes(b).map_err(|e| e.to_string()))
-        .and_then(|r| Engine::new(Policy::builtin(), vec![r]).map_err(|e| e.to_string()));
-    let engine = match loaded {
-        Ok(engine) => engine,
-        Err(e) => {
-            eprintln!("{path}: {e}");
-            std::process::exit(1);
-        }
-    };
-    let urls = match matching_requests(&shared_data_dir()) {
-        Ok(urls) => urls,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-    };
+    let engine = or_exit(builtin_engine_with(Some(&path)));
+    let urls = or_exit(matching_requests(&shared_data_dir()));
     for round in 0..3 {
         let times = per_item_medians(&urls, 15, round + 1, |u| {
             black_box(engine.decide(&Request::new(u.url.as_bytes(), GROUP, SCHOOL_DAY)));

@@ -11,11 +11,11 @@
 //! totals divided by the difference in `LIMIT`, so loading costs cancel out.
 use std::hint::black_box;
 
-use schoolgate_bench::{matching_requests, shared_data_dir, GROUP, SCHOOL_DAY};
+use schoolgate_bench::{
+    builtin_engine_with, matching_requests, or_exit, shared_data_dir, GROUP, SCHOOL_DAY,
+};
 use schoolgate_core::canon;
-use schoolgate_core::engine::{Engine, Request};
-use schoolgate_core::policy::Policy;
-use schoolgate_core::ruleset::Ruleset;
+use schoolgate_core::engine::Request;
 
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "decide".into());
@@ -23,35 +23,9 @@ fn main() {
         .ok()
         .and_then(|l| l.parse().ok())
         .unwrap_or(usize::MAX);
-    let rulesets = match std::env::var("RULESET") {
-        Ok(path) => {
-            let loaded = std::fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| Ruleset::from_bytes(b).map_err(|e| e.to_string()));
-            match loaded {
-                Ok(r) => vec![r],
-                Err(e) => {
-                    eprintln!("{path}: {e}");
-                    std::process::exit(1);
-                }
-            }
-        }
-        Err(_) => Vec::new(),
-    };
-    let engine = match Engine::new(Policy::builtin(), rulesets) {
-        Ok(engine) => engine,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-    };
-    let urls = match matching_requests(&shared_data_dir()) {
-        Ok(urls) => urls,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-    };
+    let ruleset = std::env::var("RULESET").ok();
+    let engine = or_exit(builtin_engine_with(ruleset.as_deref()));
+    let urls = or_exit(matching_requests(&shared_data_dir()));
     for u in urls.iter().take(limit) {
         let request = Request::new(u.url.as_bytes(), GROUP, SCHOOL_DAY);
         match what.as_str() {

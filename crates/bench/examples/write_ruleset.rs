@@ -1,11 +1,11 @@
 //! Compiles the shared real lists exactly as the benches do and writes the ruleset to a file, so
-//! `crates/core/examples/verdict_cost` can count a verdict's instructions with ~1M domains loaded
+//! `crates/bench/examples/verdict_cost.rs` can count a verdict's instructions with ~1M domains loaded
 //! (`RULESET=FILE`) without compiling them under callgrind.
 //!
 //! `cargo run --release -p schoolgate-bench --example write_ruleset -- /tmp/shared.sgr`
 use std::time::Instant;
 
-use schoolgate_bench::BenchData;
+use schoolgate_bench::{or_exit, BenchData};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -14,18 +14,9 @@ fn main() {
     };
     let data = BenchData::load();
     let start = Instant::now();
-    let (bytes, stats) = match data.lists.compile() {
-        Ok(compiled) => compiled,
-        Err(e) => {
-            eprintln!("compile: {e}");
-            std::process::exit(1);
-        }
-    };
+    let (bytes, stats) = or_exit(data.lists.compile().map_err(|e| format!("compile: {e}")));
     let elapsed = start.elapsed();
-    if let Err(e) = std::fs::write(&path, &bytes) {
-        eprintln!("{path}: {e}");
-        std::process::exit(1);
-    }
+    or_exit(std::fs::write(&path, &bytes).map_err(|e| format!("{path}: {e}")));
     let loads = schoolgate_bench::median_time(101, || {
         schoolgate_core::ruleset::Ruleset::from_bytes(std::hint::black_box(bytes.as_slice()))
             .map(|r| r.len())

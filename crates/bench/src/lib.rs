@@ -674,6 +674,31 @@ pub fn human_ns(ns: f64) -> String {
     }
 }
 
+/// The built-in policy's engine with the compiled ruleset in the file at `path` beside the
+/// built-in lists (the built-in lists only when `None`): what the examples time. The error names
+/// the file.
+pub fn builtin_engine_with(path: Option<&str>) -> Result<schoolgate_core::engine::Engine, String> {
+    let rulesets = match path {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+            let ruleset = schoolgate_core::ruleset::Ruleset::from_bytes(bytes)
+                .map_err(|e| format!("{path}: {e}"))?;
+            vec![ruleset]
+        }
+        None => Vec::new(),
+    };
+    schoolgate_core::engine::Engine::new(schoolgate_core::policy::Policy::builtin(), rulesets)
+        .map_err(|e| e.to_string())
+}
+
+/// The value, or the error on stderr and exit status 1: how the examples stop on bad input.
+pub fn or_exit<T, E: fmt::Display>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    })
+}
+
 /// The 1-, 5- and 15-minute load averages from `/proc/loadavg`, printed beside results: on a
 /// shared machine a busy neighbour inflates every timing, and a reader should be able to see it.
 pub fn load_average() -> String {
