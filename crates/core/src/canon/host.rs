@@ -31,7 +31,17 @@ pub(crate) fn normalize_host_bytes(raw: &[u8]) -> Result<String, CanonError> {
 /// lowercase, as nearly every host a browser sends is. Such a host costs one pass over its bytes
 /// and no copy.
 pub(crate) fn normalize_host(raw: &[u8]) -> Result<Cow<'_, str>, CanonError> {
-    match plain_host(raw) {
+    normalize_scanned(raw, plain_host(raw))
+}
+
+/// [`normalize_host`] for a host whose bytes were already scanned: `plain` is what
+/// [`HostScan::finish`] said of `raw`.
+#[inline]
+pub(super) fn normalize_scanned<'a>(
+    raw: &'a [u8],
+    plain: Plain<'a>,
+) -> Result<Cow<'a, str>, CanonError> {
+    match plain {
         Plain::Canonical(host) => Ok(Cow::Borrowed(host)),
         Plain::Uppercase(host) => Ok(Cow::Owned(host.to_ascii_lowercase())),
         Plain::No => normalize_general(raw).map(Cow::Owned),
@@ -39,6 +49,9 @@ pub(crate) fn normalize_host(raw: &[u8]) -> Result<Cow<'_, str>, CanonError> {
 }
 
 /// Every step of the module docs, for any host.
+// Out of line: few hosts come here, and inlined it would keep the plain route, which nearly every
+// navigation takes, from being inlined into the URL's scan.
+#[inline(never)]
 fn normalize_general(raw: &[u8]) -> Result<String, CanonError> {
     if raw.len() > MAX_HOST_BYTES * 3 {
         return Err(invalid("host is too long"));
@@ -76,7 +89,7 @@ fn normalize_general(raw: &[u8]) -> Result<String, CanonError> {
 
 /// What one pass over a host's bytes found.
 #[derive(Debug, PartialEq, Eq)]
-enum Plain<'a> {
+pub(super) enum Plain<'a> {
     /// Plain and lowercase: already canonical.
     Canonical(&'a str),
     /// Plain, with uppercase letters: canonical once lowercased.
@@ -93,46 +106,99 @@ fn plain_host(raw: &[u8]) -> Plain<'_> {
     if raw.len() > MAX_HOST_BYTES {
         return Plain::No;
     }
-    // `true` at the start, so that a leading dot counts as a repeated one.
-    let mut after_dot = true;
-    let mut uppercase = false;
-    let mut last_label = 0;
+    let mut scan = HostScan::START;
     for (i, &b) in raw.iter().enumerate() {
-        match BYTE_CLASS[usize::from(b)] {
-            LABEL => after_dot = false,
-            UPPER => {
-                after_dot = false;
-                uppercase = true;
-            }
-            DOT if !after_dot => {
-                after_dot = true;
-                last_label = i + 1;
-            }
-            // `xn--` anywhere sends the host to the general route, as its own test does.
-            HYPHEN if !xn_before(&raw[..i]) => after_dot = false,
-            _ => return Plain::No,
+        scan.step(BYTE_CLASS[usize::from(b)], raw, i);
+        if !scan.plain {
+            return Plain::No;
         }
     }
-    // Empty, a trailing dot, or an address.
-    if after_dot || label_is_number(&raw[last_label..]) {
-        return Plain::No;
+    scan.finish(raw)
+}
+
+/// The state of one pass over a host's bytes, deciding whether it is plain: [`plain_host`]'s
+/// pass, and the authority scan's (`split.rs`), which reads the host as it looks for the
+/// authority's end and so feeds it byte by byte.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HostScan {
+    /// Only plain bytes so far.
+    plain: bool,
+    /// Some letter is uppercase.
+    uppercase: bool,
+    /// The last byte was a dot (or nothing was read yet: a leading dot is a repeated one).
+    after_dot: bool,
+    /// Where the last label starts.
+    last_label: usize,
+}
+
+impl HostScan {
+    /// Before the host's first byte.
+    pub(super) const START: HostScan = HostScan {
+        plain: true,
+        uppercase: false,
+        after_dot: true,
+        last_label: 0,
+    };
+
+    /// Reads the byte at `i` of `host`, of class `class` in [`BYTE_CLASS`] (any other class
+    /// makes the host not plain).
+    #[inline]
+    pub(super) fn step(&mut self, class: u8, host: &[u8], i: usize) {
+        match class {
+            LABEL => self.after_dot = false,
+            UPPER => {
+                self.after_dot = false;
+                self.uppercase = true;
+            }
+            DOT => {
+                self.plain &= !self.after_dot;
+                self.after_dot = true;
+                self.last_label = i + 1;
+            }
+            // `xn--` anywhere sends the host to the general route, as its own test does.
+            HYPHEN => {
+                self.plain &= !xn_before(host.get(..i).unwrap_or_default());
+                self.after_dot = false;
+            }
+            _ => self.plain = false,
+        }
     }
-    // Only ASCII was accepted above, so this never fails.
-    match std::str::from_utf8(raw) {
-        Ok(host) if uppercase => Plain::Uppercase(host),
-        Ok(host) => Plain::Canonical(host),
-        Err(_) => Plain::No,
+
+    /// Reads a run of [`LABEL`] bytes: what [`HostScan::step`] does for each of them.
+    #[inline]
+    pub(super) fn label_run(&mut self) {
+        self.after_dot = false;
+    }
+
+    /// The verdict on `host`, the bytes that were read.
+    #[inline]
+    pub(super) fn finish(self, host: &[u8]) -> Plain<'_> {
+        // Empty, a trailing dot, too long, or an address.
+        if !self.plain
+            || self.after_dot
+            || host.len() > MAX_HOST_BYTES
+            || label_is_number(host.get(self.last_label..).unwrap_or_default())
+        {
+            return Plain::No;
+        }
+        // Only ASCII is plain, so this never fails.
+        match std::str::from_utf8(host) {
+            Ok(host) if self.uppercase => Plain::Uppercase(host),
+            Ok(host) => Plain::Canonical(host),
+            Err(_) => Plain::No,
+        }
     }
 }
 
 /// Byte classes of plain hosts: letters, digits and `_` in labels, `.` between them, and `-`,
 /// which needs a look back for `xn--`. Everything else (escapes, Unicode, `[`) is `OTHER`.
-const OTHER: u8 = 0;
-const LABEL: u8 = 1;
-const DOT: u8 = 2;
-const HYPHEN: u8 = 3;
-const UPPER: u8 = 4;
-const BYTE_CLASS: [u8; 256] = {
+/// Classes from 8 up are free for a scan that reads more than the host (`split.rs`).
+pub(super) const OTHER: u8 = 0;
+pub(super) const LABEL: u8 = 1;
+pub(super) const DOT: u8 = 2;
+pub(super) const HYPHEN: u8 = 3;
+pub(super) const UPPER: u8 = 4;
+pub(super) const BYTE_CLASS: [u8; 256] = {
     let mut table = [OTHER; 256];
     let mut b = 0;
     while b < 256 {
@@ -150,7 +216,7 @@ const BYTE_CLASS: [u8; 256] = {
 };
 
 /// Whether `before` (the bytes before a hyphen) ends in `xn-`, in any case.
-pub(super) fn xn_before(before: &[u8]) -> bool {
+fn xn_before(before: &[u8]) -> bool {
     before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case(b"xn-")
 }
 
@@ -224,7 +290,7 @@ fn ends_in_number_bytes(bytes: &[u8]) -> bool {
 }
 
 /// Whether one label is all digits, or `0x` and hex digits.
-pub(super) fn label_is_number(label: &[u8]) -> bool {
+fn label_is_number(label: &[u8]) -> bool {
     if !label.is_empty() && label.iter().all(u8::is_ascii_digit) {
         return true;
     }

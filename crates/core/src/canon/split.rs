@@ -9,7 +9,8 @@
 use std::borrow::Cow;
 
 use super::escape::{self, Component};
-use super::{host, path, strip_tabs_newlines, CanonError, CanonicalUrl, MAX_URL_BYTES};
+use super::host::{self, HostScan, Plain};
+use super::{path, strip_tabs_newlines, CanonError, CanonicalUrl, MAX_URL_BYTES};
 
 /// A web URL whose host and port are canonical and whose path and query are not read yet.
 #[derive(Debug)]
@@ -140,29 +141,6 @@ struct Authority {
     host: HostScan,
 }
 
-/// A host's bytes as `host::plain_host` would judge them, gathered while the authority is
-/// read: letters, digits, `-` and `_` in labels between single dots, no `xn--`.
-#[derive(Clone, Copy)]
-struct HostScan {
-    /// Only plain bytes so far.
-    plain: bool,
-    /// Some letter is uppercase.
-    uppercase: bool,
-    /// The last byte was a dot (or nothing was read yet: a leading dot is a repeated one).
-    after_dot: bool,
-    /// Where the last label starts, from the host's start.
-    last_label: usize,
-}
-
-impl HostScan {
-    const START: HostScan = HostScan {
-        plain: true,
-        uppercase: false,
-        after_dot: true,
-        last_label: 0,
-    };
-}
-
 impl Authority {
     /// The authority in `rest` (what follows `scheme:`), or `None` if a tab or newline comes
     /// before its end.
@@ -184,40 +162,27 @@ impl Authority {
         // The host's scan goes on past a colon (it is cheaper than testing for one at every
         // byte); the scan as it was at the colon is what counts.
         let mut scan = HostScan::START;
+        let mut host = rest.get(start..).unwrap_or_default();
         let mut i = start;
         while i < rest.len() {
             // Most bytes are lowercase letters and digits: skipped in a loop of their own.
             let run = i;
             while rest
                 .get(i)
-                .is_some_and(|&b| AUTHORITY_CLASS[usize::from(b)] == LOWER)
+                .is_some_and(|&b| AUTHORITY_CLASS[usize::from(b)] == host::LABEL)
             {
                 i += 1;
             }
             if i > run {
-                scan.after_dot = false;
+                scan.label_run();
             }
             let Some(&b) = rest.get(i) else { break };
             match AUTHORITY_CLASS[usize::from(b)] {
-                UPPER => {
-                    scan.after_dot = false;
-                    scan.uppercase = true;
-                }
-                DOT => {
-                    scan.plain &= !scan.after_dot;
-                    scan.after_dot = true;
-                    scan.last_label = i + 1 - found.host_start;
-                }
-                HYPHEN => {
-                    // `xn--` anywhere sends the host to the general route, as `plain_host` does.
-                    let before = rest.get(found.host_start..i).unwrap_or_default();
-                    scan.plain &= !host::xn_before(before);
-                    scan.after_dot = false;
-                }
                 AT => {
                     found.host_start = i + 1;
                     found.colon = None;
                     scan = HostScan::START;
+                    host = rest.get(i + 1..).unwrap_or_default();
                 }
                 COLON => {
                     if found.colon.is_none() {
@@ -233,7 +198,7 @@ impl Authority {
                     return Some(found);
                 }
                 TAB_OR_NEWLINE => return None,
-                _ => scan.plain = false,
+                class => scan.step(class, host, i - found.host_start),
             }
             i += 1;
         }
@@ -244,30 +209,15 @@ impl Authority {
     }
 }
 
-const OTHER: u8 = 0;
-const LOWER: u8 = 1;
-const UPPER: u8 = 2;
-const DOT: u8 = 3;
-const HYPHEN: u8 = 4;
-const AT: u8 = 5;
-const COLON: u8 = 6;
-const ENDS_AUTHORITY: u8 = 7;
-const TAB_OR_NEWLINE: u8 = 8;
-/// What each byte means to [`Authority::find`]: a table lookup per byte of the authority.
+// The authority's own bytes, in classes `host::BYTE_CLASS` leaves free.
+const AT: u8 = 8;
+const COLON: u8 = 9;
+const ENDS_AUTHORITY: u8 = 10;
+const TAB_OR_NEWLINE: u8 = 11;
+/// What each byte means to [`Authority::find`]: a host's byte classes, and the bytes that
+/// delimit the host inside the authority. One table lookup per byte.
 const AUTHORITY_CLASS: [u8; 256] = {
-    let mut table = [OTHER; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_uppercase() {
-            table[b] = UPPER;
-        } else if c.is_ascii_alphanumeric() || c == b'_' {
-            table[b] = LOWER;
-        }
-        b += 1;
-    }
-    table[b'.' as usize] = DOT;
-    table[b'-' as usize] = HYPHEN;
+    let mut table = host::BYTE_CLASS;
     table[b'@' as usize] = AT;
     table[b':' as usize] = COLON;
     table[b'/' as usize] = ENDS_AUTHORITY;
@@ -300,17 +250,9 @@ fn with_host<'a>(
     if raw_host.is_empty() {
         return Err(CanonError::InvalidHost("missing host".into()));
     }
-    let scan = authority.host;
-    // Plain, not empty, no trailing dot and not an address: what `host::plain_host` accepts.
-    let plain = scan.plain
-        && !scan.after_dot
-        && raw_host.len() <= host::MAX_HOST_BYTES
-        && !host::label_is_number(raw_host.get(scan.last_label..).unwrap_or_default());
-    let (host, plain) = match (plain, std::str::from_utf8(raw_host)) {
-        (true, Ok(text)) if scan.uppercase => (Cow::Owned(text.to_ascii_lowercase()), true),
-        (true, Ok(text)) => (Cow::Borrowed(text), true),
-        _ => (host::normalize_host(raw_host)?, false),
-    };
+    let scanned = authority.host.finish(raw_host);
+    let plain = !matches!(scanned, Plain::No);
+    let host = host::normalize_scanned(raw_host, scanned)?;
     let port = parse_port(raw_port, scheme)?;
     Ok(WebParts {
         scheme,
