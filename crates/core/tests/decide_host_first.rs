@@ -12,6 +12,7 @@ use schoolgate_core::engine::{Engine, Frame, Request};
 use schoolgate_core::lists::Entry;
 use schoolgate_core::policy::Policy;
 use schoolgate_core::ruleset::{Ruleset, RulesetBuilder};
+use schoolgate_core::verdict::Action;
 
 /// A policy whose groups have their own entries at host and path level, deny and allow
 /// overlapping, and a time window: every branch of the group-list precedence.
@@ -247,6 +248,32 @@ fn check(engines: &[Engine], url: &[u8]) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// `decide_now_for` with a group of another policy (the same text, parsed again) decides by the
+/// group's name with this engine's group: its own deny and allow entries still count.
+#[test]
+fn a_group_of_another_policy_is_taken_by_name() {
+    let engine = Engine::new(Policy::from_toml(POLICY).unwrap(), vec![lists()]).unwrap();
+    let other = Policy::from_toml(POLICY).unwrap();
+    let unknown =
+        Policy::from_toml(&POLICY.replace("[groups.ks2]", "[groups.ks9]\npreset = \"ks2\""))
+            .unwrap();
+    let url = b"https://blocked-site.example/";
+    let denied = engine.decide_now(&Request::new(url, "ks2", TIMES[0]));
+    assert_eq!(denied.action, Action::Block, "the group's own deny entry");
+    let g = other.group("ks2").unwrap();
+    assert_eq!(engine.decide_now_for(g, url, TIMES[0]), denied);
+    let allowed = b"https://sub.blocked-site.example/";
+    let want = engine.decide_now(&Request::new(allowed, "ks2", TIMES[0]));
+    assert_eq!(want.action, Action::Allow, "the group's own allow entry");
+    assert_eq!(engine.decide_now_for(g, allowed, TIMES[0]), want);
+    // A name this engine's policy does not have is blocked, as by name.
+    let g = unknown.group("ks9").unwrap();
+    assert_eq!(
+        engine.decide_now_for(g, allowed, TIMES[0]).action,
+        Action::Block
+    );
 }
 
 /// Every host with every path, plainly written: the cases the two routes most often meet.

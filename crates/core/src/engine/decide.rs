@@ -110,10 +110,7 @@ impl Engine {
     /// The decision alone, without building the explanation: what a navigation needs before it
     /// may start. Same rules as [`Engine::classify`], which a block page calls afterwards.
     pub fn decide(&self, request: &Request<'_>) -> Decided {
-        match self.policy.group(request.group) {
-            Some(group) => self.decide_in(group, request, true),
-            None => blocked(),
-        }
+        self.decide_named(request, true)
     }
 
     /// [`Engine::decide`] without looking for when the answer changes (`next_change` is always
@@ -121,15 +118,14 @@ impl Engine {
     /// navigation has no use for the time, and finding it is most of the cost of a URL in a
     /// time-window category.
     pub fn decide_now(&self, request: &Request<'_>) -> Decided {
-        match self.policy.group(request.group) {
-            Some(group) => self.decide_in(group, request, false),
-            None => blocked(),
-        }
+        self.decide_named(request, false)
     }
 
     /// [`Engine::decide_now`] for a top-level page, with the group already found (from
     /// [`crate::policy::Policy::groups`]): a listener that knows its pupil's group once need not
-    /// look it up by name at every navigation. `group` must be this engine's policy's.
+    /// look it up by name at every navigation. A group of another policy is taken by its name,
+    /// as [`Engine::decide_now`] takes it: what this engine compiled for its own groups (their
+    /// allow and deny entries) must never be skipped.
     pub fn decide_now_for(&self, group: &Group, url: &[u8], at: i64) -> Decided {
         let request = Request {
             url,
@@ -137,7 +133,23 @@ impl Engine {
             at,
             frame: Frame::TopLevel,
         };
-        self.decide_in(group, &request, false)
+        match self.compiled(group) {
+            Some(_) => self.decide_in(group, &request, false),
+            None => self.decide_named(&request, false),
+        }
+    }
+
+    /// The decision for the group the request names; an unknown group is blocked, as `judge`
+    /// decides it.
+    fn decide_named(&self, request: &Request<'_>, next_change: bool) -> Decided {
+        match self.policy.group(request.group) {
+            Some(group) => self.decide_in(group, request, next_change),
+            None => Decided {
+                action: Action::Block,
+                locked: false,
+                next_change: None,
+            },
+        }
     }
 
     fn decide_in(&self, group: &Group, request: &Request<'_>, next_change: bool) -> Decided {
@@ -285,14 +297,5 @@ impl Engine {
                 })
         };
         Some(Judgement::bare(allow, false, None))
-    }
-}
-
-/// Unknown group: blocked, as `judge` decides it.
-fn blocked() -> Decided {
-    Decided {
-        action: Action::Block,
-        locked: false,
-        next_change: None,
     }
 }
