@@ -42,7 +42,6 @@ pub fn imitated_host(host: &str) -> Option<String> {
     (imitation != host).then_some(imitation)
 }
 
-/// The lowercased ASCII prototype that the non-ASCII character `c` imitates, if it has one.
 /// Whether [`imitated_host`] could find an imitation in a canonical host: only punycode can
 /// spell one. Every navigation passes here and almost no host has punycode; most have no hyphen
 /// at all, which one byte search (memchr) tells.
@@ -53,6 +52,7 @@ pub(crate) fn may_be_lookalike(host: &str) -> bool {
         && bytes.windows(4).any(|w| w == b"xn--")
 }
 
+/// The lowercased ASCII prototype that the non-ASCII character `c` imitates, if it has one.
 fn prototype(c: char) -> Option<&'static [u8]> {
     let table = confusables();
     let (_, prototype) = table.get(table.binary_search_by_key(&c, |&(c, _)| c).ok()?)?;

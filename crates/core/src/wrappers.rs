@@ -268,11 +268,12 @@ pub fn carried_by_other(url: &OtherSchemeUrl) -> Option<Carried> {
 /// ends within them (`translate.google.co.uk`, `web.archive.org`). Nearly every URL judged is not
 /// a wrapper: a few length-switched comparisons reject it before the table is walked. A test
 /// keeps this in step with [`WRAPPERS`].
-pub(crate) fn may_be_wrapper_host(host: &str) -> bool {
+fn may_be_wrapper_host(host: &str) -> bool {
     crate::canon::last_labels(host).any(is_wrapper_label)
 }
 
-/// Whether a host label names a wrapper's site, for [`may_be_wrapper_host`].
+/// Whether a host label names a wrapper's site, for [`may_be_wrapper_host`] and the engine's
+/// host-first decision.
 pub(crate) fn is_wrapper_label(label: &[u8]) -> bool {
     matches!(
         label,

@@ -31,8 +31,6 @@ const BLOCK_LOCKED: u8 = 2;
 #[wasm_bindgen]
 pub struct Schoolgate {
     engine: Engine,
-    /// Group names in `groups()` order (sorted), which `decideEncoded`'s index refers to.
-    groups: Vec<String>,
     /// The hot path's input: JavaScript writes a URL's UTF-8 straight into this wasm memory.
     input: Vec<u8>,
 }
@@ -80,10 +78,8 @@ impl Default for Schoolgate {
 
 impl Schoolgate {
     fn from_engine(engine: Engine) -> Schoolgate {
-        let groups = engine.policy().group_names().map(str::to_string).collect();
         Schoolgate {
             engine,
-            groups,
             input: vec![0; INPUT_BUFFER_BYTES],
         }
     }
@@ -176,9 +172,10 @@ impl Schoolgate {
         let url = convert::url_bytes(&url)?;
         let at = convert::at_secs(at_ms)?;
         let all = VerdictsByGroup(
-            self.groups
-                .iter()
-                .map(|g| (g.as_str(), self.verdict(&url, g, at)))
+            self.engine
+                .policy()
+                .group_names()
+                .map(|g| (g, self.verdict(&url, g, at)))
                 .collect(),
         );
         to_js(&all)

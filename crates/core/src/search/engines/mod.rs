@@ -208,11 +208,12 @@ pub(crate) fn find_route(
 /// `duckduckgo`…): every engine domain ends within them (`www.google.co.uk`, `swiggle.org.uk`).
 /// Almost every URL judged is not a search: this rejects it with a few length-switched
 /// comparisons, before the per-engine matching. A test keeps it in step with [`ENGINES`].
-pub(crate) fn may_be_engine_host(host: &str) -> bool {
+fn may_be_engine_host(host: &str) -> bool {
     crate::canon::last_labels(host).any(is_engine_label)
 }
 
-/// Whether a host label names a search engine, for [`may_be_engine_host`].
+/// Whether a host label names a search engine, for [`may_be_engine_host`] and the engine's
+/// host-first decision.
 pub(crate) fn is_engine_label(label: &[u8]) -> bool {
     matches!(
         label,
