@@ -16,11 +16,10 @@
 // the wasm with the optimising compiler only, as it runs once warm. PKG defaults to pkg/.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const REQUESTS = join(ROOT, '..', 'shared', 'data', 'requests', 'matching-test-requests.json');
+import { REQUESTS, ROOT, SCHOOL_DAY, loadEngine } from './harness.mjs';
+
 const [rulesetFile, rounds] = process.argv.slice(2);
 if (!rulesetFile || !rounds) {
   console.error('usage: node bench/js/hot-path-loop.mjs RULESET_FILE ROUNDS (see the comment at the top)');
@@ -30,11 +29,7 @@ if (!existsSync(REQUESTS)) {
   console.log(`skipped: ${REQUESTS} is not present`);
   process.exit(0);
 }
-const folder = resolve(process.env.PKG ?? join(ROOT, 'pkg'));
-const sg = await import(pathToFileURL(join(folder, 'schoolgate.js')).href);
-sg.initSync({ module: readFileSync(join(folder, 'schoolgate_bg.wasm')) });
-const engine = sg.Schoolgate.fromPolicy(sg.defaultPolicyToml(), [readFileSync(rulesetFile)]);
-const group = engine.groups().findIndex((g) => g.name === 'ks2');
+const { engine, groupIndex } = await loadEngine(process.env.PKG ?? join(ROOT, 'pkg'), [readFileSync(rulesetFile)]);
 const input = engine.inputBuffer();
 const encoder = new TextEncoder();
 const urls = JSON.parse(readFileSync(REQUESTS, 'utf8'))
@@ -44,7 +39,7 @@ let blocked = 0;
 for (let r = 0; r < Number(rounds); r++) {
   for (const url of urls) {
     input.set(url);
-    blocked += engine.decideEncoded(url.length, group, 1_764_061_200) === 0 ? 0 : 1;
+    blocked += engine.decideEncoded(url.length, groupIndex, SCHOOL_DAY) === 0 ? 0 : 1;
   }
 }
 console.log(`${blocked} blocked verdicts`);

@@ -22,17 +22,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA = join(ROOT, '..', 'shared', 'data');
+import { DATA, GROUP, REQUESTS, ROOT, SCHOOL_DAY, median, perItemMedians, perItemMediansInterleaved, summary } from './harness.mjs';
+
 const WASM = join(ROOT, 'pkg', 'schoolgate_bg.wasm');
-/** Tuesday 25 November 2025, 09:00 UTC: a school-day moment, as crates/bench's SCHOOL_DAY. */
-const SCHOOL_DAY = 1_764_061_200;
-/** The group every verdict is for, as crates/bench's GROUP. */
-const GROUP = 'ks2';
 
 const sortedDir = (dir) => readdirSync(dir).sort();
 
@@ -99,81 +95,6 @@ async function prepare() {
   parentPort.postMessage({ bytes: compiled.bytes, domains: sorted.join('\n'), stats }, [compiled.bytes.buffer]);
 }
 
-/** Median of an array of numbers. */
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Nearest-rank percentiles, as crates/bench's `Summary::of`. */
-function summary(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p) => s[Math.min(s.length, Math.max(1, Math.ceil(p * s.length))) - 1];
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-/** Median cost of an empty pair of timer reads, in nanoseconds. */
-function timerOverheadNs() {
-  const samples = [];
-  for (let i = 0; i < 10_001; i++) {
-    const t = performance.now();
-    samples.push((performance.now() - t) * 1e6);
-  }
-  return median(samples);
-}
-
-/** Deterministic shuffle (xorshift), so runs time URLs in comparable orders. */
-function shuffler(seed) {
-  let x = BigInt(seed) | 1n;
-  const next = () => {
-    x ^= (x << 13n) & 0xffffffffffffffffn;
-    x ^= x >> 7n;
-    x ^= (x << 17n) & 0xffffffffffffffffn;
-    return Number(x & 0xffffffffn);
-  };
-  return (a) => {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = next() % (i + 1);
-      [a[i], a[j]] = [a[j], a[i]];
-    }
-  };
-}
-
-/**
- * Each item timed alone with each of `calls` (functions of the item's index), `rounds` times in a
- * fresh shuffled order; returns, for each call, every item's median in ns. The calls take turns
- * round by round (each runs over all items in the round's order, who goes first rotating), so
- * that they are timed over the same stretch of time: on a shared machine speed drifts over
- * seconds, and timing one engine's rounds after the other's would fold that drift into their
- * ratio. Within its turn each call has the caches to itself, as in a run of its own.
- */
-function perItemMediansInterleaved(count, rounds, seed, calls) {
-  const overhead = timerOverheadNs();
-  const shuffle = shuffler(seed);
-  const order = Array.from({ length: count }, (_, i) => i);
-  const samples = calls.map(() => Array.from({ length: count }, () => []));
-  for (const call of calls) for (const i of order) call(i); // untimed: lazy initialisation and JIT warm-up
-  for (let r = 0; r < rounds; r++) {
-    shuffle(order);
-    for (let k = 0; k < calls.length; k++) {
-      const c = (k + r) % calls.length;
-      const call = calls[c];
-      for (const i of order) {
-        const t = performance.now();
-        call(i);
-        const ns = (performance.now() - t) * 1e6;
-        samples[c][i].push(Math.max(0, ns - overhead));
-      }
-    }
-  }
-  return samples.map((perItem) => perItem.map(median));
-}
-
-/** `perItemMediansInterleaved` for one call of the item itself. */
-function perItemMedians(items, rounds, seed, call) {
-  return perItemMediansInterleaved(items.length, rounds, seed, [(i) => call(items[i])])[0];
-}
-
 const human = (ns) => (ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(1)} ms`);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const gc = () => globalThis.gc?.();
@@ -217,7 +138,7 @@ async function main() {
   });
   const { bytes, stats } = prepared;
   const domainFilters = prepared.domains.split('\n');
-  const requests = JSON.parse(readFileSync(join(DATA, 'requests', 'matching-test-requests.json'), 'utf8')).map((r) => ({
+  const requests = JSON.parse(readFileSync(REQUESTS, 'utf8')).map((r) => ({
     url: r.url,
     sourceUrl: r.sourceUrl ?? '',
     type: r.type ?? 'other',
