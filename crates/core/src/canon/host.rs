@@ -140,34 +140,52 @@ impl HostScan {
         last_label: 0,
     };
 
-    /// Reads the byte at `i` of `host`, of class `class` in [`BYTE_CLASS`] (any other class
-    /// makes the host not plain).
+    /// Reads the byte at `i` of `host`, of class `class` in [`BYTE_CLASS`]. A scan that knows
+    /// the class already calls the method for it.
     #[inline]
-    pub(super) fn step(&mut self, class: u8, host: &[u8], i: usize) {
+    fn step(&mut self, class: u8, host: &[u8], i: usize) {
         match class {
-            LABEL => self.after_dot = false,
-            UPPER => {
-                self.after_dot = false;
-                self.uppercase = true;
-            }
-            DOT => {
-                self.plain &= !self.after_dot;
-                self.after_dot = true;
-                self.last_label = i + 1;
-            }
-            // `xn--` anywhere sends the host to the general route, as its own test does.
-            HYPHEN => {
-                self.plain &= !xn_before(host.get(..i).unwrap_or_default());
-                self.after_dot = false;
-            }
-            _ => self.plain = false,
+            LABEL => self.label(),
+            UPPER => self.upper(),
+            DOT => self.dot(i),
+            HYPHEN => self.hyphen(host.get(..i).unwrap_or_default()),
+            _ => self.other(),
         }
     }
 
-    /// Reads a run of [`LABEL`] bytes: what [`HostScan::step`] does for each of them.
+    /// A letter, digit or `_` (or a run of them).
     #[inline]
-    pub(super) fn label_run(&mut self) {
+    pub(super) fn label(&mut self) {
         self.after_dot = false;
+    }
+
+    /// An uppercase letter.
+    #[inline]
+    pub(super) fn upper(&mut self) {
+        self.after_dot = false;
+        self.uppercase = true;
+    }
+
+    /// A dot at `i`: a second one in a row (or one at the start) makes the host not plain.
+    #[inline]
+    pub(super) fn dot(&mut self, i: usize) {
+        self.plain &= !self.after_dot;
+        self.after_dot = true;
+        self.last_label = i + 1;
+    }
+
+    /// A hyphen after the bytes `before`: `xn--` anywhere sends the host to the general route,
+    /// as its own test does.
+    #[inline]
+    pub(super) fn hyphen(&mut self, before: &[u8]) {
+        self.plain &= !xn_before(before);
+        self.after_dot = false;
+    }
+
+    /// Any byte a plain host does not have.
+    #[inline]
+    pub(super) fn other(&mut self) {
+        self.plain = false;
     }
 
     /// The verdict on `host`, the bytes that were read.

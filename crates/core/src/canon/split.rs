@@ -162,7 +162,6 @@ impl Authority {
         // The host's scan goes on past a colon (it is cheaper than testing for one at every
         // byte); the scan as it was at the colon is what counts.
         let mut scan = HostScan::START;
-        let mut host = rest.get(start..).unwrap_or_default();
         let mut i = start;
         while i < rest.len() {
             // Most bytes are lowercase letters and digits: skipped in a loop of their own.
@@ -174,7 +173,7 @@ impl Authority {
                 i += 1;
             }
             if i > run {
-                scan.label_run();
+                scan.label();
             }
             let Some(&b) = rest.get(i) else { break };
             match AUTHORITY_CLASS[usize::from(b)] {
@@ -182,7 +181,6 @@ impl Authority {
                     found.host_start = i + 1;
                     found.colon = None;
                     scan = HostScan::START;
-                    host = rest.get(i + 1..).unwrap_or_default();
                 }
                 COLON => {
                     if found.colon.is_none() {
@@ -198,7 +196,10 @@ impl Authority {
                     return Some(found);
                 }
                 TAB_OR_NEWLINE => return None,
-                class => scan.step(class, host, i - found.host_start),
+                host::UPPER => scan.upper(),
+                host::DOT => scan.dot(i - found.host_start),
+                host::HYPHEN => scan.hyphen(rest.get(found.host_start..i).unwrap_or_default()),
+                _ => scan.other(),
             }
             i += 1;
         }

@@ -134,7 +134,7 @@ impl Engine {
             frame: Frame::TopLevel,
         };
         match self.compiled(group) {
-            Some(_) => self.decide_in(group, &request, false),
+            Some(compiled) => self.decide_in(group, compiled, &request, false),
             None => self.decide_named(&request, false),
         }
     }
@@ -142,8 +142,9 @@ impl Engine {
     /// The decision for the group the request names; an unknown group is blocked, as `judge`
     /// decides it.
     fn decide_named(&self, request: &Request<'_>, next_change: bool) -> Decided {
-        match self.policy.group(request.group) {
-            Some(group) => self.decide_in(group, request, next_change),
+        let group = self.policy.group(request.group);
+        match group.and_then(|g| Some((g, self.compiled(g)?))) {
+            Some((group, compiled)) => self.decide_in(group, compiled, request, next_change),
             None => Decided {
                 action: Action::Block,
                 locked: false,
@@ -152,7 +153,14 @@ impl Engine {
         }
     }
 
-    fn decide_in(&self, group: &Group, request: &Request<'_>, next_change: bool) -> Decided {
+    /// The decision for one of this engine's groups, with what the engine compiled for it.
+    fn decide_in(
+        &self,
+        group: &Group,
+        compiled: &CompiledGroup,
+        request: &Request<'_>,
+        next_change: bool,
+    ) -> Decided {
         let mut findings = Findings {
             skip_next_change: !next_change,
             ..Findings::default()
@@ -160,7 +168,7 @@ impl Engine {
         // As `judge`, without keeping the parsed URL and findings a verdict would report.
         let judgement = match canon::split(request.url) {
             Ok(SplitUrl::Web(parts)) => {
-                match self.decide_by_host(&parts, group, request, &findings) {
+                match self.decide_by_host(&parts, group, compiled, request, &findings) {
                     Some(settled) => settled,
                     None => {
                         let url = parts.complete();
@@ -196,6 +204,7 @@ impl Engine {
         &self,
         parts: &WebParts<'_>,
         group: &Group,
+        compiled: &CompiledGroup,
         request: &Request<'_>,
         findings: &Findings,
     ) -> Option<Judgement> {
@@ -210,7 +219,6 @@ impl Engine {
         {
             return None;
         }
-        let compiled = self.compiled(group)?;
         let list_hit = match &compiled.lists {
             Some(lists) => lists.host_hit(host)?,
             None => None,
