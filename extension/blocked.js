@@ -2,12 +2,12 @@
 // page asks the service worker to judge it again, on the policy in force, for the explanation,
 // and shows it with the shared interstitial (ui/), which builds everything with textContent.
 //
-// A pupil's page can be switched to the staff view with the staff code (a SHA-256 hash of it is
-// set in the Admin console); that shows details, it never unblocks anything.
+// A pupil's page can be switched to the staff view with the staff code (checked by the worker
+// against the Admin console's salted hash); that shows details, it never unblocks anything.
 
 import { showBlockPage } from './ui/blocked.js';
 import { loadMessages, pickLocale, t } from './ui/i18n.js';
-import { readPageAddress, ask, sha256Hex } from './page-address.js';
+import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from './report/cover.js';
 import { audienceFor } from './ui/interstitial.js';
 
@@ -130,12 +130,13 @@ function offerStaffView(messages, showStaff) {
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const { staffUnlockCodeHash } = await chrome.storage.managed.get('staffUnlockCodeHash').catch(() => ({}));
-    if (staffUnlockCodeHash && (await sha256Hex(input.value.trim())) === String(staffUnlockCodeHash).toLowerCase()) {
+    // Checked by the worker (salted and slow, guessing slowed down): this page never sees the hash.
+    const answer = await ask({ type: 'staff-unlock', code: input.value }).catch((error) => ({ ok: false, error: error.message }));
+    if (answer.ok) {
       box.hidden = true;
       await showStaff();
     } else {
-      note.textContent = say('ext_staff_wrong', 'That code is not right.');
+      note.textContent = /not right/.test(answer.error ?? 'not right') ? say('ext_staff_wrong', 'That code is not right.') : answer.error;
       input.select();
     }
   });
