@@ -14,6 +14,12 @@ import { audienceFor } from './ui/interstitial.js';
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
 document.documentElement.dataset.src = src;
+// Inside a frame (a blocked frame of a web page, or a web page framing this page on purpose):
+// the notice only. Nothing here can be pressed, so a page that frames blocked.html?u=… cannot
+// make a pupil file a report or block an address on this device (the worker refuses such a
+// frame's messages too: sw/messages.js).
+const framed = window.top !== window;
+if (framed) document.documentElement.dataset.framed = 'true';
 
 /** A verdict to show when the worker cannot explain: blocked, with no details. */
 function unexplained(address, error) {
@@ -63,6 +69,7 @@ async function main() {
     timeZone: info.timeZone,
     schoolName: info.schoolName,
     onAction: (action) => {
+      if (framed) return true; // nothing to press in a frame (the buttons are removed below)
       if (action === 'back') return false; // the page goes back itself
       if (action === 'worried') {
         tellAnAdult(verdict.url ?? url ?? '', locale, info.group);
@@ -75,6 +82,10 @@ async function main() {
   });
   await render(info.group);
   document.documentElement.dataset.group = info.group?.name ?? '';
+  if (framed) {
+    for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
+    return;
+  }
   if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
     const messages = await loadMessages(locale);
     offerStaffView(messages, () => render({ ...info.group, staff: true }));
