@@ -120,11 +120,7 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
     const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(h.blockPrefix)), 'the framed block page');
     await h.until(() => frame.evaluate(() => document.documentElement.dataset.ready === 'true' && Boolean(document.querySelector('.sg-page'))), 'the framed block page to render');
     await h.screenshot(page, 'framed-block-page');
-    assert.equal(await frame.evaluate(() => document.documentElement.dataset.framed), 'true');
-    // What a clickjacking page would trick the pupil into pressing: nothing is there to press.
-    assert.equal(await frame.locator('[data-action]').count(), 0, 'no buttons in a framed block page');
-    assert.equal(await frame.locator('.sg-staff-open').count(), 0, 'no staff code box');
-    // And the worker refuses the frame's messages anyway (a report about any address, which would
+    // The worker refuses the frame's messages (a report about any address, which would
     // also block that address on this device; an action; a staff code guess).
     const answers = await frame.evaluate(async (good) => Promise.all([
       chrome.runtime.sendMessage({ type: 'tell-adult', source: 'block-page', url: good }),
@@ -132,6 +128,10 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
       chrome.runtime.sendMessage({ type: 'staff-unlock', code: '7314' }),
     ]), GOOD);
     for (const a of answers) assert.match(a.error ?? '', /refused: .* inside a frame/, JSON.stringify(a));
+    assert.equal(await frame.evaluate(() => document.documentElement.dataset.framed), 'true');
+    // And what a clickjacking page would trick the pupil into pressing: nothing is there to press.
+    assert.equal(await frame.locator('[data-action]').count(), 0, 'no buttons in a framed block page');
+    assert.equal(await frame.locator('.sg-staff-open').count(), 0, 'no staff code box');
     const listed = await asStaffPage({ type: 'reports-list', code: STAFF_CODE });
     assert.ok(Array.isArray(listed.reports), JSON.stringify(listed));
     assert.equal(listed.reports.filter((r) => /good-school-site|bet365\.com\/framed/.test(r.page.url)).length, 0, 'no report was filed');
