@@ -8,8 +8,8 @@
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use sha2::Sha256;
 
 /// The work factor written by default (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).

@@ -368,11 +368,20 @@ fn staff_code_prints_a_salted_pbkdf2_value() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let first = make("482917\n", &["--iterations", "100000"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let value = String::from_utf8(first.stdout).unwrap().trim().to_string();
     let parts: Vec<&str> = value.split('$').collect();
     assert_eq!(parts.len(), 4, "{value}");
@@ -381,9 +390,19 @@ fn staff_code_prints_a_salted_pbkdf2_value() {
     assert_eq!(parts[2].len(), 24, "16 bytes of salt in base64");
     assert_eq!(parts[3].len(), 44, "32 bytes of hash in base64");
     let second = make("482917\n", &["--iterations", "100000"]);
-    assert_ne!(String::from_utf8(second.stdout).unwrap().trim(), value, "a fresh salt each time");
+    assert_ne!(
+        String::from_utf8(second.stdout).unwrap().trim(),
+        value,
+        "a fresh salt each time"
+    );
     let default = make("482917\n", &[]);
-    assert!(String::from_utf8(default.stdout).unwrap().starts_with("pbkdf2-sha256$600000$"));
+    assert!(String::from_utf8(default.stdout)
+        .unwrap()
+        .starts_with("pbkdf2-sha256$600000$"));
     assert_eq!(make("\n", &[]).status.code(), Some(2), "no code");
-    assert_eq!(make("1234\n", &["--iterations", "1000"]).status.code(), Some(2), "too few iterations");
+    assert_eq!(
+        make("1234\n", &["--iterations", "1000"]).status.code(),
+        Some(2),
+        "too few iterations"
+    );
 }
