@@ -73,6 +73,7 @@ export { scrubImages };
  * @param {{email?: string|null, deviceAssetId?: string|null}} [p.identity]
  * @param {{name?: string, policySource?: string}} [p.school]
  * @param {string} [p.engineVersion]
+ * @param {boolean} [p.blockOnDevice] `false`: the page is not blocked on this device (default: it is)
  */
 export function newReport(p) {
   if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(p.id)) throw new ReportError('a report needs an id of 8–64 letters, digits or dashes');
@@ -101,11 +102,13 @@ export function newReport(p) {
       details: 'held',
     },
     filter: { ...summariseVerdict(v, p.engineVersion), matches: [] },
-    blockedOnDevice: true,
+    blockedOnDevice: p.blockOnDevice !== false,
     adult: null,
     timeline: [
       { at: iso(p.atMs), event: 'pressed', detail: `The pupil pressed "tell an adult" (${p.source}); the screen was covered.` },
-      { at: iso(p.atMs), event: 'blocked-on-device', detail: 'The page was blocked on this device until the DSL has reviewed it.' },
+      p.blockOnDevice === false
+        ? { at: iso(p.atMs), event: 'not-blocked-on-device', detail: 'The press came from a block page whose address the filter allows: it was not blocked on this device.' }
+        : { at: iso(p.atMs), event: 'blocked-on-device', detail: 'The page was blocked on this device until the DSL has reviewed it.' },
     ],
   };
   checkNoImages(report);

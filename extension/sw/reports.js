@@ -178,8 +178,11 @@ export function rescueHeld() {
  * @param {string} p.url the page the pupil reported
  * @param {string} [p.title]
  * @param {number} [p.pressedAtMs]
+ * @param {boolean} [p.addressFromOurPage] the address was read from one of our pages' own address
+ *   (`blocked.html?u=…`), which any web page can navigate a tab to: it is blocked on this device
+ *   only when the filter blocks it anyway, so a page cannot get an address of its choice blocked
  */
-export async function createReport({ state, source, tabId, url, title, pressedAtMs = Date.now() }) {
+export async function createReport({ state, source, tabId, url, title, pressedAtMs = Date.now(), addressFromOurPage = false }) {
   const at = Math.min(pressedAtMs, Date.now());
   let verdict = null;
   try {
@@ -188,8 +191,10 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
     verdict = null;
   }
   const [navigations, who] = await Promise.all([tabId >= 0 ? navlog.navigationsOf(tabId) : [], identityOf()]);
+  const blockHere = !addressFromOurPage || verdict?.action === 'block';
   const press = {
     id: newReportId(at),
+    blockOnDevice: blockHere,
     atMs: at,
     source,
     url,
@@ -208,7 +213,7 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
   const where = await serial(() => saveDurably(report.id, entries));
   // Held outside IndexedDB: wake again to move it back and send it.
   if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
-  await blockOnDevice(url, report.id);
+  if (blockHere) await blockOnDevice(url, report.id);
   flush('new report').catch(() => {});
   return report;
 }

@@ -67,7 +67,7 @@ export async function pressFromBrowser(tab, source) {
     url = at >= 0 ? url.slice(at + 3) : url;
   }
   await ready;
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs });
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs, addressFromOurPage: isOwnPage(tab.url ?? tab.pendingUrl ?? '') });
   await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(() => {});
 }
 
@@ -82,7 +82,7 @@ async function saveFromPress(message, sender) {
   if (tab?.id >= 0) chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
   await ready;
   const source = fromPage ? message.source : 'block-page';
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs });
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs, addressFromOurPage: !fromPage });
   if (fromPage && tab?.id >= 0) await rememberPressTab(report.id, tab.id);
   return { id: report.id, savedAt: Date.now() };
 }

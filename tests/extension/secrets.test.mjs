@@ -138,6 +138,17 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
     const open = await newPage();
     await h.go(open, GOOD);
     await h.until(() => open.url() === GOOD && open.evaluate(() => /Loaded/.test(document.body?.textContent ?? '')), 'the good site still opens', 15_000);
+
+    // The same class without a frame: any web page can send a tab to blocked.html?u=<an address
+    // of its choice>. A press there files a report (a pupil did press), but blocks the address
+    // on this device only when the filter blocks it anyway.
+    const chosen = `${GOOD}/chosen-by-a-page`;
+    const pressed = await asStaffPage({ type: 'tell-adult', source: 'block-page', url: chosen });
+    assert.ok(pressed.id, JSON.stringify(pressed));
+    const report = (await asStaffPage({ type: 'reports-list', code: STAFF_CODE })).reports.find((r) => r.id === pressed.id);
+    assert.equal(report.blockedOnDevice, false);
+    await h.go(open, chosen);
+    await h.until(() => open.url() === chosen && open.evaluate(() => /Loaded/.test(document.body?.textContent ?? '')), 'the chosen address still opens', 15_000);
     await open.close();
     await page.close();
   });
