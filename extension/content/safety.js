@@ -82,8 +82,12 @@
     // top layer after it (a popover, a modal dialog, fullscreen): shown again, on top. The
     // check runs on every change to the document (a mutation observer runs before the next
     // paint), on every top-layer change, and on a short timer for whatever makes no event.
-    const points = () => [[0.5, 0.5], [0.02, 0.02], [0.98, 0.02], [0.02, 0.98], [0.98, 0.98]]
-      .map(([x, y]) => [Math.floor(innerWidth * x), Math.floor(innerHeight * y)]);
+    // (The root's client box: the window without its scroll bars, which are nobody's element.)
+    const points = () => {
+      const w = document.documentElement?.clientWidth || innerWidth;
+      const h = document.documentElement?.clientHeight || innerHeight;
+      return [[0.5, 0.5], [0.02, 0.02], [0.98, 0.02], [0.02, 0.98], [0.98, 0.98]].map(([x, y]) => [Math.floor(w * x), Math.floor(h * y)]);
+    };
     const guard = () => {
       const root = document.documentElement;
       try {
@@ -123,7 +127,7 @@
       }
       // Something the page did cannot be undone from here (a modal dialog in a closed shadow
       // root, say): the tab leaves the page for the cover page itself.
-      if (host.isConnected && document.visibilityState === 'visible' && innerWidth > 0 && !onTop()) leavePage();
+      if (host.isConnected && document.visibilityState === 'visible' && innerWidth > 0 && innerHeight > 0 && !onTop()) leavePage();
     };
     let leaving = false;
     const leavePage = () => {

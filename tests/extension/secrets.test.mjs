@@ -211,9 +211,22 @@ window.run = (name) => new Promise((resolve) => {
     // Still the cover with the adult's form in it, in front of everything.
     const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/cover.html`)), 'the cover page frame');
     await h.until(() => frame.evaluate(() => document.documentElement.dataset.ready === 'pupil'), 'the cover page');
+    // Another page that frames this cover page (having learnt its address somehow) gets nothing:
+    // the worker answers a framed cover page only in the tab where the pupil pressed.
+    const coverUrl = frame.url();
+    server.pages.set('www.cover-thief.co.uk/', `<!doctype html><title>Thief</title><iframe src="${coverUrl}" width="800" height="600"></iframe>`);
+    const thief = await newPage();
+    await h.go(thief, 'https://www.cover-thief.co.uk/');
+    const stolen = await h.until(() => thief.frames().find((f) => f.url() === coverUrl), 'the stolen cover frame');
+    const answers = await stolen.evaluate(async (a) => Promise.all([
+      chrome.runtime.sendMessage({ type: 'cover-info', id: a.id }),
+      chrome.runtime.sendMessage({ type: 'adult-unlock', id: a.id, code: a.code }),
+      chrome.runtime.sendMessage({ type: 'adult-record', id: a.id, code: a.code, record: { categories: ['other'], actionTaken: 'forged' } }),
+    ]), { id: new URL(coverUrl).searchParams.get('id'), code: STAFF_CODE });
+    for (const a of answers) assert.match(a.error ?? '', /not in the tab where the pupil pressed/, JSON.stringify(a));
+    await thief.close();
     // What cannot be undone from the content script (a modal dialog in a closed shadow root makes
     // the cover inert): the tab leaves the page for the cover page itself.
-    const coverUrl = frame.url();
     page.evaluate(() => window.attacks.shadowDialog()).catch(() => {});
     await h.until(() => page.url() === coverUrl, 'the tab to become the cover page', 5_000, 20);
     await h.until(() => page.evaluate(() => document.documentElement.dataset.ready === 'pupil'), 'the cover page in the tab');
