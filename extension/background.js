@@ -354,6 +354,7 @@ async function handle(message, sender) {
     case 'cover-info':
     case 'adult-unlock':
     case 'adult-record':
+    case 'staff-unlock':
     case 'reports-list':
     case 'report-review':
       return tellAdult.handle(message, sender);

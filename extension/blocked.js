@@ -2,18 +2,24 @@
 // page asks the service worker to judge it again, on the policy in force, for the explanation,
 // and shows it with the shared interstitial (ui/), which builds everything with textContent.
 //
-// A pupil's page can be switched to the staff view with the staff code (a SHA-256 hash of it is
-// set in the Admin console); that shows details, it never unblocks anything.
+// A pupil's page can be switched to the staff view with the staff code (checked by the worker
+// against the Admin console's salted hash); that shows details, it never unblocks anything.
 
 import { showBlockPage } from './ui/blocked.js';
 import { loadMessages, pickLocale, t } from './ui/i18n.js';
-import { readPageAddress, ask, sha256Hex } from './page-address.js';
+import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from './report/cover.js';
 import { audienceFor } from './ui/interstitial.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
 document.documentElement.dataset.src = src;
+// Inside a frame (a blocked frame of a web page, or a web page framing this page on purpose):
+// the notice only. Nothing here can be pressed, so a page that frames blocked.html?u=… cannot
+// make a pupil file a report or block an address on this device (the worker refuses such a
+// frame's messages too: sw/messages.js).
+const framed = window.top !== window;
+if (framed) document.documentElement.dataset.framed = 'true';
 
 /** A verdict to show when the worker cannot explain: blocked, with no details. */
 function unexplained(address, error) {
@@ -63,6 +69,7 @@ async function main() {
     timeZone: info.timeZone,
     schoolName: info.schoolName,
     onAction: (action) => {
+      if (framed) return true; // nothing to press in a frame (the buttons are removed below)
       if (action === 'back') return false; // the page goes back itself
       if (action === 'worried') {
         tellAnAdult(verdict.url ?? url ?? '', locale, info.group);
@@ -75,6 +82,10 @@ async function main() {
   });
   await render(info.group);
   document.documentElement.dataset.group = info.group?.name ?? '';
+  if (framed) {
+    for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
+    return;
+  }
   if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
     const messages = await loadMessages(locale);
     offerStaffView(messages, () => render({ ...info.group, staff: true }));
@@ -130,12 +141,13 @@ function offerStaffView(messages, showStaff) {
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const { staffUnlockCodeHash } = await chrome.storage.managed.get('staffUnlockCodeHash').catch(() => ({}));
-    if (staffUnlockCodeHash && (await sha256Hex(input.value.trim())) === String(staffUnlockCodeHash).toLowerCase()) {
+    // Checked by the worker (salted and slow, guessing slowed down): this page never sees the hash.
+    const answer = await ask({ type: 'staff-unlock', code: input.value }).catch((error) => ({ ok: false, error: error.message }));
+    if (answer.ok) {
       box.hidden = true;
       await showStaff();
     } else {
-      note.textContent = say('ext_staff_wrong', 'That code is not right.');
+      note.textContent = /not right/.test(answer.error ?? 'not right') ? say('ext_staff_wrong', 'That code is not right.') : answer.error;
       input.select();
     }
   });

@@ -37,6 +37,8 @@ async function render() {
       el('div', { class: 'sg-dots', 'aria-hidden': 'true' }, el('span'), el('span'), el('span')),
       status,
       el('div', { class: 'sg-actions' }, back)));
+  // In a frame (a web page's frame held here): no button a framing page could trick a pupil into.
+  if (window.top !== window) back.remove();
   document.getElementById('sg-root').replaceChildren(page);
   document.title = say('ext_checking_title', 'Just a moment');
   return { status, say };

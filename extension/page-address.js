@@ -29,9 +29,3 @@ export function ask(message, ms = 10_000) {
     });
   });
 }
-
-/** SHA-256 of a text, as lowercase hexadecimal. */
-export async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}

@@ -53,7 +53,6 @@ function render(answer, code) {
   shown = answer.reports;
   const s = answer.status;
   const notes = [];
-  if (!answer.codeSet) notes.push('No staff code is set in the Admin console, so anyone using this device can open these reports. Set staffUnlockCodeHash.');
   if (s.warning) notes.push(s.warning);
   if (s.lastError) notes.push(`Last delivery problem: ${s.lastError}`);
   $('reports-status').textContent = `${shown.length} report(s) on this device. ${s.endpoint ? `Reports go to ${s.endpoint}.` : 'No report endpoint is set: reports stay here until exported.'}`;

@@ -11,7 +11,7 @@ import { setupTester } from './tester/tester.js';
 import { describeEngine, builtinPolicyText } from './tester/engine.js';
 import { loadMessages } from './ui/i18n.js';
 import * as idb from './sw/idb.js';
-import { ask, sha256Hex } from './page-address.js';
+import { ask } from './page-address.js';
 import { setupReports } from './staff-reports.js';
 
 const $ = (id) => document.getElementById(id);
@@ -50,7 +50,7 @@ function showStatus(s) {
     ['Where it came from', st.source],
     ['In force since', when(s.appliedAt)],
     ['How this browser runs Schoolgate', st.mode],
-    ['Staff code', s.staffUnlock ? 'set in the Admin console' : 'not set'],
+    ['Staff code', s.staffUnlock ? 'set in the Admin console' : 'not set: the safeguarding reports below cannot be opened on this device'],
     ['Report endpoint', s.reportEndpoint],
     ['Extension version', s.version],
   ]);
@@ -169,14 +169,15 @@ async function unlockIfNeeded(status) {
   return new Promise((resolve) => {
     $('unlock-form').addEventListener('submit', async (event) => {
       event.preventDefault();
-      const { staffUnlockCodeHash } = await chrome.storage.managed.get('staffUnlockCodeHash').catch(() => ({}));
-      if (staffUnlockCodeHash && (await sha256Hex($('unlock-code').value.trim())) === String(staffUnlockCodeHash).toLowerCase()) {
+      // Checked by the worker (salted and slow, guessing slowed down): this page never sees the hash.
+      const answer = await ask({ type: 'staff-unlock', code: $('unlock-code').value }).catch((error) => ({ ok: false, error: error.message }));
+      if (answer.ok) {
         sessionStorage.setItem('sg-staff', 'yes');
         staffCode = $('unlock-code').value.trim();
         $('unlock').hidden = true;
         resolve(true);
       } else {
-        $('unlock-status').textContent = 'That code is not right.';
+        $('unlock-status').textContent = answer.error ?? 'That code is not right.';
       }
     });
   });

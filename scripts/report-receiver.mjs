@@ -25,6 +25,7 @@ const MAX_BODY = 1_000_000;
 export async function startReceiver({ key, port = 0, host = '127.0.0.1', out = null } = {}) {
   const state = {
     reports: new Map(), // id → newest report
+    revisions: [], // every new revision as received, in order (what a receiver that keeps all holds)
     deliveries: new Map(), // `${id}#${revision}` → times received with a good signature
     accepted: 0,
     duplicates: 0,
@@ -79,6 +80,7 @@ export async function startReceiver({ key, port = 0, host = '127.0.0.1', out = n
       }
       const before = state.reports.get(report.id);
       if (!before || before.revision < report.revision) state.reports.set(report.id, report);
+      state.revisions.push(report);
       state.accepted += 1;
       if (out) appendFileSync(out, `${JSON.stringify(report)}\n`);
       return reply(201, 'stored');

@@ -8,7 +8,7 @@ import { loadMessages } from './ui/i18n.js';
 import { icon } from './ui/art.js';
 import { audienceFor } from './ui/interstitial.js';
 import { renderCover, renderAdultForm } from './report/cover.js';
-import { newReport, newReportId, recordAdult } from './report/model.js';
+import { newReport, newReportId, heldDetails, recordAdult } from './report/model.js';
 import { exportJson, exportCsv, renderPrintable } from './report/export.js';
 import { signBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from './report/sign.js';
 
@@ -21,6 +21,8 @@ const $ = (id) => document.getElementById(id);
 /** Wires the section to the engine in force (`app.engine`). */
 export function setupTellAdult(app) {
   let report = null;
+  /** What revision 1 holds back until the adult's answer (the title, navigations, list matches). */
+  let held = null;
   let messages = null;
   const tab = $('sim-page');
   const groupSelect = $('sim-group');
@@ -55,7 +57,7 @@ export function setupTellAdult(app) {
     } catch {
       verdict = null;
     }
-    report = newReport({
+    const press = {
       id: newReportId(pressedAtMs),
       atMs: pressedAtMs,
       source: source === 'toolbar' ? 'toolbar' : 'demo',
@@ -67,9 +69,11 @@ export function setupTellAdult(app) {
       identity: { email: null, deviceAssetId: null },
       school: { name: app.engine.schoolName ?? '', policySource: 'demo' },
       engineVersion: app.pkg.version(),
-    });
+    };
+    report = newReport(press);
+    held = heldDetails(press);
     tab.dataset.covered = 'true';
-    await show('Saved on the device the moment the pupil pressed (revision 1), then sent to the school\'s endpoint:');
+    await show('Saved on the device the moment the pupil pressed (revision 1), then sent to the school\'s endpoint. The page title, how the pupil got there and the list matches stay on the device until the adult has answered the suspected-abuse-imagery question:');
   }
 
   function adult() {
@@ -80,7 +84,8 @@ export function setupTellAdult(app) {
       needsCode: true,
       checkCode: async (code) => code === DEMO_CODE,
       onSubmit: async (record) => {
-        report = recordAdult(report, { ...record, staffVerified: true }, Date.now());
+        report = recordAdult(report, { ...record, staffVerified: true }, Date.now(), held);
+        held = null;
         await show('The adult\'s record is added once (revision 2); after that the record only grows. Sent again, whole:');
         return { ok: true };
       },

@@ -10,7 +10,8 @@
 //   worker (toolbar button, keyboard shortcut) as a `sg-cover` message. Only trusted clicks
 //   count: a page script cannot press it for the pupil.
 // - The cover stays until the tab leaves the page (the worker sends it to the block page once an
-//   adult has acted); if a page script removes it, it is put back.
+//   adult has acted); whatever a page script does to it (removes, restyles, hides, covers it),
+//   it comes back at once, on top.
 
 (() => {
   if (globalThis.__schoolgateSafety) return;
@@ -18,6 +19,9 @@
 
   const say = (key, fallback) => chrome.i18n.getMessage(key) || fallback;
   let covered = null;
+  const COVER_STYLE = 'all:initial!important;position:fixed!important;inset:0!important;width:100vw!important;height:100vh!important;'
+    + 'margin:0!important;padding:0!important;border:0!important;max-width:none!important;max-height:none!important;'
+    + 'z-index:2147483647!important;display:block!important;background:#eaf3fa!important;opacity:1!important;visibility:visible!important;';
 
   function pauseMedia() {
     for (const media of document.querySelectorAll('video, audio')) {
@@ -35,9 +39,8 @@
     if (covered) return covered;
     const host = document.createElement('schoolgate-cover');
     host.setAttribute('popover', 'manual');
-    host.style.cssText = 'all:initial!important;position:fixed!important;inset:0!important;width:100vw!important;height:100vh!important;'
-      + 'margin:0!important;padding:0!important;border:0!important;max-width:none!important;max-height:none!important;'
-      + 'z-index:2147483647!important;display:block!important;background:#eaf3fa!important;opacity:1!important;visibility:visible!important;';
+    host.style.cssText = COVER_STYLE;
+    const ownStyle = host.getAttribute('style');
     const shadow = host.attachShadow({ mode: 'closed' });
     const style = document.createElement('style');
     style.textContent = `
@@ -72,10 +75,70 @@
     if (document.body) document.body.inert = true;
     pauseMedia();
     const keepPaused = setInterval(pauseMedia, 500);
-    // Put it back if the page takes it away.
-    new MutationObserver(() => {
-      if (!host.isConnected) attach();
-    }).observe(document.documentElement ?? document, { childList: true });
+
+    // A page script cannot take the cover away: whatever it does to it comes back at once.
+    // Removed or moved: put back in the root. Restyled, or its attributes
+    // changed: its own style again. Hidden (hidePopover) or covered by something shown in the
+    // top layer after it (a popover, a modal dialog, fullscreen): shown again, on top. The
+    // check runs on every change to the document (a mutation observer runs before the next
+    // paint), on every top-layer change, and on a short timer for whatever makes no event.
+    // (The root's client box: the window without its scroll bars, which are nobody's element.)
+    const points = () => {
+      const w = document.documentElement?.clientWidth || innerWidth;
+      const h = document.documentElement?.clientHeight || innerHeight;
+      return [[0.5, 0.5], [0.02, 0.02], [0.98, 0.02], [0.02, 0.98], [0.98, 0.98]].map(([x, y]) => [Math.floor(w * x), Math.floor(h * y)]);
+    };
+    const guard = () => {
+      const root = document.documentElement;
+      try {
+        // (Moving it would reload the adult's form in it: only when it is not in the root.)
+        if (root && root !== host && host.parentNode !== root) root.append(host);
+        else if (!root) document.append(host);
+      } catch {
+        // The document is being replaced (document.open): the next change puts it back.
+      }
+      if (root && root !== host && root.inert) root.inert = false;
+      if (host.getAttribute('style') !== ownStyle) host.setAttribute('style', ownStyle);
+      if (host.getAttribute('popover') !== 'manual') host.setAttribute('popover', 'manual');
+      for (const name of host.getAttributeNames()) {
+        if (!['style', 'popover', 'data-press-to-cover-ms'].includes(name)) host.removeAttribute(name);
+      }
+      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+      if (document.body && !document.body.inert) document.body.inert = true;
+      // The page's own top-layer elements go: a modal dialog would make the cover inert (no
+      // adult could use the form), a popover would sit on it.
+      for (const el of document.querySelectorAll(':modal, :popover-open')) {
+        if (el === host) continue;
+        try {
+          if (el.matches(':popover-open')) el.hidePopover();
+          else el.close?.();
+        } catch {
+          // Not ours to close after all: the check below replaces the page.
+        }
+      }
+      const onTop = () => points().every(([x, y]) => document.elementFromPoint(x, y) === host);
+      try {
+        const open = host.matches(':popover-open');
+        const top = onTop();
+        if (open && !top) host.hidePopover();
+        if (!open || !top) host.showPopover();
+      } catch {
+        // Not connected yet: the next change or tick tries again.
+      }
+      // Something the page did cannot be undone from here (a modal dialog in a closed shadow
+      // root, say): the tab leaves the page for the cover page itself.
+      if (host.isConnected && document.visibilityState === 'visible' && innerWidth > 0 && innerHeight > 0 && !onTop()) leavePage();
+    };
+    let leaving = false;
+    const leavePage = () => {
+      if (leaving || !covered?.coverUrl) return;
+      leaving = true;
+      location.replace(covered.coverUrl);
+    };
+    new MutationObserver(guard).observe(document, { childList: true, subtree: true, attributes: true });
+    document.addEventListener('toggle', guard, true);
+    document.addEventListener('fullscreenchange', guard, true);
+    setInterval(guard, 100);
     covered = { host, shadow, pressedAtMs, keepPaused, source };
     // For the staff page's timings and the tests: press to the first frame painted with the cover.
     requestAnimationFrame(() => requestAnimationFrame(() => { host.dataset.pressToCoverMs = String(Date.now() - pressedAtMs); }));
@@ -83,12 +146,13 @@
     chrome.runtime.sendMessage({ type: 'tell-adult', source, pressedAtMs }).then((answer) => {
       if (!answer?.id) throw new Error(answer?.error ?? 'no report id');
       const frame = document.createElement('iframe');
-      frame.src = chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(answer.id)}`);
+      covered.coverUrl = chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(answer.id)}`);
+      frame.src = covered.coverUrl;
       frame.setAttribute('allow', 'clipboard-write');
       frame.title = say('cover_tell', 'Now tell a grown-up.');
       shadow.append(frame);
       frame.addEventListener('load', () => frame.focus(), { once: true });
-      host.dataset.reportId = answer.id;
+      // The report id is not written where the page could read it (it names the cover page).
     }).catch(() => {
       // The worker could not save it: the cover still says what to do, and the adult is told.
       tell.textContent = `${say('cover_tell', 'Now tell a grown-up.')} ${say('cover_not_saved', '')}`.trim();

@@ -78,7 +78,7 @@ export function recordFacts(report) {
     ['Age group', r.pupil?.groupLabel || r.pupil?.group],
     ['Date and time', ukTime(r.createdAt)],
     ['Page address', r.page?.url],
-    ['Page title', csam ? '(not kept: suspected child sexual abuse imagery)' : (r.page?.title || '(none)')],
+    ['Page title', csam ? '(not kept: suspected child sexual abuse imagery)' : (r.page?.details === 'held' ? '(kept on the device until an adult has recorded what happened)' : (r.page?.title || '(none)'))],
     ['What the filter said', `${r.filter?.action === 'block' ? 'Blocked' : r.filter?.action === 'allow' ? 'Allowed' : 'Unknown'}${r.filter?.category ? ` (${r.filter.category})` : ''}: ${r.filter?.reason ?? ''}`],
   ];
   if (r.adult) {

@@ -6,12 +6,17 @@
 // - Facts only, in chronological order (`timeline`), as in CPOMS or MyConcern; no opinion.
 // - Append-only once the adult has submitted: `recordAdult` may run once, and afterwards only
 //   `appendEvent` adds to the record. Nothing is ever rewritten.
-// - No image data ever: there is no field for a screenshot or page capture, and `checkNoImages`
-//   refuses a report that holds anything shaped like one. When the adult marks suspected child
-//   sexual abuse imagery, the record keeps the address only (UKCIS: never view, copy, share or
-//   store such imagery; the IWF needs only the URL).
+// - No image data ever: there is no field for a screenshot or page capture, every text is cut
+//   down to what is plainly text (report/scrub.js, an allow-list), and `checkNoImages` refuses a
+//   report that holds anything else.
+// - Suspected child sexual abuse imagery: the record keeps the address only (UKCIS: never view,
+//   copy, share or store such imagery; the IWF needs only the URL). Revision 1, sent at the
+//   press, therefore carries no page title, navigations or list matches: the device holds them
+//   (`heldDetails`) until the adult has answered, and they arrive in revision 2 only on a no.
 // - The minimum: identity is what a managed Chromebook already gives the school (the managed
 //   account's email, the device's asset id), never names typed by the pupil.
+
+import { scrubImages, holdsImageData } from './scrub.js';
 
 /** The `schema` of every report this code writes. Receivers check it. */
 export const REPORT_SCHEMA = 'schoolgate-report/1';
@@ -47,26 +52,10 @@ export class ReportError extends Error {
 }
 
 const iso = (ms) => new Date(ms).toISOString();
-const clip = (text, max) => (text == null ? null : String(text).slice(0, max));
-// Image data as it appears in text: a data: URL, anything base64-encoded, or the base64 of the
-// PNG, JPEG and GIF signatures (case matters in base64, so those are matched exactly).
-const IMAGE_TEXT = [/data:image\//i, /base64,/i, /iVBORw0KGgo|\/9j\/4|R0lGOD/];
-const IMAGE_RUNS = [
-  /(data:[a-z]+\/[a-z0-9.+-]+)?[;,]?base64,[a-z0-9+/=%_-]*/gi,
-  /data:image\/[^\s"']*/gi,
-  /(iVBORw0KGgo|\/9j\/4|R0lGOD)[A-Za-z0-9+/=%_-]*/g,
-];
+/** Free text in a report: clipped, with anything that is not plainly text cut (report/scrub.js). */
+const text = (value, max) => (value == null ? null : scrubImages(value, max));
 
-/**
- * An address or title with anything shaped like image data cut out (a `data:image/…` page, an
- * image inlined in a query string): the report keeps where the pupil was, never a picture.
- */
-export function scrubImages(text, max) {
-  if (text == null) return null;
-  let out = String(text);
-  for (const run of IMAGE_RUNS) out = out.replace(run, '[image data removed]');
-  return clip(out, max);
-}
+export { scrubImages };
 
 /**
  * A new report, at the moment of the press.
@@ -84,6 +73,7 @@ export function scrubImages(text, max) {
  * @param {{email?: string|null, deviceAssetId?: string|null}} [p.identity]
  * @param {{name?: string, policySource?: string}} [p.school]
  * @param {string} [p.engineVersion]
+ * @param {boolean} [p.blockOnDevice] `false`: the page is not blocked on this device (default: it is)
  */
 export function newReport(p) {
   if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(p.id)) throw new ReportError('a report needs an id of 8–64 letters, digits or dashes');
@@ -96,32 +86,52 @@ export function newReport(p) {
     revision: 1,
     createdAt: iso(p.atMs),
     source: p.source,
-    school: { name: clip(p.school?.name ?? '', 200), policySource: clip(p.school?.policySource ?? '', 100) },
+    school: { name: text(p.school?.name ?? '', 200), policySource: text(p.school?.policySource ?? '', 100) },
     pupil: {
-      group: clip(p.group?.name ?? '', 64),
-      groupLabel: clip(p.group?.label ?? p.group?.name ?? '', 100),
-      email: clip(p.identity?.email || null, 320),
-      deviceAssetId: clip(p.identity?.deviceAssetId || null, 200),
+      group: text(p.group?.name ?? '', 64),
+      groupLabel: text(p.group?.label ?? p.group?.name ?? '', 100),
+      email: text(p.identity?.email || null, 320),
+      deviceAssetId: text(p.identity?.deviceAssetId || null, 200),
     },
     page: {
-      url: scrubImages(p.url ?? '', LIMITS.url),
-      title: scrubImages(p.title || null, LIMITS.title),
-      navigations: (p.navigations ?? []).slice(-LIMITS.navigations).map((n) => ({
-        at: iso(n.atMs),
-        url: scrubImages(n.url, LIMITS.url),
-        transition: clip(n.transition ?? null, 40),
-      })),
+      url: text(p.url ?? '', LIMITS.url),
+      // Held back on the device (heldDetails) until an adult has answered the suspected-CSAM
+      // question: a receiver that keeps every revision must never have held them for such a page.
+      title: null,
+      navigations: [],
+      details: 'held',
     },
-    filter: summariseVerdict(v, p.engineVersion),
-    blockedOnDevice: true,
+    filter: { ...summariseVerdict(v, p.engineVersion), matches: [] },
+    blockedOnDevice: p.blockOnDevice !== false,
     adult: null,
     timeline: [
       { at: iso(p.atMs), event: 'pressed', detail: `The pupil pressed "tell an adult" (${p.source}); the screen was covered.` },
-      { at: iso(p.atMs), event: 'blocked-on-device', detail: 'The page was blocked on this device until the DSL has reviewed it.' },
+      p.blockOnDevice === false
+        ? { at: iso(p.atMs), event: 'not-blocked-on-device', detail: 'The press came from a block page whose address the filter allows: it was not blocked on this device.' }
+        : { at: iso(p.atMs), event: 'blocked-on-device', detail: 'The page was blocked on this device until the DSL has reviewed it.' },
     ],
   };
   checkNoImages(report);
   return report;
+}
+
+/**
+ * What revision 1 leaves out and the device keeps until the adult's record: the page title, the
+ * tab's recent navigations and the list entries that matched. `recordAdult` adds them in
+ * revision 2 when the adult answers no to suspected child sexual abuse imagery, and drops them
+ * when the answer is yes.
+ * @param {object} p the same object as `newReport`'s
+ */
+export function heldDetails(p) {
+  return {
+    title: text(p.title || null, LIMITS.title),
+    navigations: (p.navigations ?? []).slice(-LIMITS.navigations).map((n) => ({
+      at: iso(n.atMs),
+      url: text(n.url, LIMITS.url),
+      transition: text(n.transition ?? null, 40),
+    })),
+    matches: summariseVerdict(p.verdict ?? null).matches ?? [],
+  };
 }
 
 /** What the filter said, kept as evidence (why it was not blocked, when it was not). */
@@ -131,9 +141,9 @@ export function summariseVerdict(v, engineVersion = null) {
     action: v.action === 'block' ? 'block' : 'allow',
     category: v.category ?? v.search?.category ?? null,
     locked: Boolean(v.locked),
-    reason: scrubImages(v.reason ?? '', 500),
-    rule: v.rule ? clip(v.rule.kind ?? '', 40) : null,
-    matches: (v.matches ?? []).slice(0, 5).map((m) => ({ category: m.category ?? null, list: clip(m.source ?? m.list ?? '', 200), entry: scrubImages(m.key ?? m.entry ?? '', 300) })),
+    reason: text(v.reason ?? '', 500),
+    rule: v.rule ? text(v.rule.kind ?? '', 40) : null,
+    matches: (v.matches ?? []).slice(0, 5).map((m) => ({ category: text(m.category ?? null, 64), list: text(m.source ?? m.list ?? '', 200), entry: text(m.key ?? m.entry ?? '', 300) })),
     engineVersion,
   };
 }
@@ -149,8 +159,8 @@ export function readAdultRecord(input, atMs) {
   if (!categories.length) throw new ReportError('categories: choose at least one (or "other")');
   const feeling = input.feeling == null || input.feeling === '' ? null : String(input.feeling);
   if (feeling !== null && !FEELINGS.includes(feeling)) throw new ReportError(`feeling: expected one of ${FEELINGS.join(', ')}`);
-  const words = input.pupilWords == null ? '' : scrubImages(input.pupilWords, LIMITS.words + 1);
-  const action = input.actionTaken == null ? '' : scrubImages(input.actionTaken, LIMITS.action + 1);
+  const words = input.pupilWords == null ? '' : text(input.pupilWords, LIMITS.words + 1);
+  const action = input.actionTaken == null ? '' : text(input.actionTaken, LIMITS.action + 1);
   if (words.length > LIMITS.words) throw new ReportError(`pupilWords: at most ${LIMITS.words} characters`);
   if (action.length > LIMITS.action) throw new ReportError(`actionTaken: at most ${LIMITS.action} characters`);
   if (!action.trim()) throw new ReportError('actionTaken: say what was done (for example "Screen turned off, pupil reassured")');
@@ -179,16 +189,23 @@ function arrayOf(value, allowed, name) {
 }
 
 /**
- * The adult's record, added once. With suspected child sexual abuse imagery the page's title
- * and the other addresses visited are removed before the record is closed: it keeps the URL.
+ * The adult's part, added once, with the details revision 1 held back (`held`, from
+ * `heldDetails`): added when the adult answers no to suspected child sexual abuse imagery; with
+ * a yes they are dropped, and the record keeps the URL only.
  * Returns a new report (revision + 1); the input is not changed.
  */
-export function recordAdult(report, input, atMs) {
+export function recordAdult(report, input, atMs, held = null) {
   if (report.adult) throw new ReportError('this report was already completed by an adult: it can only be added to');
   const adult = readAdultRecord(input, atMs);
   const next = structuredClone(report);
   next.adult = adult;
   next.revision = report.revision + 1;
+  if (!adult.suspectedCsam && held && next.page.details === 'held') {
+    next.page.title = text(held.title ?? null, LIMITS.title);
+    next.page.navigations = (held.navigations ?? []).slice(-LIMITS.navigations).map((n) => ({ at: text(n.at, 40), url: text(n.url, LIMITS.url), transition: text(n.transition ?? null, 40) }));
+    next.filter.matches = (held.matches ?? []).slice(0, 5).map((m) => ({ category: text(m.category ?? null, 64), list: text(m.list ?? '', 200), entry: text(m.entry ?? '', 300) }));
+  }
+  if (next.page.details === 'held') next.page.details = adult.suspectedCsam ? 'not-kept' : 'added';
   if (adult.suspectedCsam) {
     next.page.title = null;
     next.page.navigations = [];
@@ -208,7 +225,7 @@ export function appendEvent(report, event, detail, atMs) {
   const last = report.timeline[report.timeline.length - 1];
   const at = iso(Math.max(atMs, Date.parse(last?.at ?? 0) || 0)); // never out of order
   const next = structuredClone(report);
-  next.timeline.push({ at, event, detail: scrubImages(detail, LIMITS.note) });
+  next.timeline.push({ at, event, detail: text(detail, LIMITS.note) });
   next.revision = report.revision + 1;
   return next;
 }
@@ -225,10 +242,14 @@ export function onlyAppends(earlier, later) {
   return b.length >= a.length && a.every((e, i) => JSON.stringify(e) === JSON.stringify(b[i]));
 }
 
-/** Refuses anything that looks like image data anywhere in a report. */
+/** Refuses a report any of whose texts the image scrubber would cut (report/scrub.js). */
 export function checkNoImages(report) {
-  const text = JSON.stringify(report);
-  if (IMAGE_TEXT.some((re) => re.test(text))) throw new ReportError('a report may never hold image data');
+  const walk = (v) => {
+    if (typeof v === 'string') return holdsImageData(v);
+    if (v && typeof v === 'object') return Object.values(v).some(walk);
+    return false;
+  };
+  if (walk(report)) throw new ReportError('a report may never hold image data');
   return report;
 }
 

@@ -5,6 +5,8 @@
 // One home for defaults: a key the admin did not set is left out here, and the engine's own
 // defaults apply (the built-in policy; its groups; KS2 as the group for an unmanaged device).
 
+import { parseStaffCodeHash } from './staff-code.js';
+
 /** The group an unmanaged device (no managed policy at all) protects as. */
 export const UNMANAGED_GROUP = 'ks2';
 
@@ -13,7 +15,6 @@ const LOCALES = new Set(['en_GB', 'pl']);
 /** The small "tell an adult" button on pages: `auto` shows it for EYFS and KS1 groups. */
 const SAFETY_BUTTON = new Set(['auto', 'on', 'off']);
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Reads the raw `chrome.storage.managed` object into a configuration, collecting every problem
@@ -39,8 +40,13 @@ export function readManaged(raw) {
   str('policyToml', (v) => v.trim() !== '', 'the text of a Schoolgate policy (TOML)');
   str('reportEndpoint', (v) => /^https:\/\//.test(v) || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v), 'an https:// address');
   str('reportSigningKey', null, 'a string');
-  str('staffUnlockCodeHash', (v) => SHA256_HEX.test(v.toLowerCase()), 'the SHA-256 of the code, as 64 hexadecimal digits');
-  if (config.staffUnlockCodeHash) config.staffUnlockCodeHash = config.staffUnlockCodeHash.toLowerCase();
+  // Kept even when it cannot be read (the old unsalted SHA-256, a typo): a code is then set but
+  // none is accepted, which fails closed, and the problem says how to fix it (sw/staff-code.js).
+  str('staffUnlockCodeHash', null, 'the output of `schoolgate staff-code`');
+  if (config.staffUnlockCodeHash) {
+    const parsed = parseStaffCodeHash(config.staffUnlockCodeHash);
+    if (!parsed.ok) problems.push(parsed.error);
+  }
   str('schoolName', (v) => v.length <= 200, 'a school name (at most 200 characters)');
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   str('safetyButton', (v) => SAFETY_BUTTON.has(v), `one of ${[...SAFETY_BUTTON].join(', ')}`);

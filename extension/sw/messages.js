@@ -53,7 +53,29 @@ export const ADULT_ACTIONS = Object.freeze({
   'cover-info': (m) => reportId(m.id),
   'adult-unlock': (m) => reportId(m.id) && code(m.code),
   'adult-record': (m) => reportId(m.id) && code(m.code) && m.record !== null && typeof m.record === 'object' && JSON.stringify(m.record).length <= 10_000,
+  /** The staff code for the block page's staff view and the staff page's tester (checked in the worker). */
+  'staff-unlock': (m) => typeof m.code === 'string' && m.code.length <= 200,
 });
+
+/**
+ * Our pages that may act from inside a frame: only the cover page, which our content script puts
+ * over the reported page (sw/tell-adult.js checks that the frame is in the tab where the pupil
+ * pressed). Any other page of ours inside a frame is a web page's frame of a web-accessible page
+ * (the block or checking page): it may ask questions, never act (no report, no block, no code).
+ */
+const FRAMED_ACTIONS = new Set(['cover-info', 'adult-unlock', 'adult-record']);
+
+function framedPage(sender, who) {
+  return (who === 'extension-page' || who === 'staff-page') && Number.isInteger(sender.frameId) && sender.frameId > 0;
+}
+
+function coverPage(sender) {
+  try {
+    return new URL(sender.url).pathname === '/cover.html';
+  } catch {
+    return false;
+  }
+}
 
 /** From the staff page only. */
 export const STAFF_COMMANDS = Object.freeze({
@@ -95,6 +117,9 @@ export function admit(message, sender, ownId) {
   const { type } = message;
   if (Object.hasOwn(QUERIES, type)) {
     return QUERIES[type](message) ? { ok: true, kind: 'query' } : { ok: false, error: `bad ${type} message` };
+  }
+  if (framedPage(sender, who) && !(FRAMED_ACTIONS.has(type) && coverPage(sender))) {
+    return { ok: false, error: `refused: ${type} from a page of ours inside a frame` };
   }
   if (Object.hasOwn(PUPIL_ACTIONS, type)) {
     if (who !== 'extension-page' && who !== 'staff-page') return { ok: false, error: `refused: ${type} only from the extension's own pages` };

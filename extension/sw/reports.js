@@ -10,7 +10,7 @@
 
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
-import { newReport, newReportId, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
+import { newReport, newReportId, heldDetails, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
 import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
@@ -178,8 +178,11 @@ export function rescueHeld() {
  * @param {string} p.url the page the pupil reported
  * @param {string} [p.title]
  * @param {number} [p.pressedAtMs]
+ * @param {boolean} [p.addressFromOurPage] the address was read from one of our pages' own address
+ *   (`blocked.html?u=…`), which any web page can navigate a tab to: it is blocked on this device
+ *   only when the filter blocks it anyway, so a page cannot get an address of its choice blocked
  */
-export async function createReport({ state, source, tabId, url, title, pressedAtMs = Date.now() }) {
+export async function createReport({ state, source, tabId, url, title, pressedAtMs = Date.now(), addressFromOurPage = false }) {
   const at = Math.min(pressedAtMs, Date.now());
   let verdict = null;
   try {
@@ -188,8 +191,10 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
     verdict = null;
   }
   const [navigations, who] = await Promise.all([tabId >= 0 ? navlog.navigationsOf(tabId) : [], identityOf()]);
-  const report = newReport({
+  const blockHere = !addressFromOurPage || verdict?.action === 'block';
+  const press = {
     id: newReportId(at),
+    blockOnDevice: blockHere,
     atMs: at,
     source,
     url,
@@ -200,11 +205,15 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
     identity: who,
     school: { name: state?.extras?.schoolName || state?.policySchoolName || '', policySource: state?.source ?? '' },
     engineVersion: pkg.version(),
-  });
-  const where = await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
+  };
+  const report = newReport(press);
+  // The title, navigations and list matches stay on this device (`details:<id>`, never sent)
+  // until the adult has answered the suspected-CSAM question (report/model.js).
+  const entries = [[`report:${report.id}`, report], [`details:${report.id}`, heldDetails(press)], [`outbox:${report.id}`, outboxEntry(report)]];
+  const where = await serial(() => saveDurably(report.id, entries));
   // Held outside IndexedDB: wake again to move it back and send it.
   if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
-  await blockOnDevice(url, report.id);
+  if (blockHere) await blockOnDevice(url, report.id);
   flush('new report').catch(() => {});
   return report;
 }
@@ -234,12 +243,21 @@ async function saveRevision(before, next) {
   flush('revision').catch(() => {});
 }
 
-/** The adult's record, added once (the code was checked by the caller). */
+/** What revision 1 held back (report/model.js `heldDetails`), or `null`. */
+async function getHeldDetails(id) {
+  return (await idb.get(`details:${id}`)) ?? new Map(await held().entries()).get(`details:${id}`) ?? null;
+}
+
+/**
+ * The adult's record, added once (the code was checked by the caller), with the held details
+ * unless the adult suspects child sexual abuse imagery; the device then forgets them either way.
+ */
 export async function completeByAdult({ id, record, staffVerified }) {
   const report = await getReport(id);
   if (!report) throw new ReportError('no such report on this device');
-  const next = recordAdult(report, { ...record, staffVerified }, Date.now());
+  const next = recordAdult(report, { ...record, staffVerified }, Date.now(), await getHeldDetails(id));
   await saveRevision(report, next);
+  await serial(() => idb.deleteMany([`details:${id}`])).catch(() => {});
   return next;
 }
 

@@ -12,7 +12,7 @@ import * as state from './state.js';
 import * as reports from './reports.js';
 import * as delivery from './delivery.js';
 import { blockPageUrl, isOwnPage } from './pages.js';
-import { sha256Hex } from '../page-address.js';
+import { staffCodeChecker } from './staff-code.js';
 
 let ready = Promise.resolve();
 
@@ -27,9 +27,11 @@ export function handle(message, sender) {
     case 'tell-adult':
       return saveFromPress(message, sender);
     case 'cover-info':
-      return coverInfo(message);
+      return fromPressTab(message, sender).then(() => coverInfo(message));
     case 'adult-unlock':
-      return checkStaffCode(message.code).then((c) => ({ ok: c.ok }));
+      return fromPressTab(message, sender).then(() => checkStaffCode(message.code)).then((c) => ({ ok: c.ok || !c.set, error: c.error }));
+    case 'staff-unlock':
+      return staffUnlock(message);
     case 'adult-record':
       return adultRecord(message, sender);
     case 'reports-list':
@@ -65,7 +67,7 @@ export async function pressFromBrowser(tab, source) {
     url = at >= 0 ? url.slice(at + 3) : url;
   }
   await ready;
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs });
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs, addressFromOurPage: isOwnPage(tab.url ?? tab.pendingUrl ?? '') });
   await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(() => {});
 }
 
@@ -80,7 +82,8 @@ async function saveFromPress(message, sender) {
   if (tab?.id >= 0) chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
   await ready;
   const source = fromPage ? message.source : 'block-page';
-  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs });
+  const report = await reports.createReport({ state: state.currentState(), source, tabId: tab?.id ?? -1, url, title: fromPage ? tab?.title : '', pressedAtMs, addressFromOurPage: !fromPage });
+  if (fromPage && tab?.id >= 0) await rememberPressTab(report.id, tab.id);
   return { id: report.id, savedAt: Date.now() };
 }
 
@@ -101,28 +104,53 @@ async function coverInfo({ id }) {
   };
 }
 
-let wrongCodes = 0;
-let codeLockedUntil = 0;
+const staffCode = staffCodeChecker();
 
-/** The staff code against the Admin console's hash; without one, `verified: false`. Slows guessing. */
+/**
+ * The staff code against the Admin console's value (sw/staff-code.js: salted PBKDF2, guessing
+ * slowed down). `set: false` when the school set no code.
+ */
 async function checkStaffCode(code) {
   await ready;
-  const hash = state.currentState()?.extras?.staffUnlockCodeHash;
-  if (!hash) return { ok: true, verified: false };
-  if (Date.now() < codeLockedUntil) return { ok: false, verified: false, error: 'too many wrong codes: wait a minute' };
-  const ok = typeof code === 'string' && code.length <= 200 && (await sha256Hex(code.trim())) === hash;
-  if (ok) wrongCodes = 0;
-  else if ((wrongCodes += 1) >= 5) {
-    wrongCodes = 0;
-    codeLockedUntil = Date.now() + 60_000;
-  }
-  return { ok, verified: ok };
+  return staffCode.check(state.currentState()?.extras?.staffUnlockCodeHash, code);
+}
+
+/** What opens only with a staff code: reports (pupils' addresses and names), the staff views. */
+const NO_CODE = 'No staff code is set for this device, so reports (which identify pupils) cannot be shown here. Set staffUnlockCodeHash in the Admin console (the output of `schoolgate staff-code`; see docs/deploy-chromebooks.md).';
+
+async function staffOnly(code) {
+  const c = await checkStaffCode(code);
+  if (!c.set) return NO_CODE;
+  return c.ok ? null : c.error ?? 'That code is not right.';
+}
+
+/** The block page's staff view and the staff page's tester. */
+async function staffUnlock({ code }) {
+  const c = await checkStaffCode(code);
+  return { ok: c.set && c.ok, set: c.set, error: c.ok ? undefined : (c.error ?? (c.set ? 'That code is not right.' : NO_CODE)) };
+}
+
+// The cover page in a frame is ours only in the tab where the pupil pressed: the content script
+// puts it there. A web page that frames cover.html itself (in another tab, or after learning an
+// id) gets nothing. Kept in session storage, so a worker that was stopped still knows.
+const pressTabKey = (id) => `press-tab:${id}`;
+
+function rememberPressTab(id, tabId) {
+  return chrome.storage.session.set({ [pressTabKey(id)]: tabId }).catch(() => {});
+}
+
+async function fromPressTab(message, sender) {
+  if (!(sender?.frameId > 0)) return;
+  const key = pressTabKey(message.id);
+  const got = await chrome.storage.session.get(key).catch(() => ({}));
+  if (got[key] === undefined || got[key] !== sender.tab?.id) throw new Error('refused: this cover is not in the tab where the pupil pressed');
 }
 
 async function adultRecord(message, sender) {
+  await fromPressTab(message, sender);
   const code = await checkStaffCode(message.code);
-  if (!code.ok) return { ok: false, error: code.error ?? 'That code is not right.' };
-  const report = await reports.completeByAdult({ id: message.id, record: message.record, staffVerified: code.verified });
+  if (code.set && !code.ok) return { ok: false, error: code.error ?? 'That code is not right.' };
+  const report = await reports.completeByAdult({ id: message.id, record: message.record, staffVerified: code.ok });
   const tab = sender.tab;
   if (tab?.id >= 0) {
     // The adult has acted: the tab leaves the page for the block page (the page stays blocked on
@@ -135,8 +163,8 @@ async function adultRecord(message, sender) {
 }
 
 async function reportsList(message) {
-  const code = await checkStaffCode(message.code);
-  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
+  const refused = await staffOnly(message.code);
+  if (refused) return { error: refused };
   if (message.sendNow) {
     await reports.rescueHeld();
     await delivery.flush('staff page', { force: true });
@@ -145,13 +173,12 @@ async function reportsList(message) {
     reports: await reports.allReports(),
     delivery: await delivery.deliveryStates(),
     status: { ...delivery.deliveryStatus },
-    codeSet: code.verified,
   };
 }
 
 async function reportReview(message) {
-  const code = await checkStaffCode(message.code);
-  if (!code.ok) return { error: code.error ?? 'That code is not right.' };
+  const refused = await staffOnly(message.code);
+  if (refused) return { error: refused };
   const report = await reports.reviewReported({ id: message.id, decision: message.decision, reviewer: message.reviewer });
   return { ok: true, revision: report.revision };
 }

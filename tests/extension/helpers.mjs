@@ -60,6 +60,17 @@ export function tempDir(prefix) {
   return dir;
 }
 
+/**
+ * The managed `staffUnlockCodeHash` for a test staff code, from the vectors the CLI's tests share
+ * (tests/fixtures/staff-code/vectors.json): salted PBKDF2, as `schoolgate staff-code` prints.
+ */
+export function staffCodeValue(code) {
+  const { vectors } = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'staff-code', 'vectors.json'), 'utf8'));
+  const found = vectors.find((v) => v.code === code);
+  if (!found) throw new Error(`no staff-code vector for ${code}: add one to tests/fixtures/staff-code/vectors.json`);
+  return found.value;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The local server: HTTP and HTTPS on one port, every request logged.
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 
 import {
-  newReport, recordAdult, appendEvent, onlyAppends, checkNoImages, scrubImages, newReportId, readAdultRecord,
+  newReport, heldDetails, recordAdult, appendEvent, onlyAppends, checkNoImages, scrubImages, newReportId, readAdultRecord,
   ReportError, REPORT_SCHEMA, CONCERN_CATEGORIES,
 } from '../../extension/report/model.js';
 import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../extension/report/export.js';
@@ -18,8 +18,8 @@ import { admit } from '../../extension/sw/messages.js';
 const AT = Date.UTC(2026, 10, 25, 10, 3, 12);
 const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
 
-function sample(extra = {}) {
-  return newReport({
+function press(extra = {}) {
+  return {
     id: 'r-test-0001',
     atMs: AT,
     source: 'page-button',
@@ -32,8 +32,12 @@ function sample(extra = {}) {
     school: { name: 'Oak Hill Primary', policySource: 'managed' },
     engineVersion: '0.1.0',
     ...extra,
-  });
+  };
 }
+
+const sample = (extra = {}) => newReport(press(extra));
+/** The adult's record on a sample, with the details the device held back. */
+const completed = (extra, record, atMs) => recordAdult(sample(extra), record, atMs, heldDetails(press(extra)));
 
 const adult = { areas: ['content'], categories: ['scary-content'], feeling: 'worried', pupilWords: 'It had a scary face', actionTaken: 'Screen covered; reassured', escalateToDsl: true, staffVerified: true };
 
@@ -42,7 +46,9 @@ test('a new report holds the facts of the press, in order, and no image data', (
   assert.equal(r.schema, REPORT_SCHEMA);
   assert.equal(r.revision, 1);
   assert.equal(r.createdAt, '2026-11-25T10:03:12.000Z');
-  assert.equal(r.page.navigations.length, 2);
+  assert.deepEqual(r.page.navigations, [], 'held on the device until the adult has answered');
+  assert.equal(r.page.details, 'held');
+  assert.equal(heldDetails(press()).navigations.length, 2);
   assert.equal(r.filter.action, 'allow');
   assert.equal(r.pupil.email, 'pupil.test@oakhill.example');
   assert.deepEqual(r.timeline.map((e) => e.event), ['pressed', 'blocked-on-device']);
@@ -53,12 +59,12 @@ test('a new report holds the facts of the press, in order, and no image data', (
 
 test('image data is cut out of addresses, titles and words, and a report holding any is refused', () => {
   const r = sample({ url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB', title: 'x /9j/4AAQSkZJRg y' });
-  assert.equal(r.page.url, '[image data removed]');
-  assert.equal(r.page.title, 'x [image data removed] y');
-  assert.equal(scrubImages('https://a.example/?img=data:image/gif;base64,R0lGODlhAQAB&b=2', 999), 'https://a.example/?img=[image data removed]&b=2');
+  assert.equal(r.page.url, 'data:image/png', 'a data: URL keeps its media type only');
+  assert.equal(heldDetails(press({ title: 'x /9j/4AAQSkZJRg y' })).title, 'x [removed] y');
+  assert.equal(scrubImages('https://a.example/?img=data:image/gif;base64,R0lGODlhAQAB&b=2', 999), 'https://a.example/?img=data:image/gif&b=2');
   assert.throws(() => checkNoImages({ page: { screenshot: 'data:image/png;base64,AAAA' } }), /never hold image data/);
   const done = recordAdult(sample(), { ...adult, pupilWords: 'see iVBORw0KGgoAAAA' }, AT + 60_000);
-  assert.equal(done.adult.pupilWords, 'see [image data removed]');
+  assert.equal(done.adult.pupilWords, 'see [removed]');
 });
 
 test('the adult records once; afterwards the record only grows at the end', () => {
@@ -87,7 +93,7 @@ test('the adult record is checked field by field', () => {
   assert.throws(() => readAdultRecord({ categories: ['nope'], actionTaken: 'x' }, AT), /unknown value/);
   assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: '  ' }, AT), /actionTaken/);
   assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: 'x', feeling: 'angry' }, AT), /feeling/);
-  assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: 'x', pupilWords: 'w'.repeat(2001) }, AT), /pupilWords/);
+  assert.throws(() => readAdultRecord({ categories: ['other'], actionTaken: 'x', pupilWords: 'word '.repeat(401) }, AT), /pupilWords/);
   assert.ok(CONCERN_CATEGORIES.includes('csam'));
 });
 
@@ -105,8 +111,8 @@ test('suspected child sexual abuse imagery: the record keeps the address only', 
 });
 
 test('exports: JSON with its schema, CSV safe from spreadsheet formulas, facts in time order', () => {
-  const a = sample();
-  const b = recordAdult(sample({ id: 'r-test-0002', atMs: AT + 1000, title: '=HYPERLINK("http://evil.example","click")' }), { ...adult, pupilWords: 'He said "hi",\nthen left' }, AT + 5000);
+  const a = completed({}, adult, AT + 3000);
+  const b = completed({ id: 'r-test-0002', atMs: AT + 1000, title: '=HYPERLINK("http://evil.example","click")' }, { ...adult, pupilWords: 'He said "hi",\nthen left' }, AT + 5000);
   const json = JSON.parse(exportJson([b, a], AT + 9999));
   assert.equal(json.schema, 'schoolgate-report-export/1');
   assert.deepEqual(json.reports.map((r) => r.id), ['r-test-0001', 'r-test-0002'], 'oldest first');

@@ -12,7 +12,6 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,8 +23,8 @@ const skip = h.cannotRun();
 const T = { timeout: 180_000 };
 const STAFF_CODE = '7314';
 const KEY = 'test-only-signing-key-0123456789abcdef';
-const sha = (s) => createHash('sha256').update(s).digest('hex');
-const IMAGE = /data:image\/|base64,|iVBORw0KGgo|\/9j\/4|R0lGOD/;
+// Image data: a data: URL with anything after its media type (a report keeps the media type only), base64, the signatures.
+const IMAGE = /data:[a-z]+\/[a-z0-9.+-]+[;,]|base64,|iVBORw0KGgo|\/9j\/4|R0lGOD/;
 const timings = {};
 
 /** A second of silence as a WAV file, so a page can really play media. */
@@ -58,7 +57,7 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
   const settings = (extra = {}) => ({
     group: 'ks1',
     schoolName: 'Oak Hill Primary',
-    staffUnlockCodeHash: sha(STAFF_CODE),
+    staffUnlockCodeHash: h.staffCodeValue(STAFF_CODE),
     reportEndpoint: `http://127.0.0.1:${receiverPort}/reports`,
     reportSigningKey: KEY,
     ...extra,
@@ -90,6 +89,7 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     if (old) {
       for (const [k, v] of old.reports) receiver.reports.set(k, v);
       for (const [k, v] of old.deliveries) receiver.deliveries.set(k, v);
+      receiver.revisions.unshift(...old.revisions);
       receiver.accepted += old.accepted;
       receiver.duplicates += old.duplicates;
       receiver.requests.unshift(...old.requests);
@@ -118,8 +118,13 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     });
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     const ms = await h.until(() => page.evaluate(() => window.__coverMs), 'the cover', 5_000, 10);
-    const id = await h.until(() => page.evaluate(() => document.querySelector('schoolgate-cover')?.dataset.reportId), 'the report id', 10_000);
-    return { ms, id };
+    return { ms, id: await reportIdOf(page) };
+  }
+
+  /** The report id of the cover over `page`: from its cover frame's address (the page cannot read it). */
+  async function reportIdOf(page) {
+    const frame = await coverFrame(page);
+    return new URL(frame.url()).searchParams.get('id');
   }
 
   const coverFrame = (page) => h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/cover.html`)), 'the cover page frame', 10_000);
@@ -175,13 +180,29 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     const firstRequest = receiver.requests.find((r) => r.id === id);
     assert.ok(Date.parse(stored.createdAt) <= firstRequest.at, 'saved before it was sent');
     assert.equal(got.page.url, 'https://www.pets-and-plants.co.uk/weird');
-    assert.equal(got.page.title, 'A weird page');
+    assert.equal(got.revision, 1);
+    assert.equal(got.page.title, null, 'revision 1 holds back the title until the adult has answered');
+    assert.deepEqual(got.page.navigations, [], 'and the navigations');
+    assert.equal(got.page.details, 'held');
     assert.equal(got.pupil.group, 'ks1');
     assert.equal(got.school.name, 'Oak Hill Primary');
     assert.equal(got.source, 'page-button');
     assert.equal(got.filter.action, 'allow', 'the filter let it through: evidence of a filtering breach');
-    assert.ok(got.page.navigations.some((n) => n.url === 'https://www.pets-and-plants.co.uk/'), 'how the pupil got there');
     assert.equal(receiver.rejected.length, 0, 'every request was signed correctly');
+
+    // The adult answers no to suspected abuse imagery: revision 2 brings the held details.
+    await frame.click('[data-action="adult"]');
+    await frame.fill('#sg-adult-code', STAFF_CODE);
+    await frame.click('button[type="submit"]');
+    await h.until(() => frame.evaluate(() => Boolean(document.querySelector('.sg-adult-form'))), 'the adult form');
+    await frame.check('input[value="content"]');
+    await frame.check('input[value="scary-content"]');
+    await frame.fill('#sg-action', 'Screen covered; pupil reassured.');
+    await frame.click('.sg-adult-form button[type="submit"]');
+    const second = await h.until(() => (receiver.reports.get(id)?.revision === 2 ? receiver.reports.get(id) : null), 'revision 2 at the receiver', 30_000);
+    assert.equal(second.page.title, 'A weird page');
+    assert.equal(second.page.details, 'added');
+    assert.ok(second.page.navigations.some((n) => n.url === 'https://www.pets-and-plants.co.uk/'), 'how the pupil got there');
 
     // The reported page is blocked on this device at once, pending the DSL's review.
     const before = server.log.filter((r) => r.path === '/weird').length;
@@ -208,7 +229,7 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     const ms = Number(await h.until(() => page.evaluate(() => document.querySelector('schoolgate-cover')?.dataset.pressToCoverMs), 'the cover timing'));
     timings.toolbarCoverMs = ms;
     assert.ok(ms <= 100, `covered ${ms} ms after the toolbar press (must be ≤ 100 ms)`);
-    const id = await h.until(() => page.evaluate(() => document.querySelector('schoolgate-cover')?.dataset.reportId), 'the report id', 10_000);
+    const id = await reportIdOf(page);
     const got = await h.until(() => receiver.reports.get(id), 'the report at the receiver', 30_000);
     assert.equal(got.source, 'toolbar');
     assert.equal(await sw.evaluate(async (u) => (await chrome.tabs.query({ url: u }))[0]?.mutedInfo?.muted, 'https://www.pets-and-plants.co.uk/?toolbar'), true, 'the tab is muted');
@@ -244,6 +265,8 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     const page = await newPage();
     await h.go(page, 'https://www.pets-and-plants.co.uk/?q=data:image/png;base64,iVBORw0KGgoAAAANSUhEUg');
     const { id } = await pressPageButton(page);
+    const first = await h.until(() => receiver.reports.get(id), 'revision 1 at the receiver', 30_000);
+    assert.equal(first.page.title, null, 'revision 1: no title before the adult has answered');
     const frame = await coverFrame(page);
     await h.until(() => frame.evaluate(() => document.documentElement.dataset.ready === 'pupil'), 'the cover');
     await frame.click('[data-action="adult"]');
@@ -276,10 +299,17 @@ describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }
     assert.equal(got.adult.staffVerified, true);
     assert.equal(got.page.title, null, 'the title is not kept');
     assert.deepEqual(got.page.navigations, [], 'only the address is kept');
-    assert.match(got.page.url, /^https:\/\/www\.pets-and-plants\.co\.uk\/\?q=/);
+    assert.equal(got.page.url, 'https://www.pets-and-plants.co.uk/?q=data:image/png', 'the data: URL in the address keeps its media type only');
     assert.ok(!IMAGE.test(JSON.stringify(got)), 'no image data anywhere in the report');
     assert.ok(got.timeline.some((e) => e.event === 'csam-url-only'));
     assert.deepEqual(got.timeline.map((e) => e.at), [...got.timeline.map((e) => e.at)].sort(), 'facts in chronological order');
+    const every = receiver.revisions.filter((r) => r.id === id);
+    assert.deepEqual(every.map((r) => r.revision), [1, 2], 'the receiver kept both revisions');
+    for (const r of every) {
+      assert.equal(r.page.title, null, `revision ${r.revision}: no title ever`);
+      assert.deepEqual(r.page.navigations, [], `revision ${r.revision}: no navigations ever`);
+      assert.deepEqual(r.filter.matches, [], `revision ${r.revision}: no list matches ever`);
+    }
 
     // A tampered body fails the signature check; the untouched one passes.
     const body = JSON.stringify(got);

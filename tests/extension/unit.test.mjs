@@ -35,14 +35,14 @@ test('managed configuration: good values are kept, bad ones reported and left ou
       { url: 'https://x.example/iwf', category: 'child-abuse', format: 'domains', name: 'IWF' },
       { url: 'https://x.example/z', category: 'Bad Category' },
     ],
-    staffUnlockCodeHash: 'AB'.repeat(32),
+    staffUnlockCodeHash: 'pbkdf2-sha256$100000$AAECAwQFBgcICQoLDA0ODw==$wmpH7CpIGbsLmht6VKVaCLZoFloVcHYAdmA4DgEdAUg=',
     locale: 'fr',
     schoolName: 'St Mary\'s',
     surprise: true,
   });
   assert.equal(empty, false);
   assert.equal(config.group, 'ks1');
-  assert.equal(config.staffUnlockCodeHash, 'ab'.repeat(32));
+  assert.equal(config.staffUnlockCodeHash, 'pbkdf2-sha256$100000$AAECAwQFBgcICQoLDA0ODw==$wmpH7CpIGbsLmht6VKVaCLZoFloVcHYAdmA4DgEdAUg=');
   assert.equal(config.locale, undefined);
   assert.deepEqual(config.lists, [
     { url: 'https://lists.example.org/gambling.txt', category: 'gambling', format: 'auto' },

@@ -7,7 +7,6 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,7 +15,6 @@ import * as h from './helpers.mjs';
 const skip = h.cannotRun();
 const T = { timeout: 90_000 };
 const STAFF_CODE = '4821';
-const sha = (s) => createHash('sha256').update(s).digest('hex');
 
 describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 * 60_000 }, () => {
   let server;
@@ -25,7 +23,7 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
   const settings = (extra = {}) => ({
     group: 'ks2',
     schoolName: 'Oak Hill Primary',
-    staffUnlockCodeHash: sha(STAFF_CODE),
+    staffUnlockCodeHash: h.staffCodeValue(STAFF_CODE),
     lists: [{ url: `${server.origin}/lists/extra-gambling.txt`, category: 'gambling', format: 'domains', name: 'Extra gambling' }],
     ...extra,
   });

@@ -5,6 +5,7 @@
 //! included. Output is one line per input, in input order.
 
 mod load;
+mod staff_code;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -80,6 +81,13 @@ enum Command {
         /// The policy file (TOML).
         file: PathBuf,
     },
+    /// Print the Admin console's `staffUnlockCodeHash` for the staff code read from standard
+    /// input: pbkdf2-sha256$<iterations>$<salt>$<hash> (salted, slow to guess).
+    StaffCode {
+        /// PBKDF2 iterations (100000 to 10000000).
+        #[arg(long, default_value_t = staff_code::DEFAULT_ITERATIONS)]
+        iterations: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +112,7 @@ fn main() -> ExitCode {
             terms,
         } => search(policy, &group, &terms),
         Command::CheckPolicy { file } => check_policy(&file),
+        Command::StaffCode { iterations } => staff_code::run(iterations),
     };
     match result {
         Ok(code) => code,

@@ -352,3 +352,57 @@ fn a_policy_adds_search_phrases_and_sets_thresholds() {
     let v = &json_lines(&run(["search", "skibidi toilet game"]))[0];
     assert_eq!(v["action"], "allow");
 }
+
+/// `staff-code` reads the code from standard input and prints a salted PBKDF2 value that
+/// verifies (the same derivation as the extension's WebCrypto check), salted afresh each time.
+#[test]
+fn staff_code_prints_a_salted_pbkdf2_value() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let make = |input: &str, args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_schoolgate"))
+            .arg("staff-code")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let first = make("482917\n", &["--iterations", "100000"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let value = String::from_utf8(first.stdout).unwrap().trim().to_string();
+    let parts: Vec<&str> = value.split('$').collect();
+    assert_eq!(parts.len(), 4, "{value}");
+    assert_eq!(parts[0], "pbkdf2-sha256");
+    assert_eq!(parts[1], "100000");
+    assert_eq!(parts[2].len(), 24, "16 bytes of salt in base64");
+    assert_eq!(parts[3].len(), 44, "32 bytes of hash in base64");
+    let second = make("482917\n", &["--iterations", "100000"]);
+    assert_ne!(
+        String::from_utf8(second.stdout).unwrap().trim(),
+        value,
+        "a fresh salt each time"
+    );
+    let default = make("482917\n", &[]);
+    assert!(String::from_utf8(default.stdout)
+        .unwrap()
+        .starts_with("pbkdf2-sha256$600000$"));
+    assert_eq!(make("\n", &[]).status.code(), Some(2), "no code");
+    assert_eq!(
+        make("1234\n", &["--iterations", "1000"]).status.code(),
+        Some(2),
+        "too few iterations"
+    );
+}
