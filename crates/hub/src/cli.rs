@@ -226,9 +226,14 @@ async fn serve(
     tracing::info!(database = %location.describe(), %address, "schoolgate-hub serving");
     // Scripts and tests read this line to find the address (with --listen …:0, the port chosen).
     println!("schoolgate-hub listening on http://{address}");
-    crate::serve(store, listener, shutdown_signal())
-        .await
-        .map_err(|e| CliError::Io("server failed", e))
+    crate::serve(
+        store,
+        listener,
+        crate::config::Limits::default(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| CliError::Io("server failed", e))
 }
 
 async fn shutdown_signal() {

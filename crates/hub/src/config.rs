@@ -1,6 +1,5 @@
 //! Where the hub keeps its data and which address it serves: one home for every default.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The data directory when none is given: `./hub-data`, beside where the hub was started.
@@ -82,11 +81,26 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// What `serve` needs.
-#[derive(Debug, Clone)]
-pub struct ServeSettings {
-    /// The address to listen on.
-    pub listen: SocketAddr,
+/// The limits every request is held to (`Limits::default()` is what `serve` uses; tests shorten
+/// the timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest body read, in bytes.
+    pub max_body_bytes: usize,
+    /// Requests worked on at once.
+    pub max_concurrent_requests: usize,
+    /// How long one request may take, body included.
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: MAX_REPORT_BYTES,
+            max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
+            request_timeout: std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
+        }
+    }
 }
 
 #[cfg(test)]

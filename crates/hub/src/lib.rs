@@ -28,13 +28,14 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Serves the hub on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// Serves the hub on `listener`, held to `limits`, until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve<S: Store>(
     store: S,
     listener: tokio::net::TcpListener,
+    limits: config::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router::router(store))
+    axum::serve(listener, router::router(store, limits))
         .with_graceful_shutdown(shutdown)
         .await
 }

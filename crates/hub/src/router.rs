@@ -3,12 +3,10 @@
 //! - `POST /api/v1/reports`: a report exactly as the extension sends it (`ingest`).
 //! - `GET /healthz`: 200 when the database answers, 503 when it does not.
 //!
-//! Limits on every request: a body over `MAX_REPORT_BYTES` is refused with 413 (at once when its
+//! Limits on every request (`config::Limits`): a body over `MAX_REPORT_BYTES` is refused with 413 (at once when its
 //! Content-Length says so, and as soon as it passes the limit otherwise), a request that takes
 //! over `REQUEST_TIMEOUT_SECS` is answered 408 and dropped, and at most
 //! `MAX_CONCURRENT_REQUESTS` are worked on at once, so what bad clients send cannot exhaust memory.
-
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -21,7 +19,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::{MAX_CONCURRENT_REQUESTS, MAX_REPORT_BYTES, REQUEST_TIMEOUT_SECS};
+use crate::config::Limits;
 use crate::ingest::{self, IngestError, ReportHeaders, REPORT_ID_HEADER, REVISION_HEADER};
 use crate::signing_keys::SIGNATURE_HEADER;
 use crate::store::{IngestOutcome, Store};
@@ -33,20 +31,20 @@ pub struct AppState<S: Store> {
     pub store: S,
 }
 
-/// The hub's routes and limits over `store`.
-pub fn router<S: Store>(store: S) -> Router {
+/// The hub's routes over `store`, held to `limits`.
+pub fn router<S: Store>(store: S, limits: Limits) -> Router {
     Router::new()
         .route("/api/v1/reports", post(receive_report::<S>))
         .route("/healthz", get(healthz::<S>))
         .with_state(AppState { store })
         // tower-http's limit replaces axum's default one (2 MB), so there is exactly one.
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(MAX_REPORT_BYTES))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(REQUEST_TIMEOUT_SECS),
+            limits.request_timeout,
         ))
-        .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
+        .layer(ConcurrencyLimitLayer::new(limits.max_concurrent_requests))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use schoolgate_hub::config::MAX_REPORT_BYTES;
+use schoolgate_hub::config::{Limits, MAX_REPORT_BYTES};
 use schoolgate_hub::store::Store;
 
 use crate::on_both_backends;
@@ -20,6 +20,7 @@ on_both_backends!(
     refuses_oversized_bodies_without_reading_them,
     replays_change_nothing_after_a_restart,
     health_check_answers,
+    drops_a_body_that_never_ends,
 );
 
 async fn assert_nothing_stored(hub: &InProcessHub) {
@@ -403,5 +404,35 @@ async fn health_check_answers(db: TestDb) {
     assert_eq!(reply.json()["database"], db.backend());
     assert_eq!(http::get(hub.addr, "/api/v1/reports").await.status, 405);
     assert_eq!(http::get(hub.addr, "/nothing-here").await.status, 404);
+    hub.stop().await;
+}
+
+async fn drops_a_body_that_never_ends(db: TestDb) {
+    let limits = Limits {
+        request_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let hub = InProcessHub::start_with(&db, limits).await;
+    let id = report_id(1);
+    let body = report_body(&id, 1);
+    let signature = schoolgate_hub::signing_keys::sign(TEST_KEY, body.as_bytes());
+    // Content-Length promises the whole report; only half of it is ever sent.
+    let head = format!(
+        "POST /api/v1/reports HTTP/1.1\r\nContent-Length: {}\r\nX-Schoolgate-Report-Id: {id}\r\nX-Schoolgate-Revision: 1\r\nX-Schoolgate-Signature: {signature}",
+        body.len()
+    );
+    let started = Instant::now();
+    let reply = http::raw(hub.addr, &head, &body.as_bytes()[..body.len() / 2])
+        .await
+        .expect("reply");
+    assert_eq!(reply.status, 408, "{}", reply.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "dropped only after {:?}",
+        started.elapsed()
+    );
+    assert_nothing_stored(&hub).await;
+    // The hub goes on serving.
+    assert_eq!(post_report(hub.addr, TEST_KEY, &id, 1).await.status, 201);
     hub.stop().await;
 }

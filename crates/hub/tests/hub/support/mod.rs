@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use schoolgate_hub::config::DatabaseLocation;
+use schoolgate_hub::config::{DatabaseLocation, Limits};
 use schoolgate_hub::signing_keys::{self, SigningKey};
 use schoolgate_hub::store::{AnyStore, Store};
 use tempfile::TempDir;
@@ -173,6 +173,11 @@ pub struct InProcessHub {
 impl InProcessHub {
     /// Starts a hub on `db`, adding `TEST_KEY` (labelled `test`) unless it is there already.
     pub async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, Limits::default()).await
+    }
+
+    /// The same, held to `limits`.
+    pub async fn start_with(db: &TestDb, limits: Limits) -> Self {
         let store = db.open().await;
         if !store
             .signing_keys()
@@ -190,7 +195,7 @@ impl InProcessHub {
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let served = store.clone();
         let task = tokio::spawn(async move {
-            schoolgate_hub::serve(served, listener, async {
+            schoolgate_hub::serve(served, listener, limits, async {
                 stopped.await.ok();
             })
             .await
