@@ -225,7 +225,23 @@ async fn serve(
     }
     tracing::info!(database = %location.describe(), %address, "schoolgate-hub serving");
     // Scripts and tests read this line to find the address (with --listen …:0, the port chosen).
-    println!("schoolgate-hub listening on http://{address}");
+    // Written with errors ignored: a closed standard output must not stop the server.
+    let say = |line: String| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    };
+    say(format!("schoolgate-hub listening on http://{address}"));
+    if !store.has_accounts().await? {
+        // No default password, ever: while there is no account, each start prints a new
+        // one-time link (the previous one stops working); only its hash is stored.
+        let token = crate::accounts::new_token();
+        store
+            .replace_setup_token(&crate::accounts::token_hash(&token), &crate::now())
+            .await?;
+        say(format!(
+            "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
+        ));
+    }
     crate::serve(
         store,
         listener,

@@ -10,6 +10,8 @@
 //! Where to start: `cli` (the commands), `router` (the routes), `ingest` (the rules a report
 //! must pass), `store` (the two back ends).
 
+pub mod accounts;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -18,6 +20,7 @@ pub mod migrations;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 

@@ -17,18 +17,36 @@ pub struct Migration {
 }
 
 /// SQLite's steps.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "reports, their revisions and signing keys",
-    sql: include_str!("../migrations/sqlite/0001_reports.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "reports, their revisions and signing keys",
+        sql: include_str!("../migrations/sqlite/0001_reports.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "accounts, sessions, the first-run link and the audit log",
+        sql: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
+    },
+];
 
 /// PostgreSQL's steps.
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "reports, their revisions and signing keys",
-    sql: include_str!("../migrations/postgres/0001_reports.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "reports, their revisions and signing keys",
+        sql: include_str!("../migrations/postgres/0001_reports.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "accounts, sessions, the first-run link and the audit log",
+        sql: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+];
+
+/// The advisory-lock key PostgreSQL hubs take while appending to the audit log, so entries from
+/// several hubs form one chain ("sgaud").
+pub const POSTGRES_AUDIT_LOCK_KEY: i64 = 0x0073_6761_7564;
 
 /// The advisory-lock key PostgreSQL hubs take while migrating (any fixed number; this one spells
 /// "sghub" in ASCII).

@@ -36,6 +36,7 @@ pub fn router<S: Store>(store: S, limits: Limits) -> Router {
     Router::new()
         .route("/api/v1/reports", post(receive_report::<S>))
         .route("/healthz", get(healthz::<S>))
+        .merge(crate::web::routes::<S>())
         .with_state(AppState { store })
         // tower-http's limit replaces axum's default one (2 MB), so there is exactly one.
         .layer(DefaultBodyLimit::disable())

@@ -16,6 +16,8 @@ use std::path::Path;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::accounts::Account;
+use crate::audit::{AuditEntry, AuditEvent};
 use crate::config::DatabaseLocation;
 use crate::signing_keys::SigningKey;
 
@@ -144,6 +146,60 @@ pub trait Store: Send + Sync + Clone + 'static {
     /// Writes a consistent copy of everything to a new SQLite file at `to`, while the hub
     /// keeps serving.
     fn backup(&self, to: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Whether any account exists.
+    fn has_accounts(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Makes `token_hash` the only first-run token.
+    fn replace_setup_token(
+        &self,
+        token_hash: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Whether `token_hash` is the first-run token and no account exists yet.
+    fn setup_token_usable(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Uses up the first-run token and creates the first account, in one transaction; false (and
+    /// nothing changes) if the token is gone or an account already exists.
+    fn create_first_account(
+        &self,
+        token_hash: &str,
+        account: &Account,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// An account by name.
+    fn account(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+    /// Records a sign-in: moves the account's last TOTP step forward to `totp_step` (false, and
+    /// no session, if a sign-in already used that step or a later one), opens the session and
+    /// writes the audit entry, in one transaction.
+    fn sign_in(
+        &self,
+        username: &str,
+        totp_step: i64,
+        session_hash: &str,
+        expires_at: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Who a session belongs to, if it exists and has not expired at `now`.
+    fn session_user(
+        &self,
+        session_hash: &str,
+        now: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Ends a session.
+    fn end_session(
+        &self,
+        session_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Appends to the audit log (after every other hub's appends: one chain).
+    fn audit(
+        &self,
+        event: &AuditEvent,
+    ) -> impl Future<Output = Result<AuditEntry, StoreError>> + Send;
+    /// The whole audit log, oldest first.
+    fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 }
 
 /// Either back end, chosen at start-up from `--data`/`--database`.
@@ -215,6 +271,83 @@ impl Store for AnyStore {
     }
     async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         delegate!(self, s => s.backup(to).await)
+    }
+    async fn has_accounts(&self) -> Result<bool, StoreError> {
+        delegate!(self, s => s.has_accounts().await)
+    }
+    async fn replace_setup_token(&self, token_hash: &str, at: &str) -> Result<(), StoreError> {
+        delegate!(self, s => s.replace_setup_token(token_hash, at).await)
+    }
+    async fn setup_token_usable(&self, token_hash: &str) -> Result<bool, StoreError> {
+        delegate!(self, s => s.setup_token_usable(token_hash).await)
+    }
+    async fn create_first_account(
+        &self,
+        token_hash: &str,
+        account: &Account,
+    ) -> Result<bool, StoreError> {
+        delegate!(self, s => s.create_first_account(token_hash, account).await)
+    }
+    async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        delegate!(self, s => s.account(username).await)
+    }
+    async fn sign_in(
+        &self,
+        username: &str,
+        totp_step: i64,
+        session_hash: &str,
+        expires_at: &str,
+    ) -> Result<bool, StoreError> {
+        delegate!(self, s => s.sign_in(username, totp_step, session_hash, expires_at).await)
+    }
+    async fn session_user(
+        &self,
+        session_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        delegate!(self, s => s.session_user(session_hash, now).await)
+    }
+    async fn end_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        delegate!(self, s => s.end_session(session_hash).await)
+    }
+    async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
+        delegate!(self, s => s.audit(event).await)
+    }
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        delegate!(self, s => s.audit_log().await)
+    }
+}
+
+/// An account row: username, role, password_hash, totp_secret, totp_last_step, created_at.
+type AccountRow = (String, String, String, String, i64, String);
+/// An audit row: seq, at, actor, action, subject, prev_hash, hash.
+type AuditRow = (i64, String, String, String, String, String, String);
+const ACCOUNT_COLUMNS: &str =
+    "username, role, password_hash, totp_secret, totp_last_step, created_at";
+const AUDIT_COLUMNS: &str = "seq, at, actor, action, subject, prev_hash, hash";
+
+fn account_from(
+    (username, role, password_hash, totp_secret, totp_last_step, created_at): AccountRow,
+) -> Account {
+    Account {
+        username,
+        role,
+        password_hash,
+        totp_secret,
+        totp_last_step,
+        created_at,
+    }
+}
+
+fn audit_from((seq, at, actor, action, subject, prev_hash, hash): AuditRow) -> AuditEntry {
+    AuditEntry {
+        seq,
+        at,
+        actor,
+        action,
+        subject,
+        prev_hash,
+        hash,
     }
 }
 

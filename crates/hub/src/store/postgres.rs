@@ -13,7 +13,12 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 use super::sqlite::{finish_backup, open_backup_target, remove_if_present};
-use super::{IngestOutcome, NewReport, Store, StoreError, StoredReport, StoredRevision};
+use super::{
+    account_from, audit_from, AccountRow, AuditRow, IngestOutcome, NewReport, Store, StoreError,
+    StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS,
+};
+use crate::accounts::Account;
+use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::migrations::{Migration, POSTGRES, POSTGRES_LOCK_KEY};
 use crate::signing_keys::SigningKey;
 
@@ -332,9 +337,241 @@ impl Store for PostgresStore {
                 .await?;
             }
         }
+        let accounts: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))
+                .fetch_all(&mut *snapshot)
+                .await?;
+        for (username, role, password_hash, totp_secret, totp_last_step, created_at) in &accounts {
+            sqlx::query(&format!(
+                "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+            ))
+            .bind(username)
+            .bind(role)
+            .bind(password_hash)
+            .bind(totp_secret)
+            .bind(totp_last_step)
+            .bind(created_at)
+            .execute(&mut *target)
+            .await?;
+        }
+        let mut after_seq = 0_i64;
+        loop {
+            let page: Vec<AuditRow> = sqlx::query_as(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT {BACKUP_PAGE}"
+            ))
+            .bind(after_seq)
+            .fetch_all(&mut *snapshot)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.0;
+            for (seq, at, actor, action, subject, prev_hash, hash) in &page {
+                sqlx::query(&format!(
+                    "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ))
+                .bind(seq)
+                .bind(at)
+                .bind(actor)
+                .bind(action)
+                .bind(subject)
+                .bind(prev_hash)
+                .bind(hash)
+                .execute(&mut *target)
+                .await?;
+            }
+        }
         snapshot.rollback().await?;
         target.commit().await?;
         target_pool.close().await;
         finish_backup(&partial, to)
     }
+    async fn has_accounts(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn replace_setup_token(&self, token_hash: &str, at: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn setup_token_usable(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let usable: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND NOT EXISTS (SELECT 1 FROM accounts)",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(usable > 0)
+    }
+
+    async fn create_first_account(
+        &self,
+        token_hash: &str,
+        account: &Account,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let used = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *tx)
+            .await?;
+        if used != 1 || existing > 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(&format!(
+            "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&account.username)
+        .bind(&account.role)
+        .bind(&account.password_hash)
+        .bind(&account.totp_secret)
+        .bind(account.totp_last_step)
+        .bind(&account.created_at)
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent {
+            actor: account.username.clone(),
+            action: "created-account".into(),
+            subject: account.username.clone(),
+        };
+        append_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(account_from))
+    }
+
+    async fn sign_in(
+        &self,
+        username: &str,
+        totp_step: i64,
+        session_hash: &str,
+        expires_at: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The step moves forward atomically: a code replayed, here or on another hub, fails.
+        let moved = sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1 WHERE username = $2 AND totp_last_step < $3",
+        )
+        .bind(totp_step)
+        .bind(username)
+        .bind(totp_step)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(session_hash)
+            .bind(username)
+            .bind(crate::now())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent {
+            actor: username.to_owned(),
+            action: "signed-in".into(),
+            subject: String::new(),
+        };
+        append_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn session_user(
+        &self,
+        session_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT username FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(session_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn end_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(session_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let entry = append_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(audit_from).collect())
+    }
+}
+
+/// Appends `event` to the audit log inside the caller's transaction.
+async fn append_audit(
+    conn: &mut sqlx::PgConnection,
+    event: &AuditEvent,
+) -> Result<AuditEntry, StoreError> {
+    // One chain across every hub on the database: appends take turns.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(crate::migrations::POSTGRES_AUDIT_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let entry = audit::next_entry(
+        last.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
+        event,
+        &crate::now(),
+    );
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(entry.seq)
+    .bind(&entry.at)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.subject)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
 }

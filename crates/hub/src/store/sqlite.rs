@@ -10,7 +10,12 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Executor, SqlitePool};
 
-use super::{IngestOutcome, NewReport, Store, StoreError, StoredReport, StoredRevision};
+use super::{
+    account_from, audit_from, AccountRow, AuditRow, IngestOutcome, NewReport, Store, StoreError,
+    StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS,
+};
+use crate::accounts::Account;
+use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::migrations::{Migration, SQLITE};
 use crate::signing_keys::SigningKey;
 
@@ -316,6 +321,192 @@ impl Store for SqliteStore {
             .await?;
         finish_backup(&partial, to)
     }
+    async fn has_accounts(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn replace_setup_token(&self, token_hash: &str, at: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)")
+            .bind(token_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn setup_token_usable(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let usable: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = ? AND NOT EXISTS (SELECT 1 FROM accounts)",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(usable > 0)
+    }
+
+    async fn create_first_account(
+        &self,
+        token_hash: &str,
+        account: &Account,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let used = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *tx)
+            .await?;
+        if used != 1 || existing > 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(&format!(
+            "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&account.username)
+        .bind(&account.role)
+        .bind(&account.password_hash)
+        .bind(&account.totp_secret)
+        .bind(account.totp_last_step)
+        .bind(&account.created_at)
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent {
+            actor: account.username.clone(),
+            action: "created-account".into(),
+            subject: account.username.clone(),
+        };
+        append_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(account_from))
+    }
+
+    async fn sign_in(
+        &self,
+        username: &str,
+        totp_step: i64,
+        session_hash: &str,
+        expires_at: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The step moves forward atomically: a code replayed, here or on another hub, fails.
+        let moved = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ? WHERE username = ? AND totp_last_step < ?",
+        )
+        .bind(totp_step)
+        .bind(username)
+        .bind(totp_step)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(session_hash)
+            .bind(username)
+            .bind(crate::now())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent {
+            actor: username.to_owned(),
+            action: "signed-in".into(),
+            subject: String::new(),
+        };
+        append_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn session_user(
+        &self,
+        session_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT username FROM sessions WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(session_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn end_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(session_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let entry = append_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(audit_from).collect())
+    }
+}
+
+/// Appends `event` to the audit log inside the caller's transaction.
+async fn append_audit(
+    conn: &mut sqlx::SqliteConnection,
+    event: &AuditEvent,
+) -> Result<AuditEntry, StoreError> {
+    // The caller's transaction holds SQLite's write lock (BEGIN IMMEDIATE): appends take turns.
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let entry = audit::next_entry(
+        last.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
+        event,
+        &crate::now(),
+    );
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(entry.seq)
+    .bind(&entry.at)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.subject)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
 }
 
 /// Removes a leftover partial backup.

@@ -9,3 +9,4 @@ mod cluster;
 mod crash;
 mod extension;
 mod ingest;
+mod web;

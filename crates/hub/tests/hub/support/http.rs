@@ -12,11 +12,21 @@ use tokio::net::TcpStream;
 pub struct Reply {
     /// The status code.
     pub status: u16,
+    /// The headers, names in lower case, in order.
+    pub headers: Vec<(String, String)>,
     /// The body, as text.
     pub body: String,
 }
 
 impl Reply {
+    /// The first header called `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON (panics if it is not).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
@@ -68,8 +78,15 @@ fn parse(reply: &[u8]) -> std::io::Result<Reply> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP reply: {head:?}")))?;
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
     Ok(Reply {
         status,
+        headers,
         body: body.to_owned(),
     })
 }
@@ -89,6 +106,49 @@ pub async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> Re
 /// A GET.
 pub async fn get(addr: SocketAddr, path: &str) -> Reply {
     raw(addr, &format!("GET {path} HTTP/1.1"), b"")
+        .await
+        .expect("HTTP exchange")
+}
+
+/// A GET with extra header lines (`Name: value`).
+pub async fn get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut head = format!("GET {path} HTTP/1.1");
+    for (name, value) in headers {
+        head.push_str(&format!("\r\n{name}: {value}"));
+    }
+    raw(addr, &head, b"").await.expect("HTTP exchange")
+}
+
+/// A form POST (`application/x-www-form-urlencoded`) with extra header lines.
+pub async fn post_form(
+    addr: SocketAddr,
+    path: &str,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Reply {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("\r\n{name}: {value}"));
+    }
+    raw(addr, &head, body.as_bytes())
         .await
         .expect("HTTP exchange")
 }

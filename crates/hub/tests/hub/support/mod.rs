@@ -239,6 +239,7 @@ pub struct HubProcess {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl HubProcess {
@@ -252,16 +253,38 @@ impl HubProcess {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start schoolgate-hub serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the address");
-        let addr = line
-            .trim()
+        // Standard output is read to the end in the background, so the hub never writes into a
+        // closed pipe, and later lines (the first-run link) can be read.
+        let (send, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut hub = Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            child,
+            lines,
+        };
+        let line = hub.next_line().expect("serve printed nothing");
+        hub.addr = line
             .strip_prefix("schoolgate-hub listening on http://")
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("unexpected first line from serve: {line:?}"));
-        Self { addr, child }
+        hub
+    }
+
+    /// The next line it prints, if one comes within 30 s.
+    pub fn next_line(&self) -> Option<String> {
+        self.next_line_within(std::time::Duration::from_secs(30))
+    }
+
+    /// The next line it prints, if one comes within `wait`.
+    pub fn next_line_within(&self, wait: std::time::Duration) -> Option<String> {
+        self.lines.recv_timeout(wait).ok()
     }
 
     /// SIGKILL: no chance to finish anything.
