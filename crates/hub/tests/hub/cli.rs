@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::store::{SqliteStore, Store};
 
 use crate::on_both_backends;
@@ -143,6 +144,15 @@ async fn backup_while_serving(db: TestDb) {
     let key = run_ok(&db, &["signing-key", "add", "--label", "school"])
         .trim()
         .to_owned();
+    let store = db.open().await;
+    for subject in ["r-before-backup-1", "r-before-backup-2"] {
+        let event = AuditEvent {
+            actor: "dsl".into(),
+            action: "viewed-report".into(),
+            subject: subject.into(),
+        };
+        store.audit(&event).await.expect("audit");
+    }
     let hub = HubProcess::start(&db);
     for n in 0..20 {
         assert_eq!(
@@ -184,6 +194,13 @@ async fn backup_while_serving(db: TestDb) {
         "a snapshot: every report with its history, nothing half-written"
     );
     assert_eq!(backup.signing_keys().await.expect("keys").len(), 1);
+    let log = backup.audit_log().await.expect("audit log");
+    assert_eq!(
+        log,
+        store.audit_log().await.expect("audit log"),
+        "the audit log, whole"
+    );
+    assert_eq!((log.len(), audit::verify(&log)), (2, Ok(())));
     assert!(!file.with_file_name("hub-backup.sqlite3.partial").exists());
     // Never over an existing file.
     let output = hub_command(&db, &["backup", "--to", file.to_str().expect("utf-8")]);
