@@ -170,9 +170,9 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, report: &NewReport) -> Result<IngestOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // One statement decides "new or higher": SQLite holds the write lock from here to the
-        // commit, so no other writer can slip in between.
+        // IMMEDIATE: the write lock is taken (waiting its turn) before anything is read, and held
+        // to the commit, so "new or higher" is decided against the latest committed state.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let stored: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reports (id, revision, body, created_at, first_received_at, received_at, signing_key)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
