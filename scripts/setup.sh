@@ -79,3 +79,13 @@ else
   say "installing chromium and chromium-driver (Debian)"
   apt_install chromium chromium-driver
 fi
+
+# PostgreSQL for the hub's tests: every hub test runs on SQLite and on a throwaway PostgreSQL
+# server that the tests start themselves (initdb in a temp directory, 127.0.0.1, a free port).
+# Only the binaries are needed; the package's own service is not used.
+if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  say "postgresql: present"
+else
+  say "installing postgresql (Debian; the hub's tests start their own server)"
+  apt_install postgresql
+fi

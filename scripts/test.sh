@@ -17,8 +17,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "the core builds for WebAssembly"
 cargo build -p schoolgate-core --target wasm32-unknown-unknown --release --locked
 
-step "Rust tests (unit, fixtures, property, CLI)"
+step "Rust tests (unit, fixtures, property, CLI, the hub on SQLite and PostgreSQL)"
 # The wasm binding's tests are the JS tests below, run against the built package.
+# The hub (crates/hub) starts its own throwaway PostgreSQL (setup.sh installs the package); under
+# CI=true a missing PostgreSQL fails its tests instead of skipping them.
 cargo test --workspace --exclude schoolgate-bench --exclude schoolgate-wasm --locked 2>&1 | tee target/rust-tests.log
 # Benches must keep compiling, but are run by hand (see BENCHMARKS.md): speed is measured, not asserted.
 cargo bench -p schoolgate-bench --no-run --locked

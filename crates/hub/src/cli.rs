@@ -1,0 +1,273 @@
+//! The command line (the docs and tests use exactly this):
+//!
+//! ```text
+//! schoolgate-hub serve [--listen 127.0.0.1:8787] [--data DIR] [--database URL]
+//! schoolgate-hub signing-key add --label NAME | list | revoke --label NAME
+//! schoolgate-hub migrate
+//! schoolgate-hub backup --to FILE
+//! ```
+//!
+//! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
+//! `DATABASE_URL`; default: SQLite in the data directory), and opens and migrates the database
+//! first, so a new data directory needs no separate step.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseLocation, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+use crate::signing_keys::{self, SigningKey};
+use crate::store::{AnyStore, Store, StoreError};
+
+/// Schoolgate Hub: where pupils' safeguarding reports reach the Designated Safeguarding Lead.
+#[derive(Parser, Debug)]
+#[command(name = "schoolgate-hub", version, about)]
+pub struct Cli {
+    /// The data directory (the SQLite database lives here).
+    #[arg(long, global = true, default_value = DEFAULT_DATA_DIR, value_name = "DIR")]
+    pub data: PathBuf,
+    /// A database URL instead of the SQLite file: postgres://user:password@host/db, or sqlite://PATH.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Receive reports over HTTP until stopped (SIGTERM or Ctrl-C).
+    Serve {
+        /// The address to listen on (port 0: any free port; the address is printed).
+        #[arg(long, default_value = DEFAULT_LISTEN)]
+        listen: SocketAddr,
+    },
+    /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
+    #[command(subcommand)]
+    SigningKey(KeyCommand),
+    /// Bring the database's schema up to date (every command does this first anyway).
+    Migrate,
+    /// Write a consistent copy of the database to a new SQLite file, while the hub serves.
+    Backup {
+        /// The new file (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+}
+
+/// `signing-key` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Make a new key and print it, once: paste it as `reportSigningKey`.
+    Add {
+        /// A name for the key (which devices use it), unique on this hub.
+        #[arg(long)]
+        label: String,
+    },
+    /// List the keys (label, fingerprint, added, revoked), never the secrets.
+    List,
+    /// Stop accepting reports signed with a key, at once and for good.
+    Revoke {
+        /// The key's label.
+        #[arg(long)]
+        label: String,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A bad setting.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A bad key label, or no such key.
+    #[error(transparent)]
+    Key(#[from] signing_keys::KeyError),
+    /// No active key with that label.
+    #[error("no active signing key labelled {0:?} (see `signing-key list`)")]
+    NoSuchKey(String),
+    /// The network or the terminal failed.
+    #[error("{0}: {1}")]
+    Io(&'static str, #[source] std::io::Error),
+}
+
+/// Runs the command line; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, never into a log file or the journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("schoolgate-hub: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("schoolgate-hub: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let location = DatabaseLocation::resolve(&cli.data, cli.database.as_deref())?;
+    let store = AnyStore::open(&location).await?;
+    let mut out = std::io::stdout().lock();
+    let io = |e| CliError::Io("cannot write to standard output", e);
+    match cli.command {
+        Command::Serve { listen } => {
+            drop(out);
+            serve(store, &location, listen).await?;
+        }
+        Command::SigningKey(KeyCommand::Add { label }) => {
+            signing_keys::check_label(&label)?;
+            let key = SigningKey {
+                label,
+                secret: signing_keys::generate_secret(),
+                created_at: crate::now(),
+                revoked_at: None,
+            };
+            store.add_signing_key(&key).await?;
+            writeln!(out, "{}", key.secret).map_err(io)?;
+            eprintln!(
+                "Added signing key {:?}. Paste the line above as reportSigningKey in the Admin console; it is not shown again.",
+                key.label
+            );
+        }
+        Command::SigningKey(KeyCommand::List) => {
+            for key in store.signing_keys().await? {
+                let state = key
+                    .revoked_at
+                    .as_deref()
+                    .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                writeln!(
+                    out,
+                    "{}\t{}\tadded {}\t{}",
+                    key.label,
+                    key.fingerprint(),
+                    key.created_at,
+                    state
+                )
+                .map_err(io)?;
+            }
+        }
+        Command::SigningKey(KeyCommand::Revoke { label }) => {
+            if !store.revoke_signing_key(&label, &crate::now()).await? {
+                return Err(CliError::NoSuchKey(label));
+            }
+            writeln!(out, "revoked {label}").map_err(io)?;
+        }
+        Command::Migrate => {
+            let applied = store.applied_migrations().await?;
+            let list = applied
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(
+                out,
+                "{}: schema up to date (migrations {list})",
+                location.describe()
+            )
+            .map_err(io)?;
+        }
+        Command::Backup { to } => {
+            store.backup(&to).await?;
+            writeln!(out, "backed up {} to {}", location.describe(), to.display()).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    store: AnyStore,
+    location: &DatabaseLocation,
+    listen: SocketAddr,
+) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| CliError::Io("cannot listen", e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Io("cannot listen", e))?;
+    if store.active_signing_keys().await?.is_empty() {
+        tracing::warn!("no active signing key: every report will be refused until `schoolgate-hub signing-key add --label NAME`");
+    }
+    tracing::info!(database = %location.describe(), %address, "schoolgate-hub serving");
+    // Scripts and tests read this line to find the address (with --listen …:0, the port chosen).
+    // Written with errors ignored: a closed standard output must not stop the server.
+    let say = |line: String| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    };
+    say(format!("schoolgate-hub listening on http://{address}"));
+    if !store.has_accounts().await? {
+        // No default password, ever: while there is no account, each start prints a new
+        // one-time link (the previous one stops working); only its hash is stored.
+        let token = crate::accounts::new_token();
+        store
+            .replace_setup_token(&crate::accounts::token_hash(&token), &crate::now())
+            .await?;
+        say(format!(
+            "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
+        ));
+    }
+    crate::serve(
+        store,
+        listener,
+        crate::config::Limits::default(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| CliError::Io("server failed", e))
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("stopping: finishing the requests in flight");
+}

@@ -1,0 +1,44 @@
+//! Schoolgate Hub: the school's server, where a pupil's "tell an adult" report reaches the
+//! Designated Safeguarding Lead.
+//!
+//! It receives reports exactly as the extension sends them (`POST /api/v1/reports`, signed with
+//! HMAC-SHA256; `docs/reports.md`), checks them (`ingest`), and keeps each report's newest
+//! revision and every revision it accepted in a database behind the `store::Store` trait:
+//! SQLite in the data directory by default, PostgreSQL for a trust running several hubs.
+//! `docs/hub.md` is the admin's guide.
+//!
+//! Where to start: `cli` (the commands), `router` (the routes), `ingest` (the rules a report
+//! must pass), `store` (the two back ends).
+
+pub mod accounts;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod migrations;
+pub mod router;
+pub mod signing_keys;
+pub mod store;
+pub mod web;
+
+use std::future::Future;
+
+use crate::store::Store;
+
+/// The current time as the hub records it: RFC 3339, UTC, milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Serves the hub on `listener`, held to `limits`, until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve<S: Store>(
+    store: S,
+    listener: tokio::net::TcpListener,
+    limits: config::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router::router(store, limits))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,69 @@
+//! The database schema, one numbered step at a time, embedded in the binary: a migration runs
+//! once, in a transaction, and is recorded in `schema_migrations`. Each back end has its own SQL
+//! (`migrations/sqlite`, `migrations/postgres`); the numbers and what they do are the same.
+//!
+//! The steps are our own rather than `sqlx::migrate!`, so the build needs no database and no
+//! proc-macro; several hubs starting at once on one PostgreSQL take an advisory lock first.
+
+/// One schema step.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number: steps run in this order and each only once.
+    pub version: i64,
+    /// What it does.
+    pub description: &'static str,
+    /// The SQL (several statements).
+    pub sql: &'static str,
+}
+
+/// SQLite's steps.
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "reports, their revisions and signing keys",
+        sql: include_str!("../migrations/sqlite/0001_reports.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "accounts, sessions, the first-run link and the audit log",
+        sql: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
+    },
+];
+
+/// PostgreSQL's steps.
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "reports, their revisions and signing keys",
+        sql: include_str!("../migrations/postgres/0001_reports.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "accounts, sessions, the first-run link and the audit log",
+        sql: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+];
+
+/// The advisory-lock key PostgreSQL hubs take while appending to the audit log, so entries from
+/// several hubs form one chain ("sgaud").
+pub const POSTGRES_AUDIT_LOCK_KEY: i64 = 0x0073_6761_7564;
+
+/// The advisory-lock key PostgreSQL hubs take while migrating (any fixed number; this one spells
+/// "sghub" in ASCII).
+pub const POSTGRES_LOCK_KEY: i64 = 0x73_67_68_75_62;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_back_ends_have_the_same_steps() {
+        let numbers = |m: &[Migration]| {
+            m.iter()
+                .map(|m| (m.version, m.description))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(numbers(SQLITE), numbers(POSTGRES));
+        assert!(SQLITE.windows(2).all(|w| w[0].version < w[1].version));
+    }
+}

@@ -1,0 +1,173 @@
+//! Report-signing keys: the shared secrets the extension signs each report with
+//! (`reportSigningKey` in the Admin console), and the check of a report's signature.
+//!
+//! The extension computes HMAC-SHA256 over the exact body bytes, keyed by the UTF-8 bytes of the
+//! key *as text* (`extension/report/sign.js` imports `encoder.encode(String(secret))`), so the
+//! hub does the same: a key is its 64 hex characters, never decoded. The hub has to hold the keys
+//! themselves (an HMAC cannot be checked against a hash of its key), so the database is as
+//! secret as the Admin console's setting.
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The header that carries a report's signature: `sha256=<64 hex>`.
+pub const SIGNATURE_HEADER: &str = "x-schoolgate-signature";
+
+/// A key as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// The name an IT lead gave it (`--label`), unique on this hub.
+    pub label: String,
+    /// The secret: 64 lowercase hex characters.
+    pub secret: String,
+    /// When it was added (RFC 3339, UTC).
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+impl SigningKey {
+    /// A short, non-secret fingerprint to tell keys apart in `signing-key list` (the first 12
+    /// hex characters of the secret's SHA-256).
+    pub fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(self.secret.as_bytes()))[..12].to_owned()
+    }
+}
+
+/// A label or a signature the hub refuses.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    /// A label that is empty, too long or has characters a shell or a log would mangle.
+    #[error("a key label is 1–64 letters, digits, dots, dashes or underscores, got {0:?}")]
+    BadLabel(String),
+}
+
+/// Checks a label for `signing-key add`.
+pub fn check_label(label: &str) -> Result<(), KeyError> {
+    let ok = (1..=64).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::BadLabel(label.chars().take(80).collect()))
+    }
+}
+
+/// A new secret: 32 bytes from the operating system's random source, as 64 lowercase hex.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The MAC in a signature header, if the header is well-formed (`sha256=` and 64 hex digits,
+/// case and surrounding spaces ignored, as the reference receiver reads it).
+pub fn parse_signature(header: &str) -> Option<[u8; 32]> {
+    let value = header.trim();
+    let (scheme, digits) = value.split_once('=')?;
+    if !scheme.eq_ignore_ascii_case("sha256") || digits.len() != 64 {
+        return None;
+    }
+    let mut mac = [0u8; 32];
+    hex::decode_to_slice(digits.to_ascii_lowercase(), &mut mac).ok()?;
+    Some(mac)
+}
+
+/// `sha256=<hex>` for `body` under `secret`, exactly as `extension/report/sign.js` writes it.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        hex::encode(mac_of(secret, body).finalize().into_bytes())
+    )
+}
+
+fn mac_of(secret: &str, body: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(body);
+    mac
+}
+
+/// The key among `keys` that `mac` was made with over `body`, if any. Every key is tried and
+/// each comparison is constant-time, so the time taken says nothing about how close a forgery came.
+pub fn verify<'k>(keys: &'k [SigningKey], body: &[u8], mac: &[u8; 32]) -> Option<&'k SigningKey> {
+    let mut found = None;
+    for key in keys {
+        if mac_of(&key.secret, body).verify_slice(mac).is_ok() && found.is_none() {
+            found = Some(key);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(label: &str, secret: &str) -> SigningKey {
+        SigningKey {
+            label: label.into(),
+            secret: secret.into(),
+            created_at: String::new(),
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn matches_the_extensions_signature() {
+        // RFC 4231 test case 2: key "Jefe". The extension keys HMAC with the key's text bytes.
+        let body = b"what do ya want for nothing?";
+        let expected = "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+        assert_eq!(sign("Jefe", body), expected);
+        let mac = parse_signature(expected).expect("well-formed");
+        let keys = [key("old", "nope"), key("jefe", "Jefe")];
+        assert_eq!(
+            verify(&keys, body, &mac).map(|k| k.label.as_str()),
+            Some("jefe")
+        );
+        assert_eq!(verify(&keys, b"what do ya want for nothing!", &mac), None);
+    }
+
+    #[test]
+    fn reads_signature_headers_like_the_reference_receiver() {
+        let hex64 = "AB".repeat(32);
+        assert_eq!(
+            parse_signature(&format!("  SHA256={hex64} ")),
+            Some([0xab; 32])
+        );
+        for bad in [
+            "",
+            "sha256=",
+            "sha1=abcd",
+            &format!("sha256={}", &hex64[2..]),
+            &format!("sha256={hex64}00"),
+            &format!("sha256={}zz", &hex64[2..]),
+        ] {
+            assert_eq!(parse_signature(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn generates_distinct_hex_secrets() {
+        let (a, b) = (generate_secret(), generate_secret());
+        assert_ne!(a, b);
+        for s in [&a, &b] {
+            assert_eq!(s.len(), 64);
+            assert!(s
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        }
+    }
+
+    #[test]
+    fn labels() {
+        assert!(check_label("chromebooks-2026").is_ok());
+        for bad in ["", "has space", "../x", &"x".repeat(65)] {
+            assert!(check_label(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The pages, server-rendered with maud (every value escaped), with no JavaScript at all.
+
+use maud::{html, Markup, DOCTYPE};
+use serde_json::Value;
+
+use crate::store::StoredReport;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
+.error{background:#fde8e8;border-left:4px solid #c00;padding:.5rem}.url{word-break:break-all}\
+label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.3rem}code,pre{background:#f4f4f4;padding:.2rem;white-space:pre-wrap;word-break:break-all}\
+header{display:flex;justify-content:space-between;align-items:center}";
+
+/// The frame every page shares.
+pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Schoolgate Hub" }
+                style { (STYLE) }
+            }
+            body {
+                header {
+                    strong { "Schoolgate Hub" }
+                    @if let Some(user) = signed_in {
+                        form method="post" action="/logout" {
+                            "Signed in as " (user) " "
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+fn error_box(error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(error) = error {
+            p.error role="alert" { (error) }
+        }
+    }
+}
+
+/// The first-run page: make the first DSL account, with an authenticator app.
+pub fn setup(token: &str, totp_secret: &str, otpauth: &str, error: Option<&str>) -> Markup {
+    let body = html! {
+        p { "This link works once. It makes the first account: the Designated Safeguarding Lead's. There is no default password." }
+        (error_box(error))
+        form method="post" action={ "/setup/" (token) } {
+            label { "Your user name " input name="username" autocomplete="username" required; }
+            label { "Password (at least 12 characters) " input type="password" name="password" autocomplete="new-password" required; }
+            label { "The same password again " input type="password" name="password_again" autocomplete="new-password" required; }
+            p { "Add this key to an authenticator app (\"enter a setup key\"; time-based, 6 digits, 30 seconds): " }
+            p { code { (totp_secret) } }
+            p { "or open this address on the phone: " code.url { (otpauth) } }
+            input type="hidden" name="totp_secret" value=(totp_secret);
+            label { "The 6-digit code the app shows now " input name="code" inputmode="numeric" autocomplete="one-time-code" required; }
+            button type="submit" { "Create the account" }
+        }
+    };
+    layout("Set up the hub", None, body)
+}
+
+/// A page that only says something, with a link.
+pub fn message(title: &str, text: &str, link: Option<(&str, &str)>) -> Markup {
+    layout(
+        title,
+        None,
+        html! {
+            p { (text) }
+            @if let Some((href, label)) = link { p { a href=(href) { (label) } } }
+        },
+    )
+}
+
+/// Sign in: name, password and the authenticator's code.
+pub fn login(error: Option<&str>) -> Markup {
+    let body = html! {
+        (error_box(error))
+        form method="post" action="/login" {
+            label { "User name " input name="username" autocomplete="username" required; }
+            label { "Password " input type="password" name="password" autocomplete="current-password" required; }
+            label { "Code from the authenticator app " input name="code" inputmode="numeric" autocomplete="one-time-code" required; }
+            button type="submit" { "Sign in" }
+        }
+    };
+    layout("Sign in", None, body)
+}
+
+fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
+    let mut value = report;
+    for key in path {
+        value = &value[*key];
+    }
+    value.as_str().unwrap_or("")
+}
+
+/// The inbox: every report, newest first.
+pub fn inbox(user: &str, reports: &[StoredReport]) -> Markup {
+    let body = html! {
+        p { (reports.len()) " report(s). Opening a report is recorded in the audit log." }
+        table {
+            thead { tr { th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Revision" } } }
+            tbody {
+                @for report in reports.iter().rev() {
+                    @let body: Value = serde_json::from_str(&report.body).unwrap_or(Value::Null);
+                    tr {
+                        td { (report.created_at.as_deref().unwrap_or("")) }
+                        td { a href={ "/reports/" (report.id) } { (report.id) } }
+                        td { (text(&body, &["school", "name"])) }
+                        td { (text(&body, &["pupil", "groupLabel"])) }
+                        td.url { (text(&body, &["page", "url"])) }
+                        td { @if body["adult"].is_object() { "recorded" } @else { "not yet" } }
+                        td { (report.revision) }
+                    }
+                }
+            }
+        }
+    };
+    layout("Reports", Some(user), body)
+}
+
+/// One report: the facts, the chronology, and the whole record as received.
+pub fn report(user: &str, report: &StoredReport) -> Markup {
+    let body: Value = serde_json::from_str(&report.body).unwrap_or(Value::Null);
+    let pretty = serde_json::to_string_pretty(&body).unwrap_or_else(|_| report.body.clone());
+    let markup = html! {
+        p { a href="/inbox" { "← All reports" } }
+        table {
+            tr { th { "Pressed" } td { (text(&body, &["createdAt"])) } }
+            tr { th { "School" } td { (text(&body, &["school", "name"])) } }
+            tr { th { "Pupil" } td { (text(&body, &["pupil", "groupLabel"])) " " (text(&body, &["pupil", "email"])) } }
+            tr { th { "Device" } td { (text(&body, &["pupil", "deviceAssetId"])) } }
+            tr { th { "Page" } td.url { (text(&body, &["page", "url"])) } }
+            tr { th { "Title" } td { (text(&body, &["page", "title"])) } }
+            tr { th { "Filter" } td { (text(&body, &["filter", "reason"])) } }
+            tr { th { "Revision" } td { (report.revision) " (received " (report.received_at) ", signed with key " (report.signing_key) ")" } }
+        }
+        h2 { "Chronology" }
+        ol {
+            @for event in body["timeline"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                li { (text(event, &["at"])) " — " (text(event, &["detail"])) }
+            }
+        }
+        h2 { "The record as received" }
+        pre { (pretty) }
+    };
+    layout(&format!("Report {}", report.id), Some(user), markup)
+}

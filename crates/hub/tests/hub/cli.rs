@@ -1,0 +1,211 @@
+//! The command line, as an IT lead uses it, on both back ends: `signing-key add|list|revoke`
+//! (a key revoked from the command line is refused by a hub that is already serving),
+//! `migrate`, and `backup --to` while the hub serves.
+
+use std::collections::BTreeSet;
+
+use schoolgate_hub::audit::{self, AuditEvent};
+use schoolgate_hub::store::{SqliteStore, Store};
+
+use crate::on_both_backends;
+use crate::support::{hub_command, post_report, report_id, stdout, HubProcess, TestDb};
+
+on_both_backends!(
+    signing_keys_from_the_command_line,
+    migrate_is_idempotent,
+    backup_while_serving
+);
+
+fn run_ok(db: &TestDb, args: &[&str]) -> String {
+    let output = hub_command(db, args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+async fn signing_keys_from_the_command_line(db: TestDb) {
+    let printed = run_ok(&db, &["signing-key", "add", "--label", "year-3"]);
+    let key = printed.trim_end_matches('\n');
+    assert_eq!(
+        printed.lines().count(),
+        1,
+        "the key alone, on one line: {printed:?}"
+    );
+    assert!(
+        key.len() == 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{key:?}"
+    );
+    let second = run_ok(&db, &["signing-key", "add", "--label", "year-4"]);
+    assert_ne!(second.trim(), key);
+
+    let listed = run_ok(&db, &["signing-key", "list"]);
+    assert!(
+        !listed.contains(key) && !listed.contains(second.trim()),
+        "list never shows a secret: {listed}"
+    );
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(
+        lines[0].starts_with("year-3\t") && lines[0].ends_with("\tactive"),
+        "{listed}"
+    );
+
+    // Refusals: a label taken, a label that is not a name, revoking what does not exist.
+    for args in [
+        &["signing-key", "add", "--label", "year-3"][..],
+        &["signing-key", "add", "--label", "../x"],
+        &["signing-key", "revoke", "--label", "nobody"],
+    ] {
+        let output = hub_command(&db, args);
+        assert!(!output.status.success(), "{args:?} should fail");
+        assert!(!output.stderr.is_empty(), "{args:?} says why");
+    }
+
+    // A serving hub accepts both keys, and refuses one the moment it is revoked elsewhere.
+    let hub = HubProcess::start(&db);
+    assert_eq!(
+        post_report(hub.addr, key, &report_id(1), 1).await.status,
+        201
+    );
+    assert_eq!(
+        post_report(hub.addr, second.trim(), &report_id(2), 1)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        run_ok(&db, &["signing-key", "revoke", "--label", "year-3"]).trim(),
+        "revoked year-3"
+    );
+    assert_eq!(
+        post_report(hub.addr, key, &report_id(3), 1).await.status,
+        401
+    );
+    assert_eq!(
+        post_report(hub.addr, key, &report_id(1), 2).await.status,
+        401
+    );
+    assert_eq!(
+        post_report(hub.addr, second.trim(), &report_id(3), 1)
+            .await
+            .status,
+        201
+    );
+    let listed = run_ok(&db, &["signing-key", "list"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("year-3\t") && l.contains("\trevoked 20")),
+        "{listed}"
+    );
+    // A revoked key stays revoked, and its label cannot be reused for a new key.
+    assert!(
+        !hub_command(&db, &["signing-key", "revoke", "--label", "year-3"])
+            .status
+            .success()
+    );
+    assert!(
+        !hub_command(&db, &["signing-key", "add", "--label", "year-3"])
+            .status
+            .success()
+    );
+}
+
+async fn migrate_is_idempotent(db: TestDb) {
+    for _ in 0..2 {
+        let printed = run_ok(&db, &["migrate"]);
+        assert!(
+            printed.contains("schema up to date (migrations 1, 2)"),
+            "{printed}"
+        );
+    }
+    let store = db.open().await;
+    assert!(store.reports().await.expect("the tables exist").is_empty());
+    // A bad --database is refused with a reason that never echoes a password.
+    let output = std::process::Command::new(crate::support::hub_binary())
+        .args(["migrate", "--database", "mysql://hub:s3cret@db/hub"])
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("unknown database URL") && !said.contains("s3cret"),
+        "{said}"
+    );
+}
+
+async fn backup_while_serving(db: TestDb) {
+    let key = run_ok(&db, &["signing-key", "add", "--label", "school"])
+        .trim()
+        .to_owned();
+    let store = db.open().await;
+    for subject in ["r-before-backup-1", "r-before-backup-2"] {
+        let event = AuditEvent {
+            actor: "dsl".into(),
+            action: "viewed-report".into(),
+            subject: subject.into(),
+        };
+        store.audit(&event).await.expect("audit");
+    }
+    let hub = HubProcess::start(&db);
+    for n in 0..20 {
+        assert_eq!(
+            post_report(hub.addr, &key, &report_id(n), 1).await.status,
+            201
+        );
+    }
+    // Reports keep arriving while the backup runs.
+    let (addr, sending_key) = (hub.addr, key.clone());
+    let sending = tokio::spawn(async move {
+        for n in 20..80 {
+            assert_eq!(
+                post_report(addr, &sending_key, &report_id(n), 1)
+                    .await
+                    .status,
+                201
+            );
+        }
+    });
+    let file = db.dir.path().join("backups").join("hub-backup.sqlite3");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    let printed = run_ok(&db, &["backup", "--to", file.to_str().expect("utf-8")]);
+    assert!(printed.contains("backed up"), "{printed}");
+    sending.await.expect("sender");
+
+    // The backup is a SQLite database the hub itself can open, holding every report sent before
+    // it started, each consistent with its history.
+    let backup = SqliteStore::open(&file).await.expect("open the backup");
+    let reports = backup.reports().await.expect("reports");
+    let ids: BTreeSet<String> = reports.iter().map(|r| r.id.clone()).collect();
+    assert!(
+        (0..20).all(|n| ids.contains(&report_id(n))),
+        "reports before the backup are in it"
+    );
+    let revisions = backup.revisions().await.expect("revisions");
+    assert_eq!(
+        revisions.len(),
+        reports.len(),
+        "a snapshot: every report with its history, nothing half-written"
+    );
+    assert_eq!(backup.signing_keys().await.expect("keys").len(), 1);
+    let log = backup.audit_log().await.expect("audit log");
+    assert_eq!(
+        log,
+        store.audit_log().await.expect("audit log"),
+        "the audit log, whole"
+    );
+    assert_eq!((log.len(), audit::verify(&log)), (2, Ok(())));
+    assert!(!file.with_file_name("hub-backup.sqlite3.partial").exists());
+    // Never over an existing file.
+    let output = hub_command(&db, &["backup", "--to", file.to_str().expect("utf-8")]);
+    assert!(
+        !output.status.success()
+            && String::from_utf8_lossy(&output.stderr).contains("already exists")
+    );
+}

@@ -1,0 +1,12 @@
+//! The hub's integration tests: every rule on both back ends (SQLite and a throwaway PostgreSQL),
+//! and real `schoolgate-hub` processes where it matters (kill -9, two hubs on one database, the
+//! command line). One test binary, so the PostgreSQL server is started once.
+
+mod support;
+
+mod cli;
+mod cluster;
+mod crash;
+mod extension;
+mod ingest;
+mod web;
