@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { ROOT } from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 import { readManaged, configKey, engineConfig } from '../../extension/sw/config.js';
 import { admit, senderKind } from '../../extension/sw/messages.js';
 import { readListForDnr, readPolicyEntries, cleanHost } from '../../extension/sw/listdomains.js';
@@ -17,6 +18,7 @@ import { readPageAddress } from '../../extension/page-address.js';
 const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
 const PKG = join(ROOT, 'extension', 'pkg', 'schoolgate.js');
 const havePkg = existsSync(PKG);
+const noPkg = skipOrFail(!havePkg && 'extension/pkg is missing: run scripts/build-wasm.sh');
 let pkg = null;
 if (havePkg) {
   pkg = await import(PKG);
@@ -106,7 +108,7 @@ test('page addresses: the blocked URL is everything after u=, raw', () => {
   assert.equal(readPageAddress('chrome-extension://x/blocked.html').url, null);
 });
 
-test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only marked requests; not on staff devices', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only marked requests; not on staff devices', { skip: noPkg }, () => {
   const sg = new pkg.Schoolgate();
   const base = { pkg, sg, policyToml: null, sources: [], blockPage: `chrome-extension://${ID}/blocked.html`, atMs: WED_10 };
   const pupil = planRules({ ...base, group: 'eyfs' }).rules.find((r) => r.key === 'thumbnails');
@@ -124,7 +126,7 @@ test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only 
 
 const sources = () => (pkg ? pkg.builtinLists().map((l) => ({ key: `builtin:${l.file}`, category: l.category, format: 'auto', text: () => l.text })) : []);
 
-test('DNR plan: the engine decides what each category gets, time windows included', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: the engine decides what each category gets, time windows included', { skip: noPkg }, () => {
   const sg = new pkg.Schoolgate();
   const base = { pkg, sg, policyToml: null, group: 'ks2', sources: sources(), blockPage: `chrome-extension://${ID}/blocked.html` };
   const morning = planRules({ ...base, atMs: WED_10 });
@@ -154,7 +156,7 @@ test('DNR plan: the engine decides what each category gets, time windows include
   sg.free();
 });
 
-test('DNR plan: locked lists for every group and resource type; allow entries; uncategorised = block', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: locked lists for every group and resource type; allow entries; uncategorised = block', { skip: noPkg }, () => {
   const toml = `${pkg.defaultPolicyToml()}
 [groups.reception]
 preset = "eyfs"
@@ -208,7 +210,7 @@ test('DNR apply: only rules whose signature changed are touched', async () => {
   assert.equal(none.added + none.removed, 0);
 });
 
-test('builtin-rules.js: an engine seeded with it judges every built-in entry as one that compiled its own lists', { skip: !havePkg && 'extension/pkg missing' }, async () => {
+test('builtin-rules.js: an engine seeded with it judges every built-in entry as one that compiled its own lists', { skip: noPkg }, async () => {
   const { BUILTIN_RULES_BASE64 } = await import('../../extension/builtin-rules.js');
   const seeded = new Uint8Array(Buffer.from(BUILTIN_RULES_BASE64, 'base64'));
   // Two fresh instances of the package (a module URL of its own each): one seeded, one not.

@@ -12,13 +12,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 90_000 };
 const STAFF_CODE = '4821';
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 
-describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 * 60_000 }, () => {
+describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () => {
   let server;
   let ctx;
 
