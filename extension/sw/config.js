@@ -219,12 +219,17 @@ export function listIdentity(spec) {
  * - `policyToml` invalid: the last good policy, else the built-in one (`null`).
  * - `lists` with any invalid entry: every last good list stays, and the new valid entries are
  *   added (a typo never drops a list; it may only delay removing one).
+ * - `lists` missing while other settings arrived: Chrome leaves out a whole value that does not
+ *   match managed_schema.json (one entry with a number for its address drops every list), so a
+ *   missing `lists` keeps the last good lists; `[]` removes them.
  *
- * @returns {{group: string, policyToml: string|null, lists: object[], kept: string[]}} `kept`:
- *   which keys kept their last good value (or fell back), as sentences for the staff page.
+ * @returns {{group: string, policyToml: string|null, lists: object[], kept: string[], alarms: string[]}}
+ *   `kept`: which keys kept their last good value (or fell back), as sentences for the staff
+ *   page; `alarms`: locked lists kept only because their setting did not arrive.
  */
 export function effectiveConfig(config, invalid, lastGood) {
   const kept = [];
+  const alarms = [];
   const bad = new Set(invalid ?? []);
   let group = config.group ?? UNMANAGED_GROUP;
   if (bad.has('group')) {
@@ -237,6 +242,12 @@ export function effectiveConfig(config, invalid, lastGood) {
     kept.push(lastGood ? 'policyToml: the last good policy stays in force' : 'policyToml: no good policy was ever applied, so the built-in policy is in force');
   }
   let lists = config.lists ?? [];
+  if (config.lists === undefined && !bad.has('lists') && lastGood?.lists?.length) {
+    lists = lastGood.lists;
+    kept.push('lists: not received (Chrome leaves out a value that does not match the schema; chrome://policy shows the error), so every last good list stays in force; to remove every list, set lists to []');
+    const locked = lists.filter((l) => LOCKED_CATEGORIES.includes(l.category));
+    if (locked.length) alarms.push(`lists: not received, with the locked list${locked.length > 1 ? 's' : ''} ${locked.map((l) => l.url).join(', ')} in the last good configuration: ${locked.length > 1 ? 'they stay' : 'it stays'} in force; check the lists setting in the Admin console`);
+  }
   if (bad.has('lists')) {
     const seen = new Set();
     lists = [];
@@ -248,7 +259,7 @@ export function effectiveConfig(config, invalid, lastGood) {
     }
     kept.push(lastGood?.lists?.length ? 'lists: every last good list stays in force (with the valid new ones) until the invalid entries are fixed' : 'lists: the invalid entries are left out until they are fixed; the valid ones apply');
   }
-  return { group, policyToml, lists, kept };
+  return { group, policyToml, lists, kept, alarms };
 }
 
 /** A stable text for a configuration, to tell whether it changed (keys sorted). */

@@ -286,8 +286,9 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     };
     const lastGood = lastGoodConfig(before);
     const wanted = effectiveConfig(config, invalid, lastGood);
-    // What was asked for, after the invalid keys were replaced by their last good values.
-    const engineKey = configKey({ ...engineConfig(wanted), invalid: [...invalid].sort() });
+    // What was asked for, after the invalid keys were replaced by their last good values (and
+    // which were replaced: the same engine with other problems to show is a new state).
+    const engineKey = configKey({ ...engineConfig(wanted), invalid: [...invalid].sort(), kept: wanted.kept });
     if (!force && before && before.engineKey === engineKey && before.source.startsWith('managed')) {
       // Same policy, lists and group: only the page settings may have changed.
       current = { ...before, extras };
@@ -297,7 +298,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     }
     try {
       const kept = [...wanted.kept];
-      const alarms = [...configAlarms];
+      const alarms = [...configAlarms, ...wanted.alarms];
       const previous = before?.lists ?? [];
       const loaded = [];
       for (const spec of wanted.lists) loaded.push(await loadList(spec, previous));

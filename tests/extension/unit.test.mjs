@@ -112,6 +112,17 @@ test('managed configuration: an invalid group, policy or list keeps its last goo
   assert.deepEqual(applied.lists, [{ url: 'https://lists.example.org/a.txt', category: 'games', format: 'auto' }]);
   assert.deepEqual(applied.kept, []);
 
+  // `lists` not received at all while other settings were (Chrome drops a whole value that does
+  // not match the schema): the last good lists stay, with an alarm for a locked one; [] removes them.
+  const dropped = readManaged({ group: 'eyfs' });
+  const keptLists = effectiveConfig(dropped.config, dropped.invalid, lastGood);
+  assert.deepEqual(keptLists.lists, lastGood.lists);
+  assert.match(keptLists.kept[0], /^lists: not received .*set lists to \[\]/);
+  assert.match(keptLists.alarms[0], /locked list https:\/\/lists\.example\.org\/iwf\.txt/);
+  const cleared = readManaged({ group: 'eyfs', lists: [] });
+  assert.deepEqual(effectiveConfig(cleared.config, cleared.invalid, lastGood).lists, []);
+  assert.deepEqual(effectiveConfig(dropped.config, dropped.invalid, null).lists, [], 'nothing to keep on a new device');
+
   // `lists` that is not an array, or has too many entries, keeps the last good lists.
   for (const lists of [{ url: 'https://lists.example.org/a.txt' }, 'https://lists.example.org/a.txt',
     Array.from({ length: LIMITS.lists + 1 }, (_, i) => ({ url: `https://lists.example.org/${i}.txt`, category: 'games' }))]) {
@@ -120,6 +131,20 @@ test('managed configuration: an invalid group, policy or list keeps its last goo
     assert.ok(r.problems.some((p) => p.startsWith('lists: ')), r.problems.join('\n'));
     assert.deepEqual(effectiveConfig(r.config, r.invalid, lastGood).lists.slice(0, 2), lastGood.lists);
   }
+});
+
+test('managed_schema.json: Chrome passes every value of an enforcing setting through, so the reader can name a typo', () => {
+  // Chrome drops a value that does not match the schema without telling the extension: an enum
+  // or pattern there would turn a typo into a silently missing setting.
+  const schema = JSON.parse(readFileSync(join(ROOT, 'extension', 'managed_schema.json'), 'utf8'));
+  const constrained = [];
+  const walk = (node, path) => {
+    for (const k of ['enum', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems', 'required']) if (node[k] !== undefined) constrained.push(`${path}.${k}`);
+    for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${name}`);
+    if (node.items) walk(node.items, `${path}[]`);
+  };
+  for (const key of ['group', 'policyToml', 'lists']) walk(schema.properties[key], key);
+  assert.deepEqual(constrained, []);
 });
 
 test('managed configuration: locked lists with a misspelt category or a bad address are alarms', () => {

@@ -477,7 +477,20 @@ ${embeds(innocent, 'fine')}`);
     assert.ok(moved.status.lists.some((l) => l.locked && l.url === iwf.url && l.fromCache));
     await h.go(page, 'http://abuse-test.example/after-the-move');
     await h.blockPage(page);
+
+    // 4. A value of the wrong type in one entry: Chrome drops the whole `lists` setting before the
+    //    extension sees it. A missing `lists` keeps the last good lists, with an alarm.
+    const dropped = await applyPolicy({ group: 'ks1', lists: [gambling, { ...iwf, url: 7 }] },
+      (st) => st.status.kept?.some((k) => k.startsWith('lists: not received')) && st.status.dnr.at > st.appliedAt);
+    assert.match(dropped.status.alarms.join('\n'), /lists: not received, with the locked list/);
+    assert.ok(dropped.status.lists.some((l) => l.locked && l.url === iwf.url), 'the locked list stays in force');
+    assert.ok(dropped.status.lists.some((l) => l.url === gambling.url), 'the other lists too');
+    await h.go(page, 'http://abuse-test.example/after-the-drop');
+    await h.blockPage(page);
+    await h.go(page, 'http://www.example-casino.com/after-the-drop');
+    await h.blockPage(page);
     assert.deepEqual(server.requests('abuse-test.example').map((e) => e.url), [], 'the locked list blocked before any request');
+    assert.deepEqual(server.requests('example-casino.com').map((e) => e.url), []);
     await page.close();
   });
 });
