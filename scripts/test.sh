@@ -30,13 +30,15 @@ case "${CI:-}" in '' | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo]) ;; *) ci=1 ;; esac
 shared_failed=0
 
 step "shared-data tests"
-if [[ -d ../shared/data ]]; then
-  echo "../shared/data present: WHATWG URL suite and list imports ran as part of the Rust tests"
+# The Rust tests read $SCHOOLGATE_SHARED_DATA when set (crates/core/tests/common).
+shared=${SCHOOLGATE_SHARED_DATA:-../shared/data}
+if [[ -d $shared ]]; then
+  echo "$shared present: WHATWG URL suite and list imports ran as part of the Rust tests"
 elif ((ci)); then
-  echo "../shared/data absent under CI=true: the tests that need it failed (counted as a failure)"
+  echo "$shared absent under CI=true: the tests that need it failed (counted as a failure)"
   shared_failed=1
 else
-  echo "../shared/data absent: the tests that need it printed 'skipped'"
+  echo "$shared absent: the tests that need it printed 'skipped'"
 fi
 
 step "WebAssembly package (scripts/build-wasm.sh: build, wasm-opt, size budget)"
