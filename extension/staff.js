@@ -55,8 +55,15 @@ function showStatus(s) {
     ['Extension version', s.version],
   ]);
   const err = $('last-error');
-  if (st.lastError || st.managedProblems?.length) {
+  if (st.lastError || st.managedProblems?.length || st.alarms?.length || st.kept?.length) {
     const parts = [];
+    // Locked illegal-content lists first: misconfigured or never loaded is an alarm.
+    for (const alarm of st.alarms ?? []) {
+      const p = document.createElement('p');
+      p.className = 'alarm';
+      p.textContent = `ALARM: ${alarm}`;
+      parts.push(p);
+    }
     if (st.lastError) {
       const p = document.createElement('p');
       p.textContent = `${st.lastError.message} (${when(st.lastError.at)}). The last good policy stays in force.`;
@@ -75,6 +82,11 @@ function showStatus(s) {
     for (const problem of st.managedProblems ?? []) {
       const p = document.createElement('p');
       p.textContent = `Admin console setting: ${problem}`;
+      parts.push(p);
+    }
+    for (const kept of st.kept ?? []) {
+      const p = document.createElement('p');
+      p.textContent = `Kept in force: ${kept}.`;
       parts.push(p);
     }
     err.replaceChildren(...parts);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (skipping what is there) and runs every check and test Schoolgate has.
 # CI runs exactly this (.ci/run). Tests that use ../shared/data say so in their output and still
-# pass without it.
+# pass without it, except under CI=true: there nothing may skip (tests/ci.mjs), and a skipped
+# test, a suite that cannot run or missing shared data is counted as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -25,11 +26,21 @@ cargo test --workspace --exclude schoolgate-bench --exclude schoolgate-wasm --lo
 # Benches must keep compiling, but are run by hand (see BENCHMARKS.md): speed is measured, not asserted.
 cargo bench -p schoolgate-bench --no-run --locked
 
+# Under CI=true (any value but '', 0, false, no: as tests/ci.mjs reads it) nothing may skip.
+ci=0
+case "${CI:-}" in '' | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo]) ;; *) ci=1 ;; esac
+shared_failed=0
+
 step "shared-data tests"
-if [[ -d ../shared/data ]]; then
-  echo "../shared/data present: WHATWG URL suite and list imports ran as part of the Rust tests"
+# The Rust tests read $SCHOOLGATE_SHARED_DATA when set (crates/core/tests/common).
+shared=${SCHOOLGATE_SHARED_DATA:-../shared/data}
+if [[ -d $shared ]]; then
+  echo "$shared present: WHATWG URL suite and list imports ran as part of the Rust tests"
+elif ((ci)); then
+  echo "$shared absent under CI=true: the tests that need it failed (counted as a failure)"
+  shared_failed=1
 else
-  echo "../shared/data absent: the tests that need it printed 'skipped'"
+  echo "$shared absent: the tests that need it printed 'skipped'"
 fi
 
 step "WebAssembly package (scripts/build-wasm.sh: build, wasm-opt, size budget)"
@@ -55,6 +66,14 @@ node_tests() {
     --test-reporter=tap --test-reporter-destination="$log" "$dir" || true
 }
 tap_count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$2" | tail -1; }
+# Skipped tests and suites: every `# SKIP` directive (a skipped describe is not in `# skipped`).
+tap_skips() {
+  local n
+  n=$(grep -c '# SKIP' "$1" 2>/dev/null) || true
+  echo "${n:-0}"
+}
+# Under CI=true each skip counts as a failure.
+ci_skip_failures() { if ((ci)); then tap_skips "$1"; else echo 0; fi; }
 
 step "JS tests of the wasm package (node --test tests/js/)"
 node_tests tests/js/ target/js-tests.tap
@@ -62,6 +81,7 @@ js_passed=$(tap_count pass target/js-tests.tap)
 js_failed=$(tap_count fail target/js-tests.tap)
 # No summary means the runner itself failed: count that as a failure, never as a pass.
 [[ -n "$js_passed" && -n "$js_failed" ]] || { js_passed=${js_passed:-0}; js_failed=$((${js_failed:-0} + 1)); }
+js_failed=$((js_failed + $(ci_skip_failures target/js-tests.tap)))
 
 e2e_passed=0 e2e_failed=0
 if [[ -d tests/e2e ]]; then
@@ -70,6 +90,7 @@ if [[ -d tests/e2e ]]; then
   e2e_passed=$(tap_count pass target/e2e-tests.tap)
   e2e_failed=$(tap_count fail target/e2e-tests.tap)
   [[ -n "$e2e_passed" && -n "$e2e_failed" ]] || { e2e_passed=${e2e_passed:-0}; e2e_failed=$((${e2e_failed:-0} + 1)); }
+  e2e_failed=$((e2e_failed + $(ci_skip_failures target/e2e-tests.tap)))
 fi
 
 ext_passed=0 ext_failed=0
@@ -82,6 +103,7 @@ if [[ -d tests/extension ]]; then
   ext_passed=$(tap_count pass target/extension-tests.tap)
   ext_failed=$(tap_count fail target/extension-tests.tap)
   [[ -n "$ext_passed" && -n "$ext_failed" ]] || { ext_passed=${ext_passed:-0}; ext_failed=$((${ext_failed:-0} + 1)); }
+  ext_failed=$((ext_failed + $(ci_skip_failures target/extension-tests.tap)))
 fi
 
 rust_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/rust-tests.log | awk '{s+=$4} END {print s+0}')
@@ -91,12 +113,14 @@ rust_ignored=$(grep -Eo '[0-9]+ ignored' target/rust-tests.log | awk '{s+=$1} EN
 passed=$((rust_passed + js_passed + e2e_passed))
 failed=$((rust_failed + js_failed + e2e_failed))
 passed=$((passed + ext_passed))
-failed=$((failed + ext_failed + budget_failed))
+failed=$((failed + ext_failed + budget_failed + shared_failed))
 echo
 echo "rust: $rust_passed passed, $rust_failed failed, $rust_ignored ignored (timing reports, run by hand: see BENCHMARKS.md)"
-echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_count skipped target/js-tests.tap) skipped"
-[[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_count skipped target/e2e-tests.tap) skipped"
-[[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_count skipped target/extension-tests.tap) skipped"
+skip_note=""
+((ci)) && skip_note=" (CI=true: each counted as a failure)"
+echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_skips target/js-tests.tap) skipped$skip_note"
+[[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_skips target/e2e-tests.tap) skipped$skip_note"
+[[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_skips target/extension-tests.tap) skipped$skip_note"
 echo "wasm size budget: $budget"
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -14,7 +14,7 @@
 import { readListForDnr, readPolicyEntries } from './listdomains.js';
 
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
-const RULES_VERSION = 2;
+const RULES_VERSION = 3;
 
 /** Dynamic DNR rule ids for pages pupils reported (sw/reports.js) start here, far above the plan's. */
 export const REPORTED_RULE_BASE = 5_000_000;
@@ -49,6 +49,18 @@ const FRAMES = ['main_frame', 'sub_frame'];
 const PAGES = ['main_frame', 'sub_frame', 'other'];
 /** Everything else, for locked lists: not even an image may load from those hosts. */
 const NOT_PAGES = ['stylesheet', 'script', 'image', 'font', 'object', 'xmlhttprequest', 'ping', 'csp_report', 'media', 'websocket', 'webtransport', 'webbundle'];
+/**
+ * Categories of harmful content: while one is blocked for the group, the images, audio, video and
+ * embedded objects of its listed domains are blocked inside every other page too, not only its
+ * pages and frames (an innocent page must not show a listed site's pictures). Other categories
+ * (games, shopping, social media…) block pages and frames only. Illegal content (the locked
+ * lists) blocks every resource type already. Native DNR rules do this: nothing asks the worker
+ * about a page's ordinary images, so they are never slowed.
+ */
+export const HARMFUL_CATEGORIES = Object.freeze(['pornography', 'violence', 'self-harm', 'extremism', 'gambling', 'drugs', 'hate-speech', 'discrimination']);
+const HARMFUL = new Set(HARMFUL_CATEGORIES);
+/** What a harmful category's rules block besides its pages (frames are pages: the block page). */
+const EMBEDDED = ['image', 'media', 'object'];
 /** `requestDomains` per rule; 200,000 was measured to install fine (see toolchain notes). */
 export const CHUNK = 200_000;
 /** Regex rules Chrome allows per extension is 1,000; keep room for SafeSearch. */
@@ -251,11 +263,11 @@ export function planRules({ pkg, sg, policyToml, group, atMs, sources, blockPage
   const sigOf = (list) => list.join(',').slice(0, 2000) + list.length;
   if (allow.domains.length) {
     domainRules(`allow:${group}`, `allow:${sigOf(allow.domains)}`, allow.domains, (requestDomains) => [
-      { priority: PRIORITY.allowEntry, action: { type: 'allow' }, condition: { requestDomains, resourceTypes: PAGES } },
+      { priority: PRIORITY.allowEntry, action: { type: 'allow' }, condition: { requestDomains, resourceTypes: [...PAGES, ...EMBEDDED] } },
     ]);
   }
   prefixRules(`allow-prefix:${group}`, allow.prefixes, (regexFilter) => [
-    { priority: PRIORITY.allowEntry, action: { type: 'allow' }, condition: { regexFilter, resourceTypes: PAGES } },
+    { priority: PRIORITY.allowEntry, action: { type: 'allow' }, condition: { regexFilter, resourceTypes: [...PAGES, ...EMBEDDED] } },
   ]);
   if (deny.domains.length) {
     domainRules(`deny:${group}`, `deny:${sigOf(deny.domains)}`, deny.domains, (requestDomains) => [
@@ -275,8 +287,10 @@ export function planRules({ pkg, sg, policyToml, group, atMs, sources, blockPage
     if (!blocked && !allowedHere) continue;
     const { domains, prefixes } = read(s);
     if (blocked) {
-      domainRules(`cat:${s.key}`, `cat:${s.key}`, domains, (requestDomains) => [
+      const harmful = HARMFUL.has(s.category);
+      domainRules(`cat:${s.key}`, `cat:${s.key}${harmful ? ':embedded' : ''}`, domains, (requestDomains) => [
         { priority: PRIORITY.block, action: redirect, condition: { regexFilter: '^.*$', requestDomains, resourceTypes: PAGES } },
+        ...(harmful ? [{ priority: PRIORITY.block, action: { type: 'block' }, condition: { requestDomains, resourceTypes: EMBEDDED } }] : []),
       ]);
       prefixRules(`cat-prefix:${s.key}`, prefixes, (regexFilter) => [
         { priority: PRIORITY.block, action: redirect, condition: { regexFilter, resourceTypes: PAGES } },

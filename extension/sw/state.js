@@ -13,7 +13,7 @@
 
 import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
-import { readManaged, configKey, engineConfig, UNMANAGED_GROUP } from './config.js';
+import { readManaged, configKey, engineConfig, effectiveConfig, LIMITS, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
 import { planRules, applyPlan, REPORTED_RULE_BASE } from './dnr.js';
 
 const LOCKED = new Set(['child-abuse', 'terrorist-content']);
@@ -31,7 +31,9 @@ export const status = {
   source: 'starting', // 'unmanaged' | 'managed' | 'managed (last good)' | 'cached'
   note: '',
   lastError: null, // {at, message, issues?}
-  managedProblems: [],
+  managedProblems: [], // every Admin console setting that was refused, with its key and why
+  alarms: [], // locked illegal-content lists that are misconfigured or never loaded
+  kept: [], // enforcing keys whose last good value stays in force, and why
   lists: [],
   dnr: { rules: 0, domains: 0, prefixes: 0, prefixesSkipped: 0, ms: null, at: null, error: null, nextChange: null, blockedCategories: [] },
   timings: { stateLoadMs: null, lastApplyMs: null },
@@ -54,7 +56,7 @@ function groupInfoOf(sg, group) {
   return sg.groups().find((g) => g.name === group) ?? { name: group, label: group, staff: false, preset: 'ks2' };
 }
 
-function makeState({ sg, group, policyToml, lists, source, extras, engineKey, appliedAt }) {
+function makeState({ sg, group, policyToml, lists, specs, source, extras, engineKey, appliedAt, problems }) {
   const policy = sg.policy();
   return {
     sg,
@@ -63,6 +65,9 @@ function makeState({ sg, group, policyToml, lists, source, extras, engineKey, ap
     groupInfo: groupInfoOf(sg, group),
     policyToml,
     lists,
+    // The list sources asked for (last good configuration), whether or not each one loaded.
+    specs: specs ?? lists.map((l) => ({ url: l.url, category: l.category, format: l.format, ...(l.name ? { name: l.name } : {}) })),
+    problems: problems ?? null,
     source,
     engineKey,
     appliedAt,
@@ -144,6 +149,7 @@ export async function load() {
       }
       current = makeState({ ...saved, sg, source: saved.source });
       status.source = saved.source;
+      showProblems(saved.problems, []);
     } catch (error) {
       // The saved state no longer loads (an extension update changed the ruleset format and the
       // texts are gone, say): protect with the built-in policy and the saved group.
@@ -186,7 +192,11 @@ async function fetchText(url) {
   try {
     const res = await fetch(url, { signal: ctrl.signal, cache: 'no-cache', credentials: 'omit' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return await res.text();
+    const tooBig = () => new Error(`larger than ${LIMITS.listBytes / (1024 * 1024)} MB, the most one list may be (split it)`);
+    if (Number(res.headers.get('content-length')) > LIMITS.listBytes) throw tooBig();
+    const text = await res.text();
+    if (text.length > LIMITS.listBytes) throw tooBig();
+    return text;
   } finally {
     clearTimeout(timer);
   }
@@ -195,7 +205,8 @@ async function fetchText(url) {
 /**
  * Fetches and compiles one list. A list that cannot be fetched, or that compiles to nothing (an
  * error page instead of a list, say), is "broken": its last good copy is used instead, and the
- * problem is reported. Without a last good copy, the list is left out and reported.
+ * problem is reported. Without a last good copy, the list is left out and reported (for a locked
+ * list, `applyManaged` then keeps the last good copies of its category and raises an alarm).
  */
 async function loadList(spec, previous) {
   const name = spec.name ?? spec.url;
@@ -218,24 +229,40 @@ async function loadList(spec, previous) {
   // Broken or offline: the last good copy of the same list, if there is one.
   const old = previous.find((p) => p.url === spec.url && p.category === spec.category && p.format === spec.format);
   if (old) {
-    const bytes = await idb.get(`ruleset:${old.key}`).catch(() => null) ?? await recompileFromText(old).catch(() => null);
-    if (bytes) {
-      Object.assign(meta, { key: old.key, fetchedAt: old.fetchedAt, entries: old.entries, rejected: old.rejected, fromCache: true });
-      return { meta, cachedBytes: bytes };
-    }
+    const cached = await cachedCopy(old);
+    if (cached) return { meta: { ...cached.meta, name, error: meta.error }, cachedBytes: cached.bytes };
   }
   return { meta, missing: true };
+}
+
+/** A list's last good copy from the cache: `{meta, bytes}`, or `null` when it is gone. */
+async function cachedCopy(old) {
+  const bytes = await idb.get(`ruleset:${old.key}`).catch(() => null) ?? await recompileFromText(old).catch(() => null);
+  if (!bytes) return null;
+  return { meta: { ...old, locked: LOCKED.has(old.category), fromCache: true }, bytes };
+}
+
+/** The last good engine configuration a state holds, or `null` when nothing managed applied. */
+function lastGoodConfig(state) {
+  if (!state?.source?.startsWith('managed')) return null;
+  return { group: state.group, policyToml: state.policyToml ?? null, lists: state.specs ?? state.lists };
 }
 
 /**
  * Applies a managed configuration (the raw `chrome.storage.managed` object). Builds the new
  * engine completely first; on any error the state in force stays and `status.lastError` says why.
+ *
+ * Each enforcing key keeps its last good value when the new one is invalid (config.js,
+ * `effectiveConfig`): a policy with errors keeps the last good policy, a group the policy does
+ * not have keeps the last good group (or the strictest pupil group), an invalid list entry keeps
+ * every last good list. A locked list that is misconfigured or never loaded keeps the last good
+ * copies of its category and raises an alarm on the staff page: never a silent drop.
  */
 export function applyManaged(raw, { force = false, reason = 'managed policy' } = {}) {
   return serial(async () => {
     const t0 = performance.now();
     if (!builtin) return;
-    const { config, problems, empty } = readManaged(raw);
+    const { config, problems, invalid, alarms: configAlarms, empty } = readManaged(raw);
     status.managedProblems = problems;
     const before = current;
     if (empty) {
@@ -248,6 +275,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       if (!before || before.source !== 'unmanaged') await swapIn(unmanagedState());
       status.note = UNMANAGED_NOTE;
       status.source = 'unmanaged';
+      Object.assign(status, { alarms: [], kept: [] });
       return;
     }
     status.note = '';
@@ -256,45 +284,82 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
       safetyButton: config.safetyButton,
     };
-    const engineKey = configKey(engineConfig(config));
+    const lastGood = lastGoodConfig(before);
+    const wanted = effectiveConfig(config, invalid, lastGood);
+    // What was asked for, after the invalid keys were replaced by their last good values (and
+    // which were replaced: the same engine with other problems to show is a new state).
+    const engineKey = configKey({ ...engineConfig(wanted), invalid: [...invalid].sort(), kept: wanted.kept });
     if (!force && before && before.engineKey === engineKey && before.source.startsWith('managed')) {
       // Same policy, lists and group: only the page settings may have changed.
       current = { ...before, extras };
+      showProblems(current.problems, problems);
       await saveLastGood(current);
       return;
     }
     try {
+      const kept = [...wanted.kept];
+      const alarms = [...configAlarms, ...wanted.alarms];
       const previous = before?.lists ?? [];
       const loaded = [];
-      for (const spec of config.lists ?? []) loaded.push(await loadList(spec, previous));
+      for (const spec of wanted.lists) loaded.push(await loadList(spec, previous));
       const listErrors = loaded.map((l) => l.meta.error).filter(Boolean);
+      // Fail closed for locked lists: a locked list that never loaded keeps every last good copy
+      // of its category that the new configuration does not already hold.
+      for (const l of loaded.filter((x) => x.missing && x.meta.locked)) {
+        const have = new Set(loaded.filter((x) => !x.missing).map((x) => x.meta.key));
+        const copies = previous.filter((p) => p.category === l.meta.category && p.key && !have.has(p.key));
+        for (const old of copies) {
+          const cached = await cachedCopy(old);
+          if (cached) loaded.push({ meta: { ...cached.meta, error: `kept because ${l.meta.url} never loaded` }, cachedBytes: cached.bytes });
+        }
+        alarms.push(`The locked "${l.meta.category}" list ${l.meta.url} never loaded (${l.meta.error}). ${copies.length ? 'The last good copy of that category stays in force.' : 'No earlier copy of it exists on this device.'} Tell your IT lead.`);
+      }
       const usable = loaded.filter((l) => !l.missing);
       const rulesets = usable.map((l) => l.fresh?.bytes ?? l.cachedBytes);
-      const policyToml = config.policyToml ?? null;
-      const sg = policyToml || rulesets.length ? pkg.Schoolgate.fromPolicy(policyToml ?? pkg.defaultPolicyToml(), rulesets) : builtin;
-      const group = config.group ?? UNMANAGED_GROUP;
-      if (!sg.groups().some((g) => g.name === group)) {
+      let policyToml = wanted.policyToml;
+      let policyError = null;
+      const build = (toml) => (toml || rulesets.length ? pkg.Schoolgate.fromPolicy(toml ?? pkg.defaultPolicyToml(), rulesets) : builtin);
+      let sg;
+      try {
+        sg = build(policyToml);
+      } catch (error) {
+        // A policy with errors: the last good policy stays (the other keys still apply).
+        if (!Array.isArray(error?.issues)) throw error;
+        policyError = error;
+        policyToml = lastGood ? (lastGood.policyToml ?? null) : null;
+        kept.push(lastGood ? 'policyToml: the policy has errors, so the last good policy stays in force' : 'policyToml: the policy has errors and no good one was ever applied, so the built-in policy is in force');
+        sg = build(policyToml);
+      }
+      const engineProblems = [];
+      let group = wanted.group;
+      const hasGroup = (g) => g && sg.groups().some((x) => x.name === g);
+      if (!hasGroup(group)) {
         const names = sg.groups().map((g) => g.name).join(', ');
-        if (sg !== builtin) sg.free();
-        throw new Error(`group "${group}" is not in the policy (its groups: ${names})`);
+        const fallback = [lastGood?.group, STRICTEST_GROUP].find(hasGroup);
+        if (!fallback) {
+          if (sg !== builtin) sg.free();
+          throw new Error(`group "${group}" is not in the policy (its groups: ${names})`);
+        }
+        engineProblems.push(`group: "${group}" is not a group of the policy (its groups: ${names})`);
+        kept.push(fallback === lastGood?.group ? `group: the last good group ("${fallback}") stays in force` : `group: no good group was ever applied, so this device protects as the strictest pupil group ("${fallback}")`);
+        group = fallback;
       }
       const writes = [];
       for (const l of usable) {
         if (l.fresh) writes.push([`text:${l.fresh.key}`, l.fresh.text], [`ruleset:${l.fresh.key}`, l.fresh.bytes]);
       }
       if (writes.length) await idb.putMany(writes);
-      const lists = loaded.map((l) => l.meta);
-      const next = makeState({ sg, group, policyToml, lists: usable.map((l) => l.meta), source: 'managed', extras, engineKey, appliedAt: Date.now() });
-      await swapIn(next);
-      status.lists = lists;
-      status.source = 'managed';
-      status.lastError = listErrors.length
+      let lastError = listErrors.length
         ? { at: Date.now(), message: `${listErrors.length === 1 ? 'A list' : `${listErrors.length} lists`} could not be updated; ${usable.some((l) => l.meta.fromCache) ? 'the last good copy is in use' : 'filtering goes on without it'}: ${listErrors.join('; ')}` }
         : null;
-      const missingLocked = loaded.filter((l) => l.missing && l.meta.locked);
-      if (missingLocked.length) {
-        status.lastError = { at: Date.now(), message: `Locked illegal-content list never loaded: ${missingLocked.map((l) => l.meta.url).join(', ')}. Tell your IT lead.` };
-      }
+      if (policyError) lastError = describeError(policyError);
+      const specs = wanted.lists;
+      const problemsNow = { lastError, alarms, kept, engineProblems };
+      const next = makeState({ sg, group, policyToml, lists: usable.map((l) => l.meta), specs, source: 'managed', extras, engineKey, appliedAt: Date.now(), problems: problemsNow });
+      await swapIn(next);
+      status.lists = loaded.map((l) => l.meta);
+      status.source = 'managed';
+      showProblems(problemsNow, problems);
     } catch (error) {
       status.lastError = describeError(error);
       status.source = before?.source?.startsWith('managed') ? 'managed (last good)' : (before?.source ?? 'unmanaged');
@@ -304,6 +369,17 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       status.timings.lastApplyReason = reason;
     }
   });
+}
+
+/**
+ * Puts a state's problems (as they were when it was applied) on the staff page, after the
+ * problems of the managed configuration just read (`readProblems`).
+ */
+function showProblems(problems, readProblems) {
+  status.lastError = problems?.lastError ?? null;
+  status.alarms = problems?.alarms ?? [];
+  status.kept = problems?.kept ?? [];
+  status.managedProblems = [...(readProblems ?? []), ...(problems?.engineProblems ?? [])];
 }
 
 async function swapIn(next) {
@@ -324,6 +400,8 @@ async function saveLastGood(state) {
     group: state.group,
     policyToml: state.policyToml,
     lists: state.lists,
+    specs: state.specs,
+    problems: state.problems,
     source: state.source === 'unmanaged' ? 'unmanaged' : 'managed',
     extras: state.extras,
     engineKey: state.engineKey,

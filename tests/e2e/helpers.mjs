@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
 
+import { skipOrFail } from '../ci.mjs';
+
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -188,7 +190,7 @@ export function demoSession() {
   const session = {
     server: null,
     browser: null,
-    skip: missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false,
+    skip: skipOrFail(missing.length ? `not built (missing ${missing.join(', ')}): run scripts/build-wasm.sh` : false),
   };
   before(async () => {
     if (missing.length) return;

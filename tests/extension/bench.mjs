@@ -7,7 +7,10 @@
 // and it prints a Markdown section for BENCHMARKS.md and writes artifacts/extension-bench.json.
 // Measured: applying the lists (fetch, compile, build the engine, save, install DNR rules), the
 // added delay per navigation (requestStart in the page, with the extension and without it), the
-// delay right after the service worker was stopped (cold wake), and the worker's own timings.
+// delay right after the service worker was stopped (cold wake), the worker's own timings, and a
+// page's ordinary images (100 of them, same origin: Resource Timing's requestStart − startTime,
+// with and without the extension), which the DNR rules for harmful categories' embedded
+// resources must never slow.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +29,64 @@ const REAL = [
 ];
 const WARM_N = 15;
 const COLD_N = 5;
+
+const IMAGES = 100;
+
+/**
+ * Resource Timing of a page's images: `requestStart − startTime` of each, over `runs` loads.
+ * `count` images (few: then connection queueing does not hide the per-request cost).
+ */
+async function imageTimes(ctx, server, runs = 3, count = IMAGES) {
+  server.pages.set('www.school-portal.example/images.html', `<!doctype html><title>images</title>${Array.from({ length: count }, (_, i) => `<img src="/img/${i}.png" width="4" height="4">`).join('')}`);
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  for (let i = 0; i < IMAGES; i += 1) server.files.set(`/img/${i}.png`, { type: 'image/png', body: png });
+  const out = [];
+  const page = await ctx.newPage();
+  for (let r = 0; r < runs; r += 1) {
+    await h.go(page, `http://www.school-portal.example/images.html?run=${r}-${Date.now()}`, 30_000);
+    await page.waitForLoadState('load');
+    out.push(...await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => e.initiatorType === 'img').map((e) => e.requestStart - e.startTime)));
+  }
+  await page.close();
+  return out;
+}
+
+/**
+ * A/B in one browser, interleaved: a page's 6 images (one connection each, so no queueing) with the harmful categories' rules for
+ * embedded resources (sw/dnr.js, `HARMFUL_CATEGORIES`) installed and removed, and what removing
+ * and adding them again costs `updateDynamicRules`.
+ */
+async function embeddedAB(ctx, server, rounds = 8) {
+  const sw = await h.worker(ctx);
+  const toggle = (on) => sw.evaluate(async (wanted) => {
+    const dnr = chrome.declarativeNetRequest;
+    if (!globalThis.sgEmbeddedRules) {
+      globalThis.sgEmbeddedRules = (await dnr.getDynamicRules()).filter((r) => r.action.type === 'block' && r.priority === 20
+        && r.condition.resourceTypes?.includes('image') && r.condition.requestDomains?.length);
+    }
+    const rules = globalThis.sgEmbeddedRules;
+    const t0 = performance.now();
+    if (wanted) await dnr.updateDynamicRules({ addRules: rules });
+    else await dnr.updateDynamicRules({ removeRuleIds: rules.map((r) => r.id) });
+    return { ms: performance.now() - t0, rules: rules.length, domains: rules.reduce((n, r) => n + r.condition.requestDomains.length, 0) };
+  }, on);
+  const out = { with: [], without: [], removeMs: [], addMs: [] };
+  for (let r = 0; r < rounds; r += 1) {
+    out.with.push(...await imageTimes(ctx, server, 2, 6));
+    const removed = await toggle(false);
+    Object.assign(out, { rules: removed.rules, domains: removed.domains });
+    out.removeMs.push(round(removed.ms));
+    out.without.push(...await imageTimes(ctx, server, 2, 6));
+    out.addMs.push(round((await toggle(true)).ms));
+  }
+  return {
+    rules: out.rules, domains: out.domains, removeMs: out.removeMs, addMs: out.addMs,
+    imageMedianWith: round(median(out.with)), imageMedianWithout: round(median(out.without)),
+    imageP90With: round([...out.with].sort((x, y) => x - y)[Math.floor(out.with.length * 0.9)]),
+    imageP90Without: round([...out.without].sort((x, y) => x - y)[Math.floor(out.without.length * 0.9)]),
+  };
+}
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const round = (x) => Math.round(x * 10) / 10;
@@ -62,6 +123,7 @@ async function main() {
         args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', `--host-resolver-rules=MAP * 127.0.0.1:${server.port}, EXCLUDE localhost`],
       });
       result.baselineRequestStartMs = await h.requestStartTimes(plain, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/base-${i}`));
+      result.baselineImageRequestStartMs = await imageTimes(plain, server);
       await plain.close();
     }
     const crx = h.packCrx();
@@ -99,6 +161,11 @@ async function main() {
     await h.status(ctx);
     result.warmRequestStartMs = await h.requestStartTimes(ctx, Array.from({ length: WARM_N }, (_, i) => `http://www.school-portal.example/warm-${i}`));
     const warm = await h.status(ctx);
+    result.imageRequestStartMs = await imageTimes(ctx, server);
+    const afterImages = await h.status(ctx);
+    // Images are never judged by the worker: only their pages were (one decision per load).
+    result.workerDecisionsForImagePages = afterImages.decisions.count - warm.decisions.count;
+    result.embeddedAB = await embeddedAB(ctx, server);
     result.workerDecision = { n: warm.decisions.n, p50Ms: warm.decisions.p50, p95Ms: warm.decisions.p95, maxMs: warm.decisions.max };
     result.medians = {
       baseline: round(median(result.baselineRequestStartMs)),
@@ -107,6 +174,9 @@ async function main() {
     };
     result.medians.addedWarm = round(result.medians.warm - result.medians.baseline);
     result.medians.addedCold = round(result.medians.cold - result.medians.baseline);
+    result.medians.imageBaseline = round(median(result.baselineImageRequestStartMs));
+    result.medians.image = round(median(result.imageRequestStartMs));
+    result.medians.addedImage = round(result.medians.image - result.medians.imageBaseline);
   } finally {
     await ctx?.close().catch(() => {});
     h.removePolicy();

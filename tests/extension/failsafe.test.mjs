@@ -9,8 +9,9 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 let server;
 let ctx;
 
@@ -20,7 +21,7 @@ after(async () => {
   h.cleanUp();
 });
 
-test('an engine that cannot start holds every page on "checking…"', { skip: skip ?? false, timeout: 120_000 }, async () => {
+test('an engine that cannot start holds every page on "checking…"', { skip, timeout: 120_000 }, async () => {
   h.ensureBuilt();
   const broken = join(h.tempDir('sg-broken-'), 'extension');
   cpSync(h.EXT_DIR, broken, { recursive: true });
@@ -41,7 +42,7 @@ test('an engine that cannot start holds every page on "checking…"', { skip: sk
   assert.deepEqual(server.requests((e) => e.host.endsWith('.example') || e.host.includes('bbc')).map((e) => e.url), []);
 });
 
-test('built-in lists the engine refuses to seed are compiled at start instead, and the staff page says so', { skip: skip ?? false, timeout: 120_000 }, async () => {
+test('built-in lists the engine refuses to seed are compiled at start instead, and the staff page says so', { skip, timeout: 120_000 }, async () => {
   await ctx?.close().catch(() => {});
   h.ensureBuilt();
   const stale = join(h.tempDir('sg-stale-'), 'extension');

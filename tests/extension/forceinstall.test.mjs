@@ -13,8 +13,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 90_000 };
 /** Blocked only by the engine: no DNR rule can express these. */
 const ENGINE_ONLY = {
@@ -23,7 +24,7 @@ const ENGINE_ONLY = {
   lookalike: 'http://www.b\u0435t365.com/lookalike',
 };
 
-describe('force-installed from a CRX by policy', { skip: skip ?? false, timeout: 15 * 60_000 }, () => {
+describe('force-installed from a CRX by policy', { skip, timeout: 15 * 60_000 }, () => {
   let server;
   let ctx;
   const timings = {};

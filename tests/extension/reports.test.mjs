@@ -16,10 +16,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 import { startReceiver } from '../../scripts/report-receiver.mjs';
 import { signBody } from '../../extension/report/sign.js';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 180_000 };
 const STAFF_CODE = '7314';
 const KEY = 'test-only-signing-key-0123456789abcdef';
@@ -47,7 +48,7 @@ function silentWav() {
   return Buffer.concat([head, data.fill(128)]);
 }
 
-describe('tell an adult: reports', { skip: skip ?? false, timeout: 20 * 60_000 }, () => {
+describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
   let server;
   let receiver;
   let receiverPort;

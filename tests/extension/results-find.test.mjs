@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 import { ROOT, CHROMIUM, cleanUp } from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
 const FIND_JS = join(ROOT, 'extension', 'results', 'find.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'results');
@@ -88,7 +89,7 @@ try {
 } catch {
   playwright = null;
 }
-const noBrowser = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : !playwright ? 'playwright-core is missing' : false;
+const noBrowser = skipOrFail(!existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : !playwright ? 'playwright-core is missing' : false);
 
 /** What each fixture must give: [page address, engine, [[targets…], thumbnails] per result]. */
 const EXPECTED = {

@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, EXT_ID } from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 import { admit } from '../../extension/sw/messages.js';
 
 const built = existsSync(join(ROOT, 'extension', 'wasm-bytes.js')) && existsSync(join(ROOT, 'extension', 'pkg', 'schoolgate.js'));
-const skip = built ? false : 'extension/wasm-bytes.js is missing: run scripts/build-wasm.sh';
+const skip = skipOrFail(built ? false : 'extension/wasm-bytes.js is missing: run scripts/build-wasm.sh');
 
 const contentScript = { id: EXT_ID, url: 'https://www.google.com/search?q=volcanoes', origin: 'https://www.google.com' };
 

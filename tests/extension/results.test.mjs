@@ -14,8 +14,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 120_000 };
 const FIXTURES = join(h.ROOT, 'tests', 'fixtures', 'results');
 const fixture = (name) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -44,7 +45,7 @@ function thumbnailSvg(req) {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="180" height="140"><rect width="180" height="140" fill="#d6e4f0"/><text x="6" y="74" font-size="11">${label}</text></svg>`;
 }
 
-describe('search results pages', { skip: skip ?? false, timeout: 20 * 60_000 }, () => {
+describe('search results pages', { skip, timeout: 20 * 60_000 }, () => {
   let server;
   let ctx;
   let policyToml;

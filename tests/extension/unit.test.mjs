@@ -3,20 +3,22 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { ROOT } from './helpers.mjs';
-import { readManaged, configKey, engineConfig } from '../../extension/sw/config.js';
+import { skipOrFail } from '../ci.mjs';
+import { readManaged, configKey, engineConfig, effectiveConfig, checkAddress, lockedIntent, LIMITS, STRICTEST_GROUP } from '../../extension/sw/config.js';
 import { admit, senderKind } from '../../extension/sw/messages.js';
 import { readListForDnr, readPolicyEntries, cleanHost } from '../../extension/sw/listdomains.js';
-import { planRules, applyPlan, PRIORITY, probeCategories, THUMBNAIL_MARK } from '../../extension/sw/dnr.js';
+import { planRules, applyPlan, PRIORITY, probeCategories, THUMBNAIL_MARK, HARMFUL_CATEGORIES } from '../../extension/sw/dnr.js';
 import { readPageAddress } from '../../extension/page-address.js';
 
 const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
 const PKG = join(ROOT, 'extension', 'pkg', 'schoolgate.js');
 const havePkg = existsSync(PKG);
+const noPkg = skipOrFail(!havePkg && 'extension/pkg is missing: run scripts/build-wasm.sh');
 let pkg = null;
 if (havePkg) {
   pkg = await import(PKG);
@@ -55,6 +57,150 @@ test('managed configuration: good values are kept, bad ones reported and left ou
   assert.equal(readManaged(undefined).empty, true);
   // The same configuration in another key order is the same configuration.
   assert.equal(configKey(engineConfig({ group: 'a', lists: [] })), configKey(engineConfig({ lists: [], group: 'a' })));
+});
+
+test('managed configuration: an invalid group, policy or list keeps its last good value, never a weaker one', () => {
+  const lastGood = {
+    group: 'eyfs',
+    policyToml: '[school]\nname = "good"\n',
+    lists: [
+      { url: 'https://lists.example.org/iwf.txt', category: 'child-abuse', format: 'domains', name: 'IWF' },
+      { url: 'https://lists.example.org/gambling.txt', category: 'gambling', format: 'auto' },
+    ],
+  };
+  const typo = readManaged({
+    group: 'EYFS',
+    policyToml: '   ',
+    lists: [
+      { url: 'https://lists.example.org/gambling.txt', category: 'gambling' },
+      { url: 'https://lists.example.org/new-drugs.txt', category: 'drugs' },
+      { url: 'http://lists.example.org/iwf.txt', category: 'child-abuse', format: 'domains', name: 'IWF' },
+    ],
+  });
+  assert.deepEqual(typo.invalid.sort(), ['group', 'lists', 'policyToml']);
+  // The staff page names the bad key and why.
+  assert.ok(typo.problems.some((p) => p.startsWith('group: expected a group name') && p.includes('"EYFS"')), typo.problems.join('\n'));
+  assert.ok(typo.problems.some((p) => p.startsWith('policyToml: expected')));
+  assert.ok(typo.problems.some((p) => p.startsWith('lists[2].url: must be https://')));
+  // A locked list with a bad address is an alarm, not a drop.
+  assert.equal(typo.alarms.length, 1);
+  assert.match(typo.alarms[0], /lists\[2\] looks like the locked "child-abuse" list/);
+
+  const kept = effectiveConfig(typo.config, typo.invalid, lastGood);
+  assert.equal(kept.group, 'eyfs', 'the last good group, not the default KS2');
+  assert.equal(kept.policyToml, lastGood.policyToml, 'the last good policy, not the built-in one');
+  assert.deepEqual(kept.lists.map((l) => `${l.category} ${l.url}`), [
+    'child-abuse https://lists.example.org/iwf.txt',
+    'gambling https://lists.example.org/gambling.txt',
+    'drugs https://lists.example.org/new-drugs.txt',
+  ], 'every last good list stays (the locked one too), and the valid new one is added');
+  assert.equal(kept.kept.length, 3);
+  assert.ok(kept.kept.some((k) => k.startsWith('group: the last good group ("eyfs")')));
+
+  // Nothing good was ever applied: the strictest pupil group, the built-in policy, the valid lists.
+  const fresh = effectiveConfig(typo.config, typo.invalid, null);
+  assert.equal(fresh.group, STRICTEST_GROUP);
+  assert.equal(fresh.policyToml, null);
+  assert.deepEqual(fresh.lists.map((l) => l.category), ['gambling', 'drugs']);
+
+  // Valid values are taken as they are.
+  const good = readManaged({ group: 'ks1', lists: [{ url: 'https://lists.example.org/a.txt', category: 'games' }] });
+  assert.deepEqual(good.invalid, []);
+  const applied = effectiveConfig(good.config, good.invalid, lastGood);
+  assert.equal(applied.group, 'ks1');
+  assert.equal(applied.policyToml, null);
+  assert.deepEqual(applied.lists, [{ url: 'https://lists.example.org/a.txt', category: 'games', format: 'auto' }]);
+  assert.deepEqual(applied.kept, []);
+
+  // `lists` not received at all while other settings were (Chrome drops a whole value that does
+  // not match the schema): the last good lists stay, with an alarm for a locked one; [] removes them.
+  const dropped = readManaged({ group: 'eyfs' });
+  const keptLists = effectiveConfig(dropped.config, dropped.invalid, lastGood);
+  assert.deepEqual(keptLists.lists, lastGood.lists);
+  assert.match(keptLists.kept[0], /^lists: not received .*set lists to \[\]/);
+  assert.match(keptLists.alarms[0], /locked list https:\/\/lists\.example\.org\/iwf\.txt/);
+  const cleared = readManaged({ group: 'eyfs', lists: [] });
+  assert.deepEqual(effectiveConfig(cleared.config, cleared.invalid, lastGood).lists, []);
+  assert.deepEqual(effectiveConfig(dropped.config, dropped.invalid, null).lists, [], 'nothing to keep on a new device');
+
+  // `lists` that is not an array, or has too many entries, keeps the last good lists.
+  for (const lists of [{ url: 'https://lists.example.org/a.txt' }, 'https://lists.example.org/a.txt',
+    Array.from({ length: LIMITS.lists + 1 }, (_, i) => ({ url: `https://lists.example.org/${i}.txt`, category: 'games' }))]) {
+    const r = readManaged({ lists });
+    assert.deepEqual(r.invalid, ['lists'], JSON.stringify(lists).slice(0, 60));
+    assert.ok(r.problems.some((p) => p.startsWith('lists: ')), r.problems.join('\n'));
+    assert.deepEqual(effectiveConfig(r.config, r.invalid, lastGood).lists.slice(0, 2), lastGood.lists);
+  }
+});
+
+test('managed_schema.json: Chrome passes every value of an enforcing setting through, so the reader can name a typo', () => {
+  // Chrome drops a value that does not match the schema without telling the extension: an enum
+  // or pattern there would turn a typo into a silently missing setting.
+  const schema = JSON.parse(readFileSync(join(ROOT, 'extension', 'managed_schema.json'), 'utf8'));
+  const constrained = [];
+  const walk = (node, path) => {
+    for (const k of ['enum', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems', 'required']) if (node[k] !== undefined) constrained.push(`${path}.${k}`);
+    for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${name}`);
+    if (node.items) walk(node.items, `${path}[]`);
+  };
+  for (const key of ['group', 'policyToml', 'lists']) walk(schema.properties[key], key);
+  assert.deepEqual(constrained, []);
+});
+
+test('managed configuration: locked lists with a misspelt category or a bad address are alarms', () => {
+  for (const category of ['child_abuse', 'Child-Abuse', 'child-abuses', 'childabuse', 'terrorism', 'terrorist_content', 'iwf']) {
+    const r = readManaged({ lists: [{ url: 'https://lists.example.org/l.txt', category }] });
+    assert.deepEqual(r.invalid, ['lists'], category);
+    assert.equal(r.alarms.length, 1, `${category}: ${r.problems}`);
+    assert.equal(r.config.lists.length, 0, `${category}: never applied as an ordinary category`);
+  }
+  // A list named or addressed as IWF/CTIRU under an ordinary category is an alarm too.
+  const misfiled = readManaged({ lists: [{ url: 'https://la.example.gov.uk/ctiru.txt', category: 'extremism' }, { url: 'https://x.example/l', category: 'gambling', name: 'IWF URL list' }] });
+  assert.equal(misfiled.alarms.length, 2, misfiled.problems.join('\n'));
+  assert.equal(lockedIntent({ category: 'terrorist-content' }), 'terrorist-content');
+  for (const category of ['gambling', 'games', 'chat', 'self-harm', 'social-media', 'our-own']) {
+    assert.equal(lockedIntent({ category, url: 'https://lists.example.org/x.txt' }), null, category);
+  }
+  // A locked list written correctly is valid.
+  const ok = readManaged({ lists: [{ url: 'https://lists.example.org/iwf.txt', category: 'child-abuse' }] });
+  assert.deepEqual([ok.invalid, ok.alarms, ok.config.lists.length], [[], [], 1]);
+});
+
+test('managed configuration: addresses are https:// (http:// only for localhost and 127.0.0.1), parsed strictly', () => {
+  for (const good of ['https://safeguarding.example.org.uk/report', 'http://127.0.0.1:8080/reports', 'http://localhost/r', 'https://a.example/x@y']) {
+    assert.ok(checkAddress(good).href, good);
+  }
+  for (const bad of ['http://localhost:@evil.example/', 'http://127.0.0.1@evil.example/', 'http://localhost.evil.example/',
+    'http://127.0.0.1.evil.example/', 'http://evil.example/', 'https://user:pass@a.example/', 'http://localhost\\@evil.example/',
+    'ftp://lists.example/x', 'javascript:alert(1)', 'http://localhost./', 'https://a.example/\nx', ' https://a.example/', 'not a url',
+    `https://a.example/${'x'.repeat(LIMITS.urlChars)}`]) {
+    assert.ok(checkAddress(bad).error, bad);
+  }
+  const r = readManaged({
+    reportEndpoint: 'http://localhost:@evil.example/',
+    lists: [{ url: 'http://lists.example.org/a.txt', category: 'games' }, { url: 'http://127.0.0.1:9/a.txt', category: 'games' }],
+  });
+  assert.equal(r.config.reportEndpoint, undefined);
+  assert.match(r.problems.find((p) => p.startsWith('reportEndpoint:')), /user name or password/);
+  assert.deepEqual(r.config.lists.map((l) => l.url), ['http://127.0.0.1:9/a.txt']);
+  assert.match(r.problems.find((p) => p.startsWith('lists[0].url:')), /must be https:\/\//);
+});
+
+test('managed configuration: signing keys under 32 bytes are refused (never quoted); limits give clear errors', () => {
+  const short = readManaged({ reportSigningKey: 'short-secret-123', reportEndpoint: 'https://r.example/' });
+  assert.equal(short.config.reportSigningKey, undefined);
+  const problem = short.problems.find((p) => p.startsWith('reportSigningKey:'));
+  assert.match(problem, /32 to 4096 bytes/);
+  assert.ok(!problem.includes('short-secret-123'), 'a secret is never shown on the staff page');
+  assert.equal(readManaged({ reportSigningKey: 'k'.repeat(31) }).config.reportSigningKey, undefined);
+  assert.equal(readManaged({ reportSigningKey: 'k'.repeat(32) }).config.reportSigningKey, 'k'.repeat(32));
+  assert.equal(readManaged({ reportSigningKey: 'é'.repeat(16) }).config.reportSigningKey, 'é'.repeat(16), '32 bytes of UTF-8');
+  assert.ok(!readManaged({ staffUnlockCodeHash: 'secret-code' }).problems[0].includes('secret-code'));
+  const big = readManaged({ policyToml: `# ${'x'.repeat(LIMITS.policyBytes)}\n`, schoolName: 's'.repeat(LIMITS.nameChars + 1), lists: [{ url: 'https://a.example/l', category: 'games', name: 'n'.repeat(LIMITS.nameChars + 1) }] });
+  assert.deepEqual(big.invalid.sort(), ['lists', 'policyToml']);
+  assert.match(big.problems.find((p) => p.startsWith('policyToml:')), /at most 1024 KB/);
+  assert.match(big.problems.find((p) => p.startsWith('schoolName:')), /at most 200 characters/);
+  assert.match(big.problems.find((p) => p.startsWith('lists[0].name:')), /at most 200 characters/);
 });
 
 test('messages: only the staff page may command, pupils\' pages may record, nobody may switch off', () => {
@@ -106,7 +252,7 @@ test('page addresses: the blocked URL is everything after u=, raw', () => {
   assert.equal(readPageAddress('chrome-extension://x/blocked.html').url, null);
 });
 
-test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only marked requests; not on staff devices', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only marked requests; not on staff devices', { skip: noPkg }, () => {
   const sg = new pkg.Schoolgate();
   const base = { pkg, sg, policyToml: null, sources: [], blockPage: `chrome-extension://${ID}/blocked.html`, atMs: WED_10 };
   const pupil = planRules({ ...base, group: 'eyfs' }).rules.find((r) => r.key === 'thumbnails');
@@ -124,7 +270,7 @@ test('DNR plan: on pupils\' devices the engines\' thumbnail servers answer only 
 
 const sources = () => (pkg ? pkg.builtinLists().map((l) => ({ key: `builtin:${l.file}`, category: l.category, format: 'auto', text: () => l.text })) : []);
 
-test('DNR plan: the engine decides what each category gets, time windows included', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: the engine decides what each category gets, time windows included', { skip: noPkg }, () => {
   const sg = new pkg.Schoolgate();
   const base = { pkg, sg, policyToml: null, group: 'ks2', sources: sources(), blockPage: `chrome-extension://${ID}/blocked.html` };
   const morning = planRules({ ...base, atMs: WED_10 });
@@ -154,7 +300,7 @@ test('DNR plan: the engine decides what each category gets, time windows include
   sg.free();
 });
 
-test('DNR plan: locked lists for every group and resource type; allow entries; uncategorised = block', { skip: !havePkg && 'extension/pkg missing' }, () => {
+test('DNR plan: locked lists for every group and resource type; allow entries; uncategorised = block', { skip: noPkg }, () => {
   const toml = `${pkg.defaultPolicyToml()}
 [groups.reception]
 preset = "eyfs"
@@ -186,6 +332,42 @@ deny = ["example-games.com"]
   sg.free();
 });
 
+test('DNR plan: harmful categories block their images, media and objects in other pages too; allow entries let them through', { skip: noPkg }, () => {
+  const toml = `${pkg.defaultPolicyToml()}
+[groups.year5]
+preset = "ks2"
+allow = ["allowed-bet.example"]
+`;
+  const extra = { key: 'extra', category: 'gambling', format: 'domains', text: () => 'allowed-bet.example\n' };
+  const sg = pkg.Schoolgate.fromPolicy(toml, [pkg.compileLists([{ name: 'extra', category: 'gambling', format: 'domains', text: 'allowed-bet.example\n' }]).bytes]);
+  const plan = planRules({ pkg, sg, policyToml: toml, group: 'year5', atMs: WED_10, sources: [...sources(), extra], blockPage: 'chrome-extension://x/blocked.html' });
+  const built = plan.rules.flatMap((r) => r.build());
+  const embeddedBlock = (domain) => built.find((r) => r.action.type === 'block' && r.condition.requestDomains?.includes(domain) && r.condition.resourceTypes.includes('image'));
+  for (const l of pkg.builtinLists()) {
+    const first = readListForDnr(l.text, 'auto').domains[0];
+    const rule = embeddedBlock(first);
+    if (HARMFUL_CATEGORIES.includes(l.category) && plan.blockedCategories.includes(l.category)) {
+      assert.ok(rule, `${l.category}: ${first}'s images are blocked`);
+      assert.deepEqual(rule.condition.resourceTypes, ['image', 'media', 'object']);
+      assert.equal(rule.priority, PRIORITY.block);
+    } else {
+      assert.equal(rule, undefined, `${l.category}: only its pages are blocked (${first})`);
+    }
+  }
+  assert.ok(HARMFUL_CATEGORIES.every((c) => ['pornography', 'violence', 'self-harm', 'extremism', 'gambling', 'drugs', 'hate-speech', 'discrimination'].includes(c)));
+  assert.ok(['pornography', 'gambling', 'self-harm', 'violence', 'drugs', 'extremism'].every((c) => plan.blockedCategories.includes(c)));
+  // The group's own allow entry wins over the category for embedded resources too, as it does for pages.
+  const allow = built.find((r) => r.action.type === 'allow' && r.condition.requestDomains?.includes('allowed-bet.example'));
+  assert.ok(allow.priority > PRIORITY.block && allow.condition.resourceTypes.includes('image') && allow.condition.resourceTypes.includes('media'));
+  // Staff: self-harm is open to them, so its images are too; gambling stays blocked.
+  const staff = planRules({ pkg, sg, policyToml: toml, group: 'staff', atMs: WED_10, sources: sources(), blockPage: 'chrome-extension://x/blocked.html' });
+  const staffBuilt = staff.rules.flatMap((r) => r.build());
+  const selfHarm = readListForDnr(pkg.builtinLists().find((l) => l.category === 'self-harm').text, 'auto').domains[0];
+  assert.ok(!staffBuilt.some((r) => r.condition.requestDomains?.includes(selfHarm)));
+  assert.ok(staffBuilt.some((r) => r.action.type === 'block' && r.condition.requestDomains?.includes('bet365.com')));
+  sg.free();
+});
+
 test('DNR apply: only rules whose signature changed are touched', async () => {
   const calls = [];
   const dnr = { updateDynamicRules: async (u) => calls.push(u) };
@@ -208,7 +390,7 @@ test('DNR apply: only rules whose signature changed are touched', async () => {
   assert.equal(none.added + none.removed, 0);
 });
 
-test('builtin-rules.js: an engine seeded with it judges every built-in entry as one that compiled its own lists', { skip: !havePkg && 'extension/pkg missing' }, async () => {
+test('builtin-rules.js: an engine seeded with it judges every built-in entry as one that compiled its own lists', { skip: noPkg }, async () => {
   const { BUILTIN_RULES_BASE64 } = await import('../../extension/builtin-rules.js');
   const seeded = new Uint8Array(Buffer.from(BUILTIN_RULES_BASE64, 'base64'));
   // Two fresh instances of the package (a module URL of its own each): one seeded, one not.
@@ -234,4 +416,19 @@ test('builtin-rules.js: an engine seeded with it judges every built-in entry as 
   const school = compiling.compileLists([{ name: 'school/games.txt', category: 'games', text: 'example.com\n' }]).bytes;
   assert.throws(() => compiling.seedBuiltinLists(school), /cannot seed the built-in lists: not the built-in lists: it holds entries from `school\/games.txt`/);
   assert.throws(() => compiling.seedBuiltinLists(seeded.subarray(0, 100)), /cannot seed the built-in lists: /);
+});
+
+test('docs: no page tells staff to click the toolbar button to open the staff page (it files a safeguarding report)', () => {
+  const files = ['README.md', 'extension/README.md', 'tests/extension/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const wrong = [];
+  for (const file of files) {
+    const text = readFileSync(join(ROOT, file), 'utf8').replace(/\s+/g, ' ');
+    for (const sentence of text.split(/(?<=[.;:])\s/)) {
+      if (!/staff page/i.test(sentence)) continue;
+      // "click the (Schoolgate) toolbar icon/button", unless it is "right-click" or "do not click".
+      const clicks = [...sentence.matchAll(/(right-|not )?click(?:ing)? (?:on )?the (?:schoolgate )?(?:toolbar|extension) (?:icon|button)/gi)];
+      if (clicks.some((m) => !m[1])) wrong.push(`${file}: ${sentence.trim().slice(0, 160)}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
 });

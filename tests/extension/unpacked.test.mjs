@@ -11,12 +11,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as h from './helpers.mjs';
+import { skipOrFail } from '../ci.mjs';
 
-const skip = h.cannotRun();
+const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 90_000 };
 const STAFF_CODE = '4821';
 
-describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 * 60_000 }, () => {
+describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () => {
   let server;
   let ctx;
 
@@ -396,6 +397,98 @@ describe('unpacked, with a managed policy', { skip: skip ?? false, timeout: 15 *
     const ks2 = await page.getAttribute('#verdict-ks2', 'data-action');
     assert.equal(ks2, 'block', 'the managed list is part of the live policy');
     await h.screenshot(page, 'staff-page-tester');
+    await page.close();
+  });
+
+  test('images, audio, video, objects and frames of harmful sites never load inside another page; innocent ones do', T, async () => {
+    server.clear();
+    const harmful = ['www.bet365.com', 'www.pornhub.com', 'www.bestgore.com', 'www.sanctioned-suicide.net'];
+    const innocent = 'www.school-portal.example';
+    const embeds = (host, tag) => [
+      `<img src="http://${host}/embedded/${tag}.png" width="20" height="20">`,
+      `<video src="http://${host}/embedded/${tag}.webm" preload="auto" muted></video>`,
+      `<audio src="http://${host}/embedded/${tag}.ogg" preload="auto"></audio>`,
+      `<object data="http://${host}/embedded/${tag}-object.png" type="image/png" width="20" height="20"></object>`,
+      `<iframe src="http://${host}/embedded/${tag}-frame.html" width="200" height="100"></iframe>`,
+    ].join('\n');
+    // The page itself is on 127.0.0.1 (not a listed site): only what it embeds is judged.
+    server.pages.set('/embedding-page.html', `<!doctype html><title>embeds</title>
+${harmful.map((host, i) => embeds(host, `harm${i}`)).join('\n')}
+${embeds(innocent, 'fine')}`);
+    const page = await newPage();
+    await h.go(page, `${server.origin}/embedding-page.html`);
+    const kinds = ['.png', '.webm', '.ogg', '-object.png', '-frame.html'];
+    await h.until(() => kinds.every((k) => server.requests(`${innocent}/embedded/fine${k}`).length), 'every innocent embed to be requested', 20_000);
+    // The harmful sites' frames show the block page (the frame is a page).
+    await h.until(() => page.frames().filter((f) => f.url().startsWith(h.blockPrefix)).length >= harmful.length, 'a block page in each harmful frame');
+    await h.sleep(1000); // anything still on its way would have arrived by now
+    for (const host of harmful) {
+      assert.deepEqual(server.requests(host).map((e) => e.url), [], `nothing from ${host} may reach the server`);
+    }
+    assert.equal(server.requests('/embedding-page.html').length, 1, 'the embedding page itself loaded');
+    await page.close();
+  });
+
+  test('a typo in the Admin console never weakens protection; a misconfigured locked list is an alarm and fails closed', T, async () => {
+    server.files.set('/lists/extra-gambling.txt', { body: 'example-casino.com\nlucky-spins.example.org\n' });
+    server.files.set('/lists/iwf-test.txt', { body: 'abuse-test.example\n' });
+    const gambling = { url: `${server.origin}/lists/extra-gambling.txt`, category: 'gambling', format: 'domains', name: 'Extra gambling' };
+    const iwf = { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF (test entries)' };
+    // 1. A good configuration: Key Stage 1, with a locked list.
+    await applyPolicy({ group: 'ks1', lists: [gambling, iwf] }, (st) => st.source === 'managed' && st.group?.name === 'ks1'
+      && st.status.lists.some((l) => l.locked && l.entries === 1) && st.status.dnr.at > st.appliedAt);
+
+    // 2. Typos: the group in capitals, the locked list's address on plain http, a short signing key.
+    const typo = await applyPolicy({
+      group: 'KS1',
+      lists: [gambling, { ...iwf, url: 'http://lists.example.org/iwf.txt' }],
+      reportEndpoint: 'https://reports.example.org/in',
+      reportSigningKey: 'too-short',
+    }, (st) => st.status.alarms?.length > 0 && st.status.dnr.at > st.appliedAt);
+    assert.equal(typo.group.name, 'ks1', 'the last good group stays (not the unmanaged default, KS2)');
+    const problems = typo.status.managedProblems.join('\n');
+    assert.match(problems, /^group: expected a group name.*"KS1"/m);
+    assert.match(problems, /^lists\[1\]\.url: must be https:\/\//m);
+    assert.match(problems, /^reportSigningKey: expected a secret of 32 to 4096 bytes/m);
+    assert.ok(!problems.includes('too-short'), 'the secret itself is never shown');
+    assert.match(typo.status.alarms[0], /looks like the locked "child-abuse" list/);
+    assert.ok(typo.status.lists.some((l) => l.locked && l.url === iwf.url), 'the last good locked list stays in force');
+    server.clear();
+    const page = await newPage();
+    await h.go(page, 'http://abuse-test.example/while-misconfigured');
+    await h.blockPage(page);
+    await h.go(page, 'http://www.example-casino.com/while-misconfigured');
+    await h.blockPage(page);
+    await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);
+    await page.waitForSelector('#last-error:not([hidden]) .alarm');
+    const shown = await page.innerText('#last-error');
+    assert.match(shown, /ALARM: lists\[1\] looks like the locked "child-abuse" list/);
+    assert.match(shown, /Admin console setting: group: expected a group name/);
+    assert.match(shown, /Kept in force: group: the last good group \("ks1"\) stays in force/);
+    await h.screenshot(page, 'staff-page-typo-alarm');
+
+    // 3. The locked list moved to an address that never answers: its last good copy stays.
+    server.files.set('/lists/iwf-moved.txt', { status: 404, body: 'not found' });
+    const moved = await applyPolicy({ group: 'ks1', lists: [gambling, { ...iwf, url: `${server.origin}/lists/iwf-moved.txt` }] },
+      (st) => st.status.alarms?.some((a) => a.includes('never loaded')) && st.status.dnr.at > st.appliedAt);
+    assert.match(moved.status.alarms.join('\n'), /The locked "child-abuse" list .*iwf-moved\.txt never loaded \(.*HTTP 404\)\. The last good copy of that category stays in force/);
+    assert.ok(moved.status.lists.some((l) => l.locked && l.url === iwf.url && l.fromCache));
+    await h.go(page, 'http://abuse-test.example/after-the-move');
+    await h.blockPage(page);
+
+    // 4. A value of the wrong type in one entry: Chrome drops the whole `lists` setting before the
+    //    extension sees it. A missing `lists` keeps the last good lists, with an alarm.
+    const dropped = await applyPolicy({ group: 'ks1', lists: [gambling, { ...iwf, url: 7 }] },
+      (st) => st.status.kept?.some((k) => k.startsWith('lists: not received')) && st.status.dnr.at > st.appliedAt);
+    assert.match(dropped.status.alarms.join('\n'), /lists: not received, with the locked list/);
+    assert.ok(dropped.status.lists.some((l) => l.locked && l.url === iwf.url), 'the locked list stays in force');
+    assert.ok(dropped.status.lists.some((l) => l.url === gambling.url), 'the other lists too');
+    await h.go(page, 'http://abuse-test.example/after-the-drop');
+    await h.blockPage(page);
+    await h.go(page, 'http://www.example-casino.com/after-the-drop');
+    await h.blockPage(page);
+    assert.deepEqual(server.requests('abuse-test.example').map((e) => e.url), [], 'the locked list blocked before any request');
+    assert.deepEqual(server.requests('example-casino.com').map((e) => e.url), []);
     await page.close();
   });
 });

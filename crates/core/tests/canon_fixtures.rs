@@ -86,7 +86,12 @@ fn whatwg_host_as_we_write_it(host: &str) -> String {
 #[test]
 fn agrees_with_whatwg_url_tests_on_http_hosts() {
     let Some(path) = common::shared_data("url/urltestdata.json") else {
-        eprintln!("../shared/data/url/urltestdata.json not present: WHATWG comparison skipped");
+        eprintln!(
+            "{} not present: WHATWG comparison skipped",
+            common::shared_data_dir()
+                .join("url/urltestdata.json")
+                .display()
+        );
         return;
     };
     let cases: Vec<serde_json::Value> =

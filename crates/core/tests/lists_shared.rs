@@ -10,9 +10,7 @@ use std::time::Instant;
 use schoolgate_core::lists::{parse_list, ListFormat, ParsedList};
 use schoolgate_core::ruleset::{Ruleset, RulesetBuilder};
 
-fn shared_lists() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists")
-}
+mod common;
 
 /// Every file under `dir`, sorted, so the output is stable. Bounded by the folder's size.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -65,11 +63,13 @@ fn category_for(rel: &Path) -> String {
 
 #[test]
 fn shared_lists_import_and_compile() {
-    let root = shared_lists();
-    if !root.is_dir() {
-        println!("shared data not present: skipped ({})", root.display());
+    let Some(root) = common::shared_data("lists").filter(|p| p.is_dir()) else {
+        println!(
+            "shared data not present: skipped ({})",
+            common::shared_data_dir().join("lists").display()
+        );
         return;
-    }
+    };
     let mut files = Vec::new();
     walk(&root, &mut files);
     let mut lists: Vec<(String, ParsedList)> = Vec::new();
@@ -188,4 +188,21 @@ fn shared_lists_import_and_compile() {
         "no-match lookup: {:.0} ns per URL",
         t.elapsed().as_nanos() as f64 / misses.len() as f64
     );
+}
+
+#[test]
+fn ci_values_that_forbid_skipping() {
+    for v in ["true", "TRUE", "1", "yes", "github"] {
+        assert!(common::is_ci(Some(v)), "{v}");
+    }
+    for v in [
+        None,
+        Some(""),
+        Some("0"),
+        Some("false"),
+        Some("False"),
+        Some("no"),
+    ] {
+        assert!(!common::is_ci(v), "{v:?}");
+    }
 }

@@ -10,12 +10,38 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `../shared/data/<name>` beside the repository, when present (never required).
+/// The shared data folder: `$SCHOOLGATE_SHARED_DATA` when set, else `../shared/data` beside the
+/// repository (never in it).
+pub fn shared_data_dir() -> PathBuf {
+    std::env::var_os("SCHOOLGATE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// Whether a `CI` environment value means "this is CI" (as `tests/ci.mjs` reads it): anything
+/// but unset, empty, `0`, `false` or `no`.
+pub fn is_ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no"
+        )
+    })
+}
+
+/// `<shared data>/<name>` when present. When absent the caller skips, printing `skipped`; under
+/// `CI=true` nothing may skip, so this panics instead and the test fails.
 pub fn shared_data(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
-    p.exists().then_some(p)
+    let p = shared_data_dir().join(name);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        !is_ci(std::env::var("CI").ok().as_deref()),
+        "{} is missing, and under CI=true a test may not skip: CI must provide the shared data",
+        p.display()
+    );
+    None
 }
 
 /// Lines of a fixture file without comments and blank lines, with 1-based line numbers.
