@@ -53,7 +53,7 @@ export function parseStaffCodeHash(value) {
   if (OLD_SHA256.test(text)) return { ok: false, old: true, error: OLD_FORM_MESSAGE };
   const parts = text.split('$');
   if (parts.length !== 4 || parts[0] !== PREFIX) {
-    return { ok: false, error: `staffUnlockCodeHash: expected ${PREFIX}$<iterations>$<salt, base64>$<hash, base64> (the output of \`schoolgate staff-code\`), found ${JSON.stringify(text.slice(0, 40))}` };
+    return { ok: false, error: `staffUnlockCodeHash: expected ${PREFIX}$<iterations>$<salt, base64>$<hash, base64> (the output of \`schoolgate staff-code\`); the value set is not shown, since it may be the code itself` };
   }
   const iterations = /^[0-9]{1,9}$/.test(parts[1]) ? Number(parts[1]) : NaN;
   if (!(iterations >= MIN_ITERATIONS && iterations <= MAX_ITERATIONS)) {
