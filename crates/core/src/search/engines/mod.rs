@@ -234,6 +234,24 @@ pub(crate) fn is_engine_label(label: &[u8]) -> bool {
             | b"wikipedia"
             | b"kiddle"
             | b"swiggle"
+            | b"bbc"
+            | b"dkfindout"
+            | b"kidrex"
+            | b"kidzsearch"
+            | b"qwantjunior"
+            | b"safesearchkids"
+            | b"mojeek"
+            | b"aol"
+            | b"ask"
+            | b"dogpile"
+            | b"yep"
+            | b"you"
+            | b"presearch"
+            | b"kagi"
+            | b"perplexity"
+            | b"swisscows"
+            | b"naver"
+            | b"seznam"
     )
 }
 
@@ -408,6 +426,6 @@ mod prefilter_tests {
                 assert!(may_be_engine_host(&host), "{} ({host})", engine.id);
             }
         }
-        assert!(!may_be_engine_host("www.bbc.co.uk"));
+        assert!(!may_be_engine_host("www.thenational.academy"));
     }
 }
