@@ -49,7 +49,7 @@ pub const IP_ADDRESS: &str = "ip-address";
 pub const AI_CHATBOTS: &str = "ai-chatbots";
 
 /// Every category Schoolgate knows by name, illegal ones first.
-pub const KNOWN: &[CategoryInfo] = &[
+pub static KNOWN: &[CategoryInfo] = &[
     info(
         CHILD_ABUSE,
         "Child sexual abuse content (IWF list)",

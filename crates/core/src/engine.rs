@@ -587,22 +587,8 @@ impl Engine {
             ruleset.matches_parts(host, path, query, matches);
             expressions.matches_parts(host, path, query, matches);
         }
-        if raw_ip {
-            matches.push(address_match(
-                host,
-                MatchKind::Domain,
-                category::IP_ADDRESS,
-                "built-in/ip-address",
-            ));
-        }
-        if let Some(via) = unjudgeable {
-            let source = format!("built-in/wrappers: {via} shows a page that cannot be checked");
-            matches.push(address_match(
-                &format!("{host}{path}"),
-                MatchKind::UrlPrefix,
-                category::PROXY_VPN,
-                &source,
-            ));
+        if raw_ip || unjudgeable.is_some() {
+            shape_matches(url, raw_ip, unjudgeable, matches);
         }
         most_specific_first(&mut matches[first..]);
         let found = &matches[first..];
@@ -648,7 +634,13 @@ impl Engine {
 
     /// Whether a canonical host is a raw IP address outside the school's own addresses.
     fn is_raw_ip(&self, host: &str) -> bool {
-        canon::is_ip_host(host) && !self.policy.school().is_own_address(host)
+        canon::is_ip_host(host) && !self.is_own_address(host)
+    }
+
+    /// Out of line: only address hosts get here.
+    #[inline(never)]
+    fn is_own_address(&self, host: &str) -> bool {
+        self.policy.school().is_own_address(host)
     }
 
     fn tz(&self) -> Tz {
@@ -731,14 +723,46 @@ fn search_rules(group: &Group) -> SearchRules {
     }
 }
 
-/// A match that no list holds: a category the URL is in by its shape.
-fn address_match(key: &str, kind: MatchKind, category: &str, source: &str) -> RuleMatch {
-    RuleMatch {
-        key: key.to_string(),
-        kind,
-        category: Arc::from(category),
-        source: Arc::from(source),
-        locked: false,
+/// The matches no list holds, for an explanation: a raw IP address host, and a page a service
+/// shows that cannot be checked. Out of line: few URLs need them.
+#[inline(never)]
+fn shape_matches(
+    url: &CanonicalUrl,
+    raw_ip: bool,
+    unjudgeable: Option<&str>,
+    matches: &mut Vec<RuleMatch>,
+) {
+    let (host, path) = (url.host(), url.path());
+    let found = match unjudgeable {
+        // A page a service shows that cannot be checked: the address itself is the entry.
+        Some(via) => (
+            [host, path].concat(),
+            category::PROXY_VPN,
+            ["built-in/wrappers (", via, ")"].concat(),
+        ),
+        None => (
+            host.to_string(),
+            category::IP_ADDRESS,
+            "built-in/ip-address".to_string(),
+        ),
+    };
+    if raw_ip || unjudgeable.is_some() {
+        matches.push(RuleMatch {
+            key: found.0,
+            kind: MatchKind::UrlPrefix,
+            category: Arc::from(found.1),
+            source: Arc::from(found.2),
+            locked: false,
+        });
+    }
+    if raw_ip && unjudgeable.is_some() {
+        matches.push(RuleMatch {
+            key: host.to_string(),
+            kind: MatchKind::Domain,
+            category: Arc::from(category::IP_ADDRESS),
+            source: Arc::from("built-in/ip-address"),
+            locked: false,
+        });
     }
 }
 

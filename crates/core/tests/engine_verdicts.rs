@@ -360,7 +360,7 @@ fn the_school_s_own_addresses_are_ordinary_sites() {
         r#"
 [school]
 name = "Example Primary"
-addresses = ["10.0.0.0/8", "192.168.1.20", "2001:db8:5::/48"]
+addresses = ["10.0.0.0/8", "192.168.1.20", "2001:db8:5::1"]
 
 [groups.year6]
 preset = "ks2"

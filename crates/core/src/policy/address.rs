@@ -2,88 +2,96 @@
 //! school's MIS, printers, a local server) are judged as ordinary sites, not as the
 //! `ip-address` category that blocks raw addresses for pupils.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use serde::{Serialize, Serializer};
 
-/// One address or range (`192.168.1.20`, `10.0.0.0/8`, `2001:db8::/32`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One address or range: `192.168.1.20`, `10.0.0.0/8`, or one IPv6 address (`2001:db8::1`;
+/// schools number their own networks in IPv4, so IPv6 ranges are not needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressRange {
-    /// The first address, as 128 bits (IPv4 as its IPv4-mapped IPv6 form).
-    start: u128,
-    /// How many leading bits must match, of the 128.
-    bits: u8,
+    /// As the school wrote it (trimmed), for reports.
+    text: String,
+    /// The address as a canonical URL host (`10.0.0.0`, `[2001:db8::1]`).
+    host: String,
+    /// For IPv4: the range's first address and its mask.
+    v4: Option<(u32, u32)>,
 }
 
 impl AddressRange {
-    /// Parses `address` or `address/prefix-length`. IPv4-mapped and NAT64 IPv6 forms of an IPv4
-    /// address mean that address, as in URLs.
+    /// Parses `address` or `IPv4-address/prefix-length`. The address may be written in any
+    /// spelling a URL may use (`10.1`, `0x0a.0.0.1`, `[::ffff:10.0.0.1]`): it is read as URLs are.
     pub fn parse(text: &str) -> Result<AddressRange, String> {
         let text = text.trim();
-        let (address, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
+        let (address, prefix) = text.split_once('/').unwrap_or((text, ""));
+        let bad = |why: &str| [why, ", found \"", text, "\""].concat();
+        let bracketed = match address.contains(':') && !address.starts_with('[') {
+            true => ["[", address, "]"].concat(),
+            false => address.to_string(),
         };
-        let address = address.trim_start_matches('[').trim_end_matches(']');
-        let ip: IpAddr = address.parse().map_err(|_| {
-            format!("expected an IP address or range like \"192.168.1.20\", \"10.0.0.0/8\" or \"2001:db8::/32\", found {text:?}")
-        })?;
-        let (start, max, offset) = match ip {
-            IpAddr::V4(v4) => (u128::from(v4.to_ipv6_mapped()), 32u8, 96u8),
-            IpAddr::V6(v6) => (u128::from(v6), 128, 0),
+        let host = crate::canon::normalize_host(&bracketed)
+            .ok()
+            .filter(|h| crate::canon::is_ip_host(h))
+            .ok_or_else(|| bad("expected an IP address or an IPv4 range like \"10.0.0.0/8\""))?;
+        let v4 = match (ipv4_bits(&host), prefix) {
+            (Some(start), "") => Some((start, u32::MAX)),
+            (Some(start), prefix) => {
+                let length = prefix
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 32)
+                    .ok_or_else(|| bad("expected a prefix length from 0 to 32"))?;
+                let mask = u32::MAX.checked_shl(32 - length).unwrap_or(0);
+                if start & !mask != 0 {
+                    return Err(bad(
+                        "expected the range's first address (bits are set after the prefix)",
+                    ));
+                }
+                Some((start, mask))
+            }
+            (None, "") => None,
+            (None, _) => {
+                return Err(bad(
+                    "expected one IPv6 address: only IPv4 ranges take a prefix length",
+                ))
+            }
         };
-        let length = match prefix {
-            None => max,
-            Some(p) => p.parse::<u8>().ok().filter(|n| *n <= max).ok_or_else(|| {
-                format!("the prefix length in {text:?} must be a number from 0 to {max}")
-            })?,
-        };
-        let bits = offset + length;
-        if start & !mask(bits) != 0 {
-            return Err(format!(
-                "{text:?} has bits set after its /{length} prefix; write the range's first address"
-            ));
-        }
-        Ok(AddressRange { start, bits })
+        Ok(AddressRange {
+            text: text.to_string(),
+            host,
+            v4,
+        })
     }
 
     /// Whether a canonical URL host (dotted IPv4 or bracketed IPv6) is in the range.
     pub fn contains_host(&self, host: &str) -> bool {
-        host_bits(host).is_some_and(|a| a & mask(self.bits) == self.start)
+        match (self.v4, ipv4_bits(host)) {
+            (Some((start, mask)), Some(address)) => address & mask == start,
+            _ => host == self.host,
+        }
     }
 }
 
-/// The 128-bit form of a canonical host, if it is an address.
-fn host_bits(host: &str) -> Option<u128> {
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().ok().map(u128::from);
+/// A canonical dotted-decimal IPv4 host as a number.
+fn ipv4_bits(host: &str) -> Option<u32> {
+    let (mut bits, mut part, mut dots) = (0u32, 0u32, 0);
+    for b in host.bytes() {
+        match b {
+            b'0'..=b'9' if part < 256 => part = part * 10 + u32::from(b - b'0'),
+            b'.' if part < 256 => (bits, part, dots) = (bits << 8 | part, 0, dots + 1),
+            _ => return None,
+        }
     }
-    host.parse::<Ipv4Addr>()
-        .ok()
-        .map(|v4| u128::from(v4.to_ipv6_mapped()))
-}
-
-/// The first `bits` bits set.
-fn mask(bits: u8) -> u128 {
-    match bits {
-        0 => 0,
-        b => u128::MAX << (128 - u32::from(b.min(128))),
-    }
+    (dots == 3 && part < 256).then_some(bits << 8 | part)
 }
 
 impl std::fmt::Display for AddressRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let v6 = Ipv6Addr::from(self.start);
-        match v6.to_ipv4_mapped() {
-            Some(v4) if self.bits >= 96 => write!(f, "{v4}/{}", self.bits - 96),
-            _ => write!(f, "{v6}/{}", self.bits),
-        }
+        f.write_str(&self.text)
     }
 }
 
 impl Serialize for AddressRange {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(&self.text)
     }
 }
 
@@ -100,10 +108,20 @@ mod tests {
         assert!(!lan.contains_host("example.com"));
         let one = AddressRange::parse("10.1.2.3").unwrap();
         assert!(one.contains_host("10.1.2.3") && !one.contains_host("10.1.2.4"));
-        let v6 = AddressRange::parse("2001:db8::/32").unwrap();
-        assert!(v6.contains_host("[2001:db8::1]") && !v6.contains_host("[2001:db9::1]"));
+        let v6 = AddressRange::parse("2001:DB8:0::1").unwrap();
+        assert!(v6.contains_host("[2001:db8::1]") && !v6.contains_host("[2001:db8::2]"));
         assert_eq!(lan.to_string(), "192.168.0.0/16");
-        assert_eq!(v6.to_string(), "2001:db8::/32");
+        assert_eq!(
+            AddressRange::parse(" [2001:db8::1] ").unwrap().to_string(),
+            "[2001:db8::1]"
+        );
+        // Any spelling a URL may use.
+        assert!(AddressRange::parse("0xc0.168.1.20")
+            .unwrap()
+            .contains_host("192.168.1.20"));
+        assert!(AddressRange::parse("[::ffff:10.0.0.1]")
+            .unwrap()
+            .contains_host("10.0.0.1"));
         assert!(AddressRange::parse("0.0.0.0/0")
             .unwrap()
             .contains_host("8.8.8.8"));
@@ -116,6 +134,9 @@ mod tests {
             ("10.0.0.0/33", "from 0 to 32"),
             ("10.0.0.1/8", "first address"),
             ("300.1.1.1", "expected an IP address"),
+            ("10.0.0.0/x", "from 0 to 32"),
+            ("2001:db8::/32", "only IPv4 ranges"),
+            ("", "expected an IP address"),
         ] {
             let e = AddressRange::parse(bad).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");

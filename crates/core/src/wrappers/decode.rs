@@ -1,131 +1,105 @@
 //! The encodings services put a carried URL in: percent-encoding stacked by redirect chains,
-//! base64 (Bing's result links, Brave's image proxy), hex (GitHub's camo), host names with `-`
-//! for `.` (Google Translate, AMP caches), and prefixes (`cache:`, `ssl:`).
+//! base64 (Bing's result links, Brave's image proxy), and host names with `-` for `.` (Google
+//! Translate, AMP caches).
 
 use crate::canon::CanonicalUrl;
 use crate::search::query;
 
 /// The page a decoded query value names, if it could be one: percent-decoded again while it
-/// still looks like an encoded URL (redirect chains double-encode), `cache:` and `ssl:` prefixes
-/// read, and a base64 URL decoded. Anything else is returned as it is, to be read as a URL (a
-/// value that is none parses as an unknown site or not at all, and changes nothing).
+/// still looks like an encoded URL (redirect chains double-encode), and a base64 URL decoded
+/// (Bing's `a1…`). Anything else is returned as it is, to be read as a URL (a value that is none
+/// parses as an unknown site or not at all, and changes nothing).
+#[inline(never)]
 pub(super) fn page_in_value(mut value: String) -> Option<String> {
     for _ in 0..8 {
-        let lower = value.get(..8).unwrap_or(&value).to_ascii_lowercase();
-        if !(lower.starts_with("http%3a") || lower.starts_with("https%3a")) {
+        if !(starts_with_ignore_case(&value, "http%3a")
+            || starts_with_ignore_case(&value, "https%3a"))
+        {
             break;
         }
         value = query::decode_form(&value);
     }
-    let mut value = value.trim();
-    if value.is_empty() {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
         return None;
     }
-    // Google's cache: `cache:<url>` or `cache:<id>:<url>`.
-    if let Some(rest) = strip_prefix_ignore_case(value, "cache:") {
-        value = match rest.split_once(':') {
-            Some((id, url)) if !id.contains(['.', '/']) && !url.starts_with("//") => url,
-            _ => rest,
-        };
-    }
-    // weserv's old `ssl:` prefix for an https image.
-    if let Some(rest) = strip_prefix_ignore_case(value, "ssl:") {
-        return Some(format!("https://{rest}"));
-    }
-    if !value.contains(['.', ':', '/']) {
-        // Bing's `u=a1<base64url>`, or a bare base64 URL.
-        let encoded = value.strip_prefix("a1").unwrap_or(value);
+    if !trimmed.bytes().any(|b| matches!(b, b'.' | b':' | b'/')) {
+        let encoded = trimmed.strip_prefix("a1").unwrap_or(trimmed);
         if let Some(url) = base64_url(encoded) {
             return Some(url);
         }
     }
-    Some(value.to_string())
+    Some(trimmed.to_string())
 }
 
-fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| value.get(prefix.len()..))
-        .flatten()
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Whether a path segment is a host name (`www.example.co.uk`, `example.com:8080`,
-/// `192.0.2.1`): letters, digits, `-` and dots, a dot inside, and a last label that is a
-/// top-level domain (letters) or the last part of an IPv4 address.
+/// `192.0.2.1`): letters, digits, `-` and dots, no empty label, more than one label, and a last
+/// label that is a top-level domain (two letters or more) or the last part of an IPv4 address.
 pub(super) fn looks_like_host(segment: &str) -> bool {
-    let host = segment.split_once(':').map_or(segment, |(h, _)| h);
-    let labels: Vec<&str> = host.split('.').collect();
-    let chars_ok = host
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    let Some(last) = labels.last() else {
-        return false;
-    };
-    let tld = last.len() >= 2 && last.bytes().all(|b| b.is_ascii_alphabetic());
-    let ipv4 = labels.len() == 4
-        && labels
-            .iter()
-            .all(|l| (1..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_digit()));
-    chars_ok && labels.len() >= 2 && labels.iter().all(|l| !l.is_empty()) && (tld || ipv4)
+    let host = segment.split(':').next().unwrap_or_default().as_bytes();
+    let (mut dots, mut digits_only, mut alpha_only, mut label) = (0, true, true, 0);
+    let mut previous = b'.';
+    for &b in host {
+        match b {
+            b'.' if previous != b'.' => {
+                dots += 1;
+                (digits_only, alpha_only, label) = (true, true, 0);
+            }
+            b'a'..=b'z' | b'A'..=b'Z' => (digits_only, label) = (false, label + 1),
+            b'0'..=b'9' => (alpha_only, label) = (false, label + 1),
+            b'-' => (digits_only, alpha_only, label) = (false, false, label + 1),
+            _ => return false,
+        }
+        previous = b;
+    }
+    let ends_well = previous != b'.' && ((alpha_only && label >= 2) || (digits_only && dots == 3));
+    dots > 0 && ends_well
 }
 
 /// The origin a proxy host encodes before `suffix` (`www-example-com.translate.goog`): `-`
 /// stands for `.` and `--` for `-`. Path and query are the page's; Google Translate's own
 /// `_x_tr_*` parameters are dropped.
+#[inline(never)]
 pub(super) fn host_encoded_url(url: &CanonicalUrl, suffix: &str) -> Option<String> {
     let encoded = url.host().strip_suffix(suffix)?;
     // A cache host is one label; a longer name is an ordinary subdomain of the service.
     if encoded.is_empty() || encoded.contains('.') {
         return None;
     }
-    let mut host = String::with_capacity(encoded.len());
-    let mut chars = encoded.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '-' {
-            if chars.peek() == Some(&'-') {
-                chars.next();
-                host.push('-');
-            } else {
-                host.push('.');
-            }
-        } else {
-            host.push(c);
+    let mut out = String::with_capacity(encoded.len() + url.path().len() + 16);
+    out.push_str("https://");
+    let mut bytes = encoded.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        out.push(match b {
+            b'-' if bytes.next_if_eq(&b'-').is_some() => '-',
+            b'-' => '.',
+            b => char::from(b),
+        });
+    }
+    out.push_str(url.path());
+    let mut sep = '?';
+    for param in url.raw_query().unwrap_or_default().split('&') {
+        if !param.is_empty() && !param.starts_with("_x_tr_") {
+            out.push(sep);
+            out.push_str(param);
+            sep = '&';
         }
     }
-    let query: Vec<&str> = url
-        .raw_query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("_x_tr_"))
-        .collect();
-    let mut carried = format!("https://{host}{}", url.path());
-    if !query.is_empty() {
-        carried.push('?');
-        carried.push_str(&query.join("&"));
-    }
-    Some(carried)
+    Some(out)
 }
 
 /// A URL base64url-encoded over a path's last segments, starting at the segment that begins
 /// with `aHR0c` (`http` encoded): Brave's image proxy splits it so.
 pub(super) fn base64_path_url(path: &str) -> Option<String> {
-    let at = path.find("/aHR0c")?;
+    let at = path.as_bytes().windows(6).position(|w| w == b"/aHR0c")?;
     let encoded: String = path.get(at..)?.chars().filter(|&c| c != '/').collect();
     base64_url(&encoded)
-}
-
-/// A hex-encoded URL in a path segment (`/<digest>/<hex>`), GitHub's camo.
-pub(super) fn hex_path_url(path: &str) -> Option<String> {
-    path.split('/').find_map(|segment| {
-        if segment.len() < 16 || segment.len() % 2 != 0 {
-            return None;
-        }
-        let bytes: Option<Vec<u8>> = (0..segment.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(segment.get(i..i + 2)?, 16).ok())
-            .collect();
-        is_web_url(&bytes?)
-    })
 }
 
 /// Base64 (standard or URL-safe, padded or not) that decodes to an `http(s)://` URL.
@@ -158,8 +132,8 @@ fn base64_url(encoded: &str) -> Option<String> {
 /// The bytes as text, when they are an `http://` or `https://` URL.
 fn is_web_url(bytes: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(bytes).ok()?;
-    let lower = text.get(..8)?.to_ascii_lowercase();
-    (lower.starts_with("http://") || lower.starts_with("https://")).then(|| text.to_string())
+    (starts_with_ignore_case(text, "http://") || starts_with_ignore_case(text, "https://"))
+        .then(|| text.to_string())
 }
 
 #[cfg(test)]
@@ -178,15 +152,6 @@ mod tests {
             Some("https://x.com")
         );
         assert_eq!(page("  ").as_deref(), None);
-        assert_eq!(
-            page("cache:https://x.com/a").as_deref(),
-            Some("https://x.com/a")
-        );
-        assert_eq!(page("cache:AbC9:x.com/a").as_deref(), Some("x.com/a"));
-        assert_eq!(
-            page("ssl:x.com/i.png").as_deref(),
-            Some("https://x.com/i.png")
-        );
         // `https://www.bet365.com/` as Bing writes it.
         assert_eq!(
             page("a1aHR0cHM6Ly93d3cuYmV0MzY1LmNvbS8").as_deref(),
@@ -218,15 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn hex_and_base64_paths() {
-        let hex: String = "https://www.bet365.com/x.png"
-            .bytes()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(
-            hex_path_url(&format!("/0123abcd/{hex}")).as_deref(),
-            Some("https://www.bet365.com/x.png")
-        );
+    fn base64_paths() {
         assert_eq!(
             base64_path_url("/sig/rs:fit:500:0:0/g:ce/aHR0cHM6Ly93d3cu/YmV0MzY1LmNvbS8").as_deref(),
             Some("https://www.bet365.com/")

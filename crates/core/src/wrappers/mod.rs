@@ -24,79 +24,38 @@ pub use table::WRAPPERS;
 /// parameter a hundred times still costs eight judgements).
 pub const MAX_CARRIED: usize = 8;
 
-/// How a service encodes the page it carries.
+/// One line of [`WRAPPERS`]: a service and URL shape.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Carrier {
-    /// Every non-empty value of every one of these query parameters, percent-decoded (repeatedly,
-    /// for redirect chains), base64 where Bing's `a1…` or a bare base64 URL is found.
-    Query(&'static [&'static str]),
-    /// As `Query`; when no page is found, the page cannot be known.
-    QueryElseOpaque(&'static [&'static str]),
-    /// A URL in the path: from a `http:`/`https:` segment (or a bare `http`/`https` segment
-    /// followed by the host, as Yandex writes it), else from the first segment that is a host
-    /// name. The URL's query goes with it.
-    PathUrl,
-    /// AMP caches: `/<kind>/s/<host>/<path>` (https) or `/<kind>/<host>/<path>` (http); any
-    /// other path is the origin encoded in the host before this suffix, as `HostEncoded`.
-    Amp(&'static str),
-    /// The origin host encoded before this suffix (`www-example-com.translate.goog`: `-` for `.`,
-    /// `--` for `-`), the path and query as they are.
-    HostEncoded(&'static str),
-    /// archive.today: `/newest/<url>`, `/<timestamp>/<url>`, `/<url>`, `/o/<id>/<url>`,
-    /// `?url=<url>`; an opaque snapshot id (`/AbC12`) cannot be known.
-    ArchiveToday,
-    /// A base64url-encoded URL split over the path's last segments (Brave's image proxy).
-    Base64Path,
-    /// A hex-encoded URL as a path segment (GitHub's camo: `/<digest>/<hex>`).
-    HexPath,
-    /// The page cannot be known from the URL.
-    Opaque,
-}
-
-/// Which hosts a wrapper row applies to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum HostPattern {
-    /// Exactly this host or any subdomain of it.
-    Domain(&'static str),
-    /// Any of these hosts or their subdomains.
-    Domains(&'static [&'static str]),
-    /// `<name>.<any tld>` or `www.<name>.<any tld>`, e.g. `google` matches `www.google.co.uk`.
-    AnyTld(&'static str),
-}
-
-/// One service and URL shape.
-#[derive(Debug, Clone, Copy)]
-pub struct Wrapper {
+struct Row<'t> {
     /// A stable id shown in verdicts (`google-translate`, `amp-cache`, …).
-    pub id: &'static str,
-    hosts: HostPattern,
-    /// The path the row applies to, matched at a `/` boundary (`/url` matches `/url` and
-    /// `/url/x`, not `/urls`); empty means any.
-    path: &'static str,
-    carrier: Carrier,
-}
-
-const fn row(
     id: &'static str,
-    hosts: HostPattern,
-    path: &'static str,
-    carrier: Carrier,
-) -> Wrapper {
-    Wrapper {
-        id,
-        hosts,
-        path,
-        carrier,
-    }
+    hosts: &'t str,
+    path: &'t str,
+    carrier: &'t str,
 }
 
-use Carrier::*;
-use HostPattern::*;
+/// The rows of [`WRAPPERS`].
+fn rows() -> impl Iterator<Item = Row<'static>> {
+    WRAPPERS.lines().filter_map(|line| {
+        let mut fields = line.split(' ');
+        let id = fields.next()?;
+        let hosts = fields.next()?;
+        let path = fields.next()?;
+        let carrier = fields.next()?;
+        let path = if path == "-" { "" } else { path };
+        Some(Row {
+            id,
+            hosts,
+            path,
+            carrier,
+        })
+    })
+}
 
 /// A page carried by a wrapper, still to be parsed and judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Carried {
-    /// The wrapper's id from [`WRAPPERS`] (or `view-source`).
+    /// The service's id from [`WRAPPERS`] (or `view-source`).
     pub via: &'static str,
     /// The carried URL as bytes, ready for [`crate::canon::parse`].
     pub url: Vec<u8>,
@@ -126,8 +85,14 @@ pub fn carried_by_web(url: &CanonicalUrl) -> Option<Wrapped> {
 fn carried_by_wrapper_site(url: &CanonicalUrl) -> Option<Wrapped> {
     let mut pages: Vec<Carried> = Vec::new();
     let mut opaque = None;
-    for w in WRAPPERS {
-        if !host_matches(w.hosts, url.host()) || !path_matches(w.path, url.path()) {
+    // A service's later rows are fallbacks, read only when its earlier rows found no page
+    // (an AMP cache's path names the page; only a bare cache host needs decoding).
+    let mut found_by = "";
+    for w in rows() {
+        if w.id == found_by
+            || !host_matches(w.hosts, url.host())
+            || !path_matches(w.path, url.path())
+        {
             continue;
         }
         let mut found = Vec::new();
@@ -140,6 +105,7 @@ fn carried_by_wrapper_site(url: &CanonicalUrl) -> Option<Wrapped> {
                 && pages.len() < MAX_CARRIED
                 && !pages.iter().any(|p| p.url == page.as_bytes())
             {
+                found_by = w.id;
                 pages.push(Carried {
                     via: w.id,
                     url: page.as_bytes().to_vec(),
@@ -154,41 +120,20 @@ fn carried_by_wrapper_site(url: &CanonicalUrl) -> Option<Wrapped> {
     }
 }
 
-/// The pages `carrier` finds in `url`, into `out`. Returns whether a page shown there cannot be
-/// known (when nothing was found).
-fn read(carrier: Carrier, url: &CanonicalUrl, out: &mut Vec<String>) -> bool {
-    match carrier {
-        Query(names) => {
-            query_pages(url, names, out);
-            false
-        }
-        QueryElseOpaque(names) => {
-            query_pages(url, names, out);
-            true
-        }
-        PathUrl => {
-            out.extend(url_in_path(url.path()).map(|u| with_query(&u, url)));
-            false
-        }
-        Amp(suffix) => {
-            out.extend(amp_page(url, suffix));
-            false
-        }
-        HostEncoded(suffix) => {
-            out.extend(decode::host_encoded_url(url, suffix));
-            false
-        }
-        ArchiveToday => archive_today(url, out),
-        Base64Path => {
-            out.extend(decode::base64_path_url(url.path()));
-            false
-        }
-        HexPath => {
-            out.extend(decode::hex_path_url(url.path()));
-            false
-        }
-        Opaque => true,
+/// The pages a row's `carrier` (see [`WRAPPERS`]) finds in `url`, into `out`. Returns whether
+/// a page shown there cannot be known (when nothing was found).
+#[inline(never)]
+fn read(carrier: &str, url: &CanonicalUrl, out: &mut Vec<String>) -> bool {
+    let (kind, arg) = carrier.split_once(':').unwrap_or((carrier, ""));
+    match kind {
+        "q" | "Q" => query_pages(url, arg, out),
+        "p" => out.extend(url_in_path(url.path()).map(|u| with_query(&u, url))),
+        "h" => out.extend(decode::host_encoded_url(url, arg)),
+        "a" => return archive_today(url, out),
+        "b" => out.extend(decode::base64_path_url(url.path())),
+        _ => {}
     }
+    matches!(kind, "Q" | "o")
 }
 
 /// The page a non-web URL carries: `view-source:` shows another URL's source.
@@ -205,27 +150,37 @@ fn may_be_wrapper_host(host: &str) -> bool {
     crate::canon::last_labels(host).any(is_wrapper_label)
 }
 
-fn host_matches(pattern: HostPattern, host: &str) -> bool {
+/// Whether `host` is one of a row's hosts: `d:` domains (or their subdomains), or `t:sub.name`
+/// with a country or generic TLD.
+#[inline(never)]
+fn host_matches(hosts: &str, host: &str) -> bool {
     let in_domain =
         |d: &str| host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'));
-    match pattern {
-        Domain(d) => in_domain(d),
-        Domains(ds) => ds.iter().any(|d| in_domain(d)),
-        AnyTld(name) => {
-            let host = host.strip_prefix("www.").unwrap_or(host);
-            host.strip_prefix(name)
+    match hosts.split_once(':') {
+        Some(("d", domains)) => domains.split(',').any(in_domain),
+        Some(("t", sub_name)) => {
+            let (sub, name) = sub_name.split_once('.').unwrap_or_default();
+            let rest = match sub {
+                "www" => host.strip_prefix("www.").unwrap_or(host),
+                sub => match host.strip_prefix(sub).and_then(|h| h.strip_prefix('.')) {
+                    Some(rest) => rest,
+                    None => return false,
+                },
+            };
+            rest.strip_prefix(name)
                 .and_then(|r| r.strip_prefix('.'))
                 .is_some_and(is_plausible_tld)
         }
+        _ => false,
     }
 }
 
 /// `com`, `co.uk`, `de`: one or two short alphabetic labels.
 fn is_plausible_tld(rest: &str) -> bool {
-    rest.split('.').count() <= 2
-        && rest
-            .split('.')
-            .all(|l| (2..=6).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
+    let (first, second) = rest.split_once('.').unwrap_or((rest, "ok"));
+    [first, second]
+        .iter()
+        .all(|l| (2..=6).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 /// `pattern` is empty, or `path` is it or starts with it at a `/` boundary. Paths compare
@@ -242,89 +197,83 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 
 fn with_query(base: &str, url: &CanonicalUrl) -> String {
     match url.raw_query() {
-        Some(q) => format!("{base}?{q}"),
+        Some(q) => joined(&joined(base, "?"), q),
         None => base.to_string(),
     }
 }
 
-/// Every non-empty value of the named parameters, as pages.
-fn query_pages(url: &CanonicalUrl, names: &[&str], out: &mut Vec<String>) {
+/// Every non-empty value of the named parameters (`names`, comma-separated), as pages.
+#[inline(never)]
+fn query_pages(url: &CanonicalUrl, names: &str, out: &mut Vec<String>) {
     let Some(raw) = url.raw_query() else { return };
     for p in query::raw_params(raw) {
         if out.len() >= MAX_CARRIED {
             return;
         }
-        if names.iter().any(|n| query::decoded_eq(p.name, n)) {
+        if names.split(',').any(|n| query::decoded_eq(p.name, n)) {
             out.extend(decode::page_in_value(query::decode_form(p.value)));
         }
     }
 }
 
-/// The URL in a path (see [`Carrier::PathUrl`]), without the URL's query.
+/// The URL in a path (carrier `p` of [`WRAPPERS`]), without the URL's query. Works on slices of
+/// the path (a canonical path has no empty segment), so no segment is copied.
+#[inline(never)]
 fn url_in_path(path: &str) -> Option<String> {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    for (i, segment) in segments.iter().enumerate() {
-        let lower = segment.to_ascii_lowercase();
-        let rest = segments.get(i + 1..).unwrap_or_default().join("/");
-        if lower == "http:" || lower == "https:" {
-            return Some(format!("{lower}//{rest}"));
-        }
-        if (lower == "http" || lower == "https")
-            && segments
-                .get(i + 1)
-                .is_some_and(|s| decode::looks_like_host(s))
+    let (mut host_at, mut https, mut previous) = (None, false, "");
+    let mut at = 0;
+    while at < path.len() {
+        let rest = path.get(at..)?.trim_start_matches('/');
+        let start = path.len() - rest.len();
+        let end = rest.find('/').map_or(path.len(), |e| start + e);
+        let segment = path.get(start..end)?;
+        let after = path.get(end..)?.trim_start_matches('/');
+        let scheme = if segment.eq_ignore_ascii_case("http:")
+            || segment.eq_ignore_ascii_case("http")
         {
-            return Some(format!("{lower}://{rest}"));
+            "http://"
+        } else if segment.eq_ignore_ascii_case("https:") || segment.eq_ignore_ascii_case("https") {
+            "https://"
+        } else {
+            ""
+        };
+        // `https:` always starts the URL; a bare `https` only when a host follows (Yandex).
+        let next_is_host = decode::looks_like_host(after.split('/').next().unwrap_or_default());
+        if !scheme.is_empty() && (segment.ends_with(':') || next_is_host) {
+            return Some(joined(scheme, after));
         }
+        if host_at.is_none() && decode::looks_like_host(segment) {
+            host_at = Some(start);
+            https = previous == "s";
+        }
+        previous = segment;
+        at = end.max(start + 1);
     }
-    let at = segments.iter().position(|s| decode::looks_like_host(s))?;
-    Some(format!("http://{}", segments.get(at..)?.join("/")))
+    let scheme = if https { "https://" } else { "http://" };
+    Some(joined(scheme, path.get(host_at?..)?))
 }
 
-/// An AMP cache URL's page: `/<kind>/s/<host>/…` is https, `/<kind>/<host>/…` http; otherwise,
-/// when `suffix` is set, the origin the cache host encodes.
-fn amp_page(url: &CanonicalUrl, suffix: &str) -> Option<String> {
-    let mut segments = url.path().split('/').filter(|s| !s.is_empty());
-    let kind = segments.next().unwrap_or_default();
-    let kind_ok = (1..=3).contains(&kind.len()) || kind.eq_ignore_ascii_case("amp");
-    let mut scheme = "http";
-    let mut host = segments.next();
-    if host == Some("s") {
-        scheme = "https";
-        host = segments.next();
-    }
-    match host {
-        Some(h) if kind_ok && decode::looks_like_host(h) => {
-            let tail: Vec<&str> = std::iter::once(h).chain(segments).collect();
-            let trailing = if url.path().ends_with('/') { "/" } else { "" };
-            Some(with_query(
-                &format!("{scheme}://{}{trailing}", tail.join("/")),
-                url,
-            ))
-        }
-        _ if !suffix.is_empty() => decode::host_encoded_url(url, suffix),
-        _ => None,
-    }
+fn joined(a: &str, b: &str) -> String {
+    let mut out = String::with_capacity(a.len() + b.len());
+    out.push_str(a);
+    out.push_str(b);
+    out
 }
 
-/// archive.today's shapes (see [`Carrier::ArchiveToday`]). Returns whether the page is an
+/// archive.today's shapes (carrier `a`). Returns whether the page is an
 /// opaque snapshot id.
+#[inline(never)]
 fn archive_today(url: &CanonicalUrl, out: &mut Vec<String>) -> bool {
-    query_pages(url, &["url"], out);
-    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-    match segments.as_slice() {
-        [] => false,
-        // `/AbC12`: a snapshot, named by an id that says nothing of the page.
-        [id] if (4..=6).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            true
-        }
-        _ => {
-            out.extend(url_in_path(url.path()).map(|u| with_query(&u, url)));
-            // `/o/AbC12/<url>` shows the snapshot's original; anything else unread is a page of
-            // the archive's own (`/faq`).
-            false
-        }
+    query_pages(url, "url", out);
+    let id = url.path().trim_matches('/');
+    // `/AbC12`: a snapshot, named by an id that says nothing of the page.
+    if (4..=6).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return true;
     }
+    // `/o/AbC12/<url>` shows the snapshot's original; anything else unread is a page of the
+    // archive's own (`/faq`).
+    out.extend(url_in_path(url.path()).map(|u| with_query(&u, url)));
+    false
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ pub const YOUTUBE_RESTRICT_HOSTS: &[&str] = &[
 
 /// Every search engine Schoolgate recognises. To add one, add an entry and a few lines to
 /// `tests/fixtures/search/extract.tsv`.
-pub const ENGINES: &[SearchEngineSpec] = &[
+pub static ENGINES: &[SearchEngineSpec] = &[
     SearchEngineSpec {
         id: "google",
         name: "Google",
