@@ -588,7 +588,7 @@ impl Engine {
             expressions.matches_parts(host, path, query, matches);
         }
         if raw_ip || unjudgeable.is_some() {
-            shape_matches(url, raw_ip, unjudgeable, matches);
+            shape_matches(url, raw_ip, unjudgeable.is_some(), matches);
         }
         most_specific_first(&mut matches[first..]);
         let found = &matches[first..];
@@ -729,40 +729,25 @@ fn search_rules(group: &Group) -> SearchRules {
 fn shape_matches(
     url: &CanonicalUrl,
     raw_ip: bool,
-    unjudgeable: Option<&str>,
+    unjudgeable: bool,
     matches: &mut Vec<RuleMatch>,
 ) {
-    let (host, path) = (url.host(), url.path());
-    let found = match unjudgeable {
-        // A page a service shows that cannot be checked: the address itself is the entry.
-        Some(via) => (
-            [host, path].concat(),
-            category::PROXY_VPN,
-            ["built-in/wrappers (", via, ")"].concat(),
-        ),
-        None => (
-            host.to_string(),
-            category::IP_ADDRESS,
-            "built-in/ip-address".to_string(),
-        ),
-    };
-    if raw_ip || unjudgeable.is_some() {
+    let mut push = |key: &str, category: &str, source: &str| {
         matches.push(RuleMatch {
-            key: found.0,
+            key: key.to_string(),
             kind: MatchKind::UrlPrefix,
-            category: Arc::from(found.1),
-            source: Arc::from(found.2),
+            category: Arc::from(category),
+            source: Arc::from(source),
             locked: false,
-        });
+        })
+    };
+    if raw_ip {
+        push(url.host(), category::IP_ADDRESS, "built-in/ip-address");
     }
-    if raw_ip && unjudgeable.is_some() {
-        matches.push(RuleMatch {
-            key: host.to_string(),
-            kind: MatchKind::Domain,
-            category: Arc::from(category::IP_ADDRESS),
-            source: Arc::from("built-in/ip-address"),
-            locked: false,
-        });
+    if unjudgeable {
+        // The service's page itself is the entry: the page it shows cannot be checked.
+        let source = "built-in/wrappers: a page this service shows that cannot be checked";
+        push(url.host(), category::PROXY_VPN, source);
     }
 }
 

@@ -22,7 +22,6 @@ impl AddressRange {
     pub fn parse(text: &str) -> Result<AddressRange, String> {
         let text = text.trim();
         let (address, prefix) = text.split_once('/').unwrap_or((text, ""));
-        let bad = |why: &str| [why, ", found \"", text, "\""].concat();
         let bracketed = match address.contains(':') && !address.starts_with('[') {
             true => ["[", address, "]"].concat(),
             false => address.to_string(),
@@ -30,34 +29,34 @@ impl AddressRange {
         let host = crate::canon::normalize_host(&bracketed)
             .ok()
             .filter(|h| crate::canon::is_ip_host(h))
-            .ok_or_else(|| bad("expected an IP address or an IPv4 range like \"10.0.0.0/8\""))?;
-        let v4 = match (ipv4_bits(&host), prefix) {
-            (Some(start), "") => Some((start, u32::MAX)),
-            (Some(start), prefix) => {
-                let length = prefix
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n <= 32)
-                    .ok_or_else(|| bad("expected a prefix length from 0 to 32"))?;
-                let mask = u32::MAX.checked_shl(32 - length).unwrap_or(0);
-                if start & !mask != 0 {
-                    return Err(bad(
-                        "expected the range's first address (bits are set after the prefix)",
-                    ));
-                }
-                Some((start, mask))
-            }
-            (None, "") => None,
+            .ok_or_else(|| bad(text, "an IP address or an IPv4 range like \"10.0.0.0/8\""))?;
+        let start = ipv4_bits(&host);
+        let length = match (start, prefix) {
+            (_, "") => 32,
+            (Some(_), p) => p.parse::<u32>().unwrap_or(99),
             (None, _) => {
                 return Err(bad(
-                    "expected one IPv6 address: only IPv4 ranges take a prefix length",
+                    text,
+                    "one IPv6 address: only IPv4 ranges take a prefix length",
                 ))
             }
         };
+        let mask = u32::MAX
+            .checked_shl(32u32.saturating_sub(length))
+            .unwrap_or(0);
+        if length > 32 {
+            return Err(bad(text, "a prefix length from 0 to 32"));
+        }
+        if start.is_some_and(|s| s & !mask != 0) {
+            return Err(bad(
+                text,
+                "the range's first address (bits are set after the prefix)",
+            ));
+        }
         Ok(AddressRange {
             text: text.to_string(),
             host,
-            v4,
+            v4: start.map(|s| (s, mask)),
         })
     }
 
@@ -68,6 +67,12 @@ impl AddressRange {
             _ => host == self.host,
         }
     }
+}
+
+/// "expected <what>, found "<text>"".
+#[inline(never)]
+fn bad(text: &str, what: &str) -> String {
+    ["expected ", what, ", found \"", text, "\""].concat()
 }
 
 /// A canonical dotted-decimal IPv4 host as a number.

@@ -1,6 +1,5 @@
 //! The encodings services put a carried URL in: percent-encoding stacked by redirect chains,
-//! base64 (Bing's result links, Brave's image proxy), and host names with `-` for `.` (Google
-//! Translate, AMP caches).
+//! base64 (Bing's result links), and host names with `-` for `.` (Google Translate, AMP caches).
 
 use crate::canon::CanonicalUrl;
 use crate::search::query;
@@ -94,14 +93,6 @@ pub(super) fn host_encoded_url(url: &CanonicalUrl, suffix: &str) -> Option<Strin
     Some(out)
 }
 
-/// A URL base64url-encoded over a path's last segments, starting at the segment that begins
-/// with `aHR0c` (`http` encoded): Brave's image proxy splits it so.
-pub(super) fn base64_path_url(path: &str) -> Option<String> {
-    let at = path.as_bytes().windows(6).position(|w| w == b"/aHR0c")?;
-    let encoded: String = path.get(at..)?.chars().filter(|&c| c != '/').collect();
-    base64_url(&encoded)
-}
-
 /// Base64 (standard or URL-safe, padded or not) that decodes to an `http(s)://` URL.
 fn base64_url(encoded: &str) -> Option<String> {
     if encoded.len() < 8 {
@@ -180,14 +171,5 @@ mod tests {
         ] {
             assert!(!looks_like_host(no), "{no}");
         }
-    }
-
-    #[test]
-    fn base64_paths() {
-        assert_eq!(
-            base64_path_url("/sig/rs:fit:500:0:0/g:ce/aHR0cHM6Ly93d3cu/YmV0MzY1LmNvbS8").as_deref(),
-            Some("https://www.bet365.com/")
-        );
-        assert_eq!(base64_path_url("/sig/abc"), None);
     }
 }

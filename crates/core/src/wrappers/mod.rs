@@ -130,7 +130,6 @@ fn read(carrier: &str, url: &CanonicalUrl, out: &mut Vec<String>) -> bool {
         "p" => out.extend(url_in_path(url.path()).map(|u| with_query(&u, url))),
         "h" => out.extend(decode::host_encoded_url(url, arg)),
         "a" => return archive_today(url, out),
-        "b" => out.extend(decode::base64_path_url(url.path())),
         _ => {}
     }
     matches!(kind, "Q" | "o")

@@ -20,8 +20,7 @@
 /// - `carrier`: how the page is carried (see `read` in `mod.rs`): `q:names` every non-empty
 ///   value of these query parameters; `Q:names` the same, and a page that cannot be known when
 ///   there is none; `p` a URL in the path; `h:suffix` the origin encoded in the host name before
-///   the suffix; `a` archive.today's shapes; `b` a base64 URL over the path; `o` a page that
-///   cannot be known.
+///   the suffix; `a` archive.today's shapes; `o` a page that cannot be known.
 ///
 /// Every line whose host and path match a URL is read, and every page found is judged; a
 /// service's later lines (same id, next to each other) are read only when its earlier ones
@@ -92,7 +91,7 @@ pub const WRAPPERS: &str = concat!(
     "startpage-image-proxy d:startpage.com /av/anon-image q:piurl\n",
     // Startpage's "Anonymous View" is a general web proxy with an encrypted target.
     "startpage-anonymous-view d:startpage.com /av/proxy o\n",
-    "brave-image-proxy d:imgs.search.brave.com - b\n",
+    "brave-image-proxy d:imgs.search.brave.com - o\n",
     "jetpack-photon d:i0.wp.com,i1.wp.com,i2.wp.com,i3.wp.com - p\n",
     "weserv d:images.weserv.nl,wsrv.nl - q:url\n",
 );

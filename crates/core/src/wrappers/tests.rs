@@ -219,7 +219,6 @@ fn viewers_readers_and_image_proxies() {
         ("https://i0.wp.com/bet365.com/wp-content/x.jpg?ssl=1", "jetpack-photon", "http://bet365.com/wp-content/x.jpg?ssl=1"),
         ("https://images.weserv.nl/?url=bet365.com/x.jpg", "weserv", "http://bet365.com/x.jpg"),
         ("https://www.startpage.com/av/proxy-image?piurl=https%3A%2F%2Fbet365.com%2Fx.jpg", "startpage-image-proxy", "https://bet365.com/x.jpg"),
-        ("https://imgs.search.brave.com/sig/rs:fit:500:0:0/g:ce/aHR0cHM6Ly93d3cu/YmV0MzY1LmNvbS8", "brave-image-proxy", "https://www.bet365.com/"),
         ("https://translated.turbopages.org/proxy_u/en-ru.ru.ab12cd34-64e2/https/bet365.com/promo", "yandex-translate", "https://bet365.com/promo"),
         ("https://papago.naver.net/website?locale=en&source=auto&target=ko&url=https%3A%2F%2Fbet365.com%2F", "papago", "https://bet365.com/"),
         ("https://www.microsofttranslator.com/bv.aspx?from=&to=en&a=https%3A%2F%2Fbet365.com%2F", "bing-translator", "https://bet365.com/"),
@@ -242,6 +241,10 @@ fn viewers_readers_and_image_proxies() {
             "startpage-anonymous-view",
         ),
         ("https://cc.bingj.com/cache.aspx?d=1&w=2", "bing-cache"),
+        (
+            "https://imgs.search.brave.com/sig/rs:fit:500:0:0/g:ce/aHR0cHM6Ly93d3cu",
+            "brave-image-proxy",
+        ),
     ] {
         assert_carries(input, via, "opaque");
     }
