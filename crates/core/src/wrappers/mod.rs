@@ -9,7 +9,8 @@
 //! engine judges it as filter bypass (`proxy-vpn`), blocked for pupils by the presets. So is a
 //! page wrapped deeper than the engine looks.
 //!
-//! Each service is one row of [`WRAPPERS`] (in `table.rs`); adding one is adding a row.
+//! Each service and URL shape is one line of [`WRAPPERS`] (in `table.rs`); adding one is
+//! adding a line. General web proxies, whose target no URL shows, are on the `proxy-vpn` list.
 
 mod decode;
 mod table;
@@ -24,13 +25,16 @@ pub use table::WRAPPERS;
 /// parameter a hundred times still costs eight judgements).
 pub const MAX_CARRIED: usize = 8;
 
-/// One line of [`WRAPPERS`]: a service and URL shape.
+/// One line of [`WRAPPERS`]: a service and URL shape (the fields are described there).
 #[derive(Debug, Clone, Copy)]
 struct Row<'t> {
     /// A stable id shown in verdicts (`google-translate`, `amp-cache`, …).
     id: &'static str,
+    /// `d:` domains or `t:sub.name`.
     hosts: &'t str,
+    /// A path prefix matched at a `/` boundary; empty for any.
     path: &'t str,
+    /// How the page is carried.
     carrier: &'t str,
 }
 
