@@ -34,6 +34,11 @@ test('canon.tsv: the package canonicalises every fixture as the Rust core does',
       ? got.startsWith('invalid: ') && got.includes(want.slice('invalid: '.length))
       : got === want;
     if (!ok) failures.push(`line ${n}: ${JSON.stringify(input)}\n   want ${want}\n    got ${got}`);
+    // A canonical URL is its own canonical form.
+    if (!want.startsWith('invalid: ') && !want.startsWith('other ')) {
+      const again = render(want);
+      if (again !== want) failures.push(`line ${n}: ${want} is not stable: it reads back as ${again}`);
+    }
   }
   assert.ok(failures.length === 0, `\n${failures.join('\n')}`);
 });

@@ -172,3 +172,24 @@ test('verdicts look exactly like the CLI JSON (null for absent fields, plain obj
   const now = builtin.classify('https://www.roblox.com/', 'ks2');
   assert.ok(now.action === 'allow' || now.action === 'block');
 });
+
+test("raw IP addresses are blocked for pupils except the school's own ([school] addresses), on both paths", () => {
+  const toml = '[school]\nname = "Addresses Test"\naddresses = ["10.0.0.0/8", "192.168.1.20"]\n';
+  const sg = Schoolgate.fromPolicy(toml, []);
+  assert.deepEqual(sg.policy().school.addresses, ['10.0.0.0/8', '192.168.1.20']);
+  const at = utcMs(WEDNESDAY_MORNING);
+  const ks2 = groupIndex(sg, 'ks2');
+  for (const own of ['http://10.1.2.3/mis', 'http://012.1.2.3/', 'http://192.168.1.20:8080/', 'http://[::ffff:a00:1]/']) {
+    const v = sg.classify(own, 'ks2', at);
+    assert.equal(v.action, 'allow', `${own}: ${v.reason}`);
+    assert.equal(decide(sg, own, ks2, at / 1000), 0, `${own}: hot path`);
+  }
+  for (const other of ['http://192.168.1.21/', 'http://0x7f.1/', 'http://[64:ff9b::808:808]/', 'http://[2001:db8::1]/']) {
+    const v = sg.classify(other, 'ks2', at);
+    assert.equal(v.action, 'block', `${other}: ${v.reason}`);
+    assert.equal(v.category, 'ip-address');
+    assert.equal(decide(sg, other, ks2, at / 1000), 1, `${other}: hot path`);
+    assert.equal(sg.classify(other, 'staff', at).action, 'allow');
+  }
+  assert.throws(() => Schoolgate.fromPolicy('[school]\nname = "X"\naddresses = ["10.0.0.1/8"]\n', []), /school\.addresses\[0\]/);
+});

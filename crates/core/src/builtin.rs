@@ -37,6 +37,7 @@ builtin_lists!(
     "games",
     "streaming",
     "shopping",
+    "ai-chatbots",
 );
 
 /// The source name verdicts show for a built-in list file.

@@ -37,9 +37,19 @@ pub struct CategoryInfo {
 pub const CHILD_ABUSE: &str = "child-abuse";
 /// Police-assessed unlawful terrorist content (CTIRU). Locked.
 pub const TERRORIST_CONTENT: &str = "terrorist-content";
+/// Proxies, VPNs and filter bypass; also every page a service shows that cannot be checked
+/// (see [`crate::wrappers`]).
+pub const PROXY_VPN: &str = "proxy-vpn";
+/// A web address that is a raw IP address rather than a name: no list can say what is there,
+/// and proxies serve from addresses. Not a list: the engine puts a URL in it by its host, unless
+/// the address is one of the school's own (`[school] addresses`).
+pub const IP_ADDRESS: &str = "ip-address";
+/// AI chatbots and generative AI tools (KCSIE 2025 points schools to the DfE's guidance on
+/// generative AI).
+pub const AI_CHATBOTS: &str = "ai-chatbots";
 
 /// Every category Schoolgate knows by name, illegal ones first.
-pub const KNOWN: &[CategoryInfo] = &[
+pub static KNOWN: &[CategoryInfo] = &[
     info(
         CHILD_ABUSE,
         "Child sexual abuse content (IWF list)",
@@ -76,8 +86,18 @@ pub const KNOWN: &[CategoryInfo] = &[
     ),
     info("dating", "Dating", CategoryKind::School),
     info(
-        "proxy-vpn",
+        PROXY_VPN,
         "Proxies, VPNs and filter bypass",
+        CategoryKind::School,
+    ),
+    info(
+        IP_ADDRESS,
+        "Web addresses that are bare IP numbers",
+        CategoryKind::School,
+    ),
+    info(
+        AI_CHATBOTS,
+        "AI chatbots and generative AI",
         CategoryKind::School,
     ),
     info("games", "Games", CategoryKind::School),

@@ -21,7 +21,7 @@
 //! of these verdicts wins, so wrapping can never weaken a decision.
 
 use rustc_hash::FxHashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::canon::{self, CanonicalUrl, ParsedUrl};
 use crate::category;
@@ -34,7 +34,7 @@ use crate::ruleset::{
 };
 use crate::search::{self, PhraseSet, SafeSearchPolicy, SearchKind, SearchRules};
 use crate::verdict::{Action, Carried, Rule, SearchInfo, Verdict};
-use crate::wrappers;
+use crate::wrappers::{self, Wrapped};
 
 mod decide;
 
@@ -400,8 +400,19 @@ impl Engine {
         depth: usize,
         findings: &mut Findings,
     ) -> (Judgement, Context) {
+        let wrapped = wrappers::carried_by_web(url);
+        // A page the service shows that cannot be known from its URL, or one wrapped deeper than
+        // the engine looks, is judged as filter bypass: never waved through unjudged.
+        let unjudgeable = match &wrapped {
+            Some(Wrapped::Unjudgeable(via)) => Some(*via),
+            Some(Wrapped::Pages(pages)) if depth >= MAX_WRAPPER_DEPTH => {
+                pages.first().map(|p| p.via)
+            }
+            _ => None,
+        };
         let mut best = (
-            self.judge_page(url, group, request, findings).0,
+            self.judge_page(url, group, request, findings, unjudgeable)
+                .0,
             Context::default(),
         );
         if let Some(judgement) = self.judge_search_url(url, group, findings) {
@@ -411,7 +422,7 @@ impl Engine {
         }
         if let Some(imitated) = lookalike::imitated_host(url.host()) {
             if let Some(target) = with_host(url, &imitated) {
-                let (judgement, listed) = self.judge_page(&target, group, request, findings);
+                let (judgement, listed) = self.judge_page(&target, group, request, findings, None);
                 // Only a listed target makes a lookalike matter; an unlisted one says nothing.
                 if listed > 0 && judgement.strictness() > best.0.strictness() {
                     best = (
@@ -424,9 +435,10 @@ impl Engine {
                 }
             }
         }
-        if depth < MAX_WRAPPER_DEPTH {
-            if let Some(carried) = wrappers::carried_by_web(url) {
-                if let Some(inner) = self.judge_carried(&carried, group, request, depth, findings) {
+        if let (true, Some(Wrapped::Pages(pages))) = (depth < MAX_WRAPPER_DEPTH, &wrapped) {
+            // Every page carried is judged (each value of a repeated parameter): the strictest wins.
+            for carried in pages {
+                if let Some(inner) = self.judge_carried(carried, group, request, depth, findings) {
                     if inner.0.strictness() > best.0.strictness() {
                         best = inner;
                     } else {
@@ -527,14 +539,18 @@ impl Engine {
     }
 
     /// One page, no unwrapping: the policy's precedence (`Group::outcome`) over what matched.
-    /// Also says how many list entries matched.
+    /// Also says how many list entries matched. Besides the lists, a page is in a category by
+    /// its address alone: a raw IP address not of the school's own is `ip-address`, and a page
+    /// a service shows that cannot be known (`unjudgeable`, the service's id) is `proxy-vpn`.
     fn judge_page<'e>(
         &'e self,
         url: &CanonicalUrl,
         group: &Group,
         request: &Request<'_>,
         findings: &mut Findings,
+        unjudgeable: Option<&'static str>,
     ) -> (Judgement, usize) {
+        let raw_ip = self.is_raw_ip(url.host());
         let lists = self.compiled(group).and_then(|c| c.lists.as_ref());
         let hit = lists.and_then(|lists| lists.hit(url));
         let list_hit = hit.as_ref().map(|(deny, text, _)| {
@@ -553,6 +569,12 @@ impl Engine {
             for expressions in &self.expressions {
                 expressions.for_each_match(host, path, query, &mut note);
             }
+            if raw_ip {
+                categories.note(category::IP_ADDRESS);
+            }
+            if unjudgeable.is_some() {
+                categories.note(category::PROXY_VPN);
+            }
             let o = self.outcome(group, &categories, list_hit, request.at, findings);
             return (
                 Judgement::bare(o.allow, o.locked, o.next_change),
@@ -564,6 +586,9 @@ impl Engine {
         for (ruleset, expressions) in self.rulesets.iter().zip(&self.expressions) {
             ruleset.matches_parts(host, path, query, matches);
             expressions.matches_parts(host, path, query, matches);
+        }
+        if raw_ip || unjudgeable.is_some() {
+            shape_matches(url, raw_ip, unjudgeable.is_some(), matches);
         }
         most_specific_first(&mut matches[first..]);
         let found = &matches[first..];
@@ -605,6 +630,17 @@ impl Engine {
             (None, None) => Rule::Uncategorised { setting },
         };
         (Judgement { decision, rule }, found.len())
+    }
+
+    /// Whether a canonical host is a raw IP address outside the school's own addresses.
+    fn is_raw_ip(&self, host: &str) -> bool {
+        canon::is_ip_host(host) && !self.is_own_address(host)
+    }
+
+    /// Out of line: only address hosts get here.
+    #[inline(never)]
+    fn is_own_address(&self, host: &str) -> bool {
+        self.policy.school().is_own_address(host)
     }
 
     fn tz(&self) -> Tz {
@@ -684,6 +720,34 @@ fn search_rules(group: &Group) -> SearchRules {
             ..preset
         },
         None => preset,
+    }
+}
+
+/// The matches no list holds, for an explanation: a raw IP address host, and a page a service
+/// shows that cannot be checked. Out of line: few URLs need them.
+#[inline(never)]
+fn shape_matches(
+    url: &CanonicalUrl,
+    raw_ip: bool,
+    unjudgeable: bool,
+    matches: &mut Vec<RuleMatch>,
+) {
+    let mut push = |key: &str, category: &str, source: &str| {
+        matches.push(RuleMatch {
+            key: key.to_string(),
+            kind: MatchKind::UrlPrefix,
+            category: Arc::from(category),
+            source: Arc::from(source),
+            locked: false,
+        })
+    };
+    if raw_ip {
+        push(url.host(), category::IP_ADDRESS, "built-in/ip-address");
+    }
+    if unjudgeable {
+        // The service's page itself is the entry: the page it shows cannot be checked.
+        let source = "built-in/wrappers: a page this service shows that cannot be checked";
+        push(url.host(), category::PROXY_VPN, source);
     }
 }
 

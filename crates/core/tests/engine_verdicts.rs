@@ -350,3 +350,80 @@ fn decide_agrees_with_classify() {
     }
     assert!(checked > 10_000, "{checked}");
 }
+
+/// Raw IP addresses are blocked for pupils (issue 15) in every notation, except the school's own
+/// (`[school] addresses`), which are judged as ordinary sites; a policy may also change the
+/// `ip-address` category itself.
+#[test]
+fn the_school_s_own_addresses_are_ordinary_sites() {
+    let policy = Policy::from_toml(
+        r#"
+[school]
+name = "Example Primary"
+addresses = ["10.0.0.0/8", "192.168.1.20", "2001:db8:5::1"]
+
+[groups.year6]
+preset = "ks2"
+
+[groups.year6.categories]
+ip-address = "allow"
+"#,
+    )
+    .unwrap();
+    let engine = Engine::new(policy, Vec::new()).unwrap();
+    let at = utc(WEDNESDAY_MORNING);
+    let judge = |url: &str, group: &str| engine.classify(&Request::new(url.as_bytes(), group, at));
+    for own in [
+        "http://10.1.2.3/mis/login",
+        "http://012.1.2.3/",
+        "http://192.168.1.20:8080/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://[2001:db8:5::1]/printer",
+    ] {
+        for group in ["eyfs", "ks1", "ks2", "staff"] {
+            let v = judge(own, group);
+            assert!(
+                !v.is_blocked() && v.matches.is_empty(),
+                "{own} {group}: {}",
+                v.reason
+            );
+        }
+    }
+    for other in [
+        "http://192.168.1.21/",
+        "http://[2001:db8:6::1]/",
+        "http://8.8.8.8/",
+        "http://[64:ff9b::808:808]/",
+    ] {
+        let v = judge(other, "ks2");
+        assert!(
+            v.is_blocked() && v.category.as_deref() == Some("ip-address"),
+            "{other}: {}",
+            v.reason
+        );
+        assert!(!judge(other, "year6").is_blocked(), "{other} for year6");
+        assert!(!judge(other, "staff").is_blocked(), "{other} for staff");
+    }
+    // Every spelling of an address is read as that address.
+    let locked = engine_for("policies/engine/permissive.toml");
+    let v = locked.classify(&Request::new(b"http://[::ffff:c37f:b]/", "staff", at));
+    assert_eq!(v.canonical.as_deref(), Some("http://195.127.0.11/"));
+}
+
+#[test]
+fn school_addresses_that_are_not_addresses_are_errors() {
+    let err = Policy::from_toml(
+        "[school]\nname = \"X\"\naddresses = [\"10.0.0.1/8\", \"example.com\", 3]\n",
+    )
+    .unwrap_err()
+    .report();
+    for want in [
+        "school.addresses[0]",
+        "first address",
+        "school.addresses[1]",
+        "expected an IP address",
+        "school.addresses[2]",
+    ] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
+}

@@ -201,7 +201,7 @@ export interface PolicyGroup {
 
 /** The whole resolved policy (`sg.policy()`). */
 export interface PolicyObject {
-  school: { name: string; timezone: "Europe/London" | "UTC" };
+  school: { name: string; timezone: "Europe/London" | "UTC"; /** The school's own IP addresses and ranges (`"10.0.0.0/8"`). */ addresses: string[] };
   builtin_lists: boolean;
   /** The school's own search phrase list files, as written (pass their text to `fromPolicy`). */
   search_phrases: string[];

@@ -3,7 +3,9 @@
 //! Order matters and follows the WHATWG URL Standard's host parser, with Safe Browsing's extra
 //! steps where the two differ (see the crate-level table in [`super`]):
 //! 1. percent-decode repeatedly (WHATWG decodes once; stacked encodings are an evasion trick);
-//! 2. IPv6 literals in brackets; IPv4-mapped IPv6 (`[::ffff:7f00:1]`) becomes plain IPv4;
+//! 2. IPv6 literals in brackets; IPv4-mapped IPv6 (`[::ffff:7f00:1]`) and NAT64 addresses of the
+//!    well-known prefix (`[64:ff9b::7f00:1]`, RFC 6052) become the plain IPv4 address they reach,
+//!    so a list entry or an address rule for that IPv4 address applies whichever way it is spelt;
 //! 3. IDNA (UTS #46, as browsers do): fullwidth letters, ideographic full stops and soft hyphens
 //!    are mapped, labels become punycode A-labels, forbidden code points are rejected (through
 //!    [`crate::unicode`]; a build that can read no Unicode rejects every internationalised host,
@@ -386,10 +388,22 @@ fn ipv6_host(decoded: &[u8]) -> Result<String, CanonError> {
     let address: Ipv6Addr = text
         .parse()
         .map_err(|_| invalid(&format!("`{text}` is not a valid IPv6 address")))?;
-    if let Some(v4) = address.to_ipv4_mapped() {
+    if let Some(v4) = address.to_ipv4_mapped().or_else(|| nat64_ipv4(address)) {
         return Ok(v4.to_string());
     }
     Ok(format!("[{}]", format_ipv6(address)))
+}
+
+/// The IPv4 address a NAT64 address of the well-known prefix `64:ff9b::/96` (RFC 6052) reaches:
+/// on a NAT64 network (common on IPv6-only mobile and school networks) it is that host.
+fn nat64_ipv4(address: Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let [a, b, c, d, e, f, g, h] = address.segments();
+    if [a, b, c, d, e, f] != [0x64, 0xff9b, 0, 0, 0, 0] {
+        return None;
+    }
+    let [g1, g2] = g.to_be_bytes();
+    let [h1, h2] = h.to_be_bytes();
+    Some(std::net::Ipv4Addr::new(g1, g2, h1, h2))
 }
 
 /// RFC 5952 / WHATWG serialisation: lowercase hex, longest run of two or more zero groups as `::`.
@@ -464,6 +478,10 @@ mod tests {
     fn ipv6_and_mapped_ipv4() {
         assert_eq!(host("[::ffff:c37f:b]"), "195.127.0.11");
         assert_eq!(host("[::FFFF:195.127.0.11]"), "195.127.0.11");
+        assert_eq!(host("[64:ff9b::c37f:b]"), "195.127.0.11");
+        assert_eq!(host("[64:FF9B:0:0:0:0:195.127.0.11]"), "195.127.0.11");
+        // Only the well-known /96 prefix embeds the address at the end.
+        assert_eq!(host("[64:ff9b:1::c37f:b]"), "[64:ff9b:1::c37f:b]");
         assert_eq!(host("[2001:DB8:0:0:0:0:0:1]"), "[2001:db8::1]");
         assert_eq!(host("[::1]"), "[::1]");
         assert!(host("[::1").starts_with("ERR"));

@@ -11,7 +11,9 @@
 //! 4. percent-decode host, path and query repeatedly (at most [`MAX_UNESCAPE_ROUNDS`] rounds);
 //! 5. normalise the host (see `host`): IDNA, lowercase, dots, IPv4 in every spelling, IPv6;
 //! 6. resolve `.`, `..` and empty path segments; drop the default port;
-//! 7. re-escape bytes ≤ 0x20, ≥ 0x7f, `#` and `%` (and `?` in the path) with uppercase hex.
+//! 7. re-escape bytes ≤ 0x20, ≥ 0x7f, `#` and `%` (and `?` and `\` in the path) with uppercase hex.
+//!
+//! Canonicalising a canonical URL changes nothing (a property test holds it to that).
 //!
 //! ## Where we differ from the WHATWG URL parser, and why
 //! For ordinary http(s) URLs the host we judge is the host the browser connects to (a test checks
@@ -25,7 +27,8 @@
 //! | a number before trailing dots `foo.09..` | a name | invalid | with the dots dropped it would read as a bad IPv4 address; blocked, never re-read differently |
 //! | no scheme `example.com/x` | failure | `http://example.com/x` | lists, policies and people write URLs without a scheme |
 //! | non-default port | kept | kept in the canonical URL, ignored for matching | a port never changes which host is judged |
-//! | `%2F`, `%3F` in the path | kept encoded | decoded, so `%2F` splits segments | Safe Browsing's rule; `?` is re-escaped so the result is stable |
+//! | `%2F`, `%3F`, `%5C` in the path | kept encoded | decoded, so `%2F` splits segments | Safe Browsing's rule; `?` and `\` are re-escaped (`%3F`, `%5C`) so the result is stable |
+//! | IPv4-mapped `[::ffff:c37f:b]`, NAT64 `[64:ff9b::c37f:b]` | an IPv6 host | `195.127.0.11` | the IPv4 host they reach: lists and address rules for it apply |
 //!
 //! Where WHATWG rejects a host (forbidden code points, bad IPv4), so do we: such a URL cannot be
 //! loaded, and for pupils an unparseable URL is blocked, never waved through.
@@ -139,8 +142,7 @@ impl CanonicalUrl {
     }
     /// Whether the host is an IP address literal.
     pub fn host_is_ip(&self) -> bool {
-        let host = self.host();
-        host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        is_ip_host(self.host())
     }
 }
 
@@ -289,6 +291,14 @@ pub fn canonicalize(input: &[u8]) -> Result<CanonicalUrl, CanonError> {
 /// `www.example.com`, `ｅｘａｍｐｌｅ。com` → `example.com`, `3279880203` → `195.127.0.11`).
 pub fn normalize_host(host: &str) -> Result<String, CanonError> {
     host::normalize_host_bytes(host.as_bytes())
+}
+
+/// Whether a canonical host is an IP address: dotted-decimal IPv4 or bracketed IPv6 (every other
+/// spelling of an address was turned into one of these). A name never ends in a number: one
+/// that does is read as an IPv4 address, as browsers read it.
+pub fn is_ip_host(host: &str) -> bool {
+    host.starts_with('[')
+        || (!host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
 /// The last three labels of a canonical host, rightmost first: where every search engine's and

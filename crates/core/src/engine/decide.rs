@@ -209,10 +209,12 @@ impl Engine {
         findings: &Findings,
     ) -> Option<Judgement> {
         let host = parts.host();
-        // Each test is conservative: `true` for every host its module could act on. Search
-        // engines and wrappers in one pass over the labels where their names sit; only punycode
-        // can spell a lookalike, and a plain host has none.
+        // Each test is conservative: `true` for every host its module could act on. A raw IP
+        // address is a category of its own (unless it is the school's); search engines and
+        // wrappers in one pass over the labels where their names sit; only punycode can spell a
+        // lookalike, and a plain host has none.
         if self.has_expressions
+            || canon::is_ip_host(host)
             || canon::last_labels(host)
                 .any(|label| search::is_engine_label(label) || wrappers::is_wrapper_label(label))
             || (!parts.host_is_plain() && lookalike::may_be_lookalike(host))

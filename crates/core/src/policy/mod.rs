@@ -32,6 +32,7 @@
 //! ```
 
 mod action;
+mod address;
 mod decision;
 mod error;
 mod parse;
@@ -41,6 +42,7 @@ pub mod time;
 use serde::{Serialize, Serializer};
 
 pub use action::{Action, Days, Window};
+pub use address::AddressRange;
 pub use decision::{CategoryRule, DecidedBy, Decision, ListHit, Outcome};
 pub use error::{Issue, PolicyError};
 pub use preset::Preset;
@@ -60,6 +62,16 @@ pub struct School {
     pub name: String,
     /// The zone `allow_at` times are read in.
     pub timezone: Tz,
+    /// The school's own IP addresses and ranges: pages at them are judged as ordinary sites,
+    /// not as the `ip-address` category.
+    pub addresses: Vec<AddressRange>,
+}
+
+impl School {
+    /// Whether a canonical URL host is one of the school's own addresses.
+    pub fn is_own_address(&self, host: &str) -> bool {
+        self.addresses.iter().any(|a| a.contains_host(host))
+    }
 }
 
 pub use crate::lists::ListFormat;
@@ -324,6 +336,7 @@ impl Policy {
             school: School {
                 name: "Schoolgate".into(),
                 timezone: Tz::EuropeLondon,
+                addresses: Vec::new(),
             },
             builtin_lists: true,
             search_phrases: Vec::new(),

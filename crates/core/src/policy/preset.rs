@@ -80,6 +80,10 @@ impl Preset {
             return Action::Block;
         }
         match (self, id) {
+            // The youngest use the web by adult demonstration; from KS2 a school may use an AI
+            // tool with a class, so the policy decides (most consumer chatbots' terms say 13+).
+            (Preset::Eyfs | Preset::Ks1, category::AI_CHATBOTS) => Action::Block,
+            (_, category::AI_CHATBOTS) => Action::Allow,
             // Teachers show videos to the class from their own device; on pupils' devices,
             // autoplay and recommendations lead off-task. Single videos go on an `allow` list.
             (_, "streaming") => Action::StaffOnly,
@@ -113,13 +117,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pupils_block_everything_but_staff_only_streaming() {
+    fn pupils_block_everything_but_staff_only_streaming_and_ks2_ai() {
         for p in [Preset::Eyfs, Preset::Ks1, Preset::Ks2] {
             for c in category::KNOWN {
-                let want = if c.id == "streaming" {
-                    Action::StaffOnly
-                } else {
-                    Action::Block
+                let want = match (p, c.id) {
+                    (_, "streaming") => Action::StaffOnly,
+                    (Preset::Ks2, category::AI_CHATBOTS) => Action::Allow,
+                    _ => Action::Block,
                 };
                 assert_eq!(p.action(c.id), want, "{} {}", p.id(), c.id);
             }
@@ -140,7 +144,14 @@ mod tests {
         ] {
             assert_eq!(s.action(id), Action::Block, "{id}");
         }
-        for id in ["games", "social-media", "self-harm", "shopping"] {
+        for id in [
+            "games",
+            "social-media",
+            "self-harm",
+            "shopping",
+            category::IP_ADDRESS,
+            category::AI_CHATBOTS,
+        ] {
             assert_eq!(s.action(id), Action::Allow, "{id}");
         }
         assert_eq!(s.action("made-up"), Action::Block);

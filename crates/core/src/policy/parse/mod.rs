@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::action::Action;
 use super::error::{Issue, PolicyError};
-use super::{ByName, ListFormat, ListSource, Policy, School, Tz};
+use super::{AddressRange, ByName, ListFormat, ListSource, Policy, School, Tz};
 use crate::category;
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -221,6 +221,7 @@ impl Walker<'_> {
         let mut school = School {
             name: String::new(),
             timezone: Tz::EuropeLondon,
+            addresses: Vec::new(),
         };
         let Some(v) = v else {
             self.issue(
@@ -233,7 +234,7 @@ impl Walker<'_> {
         let Some(t) = self.table(v, "school", r#"a table [school] with name = "...""#) else {
             return school;
         };
-        self.known_keys(t, "school", &["name", "timezone"]);
+        self.known_keys(t, "school", &["name", "timezone", "addresses"]);
         match t.get("name") {
             None => self.issue(
                 v.span(),
@@ -262,6 +263,19 @@ impl Walker<'_> {
                     format!(r#"expected "Europe/London" or "UTC", found {name:?}"#),
                 ),
                 None => {}
+            }
+        }
+        if let Some(a) = t.get("addresses") {
+            let what =
+                r#"an array of the school's own IP addresses and ranges like ["192.168.0.0/16"]"#;
+            for (i, item) in self.array(a, "school.addresses", what).iter().enumerate() {
+                let path = format!("school.addresses[{i}]");
+                if let Some(text) = self.string(item, &path) {
+                    match AddressRange::parse(text) {
+                        Ok(range) => school.addresses.push(range),
+                        Err(e) => self.issue(item.span(), &path, e),
+                    }
+                }
             }
         }
         school

@@ -108,7 +108,7 @@ pub const YOUTUBE_RESTRICT_HOSTS: &[&str] = &[
 
 /// Every search engine Schoolgate recognises. To add one, add an entry and a few lines to
 /// `tests/fixtures/search/extract.tsv`.
-pub const ENGINES: &[SearchEngineSpec] = &[
+pub static ENGINES: &[SearchEngineSpec] = &[
     SearchEngineSpec {
         id: "google",
         name: "Google",
@@ -297,4 +297,178 @@ pub const ENGINES: &[SearchEngineSpec] = &[
         ],
         safesearch: SafeSearchMechanism::None("Swiggle (SWGfL) is a child-safe engine that always filters."),
     },
+    // Child-safe engines UK primary schools direct pupils to: their searches are judged too.
+    SearchEngineSpec {
+        id: "bbc",
+        name: "BBC Search",
+        domains: &[Domain::Exact("bbc.co.uk"), Domain::Exact("bbc.com")],
+        routes: &[
+            submitted(OneOf(&["", "www", "search"]), Exact("/search"), &["q"]),
+            submitted(WWW, Exact("/bitesize/search"), &["q"]),
+            submitted(WWW, Exact("/cbbc/search"), &["q"]),
+            submitted(WWW, Exact("/cbeebies/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    SearchEngineSpec {
+        id: "dkfindout",
+        name: "DK Find Out!",
+        domains: &[Domain::Exact("dkfindout.com")],
+        routes: &[
+            submitted(Any, Prefix("/uk/search"), &["q", "query", "keywords"]),
+            submitted(Any, Prefix("/us/search"), &["q", "query", "keywords"]),
+            submitted(Any, Prefix("/search"), &["q", "query", "keywords"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    SearchEngineSpec {
+        id: "kidrex",
+        name: "Kids Rex",
+        domains: &[Domain::Exact("kidrex.org")],
+        routes: &[
+            submitted(Any, Prefix("/"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    SearchEngineSpec {
+        id: "kidzsearch",
+        name: "KidzSearch",
+        domains: &[Domain::Exact("kidzsearch.com")],
+        routes: &[
+            submitted(Any, Prefix("/"), &["q", "query"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    SearchEngineSpec {
+        id: "qwantjunior",
+        name: "Qwant Junior",
+        domains: &[Domain::Exact("qwantjunior.com")],
+        routes: &[
+            submitted(Any, Prefix("/"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    SearchEngineSpec {
+        id: "safesearchkids",
+        name: "Safe Search Kids",
+        domains: &[Domain::Exact("safesearchkids.com")],
+        routes: &[
+            submitted(Any, Prefix("/"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(KID_SAFE),
+    },
+    // Every other general engine a pupil might reach.
+    SearchEngineSpec {
+        id: "mojeek",
+        name: "Mojeek",
+        domains: &[Domain::Exact("mojeek.com"), Domain::Exact("mojeek.co.uk")],
+        routes: &[
+            submitted(WWW, Exact("/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::Param { name: "safe", strict: "1", moderate: None },
+    },
+    SearchEngineSpec {
+        id: "aol",
+        name: "AOL Search",
+        domains: &[Domain::Exact("search.aol.com"), Domain::Exact("search.aol.co.uk")],
+        routes: &[
+            with_vertical(submitted(Any, Prefix("/aol/image"), &["q", "query"]), Images),
+            with_vertical(submitted(Any, Prefix("/aol/video"), &["q", "query"]), Videos),
+            submitted(Any, Prefix("/aol/search"), &["q", "query"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "ask",
+        name: "Ask",
+        domains: &[Domain::Exact("ask.com")],
+        routes: &[
+            submitted(WWW, Exact("/web"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "dogpile",
+        name: "Dogpile",
+        domains: &[Domain::Exact("dogpile.com")],
+        routes: &[
+            submitted(WWW, Exact("/serp"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "yep",
+        name: "Yep",
+        domains: &[Domain::Exact("yep.com")],
+        routes: &[
+            submitted(WWW, Exact("/web"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "you",
+        name: "You.com",
+        domains: &[Domain::Exact("you.com")],
+        routes: &[
+            submitted(WWW, Exact("/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "presearch",
+        name: "Presearch",
+        domains: &[Domain::Exact("presearch.com")],
+        routes: &[
+            submitted(WWW, Exact("/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "kagi",
+        name: "Kagi",
+        domains: &[Domain::Exact("kagi.com")],
+        routes: &[
+            submitted(WWW, Exact("/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "perplexity",
+        name: "Perplexity",
+        domains: &[Domain::Exact("perplexity.ai")],
+        routes: &[
+            submitted(WWW, Exact("/search"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "swisscows",
+        name: "Swisscows",
+        domains: &[Domain::Exact("swisscows.com")],
+        routes: &[
+            submitted(WWW, Prefix("/"), &["query"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "naver",
+        name: "Naver",
+        domains: &[Domain::Exact("search.naver.com")],
+        routes: &[
+            submitted(Any, Exact("/search.naver"), &["query"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
+    SearchEngineSpec {
+        id: "seznam",
+        name: "Seznam",
+        domains: &[Domain::Exact("search.seznam.cz")],
+        routes: &[
+            submitted(Any, Exact("/"), &["q"]),
+        ],
+        safesearch: SafeSearchMechanism::None(NO_PARAM),
+    },
 ];
+
+const KID_SAFE: &str = "A child-safe engine that always filters.";
+const NO_PARAM: &str = "No URL parameter forces SafeSearch here.";
