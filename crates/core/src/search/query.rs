@@ -39,6 +39,17 @@ pub(crate) fn param(query: &str, name: &str) -> Option<String> {
         .map(|p| decode_form(p.value))
 }
 
+/// Every value of every parameter named in `names` (compared after decoding), decoded, in the
+/// order they appear in the query: `q=a&as_epq=b&q=c` gives `a`, `b`, `c`.
+pub(crate) fn values_of<'q>(
+    query: &'q str,
+    names: &'q [&str],
+) -> impl Iterator<Item = String> + 'q {
+    raw_params(query)
+        .filter(|p| names.iter().any(|n| decoded_eq(p.name, n)))
+        .map(|p| decode_form(p.value))
+}
+
 /// Whether the escaped text `raw` decodes to exactly `expected`. Cheap when there is nothing to decode.
 pub(crate) fn decoded_eq(raw: &str, expected: &str) -> bool {
     if !raw.contains(['%', '+']) {
@@ -123,5 +134,12 @@ mod tests {
         assert_eq!(param("a=1", "q"), None);
         let long = "a=1&".repeat(MAX_PARAMS + 10) + "q=late";
         assert_eq!(param(&long, "q"), None);
+    }
+
+    #[test]
+    fn gathers_every_value_of_several_names() {
+        let q = "q=cats&as_epq=big+dogs&hl=en&%71=x&as_q=";
+        let all: Vec<String> = values_of(q, &["q", "as_epq", "as_q"]).collect();
+        assert_eq!(all, ["cats", "big dogs", "x", ""]);
     }
 }
