@@ -493,11 +493,14 @@ impl Engine {
         let verdict = self.judge_search_in(&found.terms, group, found.vertical);
         let blocks = verdict.blocked && found.kind == SearchKind::Submitted;
         if !findings.explain {
-            let locked = verdict.blocking_category().is_some_and(category::is_locked);
+            let locked = verdict
+                .blocking_categories
+                .first()
+                .is_some_and(|c| category::is_locked(c));
             return blocks.then(|| Judgement::bare(false, locked, None));
         }
         let judgement = blocks.then(|| {
-            let category = verdict.blocking_category().unwrap_or_default().to_owned();
+            let category = verdict.blocking_categories.first().cloned().unwrap_or_default();
             let rule = Rule::Search {
                 engine: found.engine.to_string(),
                 phrases: verdict
@@ -506,27 +509,19 @@ impl Engine {
                     .filter(|m| m.weight > 0)
                     .map(|m| m.phrase.clone())
                     .collect(),
-                setting: match verdict.category_scores.iter().find(|c| c.category == category) {
-                    _ if verdict.help_seeking => format!(
-                        "a pupil asking for help about {category}: answered with support, and the DSL alerted ({})",
-                        group.label()
-                    ),
-                    Some(c) => format!(
-                        "search score {} for {category} is at or over the threshold of {} for {}{}",
-                        c.score,
-                        c.threshold,
+                // The blocking category's own score and threshold (strict categories, images
+                // and videos have lower ones; a help-seeking search's concern may have neither).
+                setting: {
+                    let (score, threshold) = verdict
+                        .category_scores
+                        .iter()
+                        .find(|c| c.category == category)
+                        .map_or((verdict.score, verdict.threshold), |c| (c.score, c.threshold));
+                    format!(
+                        "search score {score} for {category} reached the threshold of {threshold} for {}{}",
                         group.label(),
-                        match found.vertical {
-                            search::Vertical::Images | search::Vertical::Videos => "'s image and video searches",
-                            _ => "",
-                        }
-                    ),
-                    None => format!(
-                        "search score {} is over the threshold of {} for {}",
-                        verdict.score,
-                        verdict.threshold,
-                        group.label()
-                    ),
+                        if verdict.help_seeking { " (a pupil asking for help: the DSL is alerted)" } else { "" }
+                    )
                 },
             };
             let decision = if category::is_locked(&category) {

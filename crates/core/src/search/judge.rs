@@ -220,8 +220,8 @@ pub struct SearchVerdict {
     pub threshold: i32,
     /// Whether the search is blocked.
     pub blocked: bool,
-    /// The categories that block it (at or over their threshold, except self-harm in a
-    /// safeguarding-education search; the concern of a help-seeking search).
+    /// The categories that block it, highest-scoring first (at or over their threshold, except
+    /// self-harm in a safeguarding-education search; then the concern of a help-seeking search).
     pub blocking_categories: Vec<String>,
     /// Not blocked, but worth a look in reports: something harmful matched.
     pub flagged: bool,
@@ -242,17 +242,6 @@ struct Tally {
     positive: i32,
     negative: i32,
     strongest: i32,
-}
-
-impl SearchVerdict {
-    /// The category a blocked search is blocked for: the highest-scoring blocking one.
-    pub fn blocking_category(&self) -> Option<&str> {
-        self.category_scores
-            .iter()
-            .map(|c| c.category.as_str())
-            .find(|c| self.blocking_categories.iter().any(|b| b == c))
-            .or_else(|| self.blocking_categories.first().map(String::as_str))
-    }
 }
 
 impl PhraseSet {
@@ -375,14 +364,12 @@ impl PhraseSet {
         let mut alerts = alerts_for(&category_scores, rules);
 
         // Help-seeking: words asking for help about something harmful (the concern: the
-        // strongest category, by what was found before any context lowered it), or a child's
+        // highest-scoring category with 50 or more before any context), or a child's
         // own words of hurting themselves or of being approached, which block.
         let concern = category_scores
             .iter()
-            .filter(|(_, t)| t.positive >= rules.alert_threshold)
-            .max_by_key(|(c, t)| (t.positive, std::cmp::Reverse(priority(&c.category))))
-            .map(|(c, _)| c.category.clone())
-            .filter(|_| asks_for_help);
+            .find(|(_, t)| asks_for_help && t.positive >= rules.alert_threshold)
+            .map(|(c, _)| c.category.clone());
         let disclosure = blocking_categories
             .iter()
             .any(|c| c == SELF_HARM || c == GROOMING);

@@ -32,8 +32,6 @@ pub const MAX_PHRASE_WORDS: usize = 12;
 pub const MAX_PHRASE_BYTES: usize = 200;
 /// The most parts in one combination.
 pub const MAX_PARTS: usize = 4;
-/// The most alternatives in one part of a combination (`a | b | c`).
-pub const MAX_ALTERNATIVES: usize = 32;
 /// The largest absolute weight.
 pub const MAX_WEIGHT: i32 = 1_000;
 
@@ -356,16 +354,12 @@ fn weighted(phrase: &str, weight: i32, category: &str, lang: &str) -> Result<Lis
     })
 }
 
-/// One part of a combination: `a | b | c`, each alternative normalised.
+/// One part of a combination: `a | b | c`, each alternative normalised. (The list's size bounds
+/// how many there are.)
 fn alternatives(part: &str) -> Result<Vec<String>, String> {
-    let out = part
-        .split('|')
-        .map(normalized_phrase)
-        .collect::<Result<Vec<_>, _>>()?;
-    if out.len() > MAX_ALTERNATIVES {
-        return Err(format!(
-            "a combination part has at most {MAX_ALTERNATIVES} alternatives"
-        ));
+    let mut out = Vec::new();
+    for alternative in part.split('|') {
+        out.push(normalized_phrase(alternative)?);
     }
     Ok(out)
 }

@@ -39,15 +39,18 @@ pub(crate) fn param(query: &str, name: &str) -> Option<String> {
         .map(|p| decode_form(p.value))
 }
 
-/// Every value of every parameter named in `names` (compared after decoding), decoded, in the
-/// order they appear in the query: `q=a&as_epq=b&q=c` gives `a`, `b`, `c`.
-pub(crate) fn values_of<'q>(
-    query: &'q str,
-    names: &'q [&str],
-) -> impl Iterator<Item = String> + 'q {
-    raw_params(query)
-        .filter(|p| names.iter().any(|n| decoded_eq(p.name, n)))
-        .map(|p| decode_form(p.value))
+/// Every value of every parameter named in `names` (compared after decoding), decoded, trimmed
+/// and joined by spaces in the order they appear in the query: `q=a&as_epq=b&q=c` gives
+/// `a b c `.
+pub(crate) fn joined_values(query: &str, names: &[&str]) -> String {
+    let mut out = String::new();
+    for p in raw_params(query) {
+        if names.iter().any(|n| decoded_eq(p.name, n)) {
+            out.push_str(decode_form(p.value).trim());
+            out.push(' ');
+        }
+    }
+    out
 }
 
 /// Whether the escaped text `raw` decodes to exactly `expected`. Cheap when there is nothing to decode.
@@ -139,7 +142,9 @@ mod tests {
     #[test]
     fn gathers_every_value_of_several_names() {
         let q = "q=cats&as_epq=big+dogs&hl=en&%71=x&as_q=";
-        let all: Vec<String> = values_of(q, &["q", "as_epq", "as_q"]).collect();
-        assert_eq!(all, ["cats", "big dogs", "x", ""]);
+        assert_eq!(
+            joined_values(q, &["q", "as_epq", "as_q"]),
+            "cats big dogs x  "
+        );
     }
 }

@@ -290,14 +290,8 @@ fn dedup(entries: Vec<ListEntry>) -> Vec<ListEntry> {
         let (tag, text) = match &e.kind {
             EntryKind::Weighted { phrase, .. } => ('w', phrase.clone()),
             EntryKind::Exception { phrase } => ('x', phrase.clone()),
-            EntryKind::Combination { parts, .. } => (
-                'c',
-                parts
-                    .iter()
-                    .map(|alts| alts.join(" | "))
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-            ),
+            // A combination is the same one when written the same way.
+            EntryKind::Combination { .. } => ('c', e.written.clone()),
         };
         (e.category.clone(), tag, text)
     };

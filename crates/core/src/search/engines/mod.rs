@@ -329,14 +329,7 @@ fn terms_of(route: &Route, path: &str, query: &str) -> Option<String> {
             return Some(query::decode_path(rest).replace('_', " "));
         }
     }
-    let mut terms: Vec<String> = Vec::new();
-    for value in query::values_of(query, route.params) {
-        let value = value.trim();
-        if !value.is_empty() && !terms.iter().any(|t| t == value) {
-            terms.push(value.to_owned());
-        }
-    }
-    (!terms.is_empty()).then(|| terms.join(" "))
+    Some(query::joined_values(query, route.params))
 }
 
 fn vertical_of(route: &Route, query: &str) -> Vertical {
