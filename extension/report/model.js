@@ -32,8 +32,11 @@ export const CONCERN_CATEGORIES = Object.freeze([
 /** The picture scale a young pupil taps to say how they feel (shown as faces). */
 export const FEELINGS = Object.freeze(['happy', 'okay', 'unsure', 'worried', 'upset']);
 
-/** How the press was made. */
-export const SOURCES = Object.freeze(['toolbar', 'shortcut', 'page-button', 'block-page', 'demo']);
+/**
+ * How the report came about: a press (`toolbar` … `demo`), or `search-alert`, made by the
+ * service worker itself when a pupil's search raised a safeguarding or Prevent alert.
+ */
+export const SOURCES = Object.freeze(['toolbar', 'shortcut', 'page-button', 'block-page', 'demo', 'search-alert']);
 
 /** Limits, so one report can never grow without bound. */
 export const LIMITS = Object.freeze({ url: 8192, title: 300, words: 2000, action: 2000, navigations: 10, timeline: 200, note: 1000 });
@@ -118,6 +121,61 @@ export function newReport(p) {
     timeline: [
       { at: iso(p.atMs), event: 'pressed', detail: `The pupil pressed "tell an adult" (${p.source}); the screen was covered.` },
       { at: iso(p.atMs), event: 'blocked-on-device', detail: 'The page was blocked on this device until the DSL has reviewed it.' },
+    ],
+  };
+  checkNoImages(report);
+  return report;
+}
+
+/**
+ * A search alert: the service worker's own report when a pupil's submitted search raised a
+ * safeguarding or Prevent alert (a pupil asking for help, a child's own words of self-harm,
+ * someone asking them for pictures). Nobody pressed anything, so there is no page title, no
+ * navigation history and no device-local block: the terms, what the filter found and did.
+ *
+ * @param {object} p as for `newReport`, with `verdict` a search URL's verdict (`classify`) that
+ *   carries `search` and `alerts`
+ */
+export function newSearchAlert(p) {
+  if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(p.id)) throw new ReportError('a report needs an id of 8–64 letters, digits or dashes');
+  if (!Number.isFinite(p.atMs)) throw new ReportError('a report needs the time of the search');
+  const v = p.verdict;
+  const s = v?.search;
+  if (!s || !Array.isArray(v.alerts) || !v.alerts.length) throw new ReportError('a search alert needs a search verdict with an alert');
+  const at = iso(p.atMs);
+  const alerts = v.alerts.map((a) => (a.kind === 'safeguarding' ? `safeguarding:${clip(a.category, 40)}` : clip(a.kind, 40)));
+  const shown = v.action !== 'block' ? 'the results (the search itself was allowed)'
+    : v.flavour === 'help_seeking' ? 'support (the school\'s adults and the tell-an-adult button), not results'
+      : 'a block page, not results';
+  const report = {
+    schema: REPORT_SCHEMA,
+    id: p.id,
+    revision: 1,
+    createdAt: at,
+    source: 'search-alert',
+    school: { name: clip(p.school?.name ?? '', 200), policySource: clip(p.school?.policySource ?? '', 100) },
+    pupil: {
+      group: clip(p.group?.name ?? '', 64),
+      groupLabel: clip(p.group?.label ?? p.group?.name ?? '', 100),
+      email: clip(p.identity?.email || null, 320),
+      deviceAssetId: clip(p.identity?.deviceAssetId || null, 200),
+    },
+    page: { url: scrubImages(p.url ?? '', LIMITS.url), title: null, navigations: [] },
+    search: {
+      engine: clip(s.engine ?? '', 40),
+      vertical: clip(s.vertical ?? '', 20),
+      terms: scrubImages(s.terms ?? '', LIMITS.words),
+      helpSeeking: Boolean(s.help_seeking),
+      flavour: clip(v.flavour ?? null, 40),
+      alerts,
+      matches: (s.matches ?? []).filter((m) => m.weight > 0).slice(0, 10)
+        .map((m) => ({ phrase: scrubImages(m.phrase, 300), category: clip(m.category, 40), weight: m.weight, lang: clip(m.lang, 16) })),
+    },
+    filter: summariseVerdict(v, p.engineVersion),
+    blockedOnDevice: false,
+    adult: null,
+    timeline: [
+      { at, event: 'search-alert', detail: `A search raised an alert for the DSL (${alerts.join(', ')}); the pupil was shown ${shown}.` },
     ],
   };
   checkNoImages(report);
