@@ -112,7 +112,9 @@ test('search verdicts: a harmful search blocks with the support flavour and an a
   const v = sg.classify('https://www.bing.com/search?q=how+to+kill+myself', 'ks2', AT);
   assert.equal(v.action, 'block');
   assert.equal(v.rule.kind, 'search');
-  assert.equal(v.flavour, 'support');
+  // A pupil's own words of hurting themselves are answered as a call for help (issue 15).
+  assert.equal(v.flavour, 'help_seeking');
+  assert.equal(sg.classify('https://www.bing.com/search?q=how+to+kill+myself', 'staff', AT).flavour, 'support');
   assert.equal(v.search.terms, 'how to kill myself');
   assert.ok(v.rule.phrases.length > 0);
   const clean = sg.classify('https://www.google.com/search?q=volcanoes', 'ks2', AT);
