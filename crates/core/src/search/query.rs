@@ -40,14 +40,17 @@ pub(crate) fn param(query: &str, name: &str) -> Option<String> {
 }
 
 /// Every value of every parameter named in `names` (compared after decoding), decoded, trimmed
-/// and joined by spaces in the order they appear in the query: `q=a&as_epq=b&q=c` gives
-/// `a b c `.
+/// and joined by spaces in the order they appear in the query (empty ones skipped):
+/// `q=a&as_epq=b&q=c` gives `a b c `.
 pub(crate) fn joined_values(query: &str, names: &[&str]) -> String {
     let mut out = String::new();
     for p in raw_params(query) {
         if names.iter().any(|n| decoded_eq(p.name, n)) {
-            out.push_str(decode_form(p.value).trim());
-            out.push(' ');
+            let value = decode_form(p.value);
+            if !value.trim().is_empty() {
+                out.push_str(value.trim());
+                out.push(' ');
+            }
         }
     }
     out
@@ -144,7 +147,7 @@ mod tests {
         let q = "q=cats&as_epq=big+dogs&hl=en&%71=x&as_q=";
         assert_eq!(
             joined_values(q, &["q", "as_epq", "as_q"]),
-            "cats big dogs x  "
+            "cats big dogs x "
         );
     }
 }

@@ -77,8 +77,8 @@ const fn requiring(mut r: Route, name: &'static str, value: &'static str) -> Rou
 const WWW: Subdomains = OneOf(&["", "www"]);
 
 /// Google's search box and its advanced search form (all these words, this exact phrase, any of
-/// these words, none of these words): each is a search term.
-const GOOGLE_TERMS: &[&str] = &["q", "as_q", "as_epq", "as_oq", "as_eq"];
+/// these words, none of these words, the site to search in): each is a search term.
+const GOOGLE_TERMS: &[&str] = &["q", "as_q", "as_epq", "as_oq", "as_eq", "as_sitesearch"];
 
 /// Yahoo's search box and its advanced search form (all, exact phrase, any, none of the words).
 const YAHOO_TERMS: &[&str] = &["p", "q", "va", "vp", "vo", "ve"];
