@@ -341,7 +341,9 @@ export function renderInterstitial(doc, container, options) {
     // On the support page the first button is "turn off the screen and tell an adult".
     if (kind === 'support') buttons.append(tellAdultButton(false));
     buttons.append(backButton(false));
-    if (kind !== 'locked') {
+    // Locked content cannot be unblocked by anyone, so nobody is asked to (a pupil asking for
+    // help about it sees the support page, without this button).
+    if (kind !== 'locked' && !verdict.locked) {
       buttons.append(el(doc, 'button', {
         type: 'button',
         class: 'sg-btn sg-btn-secondary',
