@@ -138,6 +138,21 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     await page.close();
   });
 
+  test('KS2 asking for help about child abuse material: support, not the locked page, nobody asked to unblock it, and the DSL alerted', T, async () => {
+    const terms = 'i saw child porn what do i do';
+    const page = await ctx.newPage();
+    await page.goto(`https://duckduckgo.com/?q=${terms.replace(/ /g, '+')}`).catch(() => {});
+    const s = await shown(page);
+    assert.equal(s.kind, 'support');
+    assert.equal(s.help, 'true');
+    assert.ok(!s.buttons.includes('ask-teacher'), `no "ask my teacher" for locked content: ${s.buttons}`);
+    assert.equal(s.buttons[0], 'worried');
+    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the receiver', 30_000);
+    assert.deepEqual(got.search.alerts, ['safeguarding:child-abuse']);
+    assert.equal(got.filter.locked, true);
+    await page.close();
+  });
+
   test('KS1 "someone sent me a nude picture": the grown-ups around them, no phone line, and the DSL alerted', T, async () => {
     await useGroup('ks1');
     const terms = 'someone sent me a nude picture';
