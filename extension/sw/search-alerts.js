@@ -40,7 +40,8 @@ async function firstTime(key, atMs) {
  * @param {{state: object|null, url: string, atMs?: number}} p
  */
 export async function alertOnSearch({ state, url, atMs = Date.now() }) {
-  if (!state) return null;
+  // A report is about a child: a member of staff's own searches are not reported.
+  if (!state || state.groupInfo?.staff) return null;
   const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
   if (!SEARCH_LABEL.test(host)) return null;
   let verdict;
