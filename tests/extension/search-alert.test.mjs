@@ -173,4 +173,16 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     assert.deepEqual(got.search.alerts, ['safeguarding:pornography']);
     await page.close();
   });
+
+  test('a staff device\'s own searches make no report', T, async () => {
+    await useGroup('staff');
+    const terms = 'I want to die';
+    const page = await ctx.newPage();
+    await page.goto(`https://www.google.com/search?q=${terms.replace(/ /g, '+')}`).catch(() => {});
+    const s = await shown(page);
+    assert.equal(s.audience, 'staff');
+    await h.sleep(3_000);
+    assert.equal(alertsFor(terms).length, 0);
+    await page.close();
+  });
 });
