@@ -509,19 +509,26 @@ impl Engine {
                     .filter(|m| m.weight > 0)
                     .map(|m| m.phrase.clone())
                     .collect(),
-                // The blocking category's own score and threshold (strict categories, images
-                // and videos have lower ones; a help-seeking search's concern may have neither).
+                // The blocking category's own score and threshold: strict categories, images
+                // and videos have lower ones, and a help-seeking search is answered with support
+                // whatever its score.
                 setting: {
                     let (score, threshold) = verdict
                         .category_scores
                         .iter()
                         .find(|c| c.category == category)
                         .map_or((verdict.score, verdict.threshold), |c| (c.score, c.threshold));
-                    format!(
-                        "search score {score} for {category} reached the threshold of {threshold} for {}{}",
-                        group.label(),
-                        if verdict.help_seeking { " (a pupil asking for help: the DSL is alerted)" } else { "" }
-                    )
+                    if verdict.help_seeking {
+                        format!(
+                            "a pupil in {} asking for help about {category} (search score {score}): answered with support, and the DSL alerted",
+                            group.label()
+                        )
+                    } else {
+                        format!(
+                            "search score {score} for {category} reached the threshold of {threshold} for {}",
+                            group.label()
+                        )
+                    }
                 },
             };
             let decision = if category::is_locked(&category) {

@@ -177,7 +177,8 @@ pub enum Alert {
 /// One phrase found in a search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhraseMatch {
-    /// The phrase as written in its list (`a + b` for a combination).
+    /// The phrase as written in its list (`a + b` for a combination); for a combination with
+    /// alternatives, the words found (`i saw + what do i do`).
     pub phrase: String,
     /// Its category id ([`ANY`], [`SAFEGUARDING_EDUCATION`] or [`HELP_SEEKING`] for the
     /// pseudo-categories).
@@ -265,17 +266,17 @@ impl PhraseSet {
     ) -> SearchVerdict {
         let raw = self.raw_matches(&normalized);
         let (kept, exceptions) = self.apply_exceptions(&raw);
-        let found = self.entries_found(&kept);
+        let found = self.entries_found(&kept, &normalized);
 
         let mut matches: Vec<PhraseMatch> = Vec::with_capacity(found.len());
         let (mut general, mut educational) = (0i32, 0i32);
         let (mut education, mut asks_for_help) = (false, false);
         let mut tallies: Vec<Tally> = Vec::new();
-        for &(id, via) in &found {
+        for (id, via, words) in found {
             let Some(e) = self.entry(id) else { continue };
             let category = self.category_name(e.category);
             matches.push(PhraseMatch {
-                phrase: e.written.clone(),
+                phrase: words.unwrap_or_else(|| e.written.clone()),
                 category: category.to_owned(),
                 weight: e.weight,
                 lang: self.lang_name(e.lang).to_owned(),
@@ -468,13 +469,19 @@ impl PhraseSet {
 
     /// Distinct entries found: weighted phrases once each, combinations when every part is
     /// present. Each with the first reading it was found in.
-    fn entries_found(&self, kept: &[RawMatch]) -> Vec<(u32, Via)> {
-        let mut found: Vec<(u32, Via)> = Vec::new();
+    /// A combination written with alternatives comes with the words that were found
+    /// (`i saw + what do i do`), which say more than the whole list line.
+    fn entries_found(
+        &self,
+        kept: &[RawMatch],
+        normalized: &Normalized,
+    ) -> Vec<(u32, Via, Option<String>)> {
+        let mut found: Vec<(u32, Via, Option<String>)> = Vec::new();
         let mut parts: Vec<u128> = Vec::new();
         for (at, m) in kept.iter().enumerate() {
             match self.entry(m.entry).map(|e| e.role) {
                 Some(Role::Weighted) if !found.iter().any(|f| f.0 == m.entry) => {
-                    found.push((m.entry, m.via))
+                    found.push((m.entry, m.via, None))
                 }
                 Some(Role::Combination { .. })
                     if !parts
@@ -498,9 +505,28 @@ impl PhraseSet {
                 .filter(|&&p| PartKey::entry(p) == entry)
                 .count();
             if part == 0 && have == usize::from(needed) && !found.iter().any(|f| f.0 == entry) {
-                if let Some(first) = kept.get(PartKey::found_at(key)) {
-                    found.push((entry, first.via));
-                }
+                let Some(first) = kept.get(PartKey::found_at(key)) else {
+                    continue;
+                };
+                let alternatives = self.entry(entry).is_some_and(|e| e.written.contains('|'));
+                let words = alternatives.then(|| {
+                    let mut words = String::new();
+                    for &p in parts.iter().filter(|&&p| PartKey::entry(p) == entry) {
+                        let Some(m) = kept.get(PartKey::found_at(p)) else {
+                            continue;
+                        };
+                        let text = normalized.all_readings().nth(usize::from(m.reading));
+                        if !words.is_empty() {
+                            words.push_str(" + ");
+                        }
+                        words.push_str(
+                            text.and_then(|(_, t, _)| t.get(m.start..m.end))
+                                .unwrap_or(""),
+                        );
+                    }
+                    words
+                });
+                found.push((entry, first.via, words));
             }
         }
         found
@@ -740,6 +766,8 @@ mod tests {
         let ks2 = SearchRules::for_group_preset("ks2").unwrap();
         let v = s.judge("someone sent me naked pictures what do i do", &ks2);
         assert!(v.blocked && v.help_seeking);
+        // A combination with alternatives names the words found, not its whole list line.
+        assert!(v.matches.iter().any(|m| m.phrase == "someone sent me"));
         assert_eq!(v.flavour, Some(Flavour::HelpSeeking));
         assert_eq!(
             v.alerts,
