@@ -24,6 +24,7 @@ import * as reports from './sw/reports.js';
 import * as delivery from './sw/delivery.js';
 import * as navlog from './sw/navlog.js';
 import * as tellAdult from './sw/tell-adult.js';
+import { alertOnSearch } from './sw/search-alerts.js';
 import { judgeResults, resultTimings } from './sw/results.js';
 import { keepAlive, keepWorkerRunning } from './sw/keepalive.js';
 
@@ -281,8 +282,25 @@ async function judgeNavigation(details, src) {
   }
 }
 
-chrome.webNavigation.onBeforeNavigate.addListener((d) => judgeNavigation(d, 'navigation'));
-chrome.webNavigation.onHistoryStateUpdated.addListener((d) => judgeNavigation(d, 'history'));
+/**
+ * A pupil's search that raised a safeguarding or Prevent alert: the worker's own report for the
+ * DSL (sw/search-alerts.js), whatever the install type, for page loads and for single-page
+ * apps' address changes alike.
+ */
+async function searchAlert(d) {
+  if (d.frameId !== 0 || !/^https?:/i.test(d.url)) return;
+  await ready;
+  alertOnSearch({ state: state.currentState(), url: d.url }).catch(() => {});
+}
+
+chrome.webNavigation.onBeforeNavigate.addListener((d) => {
+  judgeNavigation(d, 'navigation');
+  searchAlert(d);
+});
+chrome.webNavigation.onHistoryStateUpdated.addListener((d) => {
+  judgeNavigation(d, 'history');
+  searchAlert(d);
+});
 chrome.webNavigation.onCommitted.addListener((d) => {
   navlog.recordNavigation(d);
   const key = `${d.tabId}:${d.frameId}`;

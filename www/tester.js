@@ -241,7 +241,8 @@ export function setupTester(app) {
       ['Policy setting', rule.setting ? h('code', { text: rule.setting }) : null],
       ['Scheme', rule.scheme ? h('code', { text: `${rule.scheme}:` }) : null],
       ['Phrases', !v.search && Array.isArray(rule.phrases) && rule.phrases.length ? rule.phrases.join('; ') : null],
-      ['Block page', v.flavour === 'support' ? 'Support: kind words, Childline 0800 1111, tell an adult' : null],
+      ['Block page', v.flavour === 'support' ? 'Support: kind words, tell an adult (Childline 0800 1111 from KS2)'
+        : v.flavour === 'help_seeking' ? 'Help-seeking: praise, the school\'s adults, tell an adult (Childline from KS2); the DSL gets a search alert' : null],
       ['Alerts', alertWords(v.alerts).join('; ') || null],
       ['Problem', rule.error],
       ['Locked', v.locked ? 'Yes: illegal content, blocked for everyone; no setting can unblock it' : null],
@@ -337,7 +338,8 @@ function searchSection(search, { verdictHasExtras = false } = {}) {
     h('dl', { class: 'details' }, ...rows([
       ['Judgement', `${verdictWords}${search.score != null ? ` (score ${search.score}${search.threshold != null ? ` of ${search.threshold}` : ''})` : ''}`],
       ['Category', search.category],
-      ['Support page', !verdictHasExtras && search.flavour === 'support' ? 'Yes: kind words, Childline, tell an adult' : null],
+      ['Support page', !verdictHasExtras && search.flavour === 'support' ? 'Yes: kind words, tell an adult (Childline from KS2)'
+        : !verdictHasExtras && search.flavour === 'help_seeking' ? 'Yes: a pupil asking for help' : null],
       ['Education context', search.education ? 'Yes: safeguarding education lowers the score' : null],
       ['Alerts', alerts.length ? alerts.join('; ') : null],
     ])),

@@ -38,6 +38,8 @@ export const CSV_COLUMNS = Object.freeze([
   ['action_taken', (r) => r.adult?.actionTaken],
   ['escalated_to_dsl', (r) => (r.adult ? (r.adult.escalateToDsl ? 'yes' : 'no') : '')],
   ['timeline', (r) => r.timeline.map((e) => `${e.at} ${e.event}`).join('; ')],
+  ['search_terms', (r) => r.search?.terms],
+  ['search_alerts', (r) => r.search?.alerts?.join(' ')],
 ]);
 
 /**
@@ -81,6 +83,14 @@ export function recordFacts(report) {
     ['Page title', csam ? '(not kept: suspected child sexual abuse imagery)' : (r.page?.details === 'held' ? '(kept on the device until an adult has recorded what happened)' : (r.page?.title || '(none)'))],
     ['What the filter said', `${r.filter?.action === 'block' ? 'Blocked' : r.filter?.action === 'allow' ? 'Allowed' : 'Unknown'}${r.filter?.category ? ` (${r.filter.category})` : ''}: ${r.filter?.reason ?? ''}`],
   ];
+  if (r.search) {
+    // A search alert: what was searched, in the pupil's words, and who had to be told.
+    facts.push(
+      ['Searched for', r.search.terms],
+      ['Alerts', r.search.alerts.join(', ')],
+      ['Asking for help', r.search.helpSeeking ? 'Yes: the pupil was shown support, not results' : 'No'],
+    );
+  }
   if (r.adult) {
     facts.push(
       ['Risk area (KCSIE)', r.adult.areas.join(', ') || '(not recorded)'],

@@ -37,8 +37,11 @@ export const CONCERN_CATEGORIES = Object.freeze([
 /** The picture scale a young pupil taps to say how they feel (shown as faces). */
 export const FEELINGS = Object.freeze(['happy', 'okay', 'unsure', 'worried', 'upset']);
 
-/** How the press was made. */
-export const SOURCES = Object.freeze(['toolbar', 'shortcut', 'page-button', 'block-page', 'demo']);
+/**
+ * How the report came about: a press (`toolbar` … `demo`), or `search-alert`, made by the
+ * service worker itself when a pupil's search raised a safeguarding or Prevent alert.
+ */
+export const SOURCES = Object.freeze(['toolbar', 'shortcut', 'page-button', 'block-page', 'demo', 'search-alert']);
 
 /** Limits, so one report can never grow without bound. */
 export const LIMITS = Object.freeze({ url: 8192, title: 300, words: 2000, action: 2000, navigations: 10, timeline: 200, note: 1000 });
@@ -132,6 +135,61 @@ export function heldDetails(p) {
     })),
     matches: summariseVerdict(p.verdict ?? null).matches ?? [],
   };
+}
+
+/**
+ * A search alert: the service worker's own report when a pupil's submitted search raised a
+ * safeguarding or Prevent alert (a pupil asking for help, a child's own words of self-harm,
+ * someone asking them for pictures). Nobody pressed anything, so there is no page title, no
+ * navigation history and no device-local block: the terms, what the filter found and did.
+ *
+ * @param {object} p as for `newReport`, with `verdict` a search URL's verdict (`classify`) that
+ *   carries `search` and `alerts`
+ */
+export function newSearchAlert(p) {
+  if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9-]{8,64}$/.test(p.id)) throw new ReportError('a report needs an id of 8–64 letters, digits or dashes');
+  if (!Number.isFinite(p.atMs)) throw new ReportError('a report needs the time of the search');
+  const v = p.verdict;
+  const s = v?.search;
+  if (!s || !Array.isArray(v.alerts) || !v.alerts.length) throw new ReportError('a search alert needs a search verdict with an alert');
+  const at = iso(p.atMs);
+  const alerts = v.alerts.map((a) => (a.kind === 'safeguarding' ? `safeguarding:${text(a.category, 40)}` : text(a.kind, 40)));
+  const shown = v.action !== 'block' ? 'the results (the search itself was allowed)'
+    : v.flavour === 'help_seeking' ? 'support (the school\'s adults and the tell-an-adult button), not results'
+      : 'a block page, not results';
+  const report = {
+    schema: REPORT_SCHEMA,
+    id: p.id,
+    revision: 1,
+    createdAt: at,
+    source: 'search-alert',
+    school: { name: text(p.school?.name ?? '', 200), policySource: text(p.school?.policySource ?? '', 100) },
+    pupil: {
+      group: text(p.group?.name ?? '', 64),
+      groupLabel: text(p.group?.label ?? p.group?.name ?? '', 100),
+      email: text(p.identity?.email || null, 320),
+      deviceAssetId: text(p.identity?.deviceAssetId || null, 200),
+    },
+    page: { url: scrubImages(p.url ?? '', LIMITS.url), title: null, navigations: [] },
+    search: {
+      engine: text(s.engine ?? '', 40),
+      vertical: text(s.vertical ?? '', 20),
+      terms: scrubImages(s.terms ?? '', LIMITS.words),
+      helpSeeking: Boolean(s.help_seeking),
+      flavour: text(v.flavour ?? null, 40),
+      alerts,
+      matches: (s.matches ?? []).filter((m) => m.weight > 0).slice(0, 10)
+        .map((m) => ({ phrase: scrubImages(m.phrase, 300), category: text(m.category, 40), weight: m.weight, lang: text(m.lang, 16) })),
+    },
+    filter: summariseVerdict(v, p.engineVersion),
+    blockedOnDevice: false,
+    adult: null,
+    timeline: [
+      { at, event: 'search-alert', detail: `A search raised an alert for the DSL (${alerts.join(', ')}); the pupil was shown ${shown}.` },
+    ],
+  };
+  checkNoImages(report);
+  return report;
 }
 
 /** What the filter said, kept as evidence (why it was not blocked, when it was not). */

@@ -10,7 +10,7 @@
 
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
-import { newReport, newReportId, heldDetails, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
+import { newReport, newSearchAlert, newReportId, heldDetails, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
 import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
@@ -215,6 +215,33 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
   if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
   if (blockHere) await blockOnDevice(url, report.id);
   flush('new report').catch(() => {});
+  return report;
+}
+
+/**
+ * Makes, saves and queues the report of a search that raised an alert (sw/search-alerts.js
+ * decides when): saved durably like a press's report and delivered through the same outbox. It
+ * blocks nothing on the device: the search's own verdict already did what it had to.
+ * @param {object} p
+ * @param {object} p.state the policy state in force
+ * @param {string} p.url the search's address
+ * @param {object} p.verdict its verdict (`classify`), with `search` and `alerts`
+ * @param {number} p.atMs when the search was made
+ */
+export async function createSearchAlert({ state, url, verdict, atMs }) {
+  const report = newSearchAlert({
+    id: newReportId(atMs),
+    atMs,
+    url,
+    verdict,
+    group: state?.groupInfo ?? { name: 'unknown' },
+    identity: await identityOf(),
+    school: { name: state?.extras?.schoolName || state?.policySchoolName || '', policySource: state?.source ?? '' },
+    engineVersion: pkg.version(),
+  });
+  const where = await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
+  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
+  flush('search alert').catch(() => {});
   return report;
 }
 

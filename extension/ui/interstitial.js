@@ -10,7 +10,10 @@
 //   I saw something worrying.
 // - Staff: what decided, which list entry, the canonical address, when a time rule changes, and
 //   "This is wrongly blocked".
-// - Self-harm pages and searches: kind words, Childline 0800 1111, tell an adult.
+// - Self-harm pages and searches, and a pupil's search for help ("I saw porn what do I do"):
+//   kind words, never a telling-off, and the tell-an-adult button. For EYFS and KS1 the grown-ups
+//   at school and at home; for KS2 and staff also Childline 0800 1111 (a phone line for
+//   children who can make a call on their own).
 // - Locked illegal content: "Blocked for everyone", nothing more, for everyone.
 
 import { owl, tellAdult, clock, icon } from './art.js';
@@ -45,6 +48,8 @@ export function audienceFor(group) {
  */
 export function blockKind(verdict) {
   if (!verdict) return 'unparseable';
+  // A pupil asking for help sees support, whatever the search was about (even locked content).
+  if (verdict.action === 'block' && verdict.flavour === 'help_seeking') return 'support';
   if (verdict.locked) return 'locked';
   if (verdict.action !== 'block') return 'allowed';
   const kind = verdict.rule?.kind;
@@ -54,7 +59,7 @@ export function blockKind(verdict) {
   if (kind === 'unknown-group') return 'unknown-group';
   const search = verdict.search;
   if (verdict.flavour === 'support') return 'support';
-  if (search?.blocked && (search.flavour === 'support' || SUPPORT_CATEGORIES.has(search.category))) return 'support';
+  if (search?.blocked && (search.flavour === 'support' || search.flavour === 'help_seeking' || SUPPORT_CATEGORIES.has(search.category))) return 'support';
   if (SUPPORT_CATEGORIES.has(verdict.category)) return 'support';
   if (kind === 'search') return 'search';
   if (kind === 'group-deny') return 'deny';
@@ -179,12 +184,15 @@ export function renderInterstitial(doc, container, options) {
   const groupInfo = typeof group === 'string' ? { name: group } : (group ?? {});
   const next = kind === 'time' ? parseLocal(verdict.next_change_local) : null;
 
+  // The support page's words for a pupil who asked for help (`help_seeking`), or who may be hurting.
+  const help = kind === 'support' && (verdict.flavour === 'help_seeking' || verdict.search?.flavour === 'help_seeking');
   const page = el(doc, 'main', {
     class: `sg-page sg-${audience} sg-kind-${kind}`,
     lang: locale.lang,
     dir: locale.dir,
     'data-audience': audience,
     'data-kind': kind,
+    'data-help': help ? 'true' : null,
   });
   const card = el(doc, 'div', { class: 'sg-card' });
   page.append(card);
@@ -254,7 +262,7 @@ export function renderInterstitial(doc, container, options) {
     'data-action': 'worried',
     'aria-label': m('safety_button_label'),
     title: m('safety_button_label'),
-    onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), childline())),
+    onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), audience === 'young' ? null : childline())),
   }, icon(doc, 'hand'), big ? null : el(doc, 'span', { text: m('safety_button_label') }));
 
   const childline = () => el(doc, 'p', { class: 'sg-childline' },
@@ -273,7 +281,7 @@ export function renderInterstitial(doc, container, options) {
       words = m('young_say_locked');
     } else if (kind === 'support') {
       mood = 'kind';
-      words = m('young_say_support');
+      words = m(help ? 'young_say_help' : 'young_say_support');
       picture = tellAdult(doc, { label: m('picture_tell_adult') });
     } else if (kind === 'time' && next) {
       mood = 'wait';
@@ -284,14 +292,15 @@ export function renderInterstitial(doc, container, options) {
       mood = 'kind';
       words = m('young_say_reported');
     }
-    title = m(kind === 'support' ? 'young_title_support' : 'young_title');
+    title = m(kind === 'support' ? (help ? 'young_title_help' : 'young_title_support') : 'young_title');
     speech = kind === 'support' ? `${title}. ${words}` : words;
+    // Young children are pointed to the grown-ups around them, not to a phone line.
     add(card,
       el(doc, 'div', { class: 'sg-hero' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) }), picture),
       el(doc, 'h1', { class: 'sg-title', text: title }),
       el(doc, 'p', { class: 'sg-say', text: words }),
-      kind === 'support' ? childline() : null,
-      el(doc, 'div', { class: 'sg-actions' }, backButton(true), readAloudButton(true), tellAdultButton(true)),
+      kind === 'support' ? el(doc, 'p', { class: 'sg-say sg-help-adults', text: m('young_help_adults') }) : null,
+      el(doc, 'div', { class: 'sg-actions' }, kind === 'support' ? tellAdultButton(true) : null, backButton(true), readAloudButton(true), kind === 'support' ? null : tellAdultButton(true)),
     );
   } else if (audience === 'junior') {
     let reason;
@@ -302,8 +311,8 @@ export function renderInterstitial(doc, container, options) {
       reason = m('locked_pupil');
       mood = 'stop';
     } else if (kind === 'support') {
-      title = m('support_title');
-      reason = m('support_text');
+      title = m(help ? 'help_title' : 'support_title');
+      reason = m(help ? 'help_text' : 'support_text');
       mood = 'kind';
       extra = el(doc, 'div', { class: 'sg-support' },
         tellAdult(doc, { label: m('picture_tell_adult') }),
@@ -328,8 +337,13 @@ export function renderInterstitial(doc, container, options) {
       else reason = m('ks2_reason_other');
     }
     speech = `${title}. ${reason}`;
-    const buttons = el(doc, 'div', { class: 'sg-actions' }, backButton(false));
-    if (kind !== 'locked') {
+    const buttons = el(doc, 'div', { class: 'sg-actions' });
+    // On the support page the first button is "turn off the screen and tell an adult".
+    if (kind === 'support') buttons.append(tellAdultButton(false));
+    buttons.append(backButton(false));
+    // Locked content cannot be unblocked by anyone, so nobody is asked to (a pupil asking for
+    // help about it sees the support page, without this button).
+    if (kind !== 'locked' && !verdict.locked) {
       buttons.append(el(doc, 'button', {
         type: 'button',
         class: 'sg-btn sg-btn-secondary',
@@ -337,12 +351,14 @@ export function renderInterstitial(doc, container, options) {
         onclick: () => act('ask-teacher', (sent) => say(m(sent ? 'ask_teacher_sent' : 'ask_teacher_local'))),
       }, icon(doc, 'hand'), el(doc, 'span', { text: m('ask_teacher') })));
     }
-    buttons.append(el(doc, 'button', {
-      type: 'button',
-      class: 'sg-btn sg-btn-secondary',
-      'data-action': 'worried',
-      onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), childline())),
-    }, icon(doc, 'heart'), el(doc, 'span', { text: m('worried') })));
+    if (kind !== 'support') {
+      buttons.append(el(doc, 'button', {
+        type: 'button',
+        class: 'sg-btn sg-btn-secondary',
+        'data-action': 'worried',
+        onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), childline())),
+      }, icon(doc, 'heart'), el(doc, 'span', { text: m('worried') })));
+    }
     buttons.append(readAloudButton(false));
     add(card,
       el(doc, 'div', { class: 'sg-hero sg-hero-small' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) })),

@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 
 import {
   newReport, heldDetails, recordAdult, appendEvent, onlyAppends, checkNoImages, scrubImages, newReportId, readAdultRecord,
-  ReportError, REPORT_SCHEMA, CONCERN_CATEGORIES,
+  ReportError, REPORT_SCHEMA, CONCERN_CATEGORIES, newSearchAlert,
 } from '../../extension/report/model.js';
 import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../extension/report/export.js';
 import { signBody, verifyBody } from '../../extension/report/sign.js';
@@ -210,4 +210,36 @@ test('storage short: a report goes to extension storage, then memory, with a war
   assert.equal((await store.entries()).length, 0, 'nothing held any more');
   assert.equal(warnings.at(-1), null, 'the warning is cleared');
   assert.equal(await store.save('r-c-00000003', entries('r-c-00000003')), 'indexeddb');
+});
+
+test('a search alert is a report of its own kind: the terms and the verdict, no press, no image, in every export', () => {
+  const verdict = {
+    action: 'block', category: 'pornography', locked: false, reason: 'Blocked for Key Stage 2: a pupil asking for help', rule: { kind: 'search' }, matches: [],
+    flavour: 'help_seeking',
+    alerts: [{ kind: 'safeguarding', category: 'pornography' }],
+    search: {
+      engine: 'google', kind: 'submitted', vertical: 'web', terms: 'I saw porn what do I do data:image/png;base64,iVBORw0KGgoAAAA', help_seeking: true,
+      matches: [{ phrase: 'porn', category: 'pornography', weight: 200, lang: 'en' }, { phrase: 'homework', category: 'any', weight: -30, lang: 'en' }],
+    },
+  };
+  const r = newSearchAlert({ id: 'r-test-alert-1', atMs: AT, url: 'https://www.google.com/search?q=I+saw+porn+what+do+I+do', verdict, group: { name: 'ks2', label: 'Key Stage 2' }, identity: {}, school: { name: 'Oak Hill Primary' }, engineVersion: '0.1.0' });
+  assert.equal(r.source, 'search-alert');
+  assert.equal(r.schema, REPORT_SCHEMA);
+  assert.equal(r.blockedOnDevice, false);
+  assert.equal(r.adult, null);
+  assert.deepEqual(r.search.alerts, ['safeguarding:pornography']);
+  assert.equal(r.search.helpSeeking, true);
+  assert.deepEqual(r.search.matches.map((m) => m.phrase), ['porn'], 'only what counted against the search');
+  assert.doesNotMatch(JSON.stringify(r), /iVBORw0KGgo|base64,/, 'image data cut from the terms');
+  assert.match(r.timeline[0].detail, /safeguarding:pornography.*shown support/);
+  assert.equal(r.timeline.length, 1, 'nobody pressed anything');
+  assert.match(exportCsv([r]), /search_terms,search_alerts\r\n.*I saw porn what do I do.*,safeguarding:pornography\r\n$/s);
+  const facts = Object.fromEntries(recordFacts(r).facts);
+  assert.match(facts['Searched for'], /^I saw porn what do I do/);
+  assert.equal(facts.Alerts, 'safeguarding:pornography');
+  // Only a verdict that raised an alert makes one.
+  assert.throws(() => newSearchAlert({ id: 'r-test-alert-2', atMs: AT, url: 'x', verdict: { ...verdict, alerts: [] } }), ReportError);
+  // And no message can ask for one: the press sources are the pupil's, the worker makes alerts.
+  const page = { id: ID, url: `chrome-extension://${ID}/blocked.html` };
+  assert.equal(admit({ type: 'tell-adult', source: 'search-alert' }, page, ID).ok, false);
 });

@@ -29,7 +29,7 @@ const report = (failures, total, name) =>
 test('must-block.tsv: judgeSearch blocks each row as the Rust core does', () => {
   const all = rows('must-block.tsv');
   const failures = [];
-  for (const [n, [group, query, category, alerts]] of all) {
+  for (const [n, [group, query, category, alerts, flavour]] of all) {
     const v = sg.judgeSearch(query, group);
     const problems = [];
     if (!v.blocked || !v.blocking_categories.includes(category)) problems.push(`not blocked as ${category}`);
@@ -37,7 +37,8 @@ test('must-block.tsv: judgeSearch blocks each row as the Rust core does', () => 
       const want = alerts.split(',').filter((a) => a !== '-').sort();
       if (JSON.stringify(alertNames(v.alerts)) !== JSON.stringify(want)) problems.push(`alerts ${alertNames(v.alerts)}, expected ${want}`);
     }
-    if (v.blocking_categories.includes('self-harm') && v.flavour !== 'support') problems.push('self-harm without the support flavour');
+    if (v.blocking_categories.includes('self-harm') && !v.flavour) problems.push('self-harm without the support or help-seeking flavour');
+    if (flavour !== undefined && (v.flavour ?? '-') !== flavour) problems.push(`flavour ${v.flavour}, expected ${flavour}`);
     if (problems.length) failures.push(`line ${n}: ${group} ${JSON.stringify(query)}: ${problems.join('; ')}; ${describe(v)}`);
   }
   report(failures, all.length, 'must-block.tsv');
@@ -50,7 +51,7 @@ test('must-allow.tsv: judgeSearch allows each row as the Rust core does', () => 
     const v = sg.judgeSearch(query, group);
     const check = {
       undefined: () => true,
-      clean: () => v.matches.every((m) => m.weight <= 0) && !v.flagged && v.alerts.length === 0,
+      clean: () => v.matches.every((m) => m.weight <= 0 || m.category === 'help-seeking') && !v.flagged && !v.help_seeking && v.alerts.length === 0,
       education: () => v.education,
       alert: () => v.alerts.length > 0 && v.flavour === 'support',
     }[expectation];
@@ -58,6 +59,20 @@ test('must-allow.tsv: judgeSearch allows each row as the Rust core does', () => 
     if (v.blocked || !check()) failures.push(`line ${n}: ${group} ${JSON.stringify(query)} ${expectation}: ${describe(v)}`);
   }
   report(failures, all.length, 'must-allow.tsv');
+});
+
+test('search-urls.tsv: whole search URLs get the Rust core\'s action, category, flavour and alerts', () => {
+  const all = rows('search-urls.tsv');
+  const failures = [];
+  for (const [n, [group, url, action, category, flavour, alerts]] of all) {
+    const v = sg.classify(url, group, AT);
+    const got = [v.action, v.action === 'block' ? (v.category ?? '-') : '-', v.flavour ?? '-', alertNames(v.alerts).join(',')];
+    const want = [action, category, flavour, alerts.split(',').filter((a) => a !== '-').sort().join(',')];
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      failures.push(`line ${n}: ${group} ${url}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}${v.search ? `; ${v.search.vertical} ${describe(v.search)}` : ''}`);
+    }
+  }
+  report(failures, all.length, 'search-urls.tsv');
 });
 
 test('extract.tsv: verdicts of whole search URLs carry the search the Rust core extracts', () => {
@@ -97,7 +112,9 @@ test('search verdicts: a harmful search blocks with the support flavour and an a
   const v = sg.classify('https://www.bing.com/search?q=how+to+kill+myself', 'ks2', AT);
   assert.equal(v.action, 'block');
   assert.equal(v.rule.kind, 'search');
-  assert.equal(v.flavour, 'support');
+  // A pupil's own words of hurting themselves are answered as a call for help (issue 15).
+  assert.equal(v.flavour, 'help_seeking');
+  assert.equal(sg.classify('https://www.bing.com/search?q=how+to+kill+myself', 'staff', AT).flavour, 'support');
   assert.equal(v.search.terms, 'how to kill myself');
   assert.ok(v.rule.phrases.length > 0);
   const clean = sg.classify('https://www.google.com/search?q=volcanoes', 'ks2', AT);

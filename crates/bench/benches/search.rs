@@ -361,7 +361,7 @@ fn main() {
     let match_only = Summary::of(&per_item_medians(&all_terms, ROUNDS, 5, |t| {
         black_box(
             phrases
-                .judge_normalized(search::normalize(t), &rules)
+                .judge_normalized(search::normalize(t), &rules, search::Vertical::Web)
                 .blocked,
         );
     }));

@@ -326,7 +326,8 @@ fn search_judges_terms_and_classify_reports_the_search() {
     let out = run(["classify", "https://www.bing.com/search?q=i+want+to+die"]);
     let v = &json_lines(&out)[0];
     assert_eq!(v["action"], "block");
-    assert_eq!(v["flavour"], "support");
+    // A pupil's own words of wanting to die are a call for help (issue 15).
+    assert_eq!(v["flavour"], "help_seeking");
     assert_eq!(v["alerts"][0]["kind"], "safeguarding");
 }
 

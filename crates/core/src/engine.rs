@@ -334,9 +334,21 @@ impl Engine {
         })
     }
 
-    /// Judges search text directly, as the group's searches are judged.
+    /// Judges search text directly, as the group's web searches are judged.
     pub fn judge_search(&self, text: &str, group: &Group) -> search::SearchVerdict {
-        self.phrases().judge(text, &search_rules(group))
+        self.judge_search_in(text, group, search::Vertical::Web)
+    }
+
+    /// Judges search text as the group's searches of this vertical are judged (image and video
+    /// searches more strictly).
+    pub fn judge_search_in(
+        &self,
+        text: &str,
+        group: &Group,
+        vertical: search::Vertical,
+    ) -> search::SearchVerdict {
+        self.phrases()
+            .judge_in(text, &search_rules(group), vertical)
     }
 
     /// How to force safe results for this URL and group, when it is a search or video site.
@@ -490,14 +502,17 @@ impl Engine {
         findings: &mut Findings,
     ) -> Option<Judgement> {
         let found = search::extract(url.host(), url.path(), url.raw_query())?;
-        let verdict = self.judge_search(&found.terms, group);
+        let verdict = self.judge_search_in(&found.terms, group, found.vertical);
         let blocks = verdict.blocked && found.kind == SearchKind::Submitted;
         if !findings.explain {
-            let locked = verdict.category.as_deref().is_some_and(category::is_locked);
+            let locked = verdict
+                .blocking_categories
+                .first()
+                .is_some_and(|c| category::is_locked(c));
             return blocks.then(|| Judgement::bare(false, locked, None));
         }
         let judgement = blocks.then(|| {
-            let category = verdict.category.clone().unwrap_or_default();
+            let category = verdict.blocking_categories.first().cloned().unwrap_or_default();
             let rule = Rule::Search {
                 engine: found.engine.to_string(),
                 phrases: verdict
@@ -506,12 +521,27 @@ impl Engine {
                     .filter(|m| m.weight > 0)
                     .map(|m| m.phrase.clone())
                     .collect(),
-                setting: format!(
-                    "search score {} is over the threshold of {} for {}",
-                    verdict.score,
-                    verdict.threshold,
-                    group.label()
-                ),
+                // The blocking category's own score and threshold: strict categories, images
+                // and videos have lower ones, and a help-seeking search is answered with support
+                // whatever its score.
+                setting: {
+                    let (score, threshold) = verdict
+                        .category_scores
+                        .iter()
+                        .find(|c| c.category == category)
+                        .map_or((verdict.score, verdict.threshold), |c| (c.score, c.threshold));
+                    if verdict.help_seeking {
+                        format!(
+                            "a pupil in {} asking for help about {category} (search score {score}): answered with support, and the DSL alerted",
+                            group.label()
+                        )
+                    } else {
+                        format!(
+                            "search score {score} for {category} reached the threshold of {threshold} for {}",
+                            group.label()
+                        )
+                    }
+                },
             };
             let decision = if category::is_locked(&category) {
                 Decision::locked(&category)
@@ -715,10 +745,7 @@ impl Engine {
 fn search_rules(group: &Group) -> SearchRules {
     let preset = SearchRules::for_group_preset(group.preset().id()).unwrap_or_default();
     match group.search_threshold() {
-        Some(threshold) => SearchRules {
-            threshold,
-            ..preset
-        },
+        Some(threshold) => preset.with_threshold(threshold),
         None => preset,
     }
 }

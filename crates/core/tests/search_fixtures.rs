@@ -6,10 +6,12 @@
 
 use std::collections::BTreeSet;
 
+use schoolgate_core::engine::{Engine, Request};
 use schoolgate_core::search::engines::{self, SearchKind, Vertical};
 use schoolgate_core::search::{
     self, Alert, Flavour, PhraseSet, SafeSearchPolicy, SearchRules, SearchVerdict,
 };
+use schoolgate_core::verdict::Action;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/search/");
 
@@ -85,6 +87,14 @@ fn alert_names(alerts: &[Alert]) -> BTreeSet<String> {
         .collect()
 }
 
+fn flavour_name(flavour: Option<Flavour>) -> &'static str {
+    match flavour {
+        Some(Flavour::Support) => "support",
+        Some(Flavour::HelpSeeking) => "help_seeking",
+        None => "-",
+    }
+}
+
 #[test]
 fn must_block() {
     let set = PhraseSet::builtin().expect("built-in lists compile");
@@ -111,8 +121,14 @@ fn must_block() {
             }
         }
         let self_harm = v.blocking_categories.iter().any(|c| c == "self-harm");
-        if self_harm && v.flavour != Some(Flavour::Support) {
-            problems.push("self-harm without the support flavour".to_owned());
+        if self_harm && v.flavour.is_none() {
+            problems.push("self-harm without the support or help-seeking flavour".to_owned());
+        }
+        if let Some(expected) = f.get(4) {
+            let got = flavour_name(v.flavour);
+            if got != *expected {
+                problems.push(format!("flavour {got}, expected {expected}"));
+            }
         }
         if !problems.is_empty() {
             failures.push(format!(
@@ -137,7 +153,12 @@ fn must_allow() {
             && match f.get(2).map(String::as_str) {
                 None => true,
                 Some("clean") => {
-                    v.matches.iter().all(|m| m.weight <= 0) && !v.flagged && v.alerts.is_empty()
+                    v.matches
+                        .iter()
+                        .all(|m| m.weight <= 0 || m.category == "help-seeking")
+                        && !v.flagged
+                        && !v.help_seeking
+                        && v.alerts.is_empty()
                 }
                 Some("education") => v.education,
                 Some("alert") => !v.alerts.is_empty() && v.flavour == Some(Flavour::Support),
@@ -152,6 +173,46 @@ fn must_allow() {
         }
     }
     report(failures, rows.len(), "must-allow.tsv");
+}
+
+#[test]
+fn search_urls() {
+    let engine = Engine::builtin();
+    let at = 1_764_064_800; // 2025-11-25T10:00:00Z, a school day
+    let rows = rows("search-urls.tsv");
+    let mut failures = Vec::new();
+    for (line, f) in &rows {
+        let (group, url) = (&f[0], &f[1]);
+        let v = engine.classify(&Request::new(url.as_bytes(), group, at));
+        let action = if v.action == Action::Block {
+            "block"
+        } else {
+            "allow"
+        };
+        let category = if v.action == Action::Block {
+            v.category.as_deref().unwrap_or("-")
+        } else {
+            "-"
+        };
+        let alerts = alert_names(&v.alerts);
+        let want_alerts: BTreeSet<String> = f[5]
+            .split(',')
+            .filter(|a| *a != "-")
+            .map(str::to_owned)
+            .collect();
+        let got = (action, category, flavour_name(v.flavour), &alerts);
+        let want = (f[2].as_str(), f[3].as_str(), f[4].as_str(), &want_alerts);
+        if got != want {
+            failures.push(format!(
+                "line {line}: {group} {url}: got {got:?}, expected {want:?}; {}",
+                v.search.as_ref().map_or_else(
+                    || "no search".to_owned(),
+                    |s| format!("{:?} {:?}: {}", s.vertical, s.terms, describe(&s.verdict))
+                )
+            ));
+        }
+    }
+    report(failures, rows.len(), "search-urls.tsv");
 }
 
 #[test]
@@ -246,8 +307,86 @@ fn every_language_and_category_has_a_must_block_row() {
         assert!(langs_blocked.contains(lang), "no must-block row in {lang}");
     }
     for (cat, _) in &stats.categories {
-        if cat != "any" && cat != "safeguarding-education" {
+        if cat != "any" && cat != "safeguarding-education" && cat != "help-seeking" {
             assert!(cats_blocked.contains(cat), "no must-block row for {cat}");
         }
     }
+}
+
+/// The built-in phrases of at least `min` weight in these categories, as written (a one-part
+/// combination's alternatives each), in every language.
+fn builtin_phrases(min: i32, categories: &[&str]) -> Vec<(String, String, String)> {
+    use schoolgate_core::search::phrases::EntryKind;
+    let list = search::PhraseList::builtin().expect("built-in lists parse");
+    let mut out = Vec::new();
+    for e in &list.entries {
+        if e.weight() < min || !categories.contains(&e.category.as_str()) {
+            continue;
+        }
+        match &e.kind {
+            EntryKind::Weighted { .. } => {
+                out.push((e.category.clone(), e.lang.clone(), e.written.clone()))
+            }
+            EntryKind::Combination { parts, .. } if parts.len() == 1 => {
+                for alt in e.written.split('|') {
+                    out.push((e.category.clone(), e.lang.clone(), alt.trim().to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_explicit_or_gambling_word_on_its_own_blocks_every_pupil() {
+    let set = PhraseSet::builtin().expect("built-in lists compile");
+    let phrases = builtin_phrases(50, search::judge::STRICT_FOR_PUPILS);
+    assert!(phrases.len() > 100, "{}", phrases.len());
+    let mut failures = Vec::new();
+    for group in ["eyfs", "ks1", "ks2"] {
+        for (category, lang, phrase) in &phrases {
+            let v = set.judge(phrase, &rules(group));
+            if !v.blocking_categories.contains(category) {
+                failures.push(format!("{group} {lang} {phrase:?}: {}", describe(&v)));
+            }
+        }
+    }
+    report(failures, phrases.len() * 3, "the built-in strict phrases");
+}
+
+#[test]
+fn context_never_excuses_a_phrase_blocked_for_everyone() {
+    let set = PhraseSet::builtin().expect("built-in lists compile");
+    let categories: Vec<&str> = set
+        .stats()
+        .categories
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .filter(|c| {
+            !matches!(
+                *c,
+                "any" | "safeguarding-education" | "help-seeking" | "self-harm"
+            )
+        })
+        .map(|c| Box::leak(c.to_owned().into_boxed_str()) as &str)
+        .collect();
+    let phrases = builtin_phrases(200, &categories);
+    assert!(phrases.len() > 50, "{}", phrases.len());
+    let mut failures = Vec::new();
+    for group in ["ks2", "staff"] {
+        for (category, lang, phrase) in &phrases {
+            // Self-harm is the one category a safeguarding-education search may reach help for.
+            let query = format!("{phrase} puberty sex education childline homework bbc bitesize");
+            let v = set.judge(&query, &rules(group));
+            if !v.blocking_categories.contains(category) {
+                failures.push(format!("{group} {lang} {query:?}: {}", describe(&v)));
+            }
+        }
+    }
+    report(
+        failures,
+        phrases.len() * 2,
+        "the built-in phrases of weight 200",
+    );
 }

@@ -1,16 +1,30 @@
-//! Scoring a search against a [`PhraseSet`]: thresholds per group, safeguarding and Prevent
-//! alerts, and the support flavour.
+//! Scoring a search against a [`PhraseSet`]: thresholds per group and per kind of search,
+//! help-seeking, safeguarding and Prevent alerts, and the support flavour.
 //!
 //! The score of a category is the sum of the weights of the distinct phrases and combinations of
 //! that category found in the search, plus the negative weights of [`ANY`] and
 //! [`SAFEGUARDING_EDUCATION`] phrases (educational context lowers every category). A search is
-//! blocked when some category reaches the group's threshold, as E2Guardian's weighted phrase
-//! limits do (50 for young children, 100 for older ones, 160 for adults).
+//! blocked when some category reaches its threshold, as E2Guardian's weighted phrase limits do
+//! (50 for young children, 100 for older ones, 160 for adults), with three rules on top:
+//!
+//! - **Strict categories** ([`STRICT_FOR_PUPILS`]: sexual content and gambling): pupils'
+//!   searches are judged at [`SearchRules::strict_threshold`] (50) whatever their group's
+//!   threshold, so one explicit word is enough.
+//! - **Images and videos** are judged at [`SearchRules::media_threshold`], and for pupils
+//!   general learning context (`homework`) does not excuse them: a picture is the same picture
+//!   whatever the homework.
+//! - **Undiluted**: a phrase of [`UNDILUTED_WEIGHT`] ("blocked for everyone") is never excused
+//!   by context, so `porn puberty` is blocked as `porn` is.
+//!
+//! A pupil's search that holds a [`HELP_SEEKING`] phrase (`what do i do`, `someone sent me`)
+//! and a harmful one is **help-seeking**: it is answered with support (the
+//! [`Flavour::HelpSeeking`] page) instead of results, and the DSL is alerted.
 
 use serde::Serialize;
 
+use super::engines::Vertical;
 use super::normalize::{normalize, Normalized, Via};
-use super::phrases::{ANY, SAFEGUARDING_EDUCATION};
+use super::phrases::{ANY, HELP_SEEKING, SAFEGUARDING_EDUCATION};
 use super::set::{PhraseSet, RawMatch, Role};
 use crate::sort::{sort_keys, sort_stable_by};
 
@@ -20,10 +34,20 @@ pub const SELF_HARM: &str = "self-harm";
 pub const EXTREMISM: &str = "extremism";
 /// Searches for child sexual abuse material: blocked for everyone, with a safeguarding alert.
 pub const CHILD_ABUSE: &str = crate::category::CHILD_ABUSE;
+/// Contact risk: an adult or stranger asking a child for pictures, to meet, to keep secrets.
+pub const GROOMING: &str = "grooming";
+
+/// Categories pupils are never shown, however little of them a search holds: sexual content
+/// and gambling. Their searches are judged at [`SearchRules::strict_threshold`].
+pub const STRICT_FOR_PUPILS: &[&str] = &["pornography", CHILD_ABUSE, "gambling"];
+
+/// The "blocked for everyone" weight: a phrase this heavy is never excused by context.
+pub const UNDILUTED_WEIGHT: i32 = 200;
 
 /// When categories tie on score, the one listed first is reported: safeguarding concerns first.
 const PRIORITY: &[&str] = &[
     CHILD_ABUSE,
+    GROOMING,
     SELF_HARM,
     EXTREMISM,
     "pornography",
@@ -38,13 +62,23 @@ const PRIORITY: &[&str] = &[
 /// How strictly searches are judged for one group of users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SearchRules {
-    /// A category scoring this much or more blocks the search.
+    /// A category scoring this much or more blocks a web search.
     pub threshold: i32,
+    /// The threshold of the [`STRICT_FOR_PUPILS`] categories (when lower than the others').
+    pub strict_threshold: i32,
+    /// The threshold of image and video searches (when lower than the others').
+    pub media_threshold: i32,
+    /// Whether general learning context (`homework`, `history of`) lowers the score of image and
+    /// video searches too. Not for pupils.
+    pub media_learning_context: bool,
     /// A self-harm or extremism score this high raises an alert even when not blocked.
     pub alert_threshold: i32,
     /// A single self-harm or extremism phrase weighing this much raises an alert whatever the
     /// context, even in a safeguarding-education search ("childline I want to die").
     pub strong_signal: i32,
+    /// Whether help-seeking searches are recognised (pupils): answered with support, and the
+    /// DSL alerted.
+    pub help_seeking: bool,
 }
 
 impl Default for SearchRules {
@@ -52,15 +86,20 @@ impl Default for SearchRules {
     fn default() -> Self {
         Self {
             threshold: 50,
+            strict_threshold: 50,
+            media_threshold: 50,
+            media_learning_context: false,
             alert_threshold: 50,
             strong_signal: 150,
+            help_seeking: true,
         }
     }
 }
 
 impl SearchRules {
-    /// The preset for a group: `eyfs` and `ks1` block at 50, `ks2` at 100, `staff` at 160.
-    /// Pupils' alerts start at 50, staff's at 160. `None` for an unknown group name.
+    /// The preset for a group: `eyfs` and `ks1` block at 50, `ks2` at 100 (50 for sexual
+    /// content, gambling, images and videos), `staff` at 160. Pupils' alerts start at 50,
+    /// staff's at 160. `None` for an unknown group name.
     pub fn for_group_preset(group: &str) -> Option<Self> {
         let base = Self::default();
         Some(match group {
@@ -71,12 +110,43 @@ impl SearchRules {
             },
             "staff" => Self {
                 threshold: 160,
+                strict_threshold: 160,
+                media_threshold: 160,
+                media_learning_context: true,
                 alert_threshold: 160,
+                help_seeking: false,
                 ..base
             },
             _ => return None,
         })
     }
+
+    /// These rules with a school's own threshold: the strict and media thresholds never rise
+    /// above it.
+    pub fn with_threshold(self, threshold: i32) -> Self {
+        Self {
+            threshold,
+            strict_threshold: self.strict_threshold.min(threshold),
+            media_threshold: self.media_threshold.min(threshold),
+            ..self
+        }
+    }
+
+    /// The threshold of a category in a search of this vertical.
+    pub fn threshold_for(&self, category: &str, vertical: Vertical) -> i32 {
+        let mut t = self.threshold;
+        if is_media(vertical) {
+            t = t.min(self.media_threshold);
+        }
+        if STRICT_FOR_PUPILS.contains(&category) {
+            t = t.min(self.strict_threshold);
+        }
+        t
+    }
+}
+
+fn is_media(vertical: Vertical) -> bool {
+    matches!(vertical, Vertical::Images | Vertical::Videos)
 }
 
 /// What the blocked-search page should offer.
@@ -85,6 +155,9 @@ impl SearchRules {
 pub enum Flavour {
     /// Self-harm or suicide: offer Childline (0800 1111) and "tell an adult", not a telling-off.
     Support,
+    /// A pupil asking for help ("I saw porn what do I do"): praise, the school's adults, the
+    /// tell-an-adult button (and Childline for KS2); never a telling-off.
+    HelpSeeking,
 }
 
 /// Someone must be told.
@@ -93,7 +166,8 @@ pub enum Flavour {
 pub enum Alert {
     /// A safeguarding concern for the Designated Safeguarding Lead.
     Safeguarding {
-        /// The category that raised it (`self-harm` or `child-abuse`).
+        /// The category that raised it (`self-harm`, `child-abuse`, `grooming`, or what a
+        /// help-seeking search was about).
         category: String,
     },
     /// A possible radicalisation concern under the Prevent duty.
@@ -103,9 +177,11 @@ pub enum Alert {
 /// One phrase found in a search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhraseMatch {
-    /// The phrase as written in its list (`a + b` for a combination).
+    /// The phrase as written in its list (`a + b` for a combination); for a combination with
+    /// alternatives, the words found (`i saw + what do i do`).
     pub phrase: String,
-    /// Its category id ([`ANY`] or [`SAFEGUARDING_EDUCATION`] for context phrases).
+    /// Its category id ([`ANY`], [`SAFEGUARDING_EDUCATION`] or [`HELP_SEEKING`] for the
+    /// pseudo-categories).
     pub category: String,
     /// Its weight.
     pub weight: i32,
@@ -120,8 +196,10 @@ pub struct PhraseMatch {
 pub struct CategoryScore {
     /// The category id.
     pub category: String,
-    /// Its phrases' weights plus context weights.
+    /// Its phrases' weights plus context weights (never below an undiluted phrase's weight).
     pub score: i32,
+    /// The threshold that applies to it in this search.
+    pub threshold: i32,
 }
 
 /// The judgement of one search.
@@ -133,18 +211,18 @@ pub struct SearchVerdict {
     pub matches: Vec<PhraseMatch>,
     /// Exception phrases that cancelled matches.
     pub exceptions: Vec<String>,
-    /// The sum of every matched weight.
+    /// The sum of every matched weight (help-seeking phrases add nothing).
     pub score: i32,
     /// Scores of the categories with a positive match, highest first.
     pub category_scores: Vec<CategoryScore>,
     /// The highest-scoring category with a positive match, if any.
     pub category: Option<String>,
-    /// The threshold applied.
+    /// The threshold of the categories that are not strict, for this kind of search.
     pub threshold: i32,
     /// Whether the search is blocked.
     pub blocked: bool,
-    /// The categories that block it (at or over the threshold, except self-harm in a
-    /// safeguarding-education search).
+    /// The categories that block it, highest-scoring first (at or over their threshold, except
+    /// self-harm in a safeguarding-education search; then the concern of a help-seeking search).
     pub blocking_categories: Vec<String>,
     /// Not blocked, but worth a look in reports: something harmful matched.
     pub flagged: bool,
@@ -154,53 +232,84 @@ pub struct SearchVerdict {
     pub alerts: Vec<Alert>,
     /// A safeguarding-education context was found (Childline, puberty, online grooming…).
     pub education: bool,
+    /// A pupil asking for help about something harmful ("I saw porn what do I do").
+    pub help_seeking: bool,
+}
+
+/// What one category gathered: id, positive sum, negative sum, strongest single weight.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    category: u16,
+    positive: i32,
+    negative: i32,
+    strongest: i32,
 }
 
 impl PhraseSet {
-    /// Judges search text for one group.
+    /// Judges search text for one group, as a web search.
     pub fn judge(&self, text: &str, rules: &SearchRules) -> SearchVerdict {
-        self.judge_normalized(normalize(text), rules)
+        self.judge_normalized(normalize(text), rules, Vertical::Web)
+    }
+
+    /// Judges search text for one group, as a search of this vertical (images and videos are
+    /// judged more strictly).
+    pub fn judge_in(&self, text: &str, rules: &SearchRules, vertical: Vertical) -> SearchVerdict {
+        self.judge_normalized(normalize(text), rules, vertical)
     }
 
     /// Judges already-normalised text (for benchmarks that time normalisation separately).
-    pub fn judge_normalized(&self, normalized: Normalized, rules: &SearchRules) -> SearchVerdict {
+    pub fn judge_normalized(
+        &self,
+        normalized: Normalized,
+        rules: &SearchRules,
+        vertical: Vertical,
+    ) -> SearchVerdict {
         let raw = self.raw_matches(&normalized);
         let (kept, exceptions) = self.apply_exceptions(&raw);
-        let found = self.entries_found(&kept);
+        let found = self.entries_found(&kept, &normalized);
 
         let mut matches: Vec<PhraseMatch> = Vec::with_capacity(found.len());
-        let mut context = 0i32;
-        let mut education = false;
-        // (category id, positive sum, negative sum, strongest single weight)
-        let mut per_cat: Vec<(u16, i32, i32, i32)> = Vec::new();
-        for &(id, via) in &found {
+        let (mut general, mut educational) = (0i32, 0i32);
+        let (mut education, mut asks_for_help) = (false, false);
+        let mut tallies: Vec<Tally> = Vec::new();
+        for (id, via, words) in found {
             let Some(e) = self.entry(id) else { continue };
             let category = self.category_name(e.category);
             matches.push(PhraseMatch {
-                phrase: e.written.clone(),
+                phrase: words.unwrap_or_else(|| e.written.clone()),
                 category: category.to_owned(),
                 weight: e.weight,
                 lang: self.lang_name(e.lang).to_owned(),
                 via,
             });
-            if category == ANY || category == SAFEGUARDING_EDUCATION {
-                education |= category == SAFEGUARDING_EDUCATION;
-                context = context.saturating_add(e.weight.min(0));
-                continue;
-            }
-            let slot = match per_cat.iter().position(|c| c.0 == e.category) {
-                Some(i) => i,
-                None => {
-                    per_cat.push((e.category, 0, 0, 0));
-                    per_cat.len() - 1
+            match category {
+                ANY => general = general.saturating_add(e.weight.min(0)),
+                SAFEGUARDING_EDUCATION => {
+                    education = true;
+                    educational = educational.saturating_add(e.weight.min(0));
                 }
-            };
-            if let Some(c) = per_cat.get_mut(slot) {
-                if e.weight > 0 {
-                    c.1 = c.1.saturating_add(e.weight);
-                    c.3 = c.3.max(e.weight);
-                } else {
-                    c.2 = c.2.saturating_add(e.weight);
+                HELP_SEEKING => asks_for_help |= e.weight > 0,
+                _ => {
+                    let slot = match tallies.iter().position(|c| c.category == e.category) {
+                        Some(i) => i,
+                        None => {
+                            tallies.push(Tally {
+                                category: e.category,
+                                positive: 0,
+                                negative: 0,
+                                strongest: 0,
+                            });
+                            tallies.len() - 1
+                        }
+                    };
+                    if let Some(c) = tallies.get_mut(slot) {
+                        if e.weight > 0 {
+                            c.positive = c.positive.saturating_add(e.weight);
+                            c.strongest = c.strongest.max(e.weight);
+                        } else {
+                            c.negative = c.negative.saturating_add(e.weight);
+                        }
+                    }
                 }
             }
         }
@@ -210,17 +319,31 @@ impl PhraseSet {
                 .then_with(|| a.phrase.cmp(&b.phrase))
         });
 
-        let mut category_scores: Vec<(CategoryScore, i32)> = per_cat
+        // Pupils' pictures and videos are not excused by homework.
+        let context = if is_media(vertical) && !rules.media_learning_context {
+            educational
+        } else {
+            educational.saturating_add(general)
+        };
+        let mut category_scores: Vec<(CategoryScore, Tally)> = tallies
             .iter()
-            .filter(|c| c.1 > 0)
-            .map(|&(id, pos, neg, strongest)| {
-                let score = pos.saturating_add(neg).saturating_add(context);
+            .filter(|c| c.positive > 0)
+            .map(|&c| {
+                let name = self.category_name(c.category);
+                let mut score = c
+                    .positive
+                    .saturating_add(c.negative)
+                    .saturating_add(context);
+                if c.strongest >= UNDILUTED_WEIGHT {
+                    score = score.max(c.strongest);
+                }
                 (
                     CategoryScore {
-                        category: self.category_name(id).to_owned(),
+                        category: name.to_owned(),
                         score,
+                        threshold: rules.threshold_for(name, vertical),
                     },
-                    strongest,
+                    c,
                 )
             })
             .collect();
@@ -230,18 +353,42 @@ impl PhraseSet {
                 .then_with(|| priority(&a.category).cmp(&priority(&b.category)))
         });
 
-        // A help-seeking search ("childline I want to die") must reach help: in a
+        // A search for help ("childline I want to die") must reach help: in a
         // safeguarding-education context self-harm alerts but never blocks.
-        let blocks = |c: &CategoryScore| {
-            c.score >= rules.threshold && !(education && c.category == SELF_HARM)
-        };
-        let blocking_categories: Vec<String> = category_scores
+        let blocks =
+            |c: &CategoryScore| c.score >= c.threshold && !(education && c.category == SELF_HARM);
+        let mut blocking_categories: Vec<String> = category_scores
             .iter()
             .filter(|(c, _)| blocks(c))
             .map(|(c, _)| c.category.clone())
             .collect();
+        let mut alerts = alerts_for(&category_scores, rules);
+
+        // Help-seeking: words asking for help about something harmful (the concern: the
+        // highest-scoring category with 50 or more before any context), or a child's
+        // own words of hurting themselves or of being approached, which block.
+        let concern = category_scores
+            .iter()
+            .find(|(_, t)| asks_for_help && t.positive >= rules.alert_threshold)
+            .map(|(c, _)| c.category.clone());
+        let disclosure = blocking_categories
+            .iter()
+            .any(|c| c == SELF_HARM || c == GROOMING);
+        let help_seeking = rules.help_seeking && (concern.is_some() || disclosure);
+        if let (true, Some(concern)) = (help_seeking, concern) {
+            // Not results but support, unless the search names a helpline or a safeguarding
+            // topic, whose pages are the help.
+            if !education && !blocking_categories.contains(&concern) {
+                blocking_categories.push(concern.clone());
+            }
+            if !alerts
+                .iter()
+                .any(|a| matches!(a, Alert::Safeguarding { .. }))
+            {
+                alerts.push(Alert::Safeguarding { category: concern });
+            }
+        }
         let blocked = !blocking_categories.is_empty();
-        let alerts = alerts_for(&category_scores, rules);
         let support = alerts
             .iter()
             .any(|a| matches!(a, Alert::Safeguarding { category } if category == SELF_HARM))
@@ -250,25 +397,36 @@ impl PhraseSet {
         let harmful_match = !category_scores.is_empty();
         let flagged =
             !blocked && (net_positive || (education && harmful_match) || !alerts.is_empty());
+        let flavour = if help_seeking {
+            Some(Flavour::HelpSeeking)
+        } else {
+            support.then_some(Flavour::Support)
+        };
         let category_scores: Vec<CategoryScore> =
             category_scores.into_iter().map(|(c, _)| c).collect();
 
         SearchVerdict {
             score: matches
                 .iter()
+                .filter(|m| m.category != HELP_SEEKING)
                 .fold(0i32, |acc, m| acc.saturating_add(m.weight)),
             category: category_scores.first().map(|c| c.category.clone()),
             normalized,
             matches,
             exceptions,
             category_scores,
-            threshold: rules.threshold,
+            threshold: if is_media(vertical) {
+                rules.threshold.min(rules.media_threshold)
+            } else {
+                rules.threshold
+            },
             blocked,
             blocking_categories,
             flagged,
-            flavour: support.then_some(Flavour::Support),
+            flavour,
             alerts,
             education,
+            help_seeking,
         }
     }
 
@@ -311,13 +469,19 @@ impl PhraseSet {
 
     /// Distinct entries found: weighted phrases once each, combinations when every part is
     /// present. Each with the first reading it was found in.
-    fn entries_found(&self, kept: &[RawMatch]) -> Vec<(u32, Via)> {
-        let mut found: Vec<(u32, Via)> = Vec::new();
+    /// A combination written with alternatives comes with the words that were found
+    /// (`i saw + what do i do`), which say more than the whole list line.
+    fn entries_found(
+        &self,
+        kept: &[RawMatch],
+        normalized: &Normalized,
+    ) -> Vec<(u32, Via, Option<String>)> {
+        let mut found: Vec<(u32, Via, Option<String>)> = Vec::new();
         let mut parts: Vec<u128> = Vec::new();
         for (at, m) in kept.iter().enumerate() {
             match self.entry(m.entry).map(|e| e.role) {
                 Some(Role::Weighted) if !found.iter().any(|f| f.0 == m.entry) => {
-                    found.push((m.entry, m.via))
+                    found.push((m.entry, m.via, None))
                 }
                 Some(Role::Combination { .. })
                     if !parts
@@ -341,9 +505,28 @@ impl PhraseSet {
                 .filter(|&&p| PartKey::entry(p) == entry)
                 .count();
             if part == 0 && have == usize::from(needed) && !found.iter().any(|f| f.0 == entry) {
-                if let Some(first) = kept.get(PartKey::found_at(key)) {
-                    found.push((entry, first.via));
-                }
+                let Some(first) = kept.get(PartKey::found_at(key)) else {
+                    continue;
+                };
+                let alternatives = self.entry(entry).is_some_and(|e| e.written.contains('|'));
+                let words = alternatives.then(|| {
+                    let mut words = String::new();
+                    for &p in parts.iter().filter(|&&p| PartKey::entry(p) == entry) {
+                        let Some(m) = kept.get(PartKey::found_at(p)) else {
+                            continue;
+                        };
+                        let text = normalized.all_readings().nth(usize::from(m.reading));
+                        if !words.is_empty() {
+                            words.push_str(" + ");
+                        }
+                        words.push_str(
+                            text.and_then(|(_, t, _)| t.get(m.start..m.end))
+                                .unwrap_or(""),
+                        );
+                    }
+                    words
+                });
+                found.push((entry, first.via, words));
             }
         }
         found
@@ -383,6 +566,7 @@ impl PartKey {
 const ALERTS: &[(&str, AlertKind)] = &[
     (SELF_HARM, AlertKind::Safeguarding),
     (CHILD_ABUSE, AlertKind::Safeguarding),
+    (GROOMING, AlertKind::Safeguarding),
     (EXTREMISM, AlertKind::Prevent),
 ];
 
@@ -394,12 +578,12 @@ enum AlertKind {
 
 /// An alert for each alerting category whose score reaches the alert threshold, or with one
 /// phrase strong enough on its own (whatever the context lowered the score to).
-fn alerts_for(scores: &[(CategoryScore, i32)], rules: &SearchRules) -> Vec<Alert> {
+fn alerts_for(scores: &[(CategoryScore, Tally)], rules: &SearchRules) -> Vec<Alert> {
     let mut alerts = Vec::new();
     for (category, kind) in ALERTS {
-        let concern = scores.iter().any(|(c, strongest)| {
+        let concern = scores.iter().any(|(c, t)| {
             c.category == *category
-                && (c.score >= rules.alert_threshold || *strongest >= rules.strong_signal)
+                && (c.score >= rules.alert_threshold || t.strongest >= rules.strong_signal)
         });
         if !concern {
             continue;
@@ -443,8 +627,16 @@ mod tests {
 [category: safeguarding-education]
 -150 suicide prevention
 -150 childline
+-150 puberty
 [category: any]
 -30 homework
+[category: gambling]
+60 casino
+[category: violence]
+30 gore
+30 beheading
+[category: help-seeking]
+100 what do i do | someone sent me
 ";
         PhraseSet::parse("t", text).unwrap()
     }
@@ -486,8 +678,14 @@ mod tests {
         let s = set();
         let ks2 = SearchRules::for_group_preset("ks2").unwrap();
         let v = s.judge("how to kill myself", &ks2);
-        assert!(v.blocked);
-        assert_eq!(v.flavour, Some(Flavour::Support));
+        assert!(v.blocked && v.help_seeking);
+        // A pupil's own words of hurting themselves are a call for help; staff get support.
+        assert_eq!(v.flavour, Some(Flavour::HelpSeeking));
+        let staff = SearchRules::for_group_preset("staff").unwrap();
+        assert_eq!(
+            s.judge("how to kill myself", &staff).flavour,
+            Some(Flavour::Support)
+        );
         assert_eq!(
             v.alerts,
             [Alert::Safeguarding {
@@ -504,5 +702,89 @@ mod tests {
         let v = s.judge("childline i want to kill myself", &ks2);
         assert!(!v.blocked && !v.alerts.is_empty() && v.flavour == Some(Flavour::Support));
         assert_eq!(s.judge("join isis", &ks2).alerts, [Alert::Prevent]);
+    }
+
+    #[test]
+    fn strict_categories_block_every_pupil_at_fifty() {
+        let s = set();
+        let ks2 = SearchRules::for_group_preset("ks2").unwrap();
+        let staff = SearchRules::for_group_preset("staff").unwrap();
+        let v = s.judge("casino", &ks2);
+        assert!(v.blocked && v.category_scores[0].threshold == 50);
+        assert!(!s.judge("casino", &staff).blocked);
+        // Other categories keep the group's threshold on the web.
+        assert!(!s.judge("gore beheading", &ks2).blocked);
+        // A school's own threshold never raises the strict one.
+        let lenient = ks2.with_threshold(300);
+        assert_eq!(lenient.threshold_for("gambling", Vertical::Web), 50);
+        assert_eq!(
+            ks2.with_threshold(40)
+                .threshold_for("gambling", Vertical::Web),
+            40
+        );
+    }
+
+    #[test]
+    fn images_and_videos_are_judged_more_strictly_for_pupils() {
+        let s = set();
+        let ks2 = SearchRules::for_group_preset("ks2").unwrap();
+        let ks1 = SearchRules::for_group_preset("ks1").unwrap();
+        let staff = SearchRules::for_group_preset("staff").unwrap();
+        assert!(!s.judge_in("gore beheading", &ks2, Vertical::Web).blocked);
+        assert!(s.judge_in("gore beheading", &ks2, Vertical::Images).blocked);
+        assert!(s.judge_in("gore beheading", &ks2, Vertical::Videos).blocked);
+        assert!(!s.judge_in("gore beheading", &ks2, Vertical::News).blocked);
+        // Homework excuses a web search, never a picture.
+        assert!(
+            !s.judge_in("naked pictures homework", &ks1, Vertical::Web)
+                .blocked
+        );
+        assert!(
+            s.judge_in("naked pictures homework", &ks1, Vertical::Images)
+                .blocked
+        );
+        assert!(
+            !s.judge_in("gore beheading", &staff, Vertical::Images)
+                .blocked
+        );
+    }
+
+    #[test]
+    fn context_never_excuses_an_undiluted_phrase() {
+        let s = set();
+        let ks2 = SearchRules::for_group_preset("ks2").unwrap();
+        let v = s.judge("porn puberty homework", &ks2);
+        assert!(v.blocked && v.education);
+        assert_eq!(v.category_scores[0].score, 200);
+        // Self-harm in a search for help still reaches help.
+        assert!(!s.judge("childline kill myself", &ks2).blocked);
+    }
+
+    #[test]
+    fn help_seeking_needs_a_concern_and_a_pupil() {
+        let s = set();
+        let ks2 = SearchRules::for_group_preset("ks2").unwrap();
+        let v = s.judge("someone sent me naked pictures what do i do", &ks2);
+        assert!(v.blocked && v.help_seeking);
+        // A combination with alternatives names the words found, not its whole list line.
+        assert!(v.matches.iter().any(|m| m.phrase == "someone sent me"));
+        assert_eq!(v.flavour, Some(Flavour::HelpSeeking));
+        assert_eq!(
+            v.alerts,
+            [Alert::Safeguarding {
+                category: "pornography".into()
+            }]
+        );
+        // Help words about nothing harmful, or about something weak, change nothing.
+        let v = s.judge("what do i do for homework", &ks2);
+        assert!(!v.blocked && !v.help_seeking && !v.flagged && v.alerts.is_empty());
+        assert!(!s.judge("what do i do about gore", &ks2).help_seeking);
+        // Help-seeking is a pupil's: staff get the ordinary verdict.
+        let staff = SearchRules::for_group_preset("staff").unwrap();
+        let v = s.judge("i saw porn what do i do", &staff);
+        assert!(v.blocked && !v.help_seeking && v.flavour.is_none() && v.alerts.is_empty());
+        // Asking a helpline about it: allowed (its pages are the help), and the DSL told.
+        let v = s.judge("childline someone sent me naked pictures", &ks2);
+        assert!(!v.blocked && v.help_seeking && !v.alerts.is_empty());
     }
 }

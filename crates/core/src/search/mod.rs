@@ -4,14 +4,16 @@
 //! searched, in four stages:
 //!
 //! 1. [`engines::extract`]: a canonical URL → a [`SearchRequest`] (engine, submitted search or
-//!    autocomplete, decoded terms), from one data table of engines, [`engines::ENGINES`].
+//!    autocomplete, vertical, decoded terms: every term parameter, advanced search's too), from
+//!    one data table of engines, [`engines::ENGINES`].
 //! 2. [`normalize::normalize`]: the terms → a canonical form that sees through lookalike letters,
 //!    leetspeak, split and stretched letters and invisible characters.
 //! 3. [`PhraseSet`]: weighted phrase lists (our own, in English and five languages common among
 //!    EAL pupils, plus a school's additions) compiled into one Aho-Corasick automaton matched on
 //!    word boundaries, so Scunthorpe, Essex and "chicken breast" are never blocked.
-//! 4. [`PhraseSet::judge`]: scores per category against the group's threshold → a
-//!    [`SearchVerdict`] with the support flavour and safeguarding or Prevent alerts.
+//! 4. [`PhraseSet::judge`] (and [`PhraseSet::judge_in`] for image and video searches): scores
+//!    per category against the group's thresholds → a [`SearchVerdict`] with the support or
+//!    help-seeking flavour and safeguarding or Prevent alerts.
 //!
 //! [`safesearch::enforce`] separately says how to force safe results on the engine itself.
 //!

@@ -41,6 +41,15 @@ pub const ANY: &str = "any";
 /// The pseudo-category of safeguarding-education searches (Childline, puberty, consent): a match
 /// marks the search as education, and its (negative) weight applies to every category.
 pub const SAFEGUARDING_EDUCATION: &str = "safeguarding-education";
+/// The pseudo-category of a pupil asking for help (`what do i do`, `someone sent me`): with a
+/// harmful phrase in the same search it makes the search help-seeking (see
+/// [`super::judge`]). Its weights must be positive and add to no category.
+pub const HELP_SEEKING: &str = "help-seeking";
+
+/// Whether a category id is one of the pseudo-categories that score no harm of their own.
+pub fn is_pseudo_category(id: &str) -> bool {
+    id == ANY || id == SAFEGUARDING_EDUCATION || id == HELP_SEEKING
+}
 
 /// Errors reading or compiling phrase lists.
 #[derive(Debug, Error)]
@@ -79,12 +88,13 @@ pub enum EntryKind {
         /// The normalised phrase.
         phrase: String,
     },
-    /// Adds its weight only when every part is present, anywhere in the search.
+    /// Adds its weight only when every part is present, anywhere in the search. A part may have
+    /// alternatives (`asked me | wants me`): any one of them makes the part present.
     Combination {
         /// The weight.
         weight: i32,
-        /// The normalised parts.
-        parts: Vec<String>,
+        /// The normalised parts, each a list of alternatives.
+        parts: Vec<Vec<String>>,
     },
     /// Cancels every match that lies inside it.
     Exception {
@@ -256,7 +266,7 @@ fn parse_header(header: &str) -> Result<(&'static str, &str), String> {
 }
 
 fn validate_category(id: &str) -> Result<(), String> {
-    if id == ANY || id == SAFEGUARDING_EDUCATION {
+    if is_pseudo_category(id) {
         return Ok(());
     }
     category::validate_id(id)
@@ -312,15 +322,20 @@ fn weighted(phrase: &str, weight: i32, category: &str, lang: &str) -> Result<Lis
             "weights in [category: {category}] must be zero or negative"
         ));
     }
+    if weight < 0 && category == HELP_SEEKING {
+        return Err(format!(
+            "weights in [category: {category}] must be zero or positive"
+        ));
+    }
     let written = phrase.trim().to_owned();
-    let kind = if find_str(&written, " + ").is_some() {
+    let kind = if find_str(&written, " + ").is_some() || written.contains('|') {
         let mut parts = Vec::new();
         let mut rest = written.as_str();
         while let Some(at) = find_str(rest, " + ") {
-            parts.push(normalized_phrase(&rest[..at])?);
+            parts.push(alternatives(&rest[..at])?);
             rest = &rest[at + " + ".len()..];
         }
-        parts.push(normalized_phrase(rest)?);
+        parts.push(alternatives(rest)?);
         if parts.len() > MAX_PARTS {
             return Err(format!("a combination has at most {MAX_PARTS} parts"));
         }
@@ -337,6 +352,16 @@ fn weighted(phrase: &str, weight: i32, category: &str, lang: &str) -> Result<Lis
         written,
         kind,
     })
+}
+
+/// One part of a combination: `a | b | c`, each alternative normalised. (The list's size bounds
+/// how many there are.)
+fn alternatives(part: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for alternative in part.split('|') {
+        out.push(normalized_phrase(alternative)?);
+    }
+    Ok(out)
 }
 
 fn normalized_phrase(phrase: &str) -> Result<String, String> {
@@ -379,7 +404,7 @@ mod tests {
             list.entries[2].kind,
             EntryKind::Combination {
                 weight: 60,
-                parts: vec!["naked".into(), "pictures".into()]
+                parts: vec![vec!["naked".into()], vec!["pictures".into()]]
             }
         );
         assert_eq!(
@@ -402,6 +427,12 @@ mod tests {
             ("[category: drugs]\n5000 x", 2, "outside"),
             ("[category: drugs]\n50 ???", 2, "no letters"),
             ("[category: drugs]\n50 a + b + c + d + e", 2, "at most"),
+            (
+                "[category: help-seeking]\n-50 help me",
+                2,
+                "zero or positive",
+            ),
+            ("[category: drugs]\n50 a | ?? + b", 2, "no letters"),
         ];
         for (text, line, needle) in cases {
             match PhraseList::parse("t", text) {
@@ -414,6 +445,30 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn combination_parts_take_alternatives() {
+        let text = "[category: gambling]\n120 free bet | Free Bets + casino\n120 bonus | bonuses\n";
+        let list = PhraseList::parse("t", text).unwrap();
+        assert_eq!(
+            list.entries[0].kind,
+            EntryKind::Combination {
+                weight: 120,
+                parts: vec![
+                    vec!["free bet".into(), "free bets".into()],
+                    vec!["casino".into()]
+                ]
+            }
+        );
+        // One part with alternatives: present when any one is.
+        assert_eq!(
+            list.entries[1].kind,
+            EntryKind::Combination {
+                weight: 120,
+                parts: vec![vec!["bonus".into(), "bonuses".into()]]
+            }
+        );
     }
 
     #[test]

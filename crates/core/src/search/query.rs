@@ -34,9 +34,39 @@ pub(crate) fn raw_params(query: &str) -> impl Iterator<Item = RawParam<'_>> {
 
 /// The first value of parameter `name` (compared after decoding), decoded.
 pub(crate) fn param(query: &str, name: &str) -> Option<String> {
-    raw_params(query)
-        .find(|p| decoded_eq(p.name, name))
-        .map(|p| decode_form(p.value))
+    let mut first = None;
+    each_value(query, &[name], &mut |value| {
+        first = Some(value);
+        false
+    });
+    first
+}
+
+/// Calls `f` with each decoded value of the parameters named in `names`, in query order, until
+/// it returns `false`. One loop, not inlined, behind [`param`] and [`joined_values`]: it keeps the
+/// wasm small.
+#[inline(never)]
+fn each_value(query: &str, names: &[&str], f: &mut dyn FnMut(String) -> bool) {
+    for p in raw_params(query) {
+        if names.iter().any(|n| decoded_eq(p.name, n)) && !f(decode_form(p.value)) {
+            return;
+        }
+    }
+}
+
+/// Every value of every parameter named in `names` (compared after decoding), decoded, trimmed
+/// and joined by spaces in the order they appear in the query (empty ones skipped):
+/// `q=a&as_epq=b&q=c` gives `a b c `.
+pub(crate) fn joined_values(query: &str, names: &[&str]) -> String {
+    let mut out = String::new();
+    each_value(query, names, &mut |value| {
+        if !value.trim().is_empty() {
+            out.push_str(value.trim());
+            out.push(' ');
+        }
+        true
+    });
+    out
 }
 
 /// Whether the escaped text `raw` decodes to exactly `expected`. Cheap when there is nothing to decode.
@@ -123,5 +153,14 @@ mod tests {
         assert_eq!(param("a=1", "q"), None);
         let long = "a=1&".repeat(MAX_PARAMS + 10) + "q=late";
         assert_eq!(param(&long, "q"), None);
+    }
+
+    #[test]
+    fn gathers_every_value_of_several_names() {
+        let q = "q=cats&as_epq=big+dogs&hl=en&%71=x&as_q=";
+        assert_eq!(
+            joined_values(q, &["q", "as_epq", "as_q"]),
+            "cats big dogs x "
+        );
     }
 }

@@ -11,7 +11,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
 use super::normalize::{squeeze_doubles, Normalized, Via};
-use super::phrases::{EntryKind, ListEntry, PhraseError, PhraseList, ANY, SAFEGUARDING_EDUCATION};
+use super::phrases::{
+    EntryKind, ListEntry, PhraseError, PhraseList, ANY, HELP_SEEKING, SAFEGUARDING_EDUCATION,
+};
 
 /// What an entry does, in compiled form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +118,11 @@ impl PhraseSet {
     /// earlier ones.
     pub fn build(list: PhraseList) -> Result<Self, PhraseError> {
         let entries = dedup(list.entries);
-        let mut categories: Vec<String> = vec![ANY.to_owned(), SAFEGUARDING_EDUCATION.to_owned()];
+        let mut categories: Vec<String> = vec![
+            ANY.to_owned(),
+            SAFEGUARDING_EDUCATION.to_owned(),
+            HELP_SEEKING.to_owned(),
+        ];
         let mut langs: Vec<String> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_ids: FxHashMap<String, usize> = FxHashMap::default();
@@ -124,25 +130,30 @@ impl PhraseSet {
         let mut compiled = Vec::with_capacity(entries.len());
         for (index, e) in entries.into_iter().enumerate() {
             let entry = u32::try_from(index).map_err(|_| PhraseError::TooMany)?;
-            let (role, texts): (Role, Vec<&str>) = match &e.kind {
-                EntryKind::Weighted { phrase, .. } => (Role::Weighted, vec![phrase]),
-                EntryKind::Exception { phrase } => (Role::Exception, vec![phrase]),
+            // (part, text): a combination's alternatives share their part's number.
+            let (role, texts): (Role, Vec<(usize, &str)>) = match &e.kind {
+                EntryKind::Weighted { phrase, .. } => (Role::Weighted, vec![(0, phrase)]),
+                EntryKind::Exception { phrase } => (Role::Exception, vec![(0, phrase)]),
                 EntryKind::Combination { parts, .. } => {
                     let n = u8::try_from(parts.len()).map_err(|_| PhraseError::TooMany)?;
                     (
                         Role::Combination { parts: n },
-                        parts.iter().map(String::as_str).collect(),
+                        parts
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(i, alts)| alts.iter().map(move |a| (i, a.as_str())))
+                            .collect(),
                     )
                 }
             };
-            for (part, text) in texts.iter().enumerate() {
+            for &(part, text) in &texts {
                 let part = u8::try_from(part).map_err(|_| PhraseError::TooMany)?;
                 let squeezed = squeeze_doubles(text);
                 let variants = [(text.to_string(), false), (squeezed.clone(), true)];
                 for (variant, stretch_only) in
                     variants
                         .into_iter()
-                        .take(if squeezed == *text { 1 } else { 2 })
+                        .take(if squeezed == text { 1 } else { 2 })
                 {
                     let padded = format!(" {variant} ");
                     let id = *pattern_ids.entry(padded.clone()).or_insert_with(|| {
@@ -151,11 +162,15 @@ impl PhraseSet {
                         patterns.len() - 1
                     });
                     if let Some(list) = hits.get_mut(id) {
-                        list.push(Hit {
+                        let hit = Hit {
                             entry,
                             part,
                             stretch_only,
-                        });
+                        };
+                        // Two alternatives of one part may read the same once squeezed.
+                        if !list.contains(&hit) {
+                            list.push(hit);
+                        }
                     }
                 }
             }
@@ -275,7 +290,8 @@ fn dedup(entries: Vec<ListEntry>) -> Vec<ListEntry> {
         let (tag, text) = match &e.kind {
             EntryKind::Weighted { phrase, .. } => ('w', phrase.clone()),
             EntryKind::Exception { phrase } => ('x', phrase.clone()),
-            EntryKind::Combination { parts, .. } => ('c', parts.join(" + ")),
+            // A combination is the same one when written the same way.
+            EntryKind::Combination { .. } => ('c', e.written.clone()),
         };
         (e.category.clone(), tag, text)
     };

@@ -80,7 +80,10 @@ pub struct Route {
     pub path: PathPattern,
     /// A parameter that must be present with this value (e.g. MediaWiki's `action=opensearch`).
     pub requires: Option<(&'static str, &'static str)>,
-    /// The query parameters holding the terms, tried in order; the first non-empty one wins.
+    /// The query parameters holding the terms. Every value of every one of them is judged,
+    /// joined in query order: an engine may read any of them (Google's advanced search puts
+    /// terms in `as_q`, `as_epq`, `as_oq` and `as_eq`), and a repeated parameter must not hide
+    /// a second value.
     pub params: &'static [&'static str],
     /// Submitted search or suggestion.
     pub kind: SearchKind,
@@ -330,11 +333,7 @@ fn terms_of(route: &Route, path: &str, query: &str) -> Option<String> {
             return Some(query::decode_path(rest).replace('_', " "));
         }
     }
-    route
-        .params
-        .iter()
-        .filter_map(|name| query::param(query, name))
-        .find(|v| !v.trim().is_empty())
+    Some(query::joined_values(query, route.params))
 }
 
 fn vertical_of(route: &Route, query: &str) -> Vertical {

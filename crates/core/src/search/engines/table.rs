@@ -76,6 +76,13 @@ const fn requiring(mut r: Route, name: &'static str, value: &'static str) -> Rou
 
 const WWW: Subdomains = OneOf(&["", "www"]);
 
+/// Google's search box and its advanced search form (all these words, this exact phrase, any of
+/// these words, none of these words, the site to search in): each is a search term.
+const GOOGLE_TERMS: &[&str] = &["q", "as_q", "as_epq", "as_oq", "as_eq", "as_sitesearch"];
+
+/// Yahoo's search box and its advanced search form (all, exact phrase, any, none of the words).
+const YAHOO_TERMS: &[&str] = &["p", "q", "va", "vp", "vo", "ve"];
+
 const GOOGLE_VERTICALS: &[(&str, &str, Vertical)] = &[
     ("tbm", "isch", Images),
     ("tbm", "vid", Videos),
@@ -114,10 +121,10 @@ pub static ENGINES: &[SearchEngineSpec] = &[
         name: "Google",
         domains: &[Domain::AnyTld("google")],
         routes: &[
-            with_verticals(submitted(OneOf(&["", "www", "images"]), Exact("/search"), &["q"]), GOOGLE_VERTICALS),
-            with_vertical(submitted(OneOf(&["news"]), Prefix("/search"), &["q"]), News),
-            with_vertical(submitted(OneOf(&["", "www"]), Exact("/images"), &["q"]), Images),
-            with_verticals(submitted(WWW, Exact("/webhp"), &["q"]), GOOGLE_VERTICALS),
+            with_verticals(submitted(OneOf(&["", "www", "images"]), Exact("/search"), GOOGLE_TERMS), GOOGLE_VERTICALS),
+            with_vertical(submitted(OneOf(&["news"]), Prefix("/search"), GOOGLE_TERMS), News),
+            with_vertical(submitted(OneOf(&["", "www"]), Exact("/images"), GOOGLE_TERMS), Images),
+            with_verticals(submitted(WWW, Exact("/webhp"), GOOGLE_TERMS), GOOGLE_VERTICALS),
             suggestion(Any, Exact("/complete/search"), &["q"]),
             suggestion(WWW, Exact("/s"), &["q"]),
         ],
@@ -155,10 +162,10 @@ pub static ENGINES: &[SearchEngineSpec] = &[
         name: "Yahoo",
         domains: &[Domain::Exact("search.yahoo.com")],
         routes: &[
-            with_vertical(submitted(Any, Prefix("/search/images"), &["p"]), Images),
-            with_vertical(submitted(Any, Prefix("/search/video"), &["p"]), Videos),
-            with_vertical(submitted(Any, Prefix("/search/news"), &["p"]), News),
-            submitted(Any, Exact("/search"), &["p", "q"]),
+            with_vertical(submitted(Any, Prefix("/search/images"), YAHOO_TERMS), Images),
+            with_vertical(submitted(Any, Prefix("/search/video"), YAHOO_TERMS), Videos),
+            with_vertical(submitted(Any, Prefix("/search/news"), YAHOO_TERMS), News),
+            submitted(Any, Exact("/search"), YAHOO_TERMS),
             suggestion(Any, Prefix("/sugg/"), &["command"]),
             suggestion(Any, Exact("/gossip"), &["command"]),
         ],
