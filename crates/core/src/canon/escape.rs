@@ -72,15 +72,16 @@ pub(crate) fn unescape_fully(input: &[u8]) -> Cow<'_, [u8]> {
 /// (control bytes, space, `#`, `%` and non-ASCII).
 #[derive(Clone, Copy)]
 pub(crate) enum Component {
-    /// Paths also escape `?`, so a decoded `%3F` cannot turn part of the path into a query when
-    /// the canonical URL is read again (canonicalisation must be idempotent).
+    /// Paths also escape `?` and `\`, so a decoded `%3F` cannot turn part of the path into a
+    /// query, nor a decoded `%5C` into a slash, when the canonical URL is read again
+    /// (canonicalisation must be idempotent; the fuzzer found the backslash).
     Path,
     /// Queries and hosts keep `?` as is.
     Query,
 }
 
 /// Which bytes each component escapes: Safe Browsing's base set (control bytes, space, `#`,
-/// `%`, non-ASCII) and, for paths, `?`. A table lookup per byte instead of five comparisons:
+/// `%`, non-ASCII) and, for paths, `?` and `\`. A table lookup per byte instead of five comparisons:
 /// every URL's path and query pass through here.
 const fn escape_table(path: bool) -> [bool; 256] {
     let mut table = [false; 256];
@@ -90,6 +91,7 @@ const fn escape_table(path: bool) -> [bool; 256] {
         b += 1;
     }
     table[b'?' as usize] = path;
+    table[b'\\' as usize] = path;
     table
 }
 const ESCAPE_PATH: [bool; 256] = escape_table(true);
