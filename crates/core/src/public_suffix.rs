@@ -32,17 +32,12 @@ use std::sync::OnceLock;
 /// A Public Suffix List: the compiled-in one ([`CompiledIn`]), or one the embedder supplies (see
 /// the module documentation).
 pub trait PublicSuffixes: Send + Sync {
-    /// Whether `host`, a canonical host name (lowercase, punycode, not an IP address), is
-    /// itself a public suffix under the list's rules, the implicit `*` rule included.
-    fn is_public_suffix(&self, host: &str) -> bool;
-
-    /// Whether an entry for `host` would cover every site registered under a public suffix:
-    /// `host` is one (`co.uk`, `github.io`), or every name directly under it is one (`sch.uk`,
-    /// under the rule `*.sch.uk`: each local authority's `stockport.sch.uk`).
-    fn covers_a_public_suffix(&self, host: &str) -> bool {
-        // A label no rule names: a wildcard rule for `host`'s children makes it a public suffix.
-        self.is_public_suffix(host) || self.is_public_suffix(&format!("schoolgate-probe.{host}"))
-    }
+    /// Whether an entry for `host`, a canonical host name (lowercase, punycode, not an IP
+    /// address), would cover every site registered under a public suffix: `host` is one under
+    /// the list's rules, the implicit `*` rule included (`com`, `co.uk`, `github.io`), or every
+    /// name directly under it is one (`sch.uk`, under the rule `*.sch.uk`: each local
+    /// authority's `stockport.sch.uk`).
+    fn covers_a_public_suffix(&self, host: &str) -> bool;
 }
 
 /// The list compiled in by the `psl` crate.
@@ -51,10 +46,20 @@ pub trait PublicSuffixes: Send + Sync {
 pub struct CompiledIn;
 
 #[cfg(feature = "public-suffix-list")]
-impl PublicSuffixes for CompiledIn {
-    fn is_public_suffix(&self, host: &str) -> bool {
+impl CompiledIn {
+    /// Whether `host` is itself a public suffix.
+    pub fn is_public_suffix(&self, host: &str) -> bool {
         // `psl` answers the suffix of the name; the host is one when that suffix is all of it.
         psl::suffix(host.as_bytes()).is_some_and(|s| s.as_bytes() == host.as_bytes())
+    }
+}
+
+#[cfg(feature = "public-suffix-list")]
+impl PublicSuffixes for CompiledIn {
+    fn covers_a_public_suffix(&self, host: &str) -> bool {
+        // A label no rule names: a wildcard rule for `host`'s children makes it a public suffix.
+        // `public-suffixes.js` asks the same two questions.
+        self.is_public_suffix(host) || self.is_public_suffix(&format!("schoolgate-probe.{host}"))
     }
 }
 
@@ -87,12 +92,6 @@ pub fn is_available() -> bool {
     in_use().is_some()
 }
 
-/// Whether `host` (canonical, not an IP address) is a public suffix; `None` when this build
-/// has no list (see [`is_available`]).
-pub fn is_public_suffix(host: &str) -> Option<bool> {
-    in_use().map(|list| list.is_public_suffix(host))
-}
-
 /// [`PublicSuffixes::covers_a_public_suffix`] with the list in use; `None` when this build has
 /// no list (see [`is_available`]).
 pub fn covers_a_public_suffix(host: &str) -> Option<bool> {
@@ -107,15 +106,15 @@ mod tests {
     #[test]
     fn the_compiled_in_list() {
         for (host, public) in [
-            ("com", Some(true)),
-            ("co.uk", Some(true)),
-            ("github.io", Some(true)),
-            ("blogspot.com", Some(true)),
-            ("bbc.co.uk", Some(false)),
-            ("example.com", Some(false)),
-            ("xn--55qx5d.cn", Some(true)),
+            ("com", true),
+            ("co.uk", true),
+            ("github.io", true),
+            ("blogspot.com", true),
+            ("bbc.co.uk", false),
+            ("example.com", false),
+            ("xn--55qx5d.cn", true),
         ] {
-            assert_eq!(is_public_suffix(host), public, "{host}");
+            assert_eq!(CompiledIn.is_public_suffix(host), public, "{host}");
         }
         for (host, covers) in [
             ("sch.uk", true),

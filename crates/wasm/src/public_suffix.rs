@@ -14,9 +14,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(raw_module = "./public-suffixes.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = isPublicSuffix)]
-    fn js_is_public_suffix(host: &str) -> bool;
-
     #[wasm_bindgen(js_name = coversPublicSuffix)]
     fn js_covers_public_suffix(host: &str) -> bool;
 }
@@ -25,11 +22,6 @@ extern "C" {
 struct Packaged;
 
 impl PublicSuffixes for Packaged {
-    fn is_public_suffix(&self, host: &str) -> bool {
-        js_is_public_suffix(host)
-    }
-
-    /// One call into JavaScript per entry, not two.
     fn covers_a_public_suffix(&self, host: &str) -> bool {
         js_covers_public_suffix(host)
     }
