@@ -83,9 +83,11 @@ pub fn import_path(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                // `domains.db` beside `domains` is squidGuard's own compiled database, not a list.
                 SQUIDGUARD_FILES
                     .iter()
                     .any(|f| name == *f || name.starts_with(&format!("{f}.")))
+                    && ListFormat::from_file_name(&name).is_some()
             })
             .collect();
         found.sort();
@@ -102,6 +104,19 @@ pub fn import_path(
     for file in files {
         let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         let source = file.display().to_string();
+        match FileKind::of(&file, &bytes) {
+            FileKind::Text => {}
+            FileKind::Ruleset => {
+                let why = match Ruleset::from_bytes(&bytes[..]) {
+                    Ok(_) => "name it in a policy's [[lists]] instead".to_string(),
+                    Err(e) => format!("and it is damaged: {e}"),
+                };
+                return Err(format!(
+                    "{source}: a compiled ruleset (.sgr), not a list file: {why}"
+                ));
+            }
+            FileKind::Binary => return Err(binary_error(&source)),
+        }
         let file_format = match format {
             ListFormat::Auto => file
                 .file_name()
@@ -155,12 +170,15 @@ pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
     let mut any_lists = false;
     for list in policy.lists() {
         let list_path = base.join(&list.path);
-        if is_compiled_ruleset(&list_path) {
+        if is_compiled_ruleset(&list_path)? {
             let bytes =
                 std::fs::read(&list_path).map_err(|e| format!("{}: {e}", list_path.display()))?;
-            rulesets.push(
-                Ruleset::from_bytes(bytes).map_err(|e| format!("{}: {e}", list_path.display()))?,
-            );
+            rulesets.push(Ruleset::from_bytes(bytes).map_err(|e| {
+                format!(
+                    "{}: damaged compiled ruleset, not loaded: {e}; compile the lists again",
+                    list_path.display()
+                )
+            })?);
         } else {
             import_path(
                 &list_path,
@@ -194,12 +212,55 @@ pub fn engine_from_policy_file(path: &Path) -> Result<Engine, String> {
     Engine::with_phrases(policy, rulesets, phrases).map_err(|e| e.to_string())
 }
 
-fn is_compiled_ruleset(path: &Path) -> bool {
+/// Whether a policy's list path is a compiled ruleset, judged by its first bytes and its name
+/// (see [`FileKind::of`]): a damaged or truncated one is still one, and must fail to load rather
+/// than be read as a text list.
+fn is_compiled_ruleset(path: &Path) -> Result<bool, String> {
     use std::io::Read;
-    let mut magic = [0u8; 8];
-    path.is_file()
-        && std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .is_ok()
-        && &magic == b"SGRULES\0"
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let mut head = Vec::with_capacity(MAGIC.len());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAGIC.len() as u64).read_to_end(&mut head))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(FileKind::of(path, &head) == FileKind::Ruleset)
+}
+
+/// The first bytes of every compiled ruleset.
+const MAGIC: &[u8; 8] = b"SGRULES\0";
+
+/// What a file named as a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// A compiled ruleset, whole or damaged.
+    Ruleset,
+    /// Not text: holds NUL bytes, which no list format has.
+    Binary,
+    /// A list to parse.
+    Text,
+}
+
+impl FileKind {
+    /// Judges `bytes` (all of the file, or at least its first eight bytes) and the file's name.
+    /// A `.sgr` name, the ruleset magic, or a file shorter than the magic that is the start of
+    /// it is a ruleset; any NUL byte makes it binary.
+    fn of(path: &Path, bytes: &[u8]) -> FileKind {
+        let named = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sgr"));
+        let truncated_magic =
+            !bytes.is_empty() && bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes);
+        if named || bytes.starts_with(MAGIC) || truncated_magic {
+            FileKind::Ruleset
+        } else if bytes.contains(&0) {
+            FileKind::Binary
+        } else {
+            FileKind::Text
+        }
+    }
+}
+
+fn binary_error(source: &str) -> String {
+    format!("{source}: a binary file, not a text list (NUL bytes); if it was a compiled ruleset (.sgr), it is damaged: compile the lists again")
 }

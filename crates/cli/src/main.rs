@@ -76,7 +76,8 @@ enum Command {
         #[arg(required = true, allow_hyphen_values = true)]
         terms: Vec<OsString>,
     },
-    /// Validate a policy file: errors with line and column, or a summary of what it does.
+    /// Validate a policy file and the lists it names: errors with line and column, or a summary of
+    /// what it does.
     CheckPolicy {
         /// The policy file (TOML).
         file: PathBuf,
@@ -238,6 +239,16 @@ fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     match schoolgate_core::policy::Policy::from_toml(&text) {
         Ok(policy) => {
+            // The lists it names must load too: a policy whose compiled ruleset is damaged, or
+            // whose list is missing, would not filter as written.
+            if let Err(message) = load::engine_from_policy_file(file) {
+                eprintln!("{message}");
+                eprintln!(
+                    "{}: invalid: a list it names cannot be used; nothing was changed",
+                    file.display()
+                );
+                return Ok(ExitCode::from(1));
+            }
             println!("{}: valid", file.display());
             println!("{}", policy.summary());
             Ok(ExitCode::SUCCESS)

@@ -407,3 +407,124 @@ fn staff_code_prints_a_salted_pbkdf2_value() {
         "too few iterations"
     );
 }
+
+/// A compiled ruleset that was cut short or changed, under a `.sgr` name or not, is refused by
+/// every command that meets it, with a non-zero exit and the file named; never read as a list.
+#[test]
+fn damaged_or_truncated_rulesets_are_refused_never_read_as_lists() {
+    let dir = std::env::temp_dir().join(format!("schoolgate-cli-sgr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("gambling.txt");
+    std::fs::write(&list, "bet-a.example\nbet-b.example\n").unwrap();
+    let whole = dir.join("whole.sgr");
+    let out = run([
+        OsStr::new("compile"),
+        OsStr::new("-o"),
+        whole.as_os_str(),
+        list.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&whole).unwrap();
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    let mut bad_magic = bytes.clone();
+    bad_magic[0] = b'X';
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("cut-in-the-magic.sgr", bytes[..5].to_vec()),
+        ("cut-in-the-magic", bytes[..5].to_vec()),
+        ("cut-in-the-header.sgr", bytes[..40].to_vec()),
+        ("cut-in-the-body", bytes[..bytes.len() - 3].to_vec()),
+        ("one-byte-changed.sgr", flipped),
+        ("magic-changed.sgr", bad_magic.clone()),
+        ("magic-changed", bad_magic),
+        ("empty.sgr", Vec::new()),
+    ];
+    for (name, content) in cases {
+        let damaged = dir.join(name);
+        std::fs::write(&damaged, &content).unwrap();
+        let policy = dir.join("policy.toml");
+        std::fs::write(
+            &policy,
+            format!(
+                "[school]\nname = \"T\"\n\n[[lists]]\npath = \"{name}\"\ncategory = \"gambling\"\n"
+            ),
+        )
+        .unwrap();
+        let classify = run([
+            OsStr::new("classify"),
+            OsStr::new("--policy"),
+            policy.as_os_str(),
+            OsStr::new("https://bet-a.example/"),
+        ]);
+        let check = run([OsStr::new("check-policy"), policy.as_os_str()]);
+        let compile = run([
+            OsStr::new("compile"),
+            OsStr::new("-o"),
+            dir.join("out.sgr").as_os_str(),
+            OsStr::new("--category"),
+            OsStr::new("gambling"),
+            damaged.as_os_str(),
+        ]);
+        for (command, out, code) in [
+            ("classify", &classify, 2),
+            ("check-policy", &check, 1),
+            ("compile", &compile, 2),
+        ] {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{command} {name}: {err}");
+            assert!(out.stdout.is_empty(), "{command} {name} printed a result");
+            assert!(err.contains(name), "{command} {name} names the file: {err}");
+            assert!(
+                err.contains("damaged")
+                    || err.contains("compiled ruleset")
+                    || err.contains("binary"),
+                "{command} {name} says why: {err}"
+            );
+        }
+    }
+    // The whole ruleset still loads, and compile says what it is rather than reading it.
+    let compile = run([
+        OsStr::new("compile"),
+        OsStr::new("-o"),
+        dir.join("out.sgr").as_os_str(),
+        OsStr::new("--category"),
+        OsStr::new("gambling"),
+        whole.as_os_str(),
+    ]);
+    assert_eq!(compile.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&compile.stderr).contains("name it in a policy's [[lists]]"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A squidGuard folder holds its compiled `domains.db` beside `domains`: the walk reads the list
+/// and leaves the database alone.
+#[test]
+fn squidguard_databases_in_a_folder_are_skipped() {
+    let dir = std::env::temp_dir().join(format!("schoolgate-cli-db-{}", std::process::id()));
+    let folder = dir.join("gambling");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("domains"), "bet-a.example\n").unwrap();
+    std::fs::write(
+        folder.join("domains.db"),
+        b"\0\x06\x15\nbet-b.example\n\0\0",
+    )
+    .unwrap();
+    let out = run([
+        OsStr::new("compile"),
+        OsStr::new("-o"),
+        dir.join("out.sgr").as_os_str(),
+        folder.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("compiled 1 entries"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -131,19 +131,37 @@ pub fn label(id: &str) -> &str {
 /// The longest category id accepted.
 pub const MAX_ID_LEN: usize = 40;
 
-/// Checks a category id: 1 to 40 of `a-z`, `0-9`, `-`, `_`, starting with a letter.
+/// Ids that no category may have: search phrase lists use them as pseudo-categories, for
+/// phrases that lower every category's score (`any`) and mark a search as safeguarding
+/// education (`safeguarding-education`), so a category of that name could never be scored.
+pub const RESERVED: [&str; 2] = ["any", "safeguarding-education"];
+
+/// Checks a category id: 1 to 40 of `a-z`, `0-9`, `-`, `_`, starting with a letter, and not one
+/// of the [`RESERVED`] ids. Group names follow the same rule. `docs/policy.md` states it, and
+/// `tests/fixtures/policies/category-ids.tsv` pins it for every place a policy, a list or the CLI
+/// names a category.
 pub fn validate_id(id: &str) -> Result<(), String> {
+    match id_problem(id) {
+        None => Ok(()),
+        Some(problem) => Err(format!("category id `{id}` {problem}")),
+    }
+}
+
+/// What is wrong with an id or a group name, as the end of a sentence naming it; `None` if
+/// nothing is.
+pub fn id_problem(id: &str) -> Option<&'static str> {
     let ok_len = !id.is_empty() && id.len() <= MAX_ID_LEN;
     let ok_start = id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     let ok_chars = id
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok_len && ok_start && ok_chars {
-        Ok(())
+    if !(ok_len && ok_start && ok_chars) {
+        // MAX_ID_LEN, written out: a literal is the smaller code (a test checks they agree).
+        Some("must be 1 to 40 characters of a-z, 0-9, `-` or `_`, starting with a letter")
+    } else if RESERVED.contains(&id) {
+        Some("is reserved: search phrase lists use it for phrases that apply to every category")
     } else {
-        Err(format!(
-            "category id `{id}` must be 1 to {MAX_ID_LEN} characters of a-z, 0-9, `-` or `_`, starting with a letter"
-        ))
+        None
     }
 }
 
@@ -177,5 +195,6 @@ mod tests {
         assert!(validate_id("Games").is_err());
         assert!(validate_id("").is_err());
         assert!(validate_id("9lives").is_err());
+        assert_eq!(MAX_ID_LEN, 40, "update the message in id_problem");
     }
 }

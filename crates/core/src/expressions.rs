@@ -123,20 +123,51 @@ pub(crate) fn compile_native(expression: &str) -> Result<regex_lite::Regex, Stri
         })
 }
 
+/// Short addresses, as expressions see them (`host/path?query`), that have nothing in common but
+/// what every address has: an expression that finds itself in all of them (`.`, `/`, `.*`, `^`,
+/// `\.`, `\w\.`) matches every site, not a kind of site, and would open or shut the whole web.
+pub const EVERYTHING_PROBES: [&str; 3] = ["a.bc/", "zy.xw/", "0.0.0.9/"];
+
 /// Checks one expression exactly as matching will compile it: the shape, then the engine in
-/// use. With no engine at all only the shape is checked.
-pub(crate) fn check(expression: &str) -> Result<(), String> {
-    check_shape(expression)?;
+/// use, then that it does not match every address ([`EVERYTHING_PROBES`]). With no engine at all
+/// only the shape is checked.
+pub(crate) fn check(expression: &str) -> Result<(), Refused> {
+    check_shape(expression).map_err(Refused::Invalid)?;
+    let mut matches_all = true;
     if let Some(engine) = installed() {
         let set = engine
             .compile(&[expression])
-            .map_err(|(_, reason)| reason)?;
+            .map_err(|(_, reason)| Refused::Invalid(reason))?;
+        for probe in EVERYTHING_PROBES {
+            let mut found = false;
+            engine.find(set, probe, &mut |_| found = true);
+            matches_all &= found;
+        }
         engine.release(set);
-        return Ok(());
+    } else {
+        #[cfg(feature = "expressions")]
+        {
+            let regex = compile_native(expression).map_err(Refused::Invalid)?;
+            matches_all = EVERYTHING_PROBES.iter().all(|p| regex.is_match(p));
+        }
+        #[cfg(not(feature = "expressions"))]
+        {
+            matches_all = false;
+        }
     }
-    #[cfg(feature = "expressions")]
-    compile_native(expression)?;
+    if matches_all {
+        return Err(Refused::MatchesEverything);
+    }
     Ok(())
+}
+
+/// Why [`check`] refused an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The engine or the shape check refused it, for this reason.
+    Invalid(String),
+    /// It matches every address.
+    MatchesEverything,
 }
 
 /// Refuses the syntax that the engines would read differently and the shapes a backtracking

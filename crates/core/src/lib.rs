@@ -42,6 +42,7 @@ pub mod expressions;
 pub mod lists;
 pub mod lookalike;
 pub mod policy;
+pub mod public_suffix;
 pub mod ruleset;
 pub mod search;
 mod sort;

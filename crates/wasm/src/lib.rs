@@ -32,6 +32,7 @@ mod compile;
 mod convert;
 pub mod error;
 mod expressions;
+mod public_suffix;
 mod schoolgate;
 mod search;
 mod unicode;
@@ -50,11 +51,13 @@ pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 const TS_TYPES: &'static str = include_str!("types.d.ts");
 
 /// Runs once when the module is instantiated (`init`/`initSync`), before anything else can be
-/// called: the core is built without Unicode tables or a regex engine, and uses JavaScript's.
+/// called: the core is built without Unicode tables, a regex engine or the Public Suffix List,
+/// and uses JavaScript's and the package's own.
 #[wasm_bindgen(start)]
 fn start() {
     unicode::install();
     expressions::install();
+    public_suffix::install();
 }
 
 /// The canonical form of a URL, as the engine sees it (the CLI's `schoolgate canon`): an `http(s)`

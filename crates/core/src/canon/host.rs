@@ -21,7 +21,8 @@ use super::escape::unescape_fully;
 use super::CanonError;
 use crate::unicode::{self, DomainError};
 
-/// Hosts longer than this (after decoding) are rejected before any Unicode processing.
+/// Hosts longer than this (after decoding) are rejected before any Unicode processing, and
+/// again after it (punycode is longer than the Unicode it spells).
 pub const MAX_HOST_BYTES: usize = 1024;
 
 /// Normalises a host as written in a URL's authority (still percent-encoded).
@@ -66,6 +67,11 @@ fn normalize_general(raw: &[u8]) -> Result<String, CanonError> {
         return ipv6_host(&decoded);
     }
     let ascii = to_ascii(&decoded)?;
+    // Punycode can be several times longer than the Unicode it spells: without this the
+    // canonical host would be one that canonicalising again refuses (found by fuzz/ canon).
+    if ascii.len() > MAX_HOST_BYTES {
+        return Err(invalid("host is too long"));
+    }
     let host = if has_stray_dots(&ascii) {
         collapse_dots(&ascii)
     } else if ascii.is_empty() || ends_in_number(&ascii) {

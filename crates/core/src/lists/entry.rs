@@ -32,7 +32,17 @@ impl Entry {
 
 /// Parses one domain or URL-prefix entry as an admin writes it in a policy or list:
 /// `example.com`, `*.example.com`, `.example.com`, `example.com/games/`, `https://example.com/x`.
+///
+/// Refuses, as list lines are refused, an entry whose host would cover far more than a site: a
+/// single label (`com`), a public suffix (`co.uk`, `*.github.io`) or a hosts-file housekeeping
+/// name (`localhost`).
 pub fn parse_entry(text: &str) -> Result<Entry, String> {
+    let entry = parse_unchecked(text)?;
+    super::line::check_entry(entry).map_err(|e| e.to_string())
+}
+
+/// [`parse_entry`] without the host checks, for callers that make them themselves.
+pub(crate) fn parse_unchecked(text: &str) -> Result<Entry, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty entry".into());

@@ -43,9 +43,11 @@ const NOT_LISTS: &[&str] = &[
     "usage",
     "global_usage",
 ];
-/// Extensions of files that are never plain-text lists.
+/// Extensions of files that are never plain-text lists: documents, archives, signatures,
+/// squidGuard's compiled databases (`domains.db`) and Schoolgate's own compiled rulesets.
 const NOT_LIST_EXTENSIONS: &[&str] = &[
-    "pdf", "md", "html", "htm", "json", "gz", "tgz", "zip", "tar", "xz", "bz2", "sig", "asc",
+    "pdf", "md", "html", "htm", "json", "gz", "tgz", "zip", "tar", "xz", "bz2", "sig", "asc", "db",
+    "sgr",
 ];
 
 /// How many significant lines [`ListFormat::sniff`] looks at.
@@ -232,6 +234,8 @@ mod tests {
             ("LICENSE.pdf", None),
             ("cc-by-sa-4-0.pdf", None),
             (".gitignore", None),
+            ("ut1/gambling/domains.db", None),
+            ("school.sgr", None),
         ];
         for (name, want) in cases {
             assert_eq!(ListFormat::from_file_name(name), want, "{name}");

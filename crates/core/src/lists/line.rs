@@ -2,7 +2,8 @@
 
 use std::net::IpAddr;
 
-use super::{parse_entry, Entry, ListError};
+use super::entry::parse_unchecked;
+use super::{Entry, ListError};
 use crate::canon;
 
 /// DNS names are at most 253 bytes; anything longer is not a real host.
@@ -103,7 +104,12 @@ fn url_token(token: &str) -> Result<Entry, ListError> {
     if token.contains('*') {
         return Err(ListError::Wildcard);
     }
-    let entry = parse_entry(token).map_err(ListError::InvalidUrl)?;
+    let entry = parse_unchecked(token).map_err(ListError::InvalidUrl)?;
+    check_entry(entry)
+}
+
+/// A domain or URL-prefix entry whose host passes [`check_host`].
+pub(crate) fn check_entry(entry: Entry) -> Result<Entry, ListError> {
     match entry {
         Entry::Domain(h) => check_host(h).map(Entry::Domain),
         Entry::UrlPrefix { host, path } => {
@@ -113,8 +119,10 @@ fn url_token(token: &str) -> Result<Entry, ListError> {
     }
 }
 
-/// Rejects what a canonical host may be but a list entry must not.
-fn check_host(host: String) -> Result<String, ListError> {
+/// Rejects what a canonical host may be but a list or policy entry must not: housekeeping names,
+/// over-long or odd hosts, single labels and public suffixes, which would cover whole swathes of
+/// the web.
+pub(crate) fn check_host(host: String) -> Result<String, ListError> {
     if HOUSEKEEPING.contains(&host.as_str()) || host.starts_with("ip6-") {
         return Err(ListError::Housekeeping(host));
     }
@@ -138,6 +146,11 @@ fn check_host(host: String) -> Result<String, ListError> {
     }
     if !host.contains('.') {
         return Err(ListError::SingleLabel(host));
+    }
+    // An IPv4 address's last label is not a top-level domain.
+    let ipv4 = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if !ipv4 && crate::public_suffix::covers_a_public_suffix(&host) == Some(true) {
+        return Err(ListError::PublicSuffix(host));
     }
     Ok(host)
 }
@@ -216,7 +229,11 @@ fn adblock_rule(line: &str) -> Result<Entry, ListError> {
 
 /// A squidGuard regular expression, checked by compiling it exactly as matching will.
 fn expression(line: &str) -> Result<Entry, ListError> {
-    crate::expressions::check(line).map_err(ListError::InvalidExpression)?;
+    use crate::expressions::Refused;
+    crate::expressions::check(line).map_err(|refused| match refused {
+        Refused::Invalid(reason) => ListError::InvalidExpression(reason),
+        Refused::MatchesEverything => ListError::MatchesEverything,
+    })?;
     Ok(Entry::Expression(line.to_string()))
 }
 
@@ -245,6 +262,20 @@ mod tests {
         assert_eq!(d("1.2.3.4").unwrap(), ["1.2.3.4"]);
         assert!(d("exa mple.com").unwrap_err()[0].contains("spaces"));
         assert!(d("com").unwrap_err()[0].contains("single-label"));
+        for suffix in [
+            "co.uk",
+            "*.co.uk",
+            ".github.io",
+            "GitHub.IO.",
+            "blogspot.com",
+            "sch.uk",
+        ] {
+            assert!(
+                d(suffix).unwrap_err()[0].contains("Public Suffix List"),
+                "{suffix}"
+            );
+        }
+        assert_eq!(d("bbc.co.uk").unwrap(), ["bbc.co.uk"]);
         assert!(d("localhost").unwrap_err()[0].contains("housekeeping"));
         assert!(d("ads.*.example.com").unwrap_err()[0].contains("wildcard"));
     }
@@ -320,5 +351,14 @@ mod tests {
         let x = |l| one(ListFormat::Expressions, l);
         assert_eq!(x("(porn|sex)").unwrap(), ["(porn|sex)"]);
         assert!(x("(unclosed").unwrap_err()[0].starts_with("invalid regular expression"));
+        for everything in [".", "/", ".*", "^", "$", "\\.", "\\w\\.", "(x|.)", "[^q]"] {
+            assert!(
+                x(everything).unwrap_err()[0].contains("every address"),
+                "{everything}"
+            );
+        }
+        for narrow in ["casino", "\\.xxx/", "^[0-9.]+/$", "[a-z]"] {
+            assert!(x(narrow).is_ok(), "{narrow}");
+        }
     }
 }

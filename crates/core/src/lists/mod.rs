@@ -83,6 +83,14 @@ pub enum ListError {
     /// One label only: as an entry it would cover a whole top-level domain.
     #[error("`{0}` is a single-label host; it would cover a whole top-level domain")]
     SingleLabel(String),
+    /// A public suffix (`co.uk`, `github.io`), or a name whose every child is one (`sch.uk`): as
+    /// an entry it would cover every site anyone can register under it. See
+    /// [`crate::public_suffix::covers_a_public_suffix`].
+    #[error("`{0}` is on the Public Suffix List (or every name under it is): as an entry it would cover every site registered under it")]
+    PublicSuffix(String),
+    /// An expression that matches every address (`.`, `/`, `.*`): it would cover the whole web.
+    #[error("the expression matches every address: it would cover the whole web")]
+    MatchesEverything,
     /// `localhost`, `broadcasthost`, `0.0.0.0` and the like from a hosts file's preamble.
     #[error("`{0}` is a hosts-file housekeeping name, not a site")]
     Housekeeping(String),

@@ -277,11 +277,14 @@ fn fold_words(
             .filter(|w| !w.is_empty())
             .collect()
     };
-    // The canonical words split at leetspeak symbols; the leetspeak words keep them.
+    // The canonical words split at leetspeak symbols; the leetspeak words keep them. Splitting
+    // can make more than MAX_WORDS words (`a$b$c…`), which the next normalisation would cut:
+    // cut them here, so that normalising the text again changes nothing (found by fuzz/ search).
     let plain: Vec<Vec<char>> = words
         .iter()
         .flat_map(|w| w.split(|c| fold::is_leet_symbol(*c)))
         .filter(|piece| piece.iter().any(is_alnum))
+        .take(MAX_WORDS)
         .map(<[char]>::to_vec)
         .collect();
     let leet = with_leet.then(|| {

@@ -31,9 +31,9 @@ impl Walker<'_> {
         for (key, value) in t.iter() {
             let name: &str = key.get_ref();
             let path = join("groups", name);
-            if !valid_group_name(name) {
-                let message = "group name must be 1 to 40 characters of a-z, 0-9, `-` or `_`, starting with a letter";
-                self.issue(key.span(), &path, message);
+            // Group names follow the category id rule, reserved names included: one rule to learn.
+            if let Some(problem) = category::id_problem(name) {
+                self.issue(key.span(), &path, format!("group name {problem}"));
                 continue;
             }
             if let Some(g) = self.table(value, &path, &format!("a table [groups.{name}]")) {
@@ -198,12 +198,4 @@ impl Walker<'_> {
         }
         out
     }
-}
-
-fn valid_group_name(name: &str) -> bool {
-    (1..=category::MAX_ID_LEN).contains(&name.len())
-        && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }

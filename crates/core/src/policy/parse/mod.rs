@@ -307,6 +307,10 @@ impl Walker<'_> {
 
     /// A category id used in a group or list: known, or declared in `[categories]`.
     fn check_category(&mut self, id: &str, span: Range<usize>, path: &str) -> bool {
+        if let Err(why) = category::validate_id(id) {
+            self.issue(span, path, why);
+            return false;
+        }
         let custom = self.custom.binary_search_by(|c| c.as_str().cmp(id)).is_ok();
         if category::lookup(id).is_some() || custom {
             return true;
@@ -353,8 +357,9 @@ impl Walker<'_> {
                     );
                     return None;
                 };
-                let text = self.string(value, &key_path)?.trim();
-                if text.is_empty() {
+                // As written: a path is trimmed below, a category id must be exact.
+                let text = self.string(value, &key_path)?;
+                if text.trim().is_empty() {
                     self.issue(
                         value.span(),
                         &key_path,
@@ -367,6 +372,7 @@ impl Walker<'_> {
             let list_path = required("path", "the list file or folder, relative to this policy");
             let category = required("category", "the category the list's entries belong to");
             if let Some((id, span, key_path)) = &category {
+                // The id exactly as written: `" gambling"` is not the id `gambling`.
                 self.check_category(id, span.clone(), key_path);
             }
             let mut format = ListFormat::Auto;
@@ -394,7 +400,7 @@ impl Walker<'_> {
                 .map(str::to_string);
             if let (Some((path, ..)), Some((category, ..))) = (list_path, category) {
                 out.push(ListSource {
-                    path,
+                    path: path.trim().to_string(),
                     category,
                     format,
                     name,
