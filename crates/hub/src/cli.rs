@@ -5,6 +5,7 @@
 //! schoolgate-hub signing-key add --label NAME | list | revoke --label NAME
 //! schoolgate-hub migrate
 //! schoolgate-hub backup --to FILE
+//! schoolgate-hub audit verify
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -63,6 +64,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    // hubinbox
+    /// The audit log (who read or changed what).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 if intact, non-zero (and where) if any entry was changed,
+    /// removed or inserted.
+    Verify,
 }
 
 /// `signing-key` subcommands.
@@ -99,6 +112,9 @@ pub enum CliError {
     /// No active key with that label.
     #[error("no active signing key labelled {0:?} (see `signing-key list`)")]
     NoSuchKey(String),
+    /// The audit chain is broken.
+    #[error(transparent)]
+    AuditBroken(#[from] crate::audit::AuditError),
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
@@ -206,6 +222,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup { to } => {
             store.backup(&to).await?;
             writeln!(out, "backed up {} to {}", location.describe(), to.display()).map_err(io)?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let log = store.audit_log().await?;
+            crate::audit::verify(&log)?;
+            writeln!(out, "audit log intact: {} entries", log.len()).map_err(io)?;
         }
     }
     Ok(())

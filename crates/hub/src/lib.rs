@@ -12,9 +12,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod case;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod migrations;
 pub mod router;

@@ -18,6 +18,7 @@ pub use sqlite::SqliteStore;
 
 use crate::accounts::Account;
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::case::CaseEntry;
 use crate::config::DatabaseLocation;
 use crate::signing_keys::SigningKey;
 
@@ -200,6 +201,24 @@ pub trait Store: Send + Sync + Clone + 'static {
     ) -> impl Future<Output = Result<AuditEntry, StoreError>> + Send;
     /// The whole audit log, oldest first.
     fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    // hubinbox: the case chronology.
+    /// Appends an entry to `report_id`'s chronology and `case-KIND` to the audit log, in one
+    /// transaction.
+    fn add_case_entry(
+        &self,
+        report_id: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> impl Future<Output = Result<CaseEntry, StoreError>> + Send;
+    /// One report's chronology, oldest first.
+    fn case_entries(
+        &self,
+        report_id: &str,
+    ) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
+    /// Every report's chronology, by report then place.
+    fn all_case_entries(&self) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
 }
 
 /// Either back end, chosen at start-up from `--data`/`--database`.
@@ -316,6 +335,21 @@ impl Store for AnyStore {
     async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
         delegate!(self, s => s.audit_log().await)
     }
+    async fn add_case_entry(
+        &self,
+        report_id: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<CaseEntry, StoreError> {
+        delegate!(self, s => s.add_case_entry(report_id, actor, kind, detail).await)
+    }
+    async fn case_entries(&self, report_id: &str) -> Result<Vec<CaseEntry>, StoreError> {
+        delegate!(self, s => s.case_entries(report_id).await)
+    }
+    async fn all_case_entries(&self) -> Result<Vec<CaseEntry>, StoreError> {
+        delegate!(self, s => s.all_case_entries().await)
+    }
 }
 
 /// An account row: username, role, password_hash, totp_secret, totp_last_step, created_at.
@@ -362,4 +396,19 @@ fn partial_backup_path(to: &Path) -> std::path::PathBuf {
     let mut name = to.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".partial");
     to.with_file_name(name)
+}
+
+/// A case row: report_id, seq, at, actor, kind, detail.
+type CaseRow = (String, i64, String, String, String, String);
+const CASE_COLUMNS: &str = "report_id, seq, at, actor, kind, detail";
+
+fn case_from((report_id, seq, at, actor, kind, detail): CaseRow) -> CaseEntry {
+    CaseEntry {
+        report_id,
+        seq,
+        at,
+        actor,
+        kind,
+        detail,
+    }
 }

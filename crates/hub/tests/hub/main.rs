@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cases;
 mod cli;
 mod cluster;
 mod crash;
