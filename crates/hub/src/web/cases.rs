@@ -213,7 +213,7 @@ fn case_section(
             p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
         }
         @if escalated { p.error role="note" { strong { "Escalated." } } }
-        p.noprint { a href={ "/reports/" (report.id) "/print" } { "Printable record" } }
+        p.noprint { a href={ "/reports/" (report.id) "/print" } { "Printable record" } " · " a href={ "/reports/" (report.id) "/export.json" } { "JSON" } }
         h2 { "Case" }
         p {
             "State: " strong { @if state.closed { "closed" } @else { "open" } }

@@ -8,6 +8,7 @@
 //! of SameSite. Pages carry a Content-Security-Policy that allows no script at all.
 
 mod cases;
+mod exports;
 mod pages;
 
 use axum::extract::{Path, State};
@@ -33,6 +34,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/logout", post(logout::<S>))
         // hubinbox: the inbox, a report's case, the audit log, exports.
         .merge(cases::routes::<S>())
+        .merge(exports::routes::<S>())
 }
 
 /// Headers every page carries: no script, no framing, nothing cached, no referrer.

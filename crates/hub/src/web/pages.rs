@@ -112,6 +112,9 @@ pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
 pub fn inbox(user: &str, rows: &[InboxRow<'_>]) -> Markup {
     let body = html! {
         p { (rows.len()) " report(s). Opening a report is recorded in the audit log." }
+        nav aria-label="Exports and the audit log" {
+            p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
+        }
         table {
             thead { tr { th { "Flags" } th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Assigned to" } th { "State" } } }
             tbody {

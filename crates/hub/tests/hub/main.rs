@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod cluster;
 mod crash;
+mod exports;
 mod extension;
 mod ingest;
 mod web;
