@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod retention;
 pub mod router;
 pub mod signing_keys;
 pub mod store;

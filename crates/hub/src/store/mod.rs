@@ -219,6 +219,18 @@ pub trait Store: Send + Sync + Clone + 'static {
     ) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
     /// Every report's chronology, by report then place.
     fn all_case_entries(&self) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
+    /// Deletes every report whose case is closed and whose date (`createdAt`, else its first
+    /// arrival) is before `created_before`, with its revisions and chronology, in one
+    /// transaction; how many. Open cases are never touched.
+    fn purge_closed_reports(
+        &self,
+        created_before: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Deletes the sessions expired at `now`; how many.
+    fn purge_expired_sessions(
+        &self,
+        now: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 /// Either back end, chosen at start-up from `--data`/`--database`.
@@ -350,6 +362,12 @@ impl Store for AnyStore {
     async fn all_case_entries(&self) -> Result<Vec<CaseEntry>, StoreError> {
         delegate!(self, s => s.all_case_entries().await)
     }
+    async fn purge_closed_reports(&self, created_before: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_closed_reports(created_before).await)
+    }
+    async fn purge_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_expired_sessions(now).await)
+    }
 }
 
 /// An account row: username, role, password_hash, totp_secret, totp_last_step, created_at.
@@ -412,3 +430,10 @@ fn case_from((report_id, seq, at, actor, kind, detail): CaseRow) -> CaseEntry {
         detail,
     }
 }
+
+/// The reports `purge_closed_reports` deletes: closed (the last close or reopen is a close) and
+/// dated before the first parameter.
+const CLOSED_BEFORE_SQL: &str = "SELECT r.id FROM reports r \
+     WHERE COALESCE(r.created_at, r.first_received_at) < $1 \
+     AND (SELECT c.kind FROM case_entries c WHERE c.report_id = r.id \
+          AND c.kind IN ('close', 'reopen') ORDER BY c.seq DESC LIMIT 1) = 'close'";

@@ -16,6 +16,7 @@ use super::sqlite::{finish_backup, open_backup_target, remove_if_present};
 use super::{
     account_from, audit_from, case_from, AccountRow, AuditRow, CaseRow, IngestOutcome, NewReport,
     Store, StoreError, StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS,
+    CLOSED_BEFORE_SQL,
 };
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
@@ -605,6 +606,32 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(case_from).collect())
+    }
+    async fn purge_closed_reports(&self, created_before: &str) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<(String,)> = sqlx::query_as(CLOSED_BEFORE_SQL)
+            .bind(created_before)
+            .fetch_all(&mut *tx)
+            .await?;
+        // The report goes first: its chronology may be deleted only once it is gone.
+        for (id,) in &ids {
+            for sql in [
+                "DELETE FROM reports WHERE id = $1",
+                "DELETE FROM report_revisions WHERE id = $1",
+                "DELETE FROM case_entries WHERE report_id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+    async fn purge_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

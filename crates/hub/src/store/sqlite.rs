@@ -13,6 +13,7 @@ use sqlx::{Executor, SqlitePool};
 use super::{
     account_from, audit_from, case_from, AccountRow, AuditRow, CaseRow, IngestOutcome, NewReport,
     Store, StoreError, StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS,
+    CLOSED_BEFORE_SQL,
 };
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
@@ -536,6 +537,32 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(case_from).collect())
+    }
+    async fn purge_closed_reports(&self, created_before: &str) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ids: Vec<(String,)> = sqlx::query_as(&CLOSED_BEFORE_SQL.replace("$1", "?"))
+            .bind(created_before)
+            .fetch_all(&mut *tx)
+            .await?;
+        // The report goes first: its chronology may be deleted only once it is gone.
+        for (id,) in &ids {
+            for sql in [
+                "DELETE FROM reports WHERE id = ?",
+                "DELETE FROM report_revisions WHERE id = ?",
+                "DELETE FROM case_entries WHERE report_id = ?",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+    async fn purge_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

@@ -11,4 +11,5 @@ mod crash;
 mod exports;
 mod extension;
 mod ingest;
+mod retention;
 mod web;
