@@ -43,11 +43,17 @@ pub enum CaseKind {
     Close,
     /// Opened again, with a reason.
     Reopen,
+    /// The reporting device may show the page again (`decisions.rs`).
+    UnblockPage,
+    /// The reporting device keeps the page blocked.
+    KeepBlocked,
+    /// The page's domain goes on the school-wide block list (the entry's text is the domain).
+    BlockSchool,
 }
 
 impl CaseKind {
     /// Every kind.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::Note,
         Self::Action,
         Self::Assign,
@@ -55,6 +61,9 @@ impl CaseKind {
         Self::Outcome,
         Self::Close,
         Self::Reopen,
+        Self::UnblockPage,
+        Self::KeepBlocked,
+        Self::BlockSchool,
     ];
 
     /// Its stored name (also the audit action's suffix).
@@ -67,6 +76,9 @@ impl CaseKind {
             Self::Outcome => "outcome",
             Self::Close => "close",
             Self::Reopen => "reopen",
+            Self::UnblockPage => "unblock-page",
+            Self::KeepBlocked => "keep-blocked",
+            Self::BlockSchool => "block-school",
         }
     }
 
@@ -128,6 +140,12 @@ pub enum CaseError {
     /// Reopening an open case.
     #[error("the case is already open")]
     AlreadyOpen,
+    /// Unblocking a page the filter locked or the adult suspected to be CSAM.
+    #[error("this page can never be unblocked: it is in a locked category or suspected child sexual abuse material")]
+    PageLocked,
+    /// A school-wide block for a page with no web domain.
+    #[error("the reported page has no web domain to block")]
+    NoDomain,
 }
 
 /// A case's state, worked out from its chronology.
@@ -157,7 +175,14 @@ impl CaseState {
                 Some(CaseKind::Outcome) => state.outcomes.push(entry.detail.clone()),
                 Some(CaseKind::Close) => state.closed = true,
                 Some(CaseKind::Reopen) => state.closed = false,
-                Some(CaseKind::Note | CaseKind::Action) | None => {}
+                Some(
+                    CaseKind::Note
+                    | CaseKind::Action
+                    | CaseKind::UnblockPage
+                    | CaseKind::KeepBlocked
+                    | CaseKind::BlockSchool,
+                )
+                | None => {}
             }
         }
         state

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod config;
+pub mod decisions;
 pub mod error;
 pub mod export;
 pub mod ingest;

@@ -193,6 +193,9 @@ fn kind_label(kind: &str) -> &str {
         Some(CaseKind::Outcome) => "Outcome",
         Some(CaseKind::Close) => "Closed",
         Some(CaseKind::Reopen) => "Reopened",
+        Some(CaseKind::UnblockPage) => "Page unblocked on the reporting device",
+        Some(CaseKind::KeepBlocked) => "Page kept blocked on the reporting device",
+        Some(CaseKind::BlockSchool) => "Blocked for the whole school",
         None => kind,
     }
 }
@@ -246,6 +249,7 @@ fn case_section(
                     button type="submit" { "Add" }
                 }
             }
+            (page_forms(&action, body, entries))
             form method="post" action=(action) {
                 fieldset {
                     legend { "Assign" }
@@ -315,7 +319,7 @@ async fn case_submit<S: Store>(
         Ok(account) => account,
         Err(response) => return response,
     };
-    let (_, entries) = match readable_report(&app.store, &account, &id).await {
+    let (report, entries) = match readable_report(&app.store, &account, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -331,7 +335,17 @@ async fn case_submit<S: Store>(
             } else {
                 false
             };
-            case::check_entry(&state, kind, &form.detail, account_exists).map(|d| (kind, d))
+            let body: serde_json::Value =
+                serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
+            case::check_entry(&state, kind, &form.detail, account_exists).and_then(|d| {
+                match kind {
+                    CaseKind::UnblockPage | CaseKind::KeepBlocked | CaseKind::BlockSchool => {
+                        crate::decisions::check_page_entry(kind, &body)
+                    }
+                    _ => Ok(d),
+                }
+                .map(|d| (kind, d))
+            })
         }
     };
     let (kind, detail) = match checked {
@@ -482,4 +496,29 @@ async fn audit_csv<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap)
             rows,
         ),
     )
+}
+
+/// The reported page: unblock or keep it blocked on the reporting device (it follows on its next
+/// contact), or block its domain for the whole school.
+fn page_forms(action: &str, body: &serde_json::Value, entries: &[CaseEntry]) -> Markup {
+    let (decision, _) = crate::decisions::device_decision(entries);
+    let locked = crate::decisions::page_locked(body);
+    let domain = crate::decisions::page_domain(body);
+    html! {
+        form method="post" action=(action) {
+            fieldset {
+                legend { "The reported page" }
+                p { "On the reporting device: " strong { (decision) } ". The device follows at its next contact with the hub." }
+                @if locked {
+                    p { "This page stays blocked: it is in a locked category or suspected child sexual abuse material." }
+                } @else {
+                    button type="submit" name="kind" value="unblock-page" { "Unblock on the reporting device" } " "
+                }
+                button type="submit" name="kind" value="keep-blocked" { "Keep blocked on the reporting device" } " "
+                @if let Some(domain) = domain {
+                    button type="submit" name="kind" value="block-school" { "Block " (domain) " for the whole school" }
+                }
+            }
+        }
+    }
 }

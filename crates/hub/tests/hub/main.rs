@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod cluster;
 mod crash;
+mod decisions;
 mod exports;
 mod extension;
 mod ingest;
