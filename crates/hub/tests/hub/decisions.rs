@@ -193,3 +193,19 @@ async fn the_school_block_list_is_an_ordinary_domains_list(db: TestDb) {
     assert!(!list.body.contains(&first), "no report ids, no pupil data");
     hub.stop().await;
 }
+
+/// The request the extension signs (tests/extension/reports-unit.test.mjs checks the same file).
+#[test]
+fn the_decision_signature_matches_the_shared_fixture() {
+    let path = crate::support::repo_root().join("tests/fixtures/hub/decision-signature.json");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    let id = fixture["id"].as_str().expect("id");
+    let time = fixture["time"].as_i64().expect("time");
+    let message = decision_message(id, time);
+    assert_eq!(message, fixture["message"].as_str().expect("message"));
+    assert_eq!(
+        signing_keys::sign(fixture["key"].as_str().expect("key"), message.as_bytes()),
+        fixture["signature"].as_str().expect("signature")
+    );
+}
