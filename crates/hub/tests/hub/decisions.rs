@@ -13,6 +13,7 @@ use crate::support::{http, post_signed, report_body, report_id, InProcessHub, Te
 use crate::web::dsl_session;
 
 on_both_backends!(
+    the_extensions_own_code_reads_the_decision_from_the_hub,
     the_device_learns_the_dsls_decision_with_a_signed_request,
     the_school_block_list_is_an_ordinary_domains_list,
 );
@@ -208,4 +209,73 @@ fn the_decision_signature_matches_the_shared_fixture() {
         signing_keys::sign(fixture["key"].as_str().expect("key"), message.as_bytes()),
         fixture["signature"].as_str().expect("signature")
     );
+}
+
+/// extension/sw/delivery.js, run by Node with real fetch, against this hub (CI has Node;
+/// elsewhere, without it, this is skipped).
+async fn the_extensions_own_code_reads_the_decision_from_the_hub(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let (cookie, _) = dsl_session(&hub).await;
+    let [unblocked, kept, open] = [1, 2, 3].map(report_id);
+    for id in [&unblocked, &kept, &open] {
+        post_page(&hub, id, "https://games.example.org/", false, false).await;
+    }
+    assert_eq!(
+        decide(&hub, &cookie, &unblocked, "unblock-page")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        decide(&hub, &cookie, &kept, "keep-blocked").await.status,
+        303
+    );
+    let script = crate::support::repo_root().join("tests/fixtures/hub/ask-decision.mjs");
+    let endpoint = format!("http://{}/api/v1/reports", hub.addr);
+    let ask = |key: &str| {
+        let args = [
+            endpoint.clone(),
+            key.to_owned(),
+            unblocked.clone(),
+            kept.clone(),
+            open.clone(),
+            report_id(9),
+        ];
+        let script = script.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new("node")
+                    .arg(&script)
+                    .args(args)
+                    .output()
+            })
+            .await
+            .expect("join")
+        }
+    };
+    let output = match ask(TEST_KEY).await {
+        Ok(output) => output,
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::env::var("CI").as_deref() != Ok("true") =>
+        {
+            eprintln!("skipped: node is not installed");
+            return;
+        }
+        Err(e) => panic!("node: {e}"),
+    };
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        answers,
+        serde_json::json!({ unblocked.as_str(): "unblock", kept.as_str(): "keep-blocked", open.as_str(): "undecided" }),
+        "the report the hub does not hold gets no answer"
+    );
+    let wrong = ask("not the key").await.expect("node");
+    assert_eq!(String::from_utf8_lossy(&wrong.stdout), "{}");
+    hub.stop().await;
 }
