@@ -49,11 +49,13 @@ pub enum CaseKind {
     KeepBlocked,
     /// The page's domain goes on the school-wide block list (the entry's text is the domain).
     BlockSchool,
+    /// The page's domain comes off the school-wide block list.
+    UnblockSchool,
 }
 
 impl CaseKind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Note,
         Self::Action,
         Self::Assign,
@@ -64,6 +66,7 @@ impl CaseKind {
         Self::UnblockPage,
         Self::KeepBlocked,
         Self::BlockSchool,
+        Self::UnblockSchool,
     ];
 
     /// Its stored name (also the audit action's suffix).
@@ -79,6 +82,7 @@ impl CaseKind {
             Self::UnblockPage => "unblock-page",
             Self::KeepBlocked => "keep-blocked",
             Self::BlockSchool => "block-school",
+            Self::UnblockSchool => "unblock-school",
         }
     }
 
@@ -180,7 +184,8 @@ impl CaseState {
                     | CaseKind::Action
                     | CaseKind::UnblockPage
                     | CaseKind::KeepBlocked
-                    | CaseKind::BlockSchool,
+                    | CaseKind::BlockSchool
+                    | CaseKind::UnblockSchool,
                 )
                 | None => {}
             }

@@ -74,7 +74,9 @@ pub fn page_domain(body: &Value) -> Option<String> {
 pub fn check_page_entry(kind: CaseKind, body: &Value) -> Result<String, CaseError> {
     match kind {
         CaseKind::UnblockPage if page_locked(body) => Err(CaseError::PageLocked),
-        CaseKind::BlockSchool => page_domain(body).ok_or(CaseError::NoDomain),
+        CaseKind::BlockSchool | CaseKind::UnblockSchool => {
+            page_domain(body).ok_or(CaseError::NoDomain)
+        }
         _ => Ok(String::new()),
     }
 }
@@ -93,13 +95,24 @@ pub fn device_decision(entries: &[CaseEntry]) -> (&'static str, Option<&str>) {
         .unwrap_or(("undecided", None))
 }
 
-/// The school-wide block list's text: every domain a `block-school` entry names, sorted.
+/// The school-wide block list's text: every domain whose newest `block-school` or
+/// `unblock-school` entry (across all reports) is a block, sorted.
 pub fn school_blocks(entries: &[CaseEntry]) -> String {
-    let domains: BTreeSet<&str> = entries
+    let mut changes: Vec<&CaseEntry> = entries
         .iter()
-        .filter(|e| e.kind == CaseKind::BlockSchool.name())
-        .map(|e| e.detail.as_str())
+        .filter(|e| {
+            e.kind == CaseKind::BlockSchool.name() || e.kind == CaseKind::UnblockSchool.name()
+        })
         .collect();
+    changes.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+    let mut domains: BTreeSet<&str> = BTreeSet::new();
+    for change in changes {
+        if change.kind == CaseKind::BlockSchool.name() {
+            domains.insert(&change.detail);
+        } else {
+            domains.remove(change.detail.as_str());
+        }
+    }
     let mut out = String::from(
         "# Schoolgate Hub: pages the Designated Safeguarding Lead blocked for the whole school.\n# Format: domains (one a line; each covers its subdomains).\n",
     );

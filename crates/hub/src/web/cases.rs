@@ -196,6 +196,7 @@ fn kind_label(kind: &str) -> &str {
         Some(CaseKind::UnblockPage) => "Page unblocked on the reporting device",
         Some(CaseKind::KeepBlocked) => "Page kept blocked on the reporting device",
         Some(CaseKind::BlockSchool) => "Blocked for the whole school",
+        Some(CaseKind::UnblockSchool) => "No longer blocked for the whole school",
         None => kind,
     }
 }
@@ -339,9 +340,10 @@ async fn case_submit<S: Store>(
                 serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
             case::check_entry(&state, kind, &form.detail, account_exists).and_then(|d| {
                 match kind {
-                    CaseKind::UnblockPage | CaseKind::KeepBlocked | CaseKind::BlockSchool => {
-                        crate::decisions::check_page_entry(kind, &body)
-                    }
+                    CaseKind::UnblockPage
+                    | CaseKind::KeepBlocked
+                    | CaseKind::BlockSchool
+                    | CaseKind::UnblockSchool => crate::decisions::check_page_entry(kind, &body),
                     _ => Ok(d),
                 }
                 .map(|d| (kind, d))
@@ -516,7 +518,8 @@ fn page_forms(action: &str, body: &serde_json::Value, entries: &[CaseEntry]) -> 
                 }
                 button type="submit" name="kind" value="keep-blocked" { "Keep blocked on the reporting device" } " "
                 @if let Some(domain) = domain {
-                    button type="submit" name="kind" value="block-school" { "Block " (domain) " for the whole school" }
+                    button type="submit" name="kind" value="block-school" { "Block " (domain) " for the whole school" } " "
+                    button type="submit" name="kind" value="unblock-school" { "Take " (domain) " off the school's block list" }
                 }
             }
         }

@@ -192,6 +192,21 @@ async fn the_school_block_list_is_an_ordinary_domains_list(db: TestDb) {
         );
     }
     assert!(!list.body.contains(&first), "no report ids, no pupil data");
+
+    // Taken off again (from any report on that domain); blocking it later puts it back.
+    assert_eq!(
+        decide(&hub, &cookie, &first, "unblock-school").await.status,
+        303
+    );
+    let list = http::get(hub.addr, SCHOOL_BLOCKS_PATH).await;
+    let parsed = parse_list("school-blocks", list.body.as_bytes(), ListFormat::Domains);
+    assert_eq!(parsed.entries, [Entry::Domain("chat.example.com".into())]);
+    assert_eq!(
+        decide(&hub, &cookie, &third, "block-school").await.status,
+        303
+    );
+    let list = http::get(hub.addr, SCHOOL_BLOCKS_PATH).await;
+    assert!(list.body.contains("\ngames.example.org\n"), "{}", list.body);
     hub.stop().await;
 }
 
