@@ -184,7 +184,22 @@ async fn show_report<S: Store>(
     )
 }
 
-fn kind_label(kind: &str) -> &str {
+/// The words after an entry's kind: `: ` and its text, if it has any.
+pub(super) fn entry_text(entry: &CaseEntry) -> String {
+    let text = if entry.kind == CaseKind::Outcome.name() {
+        case::outcome_label(&entry.detail)
+    } else {
+        entry.detail.as_str()
+    };
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+/// What an entry's kind says on a page.
+pub(super) fn kind_label(kind: &str) -> &str {
     match CaseKind::parse(kind) {
         Some(CaseKind::Note) => "Note",
         Some(CaseKind::Action) => "Action",
@@ -233,8 +248,8 @@ fn case_section(
         ol id="chronology" {
             @for entry in entries {
                 li {
-                    (entry.at) " — " (entry.actor) " — " strong { (kind_label(&entry.kind)) } ": "
-                    @if entry.kind == CaseKind::Outcome.name() { (case::outcome_label(&entry.detail)) } @else { (entry.detail) }
+                    (entry.at) " — " (entry.actor) " — " strong { (kind_label(&entry.kind)) }
+                    (entry_text(entry))
                 }
             }
         }

@@ -10,7 +10,10 @@ use axum::Router;
 use maud::html;
 use serde::Deserialize;
 
-use super::cases::{download, may_read_audit, readable_report, readable_rows, reader, record};
+use super::cases::{
+    download, entry_text, kind_label, may_read_audit, readable_report, readable_rows, reader,
+    record,
+};
 use super::{page, pages, unavailable};
 use crate::case::{self, CaseEntry, CaseState};
 use crate::export;
@@ -74,8 +77,7 @@ async fn print<S: Store>(
         h2 { "On the hub" }
         ol {
             @for entry in &entries {
-                li { (entry.at) " — " (entry.actor) " — " (entry.kind) ": "
-                    @if entry.kind == "outcome" { (case::outcome_label(&entry.detail)) } @else { (entry.detail) } }
+                li { (entry.at) " — " (entry.actor) " — " (kind_label(&entry.kind)) (entry_text(entry)) }
             }
         }
         p { "Printed from Schoolgate Hub at " (crate::now()) " by " (account.username) "." }
