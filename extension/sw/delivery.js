@@ -64,6 +64,8 @@ export function flush(reason = 'now', { force = false } = {}) {
     return flushing;
   }
   flushing = (async () => {
+    // A contact with the hub: learn what the DSL decided about pages this device blocks.
+    if (reason === 'alarm' || reason === 'wake' || force) await followDecisions().catch(() => {});
     do {
       again = false;
       const forced = forceNext;
@@ -197,4 +199,94 @@ export async function deliveryStates() {
     out[id] = { ...(out[id] ?? {}), delivered: v };
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The DSL's decisions about reported pages, from the hub (docs/hub.md, "The reported page"). At
+// each contact (the delivery alarm, a wake, staff's "send now") the device asks, for each report
+// it still blocks a page for, with a GET signed like a report: the same key, over
+// `schoolgate-decision/1`, the id and the time in seconds, one a line. While any is undecided
+// and nothing waits to be sent, the alarm comes back every `DECISION_POLL_MINUTES`.
+
+export const DECISION_POLL_MINUTES = 15;
+const DECISIONS = new Set(['unblock', 'keep-blocked', 'undecided']);
+
+/** The bytes signed to ask for report `id`'s decision at `secs` (Unix seconds). */
+export function decisionMessage(id, secs) {
+  return `schoolgate-decision/1\n${id}\n${secs}`;
+}
+
+/** The hub's address for report `id`'s decision: the report endpoint, then `/<id>/decision`. */
+export function decisionUrl(endpoint, id) {
+  const url = new URL(endpoint);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(id)}/decision`;
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+/**
+ * Asks the hub for the decision on each of `ids`: a Map of id to `unblock`, `keep-blocked` or
+ * `undecided`. A report the hub gives no good answer for is left out: it is asked again next time.
+ */
+export async function fetchDecisions({ endpoint, signingKey, ids, fetchImpl = fetch, nowMs = Date.now() }) {
+  const answers = new Map();
+  const secs = Math.floor(nowMs / 1000);
+  for (const id of ids) {
+    try {
+      const res = await fetchImpl(decisionUrl(endpoint, id), {
+        method: 'GET',
+        headers: { [SIGNATURE_HEADER]: await signBody(signingKey, decisionMessage(id, secs)), 'X-Schoolgate-Time': String(secs) },
+        redirect: 'error',
+        credentials: 'omit',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(RETRY.timeoutMs),
+      });
+      if (!res.ok) continue;
+      const answer = await res.json();
+      if (answer?.id === id && DECISIONS.has(answer.page)) answers.set(id, answer.page);
+    } catch {
+      // No answer: ask again at the next contact.
+    }
+  }
+  return answers;
+}
+
+let decisionHooks = null;
+/**
+ * Where the reports come from, set by sw/reports.js: `blocked()` lists the reports whose page
+ * this device blocks, as `{id, kept}` (`kept`: a keep-blocked review is already recorded);
+ * `review(id, 'unblock' | 'keep')` records the decision and lifts the block for `unblock`.
+ */
+export function useDecisions(hooks) {
+  decisionHooks = hooks;
+}
+
+/** Asks the hub and applies its answers; how many decisions were applied. */
+export async function followDecisions(fetchImpl = fetch) {
+  const { endpoint, signingKey } = settings();
+  if (!decisionHooks || !endpoint || !signingKey) return 0;
+  const blocked = await decisionHooks.blocked();
+  if (!blocked.length) return 0;
+  const answers = await fetchDecisions({ endpoint, signingKey, ids: blocked.map((b) => b.id), fetchImpl });
+  let applied = 0;
+  let waiting = false;
+  for (const { id, kept } of blocked) {
+    const page = answers.get(id);
+    if (page === 'unblock') {
+      await decisionHooks.review(id, 'unblock');
+      applied += 1;
+    } else {
+      waiting = true; // still blocked: the DSL may yet unblock it
+      if (page === 'keep-blocked' && !kept) {
+        await decisionHooks.review(id, 'keep');
+        applied += 1;
+      }
+    }
+  }
+  // The delivery alarm is the device's contact with the hub: keep it coming while a block waits.
+  if (waiting && globalThis.chrome?.alarms && !(await idb.entries('outbox:')).length) {
+    await chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: DECISION_POLL_MINUTES });
+  }
+  return applied;
 }

@@ -11,7 +11,7 @@
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
 import { newReport, newSearchAlert, newReportId, heldDetails, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
-import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM } from './delivery.js';
+import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM, useDecisions } from './delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
 import { heldReports } from './held.js';
@@ -304,3 +304,17 @@ export async function reviewReported({ id, decision, reviewer }) {
   await saveRevision(report, next);
   return next;
 }
+
+// The hub's decisions about reported pages reach the device through delivery.js.
+useDecisions({
+  async blocked() {
+    await loadReported();
+    const out = [];
+    for (const id of new Set(reported.values())) {
+      const report = await getReport(id).catch(() => null);
+      if (report) out.push({ id, kept: report.timeline.some((e) => e.event === 'kept-blocked') });
+    }
+    return out;
+  },
+  review: (id, decision) => reviewReported({ id, decision, reviewer: 'the DSL, on the hub' }),
+});

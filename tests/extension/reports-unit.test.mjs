@@ -243,3 +243,43 @@ test('a search alert is a report of its own kind: the terms and the verdict, no 
   const page = { id: ID, url: `chrome-extension://${ID}/blocked.html` };
   assert.equal(admit({ type: 'tell-adult', source: 'search-alert' }, page, ID).ok, false);
 });
+
+test('the hub\'s decisions: a signed GET per blocked report; unblock lifts the block, keep-blocked is recorded once', async () => {
+  const { readFileSync } = await import('node:fs');
+  const delivery = await import('../../extension/sw/delivery.js');
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/hub/decision-signature.json', import.meta.url), 'utf8'));
+  assert.equal(delivery.decisionMessage(fixture.id, fixture.time), fixture.message);
+  assert.equal(await signBody(fixture.key, delivery.decisionMessage(fixture.id, fixture.time)), fixture.signature, 'the hub checks the same bytes');
+  assert.equal(delivery.decisionUrl('https://hub.example/api/v1/reports/?x=1', 'r-a'), 'https://hub.example/api/v1/reports/r-a/decision');
+
+  const key = fixture.key;
+  const answers = { 'r-unblock': 'unblock', 'r-keep': 'keep-blocked', 'r-kept': 'keep-blocked', 'r-open': 'undecided', 'r-lie': 'unblock' };
+  const asked = [];
+  const fetchImpl = async (url, init) => {
+    const id = decodeURIComponent(new URL(url).pathname.split('/').at(-2));
+    const secs = Number(init.headers['X-Schoolgate-Time']);
+    asked.push(id);
+    assert.equal(init.method, 'GET');
+    assert.equal(init.redirect, 'error');
+    assert.ok(await verifyBody(key, delivery.decisionMessage(id, secs), init.headers['X-Schoolgate-Signature']), 'signed with the report key');
+    if (id === 'r-down') return new Response('no', { status: 503 });
+    // An answer about another report is not taken for this one.
+    const answerId = id === 'r-lie' ? 'r-other' : id;
+    return new Response(JSON.stringify({ id: answerId, page: answers[id], decidedAt: null }), { status: 200 });
+  };
+  delivery.useSettings(() => ({ endpoint: 'https://hub.example/api/v1/reports', signingKey: key }));
+  const reviews = [];
+  delivery.useDecisions({
+    blocked: async () => ['r-unblock', 'r-keep', 'r-kept', 'r-open', 'r-down', 'r-lie'].map((id) => ({ id, kept: id === 'r-kept' })),
+    review: async (id, decision) => reviews.push([id, decision]),
+  });
+  assert.equal(await delivery.followDecisions(fetchImpl), 2);
+  assert.deepEqual(asked, ['r-unblock', 'r-keep', 'r-kept', 'r-open', 'r-down', 'r-lie']);
+  assert.deepEqual(reviews, [['r-unblock', 'unblock'], ['r-keep', 'keep']]);
+
+  // Without an endpoint or a key, nothing is asked.
+  delivery.useSettings(() => ({ endpoint: 'https://hub.example/api/v1/reports', signingKey: null }));
+  asked.length = 0;
+  assert.equal(await delivery.followDecisions(fetchImpl), 0);
+  assert.deepEqual(asked, []);
+});

@@ -5,6 +5,8 @@
 //! schoolgate-hub signing-key add --label NAME | list | revoke --label NAME
 //! schoolgate-hub migrate
 //! schoolgate-hub backup --to FILE
+//! schoolgate-hub audit verify
+//! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -51,6 +53,9 @@ pub enum Command {
         /// The address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// How long records are kept (the daily retention job).
+        #[command(flatten)]
+        retention: crate::retention::RetentionPolicy,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -63,6 +68,35 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    // hubinbox
+    /// The audit log (who read or changed what).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Delete what is due under the retention policy (`serve` does this daily).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+/// `retention` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Delete what is due now, or at `--now`, and say how many of each type.
+    Run {
+        /// The time to judge "due" by, RFC 3339 (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// How long records are kept.
+        #[command(flatten)]
+        policy: crate::retention::RetentionPolicy,
+    },
+}
+
+/// `audit` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 if intact, non-zero (and where) if any entry was changed,
+    /// removed or inserted.
+    Verify,
 }
 
 /// `signing-key` subcommands.
@@ -99,6 +133,9 @@ pub enum CliError {
     /// No active key with that label.
     #[error("no active signing key labelled {0:?} (see `signing-key list`)")]
     NoSuchKey(String),
+    /// The audit chain is broken.
+    #[error(transparent)]
+    AuditBroken(#[from] crate::audit::AuditError),
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
@@ -147,8 +184,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::Io("cannot write to standard output", e);
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, retention } => {
             drop(out);
+            tokio::spawn(crate::retention::daily(store.clone(), retention));
             serve(store, &location, listen).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
@@ -206,6 +244,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup { to } => {
             store.backup(&to).await?;
             writeln!(out, "backed up {} to {}", location.describe(), to.display()).map_err(io)?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let log = store.audit_log().await?;
+            crate::audit::verify(&log)?;
+            writeln!(out, "audit log intact: {} entries", log.len()).map_err(io)?;
+        }
+        Command::Retention(RetentionCommand::Run { now, policy }) => {
+            let clock = crate::retention::FixedClock(now.unwrap_or_else(chrono::Utc::now));
+            let summary = crate::retention::run(&store, &policy, &clock).await?;
+            writeln!(out, "retention: deleted {summary}").map_err(io)?;
         }
     }
     Ok(())

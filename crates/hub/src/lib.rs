@@ -12,11 +12,15 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod case;
 pub mod cli;
 pub mod config;
+pub mod decisions;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod retention;
 pub mod router;
 pub mod signing_keys;
 pub mod store;

@@ -28,6 +28,12 @@ pub const SQLITE: &[Migration] = &[
         description: "accounts, sessions, the first-run link and the audit log",
         sql: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
     },
+    // hubinbox
+    Migration {
+        version: 3,
+        description: "inbox: each report's append-only case chronology",
+        sql: include_str!("../migrations/sqlite/0003_inbox_cases.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -41,6 +47,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         description: "accounts, sessions, the first-run link and the audit log",
         sql: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+    // hubinbox
+    Migration {
+        version: 3,
+        description: "inbox: each report's append-only case chronology",
+        sql: include_str!("../migrations/postgres/0003_inbox_cases.sql"),
     },
 ];
 

@@ -37,6 +37,8 @@ pub fn router<S: Store>(store: S, limits: Limits) -> Router {
         .route("/api/v1/reports", post(receive_report::<S>))
         .route("/healthz", get(healthz::<S>))
         .merge(crate::web::routes::<S>())
+        // hubinbox: decisions about a reported page, and the school-wide block list.
+        .merge(crate::decisions::routes::<S>())
         .with_state(AppState { store })
         // tower-http's limit replaces axum's default one (2 MB), so there is exactly one.
         .layer(DefaultBodyLimit::disable())

@@ -18,6 +18,7 @@ pub use sqlite::SqliteStore;
 
 use crate::accounts::Account;
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::case::CaseEntry;
 use crate::config::DatabaseLocation;
 use crate::signing_keys::SigningKey;
 
@@ -200,6 +201,36 @@ pub trait Store: Send + Sync + Clone + 'static {
     ) -> impl Future<Output = Result<AuditEntry, StoreError>> + Send;
     /// The whole audit log, oldest first.
     fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    // hubinbox: the case chronology.
+    /// Appends an entry to `report_id`'s chronology and `case-KIND` to the audit log, in one
+    /// transaction.
+    fn add_case_entry(
+        &self,
+        report_id: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> impl Future<Output = Result<CaseEntry, StoreError>> + Send;
+    /// One report's chronology, oldest first.
+    fn case_entries(
+        &self,
+        report_id: &str,
+    ) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
+    /// Every report's chronology, by report then place.
+    fn all_case_entries(&self) -> impl Future<Output = Result<Vec<CaseEntry>, StoreError>> + Send;
+    /// Deletes every report whose case is closed and whose date (`createdAt`, else its first
+    /// arrival) is before `created_before`, with its revisions and chronology, in one
+    /// transaction; how many. Open cases are never touched.
+    fn purge_closed_reports(
+        &self,
+        created_before: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Deletes the sessions expired at `now`; how many.
+    fn purge_expired_sessions(
+        &self,
+        now: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 /// Either back end, chosen at start-up from `--data`/`--database`.
@@ -316,6 +347,27 @@ impl Store for AnyStore {
     async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
         delegate!(self, s => s.audit_log().await)
     }
+    async fn add_case_entry(
+        &self,
+        report_id: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<CaseEntry, StoreError> {
+        delegate!(self, s => s.add_case_entry(report_id, actor, kind, detail).await)
+    }
+    async fn case_entries(&self, report_id: &str) -> Result<Vec<CaseEntry>, StoreError> {
+        delegate!(self, s => s.case_entries(report_id).await)
+    }
+    async fn all_case_entries(&self) -> Result<Vec<CaseEntry>, StoreError> {
+        delegate!(self, s => s.all_case_entries().await)
+    }
+    async fn purge_closed_reports(&self, created_before: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_closed_reports(created_before).await)
+    }
+    async fn purge_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_expired_sessions(now).await)
+    }
 }
 
 /// An account row: username, role, password_hash, totp_secret, totp_last_step, created_at.
@@ -363,3 +415,25 @@ fn partial_backup_path(to: &Path) -> std::path::PathBuf {
     name.push(".partial");
     to.with_file_name(name)
 }
+
+/// A case row: report_id, seq, at, actor, kind, detail.
+type CaseRow = (String, i64, String, String, String, String);
+const CASE_COLUMNS: &str = "report_id, seq, at, actor, kind, detail";
+
+fn case_from((report_id, seq, at, actor, kind, detail): CaseRow) -> CaseEntry {
+    CaseEntry {
+        report_id,
+        seq,
+        at,
+        actor,
+        kind,
+        detail,
+    }
+}
+
+/// The reports `purge_closed_reports` deletes: closed (the last close or reopen is a close) and
+/// dated before the first parameter.
+const CLOSED_BEFORE_SQL: &str = "SELECT r.id FROM reports r \
+     WHERE COALESCE(r.created_at, r.first_received_at) < $1 \
+     AND (SELECT c.kind FROM case_entries c WHERE c.report_id = r.id \
+          AND c.kind IN ('close', 'reopen') ORDER BY c.seq DESC LIMIT 1) = 'close'";

@@ -11,11 +11,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Executor, SqlitePool};
 
 use super::{
-    account_from, audit_from, AccountRow, AuditRow, IngestOutcome, NewReport, Store, StoreError,
-    StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS,
+    account_from, audit_from, case_from, AccountRow, AuditRow, CaseRow, IngestOutcome, NewReport,
+    Store, StoreError, StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS,
+    CLOSED_BEFORE_SQL,
 };
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
+use crate::case::CaseEntry;
 use crate::migrations::{Migration, SQLITE};
 use crate::signing_keys::SigningKey;
 
@@ -476,6 +478,91 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(audit_from).collect())
+    }
+
+    async fn add_case_entry(
+        &self,
+        report_id: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<CaseEntry, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (last,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_entries WHERE report_id = ?")
+                .bind(report_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let entry = CaseEntry {
+            report_id: report_id.to_owned(),
+            seq: last + 1,
+            at: crate::now(),
+            actor: actor.to_owned(),
+            kind: kind.to_owned(),
+            detail: detail.to_owned(),
+        };
+        sqlx::query(&format!(
+            "INSERT INTO case_entries ({CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&entry.report_id)
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.kind)
+        .bind(&entry.detail)
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent {
+            actor: actor.to_owned(),
+            action: format!("case-{kind}"),
+            subject: report_id.to_owned(),
+        };
+        append_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+    async fn case_entries(&self, report_id: &str) -> Result<Vec<CaseEntry>, StoreError> {
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS} FROM case_entries WHERE report_id = ? ORDER BY seq"
+        ))
+        .bind(report_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(case_from).collect())
+    }
+    async fn all_case_entries(&self) -> Result<Vec<CaseEntry>, StoreError> {
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS} FROM case_entries ORDER BY report_id, seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(case_from).collect())
+    }
+    async fn purge_closed_reports(&self, created_before: &str) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ids: Vec<(String,)> = sqlx::query_as(&CLOSED_BEFORE_SQL.replace("$1", "?"))
+            .bind(created_before)
+            .fetch_all(&mut *tx)
+            .await?;
+        // The report goes first: its chronology may be deleted only once it is gone.
+        for (id,) in &ids {
+            for sql in [
+                "DELETE FROM reports WHERE id = ?",
+                "DELETE FROM report_revisions WHERE id = ?",
+                "DELETE FROM case_entries WHERE report_id = ?",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+    async fn purge_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

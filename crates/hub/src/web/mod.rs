@@ -7,6 +7,8 @@
 //! hash. Forms are refused when the browser says they come from another site (`Origin`), on top
 //! of SameSite. Pages carry a Content-Security-Policy that allows no script at all.
 
+mod cases;
+mod exports;
 mod pages;
 
 use axum::extract::{Path, State};
@@ -17,8 +19,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::accounts::{self, Account, AccountError, SESSION_COOKIE, SESSION_HOURS};
-use crate::audit::AuditEvent;
-use crate::ingest::valid_report_id;
 use crate::router::AppState;
 use crate::store::{Store, StoreError};
 
@@ -32,8 +32,9 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         )
         .route("/login", get(login_page).post(login_submit::<S>))
         .route("/logout", post(logout::<S>))
-        .route("/inbox", get(inbox::<S>))
-        .route("/reports/{id}", get(report_page::<S>))
+        // hubinbox: the inbox, a report's case, the audit log, exports.
+        .merge(cases::routes::<S>())
+        .merge(exports::routes::<S>())
 }
 
 /// Headers every page carries: no script, no framing, nothing cached, no referrer.
@@ -309,62 +310,4 @@ async fn logout<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) ->
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
-}
-
-async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&app.store, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let event = AuditEvent {
-        actor: user.clone(),
-        action: "viewed-inbox".into(),
-        subject: String::new(),
-    };
-    if let Err(e) = app.store.audit(&event).await {
-        return unavailable(e);
-    }
-    match app.store.reports().await {
-        Ok(reports) => page(StatusCode::OK, pages::inbox(&user, &reports)),
-        Err(e) => unavailable(e),
-    }
-}
-
-async fn report_page<S: Store>(
-    State(app): State<AppState<S>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let user = match signed_in(&app.store, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let not_found = || {
-        page(
-            StatusCode::NOT_FOUND,
-            pages::message(
-                "No such report",
-                "There is no report with that id.",
-                Some(("/inbox", "All reports")),
-            ),
-        )
-    };
-    if !valid_report_id(&id) {
-        return not_found();
-    }
-    let report = match app.store.report(&id).await {
-        Ok(Some(report)) => report,
-        Ok(None) => return not_found(),
-        Err(e) => return unavailable(e),
-    };
-    // Logged before it is shown: no view without an entry.
-    let event = AuditEvent {
-        actor: user.clone(),
-        action: "viewed-report".into(),
-        subject: id,
-    };
-    if let Err(e) = app.store.audit(&event).await {
-        return unavailable(e);
-    }
-    page(StatusCode::OK, pages::report(&user, &report))
 }

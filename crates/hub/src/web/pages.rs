@@ -3,13 +3,17 @@
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
+use crate::case::InboxRow;
 use crate::store::StoredReport;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
 .error{background:#fde8e8;border-left:4px solid #c00;padding:.5rem}.url{word-break:break-all}\
 label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.3rem}code,pre{background:#f4f4f4;padding:.2rem;white-space:pre-wrap;word-break:break-all}\
-header{display:flex;justify-content:space-between;align-items:center}";
+header{display:flex;justify-content:space-between;align-items:center}\
+.flag{color:#8a0000}tr.flagged{background:#fff3f3}textarea{width:100%;min-height:4rem;font-size:1rem}select{font-size:1rem}\
+fieldset{margin:.8rem 0;border:1px solid #ccc}.ok{background:#e8f6e8;border-left:4px solid #080;padding:.5rem}\
+@media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}";
 
 /// The frame every page shares.
 pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
@@ -95,7 +99,7 @@ pub fn login(error: Option<&str>) -> Markup {
     layout("Sign in", None, body)
 }
 
-fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
+pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
     let mut value = report;
     for key in path {
         value = &value[*key];
@@ -103,23 +107,33 @@ fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
     value.as_str().unwrap_or("")
 }
 
-/// The inbox: every report, newest first.
-pub fn inbox(user: &str, reports: &[StoredReport]) -> Markup {
+/// The inbox: open flagged reports first (suspected CSAM, escalated), then new ones, then the
+/// rest, newest first within each (`case::inbox_order`).
+pub fn inbox(user: &str, rows: &[InboxRow<'_>]) -> Markup {
     let body = html! {
-        p { (reports.len()) " report(s). Opening a report is recorded in the audit log." }
+        p { (rows.len()) " report(s). Opening a report is recorded in the audit log." }
+        nav aria-label="Exports and the audit log" {
+            p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
+        }
         table {
-            thead { tr { th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Revision" } } }
+            thead { tr { th { "Flags" } th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Assigned to" } th { "State" } } }
             tbody {
-                @for report in reports.iter().rev() {
-                    @let body: Value = serde_json::from_str(&report.body).unwrap_or(Value::Null);
-                    tr {
-                        td { (report.created_at.as_deref().unwrap_or("")) }
-                        td { a href={ "/reports/" (report.id) } { (report.id) } }
-                        td { (text(&body, &["school", "name"])) }
-                        td { (text(&body, &["pupil", "groupLabel"])) }
-                        td.url { (text(&body, &["page", "url"])) }
+                @for row in rows {
+                    @let body = &row.body;
+                    tr.flagged[row.flagged()] {
+                        td {
+                            @if row.csam { strong.flag { "Suspected CSAM" } " " }
+                            @if row.escalated { strong.flag { "Escalated" } " " }
+                            @if row.is_new() { "New" }
+                        }
+                        td { (row.report.created_at.as_deref().unwrap_or("")) }
+                        td { a href={ "/reports/" (row.report.id) } { (row.report.id) } }
+                        td { (text(body, &["school", "name"])) }
+                        td { (text(body, &["pupil", "groupLabel"])) }
+                        td.url { (text(body, &["page", "url"])) }
                         td { @if body["adult"].is_object() { "recorded" } @else { "not yet" } }
-                        td { (report.revision) }
+                        td { (row.state.assigned_to.as_deref().unwrap_or("")) }
+                        td { @if row.state.closed { "closed" } @else { "open" } }
                     }
                 }
             }
@@ -128,8 +142,9 @@ pub fn inbox(user: &str, reports: &[StoredReport]) -> Markup {
     layout("Reports", Some(user), body)
 }
 
-/// One report: the facts, the chronology, and the whole record as received.
-pub fn report(user: &str, report: &StoredReport) -> Markup {
+/// One report: the facts, the hub's case (`case`: its chronology and forms), the device's
+/// chronology, and the whole record as received.
+pub fn report(user: &str, report: &StoredReport, case: Markup) -> Markup {
     let body: Value = serde_json::from_str(&report.body).unwrap_or(Value::Null);
     let pretty = serde_json::to_string_pretty(&body).unwrap_or_else(|_| report.body.clone());
     let markup = html! {
@@ -144,7 +159,8 @@ pub fn report(user: &str, report: &StoredReport) -> Markup {
             tr { th { "Filter" } td { (text(&body, &["filter", "reason"])) } }
             tr { th { "Revision" } td { (report.revision) " (received " (report.received_at) ", signed with key " (report.signing_key) ")" } }
         }
-        h2 { "Chronology" }
+        (case)
+        h2 { "On the device" }
         ol {
             @for event in body["timeline"].as_array().map(Vec::as_slice).unwrap_or_default() {
                 li { (text(event, &["at"])) " — " (text(event, &["detail"])) }

@@ -4,9 +4,13 @@
 
 mod support;
 
+mod cases;
 mod cli;
 mod cluster;
 mod crash;
+mod decisions;
+mod exports;
 mod extension;
 mod ingest;
+mod retention;
 mod web;

@@ -20,7 +20,7 @@ on_both_backends!(
     serve_prints_a_first_run_link_until_an_account_exists,
 );
 
-const PASSWORD: &str = "a long pass phrase";
+pub(crate) const PASSWORD: &str = "a long pass phrase";
 
 fn hidden_secret(page: &str) -> String {
     let start = page
@@ -138,7 +138,7 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
 
 /// Makes the DSL account directly (as the first-run page does) and signs in; the cookie, and
 /// the code it signed in with.
-async fn dsl_session(hub: &InProcessHub) -> (String, String) {
+pub(crate) async fn dsl_session(hub: &InProcessHub) -> (String, String) {
     let secret = accounts::new_totp_secret();
     let token = accounts::new_token();
     hub.store
@@ -229,7 +229,7 @@ async fn sign_in_needs_the_password_and_a_fresh_code(db: TestDb) {
     hub.stop().await;
 }
 
-async fn raw_sql(location: &DatabaseLocation, sql: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn raw_sql(location: &DatabaseLocation, sql: &str) -> Result<(), sqlx::Error> {
     match location {
         DatabaseLocation::Sqlite(path) => {
             let mut conn =

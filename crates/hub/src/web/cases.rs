@@ -1,0 +1,542 @@
+//! The DSL's inbox and a report's case: reading (inbox, report page), working on it (the
+//! append-only chronology: `case.rs`), and the audit log's page and exports. Every view and
+//! every change is in the audit chain before the answer is sent.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{page, pages, same_origin, signed_in, unavailable};
+use crate::accounts::Account;
+use crate::audit::{self, AuditEntry, AuditEvent};
+use crate::case::{self, CaseEntry, CaseKind, CaseState, InboxRow, OUTCOMES};
+use crate::ingest::valid_report_id;
+use crate::router::AppState;
+use crate::store::{Store, StoredReport};
+
+/// The routes of this area (hubinbox).
+pub fn routes<S: Store>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/inbox", get(inbox::<S>))
+        .route("/reports/{id}", get(report_page::<S>))
+        .route("/reports/{id}/case", post(case_submit::<S>))
+        .route("/audit", get(audit_page::<S>))
+        .route("/audit/export.json", get(audit_json::<S>))
+        .route("/audit/export.csv", get(audit_csv::<S>))
+}
+
+/// The signed-in account, or the response to send instead.
+pub(super) async fn reader<S: Store>(store: &S, headers: &HeaderMap) -> Result<Account, Response> {
+    let user = signed_in(store, headers).await?;
+    match store.account(&user).await {
+        Ok(Some(account)) => Ok(account),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+/// Writes `action` on `subject` by `actor` to the audit log; the page to send if it cannot be.
+pub(super) async fn record<S: Store>(
+    store: &S,
+    actor: &str,
+    action: &str,
+    subject: &str,
+) -> Result<(), Response> {
+    let event = AuditEvent {
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+    };
+    store.audit(&event).await.map(drop).map_err(unavailable)
+}
+
+fn not_found() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        pages::message(
+            "No such report",
+            "There is no report with that id that you may read.",
+            Some(("/inbox", "All reports")),
+        ),
+    )
+}
+
+/// Every report `account` may read, with its case, in the inbox's order.
+pub(super) fn readable_rows<'r>(
+    account: &Account,
+    reports: &'r [StoredReport],
+    entries: &[CaseEntry],
+) -> Vec<InboxRow<'r>> {
+    let mut by_report: HashMap<&str, Vec<&CaseEntry>> = HashMap::new();
+    for entry in entries {
+        by_report.entry(&entry.report_id).or_default().push(entry);
+    }
+    let mut rows: Vec<InboxRow<'r>> = reports
+        .iter()
+        .filter_map(|report| {
+            let state = CaseState::from_entries(
+                by_report
+                    .get(report.id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+            if !case::may_read(account, &state) {
+                return None;
+            }
+            let body: serde_json::Value =
+                serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
+            let csam = case::suspected_csam(&body);
+            let escalated = state.escalated || case::escalated_on_device(&body);
+            Some(InboxRow {
+                report,
+                body,
+                state,
+                csam,
+                escalated,
+            })
+        })
+        .collect();
+    case::inbox_order(&mut rows);
+    rows
+}
+
+async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let account = match reader(&app.store, &headers).await {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    if let Err(response) = record(&app.store, &account.username, "viewed-inbox", "").await {
+        return response;
+    }
+    let (reports, entries) = match (
+        app.store.reports().await,
+        app.store.all_case_entries().await,
+    ) {
+        (Ok(reports), Ok(entries)) => (reports, entries),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let rows = readable_rows(&account, &reports, &entries);
+    page(StatusCode::OK, pages::inbox(&account.username, &rows))
+}
+
+/// A report and its chronology, if `account` may read it; `Err` is the page to send instead.
+pub(super) async fn readable_report<S: Store>(
+    store: &S,
+    account: &Account,
+    id: &str,
+) -> Result<(StoredReport, Vec<CaseEntry>), Response> {
+    if !valid_report_id(id) {
+        return Err(not_found());
+    }
+    let report = match store.report(id).await {
+        Ok(Some(report)) => report,
+        Ok(None) => return Err(not_found()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let entries = store.case_entries(id).await.map_err(unavailable)?;
+    // Someone who may not read it learns no more than that it is not theirs to read.
+    if !case::may_read(account, &CaseState::from_entries(&entries)) {
+        return Err(not_found());
+    }
+    Ok((report, entries))
+}
+
+async fn report_page<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    show_report(&app.store, &headers, &id, None, StatusCode::OK).await
+}
+
+async fn show_report<S: Store>(
+    store: &S,
+    headers: &HeaderMap,
+    id: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let account = match reader(store, headers).await {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let (report, entries) = match readable_report(store, &account, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    // Logged before it is shown: no view without an entry.
+    if let Err(response) = record(store, &account.username, "viewed-report", id).await {
+        return response;
+    }
+    let body: serde_json::Value =
+        serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
+    let case_markup = case_section(&report, &body, &entries, error);
+    page(
+        status,
+        pages::report(&account.username, &report, case_markup),
+    )
+}
+
+/// The words after an entry's kind: `: ` and its text, if it has any.
+pub(super) fn entry_text(entry: &CaseEntry) -> String {
+    let text = if entry.kind == CaseKind::Outcome.name() {
+        case::outcome_label(&entry.detail)
+    } else {
+        entry.detail.as_str()
+    };
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+/// What an entry's kind says on a page.
+pub(super) fn kind_label(kind: &str) -> &str {
+    match CaseKind::parse(kind) {
+        Some(CaseKind::Note) => "Note",
+        Some(CaseKind::Action) => "Action",
+        Some(CaseKind::Assign) => "Assigned to",
+        Some(CaseKind::Escalate) => "Escalated",
+        Some(CaseKind::Outcome) => "Outcome",
+        Some(CaseKind::Close) => "Closed",
+        Some(CaseKind::Reopen) => "Reopened",
+        Some(CaseKind::UnblockPage) => "Page unblocked on the reporting device",
+        Some(CaseKind::KeepBlocked) => "Page kept blocked on the reporting device",
+        Some(CaseKind::BlockSchool) => "Blocked for the whole school",
+        Some(CaseKind::UnblockSchool) => "No longer blocked for the whole school",
+        None => kind,
+    }
+}
+
+/// The hub's part of a report's page: flags, state, chronology and the forms that add to it.
+fn case_section(
+    report: &StoredReport,
+    body: &serde_json::Value,
+    entries: &[CaseEntry],
+    error: Option<&str>,
+) -> Markup {
+    let state = CaseState::from_entries(entries);
+    let action = format!("/reports/{}/case", report.id);
+    let csam = case::suspected_csam(body);
+    let escalated = state.escalated || case::escalated_on_device(body);
+    html! {
+        @if csam {
+            p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
+        }
+        @if escalated { p.error role="note" { strong { "Escalated." } } }
+        p.noprint { a href={ "/reports/" (report.id) "/print" } { "Printable record" } " · " a href={ "/reports/" (report.id) "/export.json" } { "JSON" } }
+        h2 { "Case" }
+        p {
+            "State: " strong { @if state.closed { "closed" } @else { "open" } }
+            " · Assigned to: " (state.assigned_to.as_deref().unwrap_or("nobody"))
+            " · Outcomes: "
+            @if state.outcomes.is_empty() { "none yet" }
+            @for (i, outcome) in state.outcomes.iter().enumerate() {
+                @if i > 0 { ", " } (case::outcome_label(outcome))
+            }
+        }
+        h2 { "Chronology on the hub" }
+        @if entries.is_empty() { p { "Nothing recorded yet." } }
+        ol id="chronology" {
+            @for entry in entries {
+                li {
+                    (entry.at) " — " (entry.actor) " — " strong { (kind_label(&entry.kind)) }
+                    (entry_text(entry))
+                }
+            }
+        }
+        @if let Some(error) = error { p.error role="alert" { (error) } }
+        div.noprint {
+            h2 { "Add to the record" }
+            p { "Entries are kept as written: they cannot be changed or removed later." }
+            form method="post" action=(action) {
+                fieldset {
+                    legend { "A note or an action" }
+                    label { "Kind " select name="kind" { option value="note" { "Note" } option value="action" { "Action taken" } } }
+                    label { "What happened " textarea name="detail" required {} }
+                    button type="submit" { "Add" }
+                }
+            }
+            (page_forms(&action, body, entries))
+            form method="post" action=(action) {
+                fieldset {
+                    legend { "Assign" }
+                    input type="hidden" name="kind" value="assign";
+                    label { "Account name " input name="detail" required autocomplete="off"; }
+                    button type="submit" { "Assign" }
+                }
+            }
+            form method="post" action=(action) {
+                fieldset {
+                    legend { "Outcome" }
+                    input type="hidden" name="kind" value="outcome";
+                    label { "Outcome " select name="detail" {
+                        @for (name, label) in OUTCOMES { option value=(name) { (label) } }
+                    } }
+                    button type="submit" { "Record the outcome" }
+                }
+            }
+            form method="post" action=(action) {
+                fieldset {
+                    legend { "Escalate" }
+                    input type="hidden" name="kind" value="escalate";
+                    label { "Why " textarea name="detail" required {} }
+                    button type="submit" { "Escalate" }
+                }
+            }
+            @if state.closed {
+                form method="post" action=(action) {
+                    fieldset {
+                        legend { "Reopen" }
+                        input type="hidden" name="kind" value="reopen";
+                        label { "Why it is reopened " textarea name="detail" required {} }
+                        button type="submit" { "Reopen" }
+                    }
+                }
+            } @else {
+                form method="post" action=(action) {
+                    fieldset {
+                        legend { "Close" }
+                        input type="hidden" name="kind" value="close";
+                        label { "Closing note (optional) " textarea name="detail" {} }
+                        button type="submit" { "Close the case" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CaseForm {
+    kind: String,
+    #[serde(default)]
+    detail: String,
+}
+
+async fn case_submit<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CaseForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return super::cross_site();
+    }
+    let account = match reader(&app.store, &headers).await {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let (report, entries) = match readable_report(&app.store, &account, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let state = CaseState::from_entries(&entries);
+    let checked = match CaseKind::parse(&form.kind) {
+        None => Err(case::CaseError::UnknownKind),
+        Some(kind) => {
+            let account_exists = if kind == CaseKind::Assign {
+                match app.store.account(form.detail.trim()).await {
+                    Ok(found) => found.is_some(),
+                    Err(e) => return unavailable(e),
+                }
+            } else {
+                false
+            };
+            let body: serde_json::Value =
+                serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
+            case::check_entry(&state, kind, &form.detail, account_exists).and_then(|d| {
+                match kind {
+                    CaseKind::UnblockPage
+                    | CaseKind::KeepBlocked
+                    | CaseKind::BlockSchool
+                    | CaseKind::UnblockSchool => crate::decisions::check_page_entry(kind, &body),
+                    _ => Ok(d),
+                }
+                .map(|d| (kind, d))
+            })
+        }
+    };
+    let (kind, detail) = match checked {
+        Ok(checked) => checked,
+        Err(error) => {
+            let message = error.to_string();
+            return show_report(
+                &app.store,
+                &headers,
+                &id,
+                Some(&message),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    match app
+        .store
+        .add_case_entry(&id, &account.username, kind.name(), &detail)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/reports/{id}#chronology")).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// Whether `account` may read and export the audit log (the DSL and deputies).
+pub(super) fn may_read_audit(account: &Account) -> bool {
+    case::ROLES_READING_EVERY_REPORT.contains(&account.role.as_str())
+}
+
+/// The audit log, checked, after the view itself is recorded; `Err` is the page to send.
+async fn audit_for<S: Store>(
+    store: &S,
+    headers: &HeaderMap,
+    action: &str,
+) -> Result<(Account, Vec<AuditEntry>), Response> {
+    let account = reader(store, headers).await?;
+    if !may_read_audit(&account) {
+        return Err(page(
+            StatusCode::FORBIDDEN,
+            pages::message(
+                "Not for this account",
+                "Only the DSL and deputies read the audit log.",
+                Some(("/inbox", "Reports")),
+            ),
+        ));
+    }
+    record(store, &account.username, action, "").await?;
+    let log = store.audit_log().await.map_err(unavailable)?;
+    Ok((account, log))
+}
+
+async fn audit_page<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let (account, log) = match audit_for(&app.store, &headers, "viewed-audit-log").await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let check = audit::verify(&log);
+    let body = html! {
+        p.noprint { a href="/inbox" { "← All reports" } }
+        @match &check {
+            Ok(()) => p.ok role="status" { "Chain check: intact. All " (log.len()) " entries follow on from each other and none was changed." },
+            Err(e) => p.error role="alert" { "Chain check: " strong { "BROKEN" } ". " (e) ". The log was changed outside the hub: keep this page, and tell the IT lead and the DPO." },
+        }
+        p.noprint { "Export: " a href="/audit/export.json" { "JSON" } " · " a href="/audit/export.csv" { "CSV" } }
+        table {
+            thead { tr { th { "#" } th { "When" } th { "Who" } th { "What" } th { "Subject" } } }
+            tbody {
+                @for entry in log.iter().rev() {
+                    tr { td { (entry.seq) } td { (entry.at) } td { (entry.actor) } td { (entry.action) } td { (entry.subject) } }
+                }
+            }
+        }
+    };
+    page(
+        StatusCode::OK,
+        pages::layout("Audit log", Some(&account.username), body),
+    )
+}
+
+/// A download: `content_type`, saved as `filename`, never cached.
+pub(super) fn download(content_type: &'static str, filename: &str, body: String) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    super::page_headers(&mut response);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn audit_entry_json(entry: &AuditEntry) -> serde_json::Value {
+    serde_json::json!({
+        "seq": entry.seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
+        "subject": entry.subject, "prevHash": entry.prev_hash, "hash": entry.hash,
+    })
+}
+
+async fn audit_json<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let (_, log) = match audit_for(&app.store, &headers, "exported-audit-log-json").await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let document = serde_json::json!({
+        "schema": "schoolgate-hub-audit/1",
+        "exportedAt": crate::now(),
+        "chain": if audit::verify(&log).is_ok() { "intact" } else { "broken" },
+        "entries": log.iter().map(audit_entry_json).collect::<Vec<_>>(),
+    });
+    download(
+        "application/json",
+        "audit-log.json",
+        serde_json::to_string_pretty(&document).unwrap_or_default(),
+    )
+}
+
+async fn audit_csv<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let (_, log) = match audit_for(&app.store, &headers, "exported-audit-log-csv").await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let rows = log.iter().map(|e| {
+        vec![
+            e.seq.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.action.clone(),
+            e.subject.clone(),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ]
+    });
+    download(
+        "text/csv; charset=utf-8",
+        "audit-log.csv",
+        crate::export::csv(
+            &[
+                "seq",
+                "at",
+                "actor",
+                "action",
+                "subject",
+                "prev_hash",
+                "hash",
+            ],
+            rows,
+        ),
+    )
+}
+
+/// The reported page: unblock or keep it blocked on the reporting device (it follows on its next
+/// contact), or block its domain for the whole school.
+fn page_forms(action: &str, body: &serde_json::Value, entries: &[CaseEntry]) -> Markup {
+    let (decision, _) = crate::decisions::device_decision(entries);
+    let locked = crate::decisions::page_locked(body);
+    let domain = crate::decisions::page_domain(body);
+    html! {
+        form method="post" action=(action) {
+            fieldset {
+                legend { "The reported page" }
+                p { "On the reporting device: " strong { (decision) } ". The device follows at its next contact with the hub." }
+                @if locked {
+                    p { "This page stays blocked: it is in a locked category or suspected child sexual abuse material." }
+                } @else {
+                    button type="submit" name="kind" value="unblock-page" { "Unblock on the reporting device" } " "
+                }
+                button type="submit" name="kind" value="keep-blocked" { "Keep blocked on the reporting device" } " "
+                @if let Some(domain) = domain {
+                    button type="submit" name="kind" value="block-school" { "Block " (domain) " for the whole school" } " "
+                    button type="submit" name="kind" value="unblock-school" { "Take " (domain) " off the school's block list" }
+                }
+            }
+        }
+    }
+}
