@@ -7,6 +7,8 @@
 // wherever the extension can run its code (see docs/deploy-chromebooks.md). Lines it does not
 // understand (expressions, entries with wildcards in the middle, IP ranges) are skipped.
 
+import { coversPublicSuffix } from '../pkg/public-suffixes.js';
+
 const HOSTS_SKIP = new Set(['localhost', 'localhost.localdomain', 'local', 'broadcasthost', 'ip6-localhost', 'ip6-loopback', '0.0.0.0']);
 const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+:[0-9a-f:]*$/i;
 const LABELS = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$/;
@@ -26,7 +28,9 @@ export function cleanHost(text) {
     }
   }
   if (IP.test(h)) return null;
-  return LABELS.test(h) ? h : null;
+  // A public suffix (`co.uk`, `github.io`) in `requestDomains` would block every site under it:
+  // the engine refuses such a line, so DNR must not take it either.
+  return LABELS.test(h) && !coversPublicSuffix(h) ? h : null;
 }
 
 /** `host/path` → `{host, path}` for a URL-prefix entry; a bare host → `{host, path: ''}`. */

@@ -238,6 +238,8 @@ test('lists for DNR: domains, hosts, adblock and URL prefixes; nothing it does n
   assert.deepEqual(r.prefixes, [{ host: 'prefix.example', path: '/games/' }]);
   assert.equal(readListForDnr('a.example\n', 'expressions').domains.length, 0);
   assert.equal(cleanHost('10.0.0.1'), null);
+  // A public suffix would block every site under it: never a DNR domain (the engine refuses it too).
+  assert.deepEqual(readListForDnr(['co.uk', '*.co.uk', 'github.io', 'sch.uk', 'bet.co.uk'].join('\n'), 'domains').domains, ['bet.co.uk']);
   assert.deepEqual(readPolicyEntries(['bbc.co.uk/bitesize/', '*.educationcity.com', 'https://example.com/games']), {
     domains: ['educationcity.com'],
     prefixes: [{ host: 'bbc.co.uk', path: '/bitesize/' }, { host: 'example.com', path: '/games' }],
