@@ -47,7 +47,10 @@ const LIST_FORMATS = new Set(['auto', 'domains', 'hosts', 'adblock', 'urls', 'ex
 const LOCALES = new Set(['en_GB', 'pl']);
 /** The small "tell an adult" button on pages: `auto` shows it for EYFS and KS1 groups. */
 const SAFETY_BUTTON = new Set(['auto', 'on', 'off']);
-const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** A category or group id, as the core reads one (`category::validate_id`, docs/policy.md). */
+const ID = /^[a-z][a-z0-9_-]{0,39}$/;
+const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
+const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
 const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale', 'safetyButton']);
@@ -121,7 +124,7 @@ function readList(l, where) {
   const address = checkAddress(l.url);
   if (address.error) errors.push(`${where}.url: ${address.error}`);
   const intent = lockedIntent(l);
-  if (typeof l.category !== 'string' || !NAME.test(l.category)) {
+  if (typeof l.category !== 'string' || !isId(l.category)) {
     errors.push(`${where}.category: expected a category id such as "gambling"${intent ? ` (locked: "${intent}")` : ''}, found ${JSON.stringify(l.category ?? null)?.slice(0, 80)}`);
   } else if (intent && intent !== l.category) {
     errors.push(`${where}.category: "${l.category}" for what looks like a locked illegal-content list: write the locked category exactly ("${intent}")`);
@@ -166,7 +169,7 @@ export function readManaged(raw) {
     }
     config[key] = v;
   };
-  str('group', (v) => NAME.test(v), 'a group name such as "eyfs", "ks1", "ks2", "staff" or one of the policy\'s own groups');
+  str('group', isId, 'a group name such as "eyfs", "ks1", "ks2", "staff" or one of the policy\'s own groups');
   str('policyToml', (v) => v.trim() !== '' && utf8Bytes(v) <= LIMITS.policyBytes, `the text of a Schoolgate policy (TOML), at most ${LIMITS.policyBytes / 1024} KB`);
   if (typeof src.reportEndpoint === 'string' && src.reportEndpoint) {
     const address = checkAddress(src.reportEndpoint);

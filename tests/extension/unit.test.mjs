@@ -434,3 +434,13 @@ test('docs: no page tells staff to click the toolbar button to open the staff pa
   }
   assert.deepEqual(wrong, []);
 });
+
+test('managed configuration: group and category ids follow the core\'s rule (1-40 of a-z 0-9 - _, from a letter, not reserved)', () => {
+  assert.equal(readManaged({ group: 'year_6' }).config.group, 'year_6');
+  for (const group of ['any', 'safeguarding-education', `y${'a'.repeat(40)}`, '6th', 'Year6']) {
+    assert.deepEqual(readManaged({ group }).invalid, ['group'], group);
+  }
+  const list = (category) => readManaged({ lists: [{ url: 'https://lists.example/a.txt', category }] });
+  assert.equal(list('my_blocklist').config.lists.length, 1);
+  assert.deepEqual(list('any').invalid, ['lists']);
+});
