@@ -23,10 +23,10 @@ import { t, localeInfo } from './i18n.js';
 const SUPPORT_CATEGORIES = new Set(['self-harm']);
 
 /** Categories with their own sentence on the KS2 page (`ks2_reason_<id with _>`). */
-const KS2_REASONS = new Set([
+export const KS2_REASONS = new Set([
   'pornography', 'dating', 'gambling', 'games', 'social-media', 'chat', 'streaming', 'shopping',
   'violence', 'drugs', 'discrimination', 'hate-speech', 'extremism', 'malware-hacking', 'proxy-vpn',
-  'piracy',
+  'piracy', 'ai-chatbots', 'ip-address',
 ]);
 
 const PRESET_AUDIENCE = { eyfs: 'young', ks1: 'young', ks2: 'junior', staff: 'staff' };

@@ -444,3 +444,15 @@ test('managed configuration: group and category ids follow the core\'s rule (1-4
   assert.equal(list('my_blocklist').config.lists.length, 1);
   assert.deepEqual(list('any').invalid, ['lists']);
 });
+
+test('block pages have words for every built-in category, in every language; KS2 reasons exist', { skip: noPkg }, async () => {
+  const { KS2_REASONS } = await import('../../extension/ui/interstitial.js');
+  // The engine's own categories beside the built-in lists: raw IP addresses and search-only ones.
+  const categories = new Set([...pkg.builtinLists().map((l) => l.category), 'ip-address', 'grooming']);
+  for (const locale of readdirSync(join(ROOT, 'extension', '_locales'))) {
+    const messages = JSON.parse(readFileSync(join(ROOT, 'extension', '_locales', locale, 'messages.json'), 'utf8'));
+    for (const id of categories) assert.ok(messages[`cat_${id.replace(/-/g, '_')}`], `${locale}: cat_${id}`);
+    for (const id of KS2_REASONS) assert.ok(messages[`ks2_reason_${id.replace(/-/g, '_')}`], `${locale}: ks2_reason_${id}`);
+  }
+  for (const id of ['ai-chatbots', 'ip-address']) assert.ok(KS2_REASONS.has(id), `KS2 pupils are told why ${id} is blocked`);
+});
