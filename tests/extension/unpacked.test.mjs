@@ -411,12 +411,13 @@ describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () =
       `<object data="http://${host}/embedded/${tag}-object.png" type="image/png" width="20" height="20"></object>`,
       `<iframe src="http://${host}/embedded/${tag}-frame.html" width="200" height="100"></iframe>`,
     ].join('\n');
-    // The page itself is on 127.0.0.1 (not a listed site): only what it embeds is judged.
+    // The page itself is an ordinary site (not a listed one; a raw IP address would be blocked
+    // for pupils): only what it embeds is judged.
     server.pages.set('/embedding-page.html', `<!doctype html><title>embeds</title>
 ${harmful.map((host, i) => embeds(host, `harm${i}`)).join('\n')}
 ${embeds(innocent, 'fine')}`);
     const page = await newPage();
-    await h.go(page, `${server.origin}/embedding-page.html`);
+    await h.go(page, 'http://www.homework-club.example/embedding-page.html');
     const kinds = ['.png', '.webm', '.ogg', '-object.png', '-frame.html'];
     await h.until(() => kinds.every((k) => server.requests(`${innocent}/embedded/fine${k}`).length), 'every innocent embed to be requested', 20_000);
     // The harmful sites' frames show the block page (the frame is a page).
