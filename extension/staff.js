@@ -136,7 +136,18 @@ function showStatus(s) {
     ['Held on "checking…" at wake', s.decisions.heldAtWake || null],
     ['Worker kept running (managed devices only)', s.keepAlive?.enabled ? `yes: ${s.keepAlive.beats} heartbeats, the last ${s.keepAlive.lastBeatAt ? when(s.keepAlive.lastBeatAt) : 'pending'}` : 'no: Chrome stops it when idle'],
   ]);
+  showFailures(s.failures ?? []);
   $('policy-text').textContent = s.policyToml ?? app.builtinPolicyText;
+}
+
+/** The worker's fault log (sw/failures.js), newest first. */
+function showFailures(failures) {
+  $('failures-none').hidden = failures.length > 0;
+  $('failures').replaceChildren(...failures.slice().reverse().map((f) => {
+    const li = document.createElement('li');
+    li.textContent = `${when(f.at)}: ${f.where}: ${f.message}`;
+    return li;
+  }));
 }
 
 /** The engine the worker uses, rebuilt here from the same saved state. */

@@ -73,6 +73,7 @@ export function checkAddress(text) {
   try {
     url = new URL(text);
   } catch {
+    // Not a URL at all: that is the answer, not a fault.
     return { error: `not a web address: ${JSON.stringify(text.slice(0, 80))}` };
   }
   const authority = text.slice(url.protocol.length).replace(/^\/\//, '').split(/[/?#]/, 1)[0];

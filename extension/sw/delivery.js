@@ -38,6 +38,7 @@ export function useSettings(read) {
 let writes = Promise.resolve();
 export function serial(fn) {
   const run = writes.then(fn);
+  // The chain only orders writes; `run` carries the error to its own caller.
   writes = run.catch(() => {});
   return run;
 }

@@ -12,12 +12,13 @@
 // Pure planning here (testable in Node); `applyPlan` talks to Chrome.
 
 import { readListForDnr, readPolicyEntries } from './listdomains.js';
+import { RULE_IDS } from './rule-ids.js';
 
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
 const RULES_VERSION = 3;
 
-/** Dynamic DNR rule ids for pages pupils reported (sw/reports.js) start here, far above the plan's. */
-export const REPORTED_RULE_BASE = 5_000_000;
+// Rule ids: one table for the whole worker (sw/rule-ids.js).
+export { REPORTED_RULE_BASE } from './rule-ids.js';
 
 /** Rule priorities: a higher number wins. */
 export const PRIORITY = Object.freeze({
@@ -144,6 +145,7 @@ function safeSearchRules(sg, group, { redirects = true } = {}) {
     try {
       ss = sg.safeSearch(p.url, group);
     } catch {
+      // No SafeSearch form for this engine in this policy: no rule for it.
       continue;
     }
     if (!ss?.rewrite) continue;
@@ -336,7 +338,7 @@ export async function applyPlan(dnr, plan, index) {
   const addRules = [];
   const used = new Set();
   for (const entry of Object.values(index ?? {})) for (const id of entry.ids) used.add(id);
-  let nextId = 1;
+  let nextId = RULE_IDS.plan.first;
   const allocate = () => {
     while (used.has(nextId)) nextId += 1;
     used.add(nextId);

@@ -73,6 +73,7 @@ function coverPage(sender) {
   try {
     return new URL(sender.url).pathname === '/cover.html';
   } catch {
+    // No parsable address: not the cover page.
     return false;
   }
 }
@@ -98,6 +99,7 @@ export function senderKind(sender, ownId) {
   try {
     url = new URL(sender.url ?? '');
   } catch {
+    // No parsable address: a content script in a web page, never one of our pages.
     return 'content-script';
   }
   // (Compared as text: URL.origin of a chrome-extension: URL is "null" outside Chrome.)

@@ -33,6 +33,7 @@ function fromBase64(text) {
   try {
     return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch {
+    // Not base64: not a staff code value, and the caller says so.
     return null;
   }
 }

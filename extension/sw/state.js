@@ -14,7 +14,8 @@
 import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, effectiveConfig, LIMITS, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
-import { planRules, applyPlan, REPORTED_RULE_BASE } from './dnr.js';
+import { planRules, applyPlan } from './dnr.js';
+import { REPORTED_RULE_BASE } from './rule-ids.js';
 
 const LOCKED = new Set(['child-abuse', 'terrorist-content']);
 const FETCH_TIMEOUT_MS = 60_000;
@@ -182,6 +183,7 @@ let queue = Promise.resolve();
 /** Runs `fn` after everything queued before it: policy changes never interleave. */
 function serial(fn) {
   const run = queue.then(fn, fn);
+  // The chain only orders changes; `run` carries the error to its own caller.
   queue = run.catch(() => {});
   return run;
 }
@@ -237,6 +239,7 @@ async function loadList(spec, previous) {
 
 /** A list's last good copy from the cache: `{meta, bytes}`, or `null` when it is gone. */
 async function cachedCopy(old) {
+  // Neither the cached bytes nor the cached text: the list is gone (the caller reports it).
   const bytes = await idb.get(`ruleset:${old.key}`).catch(() => null) ?? await recompileFromText(old).catch(() => null);
   if (!bytes) return null;
   return { meta: { ...old, locked: LOCKED.has(old.category), fromCache: true }, bytes };
@@ -484,6 +487,7 @@ export function syncDnr({ reason = 'check' } = {}) {
       status.dnr.error = `${new Date().toISOString()}: ${error?.message ?? error}`;
     }
   });
+  // The chain only orders syncs; `run` records its error in status.dnr (above).
   dnrQueue = run.catch(() => {});
   return run;
 }
@@ -502,6 +506,7 @@ export async function dnrBlocks(url, type, tabId) {
   try {
     outcome = await chrome.declarativeNetRequest.testMatchOutcome({ url, type, tabId });
   } catch {
+    // Chrome cannot test this address: the fallback's own check decides.
     return false;
   }
   if (!keysById) {
