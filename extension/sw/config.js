@@ -11,6 +11,7 @@
 // illegal-content lists and is misconfigured also raises an alarm.
 
 import { parseStaffCodeHash } from './staff-code.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
 /** The group an unmanaged device (no managed policy at all) protects as. */
 export const UNMANAGED_GROUP = 'ks2';
@@ -20,8 +21,8 @@ export const UNMANAGED_GROUP = 'ks2';
  */
 export const STRICTEST_GROUP = 'eyfs';
 
-/** The locked illegal-content categories (the core's `category::is_locked`). */
-export const LOCKED_CATEGORIES = Object.freeze(['child-abuse', 'terrorist-content']);
+/** The locked illegal-content categories: the core's own (`category::is_locked`), read from the package at build time. */
+export { LOCKED_CATEGORIES };
 
 /** Documented limits (docs/deploy-chromebooks.md §3, managed_schema.json). */
 export const LIMITS = Object.freeze({

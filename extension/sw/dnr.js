@@ -13,6 +13,7 @@
 
 import { readListForDnr, readPolicyEntries } from './listdomains.js';
 import { RULE_IDS } from './rule-ids.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
 const RULES_VERSION = 3;
@@ -44,7 +45,7 @@ export const THUMBNAIL_HOSTS = Object.freeze(['mm.bing.net', 'th.bing.com', 'enc
 export const THUMBNAIL_PAGES = Object.freeze(['google.com', 'google.co.uk', 'google.ie', 'bing.com', 'duckduckgo.com', 'kiddle.co', 'swiggle.org.uk']);
 export const THUMBNAIL_MARK = 'sgthumb=1';
 
-const LOCKED = new Set(['child-abuse', 'terrorist-content']);
+const LOCKED = new Set(LOCKED_CATEGORIES);
 const FRAMES = ['main_frame', 'sub_frame'];
 /** What a blocked page's rules redirect: its frames, and `other` (`<link rel=prefetch>`). */
 const PAGES = ['main_frame', 'sub_frame', 'other'];

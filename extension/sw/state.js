@@ -16,8 +16,9 @@ import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, effectiveConfig, LIMITS, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
 import { planRules, applyPlan } from './dnr.js';
 import { REPORTED_RULE_BASE } from './rule-ids.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
-const LOCKED = new Set(['child-abuse', 'terrorist-content']);
+const LOCKED = new Set(LOCKED_CATEGORIES);
 const FETCH_TIMEOUT_MS = 60_000;
 export const BOUNDARY_ALARM = 'sg-boundary';
 export const REFRESH_ALARM = 'sg-refresh';

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { EXT_DIR } from './helpers.mjs';
@@ -83,4 +83,21 @@ test('worker: no fault swallowed without a trace (or a comment saying why it is 
     });
   }
   assert.deepEqual(found, []);
+});
+
+test('facts the core owns are read from the package, never copied: locked categories, built-in groups', { skip: !existsSync(join(EXT_DIR, 'core-facts.js')) && 'extension/core-facts.js not built' }, async () => {
+  const pkg = await import('../../extension/pkg/schoolgate.js');
+  pkg.initSync({ module: readFileSync(join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm')) });
+  const { coreFacts } = await import('../../extension/sw/core-facts-probe.js');
+  const generated = await import('../../extension/core-facts.js');
+  const fresh = coreFacts(pkg);
+  assert.deepEqual([...generated.LOCKED_CATEGORIES], fresh.lockedCategories, 'core-facts.js is what the package says');
+  assert.deepEqual(generated.BUILTIN_GROUPS.map((g) => ({ ...g })), fresh.groups);
+  assert.ok(fresh.lockedCategories.includes('child-abuse') && fresh.lockedCategories.includes('terrorist-content'));
+  const { LOCKED_CATEGORIES, STRICTEST_GROUP, UNMANAGED_GROUP } = await import('../../extension/sw/config.js');
+  assert.equal(LOCKED_CATEGORIES, generated.LOCKED_CATEGORIES, 'sw/config.js uses the generated facts');
+  for (const g of [STRICTEST_GROUP, UNMANAGED_GROUP]) assert.ok(fresh.groups.some((b) => b.name === g && !b.staff), `${g} is a built-in pupil group`);
+  // No copy of the locked list anywhere in the extension's or the demo page's own code.
+  const copies = [...WORKER_FILES.map((f) => join(EXT_DIR, f))].filter((f) => /\[\s*'child-abuse',\s*'terrorist-content'\s*\]/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(copies, []);
 });
