@@ -6,11 +6,11 @@
 // Nothing here can change the policy or turn filtering off; the one button re-reads the policy
 // the Admin console set and fetches the lists again.
 
-import init, * as pkg from './pkg/schoolgate.js';
-import { setupTester } from './tester/tester.js';
-import { describeEngine, builtinPolicyText } from './tester/engine.js';
-import { loadMessages } from './ui/i18n.js';
-import * as idb from './sw/idb.js';
+import init, * as pkg from '../pkg/schoolgate.js';
+import { setupTester } from '../tester/tester.js';
+import { describeEngine, builtinPolicyText } from '../tester/engine.js';
+import { loadMessages } from '../ui/i18n.js';
+import * as idb from '../sw/idb.js';
 import { ask } from './page-address.js';
 import { setupReports } from './staff-reports.js';
 
@@ -207,10 +207,10 @@ async function unlockIfNeeded(status) {
 }
 
 async function main() {
-  await init({ module_or_path: new URL('./pkg/schoolgate_bg.wasm', import.meta.url) });
+  await init({ module_or_path: new URL('../pkg/schoolgate_bg.wasm', import.meta.url) });
   app.pkg = pkg;
   [app.messages, app.builtinPolicyText] = await Promise.all([
-    loadMessages('en_GB'), builtinPolicyText(pkg, new URL('./pkg/', import.meta.url)),
+    loadMessages('en_GB'), builtinPolicyText(pkg, new URL('../pkg/', import.meta.url)),
   ]);
   const status = await poll();
   $('refresh').addEventListener('click', async () => {

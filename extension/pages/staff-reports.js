@@ -5,7 +5,7 @@
 //
 // Addresses are shown as text, never as links: a reported page may be one nobody should open.
 
-import { exportJson, exportCsv, renderPrintable, ukTime } from './report/export.js';
+import { exportJson, exportCsv, renderPrintable, ukTime } from '../report/export.js';
 import { ask } from './page-address.js';
 
 const $ = (id) => document.getElementById(id);
