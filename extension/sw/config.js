@@ -63,7 +63,7 @@ const utf8Bytes = (s) => new TextEncoder().encode(s).length;
  * text and the parsed address could be read differently: credentials (`http://localhost:@evil.example/`
  * is evil.example), backslashes, spaces or control characters.
  *
- * @returns {{href: string} | {error: string}}
+ * @returns {{href: string, error?: undefined} | {error: string, href?: undefined}}
  */
 export function checkAddress(text) {
   if (typeof text !== 'string' || !text) return { error: 'expected an https:// address' };

@@ -8,6 +8,7 @@ const FAILSAFE_RULE = RULE_IDS.failSafe.first;
 
 /** Turns the fail-safe on (`true`) or off. */
 export async function failSafe(on) {
+  /** @type {chrome.declarativeNetRequest.Rule[]} */
   const rules = on
     ? [{
         id: FAILSAFE_RULE,

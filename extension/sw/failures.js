@@ -15,6 +15,11 @@ export function appendFailure(list, entry, cap = FAILURE_CAP) {
 }
 
 /** A fault as it is kept: where, what, when; the message cut short (it never holds a secret). */
+/**
+ * @param {string} where
+ * @param {any} error an Error or a message
+ * @returns {{at: number, where: string, message: string}}
+ */
 export function failureEntry(where, error, atMs = Date.now()) {
   const message = String(error?.message ?? error ?? 'unknown error').slice(0, 300);
   return { at: atMs, where: String(where).slice(0, 80), message };
@@ -24,6 +29,10 @@ export function failureEntry(where, error, atMs = Date.now()) {
 let writing = Promise.resolve();
 
 /** Records a fault. Never throws: a failing log must not become a second fault. */
+/**
+ * @param {string} where
+ * @param {unknown} error
+ */
 export function logFailure(where, error) {
   const entry = failureEntry(where, error);
   console.warn(`[schoolgate] ${entry.where}: ${entry.message}`);
@@ -34,7 +43,13 @@ export function logFailure(where, error) {
   return writing;
 }
 
-/** For `.catch(failed('where'))`: records the fault and resolves to `fallback`. */
+/**
+ * For `.catch(failed('where'))`: records the fault and resolves to `fallback`.
+ * @template [T=undefined]
+ * @param {string} where what the worker was doing, for staff
+ * @param {T} [fallback] what the failed step resolves to instead
+ * @returns {(error: unknown) => T}
+ */
 export function failed(where, fallback = undefined) {
   return (error) => {
     logFailure(where, error);

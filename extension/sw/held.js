@@ -23,7 +23,10 @@ export function heldReports({ idb, local, warn }) {
   };
 
   return {
-    /** Saves `[key, value]` entries of report `id`; says where they went. */
+    /**
+     * Saves `[key, value]` entries of report `id`; says where they went.
+     * @returns {Promise<'indexeddb'|'storage.local'|'memory'>}
+     */
     async save(id, entries) {
       try {
         await idb.putMany(entries, { strict: true });

@@ -110,7 +110,7 @@ export function senderKind(sender, ownId) {
 
 /**
  * Which handler table a message may use, or a reason to refuse it.
- * @returns {{ok: true, kind: 'query'|'pupil-action'|'press'|'adult-action'|'staff-command'} | {ok: false, error: string}}
+ * @returns {{ok: true, kind: 'query'|'pupil-action'|'press'|'adult-action'|'staff-command', error?: undefined} | {ok: false, error: string}}
  */
 export function admit(message, sender, ownId) {
   if (!message || typeof message !== 'object' || typeof message.type !== 'string') return { ok: false, error: 'not a message' };

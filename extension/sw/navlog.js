@@ -20,7 +20,7 @@ export function recordNavigation(details) {
   queue = queue.then(async () => {
     const k = key(details.tabId);
     const got = await chrome.storage.session.get(k);
-    const list = got[k] ?? [];
+    const list = /** @type {object[]} */ (got[k] ?? []);
     list.push({ atMs: Math.round(details.timeStamp ?? Date.now()), url: details.url.slice(0, 8192), transition: details.transitionType ?? null });
     await chrome.storage.session.set({ [k]: list.slice(-KEEP) });
   }).catch(failed('recording a navigation'));

@@ -105,7 +105,7 @@ async function unblockOnDevice(id) {
     }
   }
   // The unpacked fallback may have learned the address as a session rule: forget that too.
-  const session = await chrome.declarativeNetRequest.getSessionRules().catch(() => []);
+  const session = await chrome.declarativeNetRequest.getSessionRules().catch(failed('reading the session rules', []));
   const learned = session.filter((r) => urls.some((u) => r.condition?.urlFilter === `|${u}|`)).map((r) => r.id);
   if (learned.length) await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: learned }).catch(failed('forgetting a reviewed page\'s learned rule'));
   return persistReported();
@@ -215,7 +215,7 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
   const entries = [[`report:${report.id}`, report], [`details:${report.id}`, heldDetails(press)], [`outbox:${report.id}`, outboxEntry(report)]];
   const where = await serial(() => saveDurably(report.id, entries));
   // Held outside IndexedDB: wake again to move it back and send it.
-  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
+  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(failed('setting the delivery alarm'));
   if (blockHere) await blockOnDevice(url, report.id);
   flush('new report').catch(failed('sending a new report'));
   return report;

@@ -74,7 +74,7 @@ function shortName(group) {
 /**
  * Judges `urls` for this device. Pure given the state, the time and the words, so the unit
  * tests can call it with a built engine.
- * @returns {{group: string, staff: boolean, ms: number, verdicts: object[], groups?: object[]}}
+ * @returns {{group: string, staff: boolean, ms: number, verdicts: object[], groups?: object[], words?: Record<string, string>|null, locale?: string}}
  */
 export function judgeBatch(s, urls, atMs) {
   const t0 = performance.now();

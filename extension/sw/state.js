@@ -58,6 +58,10 @@ function groupInfoOf(sg, group) {
   return sg.groups().find((g) => g.name === group) ?? { name: group, label: group, staff: false, preset: 'ks2' };
 }
 
+/**
+ * @param {{sg: any, group: string, policyToml: string|null, lists: any[], specs?: object[], source: string,
+ *   extras?: Record<string, any>, engineKey: string, appliedAt: number, problems?: object|null}} parts
+ */
 function makeState({ sg, group, policyToml, lists, specs, source, extras, engineKey, appliedAt, problems }) {
   const policy = sg.policy();
   return {
@@ -218,6 +222,7 @@ async function loadList(spec, previous) {
   try {
     const text = await fetchText(spec.url);
     const compiled = pkg.compileLists([{ name, category: spec.category, format: spec.format, text }]);
+    /** @type {{entries?: number, rejected?: number}} */
     const report = compiled.lists?.[0] ?? {};
     const lines = (report.entries ?? compiled.entries) + (report.rejected ?? compiled.rejectedCount);
     if (compiled.entries === 0) throw new Error(`no usable entries (${compiled.rejectedCount} lines rejected${compiled.rejected[0] ? `, e.g. line ${compiled.rejected[0].line}: ${compiled.rejected[0].reason}` : ''})`);
@@ -522,7 +527,7 @@ export async function dnrBlocks(url, type, tabId) {
 /** At wake: if a time-window boundary passed while no alarm ran, bring the rules up to date. */
 export async function checkDnrFresh() {
   const build = `${pkg.version()}/${chrome.runtime.getManifest().version}/${blockingWebRequest ? 'webrequest' : 'dnr-only'}`;
-  const { dnrValidUntil, dnrIndex, dnrBuild } = await chrome.storage.local.get(['dnrValidUntil', 'dnrIndex', 'dnrBuild']);
+  const { dnrValidUntil, dnrIndex, dnrBuild } = /** @type {{dnrValidUntil?: number, dnrIndex?: object, dnrBuild?: string}} */ (await chrome.storage.local.get(['dnrValidUntil', 'dnrIndex', 'dnrBuild']));
   if (!dnrIndex || dnrBuild !== build || (dnrValidUntil && Date.now() >= dnrValidUntil)) {
     await syncDnr({ reason: dnrIndex ? 'out of date at wake' : 'first run' });
     await chrome.storage.local.set({ dnrBuild: build });

@@ -40,7 +40,7 @@ export const MESSAGE_HANDLERS = Object.freeze({
 /** The block page's buttons: recorded on this device for the report flow. */
 async function pupilAction(message) {
   const s = state.currentState();
-  const { pupilActions = [] } = await chrome.storage.local.get('pupilActions');
+  const { pupilActions = [] } = /** @type {{pupilActions?: object[]}} */ (await chrome.storage.local.get('pupilActions'));
   pupilActions.push({ at: Date.now(), action: message.action, url: message.url, group: s?.group ?? null });
   await chrome.storage.local.set({ pupilActions: pupilActions.slice(-200) });
   // Recorded on this device for the report flow; nobody has been told yet, so say so.
