@@ -8,6 +8,7 @@
 import { exportJson, exportCsv, renderPrintable, ukTime } from '../report/export.js';
 import { ask } from './page-address.js';
 
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
 const $ = (id) => document.getElementById(id);
 let shown = [];
 

@@ -14,6 +14,8 @@ import * as idb from '../sw/idb.js';
 import { ask } from './page-address.js';
 import { setupReports } from './staff-reports.js';
 
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
 const $ = (id) => document.getElementById(id);
 const app = { pkg: null, engine: null, builtinPolicyText: null, messages: null, locale: 'en_GB' };
 let tester = null;

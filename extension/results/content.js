@@ -127,7 +127,7 @@
   // Pupils: a page script that sets `src` on an emptied image again gets it taken away at once.
   const imageGuard = new MutationObserver((records) => {
     for (const r of records) {
-      const img = r.target;
+      const img = /** @type {Element} */ (r.target);
       if (img.localName === 'img' && img.closest(`[${STATE}="blocked"]`) && img.getAttribute(r.attributeName)) empty(img);
     }
   });
