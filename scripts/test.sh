@@ -58,6 +58,14 @@ bash scripts/build-wasm.sh || {
 # The extension's generated files (the wasm as a module for initSync, the shared tester).
 if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
 
+step "JavaScript type check (tsc --noEmit -p jsconfig.json: the worker and the report, against the package's .d.ts and Chrome's types)"
+types_failed=0
+types="clean"
+if ! node_modules/.bin/tsc --noEmit -p jsconfig.json; then
+  types="TYPE ERRORS (counted as a failure)"
+  types_failed=1
+fi
+
 # `node --test` summary counts from its TAP output (a spec report goes to the terminal).
 node_tests() {
   local dir=$1 log=$2
@@ -113,7 +121,7 @@ rust_ignored=$(grep -Eo '[0-9]+ ignored' target/rust-tests.log | awk '{s+=$1} EN
 passed=$((rust_passed + js_passed + e2e_passed))
 failed=$((rust_failed + js_failed + e2e_failed))
 passed=$((passed + ext_passed))
-failed=$((failed + ext_failed + budget_failed + shared_failed))
+failed=$((failed + ext_failed + budget_failed + shared_failed + types_failed))
 echo
 echo "rust: $rust_passed passed, $rust_failed failed, $rust_ignored ignored (timing reports, run by hand: see BENCHMARKS.md)"
 skip_note=""
@@ -122,5 +130,6 @@ echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_skips target/js
 [[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_skips target/e2e-tests.tap) skipped$skip_note"
 [[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_skips target/extension-tests.tap) skipped$skip_note"
 echo "wasm size budget: $budget"
+echo "JavaScript types: $types"
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -24,7 +24,7 @@
     + 'z-index:2147483647!important;display:block!important;background:#eaf3fa!important;opacity:1!important;visibility:visible!important;';
 
   function pauseMedia() {
-    for (const media of document.querySelectorAll('video, audio')) {
+    for (const media of document.querySelectorAll(/** @type {'video'} */ ('video, audio'))) {
       try {
         media.pause();
         media.muted = true;
@@ -107,7 +107,7 @@
       if (document.body && !document.body.inert) document.body.inert = true;
       // The page's own top-layer elements go: a modal dialog would make the cover inert (no
       // adult could use the form), a popover would sit on it.
-      for (const el of document.querySelectorAll(':modal, :popover-open')) {
+      for (const el of /** @type {NodeListOf<HTMLDialogElement>} */ (document.querySelectorAll(':modal, :popover-open'))) {
         if (el === host) continue;
         try {
           if (el.matches(':popover-open')) el.hidePopover();

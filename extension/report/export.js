@@ -14,7 +14,10 @@ export function exportJson(reports, exportedAtMs = Date.now()) {
   return JSON.stringify({ schema: EXPORT_SCHEMA, reportSchema: REPORT_SCHEMA, exportedAt: new Date(exportedAtMs).toISOString(), count: sorted.length, reports: sorted }, null, 2);
 }
 
-/** The CSV's columns: header and how each is read from a report. */
+/**
+ * The CSV's columns: header and how each is read from a report.
+ * @type {ReadonlyArray<[string, (report: any) => unknown]>}
+ */
 export const CSV_COLUMNS = Object.freeze([
   ['report_id', (r) => r.id],
   ['revision', (r) => r.revision],
@@ -61,6 +64,7 @@ export function exportCsv(reports) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** @type {Intl.DateTimeFormatOptions} */
 const WHEN = { timeZone: 'Europe/London', dateStyle: 'full', timeStyle: 'medium' };
 
 /** A time as the school reads it (UK time), e.g. "Wednesday 25 November 2026 at 10:03:12". */

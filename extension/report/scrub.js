@@ -63,7 +63,8 @@ function imageBytes(bytes) {
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_VALUE = new Map([...B64].map((c, i) => [c, i]).concat([['-', 62], ['_', 63]]));
+/** @type {Map<string, number>} */
+const B64_VALUE = new Map([...[...B64].map((c, i) => /** @type {[string, number]} */ ([c, i])), ['-', 62], ['_', 63]]);
 
 /** Base64 or base64url to bytes, from character `from`, ignoring a ragged end. */
 function base64Bytes(text, from) {

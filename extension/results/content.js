@@ -127,7 +127,7 @@
   // Pupils: a page script that sets `src` on an emptied image again gets it taken away at once.
   const imageGuard = new MutationObserver((records) => {
     for (const r of records) {
-      const img = r.target;
+      const img = /** @type {Element} */ (r.target);
       if (img.localName === 'img' && img.closest(`[${STATE}="blocked"]`) && img.getAttribute(r.attributeName)) empty(img);
     }
   });
@@ -185,11 +185,16 @@
     return session?.words ?? {};
   }
 
+  /** One of the words the worker sent in the page's locale (`_locales/`, English underneath). */
+  function word(name) {
+    return words()[name] ?? '';
+  }
+
   function noteFor(item) {
     let host = item.querySelector(':scope > schoolgate-result-note');
     const text = session.staff && viewAs === null
-      ? words().placeholderStaff || 'Schoolgate blocks this result for your group too'
-      : words().placeholder || 'This result is for grown-ups';
+      ? word('placeholderStaff')
+      : word('placeholder');
     if (!host) {
       // Keep the result's height, so nothing below it moves.
       const height = Math.round(item.getBoundingClientRect().height);
@@ -211,7 +216,7 @@
     let host = item.querySelector(':scope > schoolgate-result-badges');
     if (!host) {
       host = ownElement('schoolgate-result-badges', BADGE_CSS);
-      shadows.get(host).append(el('div', { class: 'row', role: 'group', 'aria-label': words().badgesLabel || 'Who can open this result' }));
+      shadows.get(host).append(el('div', { class: 'row', role: 'group', 'aria-label': word('badgesLabel') }));
       item.prepend(host);
     }
     const signature = JSON.stringify(verdict?.groups ?? null);
@@ -223,8 +228,8 @@
     session.groups.forEach((g, i) => {
       const v = verdict.groups[g.name];
       const blocked = v.action === 'block';
-      const state = blocked ? words().blocked || 'blocked' : words().allowed || 'allowed';
-      const reason = blocked ? v.reason : words().allowedFor || 'Opens for this group.';
+      const state = blocked ? word('blocked') : word('allowed');
+      const reason = blocked ? v.reason : word('allowedFor');
       const tipId = `tip-${i}`;
       row.append(el('span', {
         class: `badge ${blocked ? 'block' : 'allow'}`, role: 'img', tabindex: '0',
@@ -247,7 +252,7 @@
     if (viewSwitch?.isConnected) return;
     viewSwitch = ownElement('schoolgate-view-as', SWITCH_CSS);
     const select = el('select', { id: 'view-as' },
-      el('option', { value: '', text: words().viewAsStaff || 'Staff, with badges' }),
+      el('option', { value: '', text: word('viewAsStaff') }),
       ...session.groups.map((g) => el('option', { value: g.name, text: `${g.short}: ${g.label}` })));
     select.value = viewAs ?? '';
     select.addEventListener('change', () => {
@@ -255,7 +260,7 @@
       for (const [item, rec] of tracked) show(item, rec);
       observer.takeRecords();
     });
-    shadows.get(viewSwitch).append(el('div', { class: 'box' }, el('label', { for: 'view-as', text: `Schoolgate · ${words().viewAs || 'View results as'}` }), select));
+    shadows.get(viewSwitch).append(el('div', { class: 'box' }, el('label', { for: 'view-as', text: `Schoolgate · ${word('viewAs')}` }), select));
     document.documentElement.append(viewSwitch);
   }
 

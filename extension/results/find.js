@@ -212,6 +212,7 @@
   }
 
   function linksIn(scope, engine, base) {
+    /** @type {{el: Element, target: string, key?: string}[]} */
     const out = [];
     for (const el of scope.querySelectorAll(LINKS)) {
       const target = targetOf(el, base);

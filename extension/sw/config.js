@@ -11,6 +11,7 @@
 // illegal-content lists and is misconfigured also raises an alarm.
 
 import { parseStaffCodeHash } from './staff-code.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
 /** The group an unmanaged device (no managed policy at all) protects as. */
 export const UNMANAGED_GROUP = 'ks2';
@@ -20,8 +21,8 @@ export const UNMANAGED_GROUP = 'ks2';
  */
 export const STRICTEST_GROUP = 'eyfs';
 
-/** The locked illegal-content categories (the core's `category::is_locked`). */
-export const LOCKED_CATEGORIES = Object.freeze(['child-abuse', 'terrorist-content']);
+/** The locked illegal-content categories: the core's own (`category::is_locked`), read from the package at build time. */
+export { LOCKED_CATEGORIES };
 
 /** Documented limits (docs/deploy-chromebooks.md §3, managed_schema.json). */
 export const LIMITS = Object.freeze({
@@ -65,7 +66,7 @@ const utf8Bytes = (s) => new TextEncoder().encode(s).length;
  * text and the parsed address could be read differently: credentials (`http://localhost:@evil.example/`
  * is evil.example), backslashes, spaces or control characters.
  *
- * @returns {{href: string} | {error: string}}
+ * @returns {{href: string, error?: undefined} | {error: string, href?: undefined}}
  */
 export function checkAddress(text) {
   if (typeof text !== 'string' || !text) return { error: 'expected an https:// address' };
@@ -76,6 +77,7 @@ export function checkAddress(text) {
   try {
     url = new URL(text);
   } catch {
+    // Not a URL at all: that is the answer, not a fault.
     return { error: `not a web address: ${JSON.stringify(text.slice(0, 80))}` };
   }
   const authority = text.slice(url.protocol.length).replace(/^\/\//, '').split(/[/?#]/, 1)[0];

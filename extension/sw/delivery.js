@@ -35,9 +35,16 @@ export function useSettings(read) {
 
 // One writer for outbox entries: every read-modify-write runs in this queue, so a delivery that
 // finishes while the adult saves revision 2 can never mark revision 2 as sent.
+/** @type {Promise<unknown>} */
 let writes = Promise.resolve();
+/**
+ * @template T
+ * @param {() => T | Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 export function serial(fn) {
   const run = writes.then(fn);
+  // The chain only orders writes; `run` carries the error to its own caller.
   writes = run.catch(() => {});
   return run;
 }

@@ -12,12 +12,14 @@
 // Pure planning here (testable in Node); `applyPlan` talks to Chrome.
 
 import { readListForDnr, readPolicyEntries } from './listdomains.js';
+import { RULE_IDS } from './rule-ids.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
 const RULES_VERSION = 3;
 
-/** Dynamic DNR rule ids for pages pupils reported (sw/reports.js) start here, far above the plan's. */
-export const REPORTED_RULE_BASE = 5_000_000;
+// Rule ids: one table for the whole worker (sw/rule-ids.js).
+export { REPORTED_RULE_BASE } from './rule-ids.js';
 
 /** Rule priorities: a higher number wins. */
 export const PRIORITY = Object.freeze({
@@ -43,7 +45,7 @@ export const THUMBNAIL_HOSTS = Object.freeze(['mm.bing.net', 'th.bing.com', 'enc
 export const THUMBNAIL_PAGES = Object.freeze(['google.com', 'google.co.uk', 'google.ie', 'bing.com', 'duckduckgo.com', 'kiddle.co', 'swiggle.org.uk']);
 export const THUMBNAIL_MARK = 'sgthumb=1';
 
-const LOCKED = new Set(['child-abuse', 'terrorist-content']);
+const LOCKED = new Set(LOCKED_CATEGORIES);
 const FRAMES = ['main_frame', 'sub_frame'];
 /** What a blocked page's rules redirect: its frames, and `other` (`<link rel=prefetch>`). */
 const PAGES = ['main_frame', 'sub_frame', 'other'];
@@ -144,6 +146,7 @@ function safeSearchRules(sg, group, { redirects = true } = {}) {
     try {
       ss = sg.safeSearch(p.url, group);
     } catch {
+      // No SafeSearch form for this engine in this policy: no rule for it.
       continue;
     }
     if (!ss?.rewrite) continue;
@@ -336,7 +339,7 @@ export async function applyPlan(dnr, plan, index) {
   const addRules = [];
   const used = new Set();
   for (const entry of Object.values(index ?? {})) for (const id of entry.ids) used.add(id);
-  let nextId = 1;
+  let nextId = RULE_IDS.plan.first;
   const allocate = () => {
     while (used.has(nextId)) nextId += 1;
     used.add(nextId);

@@ -17,7 +17,9 @@ export { pkg };
 export const startup = { at: Date.now(), decodeMs: null, instantiateMs: null, seedMs: null, builtinMs: null, totalMs: null, builtinListsSeeded: false, error: null };
 
 function decodeBase64(text) {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+  // Uint8Array.fromBase64 is newer than TypeScript's library: feature-detected here.
+  const native = /** @type {{fromBase64?: (text: string) => Uint8Array}} */ (/** @type {unknown} */ (Uint8Array));
+  if (typeof native.fromBase64 === 'function') return native.fromBase64(text);
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i += 1) out[i] = bin.charCodeAt(i);

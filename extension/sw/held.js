@@ -6,6 +6,8 @@
 // The stores are passed in, so the fallbacks can be tested in Node: on a real device the full
 // disk cannot be produced on demand (the extension's `unlimitedStorage` lifts the quota).
 
+import { failed } from './failures.js';
+
 /**
  * @param {object} stores
  * @param {{putMany: (entries: [string, any][], o: {strict: boolean}) => Promise<void>}} stores.idb
@@ -21,7 +23,10 @@ export function heldReports({ idb, local, warn }) {
   };
 
   return {
-    /** Saves `[key, value]` entries of report `id`; says where they went. */
+    /**
+     * Saves `[key, value]` entries of report `id`; says where they went.
+     * @returns {Promise<'indexeddb'|'storage.local'|'memory'>}
+     */
     async save(id, entries) {
       try {
         await idb.putMany(entries, { strict: true });
@@ -33,6 +38,7 @@ export function heldReports({ idb, local, warn }) {
           setWarning(`Storage is short (${why}): report ${id} was kept in extension storage. Free some space; it will be moved back and sent.`);
           return 'storage.local';
         } catch {
+          // Extension storage is full too: the report is held in memory and the staff page warns.
           memory.set(id, Object.fromEntries(entries));
           setWarning(`Storage is full (${why}): ${memory.size} report(s) are held in memory only. Export them from the staff page now.`);
           return 'memory';
@@ -42,7 +48,7 @@ export function heldReports({ idb, local, warn }) {
 
     /** Moves held reports back into IndexedDB; stops at the first that still does not fit. */
     async rescue(serial = (fn) => fn()) {
-      const stored = await local.get(null).catch(() => ({}));
+      const stored = await local.get(null).catch(failed('reading reports held in extension storage', {}));
       const sets = [
         ...Object.entries(stored).filter(([k]) => k.startsWith('held:')),
         ...[...memory].map(([id, v]) => [`mem:${id}`, v]),
@@ -62,7 +68,7 @@ export function heldReports({ idb, local, warn }) {
 
     /** Every held `[key, value]` entry (memory and extension storage), for listing. */
     async entries() {
-      const stored = await local.get(null).catch(() => ({}));
+      const stored = await local.get(null).catch(failed('listing reports held in extension storage', {}));
       const out = [];
       for (const [k, v] of Object.entries(stored)) if (k.startsWith('held:')) out.push(...Object.entries(v));
       for (const v of memory.values()) out.push(...Object.entries(v));

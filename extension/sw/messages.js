@@ -73,6 +73,7 @@ function coverPage(sender) {
   try {
     return new URL(sender.url).pathname === '/cover.html';
   } catch {
+    // No parsable address: not the cover page.
     return false;
   }
 }
@@ -98,6 +99,7 @@ export function senderKind(sender, ownId) {
   try {
     url = new URL(sender.url ?? '');
   } catch {
+    // No parsable address: a content script in a web page, never one of our pages.
     return 'content-script';
   }
   // (Compared as text: URL.origin of a chrome-extension: URL is "null" outside Chrome.)
@@ -108,7 +110,7 @@ export function senderKind(sender, ownId) {
 
 /**
  * Which handler table a message may use, or a reason to refuse it.
- * @returns {{ok: true, kind: 'query'|'pupil-action'|'press'|'adult-action'|'staff-command'} | {ok: false, error: string}}
+ * @returns {{ok: true, kind: 'query'|'pupil-action'|'press'|'adult-action'|'staff-command', error?: undefined} | {ok: false, error: string}}
  */
 export function admit(message, sender, ownId) {
   if (!message || typeof message !== 'object' || typeof message.type !== 'string') return { ok: false, error: 'not a message' };

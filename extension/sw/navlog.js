@@ -4,6 +4,8 @@
 // Kept in `chrome.storage.session`: in memory only, gone when the browser closes, and dropped
 // when the tab closes. Only the report copies it out, and only for the tab the pupil pressed in.
 
+import { failed } from './failures.js';
+
 /** How many navigations a tab keeps. */
 export const KEEP = 10;
 
@@ -18,10 +20,10 @@ export function recordNavigation(details) {
   queue = queue.then(async () => {
     const k = key(details.tabId);
     const got = await chrome.storage.session.get(k);
-    const list = got[k] ?? [];
+    const list = /** @type {object[]} */ (got[k] ?? []);
     list.push({ atMs: Math.round(details.timeStamp ?? Date.now()), url: details.url.slice(0, 8192), transition: details.transitionType ?? null });
     await chrome.storage.session.set({ [k]: list.slice(-KEEP) });
-  }).catch(() => {});
+  }).catch(failed('recording a navigation'));
   return queue;
 }
 
@@ -29,12 +31,12 @@ export function recordNavigation(details) {
 export async function navigationsOf(tabId) {
   await queue;
   const k = key(tabId);
-  const got = await chrome.storage.session.get(k).catch(() => ({}));
+  const got = await chrome.storage.session.get(k).catch(failed('reading a tab\'s navigations', {}));
   return got[k] ?? [];
 }
 
 /** Forgets a closed tab. */
 export function forgetTab(tabId) {
-  queue = queue.then(() => chrome.storage.session.remove(key(tabId))).catch(() => {});
+  queue = queue.then(() => chrome.storage.session.remove(key(tabId))).catch(failed('forgetting a closed tab'));
   return queue;
 }

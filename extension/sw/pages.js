@@ -1,7 +1,7 @@
 // Addresses of the extension's own pages that a blocked or held navigation goes to.
 //
 // The blocked address goes last and raw (`&u=<url>`), exactly as the DNR rules' regex
-// substitution writes it, so the block page reads both the same way (see ../blocked.js).
+// substitution writes it, so the block page reads both the same way (see ../pages/blocked.js).
 
 /** The block page for `url`; `src` says what blocked it (dnr, webrequest, navigation, history). */
 export function blockPageUrl(url, src) {

@@ -15,7 +15,8 @@ import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM, useDecision
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
 import { heldReports } from './held.js';
-import { REPORTED_RULE_BASE } from './dnr.js';
+import { REPORTED_RULE_BASE } from './rule-ids.js';
+import { failed } from './failures.js';
 
 export { REPORTED_RULE_BASE };
 /** Reported pages kept as DNR rules (the newest); older ones stay blocked by the worker's check. */
@@ -32,6 +33,7 @@ export function reportedKey(url) {
     u.hash = '';
     return u.href;
   } catch {
+    // Not a URL: compared as the text it is.
     return String(url).split('#')[0];
   }
 }
@@ -40,7 +42,7 @@ export function reportedKey(url) {
 export function loadReported() {
   reportedLoaded ??= chrome.storage.local.get('reportedUrls').then(({ reportedUrls }) => {
     for (const [url, id] of Object.entries(reportedUrls ?? {})) reported.set(url, id);
-  }).catch(() => {});
+  }).catch(failed('loading the reported pages'));
   return reportedLoaded;
 }
 
@@ -74,8 +76,8 @@ function persistReported() {
     try {
       while (changed) {
         changed = false;
-        await chrome.storage.local.set({ reportedUrls: Object.fromEntries(reported) }).catch(() => {});
-        await syncReportedRules().catch(() => {});
+        await chrome.storage.local.set({ reportedUrls: Object.fromEntries(reported) }).catch(failed('saving the reported pages'));
+        await syncReportedRules().catch(failed('installing the reported pages\' DNR rules'));
       }
     } finally {
       // In the same step as the last check of `changed`: no change can slip in between.
@@ -103,9 +105,9 @@ async function unblockOnDevice(id) {
     }
   }
   // The unpacked fallback may have learned the address as a session rule: forget that too.
-  const session = await chrome.declarativeNetRequest.getSessionRules().catch(() => []);
+  const session = await chrome.declarativeNetRequest.getSessionRules().catch(failed('reading the session rules', []));
   const learned = session.filter((r) => urls.some((u) => r.condition?.urlFilter === `|${u}|`)).map((r) => r.id);
-  if (learned.length) await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: learned }).catch(() => {});
+  if (learned.length) await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: learned }).catch(failed('forgetting a reviewed page\'s learned rule'));
   return persistReported();
 }
 
@@ -188,6 +190,7 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
   try {
     verdict = state ? state.sg.classify(url, state.group, at) : null;
   } catch {
+    // A report is saved even when the engine cannot classify its page.
     verdict = null;
   }
   const [navigations, who] = await Promise.all([tabId >= 0 ? navlog.navigationsOf(tabId) : [], identityOf()]);
@@ -212,9 +215,9 @@ export async function createReport({ state, source, tabId, url, title, pressedAt
   const entries = [[`report:${report.id}`, report], [`details:${report.id}`, heldDetails(press)], [`outbox:${report.id}`, outboxEntry(report)]];
   const where = await serial(() => saveDurably(report.id, entries));
   // Held outside IndexedDB: wake again to move it back and send it.
-  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
+  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(failed('setting the delivery alarm'));
   if (blockHere) await blockOnDevice(url, report.id);
-  flush('new report').catch(() => {});
+  flush('new report').catch(failed('sending a new report'));
   return report;
 }
 
@@ -240,8 +243,8 @@ export async function createSearchAlert({ state, url, verdict, atMs }) {
     engineVersion: pkg.version(),
   });
   const where = await serial(() => saveDurably(report.id, [[`report:${report.id}`, report], [`outbox:${report.id}`, outboxEntry(report)]]));
-  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(() => {});
-  flush('search alert').catch(() => {});
+  if (where !== 'indexeddb') chrome.alarms.create(DELIVERY_ALARM, { delayInMinutes: 1 }).catch(failed('setting the delivery alarm'));
+  flush('search alert').catch(failed('sending a search alert'));
   return report;
 }
 
@@ -267,7 +270,7 @@ async function saveRevision(before, next) {
     const entry = { ...(before ?? outboxEntry(next)), revision: next.revision, attempts: 0, nextAtMs: Date.now() };
     await saveDurably(next.id, [[`report:${next.id}`, next], [`outbox:${next.id}`, entry]]);
   });
-  flush('revision').catch(() => {});
+  flush('revision').catch(failed('sending a report\'s revision'));
 }
 
 /** What revision 1 held back (report/model.js `heldDetails`), or `null`. */
@@ -284,7 +287,7 @@ export async function completeByAdult({ id, record, staffVerified }) {
   if (!report) throw new ReportError('no such report on this device');
   const next = recordAdult(report, { ...record, staffVerified }, Date.now(), await getHeldDetails(id));
   await saveRevision(report, next);
-  await serial(() => idb.deleteMany([`details:${id}`])).catch(() => {});
+  await serial(() => idb.deleteMany([`details:${id}`])).catch(failed('deleting held report details'));
   return next;
 }
 

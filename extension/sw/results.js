@@ -17,6 +17,7 @@
 import { Decider, ALLOW } from './engine.js';
 import * as state from './state.js';
 import { loadMessages, pickLocale, t } from '../ui/i18n.js';
+import { failed } from './failures.js';
 
 export const MAX_URLS = 500;
 export const MAX_URL_LENGTH = 8 * 1024;
@@ -61,7 +62,7 @@ async function wordsFor(locale) {
   if (!wordsByLocale.has(locale)) {
     wordsByLocale.set(locale, loadMessages(locale).then((messages) => Object.fromEntries(
       Object.entries(WORD_KEYS).map(([name, key]) => [name, t(messages, key)]),
-    )).catch(() => null));
+    )).catch(failed('loading the results page\'s words', null)));
   }
   return wordsByLocale.get(locale);
 }
@@ -73,7 +74,7 @@ function shortName(group) {
 /**
  * Judges `urls` for this device. Pure given the state, the time and the words, so the unit
  * tests can call it with a built engine.
- * @returns {{group: string, staff: boolean, ms: number, verdicts: object[], groups?: object[]}}
+ * @returns {{group: string, staff: boolean, ms: number, verdicts: object[], groups?: object[], words?: Record<string, string>|null, locale?: string}}
  */
 export function judgeBatch(s, urls, atMs) {
   const t0 = performance.now();

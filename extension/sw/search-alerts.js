@@ -10,6 +10,7 @@
 // within REPEAT_MS makes no second report: the DSL is told once, not once per keystroke.
 
 import { createSearchAlert } from './reports.js';
+import { failed } from './failures.js';
 
 /** Hosts that may carry a search: the engine table's names (crates/core/src/search/engines). */
 const SEARCH_LABEL = /(^|\.)(google|bing|duckduckgo|yahoo|yandex|ya|ecosia|brave|qwant|startpage|baidu|youtube|youtube-nocookie|googleapis|wikipedia|kiddle|swiggle)(\.[a-z]{2,3}){1,2}$/;
@@ -26,11 +27,11 @@ async function firstTime(key, atMs) {
   const last = seen.get(key);
   if (last !== undefined && atMs - last < REPEAT_MS) return false;
   seen.set(key, atMs);
-  const stored = (await chrome.storage.session.get(SEEN_KEY).catch(() => ({})))[SEEN_KEY] ?? {};
+  const stored = (await chrome.storage.session.get(SEEN_KEY).catch(failed('reading the searches already alerted', {})))[SEEN_KEY] ?? {};
   if (stored[key] !== undefined && atMs - stored[key] < REPEAT_MS) return false;
   const fresh = Object.fromEntries(Object.entries(stored).filter(([, t]) => atMs - t < REPEAT_MS));
   fresh[key] = atMs;
-  await chrome.storage.session.set({ [SEEN_KEY]: fresh }).catch(() => {});
+  await chrome.storage.session.set({ [SEEN_KEY]: fresh }).catch(failed('remembering an alerted search'));
   return true;
 }
 
@@ -48,6 +49,7 @@ export async function alertOnSearch({ state, url, atMs = Date.now() }) {
   try {
     verdict = state.sg.classify(url, state.group, atMs);
   } catch {
+    // The engine cannot judge this address: no alert (the navigation itself is judged elsewhere).
     return null;
   }
   const search = verdict?.search;

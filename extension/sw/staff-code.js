@@ -33,6 +33,7 @@ function fromBase64(text) {
   try {
     return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch {
+    // Not base64: not a staff code value, and the caller says so.
     return null;
   }
 }
@@ -45,7 +46,7 @@ export function toBase64(bytes) {
 
 /**
  * Reads a `staffUnlockCodeHash` value.
- * @returns {{ok: true, iterations: number, salt: Uint8Array, hash: Uint8Array} | {ok: false, error: string}}
+ * @returns {{ok: true, iterations: number, salt: Uint8Array, hash: Uint8Array, error?: undefined} | {ok: false, error: string, old?: boolean}}
  */
 export function parseStaffCodeHash(value) {
   if (typeof value !== 'string') return { ok: false, error: 'staffUnlockCodeHash: expected a string' };

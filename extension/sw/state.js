@@ -14,9 +14,11 @@
 import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, effectiveConfig, LIMITS, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
-import { planRules, applyPlan, REPORTED_RULE_BASE } from './dnr.js';
+import { planRules, applyPlan } from './dnr.js';
+import { REPORTED_RULE_BASE } from './rule-ids.js';
+import { LOCKED_CATEGORIES } from '../core-facts.js';
 
-const LOCKED = new Set(['child-abuse', 'terrorist-content']);
+const LOCKED = new Set(LOCKED_CATEGORIES);
 const FETCH_TIMEOUT_MS = 60_000;
 export const BOUNDARY_ALARM = 'sg-boundary';
 export const REFRESH_ALARM = 'sg-refresh';
@@ -56,6 +58,10 @@ function groupInfoOf(sg, group) {
   return sg.groups().find((g) => g.name === group) ?? { name: group, label: group, staff: false, preset: 'ks2' };
 }
 
+/**
+ * @param {{sg: any, group: string, policyToml: string|null, lists: any[], specs?: object[], source: string,
+ *   extras?: Record<string, any>, engineKey: string, appliedAt: number, problems?: object|null}} parts
+ */
 function makeState({ sg, group, policyToml, lists, specs, source, extras, engineKey, appliedAt, problems }) {
   const policy = sg.policy();
   return {
@@ -182,6 +188,7 @@ let queue = Promise.resolve();
 /** Runs `fn` after everything queued before it: policy changes never interleave. */
 function serial(fn) {
   const run = queue.then(fn, fn);
+  // The chain only orders changes; `run` carries the error to its own caller.
   queue = run.catch(() => {});
   return run;
 }
@@ -215,6 +222,7 @@ async function loadList(spec, previous) {
   try {
     const text = await fetchText(spec.url);
     const compiled = pkg.compileLists([{ name, category: spec.category, format: spec.format, text }]);
+    /** @type {{entries?: number, rejected?: number}} */
     const report = compiled.lists?.[0] ?? {};
     const lines = (report.entries ?? compiled.entries) + (report.rejected ?? compiled.rejectedCount);
     if (compiled.entries === 0) throw new Error(`no usable entries (${compiled.rejectedCount} lines rejected${compiled.rejected[0] ? `, e.g. line ${compiled.rejected[0].line}: ${compiled.rejected[0].reason}` : ''})`);
@@ -237,6 +245,7 @@ async function loadList(spec, previous) {
 
 /** A list's last good copy from the cache: `{meta, bytes}`, or `null` when it is gone. */
 async function cachedCopy(old) {
+  // Neither the cached bytes nor the cached text: the list is gone (the caller reports it).
   const bytes = await idb.get(`ruleset:${old.key}`).catch(() => null) ?? await recompileFromText(old).catch(() => null);
   if (!bytes) return null;
   return { meta: { ...old, locked: LOCKED.has(old.category), fromCache: true }, bytes };
@@ -484,6 +493,7 @@ export function syncDnr({ reason = 'check' } = {}) {
       status.dnr.error = `${new Date().toISOString()}: ${error?.message ?? error}`;
     }
   });
+  // The chain only orders syncs; `run` records its error in status.dnr (above).
   dnrQueue = run.catch(() => {});
   return run;
 }
@@ -502,6 +512,7 @@ export async function dnrBlocks(url, type, tabId) {
   try {
     outcome = await chrome.declarativeNetRequest.testMatchOutcome({ url, type, tabId });
   } catch {
+    // Chrome cannot test this address: the fallback's own check decides.
     return false;
   }
   if (!keysById) {
@@ -516,7 +527,7 @@ export async function dnrBlocks(url, type, tabId) {
 /** At wake: if a time-window boundary passed while no alarm ran, bring the rules up to date. */
 export async function checkDnrFresh() {
   const build = `${pkg.version()}/${chrome.runtime.getManifest().version}/${blockingWebRequest ? 'webrequest' : 'dnr-only'}`;
-  const { dnrValidUntil, dnrIndex, dnrBuild } = await chrome.storage.local.get(['dnrValidUntil', 'dnrIndex', 'dnrBuild']);
+  const { dnrValidUntil, dnrIndex, dnrBuild } = /** @type {{dnrValidUntil?: number, dnrIndex?: object, dnrBuild?: string}} */ (await chrome.storage.local.get(['dnrValidUntil', 'dnrIndex', 'dnrBuild']));
   if (!dnrIndex || dnrBuild !== build || (dnrValidUntil && Date.now() >= dnrValidUntil)) {
     await syncDnr({ reason: dnrIndex ? 'out of date at wake' : 'first run' });
     await chrome.storage.local.set({ dnrBuild: build });

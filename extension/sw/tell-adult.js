@@ -13,6 +13,7 @@ import * as reports from './reports.js';
 import * as delivery from './delivery.js';
 import { blockPageUrl, isOwnPage } from './pages.js';
 import { staffCodeChecker } from './staff-code.js';
+import { failed } from './failures.js';
 
 let ready = Promise.resolve();
 
@@ -21,26 +22,29 @@ export function useReady(promise) {
   ready = promise;
 }
 
-/** The messages this module answers (already admitted by sw/messages.js). */
-export function handle(message, sender) {
-  switch (message.type) {
-    case 'tell-adult':
-      return saveFromPress(message, sender);
-    case 'cover-info':
-      return fromPressTab(message, sender).then(() => coverInfo(message));
-    case 'adult-unlock':
-      return fromPressTab(message, sender).then(() => checkStaffCode(message.code)).then((c) => ({ ok: c.ok || !c.set, error: c.error }));
-    case 'staff-unlock':
-      return staffUnlock(message);
-    case 'adult-record':
-      return adultRecord(message, sender);
-    case 'reports-list':
-      return reportsList(message);
-    case 'report-review':
-      return reportReview(message);
-    default:
-      return Promise.resolve({ error: 'unknown message' });
-  }
+/**
+ * The messages this module answers (already admitted by sw/messages.js), for the worker's one
+ * router (sw/router.js).
+ */
+export const MESSAGE_HANDLERS = Object.freeze({
+  'tell-adult': (message, sender) => saveFromPress(message, sender),
+  'cover-info': (message, sender) => fromPressTab(message, sender).then(() => coverInfo(message)),
+  'adult-unlock': (message, sender) => fromPressTab(message, sender).then(() => checkStaffCode(message.code)).then((c) => ({ ok: c.ok || !c.set, error: c.error })),
+  'staff-unlock': (message) => staffUnlock(message),
+  'adult-record': (message, sender) => adultRecord(message, sender),
+  'reports-list': (message) => reportsList(message),
+  'report-review': (message) => reportReview(message),
+  'pupil-action': (message) => pupilAction(message),
+});
+
+/** The block page's buttons: recorded on this device for the report flow. */
+async function pupilAction(message) {
+  const s = state.currentState();
+  const { pupilActions = [] } = /** @type {{pupilActions?: object[]}} */ (await chrome.storage.local.get('pupilActions'));
+  pupilActions.push({ at: Date.now(), action: message.action, url: message.url, group: s?.group ?? null });
+  await chrome.storage.local.set({ pupilActions: pupilActions.slice(-200) });
+  // Recorded on this device for the report flow; nobody has been told yet, so say so.
+  return { recorded: true, sent: false };
 }
 
 /**
@@ -51,6 +55,7 @@ export function handle(message, sender) {
 export async function pressFromBrowser(tab, source) {
   if (!tab || tab.id == null || tab.id < 0) return;
   const pressedAtMs = Date.now();
+  // Muting is a courtesy: a tab that closed meanwhile needs none.
   chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
   if (/^https?:/i.test(tab.url ?? '')) {
     try {
@@ -68,7 +73,7 @@ export async function pressFromBrowser(tab, source) {
   }
   await ready;
   const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs, addressFromOurPage: isOwnPage(tab.url ?? tab.pendingUrl ?? '') });
-  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(() => {});
+  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(failed('showing the cover page'));
 }
 
 /** A press in a page (content script) or on the block page: save the report, say its id. */
@@ -79,6 +84,7 @@ async function saveFromPress(message, sender) {
   const url = fromPage ? (sender.frameId === 0 ? sender.url : tab?.url) ?? '' : message.url;
   const now = Date.now();
   const pressedAtMs = Number.isFinite(message.pressedAtMs) ? Math.min(now, Math.max(now - 10_000, message.pressedAtMs)) : now;
+  // Muting is a courtesy: a tab that closed meanwhile needs none.
   if (tab?.id >= 0) chrome.tabs.update(tab.id, { muted: true }).catch(() => {});
   await ready;
   const source = fromPage ? message.source : 'block-page';
@@ -136,13 +142,13 @@ async function staffUnlock({ code }) {
 const pressTabKey = (id) => `press-tab:${id}`;
 
 function rememberPressTab(id, tabId) {
-  return chrome.storage.session.set({ [pressTabKey(id)]: tabId }).catch(() => {});
+  return chrome.storage.session.set({ [pressTabKey(id)]: tabId }).catch(failed('remembering the tab a pupil pressed in'));
 }
 
 async function fromPressTab(message, sender) {
   if (!(sender?.frameId > 0)) return;
   const key = pressTabKey(message.id);
-  const got = await chrome.storage.session.get(key).catch(() => ({}));
+  const got = await chrome.storage.session.get(key).catch(failed('reading the tab a pupil pressed in', {}));
   if (got[key] === undefined || got[key] !== sender.tab?.id) throw new Error('refused: this cover is not in the tab where the pupil pressed');
 }
 
@@ -157,7 +163,7 @@ async function adultRecord(message, sender) {
     // this device until the DSL has reviewed it), and its sound comes back.
     // (The address as blocked, not as recorded: the record may have had image data cut out.)
     const url = reports.reportedUrlOf(report.id) ?? report.page.url;
-    chrome.tabs.update(tab.id, { url: blockPageUrl(url, 'reported'), muted: false }).catch(() => {});
+    chrome.tabs.update(tab.id, { url: blockPageUrl(url, 'reported'), muted: false }).catch(failed('blocking a reported page in its tab'));
   }
   return { ok: true, id: report.id, revision: report.revision };
 }

@@ -14,6 +14,12 @@ function build(doc, node) {
   return el;
 }
 
+/**
+ * @param {Document} doc
+ * @param {string} viewBox
+ * @param {any[]} nodes
+ * @param {{label?: string, className?: string}} [options]
+ */
 function svg(doc, viewBox, nodes, { label, className } = {}) {
   const root = build(doc, ['svg', { viewBox, xmlns: NS, focusable: 'false' }, ...nodes]);
   if (className) root.setAttribute('class', className);
@@ -112,7 +118,11 @@ export function owl(doc, { mood = 'calm', time, label } = {}) {
   ], { label, className: 'sg-owl' });
 }
 
-/** A grown-up and a child side by side: "tell a grown-up". */
+/**
+ * A grown-up and a child side by side: "tell a grown-up".
+ * @param {Document} doc
+ * @param {{label?: string}} [options]
+ */
 export function tellAdult(doc, { label } = {}) {
   return svg(doc, '0 0 160 120', [
     ['circle', { cx: 52, cy: 30, r: 17, fill: '#8d5a3b' }],
@@ -126,7 +136,11 @@ export function tellAdult(doc, { label } = {}) {
   ], { label, className: 'sg-picture' });
 }
 
-/** A clock showing `time` (`hh:mm`). */
+/**
+ * A clock showing `time` (`hh:mm`).
+ * @param {Document} doc
+ * @param {{time?: string, label?: string}} [options]
+ */
 export function clock(doc, { time, label } = {}) {
   return svg(doc, '0 0 100 100', clockFace(50, 50, 44, time), { label, className: 'sg-picture' });
 }

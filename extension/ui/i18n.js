@@ -20,7 +20,10 @@ export function localeInfo(id) {
   return LOCALES.find((l) => l.id === id) ?? LOCALES[0];
 }
 
-/** The best supported locale for a list of BCP 47 tags (e.g. `navigator.languages`). */
+/**
+ * The best supported locale for a list of BCP 47 tags (e.g. `navigator.languages`).
+ * @param {readonly string[]} [tags]
+ */
 export function pickLocale(tags = []) {
   for (const tag of tags) {
     const lower = String(tag).toLowerCase();

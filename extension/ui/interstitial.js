@@ -36,6 +36,7 @@ const PRESET_AUDIENCE = { eyfs: 'young', ks1: 'young', ks2: 'junior', staff: 'st
  * @param {string|{name: string, staff?: boolean, preset?: string}} group
  */
 export function audienceFor(group) {
+  /** @type {{name?: string, staff?: boolean, preset?: string}} */
   const g = typeof group === 'string' ? { name: group } : (group ?? {});
   if (g.staff) return 'staff';
   return PRESET_AUDIENCE[g.preset] ?? PRESET_AUDIENCE[g.name] ?? 'junior';
@@ -199,6 +200,7 @@ export function renderInterstitial(doc, container, options) {
   const status = el(doc, 'div', { class: 'sg-status', role: 'status', 'aria-live': 'polite' });
 
   const act = async (action, fallback) => {
+    /** @type {any} what the extension's hook answered */
     let handled = false;
     try {
       handled = await options.onAction?.(action, verdict);
@@ -273,6 +275,7 @@ export function renderInterstitial(doc, container, options) {
 
   let title;
   if (audience === 'young') {
+    /** @type {'calm'|'kind'|'wait'|'stop'} */
     let mood = 'calm';
     let words = m('young_say');
     let picture = null;
@@ -305,6 +308,7 @@ export function renderInterstitial(doc, container, options) {
   } else if (audience === 'junior') {
     let reason;
     let extra = null;
+    /** @type {'calm'|'kind'|'wait'|'stop'} */
     let mood = 'calm';
     if (kind === 'locked') {
       title = m('locked_title');
@@ -381,6 +385,11 @@ export function renderInterstitial(doc, container, options) {
   return { audience, kind, title, speech };
 }
 
+/**
+ * The staff page's card.
+ * @param {Document} doc
+ * @param {{[key: string]: any, reportHref?: string}} parts
+ */
 function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, backButton, say, reportHref, onAction, atMs, tellAdultButton }) {
   const out = [];
   const heading = (text) => el(doc, 'h1', { class: 'sg-title' }, kind === 'allowed' ? null : icon(doc, 'lock'), el(doc, 'span', { text }));
@@ -449,6 +458,7 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
         class: 'sg-btn sg-btn-secondary',
         'data-action': 'wrongly-blocked',
         onclick: async () => {
+          /** @type {any} what the extension's hook answered */
           let handled = false;
           try { handled = await onAction?.('wrongly-blocked', verdict); } catch { handled = false; }
           if (handled === true || handled?.sent) say(m('staff_wrongly_sent'));

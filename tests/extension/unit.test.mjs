@@ -13,7 +13,7 @@ import { readManaged, configKey, engineConfig, effectiveConfig, checkAddress, lo
 import { admit, senderKind } from '../../extension/sw/messages.js';
 import { readListForDnr, readPolicyEntries, cleanHost } from '../../extension/sw/listdomains.js';
 import { planRules, applyPlan, PRIORITY, probeCategories, THUMBNAIL_MARK, HARMFUL_CATEGORIES } from '../../extension/sw/dnr.js';
-import { readPageAddress } from '../../extension/page-address.js';
+import { readPageAddress } from '../../extension/pages/page-address.js';
 
 const ID = 'deohikanlmjlhjfeohlmnkkldjepeklp';
 const PKG = join(ROOT, 'extension', 'pkg', 'schoolgate.js');

@@ -72,9 +72,11 @@ describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () =
     assert.ok(s.status.dnr.rules > 10, 'DNR rules installed');
     assert.equal(s.startup.builtinListsSeeded, true, 'the worker started from the lists the build compiled');
     assert.equal(s.startup.seedError, undefined);
+    assert.deepEqual(s.failures, [], 'no fault at start-up (sw/failures.js)');
     const page = await newPage();
     await h.go(page, `chrome-extension://${h.EXT_ID}/staff.html`);
     await page.waitForSelector('html[data-ready="true"]');
+    assert.equal(await page.locator('#failures-none').isVisible(), true, 'the staff page says no fault was met');
     const text = await page.locator('#policy').innerText();
     assert.match(text, /Key Stage 2/);
     assert.match(text, /built-in policy \(no managed policy\)/);
@@ -85,6 +87,15 @@ describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () =
     const annotated = readFileSync(join(h.ROOT, 'crates', 'core', 'data', 'default-policy.toml'), 'utf8');
     assert.equal(await page.locator('#policy-text').textContent(), annotated);
     await h.screenshot(page, 'staff-page-unmanaged');
+    // A fault the worker logged (sw/failures.js keeps them in session storage) is shown to staff.
+    const sw = await h.worker(ctx);
+    await sw.evaluate(() => chrome.storage.session.set({ failures: [{ at: Date.now(), where: 'installing the reported pages\' DNR rules', message: 'a test fault' }] }));
+    assert.equal((await h.status(ctx)).failures.length, 1);
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    assert.match(await page.locator('#failures').innerText(), /installing the reported pages' DNR rules: a test fault/);
+    assert.equal(await page.locator('#failures-none').isVisible(), false);
+    await sw.evaluate(() => chrome.storage.session.remove('failures'));
     await page.close();
   });
 

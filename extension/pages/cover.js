@@ -4,9 +4,9 @@
 // grown-up" the adult's form. Keystrokes here (the staff code) never reach the web page below:
 // this is the extension's own origin.
 
-import { renderCover, renderAdultForm } from './report/cover.js';
-import { loadMessages, localeInfo } from './ui/i18n.js';
-import { audienceFor } from './ui/interstitial.js';
+import { renderCover, renderAdultForm } from '../report/cover.js';
+import { loadMessages, localeInfo } from '../ui/i18n.js';
+import { audienceFor } from '../ui/interstitial.js';
 import { ask } from './page-address.js';
 
 const root = document.getElementById('sg-root');

@@ -6,14 +6,16 @@
 // Nothing here can change the policy or turn filtering off; the one button re-reads the policy
 // the Admin console set and fetches the lists again.
 
-import init, * as pkg from './pkg/schoolgate.js';
-import { setupTester } from './tester/tester.js';
-import { describeEngine, builtinPolicyText } from './tester/engine.js';
-import { loadMessages } from './ui/i18n.js';
-import * as idb from './sw/idb.js';
+import init, * as pkg from '../pkg/schoolgate.js';
+import { setupTester } from '../tester/tester.js';
+import { describeEngine, builtinPolicyText } from '../tester/engine.js';
+import { loadMessages } from '../ui/i18n.js';
+import * as idb from '../sw/idb.js';
 import { ask } from './page-address.js';
 import { setupReports } from './staff-reports.js';
 
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
 const $ = (id) => document.getElementById(id);
 const app = { pkg: null, engine: null, builtinPolicyText: null, messages: null, locale: 'en_GB' };
 let tester = null;
@@ -136,7 +138,18 @@ function showStatus(s) {
     ['Held on "checking…" at wake', s.decisions.heldAtWake || null],
     ['Worker kept running (managed devices only)', s.keepAlive?.enabled ? `yes: ${s.keepAlive.beats} heartbeats, the last ${s.keepAlive.lastBeatAt ? when(s.keepAlive.lastBeatAt) : 'pending'}` : 'no: Chrome stops it when idle'],
   ]);
+  showFailures(s.failures ?? []);
   $('policy-text').textContent = s.policyToml ?? app.builtinPolicyText;
+}
+
+/** The worker's fault log (sw/failures.js), newest first. */
+function showFailures(failures) {
+  $('failures-none').hidden = failures.length > 0;
+  $('failures').replaceChildren(...failures.slice().reverse().map((f) => {
+    const li = document.createElement('li');
+    li.textContent = `${when(f.at)}: ${f.where}: ${f.message}`;
+    return li;
+  }));
 }
 
 /** The engine the worker uses, rebuilt here from the same saved state. */
@@ -196,10 +209,10 @@ async function unlockIfNeeded(status) {
 }
 
 async function main() {
-  await init({ module_or_path: new URL('./pkg/schoolgate_bg.wasm', import.meta.url) });
+  await init({ module_or_path: new URL('../pkg/schoolgate_bg.wasm', import.meta.url) });
   app.pkg = pkg;
   [app.messages, app.builtinPolicyText] = await Promise.all([
-    loadMessages('en_GB'), builtinPolicyText(pkg, new URL('./pkg/', import.meta.url)),
+    loadMessages('en_GB'), builtinPolicyText(pkg, new URL('../pkg/', import.meta.url)),
   ]);
   const status = await poll();
   $('refresh').addEventListener('click', async () => {

@@ -5,9 +5,10 @@
 //
 // Addresses are shown as text, never as links: a reported page may be one nobody should open.
 
-import { exportJson, exportCsv, renderPrintable, ukTime } from './report/export.js';
+import { exportJson, exportCsv, renderPrintable, ukTime } from '../report/export.js';
 import { ask } from './page-address.js';
 
+/** @type {(id: string) => any} the page's own elements, by id (staff.html) */
 const $ = (id) => document.getElementById(id);
 let shown = [];
 

@@ -4,8 +4,8 @@
 // or to the block page. It never lets the page load undecided. Calm and picture-led: the owl and
 // three dots say "wait" without words a four-year-old must read.
 
-import { owl } from './ui/art.js';
-import { loadMessages, pickLocale, localeInfo, t } from './ui/i18n.js';
+import { owl } from '../ui/art.js';
+import { loadMessages, pickLocale, localeInfo, t } from '../ui/i18n.js';
 import { readPageAddress, ask } from './page-address.js';
 
 const { params, url } = readPageAddress(location.href);

@@ -1,0 +1,103 @@
+// The worker's layout, checked in Node: one module per concern (background.js only wires them),
+// one table of DNR rule ids, one place that reads the managed configuration, one message router
+// that answers every type sw/messages.js admits, and no fault swallowed without a trace (the
+// fault log, sw/failures.js, is what the staff page shows).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { EXT_DIR } from './helpers.mjs';
+import { RULE_IDS, REPORTED_RULE_BASE } from '../../extension/sw/rule-ids.js';
+import { REPORTED_RULE_BASE as DNR_REPORTED_BASE } from '../../extension/sw/dnr.js';
+import { appendFailure, failureEntry, FAILURE_CAP } from '../../extension/sw/failures.js';
+import { QUERIES, PUPIL_ACTIONS, PRESS, ADULT_ACTIONS, STAFF_COMMANDS } from '../../extension/sw/messages.js';
+
+const WORKER_FILES = ['background.js', ...readdirSync(join(EXT_DIR, 'sw')).filter((f) => f.endsWith('.js')).map((f) => `sw/${f}`)];
+const source = (f) => readFileSync(join(EXT_DIR, f), 'utf8');
+
+test('fault log: a ring of the newest faults, each cut short', () => {
+  let ring = [];
+  for (let i = 0; i < FAILURE_CAP + 7; i += 1) ring = appendFailure(ring, failureEntry(`step ${i}`, new Error(`fault ${i}`), 1000 + i));
+  assert.equal(ring.length, FAILURE_CAP);
+  assert.equal(ring[0].where, 'step 7', 'the oldest faults go first');
+  assert.deepEqual(ring.at(-1), { at: 1000 + FAILURE_CAP + 6, where: `step ${FAILURE_CAP + 6}`, message: `fault ${FAILURE_CAP + 6}` });
+  assert.deepEqual(appendFailure(undefined, failureEntry('x', 'plain text', 1)), [{ at: 1, where: 'x', message: 'plain text' }], 'a missing or damaged log starts again');
+  assert.equal(failureEntry('x', new Error('e'.repeat(5000))).message.length, 300);
+});
+
+test('DNR rule ids: one table, ranges that never overlap, used by every part', () => {
+  const ranges = Object.entries(RULE_IDS);
+  for (const [name, r] of ranges) assert.ok(Number.isInteger(r.first) && r.first >= 1 && r.last >= r.first, name);
+  for (const [a, ra] of ranges) {
+    for (const [b, rb] of ranges) {
+      if (a < b && ra.store === rb.store) assert.ok(ra.last < rb.first || rb.last < ra.first, `${a} and ${b} overlap`);
+    }
+  }
+  assert.equal(REPORTED_RULE_BASE, RULE_IDS.reported.first);
+  assert.equal(DNR_REPORTED_BASE, REPORTED_RULE_BASE);
+  // No other file of the worker writes a rule id of its own.
+  for (const f of WORKER_FILES.filter((f) => f !== 'sw/rule-ids.js')) {
+    const text = source(f);
+    assert.doesNotMatch(text, /\bid: \d|\bid = \d|removeRuleIds: \[\d|_RULE(_BASE)?\s*=\s*\d/, `${f} holds a rule id of its own`);
+  }
+});
+
+test('managed configuration: read in one place only', () => {
+  const readers = WORKER_FILES.filter((f) => /storage\.managed\.get\(/.test(source(f)));
+  assert.deepEqual(readers, ['sw/managed.js']);
+  assert.equal(source('sw/managed.js').match(/storage\.managed\.get\(/g).length, 1);
+});
+
+test('background.js only wires listeners to modules', () => {
+  const text = source('background.js');
+  assert.doesNotMatch(text, /^\s*(async\s+)?function\s/m, 'no function of its own');
+  assert.doesNotMatch(text, /\bswitch\s*\(/, 'no message switch (sw/router.js has the one table)');
+  assert.ok(text.split('\n').length < 150, 'a page of wiring');
+});
+
+test('message router: every admitted type has exactly one handler, and every handler a guard', () => {
+  const admitted = [QUERIES, PUPIL_ACTIONS, PRESS, ADULT_ACTIONS, STAFF_COMMANDS].flatMap(Object.keys).sort();
+  // The router's table and the report flow's, read from their source (they need Chrome to load).
+  const keysOf = (text, name) => {
+    const body = text.slice(text.indexOf(`${name} = Object.freeze({`));
+    const block = body.slice(0, body.indexOf('\n});'));
+    return [...block.matchAll(/^ {2}(?:'([^']+)'|([a-z][\w]*)):/gm)].map((m) => m[1] ?? m[2]);
+  };
+  const handled = [...keysOf(source('sw/router.js'), 'HANDLERS'), ...keysOf(source('sw/tell-adult.js'), 'MESSAGE_HANDLERS')].sort();
+  assert.deepEqual(handled, admitted);
+  assert.match(source('sw/router.js'), /\.\.\.REPORT_HANDLERS/);
+  assert.equal(WORKER_FILES.filter((f) => /onMessage\.addListener/.test(source(f))).length, 1, 'one onMessage listener');
+});
+
+test('worker: no fault swallowed without a trace (or a comment saying why it is not one)', () => {
+  const silent = /\.catch\(\(\) => [^)]*\)|catch \{/;
+  const found = [];
+  for (const f of WORKER_FILES) {
+    const lines = source(f).split('\n');
+    lines.forEach((line, i) => {
+      if (!silent.test(line)) return;
+      const near = [line, lines[i - 1] ?? '', /catch \{/.test(line) ? lines[i + 1] ?? '' : ''];
+      if (!near.some((l) => /\/\/|\/\*/.test(l))) found.push(`${f}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, []);
+});
+
+test('facts the core owns are read from the package, never copied: locked categories, built-in groups', { skip: !existsSync(join(EXT_DIR, 'core-facts.js')) && 'extension/core-facts.js not built' }, async () => {
+  const pkg = await import('../../extension/pkg/schoolgate.js');
+  pkg.initSync({ module: readFileSync(join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm')) });
+  const { coreFacts } = await import('../../extension/sw/core-facts-probe.js');
+  const generated = await import('../../extension/core-facts.js');
+  const fresh = coreFacts(pkg);
+  assert.deepEqual([...generated.LOCKED_CATEGORIES], fresh.lockedCategories, 'core-facts.js is what the package says');
+  assert.deepEqual(generated.BUILTIN_GROUPS.map((g) => ({ ...g })), fresh.groups);
+  assert.ok(fresh.lockedCategories.includes('child-abuse') && fresh.lockedCategories.includes('terrorist-content'));
+  const { LOCKED_CATEGORIES, STRICTEST_GROUP, UNMANAGED_GROUP } = await import('../../extension/sw/config.js');
+  assert.equal(LOCKED_CATEGORIES, generated.LOCKED_CATEGORIES, 'sw/config.js uses the generated facts');
+  for (const g of [STRICTEST_GROUP, UNMANAGED_GROUP]) assert.ok(fresh.groups.some((b) => b.name === g && !b.staff), `${g} is a built-in pupil group`);
+  // No copy of the locked list anywhere in the extension's or the demo page's own code.
+  const copies = [...WORKER_FILES.map((f) => join(EXT_DIR, f))].filter((f) => /\[\s*'child-abuse',\s*'terrorist-content'\s*\]/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(copies, []);
+});

@@ -1,0 +1,59 @@
+// The words of every page, checked in Node: every key of the English messages exists in every
+// other locale (with the same placeholders), and no call site carries English text of its own
+// (a translation lookup followed by `|| 'English'` would show English to a Polish pupil).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+import { ROOT, EXT_DIR } from './helpers.mjs';
+
+const LOCALES_DIR = join(EXT_DIR, '_locales');
+const read = (locale) => JSON.parse(readFileSync(join(LOCALES_DIR, locale, 'messages.json'), 'utf8'));
+const english = read('en_GB');
+const others = readdirSync(LOCALES_DIR).filter((d) => d !== 'en_GB' && statSync(join(LOCALES_DIR, d)).isDirectory());
+
+test('locales: there is at least one translation to check', () => {
+  assert.ok(others.includes('pl'), 'the Polish translation');
+});
+
+for (const locale of others) {
+  test(`locales: ${locale} has every English key, with the same placeholders`, () => {
+    const messages = read(locale);
+    assert.deepEqual(Object.keys(english).filter((k) => !Object.hasOwn(messages, k)), [], `keys missing from ${locale}`);
+    assert.deepEqual(Object.keys(messages).filter((k) => !Object.hasOwn(english, k)), [], `keys in ${locale} that English does not have`);
+    for (const [key, entry] of Object.entries(english)) {
+      const theirs = messages[key];
+      assert.equal(typeof theirs.message, 'string', key);
+      assert.ok(theirs.message.trim() || !entry.message.trim(), `${locale}.${key} is empty`);
+      const names = (e) => Object.keys(e.placeholders ?? {}).map((n) => n.toLowerCase()).sort();
+      assert.deepEqual(names(theirs), names(entry), `${locale}.${key}: placeholders`);
+      const used = (text) => [...text.matchAll(/\$([A-Za-z0-9_@]+)\$/g)].map((m) => m[1].toLowerCase()).sort();
+      assert.deepEqual([...new Set(used(theirs.message))], [...new Set(used(entry.message))], `${locale}.${key}: placeholders used`);
+    }
+  });
+}
+
+/** The JavaScript the extension and the demo page ship (not generated copies). */
+function sources(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (['pkg', 'tester', 'node_modules', '_locales', 'results'].includes(name) && dir === join(ROOT, 'www')) continue;
+    if (['pkg', 'tester', 'node_modules', '_locales'].includes(name)) continue;
+    if (statSync(path).isDirectory()) sources(path, out);
+    else if (/\.m?js$/.test(name) && !['wasm-bytes.js', 'builtin-rules.js', 'core-facts.js'].includes(name)) out.push(path);
+  }
+  return out;
+}
+
+test('locales: no call site falls back to English text of its own', () => {
+  const lookup = /(\bt\([^()]*\)|\bwords\(\)\.\w+|getMessage\([^()]*\)|\bword\([^()]*\))\s*(\|\||\?\?)\s*['"`][A-Za-z]/;
+  const found = [];
+  for (const file of [...sources(EXT_DIR), ...sources(join(ROOT, 'www'))]) {
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      if (lookup.test(line)) found.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, []);
+});
