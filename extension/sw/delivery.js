@@ -12,6 +12,7 @@
 // - Without an endpoint nothing is sent: reports stay on the device for staff to export.
 
 import * as idb from './idb.js';
+import { failed } from './failures.js';
 import { signBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from '../report/sign.js';
 
 /** Retry timing and limits. */
@@ -72,7 +73,7 @@ export function flush(reason = 'now', { force = false } = {}) {
   }
   flushing = (async () => {
     // A contact with the hub: learn what the DSL decided about pages this device blocks.
-    if (reason === 'alarm' || reason === 'wake' || force) await followDecisions().catch(() => {});
+    if (reason === 'alarm' || reason === 'wake' || force) await followDecisions().catch(failed('asking the hub for its decisions on reported pages'));
     do {
       again = false;
       const forced = forceNext;

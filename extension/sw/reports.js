@@ -314,7 +314,7 @@ useDecisions({
     await loadReported();
     const out = [];
     for (const id of new Set(reported.values())) {
-      const report = await getReport(id).catch(() => null);
+      const report = await getReport(id).catch(failed('reading a reported page for the hub\'s decision', null));
       if (report) out.push({ id, kept: report.timeline.some((e) => e.event === 'kept-blocked') });
     }
     return out;
