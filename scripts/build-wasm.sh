@@ -40,7 +40,10 @@ wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name schoolgate \
 raw_before=$(stat -c %s "$OUT/schoolgate_bg.wasm")
 say "wasm-opt -Oz ($("$WASM_OPT" --version))"
 # wasm-bindgen's output uses these features (SIMD: .cargo/config.toml); wasm-opt must be told so it keeps them.
-"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --low-memory-unused: the first KiB of memory is never an object's address (Rust's stack sits
+# below its data and reaches it only by overflowing all of its 1 MiB), so address arithmetic
+# folds into load and store offsets (-0.8 KB gzipped; Emscripten does the same).
+"$WASM_OPT" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-simd \
   "$OUT/schoolgate_bg.wasm" -o "$OUT/schoolgate_bg.opt.wasm"
 mv "$OUT/schoolgate_bg.opt.wasm" "$OUT/schoolgate_bg.wasm"

@@ -32,6 +32,7 @@
 //! # Ok::<(), search::PhraseError>(())
 //! ```
 
+mod automaton;
 pub mod engines;
 mod fold;
 pub mod judge;

@@ -73,9 +73,9 @@ pub enum PhraseError {
     /// More than [`MAX_ENTRIES`] entries.
     #[error("more than {MAX_ENTRIES} phrases")]
     TooMany,
-    /// The matching automaton could not be built.
+    /// The matching automaton could not be built (more states than it can number).
     #[error("phrase automaton could not be built")]
-    Automaton(#[source] aho_corasick::BuildError),
+    Automaton,
 }
 
 /// What an entry does when it matches.

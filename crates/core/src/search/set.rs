@@ -7,7 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use super::automaton::Automaton;
 use serde::Serialize;
 
 use super::normalize::{squeeze_doubles, Normalized, Via};
@@ -71,7 +71,7 @@ pub struct PhraseSet {
     pub(crate) entries: Vec<Entry>,
     pub(crate) categories: Vec<String>,
     pub(crate) langs: Vec<String>,
-    automaton: AhoCorasick,
+    automaton: Automaton,
     hits: Vec<Vec<Hit>>,
 }
 
@@ -182,15 +182,10 @@ impl PhraseSet {
                 role,
             });
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            // The plain (noncontiguous) NFA only: searches are short, so its slower steps cost
-            // nothing measurable (4.5 µs per judged search URL in wasm either way), it builds
-            // faster (a woken extension's first search builds the built-in set), and naming one
-            // kind lets the linker drop the DFA and contiguous-NFA builders: 14 KB gzipped of wasm.
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .build(&patterns)
-            .map_err(PhraseError::Automaton)?;
+        // The plain (noncontiguous) automaton: searches are short, so its slower steps cost
+        // nothing measurable, and it builds fast (a woken extension's first search builds the
+        // built-in set).
+        let automaton = Automaton::new(&patterns).ok_or(PhraseError::Automaton)?;
         Ok(Self {
             entries: compiled,
             categories,
@@ -245,12 +240,12 @@ impl PhraseSet {
             haystack.push(' ');
             haystack.push_str(text);
             haystack.push(' ');
-            for m in self.automaton.find_overlapping_iter(haystack.as_str()) {
-                let Some(hits) = self.hits.get(m.pattern().as_usize()) else {
-                    continue;
+            let mut found = |pattern: usize, start: usize, end: usize| {
+                let Some(hits) = self.hits.get(pattern) else {
+                    return;
                 };
                 // Offsets in `text` terms: the padding adds one leading space.
-                let (start, end) = (m.start(), m.end().saturating_sub(2));
+                let end = end.saturating_sub(2);
                 for hit in hits {
                     if hit.stretch_only && !squeezed.iter().any(|&(s, e)| s < end && start < e) {
                         continue;
@@ -264,7 +259,9 @@ impl PhraseSet {
                         end,
                     });
                 }
-            }
+            };
+            self.automaton
+                .for_each_overlapping(haystack.as_bytes(), &mut found);
         }
         out
     }
