@@ -192,4 +192,17 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Any patterns (non-empty, from a small alphabet so that they overlap often) in any text:
+        /// the same matches, in the same order, as the crate.
+        #[test]
+        fn agrees_with_aho_corasick_on_any_patterns(
+            patterns in proptest::collection::vec("[ab c]{1,5}", 1..12),
+            haystack in "[ab cd]{0,40}",
+        ) {
+            let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(all(&patterns, &haystack), reference(&patterns, &haystack));
+        }
+    }
 }
