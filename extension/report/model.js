@@ -60,6 +60,24 @@ const text = (value, max) => (value == null ? null : scrubImages(value, max));
 
 export { scrubImages };
 
+/** What every report opens with: schema, id, first revision, time, source, school and pupil. */
+function reportHead(p, source) {
+  return {
+    schema: REPORT_SCHEMA,
+    id: p.id,
+    revision: 1,
+    createdAt: iso(p.atMs),
+    source,
+    school: { name: text(p.school?.name ?? '', 200), policySource: text(p.school?.policySource ?? '', 100) },
+    pupil: {
+      group: text(p.group?.name ?? '', 64),
+      groupLabel: text(p.group?.label ?? p.group?.name ?? '', 100),
+      email: text(p.identity?.email || null, 320),
+      deviceAssetId: text(p.identity?.deviceAssetId || null, 200),
+    },
+  };
+}
+
 /**
  * A new report, at the moment of the press.
  *
@@ -84,18 +102,7 @@ export function newReport(p) {
   if (!Number.isFinite(p.atMs)) throw new ReportError('a report needs the time of the press');
   const v = p.verdict ?? null;
   const report = {
-    schema: REPORT_SCHEMA,
-    id: p.id,
-    revision: 1,
-    createdAt: iso(p.atMs),
-    source: p.source,
-    school: { name: text(p.school?.name ?? '', 200), policySource: text(p.school?.policySource ?? '', 100) },
-    pupil: {
-      group: text(p.group?.name ?? '', 64),
-      groupLabel: text(p.group?.label ?? p.group?.name ?? '', 100),
-      email: text(p.identity?.email || null, 320),
-      deviceAssetId: text(p.identity?.deviceAssetId || null, 200),
-    },
+    ...reportHead(p, p.source),
     page: {
       url: text(p.url ?? '', LIMITS.url),
       // Held back on the device (heldDetails) until an adult has answered the suspected-CSAM
@@ -158,18 +165,7 @@ export function newSearchAlert(p) {
     : v.flavour === 'help_seeking' ? 'support (the school\'s adults and the tell-an-adult button), not results'
       : 'a block page, not results';
   const report = {
-    schema: REPORT_SCHEMA,
-    id: p.id,
-    revision: 1,
-    createdAt: at,
-    source: 'search-alert',
-    school: { name: text(p.school?.name ?? '', 200), policySource: text(p.school?.policySource ?? '', 100) },
-    pupil: {
-      group: text(p.group?.name ?? '', 64),
-      groupLabel: text(p.group?.label ?? p.group?.name ?? '', 100),
-      email: text(p.identity?.email || null, 320),
-      deviceAssetId: text(p.identity?.deviceAssetId || null, 200),
-    },
+    ...reportHead(p, 'search-alert'),
     page: { url: scrubImages(p.url ?? '', LIMITS.url), title: null, navigations: [] },
     search: {
       engine: text(s.engine ?? '', 40),
