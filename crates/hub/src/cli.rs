@@ -51,6 +51,10 @@ pub enum Command {
         /// The address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// The address people open the web pages at (`https://hub.your-school.example`): with
+        /// https, cookies are `Secure` and pages send HSTS.
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -147,9 +151,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::Io("cannot write to standard output", e);
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, public_url } => {
             drop(out);
-            serve(store, &location, listen).await?;
+            let public_scheme = match public_url.as_deref() {
+                Some(url) => crate::config::PublicScheme::of_url(url)?,
+                None => crate::config::PublicScheme::Unstated,
+            };
+            serve(store, &location, listen, public_scheme).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -215,6 +223,7 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
+    public_scheme: crate::config::PublicScheme,
 ) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -247,7 +256,10 @@ async fn serve(
     crate::serve(
         store,
         listener,
-        crate::config::Limits::default(),
+        crate::config::Limits {
+            public_scheme,
+            ..crate::config::Limits::default()
+        },
         shutdown_signal(),
     )
     .await

@@ -193,6 +193,11 @@ pub trait Store: Send + Sync + Clone + 'static {
         &self,
         session_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes every session that expired at or before `now`; how many (hubauth).
+    fn delete_expired_sessions(
+        &self,
+        now: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Appends to the audit log (after every other hub's appends: one chain).
     fn audit(
         &self,
@@ -309,6 +314,9 @@ impl Store for AnyStore {
     }
     async fn end_session(&self, session_hash: &str) -> Result<(), StoreError> {
         delegate!(self, s => s.end_session(session_hash).await)
+    }
+    async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.delete_expired_sessions(now).await)
     }
     async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
         delegate!(self, s => s.audit(event).await)

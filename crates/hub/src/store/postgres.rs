@@ -525,6 +525,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
         let mut tx = self.pool.begin().await?;
         let entry = append_audit(&mut tx, event).await?;

@@ -9,4 +9,5 @@ mod cluster;
 mod crash;
 mod extension;
 mod ingest;
+mod security;
 mod web;
