@@ -28,6 +28,12 @@ pub const SQLITE: &[Migration] = &[
         description: "accounts, sessions, the first-run link and the audit log",
         sql: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
     },
+    // hubauth
+    Migration {
+        version: 3,
+        description: "roles: disabled accounts, one-time account links, report assignments",
+        sql: include_str!("../migrations/sqlite/0003_roles_accounts.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -41,6 +47,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         description: "accounts, sessions, the first-run link and the audit log",
         sql: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+    // hubauth
+    Migration {
+        version: 3,
+        description: "roles: disabled accounts, one-time account links, report assignments",
+        sql: include_str!("../migrations/postgres/0003_roles_accounts.sql"),
     },
 ];
 

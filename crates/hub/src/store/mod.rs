@@ -7,8 +7,11 @@
 //! hub processes on one database store each revision once and never let a lower revision
 //! overwrite a higher one.
 
+mod account_admin;
 mod postgres;
 mod sqlite;
+
+pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose};
 
 use std::future::Future;
 use std::path::Path;
@@ -106,7 +109,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,
@@ -167,7 +170,7 @@ pub trait Store: Send + Sync + Clone + 'static {
         token_hash: &str,
         account: &Account,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// An account by name.
+    /// An enabled account by name (a disabled one is `None`: it cannot sign in).
     fn account(
         &self,
         username: &str,

@@ -25,7 +25,7 @@ use crate::signing_keys::SigningKey;
 /// The PostgreSQL back end.
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 type ReportRow = (String, i64, String, Option<String>, String, String, String);
@@ -354,6 +354,34 @@ impl Store for PostgresStore {
             .execute(&mut *target)
             .await?;
         }
+        // hubauth: a disabled account stays disabled in the backup, and assignments are kept
+        // (one-time account links are not copied: a restored hub needs new ones).
+        let disabled: Vec<(String, String)> = sqlx::query_as(
+            "SELECT username, disabled_at FROM accounts WHERE disabled_at IS NOT NULL",
+        )
+        .fetch_all(&mut *snapshot)
+        .await?;
+        for (username, disabled_at) in &disabled {
+            sqlx::query("UPDATE accounts SET disabled_at = ? WHERE username = ?")
+                .bind(disabled_at)
+                .bind(username)
+                .execute(&mut *target)
+                .await?;
+        }
+        let assignments: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT report_id, username, assigned_by, assigned_at FROM report_assignments",
+        )
+        .fetch_all(&mut *snapshot)
+        .await?;
+        for (report_id, username, assigned_by, assigned_at) in &assignments {
+            sqlx::query("INSERT INTO report_assignments (report_id, username, assigned_by, assigned_at) VALUES (?, ?, ?, ?)")
+                .bind(report_id)
+                .bind(username)
+                .bind(assigned_by)
+                .bind(assigned_at)
+                .execute(&mut *target)
+                .await?;
+        }
         let mut after_seq = 0_i64;
         loop {
             let page: Vec<AuditRow> = sqlx::query_as(&format!(
@@ -456,7 +484,7 @@ impl Store for PostgresStore {
 
     async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND disabled_at IS NULL"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -551,7 +579,7 @@ impl Store for PostgresStore {
 }
 
 /// Appends `event` to the audit log inside the caller's transaction.
-async fn append_audit(
+pub(super) async fn append_audit(
     conn: &mut sqlx::PgConnection,
     event: &AuditEvent,
 ) -> Result<AuditEntry, StoreError> {

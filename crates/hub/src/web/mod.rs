@@ -8,8 +8,12 @@
 //! Headers, CSRF and the client's address are `security`'s, for every route at once; repeated
 //! wrong sign-ins are slowed down by `crate::throttle`.
 
+mod accounts_pages;
+mod guard;
 mod pages;
 pub mod security;
+
+pub use guard::Viewer;
 
 use std::time::Instant;
 
@@ -23,6 +27,7 @@ use serde::Deserialize;
 use crate::accounts::{self, Account, AccountError, SESSION_COOKIE, SESSION_HOURS};
 use crate::audit::AuditEvent;
 use crate::ingest::valid_report_id;
+use crate::roles::Permission;
 use crate::router::AppState;
 use crate::store::{Store, StoreError};
 use crate::throttle::ThrottleKey;
@@ -30,7 +35,7 @@ use crate::throttle::ThrottleKey;
 /// The web routes.
 pub fn routes<S: Store>() -> Router<AppState<S>> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/", get(home))
         .route(
             "/setup/{token}",
             get(setup_page::<S>).post(setup_submit::<S>),
@@ -41,6 +46,12 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/reports/{id}", get(report_page::<S>))
         // hubauth: the stylesheet (the CSP allows no inline style).
         .route("/hub.css", get(stylesheet))
+        .merge(accounts_pages::routes::<S>())
+}
+
+/// Each role's start page (hubauth).
+async fn home(viewer: Viewer) -> Response {
+    Redirect::to(viewer.role.home()).into_response()
 }
 
 async fn stylesheet() -> Response {
@@ -86,21 +97,6 @@ fn unavailable(error: StoreError) -> Response {
 
 fn session_token(headers: &HeaderMap) -> Option<&str> {
     security::cookie(headers, SESSION_COOKIE)
-}
-
-/// The signed-in user, or the response to send instead (to the sign-in page).
-async fn signed_in<S: Store>(store: &S, headers: &HeaderMap) -> Result<String, Response> {
-    let Some(token) = session_token(headers) else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    match store
-        .session_user(&accounts::token_hash(token), &crate::now())
-        .await
-    {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(unavailable(e)),
-    }
 }
 
 async fn setup_page<S: Store>(
@@ -292,7 +288,7 @@ async fn login_submit<S: Store>(
         security::cookie_attributes(app.security.public_scheme, &headers),
         SESSION_HOURS * 3600
     );
-    let mut response = Redirect::to("/inbox").into_response();
+    let mut response = Redirect::to("/").into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -316,11 +312,11 @@ async fn logout<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) ->
     response
 }
 
-async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let user = match signed_in(&app.store, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+async fn inbox<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    if let Err(refused) = viewer.require(Permission::OpenInbox) {
+        return refused;
+    }
+    let user = viewer.username().to_owned();
     let event = AuditEvent {
         actor: user.clone(),
         action: "viewed-inbox".into(),
@@ -329,21 +325,29 @@ async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> 
     if let Err(e) = app.store.audit(&event).await {
         return unavailable(e);
     }
-    match app.store.reports().await {
-        Ok(reports) => page(StatusCode::OK, pages::inbox(&user, &reports)),
-        Err(e) => unavailable(e),
+    let mut reports = match app.store.reports().await {
+        Ok(reports) => reports,
+        Err(e) => return unavailable(e),
+    };
+    // A safeguarding reader's inbox lists only the reports assigned to them.
+    if viewer.require(Permission::ViewAllReports).is_err() {
+        match app.store.reports_assigned_to(&user).await {
+            Ok(assigned) => reports.retain(|r| assigned.contains(&r.id)),
+            Err(e) => return unavailable(e),
+        }
     }
+    page(StatusCode::OK, pages::inbox(&user, &reports))
 }
 
 async fn report_page<S: Store>(
     State(app): State<AppState<S>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
-    let user = match signed_in(&app.store, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    if let Err(refused) = viewer.require(Permission::ViewAssignedReports) {
+        return refused;
+    }
+    let user = viewer.username().to_owned();
     let not_found = || {
         page(
             StatusCode::NOT_FOUND,
@@ -354,6 +358,14 @@ async fn report_page<S: Store>(
             ),
         )
     };
+    // Checked before the report is looked up: a reader learns nothing about reports not theirs.
+    if valid_report_id(&id) {
+        match app.store.report_assignees(&id).await {
+            Ok(assignees) if viewer.can_view(&assignees) => {}
+            Ok(_) => return guard::forbidden(),
+            Err(e) => return unavailable(e),
+        }
+    }
     if !valid_report_id(&id) {
         return not_found();
     }

@@ -121,7 +121,7 @@ async fn migrate_is_idempotent(db: TestDb) {
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
         assert!(
-            printed.contains("schema up to date (migrations 1, 2)"),
+            printed.contains("schema up to date (migrations 1, 2, 3)"),
             "{printed}"
         );
     }

@@ -9,5 +9,6 @@ mod cluster;
 mod crash;
 mod extension;
 mod ingest;
+mod roles;
 mod security;
 mod web;

@@ -1,0 +1,24 @@
+-- hubauth (PostgreSQL): roles beyond the first DSL, disabled accounts, one-time set-up and reset links, and
+-- which safeguarding readers may see which report.
+ALTER TABLE accounts ADD COLUMN disabled_at TEXT;
+
+-- One-time links a DSL makes: `invite` makes a new account with `role`; `reset` gives an
+-- existing one a new password and authenticator. Only the SHA-256 of the link's token is kept.
+CREATE TABLE account_links (
+    token_hash  TEXT PRIMARY KEY,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('invite', 'reset')),
+    username    TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT
+);
+
+CREATE TABLE report_assignments (
+    report_id    TEXT NOT NULL,
+    username     TEXT NOT NULL REFERENCES accounts (username),
+    assigned_by  TEXT NOT NULL,
+    assigned_at  TEXT NOT NULL,
+    PRIMARY KEY (report_id, username)
+);
