@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod migrations;
+pub mod oidc;
 pub mod roles;
 pub mod router;
 pub mod signing_keys;

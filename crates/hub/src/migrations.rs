@@ -31,7 +31,7 @@ pub const SQLITE: &[Migration] = &[
     // hubauth
     Migration {
         version: 3,
-        description: "roles: disabled accounts, one-time account links, report assignments",
+        description: "roles: disabled accounts, one-time account links, report assignments, OpenID Connect settings",
         sql: include_str!("../migrations/sqlite/0003_roles_accounts.sql"),
     },
 ];
@@ -51,7 +51,7 @@ pub const POSTGRES: &[Migration] = &[
     // hubauth
     Migration {
         version: 3,
-        description: "roles: disabled accounts, one-time account links, report assignments",
+        description: "roles: disabled accounts, one-time account links, report assignments, OpenID Connect settings",
         sql: include_str!("../migrations/postgres/0003_roles_accounts.sql"),
     },
 ];

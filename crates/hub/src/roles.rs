@@ -91,6 +91,8 @@ pub enum Permission {
     ViewFigures,
     /// The audit log.
     ViewAuditLog,
+    /// Sign-in with Google or Microsoft (OpenID Connect settings).
+    ConfigureSignIn,
 }
 
 /// The one table of who may do what.
@@ -98,9 +100,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Dsl => true,
-        Role::DeputyDsl => !matches!(permission, ManageAccounts | ManageDevices),
+        Role::DeputyDsl => !matches!(permission, ManageAccounts | ManageDevices | ConfigureSignIn),
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
-        Role::ItLead => matches!(permission, ManageDevices),
+        Role::ItLead => matches!(permission, ManageDevices | ConfigureSignIn),
         Role::Governor => matches!(permission, ViewFigures),
     }
 }

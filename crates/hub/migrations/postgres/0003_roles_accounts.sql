@@ -22,3 +22,15 @@ CREATE TABLE report_assignments (
     assigned_at  TEXT NOT NULL,
     PRIMARY KEY (report_id, username)
 );
+
+-- Sign-in with Google Workspace or Microsoft Entra (OpenID Connect), set by the IT lead: one row.
+CREATE TABLE oidc_settings (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    issuer             TEXT NOT NULL,
+    client_id          TEXT NOT NULL,
+    client_secret      TEXT NOT NULL,
+    restriction_kind   TEXT NOT NULL CHECK (restriction_kind IN ('google-hd', 'entra-tid')),
+    restriction_value  TEXT NOT NULL,
+    updated_by         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL
+);

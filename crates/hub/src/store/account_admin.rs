@@ -61,6 +61,22 @@ pub struct AccountLink {
     pub expires_at: String,
 }
 
+/// The OpenID Connect settings the IT lead made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The provider's issuer URL (`https://accounts.google.com`,
+    /// `https://login.microsoftonline.com/<tenant>/v2.0`).
+    pub issuer: String,
+    /// The hub's client id there.
+    pub client_id: String,
+    /// The hub's client secret there.
+    pub client_secret: String,
+    /// `google-hd` or `entra-tid`.
+    pub restriction_kind: String,
+    /// The school's Google Workspace domain, or its Entra tenant id.
+    pub restriction_value: String,
+}
+
 /// Accounts beyond the first, on either back end.
 pub trait AccountAdmin {
     /// Every account, by name, disabled ones included.
@@ -107,6 +123,24 @@ pub trait AccountAdmin {
         report_id: &str,
         username: &str,
         by: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The OpenID Connect settings, if the IT lead made them.
+    fn oidc_settings(
+        &self,
+    ) -> impl Future<Output = Result<Option<OidcSettings>, StoreError>> + Send;
+    /// Replaces the OpenID Connect settings (audited; the secret is never logged).
+    fn set_oidc_settings(
+        &self,
+        settings: &OidcSettings,
+        by: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Opens a session for an enabled account after a verified OpenID Connect sign-in, with its
+    /// audit entry; false if there is no such enabled account.
+    fn sign_in_oidc(
+        &self,
+        username: &str,
+        session_hash: &str,
+        expires_at: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The reports assigned to `username`.
     fn reports_assigned_to(
@@ -388,6 +422,68 @@ macro_rules! impl_account_admin {
                 Ok(true)
             }
 
+            async fn oidc_settings(&self) -> Result<Option<OidcSettings>, StoreError> {
+                let row: Option<(String, String, String, String, String)> = sqlx::query_as(&$sql(
+                    "SELECT issuer, client_id, client_secret, restriction_kind, restriction_value FROM oidc_settings WHERE id = 1",
+                ))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(issuer, client_id, client_secret, restriction_kind, restriction_value)| OidcSettings {
+                    issuer,
+                    client_id,
+                    client_secret,
+                    restriction_kind,
+                    restriction_value,
+                }))
+            }
+
+            async fn set_oidc_settings(&self, settings: &OidcSettings, by: &str) -> Result<(), StoreError> {
+                let mut tx = $begin(&self.pool).await?;
+                sqlx::query(&$sql("DELETE FROM oidc_settings"))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&$sql(
+                    "INSERT INTO oidc_settings (id, issuer, client_id, client_secret, restriction_kind, restriction_value, updated_by, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                ))
+                .bind(&settings.issuer)
+                .bind(&settings.client_id)
+                .bind(&settings.client_secret)
+                .bind(&settings.restriction_kind)
+                .bind(&settings.restriction_value)
+                .bind(by)
+                .bind(crate::now())
+                .execute(&mut *tx)
+                .await?;
+                let subject = format!("{} {} {}={}", settings.issuer, settings.client_id, settings.restriction_kind, settings.restriction_value);
+                $append(&mut tx, &event(by, "changed-sign-in-settings", subject)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn sign_in_oidc(&self, username: &str, session_hash: &str, expires_at: &str) -> Result<bool, StoreError> {
+                let mut tx = $begin(&self.pool).await?;
+                let exists: i64 = sqlx::query_scalar(&$sql(
+                    "SELECT COUNT(*) FROM accounts WHERE username = ? AND disabled_at IS NULL",
+                ))
+                .bind(username)
+                .fetch_one(&mut *tx)
+                .await?;
+                if exists == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(&$sql("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)"))
+                    .bind(session_hash)
+                    .bind(username)
+                    .bind(crate::now())
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                $append(&mut tx, &event(username, "signed-in", "openid-connect".to_owned())).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn reports_assigned_to(&self, username: &str) -> Result<Vec<String>, StoreError> {
                 Ok(sqlx::query_scalar(&$sql(
                     "SELECT report_id FROM report_assignments WHERE username = ? ORDER BY report_id",
@@ -480,6 +576,20 @@ impl AccountAdmin for AnyStore {
         by: &str,
     ) -> Result<bool, StoreError> {
         delegate!(self, s => s.assign_report(report_id, username, by).await)
+    }
+    async fn oidc_settings(&self) -> Result<Option<OidcSettings>, StoreError> {
+        delegate!(self, s => s.oidc_settings().await)
+    }
+    async fn set_oidc_settings(&self, settings: &OidcSettings, by: &str) -> Result<(), StoreError> {
+        delegate!(self, s => s.set_oidc_settings(settings, by).await)
+    }
+    async fn sign_in_oidc(
+        &self,
+        username: &str,
+        session_hash: &str,
+        expires_at: &str,
+    ) -> Result<bool, StoreError> {
+        delegate!(self, s => s.sign_in_oidc(username, session_hash, expires_at).await)
     }
     async fn reports_assigned_to(&self, username: &str) -> Result<Vec<String>, StoreError> {
         delegate!(self, s => s.reports_assigned_to(username).await)

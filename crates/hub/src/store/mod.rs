@@ -11,7 +11,7 @@ mod account_admin;
 mod postgres;
 mod sqlite;
 
-pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose};
+pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 
 use std::future::Future;
 use std::path::Path;

@@ -10,6 +10,7 @@
 
 mod accounts_pages;
 mod guard;
+mod oidc_pages;
 mod pages;
 pub mod security;
 
@@ -47,6 +48,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // hubauth: the stylesheet (the CSP allows no inline style).
         .route("/hub.css", get(stylesheet))
         .merge(accounts_pages::routes::<S>())
+        .merge(oidc_pages::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

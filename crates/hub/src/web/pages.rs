@@ -100,6 +100,7 @@ pub fn login(error: Option<&str>) -> Markup {
             label { "Code from the authenticator app " input name="code" inputmode="numeric" autocomplete="one-time-code" required; }
             button type="submit" { "Sign in" }
         }
+        p { a href="/login/oidc" { "Sign in with the school's Google or Microsoft account" } }
     };
     layout("Sign in", None, body)
 }

@@ -59,6 +59,8 @@ pub struct WebSecurity {
     pub public_scheme: PublicScheme,
     /// Wrong sign-ins, per account and per address.
     pub throttle: LoginThrottle,
+    /// OpenID Connect sign-ins under way.
+    pub oidc_pending: crate::oidc::PendingSignIns,
 }
 
 /// Who is asking: the peer's address, or, when the peer is a proxy on this machine, the address

@@ -9,6 +9,7 @@ mod cluster;
 mod crash;
 mod extension;
 mod ingest;
+mod oidc;
 mod roles;
 mod security;
 mod web;
