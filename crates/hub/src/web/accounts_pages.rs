@@ -297,16 +297,23 @@ async fn reset<S: Store>(
     if let Err(refused) = viewer.require(Permission::ManageAccounts) {
         return refused;
     }
-    // The role is kept: a reset only replaces the password and authenticator.
-    make_link(
-        &app,
-        &viewer,
-        &headers,
-        LinkPurpose::Reset,
-        &name,
-        Role::Governor,
-    )
-    .await
+    // The role is kept: a reset only replaces the password and authenticator (the link records
+    // the role the account has now, for the record).
+    let role = match app.store.account_list().await {
+        Ok(list) => list
+            .iter()
+            .find(|a| a.username == name)
+            .and_then(|a| Role::parse(&a.role)),
+        Err(e) => return unavailable(e),
+    };
+    let Some(role) = role else {
+        return message(
+            StatusCode::NOT_FOUND,
+            "Not made",
+            "There is no account with that name.",
+        );
+    };
+    make_link(&app, &viewer, &headers, LinkPurpose::Reset, &name, role).await
 }
 
 fn join_form(token: &str, link: &AccountLink, totp_secret: &str, error: Option<&str>) -> Markup {

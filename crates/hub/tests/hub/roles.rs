@@ -197,6 +197,20 @@ async fn each_role_gets_403_on_what_it_must_not_see(db: TestDb) {
             assert_eq!(status(&hub, path, cookie).await, expected, "{who} {path}");
         }
     }
+    // Sign-in settings (OpenID Connect) are the IT lead's and the DSL's only.
+    for (who, cookie, expected) in [
+        ("dsl", &dsl, 200),
+        ("itlead", &itlead, 200),
+        ("deputy", &deputy, 403),
+        ("reader", &reader, 403),
+        ("governor", &governor, 403),
+    ] {
+        assert_eq!(
+            status(&hub, "/sign-in-settings", cookie).await,
+            expected,
+            "{who}"
+        );
+    }
     // A reader's inbox lists only their report; the governors' figures name no report.
     let inbox = http::get_with(hub.addr, "/inbox", &[("Cookie", &reader)]).await;
     assert!(inbox.body.contains(&mine) && !inbox.body.contains(&other));
