@@ -143,6 +143,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_public_url_says_https_or_http() {
+        assert_eq!(
+            PublicScheme::of_url("https://hub.oakhill.example").ok(),
+            Some(PublicScheme::Https)
+        );
+        assert_eq!(
+            PublicScheme::of_url("HTTP://10.0.0.5:8787").ok(),
+            Some(PublicScheme::Http)
+        );
+        assert!(PublicScheme::of_url("hub.oakhill.example").is_err());
+    }
+
+    #[test]
     fn resolves_the_embedded_default_and_urls() {
         let dir = Path::new("/srv/hub");
         assert_eq!(
