@@ -56,6 +56,10 @@ pub enum Command {
         /// How long records are kept (the daily retention job).
         #[command(flatten)]
         retention: crate::retention::RetentionPolicy,
+        /// The address people open the web pages at (`https://hub.your-school.example`): with
+        /// https, cookies are `Secure` and pages send HSTS.
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -184,10 +188,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::Io("cannot write to standard output", e);
     match cli.command {
-        Command::Serve { listen, retention } => {
+        Command::Serve {
+            listen,
+            retention,
+            public_url,
+        } => {
             drop(out);
+            let public_scheme = match public_url.as_deref() {
+                Some(url) => crate::config::PublicScheme::of_url(url)?,
+                None => crate::config::PublicScheme::Unstated,
+            };
             tokio::spawn(crate::retention::daily(store.clone(), retention));
-            serve(store, &location, listen).await?;
+            serve(store, &location, listen, public_scheme).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -263,6 +275,7 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
+    public_scheme: crate::config::PublicScheme,
 ) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -295,7 +308,10 @@ async fn serve(
     crate::serve(
         store,
         listener,
-        crate::config::Limits::default(),
+        crate::config::Limits {
+            public_scheme,
+            ..crate::config::Limits::default()
+        },
         shutdown_signal(),
     )
     .await

@@ -20,10 +20,13 @@ pub mod error;
 pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod oidc;
 pub mod retention;
+pub mod roles;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
+pub mod throttle;
 pub mod web;
 
 use std::future::Future;
@@ -42,7 +45,14 @@ pub async fn serve<S: Store>(
     limits: config::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router::router(store, limits))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Expired sessions are deleted, not only refused (hubauth).
+    let sweeper = tokio::spawn(web::sweep_expired_sessions(store.clone()));
+    let served = axum::serve(
+        listener,
+        router::router(store, limits).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    served
 }

@@ -29,17 +29,31 @@ use crate::store::{IngestOutcome, Store};
 pub struct AppState<S: Store> {
     /// The database.
     pub store: S,
+    /// Sign-in throttling and how the hub is reached (hubauth: `web::security`).
+    pub security: std::sync::Arc<crate::web::security::WebSecurity>,
 }
 
 /// The hub's routes over `store`, held to `limits`.
 pub fn router<S: Store>(store: S, limits: Limits) -> Router {
+    let security = std::sync::Arc::new(crate::web::security::WebSecurity {
+        public_scheme: limits.public_scheme,
+        ..Default::default()
+    });
     Router::new()
         .route("/api/v1/reports", post(receive_report::<S>))
         .route("/healthz", get(healthz::<S>))
         .merge(crate::web::routes::<S>())
         // hubinbox: decisions about a reported page, and the school-wide block list.
         .merge(crate::decisions::routes::<S>())
-        .with_state(AppState { store })
+        .with_state(AppState {
+            store,
+            security: security.clone(),
+        })
+        // hubauth: security headers, CSRF and the client's address, for every route.
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            crate::web::security::guard,
+        ))
         // tower-http's limit replaces axum's default one (2 MB), so there is exactly one.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))

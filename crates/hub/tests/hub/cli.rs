@@ -124,7 +124,7 @@ async fn migrate_is_idempotent(db: TestDb) {
         .map(|m| m.version.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    assert!(all.starts_with("1, 2"), "{all}");
+    assert_eq!(all, "1, 2, 3, 4", "inbox (3), then roles (4)");
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
         assert!(
@@ -167,6 +167,11 @@ async fn backup_while_serving(db: TestDb) {
             201
         );
     }
+    // A case with an assignment (hubinbox's chronology is also who may read a report).
+    let assigned = store
+        .add_case_entry(&report_id(0), "dsl", "assign", "dsl")
+        .await
+        .expect("assign");
     // Reports keep arriving while the backup runs.
     let (addr, sending_key) = (hub.addr, key.clone());
     let sending = tokio::spawn(async move {
@@ -212,7 +217,12 @@ async fn backup_while_serving(db: TestDb) {
         .iter()
         .filter(|e| e.action != "retention-deleted")
         .count();
-    assert_eq!((made_here, audit::verify(&log)), (2, Ok(())));
+    assert_eq!((made_here, audit::verify(&log)), (3, Ok(())));
+    assert_eq!(
+        backup.case_entries(&report_id(0)).await.expect("case"),
+        vec![assigned],
+        "each report's chronology, with its assignment"
+    );
     assert!(!file.with_file_name("hub-backup.sqlite3.partial").exists());
     // Never over an existing file.
     let output = hub_command(&db, &["backup", "--to", file.to_str().expect("utf-8")]);
