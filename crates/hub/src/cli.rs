@@ -5,6 +5,7 @@
 //! schoolgate-hub signing-key add --label NAME | list | revoke --label NAME
 //! schoolgate-hub migrate
 //! schoolgate-hub backup --to FILE
+//! schoolgate-hub reports export --json
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -51,6 +52,9 @@ pub enum Command {
         /// The address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// E-mail to the DSL when a report arrives.
+        #[command(flatten)]
+        mail: crate::notify::MailArgs,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -62,6 +66,20 @@ pub enum Command {
         /// The new file (it must not exist).
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
+    },
+    /// The reports the hub holds.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
+}
+
+/// `reports` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ReportsCommand {
+    /// Write every report and every revision received, as JSON, to standard output (pupil data: keep it safe).
+    Export {
+        /// JSON (the only format for now; the flag keeps the command line stable when others come).
+        #[arg(long, required = true)]
+        json: bool,
     },
 }
 
@@ -99,6 +117,12 @@ pub enum CliError {
     /// No active key with that label.
     #[error("no active signing key labelled {0:?} (see `signing-key list`)")]
     NoSuchKey(String),
+    /// E-mail options the hub cannot use.
+    #[error(transparent)]
+    Mail(#[from] crate::notify::MailConfigError),
+    /// The mail server's settings could not be turned into a connection (TLS).
+    #[error("e-mail: {0}")]
+    MailTransport(#[from] lettre::transport::smtp::Error),
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
@@ -147,9 +171,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::Io("cannot write to standard output", e);
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, mail } => {
             drop(out);
-            serve(store, &location, listen).await?;
+            serve(store, &location, listen, &mail).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -207,6 +231,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.backup(&to).await?;
             writeln!(out, "backed up {} to {}", location.describe(), to.display()).map_err(io)?;
         }
+        Command::Reports(ReportsCommand::Export { json: _ }) => {
+            let document = crate::export::export_json(&store).await?;
+            writeln!(out, "{document}").map_err(io)?;
+        }
     }
     Ok(())
 }
@@ -215,7 +243,19 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
+    mail: &crate::notify::MailArgs,
 ) -> Result<(), CliError> {
+    // Checked before listening: a hub told to e-mail the DSL must not start silent.
+    let notifier = match mail.settings()? {
+        Some(settings) => {
+            tracing::info!(mail = ?settings, "e-mailing the DSL when a report arrives");
+            crate::notify::Notifier::start(settings)?
+        }
+        None => {
+            tracing::info!("e-mail to the DSL is off (no --smtp-host)");
+            crate::notify::Notifier::default()
+        }
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::Io("cannot listen", e))?;
@@ -244,10 +284,11 @@ async fn serve(
             "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
         ));
     }
-    crate::serve(
+    crate::serve_notifying(
         store,
         listener,
         crate::config::Limits::default(),
+        notifier,
         shutdown_signal(),
     )
     .await

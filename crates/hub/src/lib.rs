@@ -15,8 +15,10 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod notify;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
@@ -38,7 +40,25 @@ pub async fn serve<S: Store>(
     limits: config::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router::router(store, limits))
+    serve_notifying(
+        store,
+        listener,
+        limits,
+        notify::Notifier::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// `serve`, telling `notifier` about every report stored (e-mail to the DSL).
+pub async fn serve_notifying<S: Store>(
+    store: S,
+    listener: tokio::net::TcpListener,
+    limits: config::Limits,
+    notifier: notify::Notifier,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router::router_notifying(store, limits, notifier))
         .with_graceful_shutdown(shutdown)
         .await
 }

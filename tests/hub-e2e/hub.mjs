@@ -1,0 +1,106 @@
+// The real hub binary for the Node tests: `schoolgate-hub serve` on SQLite in a temporary data
+// directory, a signing key made with its own CLI, reports signed as the extension signs them.
+// scripts/test.sh builds the binary first (`cargo build -p schoolgate-hub`); HUB_BIN overrides.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { signBody } from '../../extension/report/sign.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+export const HUB_BIN = process.env.HUB_BIN ?? join(ROOT, 'target', 'debug', 'schoolgate-hub');
+
+/** Why the hub tests cannot run here (no binary), or null. Under CI=true that is a failure. */
+export function hubMissing() {
+  if (existsSync(HUB_BIN)) return null;
+  const why = `no hub binary at ${HUB_BIN}: run \`cargo build -p schoolgate-hub\` first`;
+  if (process.env.CI === 'true') throw new Error(why);
+  return why;
+}
+
+/** A new, empty data directory (removed by `hub.stop()`). */
+export function dataDir() {
+  return mkdtempSync(join(tmpdir(), 'sg-hub-'));
+}
+
+/** `schoolgate-hub --data DIR ARGS…` run to the end; its standard output. */
+export function hubCli(dir, args, env = {}) {
+  return execFileSync(HUB_BIN, ['--data', dir, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+/** A new signing key (64 hex characters) made with the hub's own CLI. */
+export function addSigningKey(dir, label = 'chromebooks') {
+  return hubCli(dir, ['signing-key', 'add', '--label', label]).trim();
+}
+
+/**
+ * Starts `schoolgate-hub serve --listen 127.0.0.1:0 ARGS…` in `dir`; resolves once it prints its
+ * address. `hub.url`, `hub.firstRun` (the first-run link, printed just after the address while there is no account:
+ * wait for it with `until`),
+ * `hub.log()` (everything it printed), `hub.stop()`.
+ */
+export async function startHub({ dir = dataDir(), args = [], env = {}, removeDir = true } = {}) {
+  const child = spawn(HUB_BIN, ['--data', dir, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, RUST_LOG: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const hub = { dir, child, url: null, firstRun: null, log: () => output };
+  const lines = createInterface({ input: child.stdout });
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the hub did not start:\n${output}`)), 30_000);
+    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`the hub exited (${code}):\n${output}`)); });
+    lines.on('line', (line) => {
+      output += `${line}\n`;
+      const listening = /^schoolgate-hub listening on (http:\/\/\S+)$/.exec(line);
+      if (listening) hub.url = listening[1];
+      const setup = /^first-run link .*: (http:\/\/\S+)$/.exec(line);
+      if (setup) hub.firstRun = setup[1];
+      if (listening) { clearTimeout(timer); ok(); }
+    });
+  });
+  hub.stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (removeDir) rmSync(dir, { recursive: true, force: true });
+  };
+  return hub;
+}
+
+/** POSTs `report` to the hub as the extension does (signed with `key`); the response. */
+export async function postReport(hubUrl, key, report) {
+  const body = JSON.stringify(report);
+  return fetch(`${hubUrl}/api/v1/reports`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-schoolgate-signature': await signBody(key, body),
+      'x-schoolgate-report-id': report.id,
+      'x-schoolgate-revision': String(report.revision),
+    },
+    body,
+  });
+}
+
+export function sleep(ms) {
+  return new Promise((ok) => setTimeout(ok, ms));
+}
+
+/** Polls `fn` until it returns something truthy, or fails after `timeout` ms naming `what`. */
+export async function until(fn, what, timeout = 15_000, every = 50) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
