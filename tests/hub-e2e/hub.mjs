@@ -3,6 +3,7 @@
 // scripts/test.sh builds the binary first (`cargo build -p schoolgate-hub`); HUB_BIN overrides.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,4 +104,45 @@ export async function until(fn, what, timeout = 15_000, every = 50) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(every);
   }
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) for base32 `secret` at 30-second step `step`. */
+export function totpCode(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Makes the DSL's account through the hub's first-run page (as a DSL would, with a code an
+ * authenticator computes) and signs in through its sign-in page; the session cookie
+ * (`name=value`) for reading the inbox.
+ */
+export async function signInDsl(hubProcess, { username = 'dsl', password = 'correct horse battery staple' } = {}) {
+  const link = await until(() => hubProcess.firstRun, 'the first-run link');
+  const setup = await (await fetch(link)).text();
+  const secret = /name="totp_secret" value="([A-Z2-7=]+)"/.exec(setup)?.[1];
+  if (!secret) throw new Error(`no TOTP key on the first-run page:\n${setup}`);
+  const step = Math.floor(Date.now() / 1000 / 30);
+  const form = (fields) => ({ method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  // The previous step's code makes the account (allowed: one step of clock drift) and the
+  // current one signs in: each code works once.
+  const made = await fetch(link, form({ username, password, password_again: password, totp_secret: secret, code: totpCode(secret, step - 1) }));
+  if (made.status !== 303) throw new Error(`first run refused (${made.status}): ${await made.text()}`);
+  const signed = await fetch(`${hubProcess.url}/login`, form({ username, password, code: totpCode(secret, step) }));
+  const cookie = signed.headers.get('set-cookie')?.split(';')[0];
+  if (signed.status !== 303 || !cookie) throw new Error(`sign-in refused (${signed.status}): ${await signed.text()}`);
+  return cookie;
+}
+
+/** A hub page with the DSL's session: `{status, text}`. */
+export async function dslPage(hubProcess, cookie, path) {
+  const response = await fetch(`${hubProcess.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+  return { status: response.status, text: await response.text() };
 }
