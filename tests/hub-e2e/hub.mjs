@@ -2,13 +2,15 @@
 // directory, a signing key made with its own CLI, reports signed as the extension signs them.
 // scripts/test.sh builds the binary first (`cargo build -p schoolgate-hub`); HUB_BIN overrides.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { signBody } from '../../extension/report/sign.js';
 
@@ -145,4 +147,104 @@ export async function signInDsl(hubProcess, { username = 'dsl', password = 'corr
 export async function dslPage(hubProcess, cookie, path) {
   const response = await fetch(`${hubProcess.url}${path}`, { headers: { cookie }, redirect: 'manual' });
   return { status: response.status, text: await response.text() };
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The hub as the extension's report endpoint, for the browser tests: the real hub binary (SQLite,
+ * a key made with its CLI) behind a test-only forwarding server on 127.0.0.1 that can play a
+ * failing network (`up('error' | 'hang' | 'garbage')`: 500, no answer, not HTTP; `down()`: nothing
+ * listening), and otherwise passes each request to the hub and its answer back unchanged.
+ *
+ * What the hub stored is read from the hub (`reports export --json`): `report(id)` (newest
+ * revision's body), `exported()` (`{reports: Map id → body, revisions: [body…]}`). The forwarder
+ * records only what crossed the network: `requests` (when, which id), `rejected` (the hub's 4xx
+ * and 5xx answers), `deliveries` (`id#revision` → requests the hub answered 2xx).
+ */
+export async function startHubEndpoint() {
+  const dir = dataDir();
+  const key = addSigningKey(dir, 'chromebooks');
+  const hubProcess = await startHub({ dir });
+  const state = { behaviour: 'ok', server: null, port: 0, requests: [], rejected: [], deliveries: new Map() };
+  const forward = (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const id = req.headers['x-schoolgate-report-id'] ?? null;
+      const revision = req.headers['x-schoolgate-revision'] ?? null;
+      state.requests.push({ at: Date.now(), method: req.method, id, revision, behaviour: state.behaviour });
+      if (state.behaviour === 'hang') return; // the client's timeout must give up
+      if (state.behaviour === 'garbage') {
+        req.socket.end('THIS IS NOT HTTP\r\n\r\n\u0000\u0001');
+        return;
+      }
+      if (state.behaviour === 'error') {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('endpoint unavailable');
+        return;
+      }
+      const headers = {};
+      for (const name of ['content-type', 'x-schoolgate-signature', 'x-schoolgate-report-id', 'x-schoolgate-revision']) {
+        if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+      }
+      let answer;
+      let text;
+      try {
+        answer = await fetch(`${hubProcess.url}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) });
+        text = await answer.text();
+      } catch (error) {
+        res.writeHead(502, { 'content-type': 'text/plain' }).end(`the hub did not answer: ${error.message}`);
+        return;
+      }
+      if (answer.status >= 400) state.rejected.push({ at: Date.now(), status: answer.status, id, why: text });
+      else state.deliveries.set(`${id}#${revision}`, (state.deliveries.get(`${id}#${revision}`) ?? 0) + 1);
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+    });
+  };
+  const endpoint = {
+    key,
+    hub: hubProcess,
+    requests: state.requests,
+    rejected: state.rejected,
+    deliveries: state.deliveries,
+    get port() { return state.port; },
+    get url() { return `http://127.0.0.1:${state.port}/api/v1/reports`; },
+    setBehaviour(behaviour) { state.behaviour = behaviour; },
+    /** Listening (again, on the same port), behaving as `behaviour`. */
+    async up(behaviour = 'ok') {
+      state.behaviour = behaviour;
+      if (state.server) return;
+      const server = createServer(forward);
+      await new Promise((ok, fail) => {
+        server.once('error', fail);
+        server.listen(state.port, '127.0.0.1', ok);
+      });
+      state.port = server.address().port;
+      state.server = server;
+    },
+    /** Nothing listening: the endpoint is down (the hub keeps what it has). */
+    async down() {
+      const server = state.server;
+      if (!server) return;
+      state.server = null;
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    },
+    /** Everything the hub holds, read from the hub. */
+    async exported() {
+      const { stdout } = await execFileAsync(HUB_BIN, ['--data', dir, 'reports', 'export', '--json'], { maxBuffer: 1 << 28 });
+      const doc = JSON.parse(stdout);
+      return { reports: new Map(doc.reports.map((r) => [r.id, r.body])), revisions: doc.revisions.map((r) => r.body) };
+    },
+    /** The newest revision the hub holds of report `id`, or undefined. */
+    async report(id) {
+      return (await endpoint.exported()).reports.get(id);
+    },
+    async close() {
+      await endpoint.down();
+      await hubProcess.stop();
+    },
+  };
+  await endpoint.up();
+  return endpoint;
 }
