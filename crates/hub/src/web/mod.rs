@@ -71,6 +71,12 @@ fn unavailable(error: StoreError) -> Response {
 
 /// False when the browser says a form was sent from another site.
 fn same_origin(headers: &HeaderMap) -> bool {
+    // A browser's own word first. Chromium sends `Origin: null` on a form POST from a page whose
+    // Referrer-Policy is `no-referrer` (every hub page), so the Origin check alone refused the
+    // DSL's own sign-in in a real browser; `Sec-Fetch-Site` is sent whatever the policy.
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site.eq_ignore_ascii_case("same-origin");
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true; // not a browser, or an old one: SameSite=Strict still keeps the cookie home
     };

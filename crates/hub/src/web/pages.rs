@@ -9,7 +9,8 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margi
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
 .error{background:#fde8e8;border-left:4px solid #c00;padding:.5rem}.url{word-break:break-all}\
 label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.3rem}code,pre{background:#f4f4f4;padding:.2rem;white-space:pre-wrap;word-break:break-all}\
-header{display:flex;justify-content:space-between;align-items:center}";
+header{display:flex;justify-content:space-between;align-items:center}\
+:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}";
 
 /// The frame every page shares.
 pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
