@@ -95,8 +95,8 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip: 
     await typeInto(page, 'username', 'dsl');
     await typeInto(page, 'password', PASSWORD);
     await typeInto(page, 'code', '000000');
-    await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
-    await hub.until(() => page.evaluate(() => Boolean(document.querySelector('[role="alert"]'))), 'the refusal');
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'), page.keyboard.press('Enter')]);
+    await page.waitForSelector('[role="alert"]');
     assert.deepEqual(await axeProblems(page), [], 'the sign-in page with its error');
 
     await typeInto(page, 'username', 'dsl');
