@@ -14,7 +14,8 @@ label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.3rem}code,pre{b
 header{display:flex;justify-content:space-between;align-items:center}\
 .flag{color:#8a0000}tr.flagged{background:#fff3f3}textarea{width:100%;min-height:4rem;font-size:1rem}select{font-size:1rem}\
 fieldset{margin:.8rem 0;border:1px solid #ccc}.ok{background:#e8f6e8;border-left:4px solid #080;padding:.5rem}\
-@media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}";
+@media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}\
+:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}";
 
 /// The frame every page shares.
 pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {

@@ -12,7 +12,9 @@
 //!   session's secret cookie, so it changes with every session and no other site can know it.
 //!   Before sign-in (the sign-in and first-run forms), it is a double-submit token: a random
 //!   `sg_csrf` cookie (`HttpOnly; SameSite=Strict`) that the form must repeat. A cross-site
-//!   form carries neither, and is refused with 403 before any handler runs.
+//!   form carries neither, and is refused with 403 before any handler runs. A form the browser
+//!   says came from elsewhere (`Sec-Fetch-Site` not `same-origin`, or else an `Origin` naming
+//!   another host) is refused even with a token.
 //!
 //! Pages put the token in their forms with `pages::csrf_field()`, which reads it from a
 //! task-local set here for the request.
@@ -137,6 +139,12 @@ pub fn cookie_attributes(scheme: PublicScheme, headers: &HeaderMap) -> &'static 
 
 /// False when the browser says a form was sent from another site.
 fn same_origin(headers: &HeaderMap) -> bool {
+    // A browser's own word first (hubtest). Chromium sends `Origin: null` on a form POST from a
+    // page whose Referrer-Policy is `no-referrer` (every hub page), so the Origin check alone
+    // refused the DSL's own forms in a real browser; `Sec-Fetch-Site` is sent whatever the policy.
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site.eq_ignore_ascii_case("same-origin");
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true; // the CSRF token decides
     };

@@ -8,12 +8,16 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::store::{SqliteStore, Store};
 
 use crate::on_both_backends;
-use crate::support::{hub_command, post_report, report_id, stdout, HubProcess, TestDb};
+use crate::support::{
+    hub_command, post_report, report_body, report_id, stdout, HubProcess, InProcessHub, TestDb,
+    TEST_KEY,
+};
 
 on_both_backends!(
     signing_keys_from_the_command_line,
     migrate_is_idempotent,
-    backup_while_serving
+    backup_while_serving,
+    reports_export_json
 );
 
 fn run_ok(db: &TestDb, args: &[&str]) -> String {
@@ -229,5 +233,48 @@ async fn backup_while_serving(db: TestDb) {
     assert!(
         !output.status.success()
             && String::from_utf8_lossy(&output.stderr).contains("already exists")
+    );
+}
+
+/// `reports export --json`: every report's newest revision and every revision, bodies exactly as
+/// received (parsed), with the key that signed each.
+async fn reports_export_json(db: TestDb) {
+    let empty: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["reports", "export", "--json"])).expect("JSON");
+    assert_eq!(empty["schema"], "schoolgate-hub-received/1");
+    assert_eq!(empty["reports"], serde_json::json!([]));
+
+    let hub = InProcessHub::start(&db).await;
+    let (a, b) = (report_id(1), report_id(2));
+    for (id, revision) in [(&a, 1), (&a, 2), (&b, 1), (&a, 1)] {
+        let status = post_report(hub.addr, TEST_KEY, id, revision).await.status;
+        assert!(status == 201 || status == 200, "{status}");
+    }
+    hub.stop().await;
+
+    let export: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["reports", "export", "--json"])).expect("JSON");
+    let reports = export["reports"].as_array().expect("reports");
+    assert_eq!(reports.len(), 2);
+    let newest_a = reports.iter().find(|r| r["id"] == a.as_str()).expect("a");
+    assert_eq!(newest_a["revision"], 2);
+    assert_eq!(newest_a["signingKey"], "test");
+    let revisions: Vec<(String, i64)> = export["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id").to_owned(),
+                r["revision"].as_i64().expect("revision"),
+            )
+        })
+        .collect();
+    assert_eq!(revisions, [(a.clone(), 1), (a.clone(), 2), (b.clone(), 1)]);
+    let first = &export["revisions"][0]["body"];
+    assert_eq!(
+        first,
+        &serde_json::from_str::<serde_json::Value>(&report_body(&a, 1)).expect("body"),
+        "each revision's own body"
     );
 }

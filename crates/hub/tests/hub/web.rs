@@ -100,12 +100,46 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
         403,
         "another site"
     );
+    // What Chromium sends: `Sec-Fetch-Site` decides (its `Origin` is `null` under the pages'
+    // no-referrer policy); another site or a missing origin with no such header is refused, even
+    // with the right CSRF cookie and token.
+    for (mut headers, status) in [
+        (
+            vec![("Sec-Fetch-Site", "cross-site"), ("Origin", "null")],
+            403,
+        ),
+        (vec![("Sec-Fetch-Site", "same-site")], 403),
+        (vec![("Origin", "null")], 403),
+    ] {
+        headers.push(("Cookie", cookie.as_str()));
+        let fields = form(PASSWORD, code_now(&secret));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            http::post_form(hub.addr, &link, &fields, &headers)
+                .await
+                .status,
+            status,
+            "{headers:?}"
+        );
+    }
     assert!(
         !hub.store.has_accounts().await.expect("accounts"),
         "nothing made by a refused form"
     );
 
-    let made = submit(form(PASSWORD, code_now(&secret)), None).await;
+    let fields = form(PASSWORD, code_now(&secret));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let made = http::post_form(
+        hub.addr,
+        &link,
+        &fields,
+        &[
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Origin", "null"),
+            ("Cookie", cookie.as_str()),
+        ],
+    )
+    .await;
     assert_eq!(
         (made.status, made.header("location")),
         (303, Some("/login")),
