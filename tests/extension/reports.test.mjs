@@ -426,6 +426,9 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     for (const id of ids) assert.equal(receiver.deliveries.get(`${id}#1`), 1, `${id} delivered once`);
     const after = await list();
     assert.equal(ids.filter((id) => after.delivery[id]?.pending).length, 0, 'nothing left waiting');
-    assert.equal(receiver.rejected.length, 1, 'only the tampered body was ever rejected');
+    // Report POSTs only: the device also asks the hub for the DSL's decision on each page it
+    // blocks (a signed GET, hubinbox), which is 404 until that report has arrived.
+    const posts = receiver.rejected.filter((r) => r.method === 'POST');
+    assert.equal(posts.length, 1, `only the tampered body was ever rejected: ${JSON.stringify(posts.slice(0, 3))}`);
   });
 });

@@ -212,7 +212,7 @@ export async function startHubEndpoint() {
         res.writeHead(502, { 'content-type': 'text/plain' }).end(`the hub did not answer: ${error.message}`);
         return;
       }
-      if (answer.status >= 400) state.rejected.push({ at: Date.now(), status: answer.status, id, why: text });
+      if (answer.status >= 400) state.rejected.push({ at: Date.now(), method: req.method, path: req.url, status: answer.status, id, why: text });
       else state.deliveries.set(`${id}#${revision}`, (state.deliveries.get(`${id}#${revision}`) ?? 0) + 1);
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
     });
