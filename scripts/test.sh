@@ -101,6 +101,21 @@ if [[ -d tests/e2e ]]; then
   e2e_failed=$((e2e_failed + $(ci_skip_failures target/e2e-tests.tap)))
 fi
 
+# The hub's Node suites (tests/hub-e2e: e-mail to the DSL against a real SMTP server, the pupil's
+# press to the DSL's inbox in real Chromium) run the real binary: build it first.
+hub_passed=0 hub_failed=0
+if [[ -d tests/hub-e2e ]]; then
+  step "hub end to end (node --test tests/hub-e2e/: the real hub binary, real SMTP, real Chromium)"
+  cargo build -p schoolgate-hub --locked
+  rm -f target/hub-e2e-tests.tap
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination=target/hub-e2e-tests.tap tests/hub-e2e/ || true
+  hub_passed=$(tap_count pass target/hub-e2e-tests.tap)
+  hub_failed=$(tap_count fail target/hub-e2e-tests.tap)
+  [[ -n "$hub_passed" && -n "$hub_failed" ]] || { hub_passed=${hub_passed:-0}; hub_failed=$((${hub_failed:-0} + 1)); }
+  hub_failed=$((hub_failed + $(ci_skip_failures target/hub-e2e-tests.tap)))
+fi
+
 ext_passed=0 ext_failed=0
 if [[ -d tests/extension ]]; then
   step "extension tests (node --test tests/extension/: unit, then Chromium unpacked, force-installed, fail-safe)"
@@ -120,14 +135,15 @@ rust_failed=$(grep -Eo '[0-9]+ failed' target/rust-tests.log | awk '{s+=$1} END 
 rust_ignored=$(grep -Eo '[0-9]+ ignored' target/rust-tests.log | awk '{s+=$1} END {print s+0}')
 passed=$((rust_passed + js_passed + e2e_passed))
 failed=$((rust_failed + js_failed + e2e_failed))
-passed=$((passed + ext_passed))
-failed=$((failed + ext_failed + budget_failed + shared_failed + types_failed))
+passed=$((passed + ext_passed + hub_passed))
+failed=$((failed + ext_failed + hub_failed + budget_failed + shared_failed + types_failed))
 echo
 echo "rust: $rust_passed passed, $rust_failed failed, $rust_ignored ignored (timing reports, run by hand: see BENCHMARKS.md)"
 skip_note=""
 ((ci)) && skip_note=" (CI=true: each counted as a failure)"
 echo "js (tests/js): $js_passed passed, $js_failed failed, $(tap_skips target/js-tests.tap) skipped$skip_note"
 [[ -d tests/e2e ]] && echo "browser (tests/e2e): $e2e_passed passed, $e2e_failed failed, $(tap_skips target/e2e-tests.tap) skipped$skip_note"
+[[ -d tests/hub-e2e ]] && echo "hub end to end (tests/hub-e2e): $hub_passed passed, $hub_failed failed, $(tap_skips target/hub-e2e-tests.tap) skipped$skip_note"
 [[ -d tests/extension ]] && echo "extension (tests/extension): $ext_passed passed, $ext_failed failed, $(tap_skips target/extension-tests.tap) skipped$skip_note"
 echo "wasm size budget: $budget"
 echo "JavaScript types: $types"

@@ -6,7 +6,6 @@
 
 use serde_json::Value;
 
-use crate::accounts::Account;
 use crate::store::StoredReport;
 
 /// One entry of a case's chronology, as stored.
@@ -228,20 +227,6 @@ pub fn check_entry(
     Ok(detail.to_owned())
 }
 
-/// Roles that read every report.
-pub const ROLES_READING_EVERY_REPORT: [&str; 2] = ["dsl", "deputy-dsl"];
-/// The role that reads only the reports assigned to it.
-pub const ROLE_SAFEGUARDING_READER: &str = "safeguarding-reader";
-
-/// Whether `account` may read (and work on) a report whose case is `state`: the one place the
-/// hub decides it. The DSL and deputies read every report; a safeguarding reader only those
-/// assigned to them; no other role reads reports at all.
-pub fn may_read(account: &Account, state: &CaseState) -> bool {
-    ROLES_READING_EVERY_REPORT.contains(&account.role.as_str())
-        || (account.role == ROLE_SAFEGUARDING_READER
-            && state.assigned_to.as_deref() == Some(account.username.as_str()))
-}
-
 /// Whether a report says the adult suspected child sexual abuse material (the adult's answer,
 /// or the device's `csam-url-only` entry when only the address was kept).
 pub fn suspected_csam(body: &Value) -> bool {
@@ -377,7 +362,12 @@ mod tests {
     }
 
     #[test]
-    fn only_the_dsl_deputies_and_the_assigned_reader_may_read() {
+    fn the_latest_assign_entry_decides_which_reader_may_read() {
+        use crate::accounts::Account;
+        use crate::roles::can_view_report;
+        let may_read = |account: &Account, state: &CaseState| {
+            can_view_report(account, state.assigned_to.as_deref())
+        };
         let account = |role: &str| Account {
             username: "ana".into(),
             role: role.into(),
@@ -388,6 +378,8 @@ mod tests {
         };
         let mine = CaseState::from_entries(&[entry("assign", "ana")]);
         let theirs = CaseState::from_entries(&[entry("assign", "ben")]);
+        let taken_back = CaseState::from_entries(&[entry("assign", "ana"), entry("assign", "ben")]);
+        assert!(!may_read(&account("safeguarding-reader"), &taken_back));
         assert!(may_read(&account("dsl"), &theirs));
         assert!(may_read(&account("deputy-dsl"), &CaseState::default()));
         assert!(may_read(&account("safeguarding-reader"), &mine));

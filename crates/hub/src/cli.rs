@@ -7,6 +7,7 @@
 //! schoolgate-hub backup --to FILE
 //! schoolgate-hub audit verify
 //! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
+//! schoolgate-hub reports export --json
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -56,6 +57,9 @@ pub enum Command {
         /// How long records are kept (the daily retention job).
         #[command(flatten)]
         retention: crate::retention::RetentionPolicy,
+        /// The hub's address (`--public-url`) and e-mail to the DSL when a report arrives.
+        #[command(flatten)]
+        mail: crate::notify::MailArgs,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -75,6 +79,9 @@ pub enum Command {
     /// Delete what is due under the retention policy (`serve` does this daily).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// The reports the hub holds.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
 }
 
 /// `retention` subcommands.
@@ -97,6 +104,17 @@ pub enum AuditCommand {
     /// Check the hash chain: exit 0 if intact, non-zero (and where) if any entry was changed,
     /// removed or inserted.
     Verify,
+}
+
+/// `reports` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ReportsCommand {
+    /// Write every report and every revision received, as JSON, to standard output (pupil data: keep it safe).
+    Export {
+        /// JSON (the only format for now; the flag keeps the command line stable when others come).
+        #[arg(long, required = true)]
+        json: bool,
+    },
 }
 
 /// `signing-key` subcommands.
@@ -136,6 +154,12 @@ pub enum CliError {
     /// The audit chain is broken.
     #[error(transparent)]
     AuditBroken(#[from] crate::audit::AuditError),
+    /// E-mail options the hub cannot use.
+    #[error(transparent)]
+    Mail(#[from] crate::notify::MailConfigError),
+    /// The mail server's settings could not be turned into a connection (TLS).
+    #[error("e-mail: {0}")]
+    MailTransport(#[from] lettre::transport::smtp::Error),
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
@@ -184,10 +208,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let io = |e| CliError::Io("cannot write to standard output", e);
     match cli.command {
-        Command::Serve { listen, retention } => {
+        Command::Serve {
+            listen,
+            retention,
+            mail,
+        } => {
             drop(out);
+            // One `--public-url` (in `mail`): the links in e-mails, and whether cookies are
+            // `Secure` and pages send HSTS.
+            let public_scheme = match mail.public_url.as_deref() {
+                Some(url) => crate::config::PublicScheme::of_url(url)?,
+                None => crate::config::PublicScheme::Unstated,
+            };
             tokio::spawn(crate::retention::daily(store.clone(), retention));
-            serve(store, &location, listen).await?;
+            serve(store, &location, listen, public_scheme, &mail).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -255,6 +289,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let summary = crate::retention::run(&store, &policy, &clock).await?;
             writeln!(out, "retention: deleted {summary}").map_err(io)?;
         }
+        Command::Reports(ReportsCommand::Export { json: _ }) => {
+            // Read-only, like `backup`: whoever runs it already holds the data directory. (An audit
+            // entry here made the command a second writer beside a busy hub: the extension's
+            // burst test, which polls it, then saw ingest refused.)
+            let document = crate::export::received_json(&store).await?;
+            writeln!(out, "{document}").map_err(io)?;
+        }
     }
     Ok(())
 }
@@ -263,7 +304,20 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
+    public_scheme: crate::config::PublicScheme,
+    mail: &crate::notify::MailArgs,
 ) -> Result<(), CliError> {
+    // Checked before listening: a hub told to e-mail the DSL must not start silent.
+    let notifier = match mail.settings()? {
+        Some(settings) => {
+            tracing::info!(mail = ?settings, "e-mailing the DSL when a report arrives");
+            crate::notify::Notifier::start(settings)?
+        }
+        None => {
+            tracing::info!("e-mail to the DSL is off (no --smtp-host)");
+            crate::notify::Notifier::default()
+        }
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::Io("cannot listen", e))?;
@@ -292,10 +346,14 @@ async fn serve(
             "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
         ));
     }
-    crate::serve(
+    crate::serve_notifying(
         store,
         listener,
-        crate::config::Limits::default(),
+        crate::config::Limits {
+            public_scheme,
+            ..crate::config::Limits::default()
+        },
+        notifier,
         shutdown_signal(),
     )
     .await

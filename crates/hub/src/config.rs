@@ -34,6 +34,9 @@ pub enum ConfigError {
     /// A `--database` URL of an unknown kind.
     #[error("unknown database URL {0:?}: use postgres://… (PostgreSQL) or sqlite://PATH")]
     UnknownDatabase(String),
+    /// A `--public-url` that is not an http(s) address.
+    #[error("--public-url {0:?} is not an https://… (or http://…) address")]
+    BadPublicUrl(String),
 }
 
 impl DatabaseLocation {
@@ -91,6 +94,37 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// How long one request may take, body included.
     pub request_timeout: std::time::Duration,
+    /// How people reach the web pages (`--public-url`): decides `Secure` cookies and HSTS.
+    pub public_scheme: PublicScheme,
+}
+
+/// How people reach the hub's web pages, from `serve --public-url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PublicScheme {
+    /// Not said: cookies are `Secure` (the hub is meant to sit behind HTTPS; browsers keep a
+    /// `Secure` cookie from `http://localhost` too), and HSTS is sent only when the proxy says
+    /// the request came over HTTPS (`X-Forwarded-Proto: https`).
+    #[default]
+    Unstated,
+    /// `--public-url https://…`: `Secure` cookies and HSTS on every page.
+    Https,
+    /// `--public-url http://…` (a test network without TLS): cookies without `Secure`, unless a
+    /// request arrives through a proxy that says it came over HTTPS.
+    Http,
+}
+
+impl PublicScheme {
+    /// The scheme of a `--public-url`.
+    pub fn of_url(url: &str) -> Result<Self, ConfigError> {
+        let lower = url.trim().to_ascii_lowercase();
+        if lower.starts_with("https://") {
+            Ok(Self::Https)
+        } else if lower.starts_with("http://") {
+            Ok(Self::Http)
+        } else {
+            Err(ConfigError::BadPublicUrl(url.to_owned()))
+        }
+    }
 }
 
 impl Default for Limits {
@@ -99,6 +133,7 @@ impl Default for Limits {
             max_body_bytes: MAX_REPORT_BYTES,
             max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
             request_timeout: std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
+            public_scheme: PublicScheme::Unstated,
         }
     }
 }
@@ -106,6 +141,19 @@ impl Default for Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_url_says_https_or_http() {
+        assert_eq!(
+            PublicScheme::of_url("https://hub.oakhill.example").ok(),
+            Some(PublicScheme::Https)
+        );
+        assert_eq!(
+            PublicScheme::of_url("HTTP://10.0.0.5:8787").ok(),
+            Some(PublicScheme::Http)
+        );
+        assert!(PublicScheme::of_url("hub.oakhill.example").is_err());
+    }
 
     #[test]
     fn resolves_the_embedded_default_and_urls() {

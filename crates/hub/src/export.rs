@@ -1,10 +1,11 @@
 //! What the hub hands out: CSV that a spreadsheet cannot run (the same rule as the extension's
-//! `extension/report/export.js`), and the columns CPOMS and MyConcern imports take.
+//! `extension/report/export.js`), the columns CPOMS and MyConcern imports take, and the command
+//! line's whole export of what was received (`received_json`).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::case::{self, CaseEntry, CaseState};
-use crate::store::StoredReport;
+use crate::store::{Store, StoreError, StoredReport};
 
 /// One CSV field: a value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
 /// carriage return first) gets a leading apostrophe; quotes, commas and line breaks are quoted
@@ -146,6 +147,41 @@ pub fn names_pupil(report: &StoredReport, who: &str) -> bool {
         .as_str()
         .is_some_and(|email| email.eq_ignore_ascii_case(who))
         || body["pupil"]["deviceAssetId"].as_str() == Some(who)
+}
+
+/// `schoolgate-hub reports export --json` (hubtest): every report the hub holds and every
+/// revision it accepted, as received, for the school's own records and for checking what the hub
+/// received (the extension's browser tests read it). It holds pupil data: its output must be kept
+/// as safe as the data directory.
+///
+/// The document: `{"schema": "schoolgate-hub-received/1", "exportedAt", "reports": [...], "revisions": [...]}`
+/// (not the web's `schoolgate-hub-export/1`, which adds each case's chronology).
+/// Each `report` carries its newest revision's body (parsed), each revision its own.
+pub async fn received_json<S: Store>(store: &S) -> Result<Value, StoreError> {
+    let reports = store.reports().await?;
+    let revisions = store.revisions().await?;
+    // Stored bodies passed `ingest`'s JSON check; an unparsable one (impossible) is kept as text.
+    let body = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!(text));
+    Ok(json!({
+        "schema": "schoolgate-hub-received/1",
+        "exportedAt": crate::now(),
+        "reports": reports.iter().map(|r| json!({
+            "id": r.id,
+            "revision": r.revision,
+            "createdAt": r.created_at,
+            "firstReceivedAt": r.first_received_at,
+            "receivedAt": r.received_at,
+            "signingKey": r.signing_key,
+            "body": body(&r.body),
+        })).collect::<Vec<_>>(),
+        "revisions": revisions.iter().map(|r| json!({
+            "id": r.id,
+            "revision": r.revision,
+            "receivedAt": r.received_at,
+            "signingKey": r.signing_key,
+            "body": body(&r.body),
+        })).collect::<Vec<_>>(),
+    }))
 }
 
 #[cfg(test)]

@@ -20,10 +20,14 @@ pub mod error;
 pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod notify;
+pub mod oidc;
 pub mod retention;
+pub mod roles;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
+pub mod throttle;
 pub mod web;
 
 use std::future::Future;
@@ -42,7 +46,33 @@ pub async fn serve<S: Store>(
     limits: config::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router::router(store, limits))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_notifying(
+        store,
+        listener,
+        limits,
+        notify::Notifier::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// `serve`, telling `notifier` about every report stored (e-mail to the DSL, hubtest).
+pub async fn serve_notifying<S: Store>(
+    store: S,
+    listener: tokio::net::TcpListener,
+    limits: config::Limits,
+    notifier: notify::Notifier,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // Expired sessions are deleted, not only refused (hubauth).
+    let sweeper = tokio::spawn(web::sweep_expired_sessions(store.clone()));
+    let served = axum::serve(
+        listener,
+        router::router_notifying(store, limits, notifier)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    served
 }

@@ -34,6 +34,12 @@ pub const SQLITE: &[Migration] = &[
         description: "inbox: each report's append-only case chronology",
         sql: include_str!("../migrations/sqlite/0003_inbox_cases.sql"),
     },
+    // hubauth
+    Migration {
+        version: 4,
+        description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
+        sql: include_str!("../migrations/sqlite/0004_roles_accounts.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -53,6 +59,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         description: "inbox: each report's append-only case chronology",
         sql: include_str!("../migrations/postgres/0003_inbox_cases.sql"),
+    },
+    // hubauth
+    Migration {
+        version: 4,
+        description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
+        sql: include_str!("../migrations/postgres/0004_roles_accounts.sql"),
     },
 ];
 

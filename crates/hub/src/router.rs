@@ -29,17 +29,43 @@ use crate::store::{IngestOutcome, Store};
 pub struct AppState<S: Store> {
     /// The database.
     pub store: S,
+    /// Sign-in throttling and how the hub is reached (hubauth: `web::security`).
+    pub security: std::sync::Arc<crate::web::security::WebSecurity>,
+    /// Tells the DSL by e-mail when a report is stored (tells no one when mail is off).
+    pub notifier: crate::notify::Notifier,
 }
 
 /// The hub's routes over `store`, held to `limits`.
 pub fn router<S: Store>(store: S, limits: Limits) -> Router {
+    router_notifying(store, limits, crate::notify::Notifier::default())
+}
+
+/// `router`, telling `notifier` about every report stored (hubtest: e-mail to the DSL).
+pub fn router_notifying<S: Store>(
+    store: S,
+    limits: Limits,
+    notifier: crate::notify::Notifier,
+) -> Router {
+    let security = std::sync::Arc::new(crate::web::security::WebSecurity {
+        public_scheme: limits.public_scheme,
+        ..Default::default()
+    });
     Router::new()
         .route("/api/v1/reports", post(receive_report::<S>))
         .route("/healthz", get(healthz::<S>))
         .merge(crate::web::routes::<S>())
         // hubinbox: decisions about a reported page, and the school-wide block list.
         .merge(crate::decisions::routes::<S>())
-        .with_state(AppState { store })
+        .with_state(AppState {
+            store,
+            security: security.clone(),
+            notifier,
+        })
+        // hubauth: security headers, CSRF and the client's address, for every route.
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            crate::web::security::guard,
+        ))
         // tower-http's limit replaces axum's default one (2 MB), so there is exactly one.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
@@ -72,6 +98,9 @@ async fn receive_report<S: Store>(
     Ok(match outcome {
         IngestOutcome::Stored => {
             tracing::info!(id, revision, "report stored");
+            // After the commit, and without waiting: e-mail never delays or fails the 201.
+            app.notifier
+                .report_stored(id, revision.parse().unwrap_or_default());
             (StatusCode::CREATED, Json(serde_json::json!({ "status": "stored", "id": id, "revision": revision.parse::<u64>().ok() })))
                 .into_response()
         }

@@ -7,8 +7,11 @@
 //! hub processes on one database store each revision once and never let a lower revision
 //! overwrite a higher one.
 
+mod account_admin;
 mod postgres;
 mod sqlite;
+
+pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 
 use std::future::Future;
 use std::path::Path;
@@ -107,7 +110,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,
@@ -168,7 +171,7 @@ pub trait Store: Send + Sync + Clone + 'static {
         token_hash: &str,
         account: &Account,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// An account by name.
+    /// An enabled account by name (a disabled one is `None`: it cannot sign in).
     fn account(
         &self,
         username: &str,
@@ -194,6 +197,11 @@ pub trait Store: Send + Sync + Clone + 'static {
         &self,
         session_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes every session that expired at or before `now`; how many (hubauth).
+    fn delete_expired_sessions(
+        &self,
+        now: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Appends to the audit log (after every other hub's appends: one chain).
     fn audit(
         &self,
@@ -340,6 +348,9 @@ impl Store for AnyStore {
     }
     async fn end_session(&self, session_hash: &str) -> Result<(), StoreError> {
         delegate!(self, s => s.end_session(session_hash).await)
+    }
+    async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.delete_expired_sessions(now).await)
     }
     async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
         delegate!(self, s => s.audit(event).await)

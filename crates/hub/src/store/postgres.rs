@@ -27,7 +27,7 @@ use crate::signing_keys::SigningKey;
 /// The PostgreSQL back end.
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 type ReportRow = (String, i64, String, Option<String>, String, String, String);
@@ -356,6 +356,39 @@ impl Store for PostgresStore {
             .execute(&mut *target)
             .await?;
         }
+        // hubauth: a disabled account stays disabled in the backup (one-time account links are
+        // not copied: a restored hub needs new ones).
+        let disabled: Vec<(String, String)> = sqlx::query_as(
+            "SELECT username, disabled_at FROM accounts WHERE disabled_at IS NOT NULL",
+        )
+        .fetch_all(&mut *snapshot)
+        .await?;
+        for (username, disabled_at) in &disabled {
+            sqlx::query("UPDATE accounts SET disabled_at = ? WHERE username = ?")
+                .bind(disabled_at)
+                .bind(username)
+                .execute(&mut *target)
+                .await?;
+        }
+        // hubinbox: each report's chronology, which also says who a report is assigned to.
+        let cases: Vec<(String, i64, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS} FROM case_entries ORDER BY report_id, seq"
+        ))
+        .fetch_all(&mut *snapshot)
+        .await?;
+        for (report_id, seq, at, actor, kind, detail) in &cases {
+            sqlx::query(&format!(
+                "INSERT INTO case_entries ({CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+            ))
+            .bind(report_id)
+            .bind(seq)
+            .bind(at)
+            .bind(actor)
+            .bind(kind)
+            .bind(detail)
+            .execute(&mut *target)
+            .await?;
+        }
         let mut after_seq = 0_i64;
         loop {
             let page: Vec<AuditRow> = sqlx::query_as(&format!(
@@ -458,7 +491,7 @@ impl Store for PostgresStore {
 
     async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND disabled_at IS NULL"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -525,6 +558,14 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
@@ -636,7 +677,7 @@ impl Store for PostgresStore {
 }
 
 /// Appends `event` to the audit log inside the caller's transaction.
-async fn append_audit(
+pub(super) async fn append_audit(
     conn: &mut sqlx::PgConnection,
     event: &AuditEvent,
 ) -> Result<AuditEntry, StoreError> {

@@ -24,7 +24,7 @@ use crate::signing_keys::SigningKey;
 /// The SQLite back end.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     path: PathBuf,
 }
 
@@ -395,7 +395,7 @@ impl Store for SqliteStore {
 
     async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ? AND disabled_at IS NULL"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -462,6 +462,14 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     async fn audit(&self, event: &AuditEvent) -> Result<AuditEntry, StoreError> {
@@ -567,7 +575,7 @@ impl Store for SqliteStore {
 }
 
 /// Appends `event` to the audit log inside the caller's transaction.
-async fn append_audit(
+pub(super) async fn append_audit(
     conn: &mut sqlx::SqliteConnection,
     event: &AuditEvent,
 ) -> Result<AuditEntry, StoreError> {

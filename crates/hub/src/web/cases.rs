@@ -1,22 +1,25 @@
 //! The DSL's inbox and a report's case: reading (inbox, report page), working on it (the
 //! append-only chronology: `case.rs`), and the audit log's page and exports. Every view and
-//! every change is in the audit chain before the answer is sent.
+//! every change is in the audit chain before the answer is sent. Who may do what is the `Viewer`
+//! guard's (`guard.rs`, `roles.rs`): the inbox, a report's page, its case form and the exports
+//! (`exports.rs`) ask `Viewer::can_view`, the one access check, for every report they touch.
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{page, pages, same_origin, signed_in, unavailable};
+use super::{guard, page, pages, unavailable, Viewer};
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::case::{self, CaseEntry, CaseKind, CaseState, InboxRow, OUTCOMES};
 use crate::ingest::valid_report_id;
+use crate::roles::{self, Permission};
 use crate::router::AppState;
 use crate::store::{Store, StoredReport};
 
@@ -29,16 +32,6 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/audit", get(audit_page::<S>))
         .route("/audit/export.json", get(audit_json::<S>))
         .route("/audit/export.csv", get(audit_csv::<S>))
-}
-
-/// The signed-in account, or the response to send instead.
-pub(super) async fn reader<S: Store>(store: &S, headers: &HeaderMap) -> Result<Account, Response> {
-    let user = signed_in(store, headers).await?;
-    match store.account(&user).await {
-        Ok(Some(account)) => Ok(account),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(unavailable(e)),
-    }
 }
 
 /// Writes `action` on `subject` by `actor` to the audit log; the page to send if it cannot be.
@@ -87,7 +80,7 @@ pub(super) fn readable_rows<'r>(
                     .flatten()
                     .copied(),
             );
-            if !case::may_read(account, &state) {
+            if !roles::can_view_report(account, state.assigned_to.as_deref()) {
                 return None;
             }
             let body: serde_json::Value =
@@ -107,11 +100,11 @@ pub(super) fn readable_rows<'r>(
     rows
 }
 
-async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let account = match reader(&app.store, &headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
+async fn inbox<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    if let Err(refused) = viewer.require(Permission::OpenInbox) {
+        return refused;
+    }
+    let account = &viewer.account;
     if let Err(response) = record(&app.store, &account.username, "viewed-inbox", "").await {
         return response;
     }
@@ -122,52 +115,52 @@ async fn inbox<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> 
         (Ok(reports), Ok(entries)) => (reports, entries),
         (Err(e), _) | (_, Err(e)) => return unavailable(e),
     };
-    let rows = readable_rows(&account, &reports, &entries);
+    // A safeguarding reader's inbox lists only the reports assigned to them.
+    let rows = readable_rows(account, &reports, &entries);
     page(StatusCode::OK, pages::inbox(&account.username, &rows))
 }
 
-/// A report and its chronology, if `account` may read it; `Err` is the page to send instead.
+/// A report and its chronology, if `viewer` may read it; `Err` is the page to send instead (403
+/// for a role that reads no reports or a report not assigned to this reader, 404 for none).
 pub(super) async fn readable_report<S: Store>(
     store: &S,
-    account: &Account,
+    viewer: &Viewer,
     id: &str,
 ) -> Result<(StoredReport, Vec<CaseEntry>), Response> {
+    viewer.require(Permission::ViewAssignedReports)?;
     if !valid_report_id(id) {
         return Err(not_found());
     }
-    let report = match store.report(id).await {
-        Ok(Some(report)) => report,
-        Ok(None) => return Err(not_found()),
-        Err(e) => return Err(unavailable(e)),
-    };
+    // Checked before the report is looked up: a reader learns nothing about reports not theirs,
+    // not even whether they exist.
     let entries = store.case_entries(id).await.map_err(unavailable)?;
-    // Someone who may not read it learns no more than that it is not theirs to read.
-    if !case::may_read(account, &CaseState::from_entries(&entries)) {
-        return Err(not_found());
+    if !viewer.can_view(&CaseState::from_entries(&entries)) {
+        return Err(guard::forbidden());
     }
-    Ok((report, entries))
+    match store.report(id).await {
+        Ok(Some(report)) => Ok((report, entries)),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(unavailable(e)),
+    }
 }
 
 async fn report_page<S: Store>(
     State(app): State<AppState<S>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
-    show_report(&app.store, &headers, &id, None, StatusCode::OK).await
+    show_report(&app.store, &viewer, &id, None, StatusCode::OK).await
 }
 
 async fn show_report<S: Store>(
     store: &S,
-    headers: &HeaderMap,
+    viewer: &Viewer,
     id: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let account = match reader(store, headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let (report, entries) = match readable_report(store, &account, id).await {
+    let account = &viewer.account;
+    let (report, entries) = match readable_report(store, viewer, id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -177,7 +170,8 @@ async fn show_report<S: Store>(
     }
     let body: serde_json::Value =
         serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
-    let case_markup = case_section(&report, &body, &entries, error);
+    let may_assign = viewer.require(Permission::AssignReports).is_ok();
+    let case_markup = case_section(&report, &body, &entries, error, may_assign);
     page(
         status,
         pages::report(&account.username, &report, case_markup),
@@ -222,6 +216,7 @@ fn case_section(
     body: &serde_json::Value,
     entries: &[CaseEntry],
     error: Option<&str>,
+    may_assign: bool,
 ) -> Markup {
     let state = CaseState::from_entries(entries);
     let action = format!("/reports/{}/case", report.id);
@@ -258,6 +253,7 @@ fn case_section(
             h2 { "Add to the record" }
             p { "Entries are kept as written: they cannot be changed or removed later." }
             form method="post" action=(action) {
+                (pages::csrf_field())
                 fieldset {
                     legend { "A note or an action" }
                     label { "Kind " select name="kind" { option value="note" { "Note" } option value="action" { "Action taken" } } }
@@ -266,15 +262,17 @@ fn case_section(
                 }
             }
             (page_forms(&action, body, entries))
-            form method="post" action=(action) {
+            @if may_assign { form method="post" action=(action) {
+                (pages::csrf_field())
                 fieldset {
                     legend { "Assign" }
                     input type="hidden" name="kind" value="assign";
                     label { "Account name " input name="detail" required autocomplete="off"; }
                     button type="submit" { "Assign" }
                 }
-            }
+            } }
             form method="post" action=(action) {
+                (pages::csrf_field())
                 fieldset {
                     legend { "Outcome" }
                     input type="hidden" name="kind" value="outcome";
@@ -285,6 +283,7 @@ fn case_section(
                 }
             }
             form method="post" action=(action) {
+                (pages::csrf_field())
                 fieldset {
                     legend { "Escalate" }
                     input type="hidden" name="kind" value="escalate";
@@ -294,6 +293,7 @@ fn case_section(
             }
             @if state.closed {
                 form method="post" action=(action) {
+                (pages::csrf_field())
                     fieldset {
                         legend { "Reopen" }
                         input type="hidden" name="kind" value="reopen";
@@ -303,6 +303,7 @@ fn case_section(
                 }
             } @else {
                 form method="post" action=(action) {
+                (pages::csrf_field())
                     fieldset {
                         legend { "Close" }
                         input type="hidden" name="kind" value="close";
@@ -325,23 +326,21 @@ struct CaseForm {
 async fn case_submit<S: Store>(
     State(app): State<AppState<S>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    viewer: Viewer,
     Form(form): Form<CaseForm>,
 ) -> Response {
-    if !same_origin(&headers) {
-        return super::cross_site();
-    }
-    let account = match reader(&app.store, &headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let (report, entries) = match readable_report(&app.store, &account, &id).await {
+    // CSRF is checked for every form before any handler runs (`security::guard`).
+    let account = &viewer.account;
+    let (report, entries) = match readable_report(&app.store, &viewer, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let state = CaseState::from_entries(&entries);
     let checked = match CaseKind::parse(&form.kind) {
         None => Err(case::CaseError::UnknownKind),
+        Some(CaseKind::Assign) if viewer.require(Permission::AssignReports).is_err() => {
+            return guard::forbidden();
+        }
         Some(kind) => {
             let account_exists = if kind == CaseKind::Assign {
                 match app.store.account(form.detail.trim()).await {
@@ -371,7 +370,7 @@ async fn case_submit<S: Store>(
             let message = error.to_string();
             return show_report(
                 &app.store,
-                &headers,
+                &viewer,
                 &id,
                 Some(&message),
                 StatusCode::BAD_REQUEST,
@@ -389,35 +388,20 @@ async fn case_submit<S: Store>(
     }
 }
 
-/// Whether `account` may read and export the audit log (the DSL and deputies).
-pub(super) fn may_read_audit(account: &Account) -> bool {
-    case::ROLES_READING_EVERY_REPORT.contains(&account.role.as_str())
-}
-
 /// The audit log, checked, after the view itself is recorded; `Err` is the page to send.
 async fn audit_for<S: Store>(
     store: &S,
-    headers: &HeaderMap,
+    viewer: Viewer,
     action: &str,
 ) -> Result<(Account, Vec<AuditEntry>), Response> {
-    let account = reader(store, headers).await?;
-    if !may_read_audit(&account) {
-        return Err(page(
-            StatusCode::FORBIDDEN,
-            pages::message(
-                "Not for this account",
-                "Only the DSL and deputies read the audit log.",
-                Some(("/inbox", "Reports")),
-            ),
-        ));
-    }
-    record(store, &account.username, action, "").await?;
+    viewer.require(Permission::ViewAuditLog)?;
+    record(store, viewer.username(), action, "").await?;
     let log = store.audit_log().await.map_err(unavailable)?;
-    Ok((account, log))
+    Ok((viewer.account, log))
 }
 
-async fn audit_page<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let (account, log) = match audit_for(&app.store, &headers, "viewed-audit-log").await {
+async fn audit_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    let (account, log) = match audit_for(&app.store, viewer, "viewed-audit-log").await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -446,8 +430,8 @@ async fn audit_page<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap
 
 /// A download: `content_type`, saved as `filename`, never cached.
 pub(super) fn download(content_type: &'static str, filename: &str, body: String) -> Response {
+    // The security headers (no-store, nosniff, CSP) are `security::guard`'s, as for every answer.
     let mut response = (StatusCode::OK, body).into_response();
-    super::page_headers(&mut response);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
@@ -463,8 +447,8 @@ fn audit_entry_json(entry: &AuditEntry) -> serde_json::Value {
     })
 }
 
-async fn audit_json<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let (_, log) = match audit_for(&app.store, &headers, "exported-audit-log-json").await {
+async fn audit_json<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    let (_, log) = match audit_for(&app.store, viewer, "exported-audit-log-json").await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -481,8 +465,8 @@ async fn audit_json<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap
     )
 }
 
-async fn audit_csv<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let (_, log) = match audit_for(&app.store, &headers, "exported-audit-log-csv").await {
+async fn audit_csv<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    let (_, log) = match audit_for(&app.store, viewer, "exported-audit-log-csv").await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -523,6 +507,7 @@ fn page_forms(action: &str, body: &serde_json::Value, entries: &[CaseEntry]) -> 
     let domain = crate::decisions::page_domain(body);
     html! {
         form method="post" action=(action) {
+                (pages::csrf_field())
             fieldset {
                 legend { "The reported page" }
                 p { "On the reporting device: " strong { (decision) } ". The device follows at its next contact with the hub." }

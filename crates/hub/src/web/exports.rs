@@ -3,20 +3,18 @@
 //! export of every report naming one pupil (`export::names_pupil`).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use maud::html;
 use serde::Deserialize;
 
-use super::cases::{
-    download, entry_text, kind_label, may_read_audit, readable_report, readable_rows, reader,
-    record,
-};
-use super::{page, pages, unavailable};
+use super::cases::{download, entry_text, kind_label, readable_report, readable_rows, record};
+use super::{page, pages, unavailable, Viewer};
 use crate::case::{self, CaseEntry, CaseState};
 use crate::export;
+use crate::roles::Permission;
 use crate::router::AppState;
 use crate::store::Store;
 
@@ -33,13 +31,10 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
 async fn print<S: Store>(
     State(app): State<AppState<S>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
-    let account = match reader(&app.store, &headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let (report, entries) = match readable_report(&app.store, &account, &id).await {
+    let account = &viewer.account;
+    let (report, entries) = match readable_report(&app.store, &viewer, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -95,13 +90,10 @@ async fn print<S: Store>(
 async fn one_json<S: Store>(
     State(app): State<AppState<S>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
-    let account = match reader(&app.store, &headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let (report, entries) = match readable_report(&app.store, &account, &id).await {
+    let account = &viewer.account;
+    let (report, entries) = match readable_report(&app.store, &viewer, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -120,13 +112,14 @@ async fn one_json<S: Store>(
 /// The reports and chronologies `account` may read; `Err` is the page to send.
 async fn readable_all<S: Store>(
     store: &S,
-    headers: &HeaderMap,
+    viewer: &Viewer,
     action: &str,
 ) -> Result<Vec<(crate::store::StoredReport, Vec<CaseEntry>)>, Response> {
-    let account = reader(store, headers).await?;
+    viewer.require(Permission::ViewAssignedReports)?;
+    let account = &viewer.account;
     let reports = store.reports().await.map_err(unavailable)?;
     let entries = store.all_case_entries().await.map_err(unavailable)?;
-    let ids: Vec<String> = readable_rows(&account, &reports, &entries)
+    let ids: Vec<String> = readable_rows(account, &reports, &entries)
         .iter()
         .map(|row| row.report.id.clone())
         .collect();
@@ -151,8 +144,8 @@ async fn readable_all<S: Store>(
         .collect())
 }
 
-async fn all_csv<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let all = match readable_all(&app.store, &headers, "exported-reports-csv").await {
+async fn all_csv<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    let all = match readable_all(&app.store, &viewer, "exported-reports-csv").await {
         Ok(all) => all,
         Err(response) => return response,
     };
@@ -164,8 +157,8 @@ async fn all_csv<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -
     )
 }
 
-async fn all_json<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let all = match readable_all(&app.store, &headers, "exported-reports-json").await {
+async fn all_json<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    let all = match readable_all(&app.store, &viewer, "exported-reports-json").await {
         Ok(all) => all,
         Err(response) => return response,
     };
@@ -193,22 +186,13 @@ struct PupilQuery {
 async fn subject_access<S: Store>(
     State(app): State<AppState<S>>,
     Query(query): Query<PupilQuery>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
-    let account = match reader(&app.store, &headers).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    if !may_read_audit(&account) {
-        return page(
-            StatusCode::FORBIDDEN,
-            pages::message(
-                "Not for this account",
-                "Only the DSL and deputies make subject-access exports.",
-                Some(("/inbox", "Reports")),
-            ),
-        );
+    // Every report naming the pupil, whoever it is assigned to: the DSL's and deputies' only.
+    if let Err(refused) = viewer.require(Permission::ViewAllReports) {
+        return refused;
     }
+    let account = &viewer.account;
     if query.who.trim().is_empty() {
         let form = html! {
             p { "Every report that names one pupil, with the hub's chronology, as JSON: for a subject-access request. Check what you release against the exemptions first (for example, where it would put a child at risk)." }

@@ -3,29 +3,39 @@
 //! written to the audit log *before* the page is sent; if the log cannot be written, the page is
 //! not shown.
 //!
-//! Sessions are a random token in an `HttpOnly; Secure; SameSite=Strict` cookie, stored only as a
-//! hash. Forms are refused when the browser says they come from another site (`Origin`), on top
-//! of SameSite. Pages carry a Content-Security-Policy that allows no script at all.
+//! Sessions are a random token in an `HttpOnly; SameSite=Strict` cookie (`Secure` unless the hub
+//! was told it is reached over plain HTTP), stored only as a hash, deleted when they expire.
+//! Headers, CSRF and the client's address are `security`'s, for every route at once; repeated
+//! wrong sign-ins are slowed down by `crate::throttle`.
 
+mod accounts_pages;
 mod cases;
 mod exports;
+mod guard;
+mod oidc_pages;
 mod pages;
+pub mod security;
+
+pub use guard::Viewer;
+
+use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use crate::accounts::{self, Account, AccountError, SESSION_COOKIE, SESSION_HOURS};
 use crate::router::AppState;
 use crate::store::{Store, StoreError};
+use crate::throttle::ThrottleKey;
 
 /// The web routes.
 pub fn routes<S: Store>() -> Router<AppState<S>> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/", get(home))
         .route(
             "/setup/{token}",
             get(setup_page::<S>).post(setup_submit::<S>),
@@ -35,27 +45,44 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // hubinbox: the inbox, a report's case, the audit log, exports.
         .merge(cases::routes::<S>())
         .merge(exports::routes::<S>())
+        // hubauth: the stylesheet (the CSP allows no inline style).
+        .route("/hub.css", get(stylesheet))
+        .merge(accounts_pages::routes::<S>())
+        .merge(oidc_pages::routes::<S>())
 }
 
-/// Headers every page carries: no script, no framing, nothing cached, no referrer.
-pub fn page_headers(response: &mut Response) {
-    let headers = response.headers_mut();
-    let set = [
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::CACHE_CONTROL, "no-store"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    ];
-    for (name, value) in set {
-        headers.insert(name, HeaderValue::from_static(value));
+/// Each role's start page (hubauth).
+async fn home(viewer: Viewer) -> Response {
+    Redirect::to(viewer.role.home()).into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        pages::STYLE,
+    )
+        .into_response()
+}
+
+/// How often expired sessions are deleted.
+pub const SESSION_SWEEP_SECS: u64 = 600;
+
+/// Deletes expired sessions now and every `SESSION_SWEEP_SECS`, for as long as the hub serves.
+pub async fn sweep_expired_sessions<S: Store>(store: S) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
+    loop {
+        every.tick().await;
+        match store.delete_expired_sessions(&crate::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
     }
 }
 
 fn page(status: StatusCode, markup: maud::Markup) -> Response {
-    let mut response = (status, markup).into_response();
-    page_headers(&mut response);
-    response
+    // Security headers are added to every response by `security::guard`.
+    (status, markup).into_response()
 }
 
 fn unavailable(error: StoreError) -> Response {
@@ -70,50 +97,8 @@ fn unavailable(error: StoreError) -> Response {
     )
 }
 
-/// False when the browser says a form was sent from another site.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true; // not a browser, or an old one: SameSite=Strict still keeps the cookie home
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-}
-
-fn cross_site() -> Response {
-    page(
-        StatusCode::FORBIDDEN,
-        pages::message("Refused", "This form was sent from another site.", None),
-    )
-}
-
 fn session_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
-}
-
-/// The signed-in user, or the response to send instead (to the sign-in page).
-async fn signed_in<S: Store>(store: &S, headers: &HeaderMap) -> Result<String, Response> {
-    let Some(token) = session_token(headers) else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    match store
-        .session_user(&accounts::token_hash(token), &crate::now())
-        .await
-    {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(unavailable(e)),
-    }
+    security::cookie(headers, SESSION_COOKIE)
 }
 
 async fn setup_page<S: Store>(
@@ -165,12 +150,8 @@ struct SetupForm {
 async fn setup_submit<S: Store>(
     State(app): State<AppState<S>>,
     Path(token): Path<String>,
-    headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if !same_origin(&headers) {
-        return cross_site();
-    }
     let token_hash = accounts::token_hash(&token);
     match app.store.setup_token_usable(&token_hash).await {
         Ok(true) => {}
@@ -234,14 +215,33 @@ struct LoginForm {
 
 async fn login_submit<S: Store>(
     State(app): State<AppState<S>>,
+    Extension(address): Extension<security::ClientAddress>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if !same_origin(&headers) {
-        return cross_site();
+    let throttle = &app.security.throttle;
+    let keys = [
+        ThrottleKey::Account(form.username.trim().to_lowercase()),
+        ThrottleKey::Address(address.0.clone()),
+    ];
+    // Locked: refused before the password is even checked, so a guess now can never succeed.
+    if let Some(wait) = throttle.locked(&keys, Instant::now()) {
+        tracing::warn!(address = %address.0, "sign-in refused: too many wrong tries");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let mut response = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::login(Some(&format!(
+                "Too many wrong tries. Wait {minutes} minute(s), then try again."
+            ))),
+        );
+        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
     }
     let refused = || {
-        tracing::warn!(username = %form.username.chars().take(64).collect::<String>(), "sign-in refused");
+        tracing::warn!(username = %form.username.chars().take(64).collect::<String>(), address = %address.0, "sign-in refused");
+        throttle.failed(&keys, Instant::now());
         page(
             StatusCode::UNAUTHORIZED,
             pages::login(Some("That name, password or code is not right.")),
@@ -284,11 +284,13 @@ async fn login_submit<S: Store>(
         Ok(false) => return refused(), // the code was used a moment ago, here or on another hub
         Err(e) => return unavailable(e),
     }
+    throttle.succeeded(&keys[0]);
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        "{SESSION_COOKIE}={token}; {}; Max-Age={}",
+        security::cookie_attributes(app.security.public_scheme, &headers),
         SESSION_HOURS * 3600
     );
-    let mut response = Redirect::to("/inbox").into_response();
+    let mut response = Redirect::to("/").into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -296,16 +298,16 @@ async fn login_submit<S: Store>(
 }
 
 async fn logout<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> Response {
-    if !same_origin(&headers) {
-        return cross_site();
-    }
     if let Some(token) = session_token(&headers) {
         if let Err(e) = app.store.end_session(&accounts::token_hash(token)).await {
             return unavailable(e);
         }
     }
     let mut response = Redirect::to("/login").into_response();
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    let clear = format!(
+        "{SESSION_COOKIE}=; {}; Max-Age=0",
+        security::cookie_attributes(app.security.public_scheme, &headers)
+    );
     if let Ok(value) = HeaderValue::from_str(&clear) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

@@ -6,14 +6,16 @@ use serde_json::Value;
 use crate::case::InboxRow;
 use crate::store::StoredReport;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
+/// The stylesheet, served as `/hub.css` (the CSP allows no inline style).
+pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
 .error{background:#fde8e8;border-left:4px solid #c00;padding:.5rem}.url{word-break:break-all}\
 label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.3rem}code,pre{background:#f4f4f4;padding:.2rem;white-space:pre-wrap;word-break:break-all}\
 header{display:flex;justify-content:space-between;align-items:center}\
 .flag{color:#8a0000}tr.flagged{background:#fff3f3}textarea{width:100%;min-height:4rem;font-size:1rem}select{font-size:1rem}\
 fieldset{margin:.8rem 0;border:1px solid #ccc}.ok{background:#e8f6e8;border-left:4px solid #080;padding:.5rem}\
-@media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}";
+@media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}\
+:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}";
 
 /// The frame every page shares.
 pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
@@ -24,13 +26,14 @@ pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Schoolgate Hub" }
-                style { (STYLE) }
+                link rel="stylesheet" href="/hub.css";
             }
             body {
                 header {
                     strong { "Schoolgate Hub" }
                     @if let Some(user) = signed_in {
                         form method="post" action="/logout" {
+                            (csrf_field())
                             "Signed in as " (user) " "
                             button type="submit" { "Sign out" }
                         }
@@ -43,6 +46,11 @@ pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The hidden CSRF field every state-changing form must carry (`security::guard` checks it).
+pub fn csrf_field() -> Markup {
+    html! { input type="hidden" name=(super::security::CSRF_FIELD) value=(super::security::csrf_token()); }
 }
 
 fn error_box(error: Option<&str>) -> Markup {
@@ -59,6 +67,7 @@ pub fn setup(token: &str, totp_secret: &str, otpauth: &str, error: Option<&str>)
         p { "This link works once. It makes the first account: the Designated Safeguarding Lead's. There is no default password." }
         (error_box(error))
         form method="post" action={ "/setup/" (token) } {
+            (csrf_field())
             label { "Your user name " input name="username" autocomplete="username" required; }
             label { "Password (at least 12 characters) " input type="password" name="password" autocomplete="new-password" required; }
             label { "The same password again " input type="password" name="password_again" autocomplete="new-password" required; }
@@ -90,11 +99,13 @@ pub fn login(error: Option<&str>) -> Markup {
     let body = html! {
         (error_box(error))
         form method="post" action="/login" {
+            (csrf_field())
             label { "User name " input name="username" autocomplete="username" required; }
             label { "Password " input type="password" name="password" autocomplete="current-password" required; }
             label { "Code from the authenticator app " input name="code" inputmode="numeric" autocomplete="one-time-code" required; }
             button type="submit" { "Sign in" }
         }
+        p { a href="/login/oidc" { "Sign in with the school's Google or Microsoft account" } }
     };
     layout("Sign in", None, body)
 }

@@ -7,7 +7,8 @@ use schoolgate_hub::store::Store;
 
 use crate::on_both_backends;
 use crate::support::{
-    http, hub_command, post_signed, report_body, report_id, stdout, InProcessHub, TestDb, TEST_KEY,
+    forms, http, hub_command, post_signed, report_body, report_id, stdout, InProcessHub, TestDb,
+    TEST_KEY,
 };
 use crate::web::{dsl_session, raw_sql};
 
@@ -104,9 +105,11 @@ async fn a_case_is_worked_in_an_append_only_chronology(db: TestDb) {
     let id = report_id(7);
     post(&hub, &id, &report_body(&id, 1)).await;
     let path = format!("/reports/{id}/case");
+    // As a browser: the form's CSRF token from the report's page.
+    let auth = forms::open_form(hub.addr, &format!("/reports/{id}"), Some(&cookie)).await;
     let submit = |fields: Vec<(&'static str, &'static str)>| {
-        let (path, cookie) = (path.clone(), cookie.clone());
-        async move { http::post_form(hub.addr, &path, &fields, &[("Cookie", &cookie)]).await }
+        let (path, auth) = (path.clone(), auth.clone());
+        async move { forms::post(hub.addr, &path, &auth, &fields).await }
     };
     let ok = |reply: http::Reply| {
         assert_eq!(reply.status, 303, "{}", reply.body);
@@ -149,18 +152,33 @@ async fn a_case_is_worked_in_an_append_only_chronology(db: TestDb) {
         submit(vec![("kind", "edit"), ("detail", "x")]).await,
         "unknown kind of entry",
     );
-    // From another site: refused, nothing added.
+    // From another site: refused, nothing added (with the session's token, but sent by another
+    // site; and without the token at all).
     let cross = http::post_form(
         hub.addr,
         &path,
-        &[("kind", "note"), ("detail", "x")],
+        &[("kind", "note"), ("detail", "x"), ("csrf", &auth.csrf)],
         &[("Cookie", &cookie), ("Origin", "http://evil.example")],
     )
     .await;
     assert_eq!(cross.status, 403);
-    // Signed out: nothing added.
-    let anonymous =
-        http::post_form(hub.addr, &path, &[("kind", "note"), ("detail", "x")], &[]).await;
+    let forged = http::post_form(
+        hub.addr,
+        &path,
+        &[("kind", "note"), ("detail", "x")],
+        &[("Cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    // Signed out (a browser with only the sign-in page's token): nothing added.
+    let signed_out = forms::open_form(hub.addr, "/login", None).await;
+    let anonymous = forms::post(
+        hub.addr,
+        &path,
+        &signed_out,
+        &[("kind", "note"), ("detail", "x")],
+    )
+    .await;
     assert_eq!(anonymous.header("location"), Some("/login"));
 
     let entries = hub.store.case_entries(&id).await.expect("entries");

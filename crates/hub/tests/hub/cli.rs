@@ -8,12 +8,16 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::store::{SqliteStore, Store};
 
 use crate::on_both_backends;
-use crate::support::{hub_command, post_report, report_id, stdout, HubProcess, TestDb};
+use crate::support::{
+    hub_command, post_report, report_body, report_id, stdout, HubProcess, InProcessHub, TestDb,
+    TEST_KEY,
+};
 
 on_both_backends!(
     signing_keys_from_the_command_line,
     migrate_is_idempotent,
-    backup_while_serving
+    backup_while_serving,
+    reports_export_json
 );
 
 fn run_ok(db: &TestDb, args: &[&str]) -> String {
@@ -124,7 +128,7 @@ async fn migrate_is_idempotent(db: TestDb) {
         .map(|m| m.version.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    assert!(all.starts_with("1, 2"), "{all}");
+    assert_eq!(all, "1, 2, 3, 4", "inbox (3), then roles (4)");
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
         assert!(
@@ -167,6 +171,11 @@ async fn backup_while_serving(db: TestDb) {
             201
         );
     }
+    // A case with an assignment (hubinbox's chronology is also who may read a report).
+    let assigned = store
+        .add_case_entry(&report_id(0), "dsl", "assign", "dsl")
+        .await
+        .expect("assign");
     // Reports keep arriving while the backup runs.
     let (addr, sending_key) = (hub.addr, key.clone());
     let sending = tokio::spawn(async move {
@@ -212,12 +221,60 @@ async fn backup_while_serving(db: TestDb) {
         .iter()
         .filter(|e| e.action != "retention-deleted")
         .count();
-    assert_eq!((made_here, audit::verify(&log)), (2, Ok(())));
+    assert_eq!((made_here, audit::verify(&log)), (3, Ok(())));
+    assert_eq!(
+        backup.case_entries(&report_id(0)).await.expect("case"),
+        vec![assigned],
+        "each report's chronology, with its assignment"
+    );
     assert!(!file.with_file_name("hub-backup.sqlite3.partial").exists());
     // Never over an existing file.
     let output = hub_command(&db, &["backup", "--to", file.to_str().expect("utf-8")]);
     assert!(
         !output.status.success()
             && String::from_utf8_lossy(&output.stderr).contains("already exists")
+    );
+}
+
+/// `reports export --json`: every report's newest revision and every revision, bodies exactly as
+/// received (parsed), with the key that signed each.
+async fn reports_export_json(db: TestDb) {
+    let empty: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["reports", "export", "--json"])).expect("JSON");
+    assert_eq!(empty["schema"], "schoolgate-hub-received/1");
+    assert_eq!(empty["reports"], serde_json::json!([]));
+
+    let hub = InProcessHub::start(&db).await;
+    let (a, b) = (report_id(1), report_id(2));
+    for (id, revision) in [(&a, 1), (&a, 2), (&b, 1), (&a, 1)] {
+        let status = post_report(hub.addr, TEST_KEY, id, revision).await.status;
+        assert!(status == 201 || status == 200, "{status}");
+    }
+    hub.stop().await;
+
+    let export: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["reports", "export", "--json"])).expect("JSON");
+    let reports = export["reports"].as_array().expect("reports");
+    assert_eq!(reports.len(), 2);
+    let newest_a = reports.iter().find(|r| r["id"] == a.as_str()).expect("a");
+    assert_eq!(newest_a["revision"], 2);
+    assert_eq!(newest_a["signingKey"], "test");
+    let revisions: Vec<(String, i64)> = export["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id").to_owned(),
+                r["revision"].as_i64().expect("revision"),
+            )
+        })
+        .collect();
+    assert_eq!(revisions, [(a.clone(), 1), (a.clone(), 2), (b.clone(), 1)]);
+    let first = &export["revisions"][0]["body"];
+    assert_eq!(
+        first,
+        &serde_json::from_str::<serde_json::Value>(&report_body(&a, 1)).expect("body"),
+        "each revision's own body"
     );
 }

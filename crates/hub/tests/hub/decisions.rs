@@ -9,7 +9,9 @@ use schoolgate_hub::signing_keys;
 use schoolgate_hub::store::Store;
 
 use crate::on_both_backends;
-use crate::support::{http, post_signed, report_body, report_id, InProcessHub, TestDb, TEST_KEY};
+use crate::support::{
+    forms, http, post_signed, report_body, report_id, InProcessHub, TestDb, TEST_KEY,
+};
 use crate::web::dsl_session;
 
 on_both_backends!(
@@ -45,11 +47,12 @@ async fn post_page(hub: &InProcessHub, id: &str, url: &str, locked: bool, csam: 
 }
 
 async fn decide(hub: &InProcessHub, cookie: &str, id: &str, kind: &str) -> http::Reply {
-    http::post_form(
+    let auth = forms::open_form(hub.addr, &format!("/reports/{id}"), Some(cookie)).await;
+    forms::post(
         hub.addr,
         &format!("/reports/{id}/case"),
+        &auth,
         &[("kind", kind)],
-        &[("Cookie", cookie)],
     )
     .await
 }

@@ -75,7 +75,13 @@ async fn reports_export_as_print_csv_and_json(db: TestDb) {
 
     let print = get(format!("/reports/{first}/print")).await;
     assert_eq!(print.status, 200);
-    assert!(print.body.contains("@media print") && !print.body.contains("<script"));
+    // The print rules are in the hub's one stylesheet (the CSP allows no inline style).
+    assert!(print.body.contains("href=\"/hub.css\""), "{}", print.body);
+    assert!(!print.body.contains("<script") && !print.body.contains("<style"));
+    assert!(http::get(hub.addr, "/hub.css")
+        .await
+        .body
+        .contains("@media print"));
     assert!(!print.body.contains("<form"), "nothing to press on paper");
     assert!(print.body.contains("Pupil supported in school"));
     assert_eq!(

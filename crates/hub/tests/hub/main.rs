@@ -12,5 +12,8 @@ mod decisions;
 mod exports;
 mod extension;
 mod ingest;
+mod oidc;
 mod retention;
+mod roles;
+mod security;
 mod web;

@@ -10,7 +10,7 @@ use sqlx::Connection;
 
 use crate::on_both_backends;
 use crate::support::{
-    http, post_signed, report_body, report_id, HubProcess, InProcessHub, TestDb, TEST_KEY,
+    forms, http, post_signed, report_body, report_id, HubProcess, InProcessHub, TestDb, TEST_KEY,
 };
 
 on_both_backends!(
@@ -30,7 +30,7 @@ fn hidden_secret(page: &str) -> String {
     page[start..].split('"').next().expect("value").to_owned()
 }
 
-fn code_now(secret: &str) -> String {
+pub(crate) fn code_now(secret: &str) -> String {
     accounts::totp_code(secret, accounts::unix_now()).expect("code")
 }
 
@@ -53,6 +53,8 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
         .header("content-security-policy")
         .is_some_and(|csp| csp.contains("default-src 'none'")));
     let secret = hidden_secret(&page.body);
+    let cookie = forms::set_cookie(&page, "sg_csrf").expect("a CSRF cookie");
+    let csrf = forms::csrf_in(&page.body);
 
     let form = |password: &'static str, code: String| {
         vec![
@@ -61,14 +63,16 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
             ("password_again", password.to_owned()),
             ("totp_secret", secret.clone()),
             ("code", code),
+            ("csrf", csrf.clone()),
         ]
     };
     let submit = |fields: Vec<(&'static str, String)>, origin: Option<&'static str>| {
         let link = link.clone();
+        let cookie = cookie.clone();
         async move {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let headers: Vec<(&str, &str)> =
-                origin.map(|o| vec![("Origin", o)]).unwrap_or_default();
+            let mut headers: Vec<(&str, &str)> = vec![("Cookie", cookie.as_str())];
+            headers.extend(origin.map(|o| ("Origin", o)));
             http::post_form(hub.addr, &link, &fields, &headers).await
         }
     };
@@ -96,12 +100,46 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
         403,
         "another site"
     );
+    // What Chromium sends: `Sec-Fetch-Site` decides (its `Origin` is `null` under the pages'
+    // no-referrer policy); another site or a missing origin with no such header is refused, even
+    // with the right CSRF cookie and token.
+    for (mut headers, status) in [
+        (
+            vec![("Sec-Fetch-Site", "cross-site"), ("Origin", "null")],
+            403,
+        ),
+        (vec![("Sec-Fetch-Site", "same-site")], 403),
+        (vec![("Origin", "null")], 403),
+    ] {
+        headers.push(("Cookie", cookie.as_str()));
+        let fields = form(PASSWORD, code_now(&secret));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            http::post_form(hub.addr, &link, &fields, &headers)
+                .await
+                .status,
+            status,
+            "{headers:?}"
+        );
+    }
     assert!(
         !hub.store.has_accounts().await.expect("accounts"),
         "nothing made by a refused form"
     );
 
-    let made = submit(form(PASSWORD, code_now(&secret)), None).await;
+    let fields = form(PASSWORD, code_now(&secret));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let made = http::post_form(
+        hub.addr,
+        &link,
+        &fields,
+        &[
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Origin", "null"),
+            ("Cookie", cookie.as_str()),
+        ],
+    )
+    .await;
     assert_eq!(
         (made.status, made.header("location")),
         (303, Some("/login")),
@@ -174,16 +212,22 @@ pub(crate) async fn dsl_session(hub: &InProcessHub) -> (String, String) {
     )
 }
 
-async fn sign_in(hub: &InProcessHub, username: &str, password: &str, code: &str) -> http::Reply {
-    http::post_form(
+pub(crate) async fn sign_in(
+    hub: &InProcessHub,
+    username: &str,
+    password: &str,
+    code: &str,
+) -> http::Reply {
+    let auth = forms::open_form(hub.addr, "/login", None).await;
+    forms::post(
         hub.addr,
         "/login",
+        &auth,
         &[
             ("username", username),
             ("password", password),
             ("code", code),
         ],
-        &[],
     )
     .await
 }
@@ -217,7 +261,8 @@ async fn sign_in_needs_the_password_and_a_fresh_code(db: TestDb) {
             .header("location"),
         Some("/login")
     );
-    let out = http::post_form(hub.addr, "/logout", &[], &[("Cookie", &cookie)]).await;
+    let auth = forms::open_form(hub.addr, "/inbox", Some(&cookie)).await;
+    let out = forms::post(hub.addr, "/logout", &auth, &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(
         http::get_with(hub.addr, "/inbox", &[("Cookie", &cookie)])
@@ -363,6 +408,10 @@ async fn serve_prints_a_first_run_link_until_an_account_exists(db: TestDb) {
     assert_eq!(http::get(hub.addr, &first).await.status, 404);
     let page = http::get(hub.addr, &second).await;
     let secret = hidden_secret(&page.body);
+    let auth = forms::FormAuth {
+        cookie: forms::set_cookie(&page, "sg_csrf").expect("a CSRF cookie"),
+        csrf: forms::csrf_in(&page.body),
+    };
     let code = code_now(&secret);
     let fields = [
         ("username", "dsl"),
@@ -372,9 +421,7 @@ async fn serve_prints_a_first_run_link_until_an_account_exists(db: TestDb) {
         ("code", code.as_str()),
     ];
     assert_eq!(
-        http::post_form(hub.addr, &second, &fields, &[])
-            .await
-            .status,
+        forms::post(hub.addr, &second, &auth, &fields).await.status,
         303
     );
     drop(hub);

@@ -1,6 +1,7 @@
 //! What every hub test shares: a database on either back end, a hub in this process or as a
 //! real `schoolgate-hub` process, reports shaped like the extension's, signed like sign.js signs.
 
+pub mod forms;
 pub mod http;
 pub mod pg;
 

@@ -1,0 +1,359 @@
+//! Measures the real `schoolgate-hub` binary over HTTP (BENCHMARKS.md, "The hub"): signed reports
+//! ingested per second with many clients at once (p50/p99 latency), the inbox's first page with
+//! `--reports` stored reports (time to the whole answer, on loopback), and the hub's memory (RSS)
+//! with them. Speed is measured here, never asserted in a test.
+//!
+//! ```text
+//! cargo build --release -p schoolgate-hub --bins --examples
+//! target/release/examples/hub_bench [--database postgres://…] [--reports 100000] [--concurrency 32] [--measure 10000]
+//! ```
+//! `bench/hub.sh` runs it on SQLite and on a throwaway PostgreSQL, side by side.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
+use tokio::net::TcpStream;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn hub_binary() -> PathBuf {
+    std::env::var_os("HUB_BIN").map_or_else(
+        || {
+            let exe = std::env::current_exe().unwrap_or_default();
+            // target/release/examples/hub_bench → target/release/schoolgate-hub
+            exe.parent()
+                .and_then(|p| p.parent())
+                .map(|p| p.join("schoolgate-hub"))
+                .unwrap_or_default()
+        },
+        PathBuf::from,
+    )
+}
+
+/// A report shaped like the extension's, about 1.3 KB.
+fn report(n: usize) -> (String, String) {
+    let id = format!(
+        "r-bench{n:07}-{:08x}",
+        (n as u32).wrapping_mul(2_654_435_761)
+    );
+    let body = serde_json::json!({
+        "schema": "schoolgate-report/1", "id": id, "revision": 1, "createdAt": "2026-12-07T04:30:00.000Z",
+        "source": "page-button", "school": { "name": "Oak Hill Primary", "policySource": "managed" },
+        "pupil": { "group": "ks2", "groupLabel": "Years 3 to 6", "email": format!("pupil{n}@oakhill.example"), "deviceAssetId": format!("CB-{n:05}") },
+        "page": { "url": format!("https://example-{n}.org/some/page?q=test"), "title": null, "navigations": [], "details": "held" },
+        "filter": { "action": "allow", "category": null, "locked": false, "reason": "The page is not on any list the school blocks.", "rule": null, "matches": [], "engineVersion": "bench" },
+        "blockedOnDevice": true, "adult": null,
+        "timeline": [
+            { "at": "2026-12-07T04:30:00.000Z", "event": "pressed", "detail": "The pupil pressed \"tell an adult\" (page-button); the screen was covered." },
+            { "at": "2026-12-07T04:30:00.000Z", "event": "blocked-on-device", "detail": "The page was blocked on this device until the DSL has reviewed it." }
+        ],
+    })
+    .to_string();
+    (id, body)
+}
+
+/// One HTTP/1.1 request on a kept-alive connection; the status and body.
+async fn request(
+    stream: &mut AsyncBufReader<TcpStream>,
+    head: &str,
+    body: &[u8],
+) -> Result<(u16, Vec<u8>), Error> {
+    let inner = stream.get_mut();
+    inner.write_all(head.as_bytes()).await?;
+    inner.write_all(body).await?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .ok_or("no status line")?
+        .parse()?;
+    let mut length = 0usize;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse()?;
+            }
+        }
+    }
+    let mut answer = vec![0; length];
+    stream.read_exact(&mut answer).await?;
+    Ok((status, answer))
+}
+
+async fn connect(addr: &str) -> Result<AsyncBufReader<TcpStream>, Error> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(AsyncBufReader::new(stream))
+}
+
+/// Sends reports `from..to` with `concurrency` connections; each request's latency.
+async fn ingest(
+    addr: &str,
+    key: &str,
+    from: usize,
+    to: usize,
+    concurrency: usize,
+) -> Result<Vec<Duration>, Error> {
+    let next = Arc::new(AtomicUsize::new(from));
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (next, addr, key) = (next.clone(), addr.to_owned(), key.to_owned());
+        workers.push(tokio::spawn(async move {
+            let mut stream = connect(&addr).await?;
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= to {
+                    return Ok::<_, Error>(latencies);
+                }
+                let (id, body) = report(n);
+                let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())?;
+                mac.update(body.as_bytes());
+                let signature = hex::encode(mac.finalize().into_bytes());
+                let head = format!(
+                    "POST /api/v1/reports HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Schoolgate-Signature: sha256={signature}\r\nX-Schoolgate-Report-Id: {id}\r\nX-Schoolgate-Revision: 1\r\n\r\n",
+                    body.len()
+                );
+                let start = Instant::now();
+                let (status, answer) = request(&mut stream, &head, body.as_bytes()).await?;
+                latencies.push(start.elapsed());
+                if status != 201 {
+                    return Err(format!(
+                        "report {n}: {status} {}",
+                        String::from_utf8_lossy(&answer)
+                    )
+                    .into());
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await??);
+    }
+    Ok(all)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Makes the first account through the first-run page and signs in; the session cookie.
+async fn sign_in(addr: &str, link: &str) -> Result<String, Error> {
+    let path = link
+        .split_once(addr)
+        .map(|(_, p)| p)
+        .ok_or("first-run link")?;
+    let mut stream = connect(addr).await?;
+    let (_, page) = request(
+        &mut stream,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+        b"",
+    )
+    .await?;
+    let page = String::from_utf8_lossy(&page);
+    let secret = page
+        .split("name=\"totp_secret\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("no TOTP key on the first-run page")?
+        .to_owned();
+    // The pre-sign-in CSRF token is double-submit: the form's field repeats the `sg_csrf` cookie.
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("no CSRF token on the first-run page")?
+        .to_owned();
+    let bytes = totp_rs::Secret::Encoded(secret.clone()).to_bytes()?;
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)?;
+    let step = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        / 30;
+    let form = |fields: &[(&str, &str)]| {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let password = "benchmark password 123";
+    let setup = form(&[
+        ("username", "dsl"),
+        ("password", password),
+        ("password_again", password),
+        ("totp_secret", &secret),
+        ("code", &totp.generate((step - 1) * 30)),
+        ("csrf", &csrf),
+    ]);
+    let post = |path: &str, body: &str| {
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: sg_csrf={csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n", body.len())
+    };
+    let (status, _) = request(&mut stream, &post(path, &setup), setup.as_bytes()).await?;
+    if status != 303 {
+        return Err(format!("first run: {status}").into());
+    }
+    let login = form(&[
+        ("username", "dsl"),
+        ("password", password),
+        ("code", &totp.generate(step * 30)),
+        ("csrf", &csrf),
+    ]);
+    // The cookie is in the headers, which `request` skips: read this one by hand.
+    let inner = stream.get_mut();
+    inner.write_all(post("/login", &login).as_bytes()).await?;
+    inner.write_all(login.as_bytes()).await?;
+    let mut line = String::new();
+    let mut cookie = None;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("set-cookie: ") {
+            let pair = value.split(';').next().unwrap_or("");
+            if pair.starts_with("sg_session=") {
+                cookie = Some(pair.to_owned());
+            }
+        }
+    }
+    cookie.ok_or_else(|| "no session cookie".into())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let total: usize = arg("--reports").map_or(Ok(100_000), |v| v.parse())?;
+    let concurrency: usize = arg("--concurrency").map_or(Ok(32), |v| v.parse())?;
+    let measure: usize = arg("--measure").map_or(Ok(10_000), |v| v.parse())?;
+    let database = arg("--database");
+    let dir = tempfile::tempdir()?;
+    let binary = hub_binary();
+    let mut base = vec!["--data".to_owned(), dir.path().display().to_string()];
+    if let Some(url) = &database {
+        base.extend(["--database".to_owned(), url.clone()]);
+    }
+    let key_out = Command::new(&binary)
+        .args(&base)
+        .args(["signing-key", "add", "--label", "bench"])
+        .output()?;
+    let key = String::from_utf8(key_out.stdout)?.trim().to_owned();
+    if key.len() != 64 {
+        return Err(format!(
+            "signing-key add failed ({}): {}",
+            binary.display(),
+            String::from_utf8_lossy(&key_out.stderr)
+        )
+        .into());
+    }
+    let mut hub = Command::new(&binary)
+        .args(&base)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut lines = BufReader::new(hub.stdout.take().ok_or("stdout")?).lines();
+    let listening = lines.next().ok_or("no address")??;
+    let addr = listening
+        .rsplit("http://")
+        .next()
+        .ok_or("address")?
+        .to_owned();
+    let link = lines.next().ok_or("no first-run link")??;
+    let link = link.rsplit(": ").next().ok_or("link")?.to_owned();
+    let backend = if database.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let pid = hub.id();
+    println!(
+        "{backend}: hub pid {pid} on {addr}; RSS at start {} KiB",
+        rss_kib(pid, "VmRSS")
+    );
+
+    // 1. Ingest: `measure` reports, `concurrency` clients at once, each on a kept-alive connection.
+    let start = Instant::now();
+    let mut latencies = ingest(&addr, &key, 0, measure, concurrency).await?;
+    let elapsed = start.elapsed();
+    latencies.sort();
+    println!(
+        "{backend}: ingest {measure} signed reports, {concurrency} at once: {:.0} reports/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        measure as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+
+    // 2. Fill to `total` (not timed), then the inbox's first page and memory.
+    if total > measure {
+        ingest(&addr, &key, measure, total, concurrency).await?;
+    }
+    println!(
+        "{backend}: {total} reports stored; RSS {} KiB (peak {} KiB)",
+        rss_kib(pid, "VmRSS"),
+        rss_kib(pid, "VmHWM")
+    );
+    let cookie = sign_in(&addr, &link).await?;
+    let mut stream = connect(&addr).await?;
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let (status, page) = request(
+            &mut stream,
+            &format!("GET /inbox HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n"),
+            b"",
+        )
+        .await?;
+        times.push(start.elapsed());
+        if status != 200 {
+            return Err(format!("inbox: {status}").into());
+        }
+        bytes = page.len();
+    }
+    times.sort();
+    println!(
+        "{backend}: inbox first page with {total} reports: median {:.1} ms, best {:.1} ms of 5 ({bytes} bytes); RSS after {} KiB (peak {} KiB)",
+        times[2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        rss_kib(pid, "VmRSS"),
+        rss_kib(pid, "VmHWM")
+    );
+    hub.kill()?;
+    hub.wait()?;
+    std::io::stdout().flush()?;
+    Ok(())
+}

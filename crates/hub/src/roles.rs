@@ -1,0 +1,188 @@
+//! Who may see and do what: the roles, and the one table of permissions every page asks
+//! (`allows`), plus `can_view_report` for one report: the one access check the inbox, a report's
+//! page, its case form and every export go through. Who a report is assigned to is the case
+//! chronology's latest `assign` entry (`case::CaseState::assigned_to`); there is no other record
+//! of assignment. Plain functions, no HTTP and no database; the web layer's `Viewer` guard
+//! (`web::guard`) is the only caller on the request path.
+//!
+//! - DSL: everything, and the only role that manages accounts.
+//! - Deputy DSL: every report, the audit log; not accounts.
+//! - Safeguarding reader: only the reports assigned to them.
+//! - IT lead: devices and signing keys; never a report, the inbox or pupil data.
+//! - Governor: anonymised figures only.
+
+use crate::accounts::Account;
+
+/// A role, as stored in `accounts.role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Designated Safeguarding Lead.
+    Dsl,
+    /// Deputy Designated Safeguarding Lead.
+    DeputyDsl,
+    /// Reads the reports assigned to them.
+    SafeguardingReader,
+    /// Devices and keys, no pupil data.
+    ItLead,
+    /// Anonymised figures only.
+    Governor,
+}
+
+/// Every role, in the order the accounts page offers them.
+pub const ALL_ROLES: [Role; 5] = [
+    Role::Dsl,
+    Role::DeputyDsl,
+    Role::SafeguardingReader,
+    Role::ItLead,
+    Role::Governor,
+];
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dsl => "dsl",
+            Self::DeputyDsl => "deputy-dsl",
+            Self::SafeguardingReader => "safeguarding-reader",
+            Self::ItLead => "it-lead",
+            Self::Governor => "governor",
+        }
+    }
+
+    /// The name people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dsl => "Designated Safeguarding Lead",
+            Self::DeputyDsl => "Deputy DSL",
+            Self::SafeguardingReader => "Safeguarding reader (assigned reports only)",
+            Self::ItLead => "IT lead (devices and keys, no pupil data)",
+            Self::Governor => "Governor (anonymised figures only)",
+        }
+    }
+
+    /// The role a stored name means; `None` for anything unknown (which is then allowed nothing).
+    pub fn parse(name: &str) -> Option<Self> {
+        ALL_ROLES.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// Where this role lands after signing in.
+    pub fn home(self) -> &'static str {
+        match self {
+            Self::Dsl | Self::DeputyDsl | Self::SafeguardingReader => "/inbox",
+            Self::ItLead => "/keys",
+            Self::Governor => "/figures",
+        }
+    }
+}
+
+/// Something a page does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// The inbox (a reader's lists only their assigned reports).
+    OpenInbox,
+    /// Every report, whoever it is assigned to.
+    ViewAllReports,
+    /// Only reports assigned to this account.
+    ViewAssignedReports,
+    /// Assign reports to readers.
+    AssignReports,
+    /// Invite, change roles, disable, reset.
+    ManageAccounts,
+    /// Signing keys and devices.
+    ManageDevices,
+    /// Anonymised counts.
+    ViewFigures,
+    /// The audit log.
+    ViewAuditLog,
+    /// Sign-in with Google or Microsoft (OpenID Connect settings).
+    ConfigureSignIn,
+}
+
+/// The one table of who may do what.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    match role {
+        Role::Dsl => true,
+        Role::DeputyDsl => !matches!(permission, ManageAccounts | ManageDevices | ConfigureSignIn),
+        Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
+        Role::ItLead => matches!(permission, ManageDevices | ConfigureSignIn),
+        Role::Governor => matches!(permission, ViewFigures),
+    }
+}
+
+/// Whether `account` may read (and work on) a report assigned to `assigned_to` (its case's
+/// assignee, if any): the DSL and deputies every report, a safeguarding reader only the reports
+/// assigned to them, nobody else any. An unknown role sees nothing.
+pub fn can_view_report(account: &Account, assigned_to: Option<&str>) -> bool {
+    let Some(role) = Role::parse(&account.role) else {
+        return false;
+    };
+    allows(role, Permission::ViewAllReports)
+        || (allows(role, Permission::ViewAssignedReports)
+            && assigned_to == Some(account.username.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(role: Role) -> Account {
+        Account {
+            username: "someone".into(),
+            role: role.as_str().into(),
+            password_hash: String::new(),
+            totp_secret: String::new(),
+            totp_last_step: 0,
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for role in ALL_ROLES {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn only_dsl_and_deputy_see_every_report_and_readers_see_their_own() {
+        let (assigned, elsewhere) = (Some("someone"), Some("another"));
+        for (role, own, other, nobody) in [
+            (Role::Dsl, true, true, true),
+            (Role::DeputyDsl, true, true, true),
+            (Role::SafeguardingReader, true, false, false),
+            (Role::ItLead, false, false, false),
+            (Role::Governor, false, false, false),
+        ] {
+            assert_eq!(can_view_report(&account(role), assigned), own, "{role:?}");
+            assert_eq!(
+                can_view_report(&account(role), elsewhere),
+                other,
+                "{role:?}"
+            );
+            assert_eq!(can_view_report(&account(role), None), nobody, "{role:?}");
+        }
+        let mut unknown = account(Role::Dsl);
+        unknown.role = "admin".into();
+        assert!(!can_view_report(&unknown, assigned));
+    }
+
+    #[test]
+    fn it_leads_and_governors_never_reach_pupil_data() {
+        for role in [Role::ItLead, Role::Governor] {
+            for permission in [
+                Permission::OpenInbox,
+                Permission::ViewAllReports,
+                Permission::ViewAssignedReports,
+                Permission::ViewAuditLog,
+                Permission::ManageAccounts,
+            ] {
+                assert!(!allows(role, permission), "{role:?} {permission:?}");
+            }
+        }
+        assert!(allows(Role::ItLead, Permission::ManageDevices));
+        assert!(allows(Role::Governor, Permission::ViewFigures));
+        assert!(!allows(Role::DeputyDsl, Permission::ManageAccounts));
+    }
+}

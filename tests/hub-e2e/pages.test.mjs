@@ -1,0 +1,156 @@
+// Every page of the hub in real Chromium: axe-core (npm `axe-core`, injected into the page) finds
+// no serious or critical violation on the first-run page, the sign-in page, the inbox, a report's
+// page with its case forms, its printable record, the audit log, the subject-access form, the
+// accounts page, sign-in settings, keys, figures and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
+// typing, Enter), each focused control visibly marked.
+//
+// Holds the machine-wide browser lock when run by hand:
+//   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/hub-e2e/pages.test.mjs
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import * as h from '../extension/helpers.mjs';
+import * as hub from './hub.mjs';
+import { skipOrFail } from '../ci.mjs';
+
+const require = createRequire(import.meta.url);
+const skip = skipOrFail(h.cannotRun() ?? hub.hubMissing());
+const AXE = require.resolve('axe-core/axe.min.js');
+const PASSWORD = 'a long enough password 42';
+
+/** axe-core's serious and critical violations on `page`, as readable lines. */
+async function axeProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Presses Tab until `predicate(activeElement)` holds; checks each stop has a visible focus mark. */
+async function tabTo(page, predicate, what, most = 30) {
+  for (let i = 0; i < most; i += 1) {
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const style = getComputedStyle(el);
+      const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+      return { tag: el.tagName, name: el.getAttribute('name'), text: el.textContent.trim().slice(0, 60), href: el.getAttribute('href'), type: el.getAttribute('type'), visible: outlined || style.boxShadow !== 'none' };
+    });
+    if (!focus) continue;
+    assert.ok(focus.visible, `the focused ${focus.tag} ${focus.name ?? focus.text} is visibly marked`);
+    if (predicate(focus)) return focus;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+async function typeInto(page, name, text) {
+  await tabTo(page, (f) => f.name === name, `the ${name} field`);
+  await page.keyboard.type(text);
+}
+
+describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, timeout: 5 * 60_000 }, () => {
+  let browser;
+  let page;
+  let hubProcess;
+  let key;
+  let reportId;
+  const checked = {};
+
+  before(async () => {
+    const { chromium } = require('playwright-core');
+    const dir = hub.dataDir();
+    key = hub.addSigningKey(dir);
+    hubProcess = await hub.startHub({ dir });
+    browser = await chromium.launch({ executablePath: h.CHROMIUM, args: ['--no-sandbox'] });
+    // The hub's pages allow no script at all (CSP); only axe-core, injected by the test, needs this.
+    page = await browser.newPage({ bypassCSP: true });
+  });
+
+  after(async () => {
+    console.log(`axe-core checked: ${JSON.stringify(checked)}`);
+    await browser?.close();
+    await hubProcess?.stop();
+  });
+
+  test('first run and sign-in, with the keyboard only; no serious axe violation on either', async () => {
+    const link = await hub.until(() => hubProcess.firstRun, 'the first-run link');
+    await page.goto(link);
+    assert.deepEqual(await axeProblems(page), [], 'the first-run page');
+    checked.firstRun = true;
+    const secret = await page.inputValue('input[name="totp_secret"]');
+    await typeInto(page, 'username', 'dsl');
+    await typeInto(page, 'password', PASSWORD);
+    await typeInto(page, 'password_again', PASSWORD);
+    const step = Math.floor(Date.now() / 30_000);
+    await typeInto(page, 'code', hub.totpCode(secret, step - 1));
+    await Promise.all([page.waitForURL(/\/login$/, { timeout: 10_000 }), page.keyboard.press('Enter')]);
+
+    assert.deepEqual(await axeProblems(page), [], 'the sign-in page');
+    checked.signIn = true;
+    // A wrong code: the error is announced, and the page is still clean.
+    await typeInto(page, 'username', 'dsl');
+    await typeInto(page, 'password', PASSWORD);
+    await typeInto(page, 'code', '000000');
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'), page.keyboard.press('Enter')]);
+    await page.waitForSelector('[role="alert"]');
+    assert.deepEqual(await axeProblems(page), [], 'the sign-in page with its error');
+
+    await typeInto(page, 'username', 'dsl');
+    await typeInto(page, 'password', PASSWORD);
+    await typeInto(page, 'code', hub.totpCode(secret, step));
+    await Promise.all([page.waitForURL(/\/inbox$/), page.keyboard.press('Enter')]);
+  });
+
+  test('the inbox and a report\'s page, with the keyboard only; no serious axe violation', async () => {
+    const fixture = JSON.parse(readFileSync(join(hub.ROOT, 'tests', 'fixtures', 'hub', 'extension-signed-report.json'), 'utf8'));
+    const body = JSON.parse(fixture.revisions[1].body);
+    reportId = body.id;
+    assert.equal((await hub.postReport(hubProcess.url, key, body)).status, 201);
+    await page.goto(`${hubProcess.url}/inbox`);
+    assert.ok(page.url().endsWith('/inbox'), `signed in (at ${page.url()})`);
+    assert.deepEqual(await axeProblems(page), [], 'the inbox');
+    checked.inbox = true;
+
+    await tabTo(page, (f) => f.href === `/reports/${reportId}`, 'the report\'s link');
+    await Promise.all([page.waitForURL(new RegExp(`/reports/${reportId}$`)), page.keyboard.press('Enter')]);
+    assert.deepEqual(await axeProblems(page), [], 'a report\'s page');
+    checked.report = true;
+
+    // The other pages the DSL opens (roles and accounts, sign-in settings, keys, figures; the
+    // audit log, the exports' form, a printable record), each with no serious axe violation.
+    for (const path of [
+      `/reports/${reportId}/print`,
+      '/audit',
+      '/exports/pupil',
+      '/accounts',
+      '/sign-in-settings',
+      '/keys',
+      '/figures',
+    ]) {
+      await page.goto(`${hubProcess.url}${path}`);
+      assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
+      assert.deepEqual(await axeProblems(page), [], path);
+      checked[path] = true;
+    }
+    await page.goto(`${hubProcess.url}/reports/${reportId}`);
+    await tabTo(page, (f) => f.href === '/inbox', 'the way back to the inbox');
+    await Promise.all([page.waitForURL(/\/inbox$/), page.keyboard.press('Enter')]);
+    await tabTo(page, (f) => f.tag === 'BUTTON' && /Sign out/.test(f.text), 'Sign out');
+    await Promise.all([page.waitForURL(/\/login$/), page.keyboard.press('Enter')]);
+    await page.goto(`${hubProcess.url}/inbox`);
+    assert.ok(page.url().endsWith('/login'), 'signed out');
+  });
+
+  test('the used first-run link: no serious axe violation', async () => {
+    await page.goto(hubProcess.firstRun);
+    assert.match(await page.textContent('h1'), /does not work/);
+    assert.deepEqual(await axeProblems(page), [], 'the "link does not work" page');
+    checked.usedLink = true;
+  });
+});
