@@ -137,9 +137,9 @@ export function fieldsInCell(cell) {
  * - `kinds`: each event kind of docs/events.md with the fields it carries.
  */
 export function contractFields(reportsMd = read('docs/reports.md'), eventsMd = read('docs/events.md')) {
-  const reportTable = tables(reportsMd).find((t) => t.header[0] === 'Field');
-  const batchTable = tables(eventsMd).find((t) => t.header[0] === 'Field');
-  const kindTable = tables(eventsMd).find((t) => t.header[0] === '`kind`');
+  const reportTable = tables(reportsMd).find((t) => /^field\b/i.test(t.header[0]));
+  const batchTable = tables(eventsMd).find((t) => /^field\b/i.test(t.header[0]));
+  const kindTable = tables(eventsMd).find((t) => /^`?kind`?$/i.test(t.header[0]));
   if (!reportTable || !batchTable || !kindTable) throw new Error('a field table is missing from docs/reports.md or docs/events.md');
   return {
     reportFields: reportTable.rows.flatMap((r) => firstColumnFields(r[0])),
