@@ -175,21 +175,13 @@ impl Store for SqliteStore {
         // IMMEDIATE: the write lock is taken (waiting its turn) before anything is read, and held
         // to the commit, so "new or higher" is decided against the latest committed state.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO reports (id, revision, body, created_at, first_received_at, received_at, signing_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET
-                revision = excluded.revision, body = excluded.body, created_at = excluded.created_at,
-                received_at = excluded.received_at, signing_key = excluded.signing_key
-             WHERE reports.revision < excluded.revision
-             RETURNING revision",
+        // hubperf: with the inbox's summary of the body (`store::inbox`).
+        let facts = crate::case::ReportFacts::of(&report.body);
+        let stored: Option<i64> = super::inbox::bind_upsert!(
+            sqlx::query_scalar(super::inbox::UPSERT_SQLITE.as_str()),
+            report,
+            &facts
         )
-        .bind(&report.id)
-        .bind(report.revision)
-        .bind(&report.body)
-        .bind(&report.created_at)
-        .bind(&report.received_at)
-        .bind(&report.signing_key)
         .fetch_optional(&mut *tx)
         .await?;
         if stored.is_none() {
@@ -520,6 +512,8 @@ impl Store for SqliteStore {
         .bind(&entry.detail)
         .execute(&mut *tx)
         .await?;
+        // hubperf: the inbox's summary of the case, in the same transaction.
+        super::inbox::sqlite_refresh_case_summary(&mut tx, report_id).await?;
         let event = AuditEvent {
             actor: actor.to_owned(),
             action: format!("case-{kind}"),
