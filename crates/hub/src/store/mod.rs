@@ -11,6 +11,7 @@ mod account_admin;
 mod inbox;
 mod postgres;
 mod sqlite;
+mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, INBOX_PAGE_SIZE};
