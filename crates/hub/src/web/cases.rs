@@ -4,8 +4,6 @@
 //! guard's (`guard.rs`, `roles.rs`): the inbox, a report's page, its case form and the exports
 //! (`exports.rs`) ask `Viewer::can_view`, the one access check, for every report they touch.
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +15,7 @@ use serde::Deserialize;
 use super::{guard, page, pages, unavailable, Viewer};
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
-use crate::case::{self, CaseEntry, CaseKind, CaseState, InboxRow, OUTCOMES};
+use crate::case::{self, CaseEntry, CaseKind, CaseState, OUTCOMES};
 use crate::ingest::valid_report_id;
 use crate::roles::{self, Permission};
 use crate::router::AppState;
@@ -58,46 +56,6 @@ fn not_found() -> Response {
             Some(("/inbox", "All reports")),
         ),
     )
-}
-
-/// Every report `account` may read, with its case, in the inbox's order.
-pub(super) fn readable_rows<'r>(
-    account: &Account,
-    reports: &'r [StoredReport],
-    entries: &[CaseEntry],
-) -> Vec<InboxRow<'r>> {
-    let mut by_report: HashMap<&str, Vec<&CaseEntry>> = HashMap::new();
-    for entry in entries {
-        by_report.entry(&entry.report_id).or_default().push(entry);
-    }
-    let mut rows: Vec<InboxRow<'r>> = reports
-        .iter()
-        .filter_map(|report| {
-            let state = CaseState::from_entries(
-                by_report
-                    .get(report.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-            if !roles::can_view_report(account, state.assigned_to.as_deref()) {
-                return None;
-            }
-            let body: serde_json::Value =
-                serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
-            let csam = case::suspected_csam(&body);
-            let escalated = state.escalated || case::escalated_on_device(&body);
-            Some(InboxRow {
-                report,
-                body,
-                state,
-                csam,
-                escalated,
-            })
-        })
-        .collect();
-    case::inbox_order(&mut rows);
-    rows
 }
 
 /// Where the inbox starts a page: after the place an "older" link carries (`InboxCursor`).
