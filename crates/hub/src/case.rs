@@ -317,7 +317,9 @@ impl InboxRow<'_> {
 }
 
 /// The inbox's order: open flagged reports (suspected CSAM, escalated) first, then new reports,
-/// then open ones being worked on, then closed ones; newest first within each.
+/// then open ones being worked on, then closed ones; newest first within each (ties keep the
+/// order they come in). The inbox itself reads its pages in this order from the store's summary
+/// (`store::inbox`); this is the order's definition, which the tests hold the pages to.
 pub fn inbox_order(rows: &mut [InboxRow<'_>]) {
     let rank = |row: &InboxRow<'_>| inbox_rank(row.csam || row.escalated, &row.state);
     rows.sort_by(|a, b| {
