@@ -1,13 +1,13 @@
 //! Measures the real `schoolgate-hub` binary over HTTP (BENCHMARKS.md, "The hub"): signed reports
 //! ingested per second with many clients at once (p50/p99 latency), the inbox's first page with
-//! `--reports` stored reports (time to the whole answer, on loopback), and the hub's memory (RSS)
-//! with them. Speed is measured here, never asserted in a test.
+//! `--reports` stored reports (time to the whole answer, on loopback), the next 20 pages by their
+//! "older" links, and the hub's memory (RSS) with them. Speed is measured here, never asserted in a test.
 //!
 //! ```text
 //! cargo build --release -p schoolgate-hub --bins --examples
 //! target/release/examples/hub_bench [--database postgres://…] [--reports 100000] [--concurrency 32] [--measure 10000]
 //! ```
-//! `bench/hub.sh` runs it on SQLite and on a throwaway PostgreSQL, side by side.
+//! `bench/hub/run.sh` runs it on SQLite and on a throwaway PostgreSQL, side by side.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -352,6 +352,45 @@ async fn main() -> Result<(), Error> {
         rss_kib(pid, "VmRSS"),
         rss_kib(pid, "VmHWM")
     );
+    // 3. Twenty "older" pages in a row, each from the link on the page before.
+    let mut path = "/inbox".to_owned();
+    let mut older_times = Vec::new();
+    for _ in 0..21 {
+        let start = Instant::now();
+        let (status, page) = request(
+            &mut stream,
+            &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n"),
+            b"",
+        )
+        .await?;
+        if path != "/inbox" {
+            older_times.push(start.elapsed());
+        }
+        if status != 200 {
+            return Err(format!("{path}: {status}").into());
+        }
+        let page = String::from_utf8_lossy(&page);
+        let Some(link) = page
+            .split(" rel=\"next\"")
+            .next()
+            .and_then(|before| before.rsplit("href=\"").next())
+            .map(|link| link.trim_end_matches('"'))
+            .filter(|link| link.starts_with("/inbox?"))
+        else {
+            break;
+        };
+        path = link.replace("&amp;", "&");
+    }
+    older_times.sort();
+    if let Some(median) = older_times.get(older_times.len() / 2) {
+        println!(
+            "{backend}: {} older pages in a row by their links: median {:.1} ms, worst {:.1} ms; RSS after {} KiB",
+            older_times.len(),
+            median.as_secs_f64() * 1e3,
+            older_times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            rss_kib(pid, "VmRSS")
+        );
+    }
     hub.kill()?;
     hub.wait()?;
     std::io::stdout().flush()?;

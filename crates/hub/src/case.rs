@@ -242,6 +242,54 @@ pub fn escalated_on_device(body: &Value) -> bool {
     body["adult"]["escalateToDsl"].as_bool() == Some(true)
 }
 
+/// What the inbox shows of a report's body, worked out once when a revision is stored (the
+/// store keeps it beside the report, so the inbox never reads bodies).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFacts {
+    /// `suspected_csam`.
+    pub csam: bool,
+    /// `escalated_on_device`.
+    pub escalated_on_device: bool,
+    /// `school.name`, or empty.
+    pub school_name: String,
+    /// `pupil.groupLabel`, or empty.
+    pub group_label: String,
+    /// `page.url`, or empty.
+    pub page_url: String,
+    /// Whether the adult on the device has recorded (`adult` is an object).
+    pub adult_recorded: bool,
+}
+
+impl ReportFacts {
+    /// The facts of a stored body (a body that is not JSON has none).
+    pub fn of(body: &str) -> Self {
+        let body: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let text = |a: &str, b: &str| body[a][b].as_str().unwrap_or("").to_owned();
+        Self {
+            csam: suspected_csam(&body),
+            escalated_on_device: escalated_on_device(&body),
+            school_name: text("school", "name"),
+            group_label: text("pupil", "groupLabel"),
+            page_url: text("page", "url"),
+            adult_recorded: body["adult"].is_object(),
+        }
+    }
+}
+
+/// The inbox's groups, in order: open flagged reports (0), new ones (1), open ones being worked
+/// on (2), closed ones (3). `inbox_order` sorts by it; the store keeps it as `inbox_rank`.
+pub fn inbox_rank(flag: bool, state: &CaseState) -> i64 {
+    if flag && !state.closed {
+        0
+    } else if state.entries == 0 {
+        1
+    } else if !state.closed {
+        2
+    } else {
+        3
+    }
+}
+
 /// One line of the inbox.
 #[derive(Debug, Clone)]
 pub struct InboxRow<'r> {
@@ -269,19 +317,11 @@ impl InboxRow<'_> {
 }
 
 /// The inbox's order: open flagged reports (suspected CSAM, escalated) first, then new reports,
-/// then open ones being worked on, then closed ones; newest first within each.
+/// then open ones being worked on, then closed ones; newest first within each (ties keep the
+/// order they come in). The inbox itself reads its pages in this order from the store's summary
+/// (`store::inbox`); this is the order's definition, which the tests hold the pages to.
 pub fn inbox_order(rows: &mut [InboxRow<'_>]) {
-    let rank = |row: &InboxRow<'_>| {
-        if row.flagged() {
-            0
-        } else if row.is_new() {
-            1
-        } else if !row.state.closed {
-            2
-        } else {
-            3
-        }
-    };
+    let rank = |row: &InboxRow<'_>| inbox_rank(row.csam || row.escalated, &row.state);
     rows.sort_by(|a, b| {
         rank(a).cmp(&rank(b)).then_with(|| {
             let when = |r: &InboxRow<'_>| {

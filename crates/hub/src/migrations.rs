@@ -40,6 +40,12 @@ pub const SQLITE: &[Migration] = &[
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/sqlite/0004_roles_accounts.sql"),
     },
+    // hubperf
+    Migration {
+        version: 5,
+        description: "inbox: each report's summary and the indexes the inbox pages by",
+        sql: include_str!("../migrations/sqlite/0005_inbox_summary.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -65,6 +71,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/postgres/0004_roles_accounts.sql"),
+    },
+    // hubperf
+    Migration {
+        version: 5,
+        description: "inbox: each report's summary and the indexes the inbox pages by",
+        sql: include_str!("../migrations/postgres/0005_inbox_summary.sql"),
     },
 ];
 

@@ -114,12 +114,34 @@ pub fn allows(role: Role, permission: Permission) -> bool {
 /// assignee, if any): the DSL and deputies every report, a safeguarding reader only the reports
 /// assigned to them, nobody else any. An unknown role sees nothing.
 pub fn can_view_report(account: &Account, assigned_to: Option<&str>) -> bool {
-    let Some(role) = Role::parse(&account.role) else {
-        return false;
-    };
-    allows(role, Permission::ViewAllReports)
-        || (allows(role, Permission::ViewAssignedReports)
-            && assigned_to == Some(account.username.as_str()))
+    match report_scope(account) {
+        ReportScope::Every => true,
+        ReportScope::AssignedTo(me) => assigned_to == Some(me),
+        ReportScope::Nothing => false,
+    }
+}
+
+/// Which reports an account may read, as a rule a database query can apply (the inbox's paging
+/// asks the store for exactly these). The same rule as `can_view_report`, which is defined by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope<'a> {
+    /// Every report (the DSL and deputies).
+    Every,
+    /// Only the reports whose case is assigned to this account (a safeguarding reader).
+    AssignedTo(&'a str),
+    /// None (every other role, and an unknown one).
+    Nothing,
+}
+
+/// The reports `account` may read.
+pub fn report_scope(account: &Account) -> ReportScope<'_> {
+    match Role::parse(&account.role) {
+        Some(role) if allows(role, Permission::ViewAllReports) => ReportScope::Every,
+        Some(role) if allows(role, Permission::ViewAssignedReports) => {
+            ReportScope::AssignedTo(&account.username)
+        }
+        _ => ReportScope::Nothing,
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@
 //! overwrite a higher one.
 
 mod account_admin;
+mod inbox;
 mod postgres;
 mod sqlite;
+mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
+pub use inbox::{InboxCursor, InboxStore, InboxSummary, INBOX_PAGE_SIZE};
 
 use std::future::Future;
 use std::path::Path;
@@ -110,7 +113,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: AccountAdmin + Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + InboxStore + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,

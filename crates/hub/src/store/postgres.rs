@@ -143,22 +143,14 @@ impl Store for PostgresStore {
     }
 
     async fn ingest(&self, report: &NewReport) -> Result<IngestOutcome, StoreError> {
+        // hubperf: with the inbox's summary of the body (`store::inbox`).
+        let facts = crate::case::ReportFacts::of(&report.body);
         let mut tx = self.pool.begin().await?;
-        let stored: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO reports (id, revision, body, created_at, first_received_at, received_at, signing_key)
-             VALUES ($1, $2, $3, $4, $5, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET
-                revision = EXCLUDED.revision, body = EXCLUDED.body, created_at = EXCLUDED.created_at,
-                received_at = EXCLUDED.received_at, signing_key = EXCLUDED.signing_key
-             WHERE reports.revision < EXCLUDED.revision
-             RETURNING revision",
+        let stored: Option<i64> = super::inbox::bind_upsert!(
+            sqlx::query_scalar(super::inbox::UPSERT_POSTGRES.as_str()),
+            report,
+            &facts
         )
-        .bind(&report.id)
-        .bind(report.revision)
-        .bind(&report.body)
-        .bind(&report.created_at)
-        .bind(&report.received_at)
-        .bind(&report.signing_key)
         .fetch_optional(&mut *tx)
         .await?;
         if stored.is_none() {
@@ -415,6 +407,8 @@ impl Store for PostgresStore {
             }
         }
         snapshot.rollback().await?;
+        // hubperf: the inbox's summaries, from what was copied.
+        super::inbox::refill_sqlite_summaries(&mut target).await?;
         target.commit().await?;
         target_pool.close().await;
         finish_backup(&partial, to)
@@ -622,6 +616,8 @@ impl Store for PostgresStore {
         .bind(&entry.detail)
         .execute(&mut *tx)
         .await?;
+        // hubperf: the inbox's summary of the case, in the same transaction.
+        super::inbox::postgres_refresh_case_summary(&mut tx, report_id).await?;
         let event = AuditEvent {
             actor: actor.to_owned(),
             action: format!("case-{kind}"),

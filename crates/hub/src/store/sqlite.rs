@@ -26,6 +26,8 @@ use crate::signing_keys::SigningKey;
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
     path: PathBuf,
+    /// hubperf: the one writer that stores reports, a batch per commit.
+    writer: super::sqlite_writer::IngestWriter,
 }
 
 type ReportRow = (String, i64, String, Option<String>, String, String, String);
@@ -85,6 +87,7 @@ impl SqliteStore {
         let store = Self {
             pool,
             path: path.to_owned(),
+            writer: super::sqlite_writer::IngestWriter::start(Self::options(path)),
         };
         store.migrate().await?;
         Ok(store)
@@ -172,47 +175,10 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, report: &NewReport) -> Result<IngestOutcome, StoreError> {
-        // IMMEDIATE: the write lock is taken (waiting its turn) before anything is read, and held
-        // to the commit, so "new or higher" is decided against the latest committed state.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO reports (id, revision, body, created_at, first_received_at, received_at, signing_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET
-                revision = excluded.revision, body = excluded.body, created_at = excluded.created_at,
-                received_at = excluded.received_at, signing_key = excluded.signing_key
-             WHERE reports.revision < excluded.revision
-             RETURNING revision",
-        )
-        .bind(&report.id)
-        .bind(report.revision)
-        .bind(&report.body)
-        .bind(&report.created_at)
-        .bind(&report.received_at)
-        .bind(&report.signing_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if stored.is_none() {
-            let stored_revision: i64 =
-                sqlx::query_scalar("SELECT revision FROM reports WHERE id = ?")
-                    .bind(&report.id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.rollback().await?;
-            return Ok(IngestOutcome::Unchanged { stored_revision });
-        }
-        sqlx::query(
-            "INSERT INTO report_revisions (id, revision, body, received_at, signing_key) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&report.id)
-        .bind(report.revision)
-        .bind(&report.body)
-        .bind(&report.received_at)
-        .bind(&report.signing_key)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(IngestOutcome::Stored)
+        // hubperf: group commit (`sqlite_writer`): stored with every report waiting at the same
+        // moment, in one transaction (`BEGIN IMMEDIATE`: "new or higher" is decided against the
+        // latest committed state), answered once that commit is on disk.
+        self.writer.ingest(report).await
     }
 
     async fn active_signing_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
@@ -520,6 +486,8 @@ impl Store for SqliteStore {
         .bind(&entry.detail)
         .execute(&mut *tx)
         .await?;
+        // hubperf: the inbox's summary of the case, in the same transaction.
+        super::inbox::sqlite_refresh_case_summary(&mut tx, report_id).await?;
         let event = AuditEvent {
             actor: actor.to_owned(),
             action: format!("case-{kind}"),

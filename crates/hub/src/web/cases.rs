@@ -4,9 +4,7 @@
 //! guard's (`guard.rs`, `roles.rs`): the inbox, a report's page, its case form and the exports
 //! (`exports.rs`) ask `Viewer::can_view`, the one access check, for every report they touch.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,11 +15,11 @@ use serde::Deserialize;
 use super::{guard, page, pages, unavailable, Viewer};
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
-use crate::case::{self, CaseEntry, CaseKind, CaseState, InboxRow, OUTCOMES};
+use crate::case::{self, CaseEntry, CaseKind, CaseState, OUTCOMES};
 use crate::ingest::valid_report_id;
 use crate::roles::{self, Permission};
 use crate::router::AppState;
-use crate::store::{Store, StoredReport};
+use crate::store::{InboxCursor, InboxSummary, Store, StoredReport, INBOX_PAGE_SIZE};
 
 /// The routes of this area (hubinbox).
 pub fn routes<S: Store>() -> Router<AppState<S>> {
@@ -60,64 +58,110 @@ fn not_found() -> Response {
     )
 }
 
-/// Every report `account` may read, with its case, in the inbox's order.
-pub(super) fn readable_rows<'r>(
-    account: &Account,
-    reports: &'r [StoredReport],
-    entries: &[CaseEntry],
-) -> Vec<InboxRow<'r>> {
-    let mut by_report: HashMap<&str, Vec<&CaseEntry>> = HashMap::new();
-    for entry in entries {
-        by_report.entry(&entry.report_id).or_default().push(entry);
-    }
-    let mut rows: Vec<InboxRow<'r>> = reports
-        .iter()
-        .filter_map(|report| {
-            let state = CaseState::from_entries(
-                by_report
-                    .get(report.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-            if !roles::can_view_report(account, state.assigned_to.as_deref()) {
-                return None;
-            }
-            let body: serde_json::Value =
-                serde_json::from_str(&report.body).unwrap_or(serde_json::Value::Null);
-            let csam = case::suspected_csam(&body);
-            let escalated = state.escalated || case::escalated_on_device(&body);
-            Some(InboxRow {
-                report,
-                body,
-                state,
-                csam,
-                escalated,
-            })
-        })
-        .collect();
-    case::inbox_order(&mut rows);
-    rows
+/// Where the inbox starts a page: after the place an "older" link carries (`InboxCursor`).
+#[derive(Deserialize, Default)]
+struct InboxQuery {
+    rank: Option<String>,
+    at: Option<String>,
+    first: Option<String>,
+    id: Option<String>,
 }
 
-async fn inbox<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+impl InboxQuery {
+    /// The cursor the query names: `Ok(None)` for the first page, `Err` for a link that is not
+    /// one the inbox made (some of the place missing, a rank that does not exist, a bad id).
+    fn cursor(self) -> Result<Option<InboxCursor>, ()> {
+        match (self.rank, self.at, self.first, self.id) {
+            (None, None, None, None) => Ok(None),
+            (Some(rank), Some(sort_at), Some(first_received_at), Some(id)) => {
+                let rank: i64 = rank.parse().map_err(drop)?;
+                if !(0..=3).contains(&rank) || !valid_report_id(&id) {
+                    return Err(());
+                }
+                Ok(Some(InboxCursor {
+                    rank,
+                    sort_at,
+                    first_received_at,
+                    id,
+                }))
+            }
+            _ => Err(()),
+        }
+    }
+}
+
+/// The "older" link after `last`.
+fn older_link(last: &InboxSummary) -> String {
+    let cursor = last.cursor();
+    let query = serde_urlencoded::to_string([
+        ("rank", cursor.rank.to_string()),
+        ("at", cursor.sort_at),
+        ("first", cursor.first_received_at),
+        ("id", cursor.id),
+    ])
+    .unwrap_or_default();
+    format!("/inbox?{query}")
+}
+
+async fn inbox<S: Store>(
+    State(app): State<AppState<S>>,
+    RawQuery(query): RawQuery,
+    viewer: Viewer,
+) -> Response {
     if let Err(refused) = viewer.require(Permission::OpenInbox) {
         return refused;
     }
     let account = &viewer.account;
+    let cursor = serde_urlencoded::from_str::<InboxQuery>(query.as_deref().unwrap_or(""))
+        .map_err(drop)
+        .and_then(InboxQuery::cursor);
+    let Ok(cursor) = cursor else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            pages::message(
+                "Not a page of the inbox",
+                "This link does not name a page of the inbox. Open the inbox again from its first page.",
+                Some(("/inbox", "The inbox")),
+            ),
+        );
+    };
     if let Err(response) = record(&app.store, &account.username, "viewed-inbox", "").await {
         return response;
     }
-    let (reports, entries) = match (
-        app.store.reports().await,
-        app.store.all_case_entries().await,
+    // A safeguarding reader's inbox lists only the reports assigned to them: the query asks for
+    // those only, and every row is checked again with the one access rule before it is shown.
+    let scope = roles::report_scope(account);
+    let (mut rows, flagged) = match (
+        app.store
+            .inbox_page(scope, cursor.as_ref(), INBOX_PAGE_SIZE + 1)
+            .await,
+        app.store.inbox_flagged_count(scope).await,
     ) {
-        (Ok(reports), Ok(entries)) => (reports, entries),
+        (Ok(rows), Ok(flagged)) => (rows, flagged),
         (Err(e), _) | (_, Err(e)) => return unavailable(e),
     };
-    // A safeguarding reader's inbox lists only the reports assigned to them.
-    let rows = readable_rows(account, &reports, &entries);
-    page(StatusCode::OK, pages::inbox(&account.username, &rows))
+    let more = rows.len() > INBOX_PAGE_SIZE;
+    rows.truncate(INBOX_PAGE_SIZE);
+    let before = rows.len();
+    rows.retain(|row| viewer.may_read_assigned_to(row.assigned_to.as_deref()));
+    if rows.len() != before {
+        tracing::error!(
+            user = %account.username,
+            dropped = before - rows.len(),
+            "the inbox's query returned reports this account may not read; not shown"
+        );
+    }
+    let older = more.then(|| rows.last().map(older_link)).flatten();
+    page(
+        StatusCode::OK,
+        pages::inbox(
+            &account.username,
+            &rows,
+            flagged,
+            cursor.is_some(),
+            older.as_deref(),
+        ),
+    )
 }
 
 /// A report and its chronology, if `viewer` may read it; `Err` is the page to send instead (403

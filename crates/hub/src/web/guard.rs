@@ -55,7 +55,12 @@ impl Viewer {
 
     /// Whether this viewer may read (and work on) a report whose case is `state`.
     pub fn can_view(&self, state: &CaseState) -> bool {
-        roles::can_view_report(&self.account, state.assigned_to.as_deref())
+        self.may_read_assigned_to(state.assigned_to.as_deref())
+    }
+
+    /// Whether this viewer may read a report assigned to `assigned_to` (an inbox line's).
+    pub fn may_read_assigned_to(&self, assigned_to: Option<&str>) -> bool {
+        roles::can_view_report(&self.account, assigned_to)
     }
 }
 

@@ -3,8 +3,7 @@
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
-use crate::case::InboxRow;
-use crate::store::StoredReport;
+use crate::store::{InboxSummary, StoredReport};
 
 /// The stylesheet, served as `/hub.css` (the CSP allows no inline style).
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -118,11 +117,21 @@ pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
     value.as_str().unwrap_or("")
 }
 
-/// The inbox: open flagged reports first (suspected CSAM, escalated), then new ones, then the
-/// rest, newest first within each (`case::inbox_order`).
-pub fn inbox(user: &str, rows: &[InboxRow<'_>]) -> Markup {
+/// One page of the inbox: open flagged reports first (suspected CSAM, escalated), then new ones,
+/// then the rest, newest first within each (`case::inbox_rank`, read in that order by the store),
+/// with `flagged` open flagged reports in all, and a link to the next page if there is one.
+pub fn inbox(
+    user: &str,
+    rows: &[InboxSummary],
+    flagged: i64,
+    later_page: bool,
+    older: Option<&str>,
+) -> Markup {
     let body = html! {
-        p { (rows.len()) " report(s). Opening a report is recorded in the audit log." }
+        p {
+            @if flagged > 0 { strong.flag { (flagged) " flagged report(s) open." } " " }
+            (rows.len()) " report(s) on this page" @if later_page { " (an older page)" } ". Opening a report is recorded in the audit log."
+        }
         nav aria-label="Exports and the audit log" {
             p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
         }
@@ -130,23 +139,28 @@ pub fn inbox(user: &str, rows: &[InboxRow<'_>]) -> Markup {
             thead { tr { th { "Flags" } th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Assigned to" } th { "State" } } }
             tbody {
                 @for row in rows {
-                    @let body = &row.body;
                     tr.flagged[row.flagged()] {
                         td {
                             @if row.csam { strong.flag { "Suspected CSAM" } " " }
                             @if row.escalated { strong.flag { "Escalated" } " " }
                             @if row.is_new() { "New" }
                         }
-                        td { (row.report.created_at.as_deref().unwrap_or("")) }
-                        td { a href={ "/reports/" (row.report.id) } { (row.report.id) } }
-                        td { (text(body, &["school", "name"])) }
-                        td { (text(body, &["pupil", "groupLabel"])) }
-                        td.url { (text(body, &["page", "url"])) }
-                        td { @if body["adult"].is_object() { "recorded" } @else { "not yet" } }
-                        td { (row.state.assigned_to.as_deref().unwrap_or("")) }
-                        td { @if row.state.closed { "closed" } @else { "open" } }
+                        td { (row.created_at.as_deref().unwrap_or("")) }
+                        td { a href={ "/reports/" (row.id) } { (row.id) } }
+                        td { (row.school_name) }
+                        td { (row.group_label) }
+                        td.url { (row.page_url) }
+                        td { @if row.adult_recorded { "recorded" } @else { "not yet" } }
+                        td { (row.assigned_to.as_deref().unwrap_or("")) }
+                        td { @if row.closed { "closed" } @else { "open" } }
                     }
                 }
+            }
+        }
+        nav aria-label="Pages of the inbox" {
+            p {
+                @if later_page { a href="/inbox" { "← Newest (first page)" } " " }
+                @if let Some(older) = older { a href=(older) rel="next" { "Older reports →" } }
             }
         }
     };

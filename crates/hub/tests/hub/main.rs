@@ -11,6 +11,7 @@ mod crash;
 mod decisions;
 mod exports;
 mod extension;
+mod inbox_paging;
 mod ingest;
 mod oidc;
 mod retention;
