@@ -40,6 +40,12 @@ pub const SQLITE: &[Migration] = &[
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/sqlite/0004_roles_accounts.sql"),
     },
+    // hubops
+    Migration {
+        version: 6,
+        description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
+        sql: include_str!("../migrations/sqlite/0006_shared_sign_in_state.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -65,6 +71,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/postgres/0004_roles_accounts.sql"),
+    },
+    // hubops
+    Migration {
+        version: 6,
+        description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
+        sql: include_str!("../migrations/postgres/0006_shared_sign_in_state.sql"),
     },
 ];
 

@@ -18,8 +18,6 @@ pub mod security;
 
 pub use guard::Viewer;
 
-use std::time::Instant;
-
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +28,7 @@ use serde::Deserialize;
 use crate::accounts::{self, Account, AccountError, SESSION_COOKIE, SESSION_HOURS};
 use crate::router::AppState;
 use crate::store::{Store, StoreError};
-use crate::throttle::ThrottleKey;
+use crate::throttle::{self, ThrottleKey};
 
 /// The web routes.
 pub fn routes<S: Store>() -> Router<AppState<S>> {
@@ -219,29 +217,44 @@ async fn login_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let throttle = &app.security.throttle;
     let keys = [
         ThrottleKey::Account(form.username.trim().to_lowercase()),
         ThrottleKey::Address(address.0.clone()),
     ];
+    // The counts are in the database: every hub on it counts the same wrong sign-ins (hubops).
+    let now = throttle::now_millis();
+    let locked_until = match app.store.throttle_locked_until(&keys, now).await {
+        Ok(until) => until,
+        Err(e) => return unavailable(e),
+    };
     // Locked: refused before the password is even checked, so a guess now can never succeed.
-    if let Some(wait) = throttle.locked(&keys, Instant::now()) {
+    if let Some(until) = locked_until {
         tracing::warn!(address = %address.0, "sign-in refused: too many wrong tries");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let wait = u64::try_from(until - now)
+            .unwrap_or(0)
+            .div_ceil(1000)
+            .max(1);
+        let minutes = wait.div_ceil(60).max(1);
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             pages::login(Some(&format!(
                 "Too many wrong tries. Wait {minutes} minute(s), then try again."
             ))),
         );
-        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         return response;
     }
-    let refused = || {
+    let refused = || async {
         tracing::warn!(username = %form.username.chars().take(64).collect::<String>(), address = %address.0, "sign-in refused");
-        throttle.failed(&keys, Instant::now());
+        if let Err(e) = app
+            .store
+            .throttle_failed(&keys, throttle::now_millis())
+            .await
+        {
+            return unavailable(e);
+        }
         page(
             StatusCode::UNAUTHORIZED,
             pages::login(Some("That name, password or code is not right.")),
@@ -257,7 +270,7 @@ async fn login_submit<S: Store>(
         .map_or(accounts::dummy_hash(), |a| a.password_hash.as_str());
     let password_ok = accounts::verify_password(&form.password, hash);
     let Some(account) = account.filter(|_| password_ok) else {
-        return refused();
+        return refused().await;
     };
     let Ok(step) = accounts::check_totp(
         &account.totp_secret,
@@ -265,7 +278,7 @@ async fn login_submit<S: Store>(
         accounts::unix_now(),
         account.totp_last_step,
     ) else {
-        return refused();
+        return refused().await;
     };
     let token = accounts::new_token();
     let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
@@ -281,10 +294,12 @@ async fn login_submit<S: Store>(
         .await
     {
         Ok(true) => {}
-        Ok(false) => return refused(), // the code was used a moment ago, here or on another hub
+        Ok(false) => return refused().await, // the code was used a moment ago, here or on another hub
         Err(e) => return unavailable(e),
     }
-    throttle.succeeded(&keys[0]);
+    if let Err(e) = app.store.throttle_clear(&keys[0]).await {
+        return unavailable(e);
+    }
     let cookie = format!(
         "{SESSION_COOKIE}={token}; {}; Max-Age={}",
         security::cookie_attributes(app.security.public_scheme, &headers),

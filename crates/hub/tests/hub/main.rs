@@ -16,4 +16,5 @@ mod oidc;
 mod retention;
 mod roles;
 mod security;
+mod several_hubs;
 mod web;
