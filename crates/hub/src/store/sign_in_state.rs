@@ -78,6 +78,23 @@ fn surplus(count: i64, cap: i64) -> i64 {
     (count - cap).max(0)
 }
 
+/// Deletes the rows of `$table` beyond `$cap`, those `$surplus` picks first (its parameters:
+/// `$bind`s, then how many).
+macro_rules! trim_to_cap {
+    ($sql:path, $tx:ident, $table:literal, $cap:expr, $surplus:expr $(, $bind:expr)*) => {{
+        let count: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM ", $table))
+            .fetch_one(&mut *$tx)
+            .await?;
+        if surplus(count, $cap) > 0 {
+            sqlx::query(&$sql($surplus))
+                $(.bind($bind))*
+                .bind(surplus(count, $cap))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
 macro_rules! impl_sign_in_state {
     ($store:ty, $sql:path, $begin:path) => {
         impl SignInState for $store {
@@ -129,16 +146,7 @@ macro_rules! impl_sign_in_state {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_throttle")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if surplus(count, MAX_ENTRIES) > 0 {
-                    sqlx::query(&$sql(SURPLUS_THROTTLE_SQL))
-                        .bind(now)
-                        .bind(surplus(count, MAX_ENTRIES))
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                trim_to_cap!($sql, tx, "login_throttle", MAX_ENTRIES, SURPLUS_THROTTLE_SQL, now);
                 tx.commit().await?;
                 Ok(())
             }
@@ -163,16 +171,6 @@ macro_rules! impl_sign_in_state {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oidc_pending")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                // Room for the new one.
-                if surplus(count + 1, MAX_PENDING) > 0 {
-                    sqlx::query(&$sql(SURPLUS_PENDING_SQL))
-                        .bind(surplus(count + 1, MAX_PENDING))
-                        .execute(&mut *tx)
-                        .await?;
-                }
                 sqlx::query(&$sql(
                     "INSERT INTO oidc_pending (key_hash, state, nonce, pkce_verifier, redirect_uri, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 ))
@@ -184,6 +182,8 @@ macro_rules! impl_sign_in_state {
                 .bind(expires_at)
                 .execute(&mut *tx)
                 .await?;
+                // The newest expires last: the oldest go.
+                trim_to_cap!($sql, tx, "oidc_pending", MAX_PENDING, SURPLUS_PENDING_SQL);
                 tx.commit().await?;
                 Ok(())
             }

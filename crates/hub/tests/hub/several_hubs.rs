@@ -6,7 +6,8 @@
 
 use std::net::SocketAddr;
 
-use schoolgate_hub::accounts::{self, Account};
+use schoolgate_hub::accounts;
+use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::{Pending, MAX_PENDING, PENDING_SECS};
 use schoolgate_hub::store::{AccountAdmin, AnyStore, OidcSettings, SignInState, Store};
 use schoolgate_hub::throttle::{
@@ -17,7 +18,7 @@ use schoolgate_hub::throttle::{
 use crate::oidc::{account_in, sign_in_across, start_provider, Tamper, CLIENT_ID, CLIENT_SECRET};
 use crate::on_both_backends;
 use crate::support::{forms, http, HubProcess, TestDb};
-use crate::web::{code_now, raw_sql, PASSWORD};
+use crate::web::{code_now, dsl_account, raw_sql, PASSWORD};
 
 on_both_backends!(
     lockouts_with_a_moved_clock,
@@ -87,15 +88,15 @@ async fn lockouts_with_a_moved_clock(db: TestDb) {
 }
 
 async fn rows(db: &TestDb, table: &str) -> i64 {
-    count_rows(db, table).await
+    count_rows(&db.location(), table).await
 }
 
 /// A table's row count, read with SQL of the test's own.
-pub(crate) async fn count_rows(db: &TestDb, table: &str) -> i64 {
+pub(crate) async fn count_rows(location: &DatabaseLocation, table: &str) -> i64 {
     use sqlx::Connection;
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    match db.location() {
-        schoolgate_hub::config::DatabaseLocation::Sqlite(path) => {
+    match location {
+        DatabaseLocation::Sqlite(path) => {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
                 .await
                 .expect("connect");
@@ -104,8 +105,8 @@ pub(crate) async fn count_rows(db: &TestDb, table: &str) -> i64 {
                 .await
                 .expect("count")
         }
-        schoolgate_hub::config::DatabaseLocation::Postgres(url) => {
-            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+        DatabaseLocation::Postgres(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
             sqlx::query_scalar(&sql)
                 .fetch_one(&mut conn)
                 .await
@@ -163,14 +164,14 @@ async fn wrong_sign_ins_cannot_grow_the_database_without_bound(db: TestDb) {
         .expect("count");
     assert_eq!(rows(&db, "login_throttle").await, MAX_ENTRIES);
     let kept = format!("login_throttle WHERE key_hash = '{}'", newest.stored_hash());
-    assert_eq!(count_rows(&db, &kept).await, 1, "the newest count is kept");
+    assert_eq!(rows(&db, &kept).await, 1, "the newest count is kept");
     assert_eq!(
-        count_rows(&db, "login_throttle WHERE key_hash = 'flood2'").await,
+        rows(&db, "login_throttle WHERE key_hash = 'flood2'").await,
         0,
         "the oldest unlocked count went first"
     );
     assert_eq!(
-        count_rows(&db, "login_throttle WHERE key_hash = 'flood1'").await,
+        rows(&db, "login_throttle WHERE key_hash = 'flood1'").await,
         1,
         "a lockout in force is kept"
     );
@@ -192,7 +193,7 @@ async fn wrong_sign_ins_cannot_grow_the_database_without_bound(db: TestDb) {
         .expect("put");
     assert_eq!(rows(&db, "oidc_pending").await, MAX_PENDING);
     assert_eq!(
-        count_rows(&db, "oidc_pending WHERE key_hash = 'pending1'").await,
+        rows(&db, "oidc_pending WHERE key_hash = 'pending1'").await,
         0,
         "the oldest went"
     );
@@ -246,29 +247,6 @@ async fn a_pending_sign_in_is_taken_once_and_expires(db: TestDb) {
         "too late"
     );
     assert_eq!(rows(&db, "oidc_pending").await, 0, "and gone");
-}
-
-/// The DSL's account, made as the first-run page makes it; its TOTP secret.
-async fn dsl_account(store: &AnyStore) -> String {
-    let secret = accounts::new_totp_secret();
-    let token = accounts::new_token();
-    store
-        .replace_setup_token(&accounts::token_hash(&token), &schoolgate_hub::now())
-        .await
-        .expect("token");
-    let account = Account {
-        username: "dsl".into(),
-        role: accounts::ROLE_DSL.into(),
-        password_hash: accounts::hash_password(PASSWORD).expect("hash"),
-        totp_secret: secret.clone(),
-        totp_last_step: 0,
-        created_at: schoolgate_hub::now(),
-    };
-    assert!(store
-        .create_first_account(&accounts::token_hash(&token), &account)
-        .await
-        .expect("create"));
-    secret
 }
 
 async fn sign_in_at(addr: SocketAddr, password: &str, code: &str) -> http::Reply {
@@ -354,9 +332,5 @@ async fn an_oidc_sign_in_started_on_one_hub_completes_on_another_once() {
         assert!(again.body.contains("did not start here"), "{}", again.body);
         assert!(forms::set_cookie(&again, accounts::SESSION_COOKIE).is_none());
     }
-    assert_eq!(
-        count_rows(&db, "oidc_pending").await,
-        0,
-        "nothing left pending"
-    );
+    assert_eq!(rows(&db, "oidc_pending").await, 0, "nothing left pending");
 }
