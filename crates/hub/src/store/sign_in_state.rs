@@ -44,6 +44,10 @@ pub trait SignInState {
         now: i64,
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes the counts no rule needs any more and the sign-ins under way that expired, at
+    /// `now`; how many (the hub does this every 10 minutes, with expired sessions).
+    fn purge_sign_in_state(&self, now: i64)
+        -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Takes (deletes) the sign-in under `key_hash`: `Some` once, to one caller on one hub, and
     /// only before it expires.
     fn take_oidc_pending(
@@ -65,6 +69,7 @@ const COUNT_FAILURE_SQL: &str = "INSERT INTO login_throttle (key_hash, failures,
      VALUES (?, 1, ?) ON CONFLICT (key_hash) DO UPDATE SET \
      failures = CASE WHEN login_throttle.last_failure <= ? THEN 1 ELSE login_throttle.failures + 1 END, \
      last_failure = excluded.last_failure RETURNING failures";
+const EXPIRED_PENDING_SQL: &str = "DELETE FROM oidc_pending WHERE expires_at <= ?";
 const SURPLUS_PENDING_SQL: &str = "DELETE FROM oidc_pending WHERE key_hash IN \
      (SELECT key_hash FROM oidc_pending ORDER BY expires_at LIMIT ?)";
 
@@ -167,7 +172,7 @@ macro_rules! impl_sign_in_state {
                 expires_at: i64,
             ) -> Result<(), StoreError> {
                 let mut tx = $begin(&self.pool).await?;
-                sqlx::query(&$sql("DELETE FROM oidc_pending WHERE expires_at <= ?"))
+                sqlx::query(&$sql(EXPIRED_PENDING_SQL))
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
@@ -186,6 +191,21 @@ macro_rules! impl_sign_in_state {
                 trim_to_cap!($sql, tx, "oidc_pending", MAX_PENDING, SURPLUS_PENDING_SQL);
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn purge_sign_in_state(&self, now: i64) -> Result<u64, StoreError> {
+                let forgotten = sqlx::query(&$sql(FORGOTTEN_SQL))
+                    .bind(now - throttle::millis(FORGET_AFTER))
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                let expired = sqlx::query(&$sql(EXPIRED_PENDING_SQL))
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(forgotten + expired)
             }
 
             async fn take_oidc_pending(
@@ -238,6 +258,9 @@ impl SignInState for AnyStore {
         expires_at: i64,
     ) -> Result<(), StoreError> {
         delegate!(self, s => s.put_oidc_pending(key_hash, pending, now, expires_at).await)
+    }
+    async fn purge_sign_in_state(&self, now: i64) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_sign_in_state(now).await)
     }
     async fn take_oidc_pending(
         &self,

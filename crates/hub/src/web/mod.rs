@@ -65,7 +65,8 @@ async fn stylesheet() -> Response {
 /// How often expired sessions are deleted.
 pub const SESSION_SWEEP_SECS: u64 = 600;
 
-/// Deletes expired sessions now and every `SESSION_SWEEP_SECS`, for as long as the hub serves.
+/// Deletes expired sessions (and expired sign-in state) now and every `SESSION_SWEEP_SECS`, for as
+/// long as the hub serves.
 pub async fn sweep_expired_sessions<S: Store>(store: S) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
     loop {
@@ -74,6 +75,12 @@ pub async fn sweep_expired_sessions<S: Store>(store: S) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
             Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
+        // hubops: wrong sign-ins no rule needs and OpenID Connect sign-ins that expired.
+        match store.purge_sign_in_state(throttle::now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired sign-in state deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete expired sign-in state"),
         }
     }
 }

@@ -208,6 +208,16 @@ async fn wrong_sign_ins_cannot_grow_the_database_without_bound(db: TestDb) {
         .await
         .expect("put");
     assert_eq!(rows(&db, "oidc_pending").await, 1);
+
+    // The sweep every hub runs every 10 minutes deletes what expired, with no new sign-in.
+    store
+        .throttle_failed(&[account("late")], now)
+        .await
+        .expect("count");
+    let much_later = now + 700_600_000 + throttle::millis(FORGET_AFTER);
+    assert!(store.purge_sign_in_state(much_later).await.expect("purge") >= 2);
+    assert_eq!(rows(&db, "oidc_pending").await, 0);
+    assert_eq!(rows(&db, "login_throttle").await, 0);
 }
 
 fn pending() -> Pending {
