@@ -5,6 +5,7 @@
 //! schoolgate-hub signing-key add --label NAME | list | revoke --label NAME
 //! schoolgate-hub migrate
 //! schoolgate-hub backup --to FILE
+//! schoolgate-hub restore --from FILE
 //! schoolgate-hub audit verify
 //! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
 //! schoolgate-hub reports export --json
@@ -71,6 +72,12 @@ pub enum Command {
         /// The new file (it must not exist).
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
+    },
+    /// Restore a backup (`backup --to`, from either back end) into a new, empty database.
+    Restore {
+        /// The backup file (it is not changed).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
     },
     // hubinbox
     /// The audit log (who read or changed what).
@@ -278,6 +285,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup { to } => {
             store.backup(&to).await?;
             writeln!(out, "backed up {} to {}", location.describe(), to.display()).map_err(io)?;
+        }
+        Command::Restore { from } => {
+            let rows = store.restore_from(&from).await?;
+            writeln!(
+                out,
+                "restored {} into {}: {rows} rows",
+                from.display(),
+                location.describe()
+            )
+            .map_err(io)?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let log = store.audit_log().await?;

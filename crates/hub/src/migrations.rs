@@ -46,6 +46,12 @@ pub const SQLITE: &[Migration] = &[
         description: "inbox: each report's summary and the indexes the inbox pages by",
         sql: include_str!("../migrations/sqlite/0005_inbox_summary.sql"),
     },
+    // hubops
+    Migration {
+        version: 6,
+        description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
+        sql: include_str!("../migrations/sqlite/0006_shared_sign_in_state.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -77,6 +83,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         description: "inbox: each report's summary and the indexes the inbox pages by",
         sql: include_str!("../migrations/postgres/0005_inbox_summary.sql"),
+    },
+    // hubops
+    Migration {
+        version: 6,
+        description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
+        sql: include_str!("../migrations/postgres/0006_shared_sign_in_state.sql"),
     },
 ];
 

@@ -78,9 +78,10 @@ pub fn jwt_payload(jwt: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// A sign-in sent to the provider and not yet back: kept in the hub's memory under a random key
-/// in a short-lived cookie, used once.
-#[derive(Debug, Clone)]
+/// A sign-in sent to the provider and not yet back: kept in the database (so the provider's
+/// answer may reach any hub on it) under the hash of a random key in a short-lived cookie, and
+/// taken once (`store::SignInState`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     /// The `state` sent (compared in constant time with the one that comes back).
     pub state: String,
@@ -90,35 +91,14 @@ pub struct Pending {
     pub pkce_verifier: String,
     /// The callback address sent.
     pub redirect_uri: String,
-    /// When it was sent.
-    pub started: std::time::Instant,
 }
 
 /// How long a sign-in may take at the provider.
 pub const PENDING_SECS: u64 = 600;
 
-/// Sign-ins under way, one hub process's.
-#[derive(Debug, Default)]
-pub struct PendingSignIns {
-    entries: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
-}
-
-impl PendingSignIns {
-    /// Keeps `pending` under `key`, forgetting those older than `PENDING_SECS`.
-    pub fn insert(&self, key: String, pending: Pending) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|_, p| p.started.elapsed().as_secs() < PENDING_SECS);
-        entries.insert(key, pending);
-    }
-
-    /// Takes the pending sign-in under `key` (once), if it is recent enough.
-    pub fn take(&self, key: &str) -> Option<Pending> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .remove(key)
-            .filter(|p| p.started.elapsed().as_secs() < PENDING_SECS)
-    }
-}
+/// The most sign-ins kept under way at once. Anyone may start one (`/login/oidc` needs no
+/// sign-in), so beyond this the oldest are dropped: the database cannot be grown without bound.
+pub const MAX_PENDING: i64 = 10_000;
 
 /// The hub user name a verified e-mail signs in as.
 pub fn username_for_email(email: &str) -> String {

@@ -48,7 +48,6 @@ pub fn router_notifying<S: Store>(
 ) -> Router {
     let security = std::sync::Arc::new(crate::web::security::WebSecurity {
         public_scheme: limits.public_scheme,
-        ..Default::default()
     });
     Router::new()
         .route("/api/v1/reports", post(receive_report::<S>))

@@ -64,7 +64,7 @@ pub fn generate_secret() -> String {
 }
 
 /// The MAC in a signature header, if the header is well-formed (`sha256=` and 64 hex digits,
-/// case and surrounding spaces ignored, as the reference receiver reads it).
+/// case and surrounding spaces ignored: a receiver may not assume the sender wrote lower case).
 pub fn parse_signature(header: &str) -> Option<[u8; 32]> {
     let value = header.trim();
     let (scheme, digits) = value.split_once('=')?;

@@ -1,14 +1,15 @@
 //! Slowing down repeated wrong sign-ins, per account and per client address, with a lockout
-//! that doubles with every further failure. Plain data with the clock passed in, so the rules
-//! are tested with a moved clock; the web layer keeps one `LoginThrottle` per hub process.
+//! that doubles with every further failure. The rules are plain functions here; the counts are
+//! kept in the database (`store::SignInState`), so every hub on one PostgreSQL counts the same
+//! wrong sign-ins and enforces the same lockout, and a restart forgets nothing.
 //!
 //! While a key is locked, sign-in is refused *before* the password is checked, so guesses made
 //! during a lockout can never succeed. A success clears the account's count (not the address's:
 //! one right password must not wash away an address's many wrong ones).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 /// Wrong sign-ins an account may have before it is locked.
 pub const ACCOUNT_FREE_FAILURES: u32 = 5;
@@ -19,10 +20,12 @@ pub const ADDRESS_FREE_FAILURES: u32 = 20;
 pub const FIRST_LOCKOUT: Duration = Duration::from_secs(60);
 /// The longest lockout.
 pub const MAX_LOCKOUT: Duration = Duration::from_secs(3600);
-/// Entries untouched for this long are forgotten (memory stays bounded).
-const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
-/// Above this many entries, old ones are pruned on each failure.
-const PRUNE_ABOVE: usize = 10_000;
+/// A count untouched for this long starts again from nothing, and its row is deleted once no
+/// lockout holds.
+pub const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// The most counts kept at once. Beyond it the oldest are dropped, unlocked ones first, so a
+/// flood of wrong sign-ins under made-up names cannot grow the database without bound.
+pub const MAX_ENTRIES: i64 = 10_000;
 
 /// What a sign-in is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -34,25 +37,23 @@ pub enum ThrottleKey {
 }
 
 impl ThrottleKey {
-    fn free_failures(&self) -> u32 {
+    /// Wrong sign-ins allowed before a lockout.
+    pub fn free_failures(&self) -> u32 {
         match self {
             Self::Account(_) => ACCOUNT_FREE_FAILURES,
             Self::Address(_) => ADDRESS_FREE_FAILURES,
         }
     }
-}
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last_failure: Instant,
-    locked_until: Option<Instant>,
-}
-
-/// The counts, shared by every request of one hub process.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    entries: Mutex<HashMap<ThrottleKey, Entry>>,
+    /// What the database keeps: a hash, so a name typed at the sign-in page (sometimes a
+    /// password typed in the wrong field) is never stored, and every row has the same size.
+    pub fn stored_hash(&self) -> String {
+        let (kind, value) = match self {
+            Self::Account(name) => ("account", name),
+            Self::Address(address) => ("address", address),
+        };
+        hex::encode(Sha256::digest(format!("{kind}\0{value}").as_bytes()))
+    }
 }
 
 /// How long the lockout lasts after `failures` wrong sign-ins (`None`: not locked).
@@ -62,97 +63,19 @@ pub fn lockout_after(failures: u32, free: u32) -> Option<Duration> {
     Some(doubled.min(MAX_LOCKOUT))
 }
 
-impl LoginThrottle {
-    /// How long until any of `keys` may try again (`None`: they may try now).
-    pub fn locked(&self, keys: &[ThrottleKey], now: Instant) -> Option<Duration> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        keys.iter()
-            .filter_map(|key| entries.get(key)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max()
-    }
+/// Milliseconds, as the database keeps times.
+pub fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
 
-    /// Counts a wrong sign-in against every key.
-    pub fn failed(&self, keys: &[ThrottleKey], now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > PRUNE_ABOVE {
-            entries.retain(|_, e| now.saturating_duration_since(e.last_failure) < FORGET_AFTER);
-        }
-        for key in keys {
-            let entry = entries.entry(key.clone()).or_insert(Entry {
-                failures: 0,
-                last_failure: now,
-                locked_until: None,
-            });
-            if now.saturating_duration_since(entry.last_failure) >= FORGET_AFTER {
-                entry.failures = 0;
-            }
-            entry.failures = entry.failures.saturating_add(1);
-            entry.last_failure = now;
-            entry.locked_until =
-                lockout_after(entry.failures, key.free_failures()).map(|d| now + d);
-        }
-    }
-
-    /// A right sign-in: the account starts again from nothing.
-    pub fn succeeded(&self, account: &ThrottleKey) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(account);
-    }
+/// Now, in Unix milliseconds.
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn account(name: &str) -> ThrottleKey {
-        ThrottleKey::Account(name.into())
-    }
-
-    #[test]
-    fn an_account_is_locked_after_five_failures_with_doubling_lockouts() {
-        let throttle = LoginThrottle::default();
-        let start = Instant::now();
-        let keys = [account("dsl")];
-        for n in 0..ACCOUNT_FREE_FAILURES - 1 {
-            throttle.failed(&keys, start + Duration::from_secs(n.into()));
-            assert_eq!(
-                throttle.locked(&keys, start + Duration::from_secs(n.into())),
-                None
-            );
-        }
-        let fifth = start + Duration::from_secs(10);
-        throttle.failed(&keys, fifth);
-        assert_eq!(throttle.locked(&keys, fifth), Some(FIRST_LOCKOUT));
-        // The clock moves past the lockout: one more try, wrong again, locks for twice as long.
-        let later = fifth + FIRST_LOCKOUT + Duration::from_secs(1);
-        assert_eq!(throttle.locked(&keys, later), None);
-        throttle.failed(&keys, later);
-        assert_eq!(throttle.locked(&keys, later), Some(FIRST_LOCKOUT * 2));
-        // Another account is not affected; a success clears this one.
-        assert_eq!(throttle.locked(&[account("deputy")], later), None);
-        throttle.succeeded(&keys[0]);
-        assert_eq!(throttle.locked(&keys, later), None);
-    }
-
-    #[test]
-    fn an_address_is_locked_after_twenty_failures_across_accounts() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        let address = ThrottleKey::Address("192.0.2.7".into());
-        for n in 0..ADDRESS_FREE_FAILURES {
-            throttle.failed(&[account(&format!("guess{n}")), address.clone()], now);
-        }
-        assert_eq!(
-            throttle.locked(&[account("anyone"), address.clone()], now),
-            Some(FIRST_LOCKOUT)
-        );
-        assert_eq!(
-            throttle.locked(&[ThrottleKey::Address("192.0.2.8".into())], now),
-            None
-        );
-    }
 
     #[test]
     fn lockouts_double_up_to_an_hour() {
@@ -164,15 +87,11 @@ mod tests {
     }
 
     #[test]
-    fn failures_a_day_old_are_forgotten() {
-        let throttle = LoginThrottle::default();
-        let start = Instant::now();
-        let keys = [account("dsl")];
-        for _ in 0..ACCOUNT_FREE_FAILURES - 1 {
-            throttle.failed(&keys, start);
-        }
-        let next_day = start + FORGET_AFTER;
-        throttle.failed(&keys, next_day);
-        assert_eq!(throttle.locked(&keys, next_day), None);
+    fn keys_are_stored_as_hashes_of_their_kind_and_value() {
+        let account = ThrottleKey::Account("dsl".into()).stored_hash();
+        assert_eq!(account.len(), 64);
+        assert!(!account.contains("dsl"));
+        assert_ne!(account, ThrottleKey::Address("dsl".into()).stored_hash());
+        assert_eq!(account, ThrottleKey::Account("dsl".into()).stored_hash());
     }
 }

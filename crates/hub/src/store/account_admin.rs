@@ -152,11 +152,11 @@ pub(super) fn numbered(sql: &str) -> String {
     out
 }
 
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+pub(super) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     Cow::Borrowed(sql)
 }
 
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
+pub(super) fn postgres_sql(sql: &str) -> Cow<'_, str> {
     Cow::Owned(numbered(sql))
 }
 
@@ -445,13 +445,13 @@ macro_rules! impl_account_admin {
     };
 }
 
-async fn sqlite_begin(
+pub(super) async fn sqlite_begin(
     pool: &sqlx::SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-async fn postgres_begin(
+pub(super) async fn postgres_begin(
     pool: &sqlx::PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
     pool.begin().await

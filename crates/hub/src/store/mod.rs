@@ -15,6 +15,7 @@ mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, INBOX_PAGE_SIZE};
+pub use sign_in_state::SignInState;
 
 use std::future::Future;
 use std::path::Path;
@@ -44,6 +45,9 @@ pub enum StoreError {
     /// used by a newer hub.
     #[error("the database has migration {0}, which this version of the hub does not know: upgrade the hub")]
     UnknownMigration(i64),
+    /// A backup or restore that cannot copy a table as it is (hubops: `table_copy`).
+    #[error("{0}")]
+    Copy(String),
     /// A backup target that already exists.
     #[error("{0} already exists: choose a new file for the backup")]
     BackupExists(String),
@@ -113,7 +117,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: AccountAdmin + InboxStore + Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + InboxStore + SignInState + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,
@@ -279,6 +283,10 @@ macro_rules! delegate {
         }
     };
 }
+
+// After `delegate!`, which they use too (hubops).
+mod sign_in_state;
+mod table_copy;
 
 impl Store for AnyStore {
     fn backend(&self) -> &'static str {

@@ -36,8 +36,6 @@ type KeyRow = (String, String, String, Option<String>);
 
 const REPORT_COLUMNS: &str =
     "id, revision, body, created_at, first_received_at, received_at, signing_key";
-/// Rows copied per query when backing up, so a large database is never held in memory at once.
-const BACKUP_PAGE: i64 = 500;
 
 fn report_from(
     (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
@@ -266,146 +264,8 @@ impl Store for PostgresStore {
             .execute(&mut *snapshot)
             .await?;
 
-        let keys: Vec<KeyRow> =
-            sqlx::query_as("SELECT label, secret, created_at, revoked_at FROM signing_keys")
-                .fetch_all(&mut *snapshot)
-                .await?;
-        for (label, secret, created_at, revoked_at) in &keys {
-            sqlx::query("INSERT INTO signing_keys (label, secret, created_at, revoked_at) VALUES (?, ?, ?, ?)")
-                .bind(label)
-                .bind(secret)
-                .bind(created_at)
-                .bind(revoked_at)
-                .execute(&mut *target)
-                .await?;
-        }
-        let mut after = String::new();
-        loop {
-            let page: Vec<ReportRow> = sqlx::query_as(&format!(
-                "SELECT {REPORT_COLUMNS} FROM reports WHERE id > $1 ORDER BY id LIMIT {BACKUP_PAGE}"
-            ))
-            .bind(&after)
-            .fetch_all(&mut *snapshot)
-            .await?;
-            let Some(last) = page.last() else { break };
-            after = last.0.clone();
-            for (id, revision, body, created_at, first_received_at, received_at, signing_key) in
-                &page
-            {
-                sqlx::query(&format!(
-                    "INSERT INTO reports ({REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                ))
-                .bind(id)
-                .bind(revision)
-                .bind(body)
-                .bind(created_at)
-                .bind(first_received_at)
-                .bind(received_at)
-                .bind(signing_key)
-                .execute(&mut *target)
-                .await?;
-            }
-        }
-        let (mut after_id, mut after_revision) = (String::new(), 0_i64);
-        loop {
-            let page: Vec<RevisionRow> = sqlx::query_as(&format!(
-                "SELECT id, revision, body, received_at, signing_key FROM report_revisions
-                 WHERE (id, revision) > ($1, $2) ORDER BY id, revision LIMIT {BACKUP_PAGE}"
-            ))
-            .bind(&after_id)
-            .bind(after_revision)
-            .fetch_all(&mut *snapshot)
-            .await?;
-            let Some(last) = page.last() else { break };
-            (after_id, after_revision) = (last.0.clone(), last.1);
-            for (id, revision, body, received_at, signing_key) in &page {
-                sqlx::query(
-                    "INSERT INTO report_revisions (id, revision, body, received_at, signing_key) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(id)
-                .bind(revision)
-                .bind(body)
-                .bind(received_at)
-                .bind(signing_key)
-                .execute(&mut *target)
-                .await?;
-            }
-        }
-        let accounts: Vec<AccountRow> =
-            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))
-                .fetch_all(&mut *snapshot)
-                .await?;
-        for (username, role, password_hash, totp_secret, totp_last_step, created_at) in &accounts {
-            sqlx::query(&format!(
-                "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-            ))
-            .bind(username)
-            .bind(role)
-            .bind(password_hash)
-            .bind(totp_secret)
-            .bind(totp_last_step)
-            .bind(created_at)
-            .execute(&mut *target)
-            .await?;
-        }
-        // hubauth: a disabled account stays disabled in the backup (one-time account links are
-        // not copied: a restored hub needs new ones).
-        let disabled: Vec<(String, String)> = sqlx::query_as(
-            "SELECT username, disabled_at FROM accounts WHERE disabled_at IS NOT NULL",
-        )
-        .fetch_all(&mut *snapshot)
-        .await?;
-        for (username, disabled_at) in &disabled {
-            sqlx::query("UPDATE accounts SET disabled_at = ? WHERE username = ?")
-                .bind(disabled_at)
-                .bind(username)
-                .execute(&mut *target)
-                .await?;
-        }
-        // hubinbox: each report's chronology, which also says who a report is assigned to.
-        let cases: Vec<(String, i64, String, String, String, String)> = sqlx::query_as(&format!(
-            "SELECT {CASE_COLUMNS} FROM case_entries ORDER BY report_id, seq"
-        ))
-        .fetch_all(&mut *snapshot)
-        .await?;
-        for (report_id, seq, at, actor, kind, detail) in &cases {
-            sqlx::query(&format!(
-                "INSERT INTO case_entries ({CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-            ))
-            .bind(report_id)
-            .bind(seq)
-            .bind(at)
-            .bind(actor)
-            .bind(kind)
-            .bind(detail)
-            .execute(&mut *target)
-            .await?;
-        }
-        let mut after_seq = 0_i64;
-        loop {
-            let page: Vec<AuditRow> = sqlx::query_as(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT {BACKUP_PAGE}"
-            ))
-            .bind(after_seq)
-            .fetch_all(&mut *snapshot)
-            .await?;
-            let Some(last) = page.last() else { break };
-            after_seq = last.0;
-            for (seq, at, actor, action, subject, prev_hash, hash) in &page {
-                sqlx::query(&format!(
-                    "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                ))
-                .bind(seq)
-                .bind(at)
-                .bind(actor)
-                .bind(action)
-                .bind(subject)
-                .bind(prev_hash)
-                .bind(hash)
-                .execute(&mut *target)
-                .await?;
-            }
-        }
+        // hubops: every table the catalogue lists, so none can be forgotten (`table_copy`).
+        super::table_copy::postgres_to_sqlite(&mut snapshot, &mut target).await?;
         snapshot.rollback().await?;
         // hubperf: the inbox's summaries, from what was copied.
         super::inbox::refill_sqlite_summaries(&mut target).await?;

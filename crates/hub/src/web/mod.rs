@@ -18,8 +18,6 @@ pub mod security;
 
 pub use guard::Viewer;
 
-use std::time::Instant;
-
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +28,7 @@ use serde::Deserialize;
 use crate::accounts::{self, Account, AccountError, SESSION_COOKIE, SESSION_HOURS};
 use crate::router::AppState;
 use crate::store::{Store, StoreError};
-use crate::throttle::ThrottleKey;
+use crate::throttle::{self, ThrottleKey};
 
 /// The web routes.
 pub fn routes<S: Store>() -> Router<AppState<S>> {
@@ -67,7 +65,8 @@ async fn stylesheet() -> Response {
 /// How often expired sessions are deleted.
 pub const SESSION_SWEEP_SECS: u64 = 600;
 
-/// Deletes expired sessions now and every `SESSION_SWEEP_SECS`, for as long as the hub serves.
+/// Deletes expired sessions (and expired sign-in state) now and every `SESSION_SWEEP_SECS`, for as
+/// long as the hub serves.
 pub async fn sweep_expired_sessions<S: Store>(store: S) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
     loop {
@@ -76,6 +75,12 @@ pub async fn sweep_expired_sessions<S: Store>(store: S) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
             Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+        }
+        // hubops: wrong sign-ins no rule needs and OpenID Connect sign-ins that expired.
+        match store.purge_sign_in_state(throttle::now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired sign-in state deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete expired sign-in state"),
         }
     }
 }
@@ -219,29 +224,44 @@ async fn login_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let throttle = &app.security.throttle;
     let keys = [
         ThrottleKey::Account(form.username.trim().to_lowercase()),
         ThrottleKey::Address(address.0.clone()),
     ];
+    // The counts are in the database: every hub on it counts the same wrong sign-ins (hubops).
+    let now = throttle::now_millis();
+    let locked_until = match app.store.throttle_locked_until(&keys, now).await {
+        Ok(until) => until,
+        Err(e) => return unavailable(e),
+    };
     // Locked: refused before the password is even checked, so a guess now can never succeed.
-    if let Some(wait) = throttle.locked(&keys, Instant::now()) {
+    if let Some(until) = locked_until {
         tracing::warn!(address = %address.0, "sign-in refused: too many wrong tries");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let wait = u64::try_from(until - now)
+            .unwrap_or(0)
+            .div_ceil(1000)
+            .max(1);
+        let minutes = wait.div_ceil(60).max(1);
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             pages::login(Some(&format!(
                 "Too many wrong tries. Wait {minutes} minute(s), then try again."
             ))),
         );
-        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         return response;
     }
-    let refused = || {
+    let refused = || async {
         tracing::warn!(username = %form.username.chars().take(64).collect::<String>(), address = %address.0, "sign-in refused");
-        throttle.failed(&keys, Instant::now());
+        if let Err(e) = app
+            .store
+            .throttle_failed(&keys, throttle::now_millis())
+            .await
+        {
+            return unavailable(e);
+        }
         page(
             StatusCode::UNAUTHORIZED,
             pages::login(Some("That name, password or code is not right.")),
@@ -257,7 +277,7 @@ async fn login_submit<S: Store>(
         .map_or(accounts::dummy_hash(), |a| a.password_hash.as_str());
     let password_ok = accounts::verify_password(&form.password, hash);
     let Some(account) = account.filter(|_| password_ok) else {
-        return refused();
+        return refused().await;
     };
     let Ok(step) = accounts::check_totp(
         &account.totp_secret,
@@ -265,7 +285,7 @@ async fn login_submit<S: Store>(
         accounts::unix_now(),
         account.totp_last_step,
     ) else {
-        return refused();
+        return refused().await;
     };
     let token = accounts::new_token();
     let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
@@ -281,10 +301,12 @@ async fn login_submit<S: Store>(
         .await
     {
         Ok(true) => {}
-        Ok(false) => return refused(), // the code was used a moment ago, here or on another hub
+        Ok(false) => return refused().await, // the code was used a moment ago, here or on another hub
         Err(e) => return unavailable(e),
     }
-    throttle.succeeded(&keys[0]);
+    if let Err(e) = app.store.throttle_clear(&keys[0]).await {
+        return unavailable(e);
+    }
     let cookie = format!(
         "{SESSION_COOKIE}={token}; {}; Max-Age={}",
         security::cookie_attributes(app.security.public_scheme, &headers),

@@ -4,6 +4,8 @@
 //! provider's published keys, issuer, audience, expiry, nonce), then the school restriction and
 //! the account mapping in `crate::oidc`. The account still gets its role from the hub.
 
+use std::time::Duration;
+
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -151,16 +153,22 @@ async fn start<S: Store>(State(app): State<AppState<S>>, headers: HeaderMap) -> 
     }
     let (url, state, nonce) = request.url();
     let key = accounts::new_token();
-    app.security.oidc_pending.insert(
-        key.clone(),
-        Pending {
-            state: state.secret().clone(),
-            nonce: nonce.secret().clone(),
-            pkce_verifier: verifier.secret().clone(),
-            redirect_uri,
-            started: std::time::Instant::now(),
-        },
-    );
+    let pending = Pending {
+        state: state.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        redirect_uri,
+    };
+    // In the database (hubops), so the provider's answer may come back to any hub on it.
+    let now = crate::throttle::now_millis();
+    let expires_at = now + crate::throttle::millis(Duration::from_secs(oidc::PENDING_SECS));
+    if let Err(e) = app
+        .store
+        .put_oidc_pending(&accounts::token_hash(&key), &pending, now, expires_at)
+        .await
+    {
+        return unavailable(e);
+    }
     let secure =
         if security::cookie_attributes(app.security.public_scheme, &headers).contains("Secure") {
             "; Secure"
@@ -190,10 +198,19 @@ async fn callback<S: Store>(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let pending = security::cookie(&headers, PENDING_COOKIE)
-        .and_then(|key| app.security.oidc_pending.take(key));
-    let Some(pending) = pending else {
-        return refused(&OidcError::BadState);
+    // Taken, whatever happens next: a pending sign-in is used once, on whichever hub.
+    let pending = match security::cookie(&headers, PENDING_COOKIE) {
+        Some(key) => {
+            app.store
+                .take_oidc_pending(&accounts::token_hash(key), crate::throttle::now_millis())
+                .await
+        }
+        None => Ok(None),
+    };
+    let pending = match pending {
+        Ok(Some(pending)) => pending,
+        Ok(None) => return refused(&OidcError::BadState),
+        Err(e) => return unavailable(e),
     };
     let state_ok = query.state.as_deref().is_some_and(|state| {
         constant_time_eq::constant_time_eq(state.as_bytes(), pending.state.as_bytes())

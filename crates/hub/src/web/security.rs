@@ -31,7 +31,6 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::{self, SESSION_COOKIE};
 use crate::config::PublicScheme;
-use crate::throttle::LoginThrottle;
 
 /// The pre-sign-in CSRF cookie.
 pub const CSRF_COOKIE: &str = "sg_csrf";
@@ -59,10 +58,6 @@ pub fn csrf_token() -> String {
 pub struct WebSecurity {
     /// How people reach the hub (`--public-url`).
     pub public_scheme: PublicScheme,
-    /// Wrong sign-ins, per account and per address.
-    pub throttle: LoginThrottle,
-    /// OpenID Connect sign-ins under way.
-    pub oidc_pending: crate::oidc::PendingSignIns,
 }
 
 /// Who is asking: the peer's address, or, when the peer is a proxy on this machine, the address

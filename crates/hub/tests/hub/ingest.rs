@@ -114,7 +114,7 @@ async fn refuses_forged_missing_and_malformed_signatures(db: TestDb) {
     let reply = post_signed_with(hub.addr, &good, &id, "1", tampered.as_bytes()).await;
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_nothing_stored(&hub).await;
-    // The right signature, upper-case hex (as the reference receiver reads it), is accepted.
+    // The right signature, upper-case hex (read without regard to case), is accepted.
     let reply = post_signed_with(
         hub.addr,
         &good.to_uppercase().replace("SHA256=", "sha256="),

@@ -17,4 +17,5 @@ mod oidc;
 mod retention;
 mod roles;
 mod security;
+mod several_hubs;
 mod web;

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
 use schoolgate_hub::accounts;
-use schoolgate_hub::store::{AccountAdmin, AccountLink, LinkPurpose, Store};
+use schoolgate_hub::store::{AccountAdmin, AccountLink, AnyStore, LinkPurpose, Store};
 
 use crate::on_both_backends;
 use crate::support::{forms, http, repo_root, InProcessHub, TestDb};
@@ -18,13 +18,13 @@ use crate::web::dsl_session;
 
 on_both_backends!(sign_in_with_a_real_openid_provider);
 
-const CLIENT_ID: &str = "schoolgate-hub";
-const CLIENT_SECRET: &str = "a-client-secret-for-tests-only-0123456789";
+pub(crate) const CLIENT_ID: &str = "schoolgate-hub";
+pub(crate) const CLIENT_SECRET: &str = "a-client-secret-for-tests-only-0123456789";
 
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
     addr: SocketAddr,
-    issuer: String,
+    pub(crate) issuer: String,
 }
 
 impl Drop for Provider {
@@ -34,7 +34,7 @@ impl Drop for Provider {
     }
 }
 
-fn start_provider(redirect_uri: &str) -> Provider {
+pub(crate) fn start_provider(redirect_uri: &str) -> Provider {
     let accounts = serde_json::json!({
         "alice": { "email": "alice@oakhill.example", "email_verified": true, "hd": "oakhill.example", "tid": "tenant-1111" },
         "mallory": { "email": "mallory@oakhill.example", "email_verified": true, "hd": "elsewhere.example", "tid": "tenant-9999" },
@@ -74,6 +74,11 @@ fn start_provider(redirect_uri: &str) -> Provider {
 
 /// Makes a hub account named by an e-mail address, with a role (as an invitation would).
 async fn account(hub: &InProcessHub, email: &str, role: &str) {
+    account_in(&hub.store, email, role).await;
+}
+
+/// The same, in any store (hubops: for hubs run as processes).
+pub(crate) async fn account_in(store: &AnyStore, email: &str, role: &str) {
     let token = accounts::new_token();
     let later = (chrono::Utc::now() + chrono::Duration::hours(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -86,10 +91,9 @@ async fn account(hub: &InProcessHub, email: &str, role: &str) {
         created_at: schoolgate_hub::now(),
         expires_at: later,
     };
-    assert!(hub.store.create_account_link(&link).await.expect("link"));
+    assert!(store.create_account_link(&link).await.expect("link"));
     let hash = accounts::hash_password("an unused long password").expect("hash");
-    assert!(hub
-        .store
+    assert!(store
         .use_account_link(
             &link.token_hash,
             &schoolgate_hub::now(),
@@ -130,7 +134,7 @@ fn cookie_header(jar: &BTreeMap<String, String>) -> String {
         .join("; ")
 }
 
-enum Tamper {
+pub(crate) enum Tamper {
     Nothing,
     State,
     Nonce,
@@ -143,7 +147,22 @@ async fn sign_in_as(
     login: &str,
     tamper: Tamper,
 ) -> http::Reply {
-    let start = http::get(hub.addr, "/login/oidc").await;
+    sign_in_across(hub.addr, hub.addr, provider, login, tamper)
+        .await
+        .0
+}
+
+/// The same, started at the hub on `start` and answered to the hub on `finish` (hubops: a load
+/// balancer between the browser and several hubs); the final answer, and the callback's path
+/// and `Cookie` header (to replay it).
+pub(crate) async fn sign_in_across(
+    start_hub: SocketAddr,
+    finish: SocketAddr,
+    provider: &Provider,
+    login: &str,
+    tamper: Tamper,
+) -> (http::Reply, String, String) {
+    let start = http::get(start_hub, "/login/oidc").await;
     assert_eq!(start.status, 303, "{}", start.body);
     let mut hub_jar = BTreeMap::new();
     remember(&mut hub_jar, &start);
@@ -184,14 +203,15 @@ async fn sign_in_as(
                 .header("location")
                 .unwrap_or_else(|| panic!("provider {path}: {} {}", reply.status, reply.body))
                 .to_owned();
-        } else if let Some(mut path) = path_of(&location, hub.addr) {
+        } else if let Some(mut path) = path_of(&location, start_hub) {
             assert!(path.starts_with("/login/oidc/callback"), "{path}");
             if let Tamper::State = tamper {
                 let at = path.find("state=").expect("state") + 6;
                 path.insert(at, 'x');
             }
             let cookies = cookie_header(&hub_jar);
-            return http::get_with(hub.addr, &path, &[("Cookie", &cookies)]).await;
+            let reply = http::get_with(finish, &path, &[("Cookie", &cookies)]).await;
+            return (reply, path, cookies);
         } else {
             panic!("a redirect to neither site: {location}");
         }

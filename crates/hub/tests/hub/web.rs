@@ -177,25 +177,7 @@ async fn first_run_link_makes_one_dsl_account(db: TestDb) {
 /// Makes the DSL account directly (as the first-run page does) and signs in; the cookie, and
 /// the code it signed in with.
 pub(crate) async fn dsl_session(hub: &InProcessHub) -> (String, String) {
-    let secret = accounts::new_totp_secret();
-    let token = accounts::new_token();
-    hub.store
-        .replace_setup_token(&accounts::token_hash(&token), &schoolgate_hub::now())
-        .await
-        .expect("token");
-    let account = Account {
-        username: "dsl".into(),
-        role: accounts::ROLE_DSL.into(),
-        password_hash: accounts::hash_password(PASSWORD).expect("hash"),
-        totp_secret: secret.clone(),
-        totp_last_step: 0,
-        created_at: schoolgate_hub::now(),
-    };
-    assert!(hub
-        .store
-        .create_first_account(&accounts::token_hash(&token), &account)
-        .await
-        .expect("create"));
+    let secret = dsl_account(&hub.store).await;
     let code = code_now(&secret);
     let reply = sign_in(hub, "dsl", PASSWORD, &code).await;
     assert_eq!(reply.status, 303, "{}", reply.body);
@@ -210,6 +192,29 @@ pub(crate) async fn dsl_session(hub: &InProcessHub) -> (String, String) {
         cookie.split(';').next().expect("name=value").to_owned(),
         secret,
     )
+}
+
+/// The DSL's account (`dsl`, `PASSWORD`), made as the first-run page makes it; its TOTP secret.
+pub(crate) async fn dsl_account(store: &AnyStore) -> String {
+    let secret = accounts::new_totp_secret();
+    let token = accounts::new_token();
+    store
+        .replace_setup_token(&accounts::token_hash(&token), &schoolgate_hub::now())
+        .await
+        .expect("token");
+    let account = Account {
+        username: "dsl".into(),
+        role: accounts::ROLE_DSL.into(),
+        password_hash: accounts::hash_password(PASSWORD).expect("hash"),
+        totp_secret: secret.clone(),
+        totp_last_step: 0,
+        created_at: schoolgate_hub::now(),
+    };
+    assert!(store
+        .create_first_account(&accounts::token_hash(&token), &account)
+        .await
+        .expect("create"));
+    secret
 }
 
 pub(crate) async fn sign_in(
