@@ -17,6 +17,8 @@ pub mod cli;
 pub mod config;
 pub mod decisions;
 pub mod error;
+pub mod event_routes;
+pub mod events;
 pub mod export;
 pub mod ingest;
 pub mod migrations;

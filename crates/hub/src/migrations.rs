@@ -40,6 +40,12 @@ pub const SQLITE: &[Migration] = &[
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/sqlite/0004_roles_accounts.sql"),
     },
+    // evhub: monitoring events (docs/events.md); 5 and 6 are other helpers'.
+    Migration {
+        version: 7,
+        description: "monitoring events, their batches, devices and alerts",
+        sql: include_str!("../migrations/sqlite/0007_events.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -65,6 +71,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         description: "roles: disabled accounts, one-time account links, OpenID Connect settings",
         sql: include_str!("../migrations/postgres/0004_roles_accounts.sql"),
+    },
+    // evhub: monitoring events (docs/events.md); 5 and 6 are other helpers'.
+    Migration {
+        version: 7,
+        description: "monitoring events, their batches, devices and alerts",
+        sql: include_str!("../migrations/postgres/0007_events.sql"),
     },
 ];
 

@@ -138,7 +138,7 @@ pub trait AccountAdmin {
 }
 
 /// `?` placeholders as `$1, $2, …` (PostgreSQL).
-fn numbered(sql: &str) -> String {
+pub(super) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     for c in sql.chars() {

@@ -8,10 +8,13 @@
 //! overwrite a higher one.
 
 mod account_admin;
+mod event_store;
 mod postgres;
 mod sqlite;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
+// evhub: monitoring events (docs/events.md).
+pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, StoredEvent};
 
 use std::future::Future;
 use std::path::Path;
@@ -110,7 +113,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: AccountAdmin + Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + EventStore + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,

@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod crash;
 mod decisions;
+mod events;
 mod exports;
 mod extension;
 mod ingest;
