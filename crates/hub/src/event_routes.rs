@@ -73,8 +73,15 @@ async fn receive_events<S: Store>(
     )
     .await?;
     Ok(match outcome {
-        BatchOutcome::Stored { events } => {
+        BatchOutcome::Stored { events, alerts } => {
             tracing::info!(batch = %batch.batch, events, "event batch stored");
+            if !alerts.is_empty() {
+                // After the commit, and without waiting: e-mail never delays or fails the 201.
+                let (store, notifier) = (app.store.clone(), app.notifier.clone());
+                tokio::spawn(async move {
+                    crate::monitor::tell_alerts(&store, &notifier, &alerts).await;
+                });
+            }
             (
                 StatusCode::CREATED,
                 Json(serde_json::json!({ "status": "stored", "batch": batch.batch, "events": events })),

@@ -22,6 +22,7 @@ pub mod events;
 pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod monitor;
 pub mod notify;
 pub mod oidc;
 pub mod retention;
@@ -68,6 +69,8 @@ pub async fn serve_notifying<S: Store>(
 ) -> std::io::Result<()> {
     // Expired sessions are deleted, not only refused (hubauth).
     let sweeper = tokio::spawn(web::sweep_expired_sessions(store.clone()));
+    // evhub: devices gone silent are flagged, and the IT lead told.
+    let watcher = tokio::spawn(monitor::watch_devices(store.clone(), notifier.clone()));
     let served = axum::serve(
         listener,
         router::router_notifying(store, limits, notifier)
@@ -76,5 +79,6 @@ pub async fn serve_notifying<S: Store>(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    watcher.abort();
     served
 }

@@ -14,16 +14,29 @@ use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
 use crate::events::NewBatch;
 
 /// What `store_batch` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchOutcome {
     /// A new batch: committed, with this many events (an event already held from another
     /// batch is not stored twice).
     Stored {
         /// Events stored.
         events: u64,
+        /// The search alerts among them, for the DSL to be told.
+        alerts: Vec<NewAlert>,
     },
     /// The batch was already stored: nothing changed.
     AlreadyStored,
+}
+
+/// A search alert just stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// The event's number.
+    pub seq: i64,
+    /// `prevent`, `self-harm`, `grooming` or `safeguarding`.
+    pub alert: String,
+    /// The report the device made for it, when it made one.
+    pub report_id: Option<String>,
 }
 
 /// One stored event.
@@ -145,6 +158,20 @@ pub trait EventStore {
         heard_before: &str,
         now: &str,
     ) -> impl Future<Output = Result<Vec<DeviceState>, StoreError>> + Send;
+    /// Makes `report_id` (a record the hub made from the alert) the alert's safeguarding
+    /// record; false (nothing changes) if the alert already has one.
+    fn link_alert_record(
+        &self,
+        seq: i64,
+        report_id: &str,
+        by: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The safeguarding record made from an alert, if one was.
+    fn alert_record(
+        &self,
+        seq: i64,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Deletes events that happened before `before` (and `visit` events before `visits_before`),
     /// and batch records received before `before`; how many events.
     fn purge_events(
@@ -330,10 +357,10 @@ macro_rules! impl_event_store {
                     tx.rollback().await?;
                     return Ok(BatchOutcome::AlreadyStored);
                 }
-                let mut stored = 0;
+                let (mut stored, mut alerts) = (0, Vec::new());
                 for event in &batch.events {
-                    stored += sqlx::query(&$sql(
-                        "INSERT INTO events (device, event_id, batch, at, kind, username, group_name, category, alert, host, report_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, event_id) DO NOTHING",
+                    let seq: Option<i64> = sqlx::query_scalar(&$sql(
+                        "INSERT INTO events (device, event_id, batch, at, kind, username, group_name, category, alert, host, report_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, event_id) DO NOTHING RETURNING seq",
                     ))
                     .bind(&batch.device)
                     .bind(&event.id)
@@ -348,9 +375,17 @@ macro_rules! impl_event_store {
                     .bind(&event.report_id)
                     .bind(&event.body)
                     .bind(&batch.received_at)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(seq) = seq else { continue };
+                    stored += 1;
+                    if let Some(alert) = &event.alert {
+                        alerts.push(NewAlert {
+                            seq,
+                            alert: alert.clone(),
+                            report_id: event.report_id.clone(),
+                        });
+                    }
                 }
                 let (state, heartbeat_at) = batch
                     .last_heartbeat()
@@ -381,7 +416,7 @@ macro_rules! impl_event_store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(BatchOutcome::Stored { events: stored })
+                Ok(BatchOutcome::Stored { events: stored, alerts })
             }
 
             async fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
@@ -433,6 +468,30 @@ macro_rules! impl_event_store {
                 let mut devices: Vec<DeviceState> = rows.into_iter().map(device_from).collect();
                 devices.sort_by(|a, b| (&a.group, &a.device).cmp(&(&b.group, &b.device)));
                 Ok(devices)
+            }
+
+            async fn link_alert_record(&self, seq: i64, report_id: &str, by: &str, at: &str) -> Result<bool, StoreError> {
+                let inserted = sqlx::query(&$sql(
+                    "INSERT INTO event_alerts (event_seq, case_id, opened_by, opened_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_seq) DO NOTHING",
+                ))
+                .bind(seq)
+                .bind(report_id)
+                .bind(by)
+                .bind(at)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(inserted == 1)
+            }
+
+            async fn alert_record(&self, seq: i64) -> Result<Option<String>, StoreError> {
+                let record: Option<Option<String>> = sqlx::query_scalar(&$sql(
+                    "SELECT case_id FROM event_alerts WHERE event_seq = ?",
+                ))
+                .bind(seq)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(record.flatten())
             }
 
             async fn purge_events(&self, before: &str, visits_before: &str) -> Result<u64, StoreError> {
@@ -506,6 +565,18 @@ impl EventStore for AnyStore {
         now: &str,
     ) -> Result<Vec<DeviceState>, StoreError> {
         delegate!(self, s => s.flag_silent_devices(heard_before, now).await)
+    }
+    async fn link_alert_record(
+        &self,
+        seq: i64,
+        report_id: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        delegate!(self, s => s.link_alert_record(seq, report_id, by, at).await)
+    }
+    async fn alert_record(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        delegate!(self, s => s.alert_record(seq).await)
     }
     async fn purge_events(&self, before: &str, visits_before: &str) -> Result<u64, StoreError> {
         delegate!(self, s => s.purge_events(before, visits_before).await)

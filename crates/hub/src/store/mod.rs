@@ -14,7 +14,7 @@ mod sqlite;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 // evhub: monitoring events (docs/events.md).
-pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, StoredEvent};
+pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
 
 use std::future::Future;
 use std::path::Path;

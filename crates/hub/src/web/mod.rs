@@ -12,6 +12,7 @@ mod accounts_pages;
 mod cases;
 mod exports;
 mod guard;
+mod monitoring;
 mod oidc_pages;
 mod pages;
 pub mod security;
@@ -49,6 +50,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hub.css", get(stylesheet))
         .merge(accounts_pages::routes::<S>())
         .merge(oidc_pages::routes::<S>())
+        // evhub: devices, search alerts and events (docs/events.md).
+        .merge(monitoring::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

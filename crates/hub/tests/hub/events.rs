@@ -44,6 +44,12 @@ pub fn blocked(id: &str, at: &str, host: &str, category: &str) -> Value {
             "category": category, "rule": "school list", "via": "search" })
 }
 
+/// A search alert.
+pub fn search_alert(id: &str, at: &str, alert: &str, terms: &str, report: Option<&str>) -> Value {
+    json!({ "id": id, "at": at, "kind": "search-alert", "engine": "google", "terms": terms,
+            "alert": alert, "reportId": report })
+}
+
 /// POSTs `body` to `/api/v1/events` with these header lines.
 pub async fn post_events(addr: SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut head = format!(

@@ -4,11 +4,13 @@
 
 mod support;
 
+mod alerts;
 mod cases;
 mod cli;
 mod cluster;
 mod crash;
 mod decisions;
+mod devices;
 mod events;
 mod exports;
 mod extension;
