@@ -4,6 +4,7 @@
 
 mod support;
 
+mod alert_mail;
 mod alerts;
 mod cases;
 mod cli;
