@@ -172,7 +172,8 @@ pub trait EventStore {
         &self,
         seq: i64,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-    /// Deletes events that happened before `before` (and `visit` events before `visits_before`),
+    /// Deletes events that happened before `before` (and `visit` and `heartbeat` events before
+    /// `visits_before`),
     /// and batch records received before `before`; how many events.
     fn purge_events(
         &self,
@@ -501,7 +502,7 @@ macro_rules! impl_event_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                deleted += sqlx::query(&$sql("DELETE FROM events WHERE kind = 'visit' AND at < ?"))
+                deleted += sqlx::query(&$sql("DELETE FROM events WHERE kind IN ('visit', 'heartbeat') AND at < ?"))
                     .bind(visits_before)
                     .execute(&mut *tx)
                     .await?

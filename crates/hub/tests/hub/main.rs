@@ -12,6 +12,7 @@ mod cluster;
 mod crash;
 mod decisions;
 mod devices;
+mod event_retention;
 mod events;
 mod exports;
 mod extension;
