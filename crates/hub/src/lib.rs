@@ -30,6 +30,7 @@ pub mod roles;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
+pub mod summary;
 pub mod throttle;
 pub mod web;
 

@@ -12,6 +12,7 @@ use std::future::Future;
 
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
 use crate::events::NewBatch;
+use crate::summary::EventCount;
 
 /// What `store_batch` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +173,13 @@ pub trait EventStore {
         &self,
         seq: i64,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// How many events of each kind, category and alert happened in `[from, to)`: the
+    /// governors' summary (`summary.rs`).
+    fn event_counts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<Vec<EventCount>, StoreError>> + Send;
     /// Deletes events that happened before `before` (and `visit` and `heartbeat` events before
     /// `visits_before`),
     /// and batch records received before `before`; how many events.
@@ -495,6 +503,20 @@ macro_rules! impl_event_store {
                 Ok(record.flatten())
             }
 
+            async fn event_counts(&self, from: &str, to: &str) -> Result<Vec<EventCount>, StoreError> {
+                let rows: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(&$sql(
+                    "SELECT kind, category, alert, COUNT(*) FROM events WHERE at >= ? AND at < ? GROUP BY kind, category, alert ORDER BY kind, category, alert",
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kind, category, alert, count)| EventCount { kind, category, alert, count })
+                    .collect())
+            }
+
             async fn purge_events(&self, before: &str, visits_before: &str) -> Result<u64, StoreError> {
                 let mut tx = $begin(&self.pool).await?;
                 let mut deleted = sqlx::query(&$sql("DELETE FROM events WHERE at < ?"))
@@ -578,6 +600,9 @@ impl EventStore for AnyStore {
     }
     async fn alert_record(&self, seq: i64) -> Result<Option<String>, StoreError> {
         delegate!(self, s => s.alert_record(seq).await)
+    }
+    async fn event_counts(&self, from: &str, to: &str) -> Result<Vec<EventCount>, StoreError> {
+        delegate!(self, s => s.event_counts(from, to).await)
     }
     async fn purge_events(&self, before: &str, visits_before: &str) -> Result<u64, StoreError> {
         delegate!(self, s => s.purge_events(before, visits_before).await)

@@ -478,6 +478,8 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
     }
     let body = html! {
         p { "Anonymised figures: how many reports reached the hub, by month. Nothing here names a pupil, a page or a group." }
+        // evhub: the termly summary of monitoring events.
+        p { a href="/figures/term" { "This term's summary of what the filter stopped (KCSIE areas, UKSIC categories)" } }
         table {
             thead { tr { th { "Month" } th { "Reports" } } }
             tbody {

@@ -33,6 +33,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/alerts/{seq}", get(alert_page::<S>))
         .route("/alerts/{seq}/record", post(make_record::<S>))
         .route("/events", get(events_page::<S>))
+        .route("/figures/term", get(term_summary::<S>))
 }
 
 /// One line about an event, as the DSL reads it (no page content: none is ever sent).
@@ -504,4 +505,87 @@ async fn make_record<S: Store>(
         Ok(()) => Redirect::to(&format!("/reports/{id}")).into_response(),
         Err(e) => unavailable(e),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct TermQuery {
+    term: Option<String>,
+}
+
+/// The governors' summary for one term against the term before: counts only, small ones hidden
+/// (`summary.rs`).
+async fn term_summary<S: Store>(
+    State(app): State<AppState<S>>,
+    Query(query): Query<TermQuery>,
+    viewer: Viewer,
+) -> Response {
+    use crate::summary::{self, Term};
+    if let Err(refused) = viewer.require(Permission::ViewFigures) {
+        return refused;
+    }
+    let term = match query.term.as_deref().filter(|t| !t.is_empty()) {
+        None => Term::containing(chrono::Utc::now().date_naive()),
+        Some(text) => match Term::parse(text) {
+            Some(term) => term,
+            None => {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    pages::message(
+                        "No such term",
+                        "A term is written like 2026-autumn, 2027-spring or 2027-summer.",
+                        Some(("/figures/term", "This term")),
+                    ),
+                )
+            }
+        },
+    };
+    let last = term.previous();
+    let counts = async {
+        Ok::<_, crate::store::StoreError>((
+            app.store.event_counts(&term.start(), &term.end()).await?,
+            app.store.event_counts(&last.start(), &last.end()).await?,
+        ))
+    };
+    let (this_counts, last_counts) = match counts.await {
+        Ok(counts) => counts,
+        Err(e) => return unavailable(e),
+    };
+    let summary = summary::summarise(&this_counts, &last_counts);
+    let table = |caption: &str, lines: &[summary::Line]| {
+        html! {
+            table {
+                caption { (caption) }
+                thead { tr { th { "" } th { (term.label()) } th { (last.label()) } th { "Trend" } } }
+                tbody {
+                    @for line in lines {
+                        tr {
+                            th scope="row" { (line.label) }
+                            td { (summary::shown(line.this)) }
+                            td { (summary::shown(line.last)) }
+                            td { (summary::trend(line.this, line.last)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let body = html! {
+        nav { p {
+            a href={ "/figures/term?term=" (last.id()) } { "← " (last.label()) }
+            " · " a href={ "/figures/term?term=" (term.next().id()) } { (term.next().label()) " →" }
+            " · " a href="/figures" { "Reports by month" }
+        } }
+        p { "What the school's filter stopped and which searches raised an alert, this term against the last. No pupil, group, device or page is named; any count under 5 is shown as \"fewer than 5\", with no trend beside it. Events older than the retention period (90 days unless the school changed it) are no longer counted." }
+        (table("By KCSIE area of risk", &summary.areas))
+        (table("What happened", &summary.kinds))
+        (table("Blocked pages by category (UK Safer Internet Centre categories marked UKSIC)", &summary.categories))
+    };
+    page(
+        StatusCode::OK,
+        pages::layout(
+            &format!("Governors' summary: {}", term.label()),
+            Some(viewer.username()),
+            body,
+        ),
+    )
 }

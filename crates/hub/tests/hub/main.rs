@@ -16,6 +16,7 @@ mod event_retention;
 mod events;
 mod exports;
 mod extension;
+mod governors;
 mod ingest;
 mod oidc;
 mod retention;
