@@ -545,6 +545,110 @@ macro_rules! impl_event_store {
     };
 }
 
+/// An alert's record row: event_seq, case_id, opened_by, opened_at.
+type AlertRecordRow = (i64, Option<String>, Option<String>, Option<String>);
+
+/// Rows copied per query when backing up PostgreSQL's events.
+const BACKUP_PAGE: i64 = 500;
+
+/// Copies every event table from a PostgreSQL snapshot into a SQLite backup being written (the
+/// same schema), a page at a time (`PostgresStore::backup`).
+pub(super) async fn copy_events_for_backup(
+    snapshot: &mut sqlx::PgConnection,
+    target: &mut sqlx::SqliteConnection,
+) -> Result<(), StoreError> {
+    let mut after = 0_i64;
+    loop {
+        let page: Vec<EventRow> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT {BACKUP_PAGE}"
+        ))
+        .bind(after)
+        .fetch_all(&mut *snapshot)
+        .await?;
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for row in page {
+            let e = event_from(row);
+            sqlx::query(&format!(
+                "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ))
+            .bind(e.seq)
+            .bind(e.device)
+            .bind(e.event_id)
+            .bind(e.batch)
+            .bind(e.at)
+            .bind(e.kind)
+            .bind(e.user)
+            .bind(e.group)
+            .bind(e.category)
+            .bind(e.alert)
+            .bind(e.host)
+            .bind(e.report_id)
+            .bind(e.body)
+            .bind(e.received_at)
+            .execute(&mut *target)
+            .await?;
+        }
+    }
+    let mut after = String::new();
+    loop {
+        let page: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(&format!(
+            "SELECT batch, device, signing_key, sent_at, received_at, events FROM event_batches WHERE batch > $1 ORDER BY batch LIMIT {BACKUP_PAGE}"
+        ))
+        .bind(&after)
+        .fetch_all(&mut *snapshot)
+        .await?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (batch, device, signing_key, sent_at, received_at, events) in page {
+            sqlx::query("INSERT INTO event_batches (batch, device, signing_key, sent_at, received_at, events) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(batch)
+                .bind(device)
+                .bind(signing_key)
+                .bind(sent_at)
+                .bind(received_at)
+                .bind(events)
+                .execute(&mut *target)
+                .await?;
+        }
+    }
+    let devices: Vec<DeviceRow> = sqlx::query_as(&format!("SELECT {DEVICE_COLUMNS} FROM devices"))
+        .fetch_all(&mut *snapshot)
+        .await?;
+    for row in devices {
+        let d = device_from(row);
+        sqlx::query(&format!(
+            "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(d.device)
+        .bind(d.user)
+        .bind(d.group)
+        .bind(d.extension_version)
+        .bind(d.first_seen_at)
+        .bind(d.last_seen_at)
+        .bind(d.last_event_at)
+        .bind(d.heartbeat_state)
+        .bind(d.heartbeat_at)
+        .bind(d.silent_since)
+        .execute(&mut *target)
+        .await?;
+    }
+    let alerts: Vec<AlertRecordRow> =
+        sqlx::query_as("SELECT event_seq, case_id, opened_by, opened_at FROM event_alerts")
+            .fetch_all(&mut *snapshot)
+            .await?;
+    for (seq, case_id, opened_by, opened_at) in alerts {
+        sqlx::query("INSERT INTO event_alerts (event_seq, case_id, opened_by, opened_at) VALUES (?, ?, ?, ?)")
+            .bind(seq)
+            .bind(case_id)
+            .bind(opened_by)
+            .bind(opened_at)
+            .execute(&mut *target)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn sqlite_begin(
     pool: &sqlx::SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {

@@ -414,6 +414,8 @@ impl Store for PostgresStore {
                 .await?;
             }
         }
+        // evhub: monitoring events, their batches, devices and alerts' records.
+        super::event_store::copy_events_for_backup(&mut snapshot, &mut target).await?;
         snapshot.rollback().await?;
         target.commit().await?;
         target_pool.close().await;

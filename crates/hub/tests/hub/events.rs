@@ -469,3 +469,54 @@ async fn two_hubs_on_one_postgres_store_each_batch_once() {
     assert_eq!(store.devices().await.expect("devices").len(), 7);
     drop((a, b));
 }
+
+on_both_backends!(a_backup_holds_the_events);
+
+async fn a_backup_holds_the_events(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let body = batch_body(
+        "b-backup-01",
+        "d-chromebook-1",
+        Some("pupil.one@school.example"),
+        vec![
+            blocked(
+                "e-backup-01",
+                "2026-12-07T09:13:50.000Z",
+                "casino.example",
+                "gambling",
+            ),
+            heartbeat("e-backup-02", "2026-12-07T09:13:58.004Z", "active"),
+        ],
+    );
+    assert_eq!(
+        send(hub.addr, TEST_KEY, "b-backup-01", &body).await.status,
+        201
+    );
+    let file = db.dir.path().join("events-backup.sqlite3");
+    hub.store.backup(&file).await.expect("backup");
+    let backup = schoolgate_hub::store::SqliteStore::open(&file)
+        .await
+        .expect("open the backup");
+    assert_eq!(all_events(&backup).await, all_events(&hub.store).await);
+    assert_eq!(
+        backup.devices().await.expect("devices"),
+        hub.store.devices().await.expect("devices")
+    );
+    // The batch is remembered in the backup too: sent again to a restored hub, it changes nothing.
+    assert_eq!(
+        backup
+            .store_batch(
+                &schoolgate_hub::events::read_batch(
+                    Some("b-backup-01"),
+                    body.as_bytes(),
+                    "test",
+                    "2026-12-07T09:14:00.000Z"
+                )
+                .expect("batch")
+            )
+            .await
+            .expect("store"),
+        schoolgate_hub::store::BatchOutcome::AlreadyStored
+    );
+    hub.stop().await;
+}
