@@ -16,6 +16,7 @@ pub mod case;
 pub mod cli;
 pub mod config;
 pub mod decisions;
+pub mod digest;
 pub mod error;
 pub mod event_routes;
 pub mod events;

@@ -10,6 +10,7 @@
 
 mod accounts_pages;
 mod cases;
+mod digest_page;
 mod exports;
 mod guard;
 mod monitoring;
@@ -52,6 +53,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .merge(oidc_pages::routes::<S>())
         // evhub: devices, search alerts and events (docs/events.md).
         .merge(monitoring::routes::<S>())
+        .merge(digest_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

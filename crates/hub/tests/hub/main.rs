@@ -12,6 +12,7 @@ mod cluster;
 mod crash;
 mod decisions;
 mod devices;
+mod digest;
 mod event_retention;
 mod events;
 mod exports;
