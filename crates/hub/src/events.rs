@@ -121,7 +121,7 @@ pub struct NewBatch {
     pub device: String,
     /// The managed account, when Chrome gave one.
     pub user: Option<String>,
-    /// The age group in force.
+    /// The age group in force ("" when none was yet).
     pub group: String,
     /// The extension's version.
     pub extension_version: String,
@@ -336,8 +336,10 @@ pub fn read_batch(
     };
     let batch = id_field("batch")?;
     let device = id_field("device")?;
+    // Chrome gives "" for a profile with no signed-in account: the same as null.
     let user = match object.get("user") {
         None | Some(Value::Null) => None,
+        Some(Value::String(u)) if u.is_empty() => None,
         Some(Value::String(u)) if (3..=254).contains(&u.len()) && u.contains('@') => {
             Some(u.clone())
         }
@@ -351,7 +353,11 @@ pub fn read_batch(
             .map(str::to_owned)
             .ok_or_else(|| invalid(format!("\"{field}\" must be text of 1–64 characters")))
     };
-    let group = label("group")?;
+    // No policy in force yet (the extension's first moments): no group, not a refusal.
+    let group = match object.get("group") {
+        None | Some(Value::Null) => String::new(),
+        Some(_) => label("group")?,
+    };
     let extension_version = label("extensionVersion")?;
     let sent_at = object
         .get("sentAt")
@@ -494,6 +500,16 @@ mod tests {
         }
         let good = batch(serde_json::json!([ok]));
         assert!(read(&good).is_ok());
+        let mut no_account = good.clone();
+        no_account["user"] = "".into();
+        assert_eq!(read(&no_account).expect("valid").user, None);
+        no_account["group"] = Value::Null;
+        assert_eq!(read(&no_account).expect("valid").group, "");
+        no_account["group"] = "".into();
+        assert!(matches!(read(&no_account), Err(EventsError::NotABatch(_))));
+        no_account["group"] = "ks2".into();
+        no_account["user"] = "not an address".into();
+        assert!(matches!(read(&no_account), Err(EventsError::NotABatch(_))));
         assert!(matches!(
             read_batch(Some("b-other-batch"), good.to_string().as_bytes(), "k", ""),
             Err(EventsError::HeaderMismatch)
