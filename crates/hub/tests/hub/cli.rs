@@ -128,7 +128,7 @@ async fn migrate_is_idempotent(db: TestDb) {
         .map(|m| m.version.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    assert_eq!(all, "1, 2, 3, 4", "inbox (3), then roles (4)");
+    assert_eq!(all, "1, 2, 3, 4, 7", "inbox (3), roles (4), events (7)");
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
         assert!(

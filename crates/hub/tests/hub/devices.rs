@@ -108,6 +108,11 @@ async fn the_it_lead_sees_devices_and_no_pupil(db: TestDb) {
     );
     assert_eq!(check(&hub, 11).await, ["d-chromebook-17"]);
 
+    let keys = http::get_with(hub.addr, "/keys", &[("Cookie", &itlead)]).await;
+    assert!(
+        keys.body.contains("href=\"/devices\""),
+        "linked from the IT lead's start page"
+    );
     let page = http::get_with(hub.addr, "/devices", &[("Cookie", &itlead)]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("d-chromebook-17"));
