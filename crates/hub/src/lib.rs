@@ -16,10 +16,14 @@ pub mod case;
 pub mod cli;
 pub mod config;
 pub mod decisions;
+pub mod digest;
 pub mod error;
+pub mod event_routes;
+pub mod events;
 pub mod export;
 pub mod ingest;
 pub mod migrations;
+pub mod monitor;
 pub mod notify;
 pub mod oidc;
 pub mod retention;
@@ -27,6 +31,7 @@ pub mod roles;
 pub mod router;
 pub mod signing_keys;
 pub mod store;
+pub mod summary;
 pub mod throttle;
 pub mod web;
 
@@ -66,6 +71,8 @@ pub async fn serve_notifying<S: Store>(
 ) -> std::io::Result<()> {
     // Expired sessions are deleted, not only refused (hubauth).
     let sweeper = tokio::spawn(web::sweep_expired_sessions(store.clone()));
+    // evhub: devices gone silent are flagged, and the IT lead told.
+    let watcher = tokio::spawn(monitor::watch_devices(store.clone(), notifier.clone()));
     let served = axum::serve(
         listener,
         router::router_notifying(store, limits, notifier)
@@ -74,5 +81,6 @@ pub async fn serve_notifying<S: Store>(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    watcher.abort();
     served
 }

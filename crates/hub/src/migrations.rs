@@ -52,6 +52,12 @@ pub const SQLITE: &[Migration] = &[
         description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
         sql: include_str!("../migrations/sqlite/0006_shared_sign_in_state.sql"),
     },
+    // evhub: monitoring events (docs/events.md).
+    Migration {
+        version: 7,
+        description: "monitoring events, their batches, devices and alerts",
+        sql: include_str!("../migrations/sqlite/0007_events.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -89,6 +95,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 6,
         description: "several hubs as one: wrong sign-ins and OpenID Connect sign-ins under way",
         sql: include_str!("../migrations/postgres/0006_shared_sign_in_state.sql"),
+    },
+    // evhub: monitoring events (docs/events.md).
+    Migration {
+        version: 7,
+        description: "monitoring events, their batches, devices and alerts",
+        sql: include_str!("../migrations/postgres/0007_events.sql"),
     },
 ];
 

@@ -91,6 +91,15 @@ pub struct MailArgs {
     /// The least time between two e-mails, in seconds; reports in between are gathered into one.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_INTERVAL_SECS, env = "SCHOOLGATE_NOTIFY_INTERVAL")]
     pub notify_interval: u64,
+    /// Who is told that a device went silent (the IT lead; no pupil data): repeat for each
+    /// address, or separate them with commas. Without it, the devices page is the only notice.
+    #[arg(
+        long = "it-lead-email",
+        value_name = "ADDRESS",
+        env = "SCHOOLGATE_IT_LEAD_EMAIL",
+        value_delimiter = ','
+    )]
+    pub it_lead_email: Vec<String>,
 }
 
 // Never print the password, whatever prints the options.
@@ -106,6 +115,7 @@ impl fmt::Debug for MailArgs {
             .field("mail_from", &self.mail_from)
             .field("notify_email", &self.notify_email)
             .field("notify_interval", &self.notify_interval)
+            .field("it_lead_email", &self.it_lead_email)
             .finish()
     }
 }
@@ -141,6 +151,30 @@ pub struct MailSettings {
     to: Vec<Mailbox>,
     public_url: String,
     interval: Duration,
+    it_lead: Vec<Mailbox>,
+}
+
+impl MailSettings {
+    /// The sender.
+    pub(crate) fn from(&self) -> &Mailbox {
+        &self.from
+    }
+    /// The DSL and deputies.
+    pub(crate) fn to(&self) -> &[Mailbox] {
+        &self.to
+    }
+    /// The IT lead (may be empty).
+    pub(crate) fn it_lead(&self) -> &[Mailbox] {
+        &self.it_lead
+    }
+    /// The hub's address, without a trailing slash.
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
+    }
+    /// The least time between two e-mails on one subject.
+    pub(crate) fn interval(&self) -> Duration {
+        self.interval
+    }
 }
 
 impl fmt::Debug for MailSettings {
@@ -206,6 +240,12 @@ impl MailArgs {
         if to.is_empty() {
             return Err(MailConfigError::Missing("--notify-email"));
         }
+        let it_lead = self
+            .it_lead_email
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| mailbox(a))
+            .collect::<Result<Vec<_>, _>>()?;
         let credentials = match (&self.smtp_user, &self.smtp_password) {
             (Some(user), Some(password)) => Some((user.clone(), password.clone())),
             (None, None) => None,
@@ -228,6 +268,7 @@ impl MailArgs {
             to,
             public_url,
             interval: Duration::from_secs(self.notify_interval),
+            it_lead,
         }))
     }
 }
@@ -243,6 +284,8 @@ struct Notice {
 #[derive(Clone, Default)]
 pub struct Notifier {
     queue: Option<mpsc::Sender<Notice>>,
+    /// evhub: alerts to the DSL and silent devices to the IT lead (`monitor`).
+    monitor: Option<mpsc::Sender<crate::monitor::MonitorNotice>>,
 }
 
 impl Notifier {
@@ -250,8 +293,20 @@ impl Notifier {
     pub fn start(settings: MailSettings) -> Result<Self, lettre::transport::smtp::Error> {
         let transport = transport(&settings)?;
         let (queue, receiver) = mpsc::channel(QUEUE_LENGTH);
+        let monitor = crate::monitor::start_mailer(settings.clone(), transport.clone());
         tokio::spawn(send_loop(settings, transport, receiver));
-        Ok(Self { queue: Some(queue) })
+        Ok(Self {
+            queue: Some(queue),
+            monitor: Some(monitor),
+        })
+    }
+
+    /// Queues a monitoring e-mail (`monitor`); never waits.
+    pub fn monitor(&self, notice: crate::monitor::MonitorNotice) {
+        let Some(queue) = &self.monitor else { return };
+        if let Err(e) = queue.try_send(notice) {
+            tracing::warn!(error = %e, "monitoring e-mail queue full: the hub's pages still show it");
+        }
     }
 
     /// Queues an e-mail about a stored report; never waits (a full queue drops the notice with a
@@ -267,7 +322,7 @@ impl Notifier {
     }
 }
 
-fn transport(
+pub(crate) fn transport(
     settings: &MailSettings,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
     let tls_parameters = || TlsParameters::new(settings.host.clone());
@@ -379,7 +434,7 @@ fn gather(pending: &mut BTreeMap<String, i64>, notice: Notice) {
 }
 
 /// 1, 2, 4, … seconds, at most `MAX_RETRY_SECS`.
-fn retry_delay(failures: u32) -> Duration {
+pub(crate) fn retry_delay(failures: u32) -> Duration {
     Duration::from_secs(
         1u64.checked_shl(failures.saturating_sub(1))
             .unwrap_or(MAX_RETRY_SECS)

@@ -7,6 +7,10 @@
 //!   not know the pupil's birth date; a pupil is at least 0 at the press, so 25 years from the
 //!   report is never before the 25th birthday IRMS asks for. Open cases are never deleted
 //!   automatically, however old.
+//! - Monitoring events (`docs/events.md`): deleted `event_days` (default 90) after they
+//!   happened; `visit` and `heartbeat` events, which say nothing a DSL acts on, after
+//!   `visit_days` (default 30). An alert the DSL made a safeguarding record keeps its chronology
+//!   in that record (kept as a report is). Each device's latest state is kept while it reports.
 //! - Sessions: deleted once expired.
 //! - The audit log: kept (it is the proof of who read what; the chain cannot lose an entry in
 //!   the middle without showing it). Deleting a report leaves its audit entries, which name
@@ -47,6 +51,10 @@ impl Clock for FixedClock {
 
 /// The default for closed safeguarding records, in years from the report.
 pub const DEFAULT_REPORT_YEARS: u32 = 25;
+/// The default for monitoring events, in days from when they happened.
+pub const DEFAULT_EVENT_DAYS: u32 = 90;
+/// The default for `visit` and `heartbeat` events, in days.
+pub const DEFAULT_VISIT_DAYS: u32 = 30;
 /// How often `serve` runs the job.
 pub const JOB_INTERVAL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
@@ -63,12 +71,33 @@ pub struct RetentionPolicy {
         value_name = "YEARS"
     )]
     pub report_years: u32,
+    /// Days a monitoring event (blocked, circumvention, search alert, help-seeking, staff flag)
+    /// is kept, from when it happened (evhub).
+    #[arg(
+        long = "retention-event-days",
+        env = "SCHOOLGATE_RETENTION_EVENT_DAYS",
+        default_value_t = DEFAULT_EVENT_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=3660),
+        value_name = "DAYS"
+    )]
+    pub event_days: u32,
+    /// Days a `visit` or `heartbeat` event is kept (at most `event_days`).
+    #[arg(
+        long = "retention-visit-days",
+        env = "SCHOOLGATE_RETENTION_VISIT_DAYS",
+        default_value_t = DEFAULT_VISIT_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=3660),
+        value_name = "DAYS"
+    )]
+    pub visit_days: u32,
 }
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
         Self {
             report_years: DEFAULT_REPORT_YEARS,
+            event_days: DEFAULT_EVENT_DAYS,
+            visit_days: DEFAULT_VISIT_DAYS,
         }
     }
 }
@@ -80,11 +109,17 @@ pub struct RetentionSummary {
     pub reports: u64,
     /// Expired sessions.
     pub sessions: u64,
+    /// Monitoring events.
+    pub events: u64,
 }
 
 impl std::fmt::Display for RetentionSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "reports={} sessions={}", self.reports, self.sessions)
+        write!(
+            f,
+            "reports={} sessions={} events={}",
+            self.reports, self.sessions, self.events
+        )
     }
 }
 
@@ -100,6 +135,16 @@ pub fn report_cutoff(policy: &RetentionPolicy, now: DateTime<Utc>) -> String {
     rfc3339(cutoff)
 }
 
+/// Events from before the first time are due; `visit` and `heartbeat` events from before the
+/// second.
+pub fn event_cutoffs(policy: &RetentionPolicy, now: DateTime<Utc>) -> (String, String) {
+    let back = |days: u32| rfc3339(now - chrono::Duration::days(i64::from(days)));
+    (
+        back(policy.event_days),
+        back(policy.visit_days.min(policy.event_days)),
+    )
+}
+
 /// Deletes what is due at `clock`'s time and records it in the audit log (as `retention`).
 pub async fn run<S: Store>(
     store: &S,
@@ -112,6 +157,10 @@ pub async fn run<S: Store>(
             .purge_closed_reports(&report_cutoff(policy, now))
             .await?,
         sessions: store.purge_expired_sessions(&rfc3339(now)).await?,
+        events: {
+            let (events, visits) = event_cutoffs(policy, now);
+            store.purge_events(&events, &visits).await?
+        },
     };
     store
         .audit(&AuditEvent {
@@ -146,7 +195,17 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-07T04:00:00Z")
             .expect("time")
             .with_timezone(&Utc);
-        let policy = RetentionPolicy { report_years: 25 };
+        let policy = RetentionPolicy {
+            report_years: 25,
+            ..RetentionPolicy::default()
+        };
         assert_eq!(report_cutoff(&policy, now), "2001-12-07T04:00:00.000Z");
+        assert_eq!(
+            event_cutoffs(&policy, now),
+            (
+                "2026-09-08T04:00:00.000Z".to_owned(),
+                "2026-11-07T04:00:00.000Z".to_owned()
+            )
+        );
     }
 }

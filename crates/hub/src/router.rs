@@ -55,6 +55,8 @@ pub fn router_notifying<S: Store>(
         .merge(crate::web::routes::<S>())
         // hubinbox: decisions about a reported page, and the school-wide block list.
         .merge(crate::decisions::routes::<S>())
+        // evhub: monitoring events from the devices (docs/events.md).
+        .merge(crate::event_routes::routes::<S>())
         .with_state(AppState {
             store,
             security: security.clone(),

@@ -9,6 +9,7 @@
 
 mod account_admin;
 mod inbox;
+mod event_store;
 mod postgres;
 mod sqlite;
 mod sqlite_writer;
@@ -16,6 +17,8 @@ mod sqlite_writer;
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, INBOX_PAGE_SIZE};
 pub use sign_in_state::SignInState;
+// evhub: monitoring events (docs/events.md).
+pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
 
 use std::future::Future;
 use std::path::Path;
@@ -117,7 +120,7 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: AccountAdmin + InboxStore + SignInState + Send + Sync + Clone + 'static {
+pub trait Store: AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,

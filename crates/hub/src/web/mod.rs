@@ -10,8 +10,10 @@
 
 mod accounts_pages;
 mod cases;
+mod digest_page;
 mod exports;
 mod guard;
+mod monitoring;
 mod oidc_pages;
 mod pages;
 pub mod security;
@@ -47,6 +49,9 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hub.css", get(stylesheet))
         .merge(accounts_pages::routes::<S>())
         .merge(oidc_pages::routes::<S>())
+        // evhub: devices, search alerts and events (docs/events.md).
+        .merge(monitoring::routes::<S>())
+        .merge(digest_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

@@ -4,14 +4,21 @@
 
 mod support;
 
+mod alert_mail;
+mod alerts;
 mod cases;
 mod cli;
 mod cluster;
 mod crash;
 mod decisions;
+mod devices;
+mod digest;
+mod event_retention;
+mod events;
 mod exports;
 mod extension;
 mod inbox_paging;
+mod governors;
 mod ingest;
 mod oidc;
 mod retention;

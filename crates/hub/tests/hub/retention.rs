@@ -87,7 +87,8 @@ async fn a_moved_clock_deletes_only_closed_records_that_are_due(db: TestDb) {
         later,
         RetentionSummary {
             reports: 1,
-            sessions: 0
+            sessions: 0,
+            events: 0
         }
     );
     let mut left = vec![
@@ -112,7 +113,10 @@ async fn a_moved_clock_deletes_only_closed_records_that_are_due(db: TestDb) {
         .any(|r| r.id == old_closed));
 
     // A century on, with a shorter policy: every closed record is gone; open ones stay.
-    let short = RetentionPolicy { report_years: 1 };
+    let short = RetentionPolicy {
+        report_years: 1,
+        ..RetentionPolicy::default()
+    };
     let far = retention::run(&hub.store, &short, &at("2126-01-01T00:00:00Z"))
         .await
         .expect("run");
@@ -120,7 +124,8 @@ async fn a_moved_clock_deletes_only_closed_records_that_are_due(db: TestDb) {
         far,
         RetentionSummary {
             reports: 1,
-            sessions: 1
+            sessions: 1,
+            events: 0
         },
         "and the session has long expired"
     );
@@ -137,9 +142,9 @@ async fn a_moved_clock_deletes_only_closed_records_that_are_due(db: TestDb) {
     assert_eq!(
         runs,
         [
-            ("retention", "reports=0 sessions=0"),
-            ("retention", "reports=1 sessions=0"),
-            ("retention", "reports=1 sessions=1"),
+            ("retention", "reports=0 sessions=0 events=0"),
+            ("retention", "reports=1 sessions=0 events=0"),
+            ("retention", "reports=1 sessions=1 events=0"),
         ]
     );
     assert_eq!(audit::verify(&log), Ok(()));
@@ -164,14 +169,14 @@ async fn retention_run_takes_a_time_on_the_command_line(db: TestDb) {
     assert!(now.status.success(), "{now:?}");
     assert_eq!(
         stdout(&now).trim(),
-        "retention: deleted reports=0 sessions=0"
+        "retention: deleted reports=0 sessions=0 events=0"
     );
     let bad = hub_command(&db, &["retention", "run", "--now", "next tuesday"]);
     assert!(!bad.status.success());
     let moved = hub_command(&db, &["retention", "run", "--now", "2051-11-26T00:00:00Z"]);
     assert_eq!(
         stdout(&moved).trim(),
-        "retention: deleted reports=1 sessions=0"
+        "retention: deleted reports=1 sessions=0 events=0"
     );
     let store = db.open().await;
     assert!(store.reports().await.expect("reports").is_empty());

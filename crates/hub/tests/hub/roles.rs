@@ -21,7 +21,7 @@ type Expectations<'p> = [(&'p str, u16); 8];
 const NEW_PASSWORD: &str = "another long pass phrase";
 
 /// The DSL invites `username` as `role` through the accounts page; the link's path.
-async fn invite(hub: &InProcessHub, dsl: &str, username: &str, role: &str) -> String {
+pub(crate) async fn invite(hub: &InProcessHub, dsl: &str, username: &str, role: &str) -> String {
     let auth = forms::open_form(hub.addr, "/accounts", Some(dsl)).await;
     let reply = forms::post(
         hub.addr,
@@ -42,7 +42,7 @@ fn link_on(page: &str) -> String {
 }
 
 /// Opens a one-time link and sets `password` and a new authenticator; the TOTP secret.
-async fn join(hub: &InProcessHub, link: &str, password: &str) -> (u16, String) {
+pub(crate) async fn join(hub: &InProcessHub, link: &str, password: &str) -> (u16, String) {
     let page = http::get(hub.addr, link).await;
     if page.status != 200 {
         return (page.status, String::new());
@@ -78,7 +78,12 @@ async fn join(hub: &InProcessHub, link: &str, password: &str) -> (u16, String) {
 }
 
 /// Signs in with a code from the next time step (the set-up used this one).
-async fn session(hub: &InProcessHub, username: &str, password: &str, secret: &str) -> String {
+pub(crate) async fn session(
+    hub: &InProcessHub,
+    username: &str,
+    password: &str,
+    secret: &str,
+) -> String {
     let code = accounts::totp_code(secret, accounts::unix_now() + 30).expect("code");
     let reply = sign_in(hub, username, password, &code).await;
     assert_eq!(reply.status, 303, "{username}: {}", reply.body);

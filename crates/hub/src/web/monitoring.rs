@@ -1,0 +1,591 @@
+//! The monitoring pages (`docs/hub.md`, "Monitoring events"): the devices (IT lead and DSL), the
+//! search alerts and one alert with its chronology (DSL and deputies), an alert made into a
+//! safeguarding record in one press, and the events list with its filters. Every page that shows
+//! an identifiable event is written to the audit log before it is sent; the IT lead's devices
+//! page shows no user at all.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::cases::record;
+use super::{page, pages, unavailable, Viewer};
+use crate::case::CaseKind;
+use crate::monitor::alert_label;
+use crate::roles::{self, Permission};
+use crate::router::AppState;
+use crate::store::{DeviceState, EventFilter, NewReport, Store, StoredEvent};
+
+/// Events on one page of the events list and the alerts list.
+pub const PAGE_SIZE: i64 = 100;
+/// How far either side of an alert its chronology reaches.
+pub const CHRONOLOGY_HOURS: i64 = 2;
+
+/// The routes of this area (evhub).
+pub fn routes<S: Store>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/devices", get(devices_page::<S>))
+        .route("/alerts", get(alerts_page::<S>))
+        .route("/alerts/{seq}", get(alert_page::<S>))
+        .route("/alerts/{seq}/record", post(make_record::<S>))
+        .route("/events", get(events_page::<S>))
+        .route("/figures/term", get(term_summary::<S>))
+}
+
+/// One line about an event, as the DSL reads it (no page content: none is ever sent).
+pub fn describe(event: &StoredEvent) -> String {
+    let f = |name: &str| event.field(name);
+    match event.kind.as_str() {
+        "heartbeat" => format!("heartbeat: {}", f("state")),
+        "blocked" => format!(
+            "blocked {} ({}; {}, via {})",
+            f("url"),
+            f("category"),
+            f("rule"),
+            f("via")
+        ),
+        "circumvention" => format!(
+            "tried to get round the filter ({}): {} ({})",
+            f("method"),
+            f("url"),
+            f("category")
+        ),
+        "search-alert" => format!(
+            "{} search alert on {}: \"{}\"",
+            alert_label(&f("alert")),
+            f("engine"),
+            f("terms")
+        ),
+        "help-seeking" => format!("searched for help on {}: \"{}\"", f("engine"), f("terms")),
+        "staff-flag" => format!("staff flag, {}: {} {}", f("flag"), f("url"), f("note")),
+        "visit" => format!("visited {}", f("host")),
+        other => other.to_owned(),
+    }
+}
+
+fn not_found(what: &str) -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        pages::message(
+            &format!("No such {what}"),
+            "It does not exist, or the retention policy has deleted it.",
+            Some(("/alerts", "All alerts")),
+        ),
+    )
+}
+
+async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    if let Err(refused) = viewer.require(Permission::ManageDevices) {
+        return refused;
+    }
+    // Who last used a device is pupil data: only a role that reads reports sees it.
+    let show_user = roles::allows(viewer.role, Permission::ViewAllReports);
+    if show_user {
+        if let Err(response) = record(&app.store, viewer.username(), "viewed-devices", "").await {
+            return response;
+        }
+    }
+    let devices = match app.store.devices().await {
+        Ok(devices) => devices,
+        Err(e) => return unavailable(e),
+    };
+    let silent: Vec<&DeviceState> = devices
+        .iter()
+        .filter(|d| d.silent_since.is_some())
+        .collect();
+    let body = html! {
+        @if silent.is_empty() {
+            p.ok { "No device has gone silent." }
+        } @else {
+            p.error role="alert" {
+                (silent.len()) " device(s) stopped reporting while in use (the extension may have been removed, disabled or stopped). They are marked below."
+            }
+        }
+        p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for 10 minutes is flagged." }
+        table {
+            thead { tr {
+                th { "Device" } th { "Group" } th { "Extension" } th { "Last heard from" } th { "Last event" } th { "Last heartbeat" } th { "Gone silent" }
+                @if show_user { th { "Last user" } }
+            } }
+            tbody {
+                @for device in &devices {
+                    tr.flagged[device.silent_since.is_some()] {
+                        td { (device.device) }
+                        td { (device.group) }
+                        td { (device.extension_version) }
+                        td { (device.last_seen_at) }
+                        td { (device.last_event_at.as_deref().unwrap_or("")) }
+                        td { (device.heartbeat_state.as_deref().unwrap_or("")) " " (device.heartbeat_at.as_deref().unwrap_or("")) }
+                        td { @if let Some(since) = &device.silent_since { strong.flag { "since " (since) } } }
+                        @if show_user { td { (device.user.as_deref().unwrap_or("")) } }
+                    }
+                }
+            }
+        }
+    };
+    page(
+        StatusCode::OK,
+        pages::layout("Devices", Some(viewer.username()), body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct EventQuery {
+    pupil: Option<String>,
+    device: Option<String>,
+    group: Option<String>,
+    category: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before_at: Option<String>,
+    before_seq: Option<i64>,
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.chars().take(254).collect())
+}
+
+/// A date (`YYYY-MM-DD`) as the start of that day, UTC; `days` later for the end of a period.
+fn day_start(value: &Option<String>, days: i64) -> Result<Option<String>, String> {
+    let Some(text) = given(value) else {
+        return Ok(None);
+    };
+    let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))?;
+    let start = date + chrono::Duration::days(days);
+    Ok(Some(format!("{}T00:00:00.000Z", start.format("%Y-%m-%d"))))
+}
+
+impl EventQuery {
+    fn filter(&self, kind: Option<String>) -> Result<EventFilter, String> {
+        Ok(EventFilter {
+            user: given(&self.pupil),
+            device: given(&self.device),
+            group: given(&self.group),
+            category: given(&self.category),
+            kind: kind.or_else(|| given(&self.kind)),
+            from: day_start(&self.from, 0)?,
+            to: day_start(&self.to, 1)?,
+            before: given(&self.before_at).zip(self.before_seq),
+            oldest_first: false,
+            limit: PAGE_SIZE,
+        })
+    }
+
+    /// The filter as the audit log records it and as the next page's link repeats it.
+    fn as_query(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("pupil", &self.pupil),
+            ("device", &self.device),
+            ("group", &self.group),
+            ("category", &self.category),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| given(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+fn next_page(path: &str, query: &EventQuery, events: &[StoredEvent]) -> Option<String> {
+    let last = events.last().filter(|_| events.len() as i64 == PAGE_SIZE)?;
+    let cursor = serde_urlencoded::to_string([
+        ("before_at", last.at.clone()),
+        ("before_seq", last.seq.to_string()),
+    ])
+    .unwrap_or_default();
+    let filters = query.as_query();
+    Some(if filters.is_empty() {
+        format!("{path}?{cursor}")
+    } else {
+        format!("{path}?{filters}&{cursor}")
+    })
+}
+
+fn event_table(events: &[StoredEvent], alerts: bool) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "When" } th { "Pupil" } th { "Group" } th { "Device" } th { "What" } } }
+            tbody {
+                @for event in events {
+                    tr.flagged[event.kind == "search-alert" || event.kind == "circumvention"] {
+                        td { (event.at) }
+                        td { (event.user.as_deref().unwrap_or("(no managed account)")) }
+                        td { (event.group) }
+                        td { (event.device) }
+                        td.url {
+                            @if alerts || event.kind == "search-alert" {
+                                a href={ "/alerts/" (event.seq) } { (describe(event)) }
+                            } @else { (describe(event)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn alerts_page<S: Store>(
+    State(app): State<AppState<S>>,
+    Query(query): Query<EventQuery>,
+    viewer: Viewer,
+) -> Response {
+    list_page(app, query, viewer, true).await
+}
+
+async fn events_page<S: Store>(
+    State(app): State<AppState<S>>,
+    Query(query): Query<EventQuery>,
+    viewer: Viewer,
+) -> Response {
+    list_page(app, query, viewer, false).await
+}
+
+async fn list_page<S: Store>(
+    app: AppState<S>,
+    query: EventQuery,
+    viewer: Viewer,
+    alerts: bool,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ViewAllReports) {
+        return refused;
+    }
+    let (path, title, action) = if alerts {
+        ("/alerts", "Search alerts", "viewed-alerts")
+    } else {
+        ("/events", "Events", "viewed-events")
+    };
+    let filter = match query.filter(alerts.then(|| "search-alert".to_owned())) {
+        Ok(filter) => filter,
+        Err(error) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                pages::message("Not a filter", &error, Some((path, "Start again"))),
+            )
+        }
+    };
+    if let Err(response) = record(&app.store, viewer.username(), action, &query.as_query()).await {
+        return response;
+    }
+    let events = match app.store.events(&filter).await {
+        Ok(events) => events,
+        Err(e) => return unavailable(e),
+    };
+    let field = |name: &str, value: &Option<String>, kind: &str| {
+        html! { label { (name) " " input type=(kind) name=(name.to_lowercase()) value=(value.as_deref().unwrap_or("")); } }
+    };
+    let body = html! {
+        nav { p { a href="/inbox" { "Reports" } " · " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/devices" { "Devices" } } }
+        @if alerts {
+            p { "Searches that raised a Prevent, self-harm, grooming or safeguarding alert, newest first. Each opens with what the pupil did before and after." }
+        }
+        form method="get" action=(path) {
+            fieldset {
+                legend { "Filter" }
+                (field("Pupil", &query.pupil, "text"))
+                (field("Group", &query.group, "text"))
+                (field("Device", &query.device, "text"))
+                @if !alerts {
+                    (field("Category", &query.category, "text"))
+                    label { "Kind " select name="kind" {
+                        option value="" { "any" }
+                        @for kind in crate::events::KINDS {
+                            option value=(kind) selected[query.kind.as_deref() == Some(kind)] { (kind) }
+                        }
+                    } }
+                }
+                (field("From", &query.from, "date"))
+                (field("To", &query.to, "date"))
+                button type="submit" { "Show" }
+            }
+        }
+        p { (events.len()) " event(s) on this page. Looking at events is recorded in the audit log." }
+        (event_table(&events, alerts))
+        @if let Some(next) = next_page(path, &query, &events) {
+            p { a href=(next) { "Older →" } }
+        }
+    };
+    page(
+        StatusCode::OK,
+        pages::layout(title, Some(viewer.username()), body),
+    )
+}
+
+/// The alert, its chronology (the same pupil's events, or the device's when Chrome gave no
+/// account, `CHRONOLOGY_HOURS` either side), and the report it is linked to, if any.
+async fn alert_with_chronology<S: Store>(
+    store: &S,
+    seq: i64,
+) -> Result<Option<(StoredEvent, Vec<StoredEvent>, Option<String>)>, Response> {
+    let Some(alert) = store.event(seq).await.map_err(unavailable)? else {
+        return Ok(None);
+    };
+    if alert.kind != "search-alert" {
+        return Ok(None);
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(&alert.at)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let around = |hours: i64| {
+        (at + chrono::Duration::hours(hours)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let (user, device) = match &alert.user {
+        Some(user) => (Some(user.clone()), None),
+        None => (None, Some(alert.device.clone())),
+    };
+    let chronology = store
+        .events(&EventFilter {
+            user,
+            device,
+            from: Some(around(-CHRONOLOGY_HOURS)),
+            to: Some(around(CHRONOLOGY_HOURS)),
+            oldest_first: true,
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .map_err(unavailable)?;
+    // The record: one the DSL made from this alert, or the device's own report when the hub has it.
+    let mut linked = store.alert_record(seq).await.map_err(unavailable)?;
+    if linked.is_none() {
+        if let Some(report) = alert.report_id.as_deref() {
+            if store.report(report).await.map_err(unavailable)?.is_some() {
+                linked = Some(report.to_owned());
+            }
+        }
+    }
+    Ok(Some((alert, chronology, linked)))
+}
+
+async fn alert_page<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(seq): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ViewAllReports) {
+        return refused;
+    }
+    if let Err(response) = record(
+        &app.store,
+        viewer.username(),
+        "viewed-alert",
+        &seq.to_string(),
+    )
+    .await
+    {
+        return response;
+    }
+    let (alert, chronology, linked) = match alert_with_chronology(&app.store, seq).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found("alert"),
+        Err(response) => return response,
+    };
+    let body = html! {
+        p { a href="/alerts" { "← All alerts" } }
+        table {
+            tr { th { "Alert" } td { strong.flag { (alert_label(&alert.field("alert"))) } } }
+            tr { th { "Search" } td { "\"" (alert.field("terms")) "\" on " (alert.field("engine")) } }
+            tr { th { "When" } td { (alert.at) } }
+            tr { th { "Pupil" } td { (alert.user.as_deref().unwrap_or("(no managed account: see the device)")) } }
+            tr { th { "Group" } td { (alert.group) } }
+            tr { th { "Device" } td { (alert.device) } }
+        }
+        @match &linked {
+            Some(report) => p.ok { "The safeguarding record: " a href={ "/reports/" (report) } { (report) } },
+            None => form method="post" action={ "/alerts/" (alert.seq) "/record" } {
+                (pages::csrf_field())
+                button type="submit" { "Make this a safeguarding record" }
+                " (it goes into the inbox, with this chronology, as a case you can work on)"
+            },
+        }
+        h2 { "Before and after (" (CHRONOLOGY_HOURS) " hours either side)" }
+        ol {
+            @for event in &chronology {
+                li {
+                    @if event.seq == alert.seq { strong { (event.at) " — " (describe(event)) } }
+                    @else { (event.at) " — " (describe(event)) }
+                }
+            }
+        }
+    };
+    page(
+        StatusCode::OK,
+        pages::layout("Search alert", Some(viewer.username()), body),
+    )
+}
+
+/// The id of the record made from alert `seq`: the same for every press, on every hub, so the
+/// record is made once.
+pub fn record_id(seq: i64) -> String {
+    format!("r-alert-{seq:08}")
+}
+
+async fn make_record<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(seq): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    if let Err(refused) = viewer
+        .require(Permission::ViewAllReports)
+        .and_then(|()| viewer.require(Permission::AssignReports))
+    {
+        return refused;
+    }
+    let (alert, chronology, linked) = match alert_with_chronology(&app.store, seq).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found("alert"),
+        Err(response) => return response,
+    };
+    if let Some(report) = linked {
+        return Redirect::to(&format!("/reports/{report}")).into_response();
+    }
+    let id = record_id(seq);
+    let reason = format!(
+        "{} search alert on {}: \"{}\"",
+        alert_label(&alert.field("alert")),
+        alert.field("engine"),
+        alert.field("terms")
+    );
+    let body = serde_json::json!({
+        "schema": crate::ingest::REPORT_SCHEMA,
+        "id": id,
+        "revision": 1,
+        "createdAt": alert.at,
+        "source": "hub-search-alert",
+        "school": { "name": "", "policySource": "hub" },
+        "pupil": { "group": alert.group, "groupLabel": alert.group, "email": alert.user, "deviceAssetId": alert.device },
+        "page": { "url": "", "title": "", "navigations": [] },
+        "filter": { "action": "alert", "category": alert.field("alert"), "locked": false, "reason": reason, "rule": null, "engineVersion": null },
+        "blockedOnDevice": false,
+        "adult": null,
+        "timeline": chronology.iter().map(|e| serde_json::json!({ "at": e.at, "event": e.kind, "detail": describe(e) })).collect::<Vec<_>>(),
+        "hub": { "fromAlert": seq, "openedBy": viewer.username() },
+    });
+    let now = crate::now();
+    let report = NewReport {
+        id: id.clone(),
+        revision: 1,
+        body: body.to_string(),
+        created_at: Some(alert.at.clone()),
+        // Not a device's key: the hub made this record, and says who asked for it.
+        signing_key: format!("hub:{}", viewer.username()),
+        received_at: now.clone(),
+    };
+    let stored = async {
+        app.store.ingest(&report).await?;
+        if app
+            .store
+            .link_alert_record(seq, &id, viewer.username(), &now)
+            .await?
+        {
+            app.store
+                .add_case_entry(
+                    &id,
+                    viewer.username(),
+                    CaseKind::Note.name(),
+                    &format!("Safeguarding record made from search alert {seq}: {reason}"),
+                )
+                .await?;
+        }
+        Ok::<_, crate::store::StoreError>(())
+    };
+    match stored.await {
+        Ok(()) => Redirect::to(&format!("/reports/{id}")).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TermQuery {
+    term: Option<String>,
+}
+
+/// The governors' summary for one term against the term before: counts only, small ones hidden
+/// (`summary.rs`).
+async fn term_summary<S: Store>(
+    State(app): State<AppState<S>>,
+    Query(query): Query<TermQuery>,
+    viewer: Viewer,
+) -> Response {
+    use crate::summary::{self, Term};
+    if let Err(refused) = viewer.require(Permission::ViewFigures) {
+        return refused;
+    }
+    let term = match query.term.as_deref().filter(|t| !t.is_empty()) {
+        None => Term::containing(chrono::Utc::now().date_naive()),
+        Some(text) => match Term::parse(text) {
+            Some(term) => term,
+            None => {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    pages::message(
+                        "No such term",
+                        "A term is written like 2026-autumn, 2027-spring or 2027-summer.",
+                        Some(("/figures/term", "This term")),
+                    ),
+                )
+            }
+        },
+    };
+    let last = term.previous();
+    let counts = async {
+        Ok::<_, crate::store::StoreError>((
+            app.store.event_counts(&term.start(), &term.end()).await?,
+            app.store.event_counts(&last.start(), &last.end()).await?,
+        ))
+    };
+    let (this_counts, last_counts) = match counts.await {
+        Ok(counts) => counts,
+        Err(e) => return unavailable(e),
+    };
+    let summary = summary::summarise(&this_counts, &last_counts);
+    let table = |caption: &str, lines: &[summary::Line]| {
+        html! {
+            table {
+                caption { (caption) }
+                thead { tr { th { "" } th { (term.label()) } th { (last.label()) } th { "Trend" } } }
+                tbody {
+                    @for line in lines {
+                        tr {
+                            th scope="row" { (line.label) }
+                            td { (summary::shown(line.this)) }
+                            td { (summary::shown(line.last)) }
+                            td { (summary::trend(line.this, line.last)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let body = html! {
+        nav { p {
+            a href={ "/figures/term?term=" (last.id()) } { "← " (last.label()) }
+            " · " a href={ "/figures/term?term=" (term.next().id()) } { (term.next().label()) " →" }
+            " · " a href="/figures" { "Reports by month" }
+        } }
+        p { "What the school's filter stopped and which searches raised an alert, this term against the last. No pupil, group, device or page is named; any count under 5 is shown as \"fewer than 5\", with no trend beside it. Events older than the retention period (90 days unless the school changed it) are no longer counted." }
+        (table("By KCSIE area of risk", &summary.areas))
+        (table("What happened", &summary.kinds))
+        (table("Blocked pages by category (UK Safer Internet Centre categories marked UKSIC)", &summary.categories))
+    };
+    page(
+        StatusCode::OK,
+        pages::layout(
+            &format!("Governors' summary: {}", term.label()),
+            Some(viewer.username()),
+            body,
+        ),
+    )
+}
