@@ -1,8 +1,6 @@
 // The demo's one door to the Schoolgate package (`pkg/schoolgate.js`, built from crates/wasm).
 // Everything that depends on which functions the package has is detected here.
 
-const PRESET_ORDER = ['eyfs', 'ks1', 'ks2', 'staff'];
-
 /** A query string as a search box's form sends it (`a+b`, not `a%20b`). */
 const form = (fields) => new URLSearchParams(fields).toString();
 
@@ -82,17 +80,19 @@ function tryCall(fn) {
  * @param {{custom?: boolean, listCount?: number}} [origin]
  */
 export function describeEngine(pkg, sg, origin = {}) {
+  // The presets, youngest first, as the core orders them (its own table, not a copy here).
+  const presetOrder = pkg.coreFacts().presets;
   const policy = tryCall(() => sg.policy()) ?? {};
   const policyGroups = policy.groups ?? {};
   const groups = (tryCall(() => sg.groups()) ?? [])
     .map((g) => {
       const full = (Array.isArray(policyGroups) ? policyGroups.find((x) => x.name === g.name) : policyGroups[g.name]) ?? {};
-      return { name: g.name, label: g.label ?? full.label ?? g.name, staff: Boolean(g.staff ?? full.staff), preset: g.preset ?? full.preset ?? (PRESET_ORDER.includes(g.name) ? g.name : undefined) };
+      return { name: g.name, label: g.label ?? full.label ?? g.name, staff: Boolean(g.staff ?? full.staff), preset: g.preset ?? full.preset ?? (presetOrder.includes(g.name) ? g.name : undefined) };
     })
     .sort((a, b) => {
       const rank = (g) => {
-        const i = PRESET_ORDER.indexOf(g.name);
-        return i >= 0 ? i * 2 : PRESET_ORDER.indexOf(g.preset ?? 'ks2') * 2 + 1;
+        const i = presetOrder.indexOf(g.name);
+        return i >= 0 ? i * 2 : presetOrder.indexOf(g.preset ?? 'ks2') * 2 + 1;
       };
       return rank(a) - rank(b) || a.name.localeCompare(b.name);
     });

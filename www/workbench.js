@@ -6,12 +6,6 @@ import { h, fill, focusOn } from './dom.js';
 import { describeEngine } from './engine.js';
 
 const FORMATS = ['auto', 'domains', 'hosts', 'adblock', 'urls', 'expressions'];
-const KNOWN_CATEGORIES = [
-  'child-abuse', 'terrorist-content', 'discrimination', 'drugs', 'extremism', 'gambling', 'hate-speech',
-  'malware-hacking', 'pornography', 'piracy', 'self-harm', 'violence', 'social-media', 'chat', 'dating',
-  'proxy-vpn', 'games', 'streaming', 'shopping',
-];
-
 /** Problems from a `fromPolicy` error: its `.issues`, or read from its message. */
 export function issuesOf(error) {
   if (Array.isArray(error?.issues) && error.issues.length) return error.issues;
@@ -60,7 +54,8 @@ export function setupWorkbench(app, { onUse }) {
   let listCounter = 0;
   let compiled = null; // { key, result }
 
-  for (const c of KNOWN_CATEGORIES) categoryOptions.append(h('option', { value: c }));
+  // The categories the core knows by name, from the package (its table, never a copy here).
+  for (const c of app.pkg.coreFacts().categories) categoryOptions.append(h('option', { value: c }));
 
   // ---- the editor: line numbers, marked lines, scrolling together --------------------------
   const lineHeight = () => parseFloat(getComputedStyle(text).lineHeight) || 20;

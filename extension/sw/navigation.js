@@ -25,8 +25,8 @@ import { installType, ready } from './lifecycle.js';
 import { stats, record } from './stats.js';
 import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
+import { maySearch } from './search-hosts.js';
 
-const SEARCH_HOST = /(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|search\.brave\.com|qwant\.com|startpage\.com|youtube\.com)$/;
 const HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i;
 /** Schemes with no network request that the policy's `non_web` setting decides (top level only). */
 const NON_WEB = /^(data|blob|file|filesystem|view-source):/i;
@@ -71,7 +71,7 @@ export function onBeforeRequest(details) {
 /** The SafeSearch version of a search (`{redirectUrl}`), or `undefined` when it is safe already. */
 function safeSearchRedirect(sg, group, url) {
   const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-  if (!SEARCH_HOST.test(host)) return undefined;
+  if (!maySearch(host)) return undefined;
   const rewrite = sg.safeSearch(url, group)?.rewrite;
   return rewrite ? { redirectUrl: new URL(rewrite, url).href } : undefined;
 }
@@ -162,7 +162,7 @@ export async function judgeNavigation(details, src) {
   }
   if (web) {
     const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-    if (SEARCH_HOST.test(host) && (src === 'history' || type !== 'admin')) {
+    if (maySearch(host) && (src === 'history' || type !== 'admin')) {
       let rewrite = null;
       try {
         rewrite = s.sg.safeSearch(url, s.group)?.rewrite;

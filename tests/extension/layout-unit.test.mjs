@@ -101,3 +101,83 @@ test('facts the core owns are read from the package, never copied: locked catego
   const copies = [...WORKER_FILES.map((f) => join(EXT_DIR, f))].filter((f) => /\[\s*'child-abuse',\s*'terrorist-content'\s*\]/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(copies, []);
 });
+
+// The extension's and the demo page's own JavaScript (not the generated files, the package, or
+// the build's copies), read as text.
+function ownScripts() {
+  const root = join(EXT_DIR, '..');
+  const generated = new Set(['extension/core-facts.js', 'extension/wasm-bytes.js', 'extension/builtin-rules.js']);
+  const copies = /^(extension\/(pkg|tester)|www\/(pkg|ui|_locales|report|results|tester))\//;
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${entry.name}`;
+      if (copies.test(`${rel}/`) || entry.name === 'node_modules') continue;
+      if (entry.isDirectory()) walk(rel);
+      else if (/\.m?js$/.test(entry.name) && !generated.has(rel)) out.push(rel);
+    }
+  };
+  walk('extension');
+  walk('www');
+  return out.map((f) => ({ f, text: readFileSync(join(root, f), 'utf8') }));
+}
+
+test('facts the core owns are read from the package, never copied: search engines, categories, presets', { skip: !existsSync(join(EXT_DIR, 'core-facts.js')) && 'extension/core-facts.js not built' }, async () => {
+  const pkg = await import('../../extension/pkg/schoolgate.js');
+  pkg.initSync({ module: readFileSync(join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm')) });
+  const generated = await import('../../extension/core-facts.js');
+  const fresh = pkg.coreFacts();
+  assert.deepEqual(JSON.parse(JSON.stringify(generated.SEARCH_ENGINES)), fresh.searchEngines, 'core-facts.js holds the core\'s engine table');
+  assert.deepEqual([...generated.KNOWN_CATEGORIES], fresh.categories);
+  assert.deepEqual([...generated.PRESETS], fresh.presets);
+  assert.deepEqual(fresh.lockedCategories, [...generated.LOCKED_CATEGORIES], 'the probe and the core\'s own table agree on the locked categories');
+  assert.ok(fresh.searchEngines.length >= 20 && fresh.categories.includes('gambling') && fresh.presets[0] === 'eyfs');
+
+  // The worker's pre-check lets through every host the core's engine table serves from (it
+  // errs wide: the engine decides), and the header hosts are the core's.
+  const { maySearch, SAFESEARCH_HEADER_HOSTS } = await import('../../extension/sw/search-hosts.js');
+  for (const e of fresh.searchEngines) {
+    for (const d of e.domains) {
+      assert.ok(maySearch(d) && maySearch(`www.${d}`), `${e.id}: ${d}`);
+      assert.equal(pkg.canonicalize(`https://${d}/`), `https://${d}/`);
+    }
+    for (const n of e.anyTld) for (const host of [`${n}.com`, `www.${n}.co.uk`, `${n}.de`]) assert.ok(maySearch(host), `${e.id}: ${host}`);
+  }
+  for (const host of ['example.com', 'bbc.example', 'notbing.com', '']) assert.equal(maySearch(host), false, host);
+  assert.deepEqual([...SAFESEARCH_HEADER_HOSTS].sort(), [...new Set(fresh.searchEngines.flatMap((e) => e.headerHosts))].sort());
+  assert.ok(SAFESEARCH_HEADER_HOSTS.includes('www.youtube.com'));
+
+  // Every host the core reads a search at is let through (the fixture the core's own tests read).
+  const fixture = readFileSync(join(EXT_DIR, '..', 'tests', 'fixtures', 'search', 'extract.tsv'), 'utf8');
+  let searched = 0;
+  for (const line of fixture.split('\n')) {
+    if (line.startsWith('#') || !line.trim()) continue;
+    const [host, , , engine] = line.split('\t');
+    if (engine === '-') continue;
+    searched += 1;
+    assert.ok(maySearch(host), `the core reads a ${engine} search at ${host}; the pre-check must let it through`);
+  }
+  assert.ok(searched > 20, 'the fixture has searches');
+
+  // No own script keeps a list of the core's engines' hosts (three or more named on one line, as a
+  // regex alternation or host names), nor the header hosts. The one exception is the results
+  // pages the extension's own results finder reads (results/find.js): its knowledge, not the core's.
+  const suffixOrPrefix = new Set(['com', 'co', 'org', 'net', 'ac', 'uk', 'ai', 'cz', 'ru', 'search', 'www', 'm']);
+  const ids = [...new Set(fresh.searchEngines.flatMap((e) => [e.id, ...e.anyTld, ...e.domains.flatMap((d) => d.split('.'))]))].filter((l) => !suffixOrPrefix.has(l));
+  const named = new RegExp(`(?<![\\w-])(${ids.join('|')})(?=\\\\?\\.[a-z]|\\|)|\\|(${ids.join('|')})\\b`, 'g');
+  const exempt = /^export const THUMBNAIL_PAGES = /;
+  const found = [];
+  for (const { f, text } of ownScripts()) {
+    text.split('\n').forEach((line, i) => {
+      if (exempt.test(line) || /^\s*(\/\/|\*|\/\*)/.test(line)) return;
+      const engines = new Set([...line.matchAll(named)].map((m) => m[1] ?? m[2]));
+      const headerHosts = fresh.searchEngines.flatMap((e) => e.headerHosts).filter((h) => line.includes(`'${h}'`));
+      if (engines.size >= 3 || headerHosts.length >= 2) found.push(`${f}:${i + 1}: ${[...engines, ...headerHosts].join(', ')}`);
+    });
+  }
+  assert.deepEqual(found, [], 'engine host lists copied into JS');
+  // Nor the core's category or preset lists.
+  const categoryList = /'child-abuse',\s*'terrorist-content',\s*'discrimination'/;
+  const presetList = /\[\s*'eyfs',\s*'ks1',\s*'ks2',\s*'staff'\s*\]/;
+  assert.deepEqual(ownScripts().filter(({ text }) => categoryList.test(text) || presetList.test(text)).map(({ f }) => f), []);
+});
