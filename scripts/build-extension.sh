@@ -12,10 +12,8 @@
 #                             facts the core owns, read from that same package: the locked
 #                             categories, the built-in groups, every known category, the
 #                             presets and the search engines' hosts (no copy in JS)
-#   extension/tester/         the demo page's policy tester modules (www/), for the staff page, so
-#                             there is one tester, not two
-#   www/results/find.js       the extension's search results finder, for the demo page's results
-#                             preview, so both read a results page alike
+#   the shared UI             shared-ui/ (block pages, words, report, results finder, policy
+#                             tester) copied into extension/ and www/ by scripts/copy-shared-ui.sh
 #
 # Then load extension/ unpacked (chrome://extensions, Developer mode) or pack it as a CRX.
 set -euo pipefail
@@ -23,6 +21,9 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[build-extension]\033[0m %s\n' "$*"; }
 die() { printf '[build-extension] error: %s\n' "$*" >&2; exit 1; }
+
+# The UI shared with the demo page first: it needs no package.
+bash scripts/copy-shared-ui.sh
 
 wasm=extension/pkg/schoolgate_bg.wasm
 [[ -f "$wasm" && -f extension/pkg/schoolgate.js ]] || die "$wasm missing: run scripts/build-wasm.sh first"
@@ -84,19 +85,3 @@ renameSync('extension/.core-facts.tmp', 'extension/core-facts.js');
 "
 say "extension/core-facts.js: locked categories, built-in groups, categories, presets, search engines, from the package"
 
-# The demo's tester modules import ./ui/…; in extension/tester/ that folder is ../ui/.
-rm -rf extension/tester
-mkdir -p extension/tester
-for f in tester.js dom.js engine.js time.js; do
-  [[ -f "www/$f" ]] || die "www/$f missing: the staff page reuses the demo page's tester"
-  sed -e "s#from '\./ui/#from '../ui/#g" "www/$f" >"extension/tester/$f"
-done
-cp www/style.css extension/tester/style.css
-say "policy tester copied from www/ to extension/tester/"
-
-# The search results finder is written once in extension/results/ (the content script uses it)
-# and used by the demo page's results preview as www/results/find.js (a copy, gitignored).
-rm -rf www/results
-mkdir -p www/results
-cp extension/results/find.js www/results/find.js
-say "result finder copied from extension/results/ to www/results/"

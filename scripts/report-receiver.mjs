@@ -13,7 +13,7 @@
 import { createServer } from 'node:http';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { verifyBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from '../extension/report/sign.js';
+import { verifyBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from '../shared-ui/report/sign.js';
 
 const MAX_BODY = 1_000_000;
 

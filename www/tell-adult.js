@@ -1,9 +1,9 @@
 // "Turn off the screen and tell an adult", played in a simulated tab: the same cover, adult form,
-// report, signature and exports as the extension (../extension/report/, copied into ./report/),
+// report, signature and exports as the extension (shared-ui/report/, copied into ./report/),
 // with the engine's real verdict. Nothing leaves the page: the "delivery" shows what would be sent
 // and its signature, made with a demo key.
 
-import { h, fill } from './dom.js';
+import { h, fill } from './tester/dom.js';
 import { loadMessages } from './ui/i18n.js';
 import { icon } from './ui/art.js';
 import { audienceFor } from './ui/interstitial.js';

@@ -2,8 +2,8 @@
 // with precise errors, compile lists in the browser, and switch the tester to them. A broken
 // policy never replaces the working one.
 
-import { h, fill, focusOn } from './dom.js';
-import { describeEngine } from './engine.js';
+import { h, fill, focusOn } from './tester/dom.js';
+import { describeEngine } from './tester/engine.js';
 
 const FORMATS = ['auto', 'domains', 'hosts', 'adblock', 'urls', 'expressions'];
 /** Problems from a `fromPolicy` error: its `.issues`, or read from its message. */

@@ -102,12 +102,12 @@ test('facts the core owns are read from the package, never copied: locked catego
   assert.deepEqual(copies, []);
 });
 
-// The extension's and the demo page's own JavaScript (not the generated files, the package, or
-// the build's copies), read as text.
+// The extension's and the demo page's own JavaScript and the UI they share (not the generated
+// files, the package, or the build's copies of shared-ui/), read as text.
 function ownScripts() {
   const root = join(EXT_DIR, '..');
   const generated = new Set(['extension/core-facts.js', 'extension/wasm-bytes.js', 'extension/builtin-rules.js']);
-  const copies = /^(extension\/(pkg|tester)|www\/(pkg|ui|_locales|report|results|tester))\//;
+  const copies = /^(extension|www)\/(pkg|tester|ui|_locales|report|results\/find\.js)\//;
   const out = [];
   const walk = (dir) => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
@@ -119,6 +119,7 @@ function ownScripts() {
   };
   walk('extension');
   walk('www');
+  walk('shared-ui');
   return out.map((f) => ({ f, text: readFileSync(join(root, f), 'utf8') }));
 }
 
@@ -180,4 +181,34 @@ test('facts the core owns are read from the package, never copied: search engine
   const categoryList = /'child-abuse',\s*'terrorist-content',\s*'discrimination'/;
   const presetList = /\[\s*'eyfs',\s*'ks1',\s*'ks2',\s*'staff'\s*\]/;
   assert.deepEqual(ownScripts().filter(({ text }) => categoryList.test(text) || presetList.test(text)).map(({ f }) => f), []);
+});
+
+test('shared UI: written once in shared-ui/, copied as is into the extension and the demo page', () => {
+  const root = join(EXT_DIR, '..');
+  const shared = join(root, 'shared-ui');
+  for (const part of ['_locales/en_GB/messages.json', 'ui/interstitial.js', 'report/model.js', 'results/find.js', 'tester/tester.js', 'tester/markup.js']) {
+    assert.ok(existsSync(join(shared, part)), `shared-ui/${part}`);
+  }
+  // Every copy is gitignored (nobody edits a copy) and, where built, the same bytes as its source.
+  const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n');
+  for (const site of ['extension', 'www']) {
+    for (const part of ['_locales/', 'ui/', 'report/', 'tester/', 'results/find.js']) {
+      assert.ok(ignored.includes(`/${site}/${part}`) || (site === 'www' && part === 'results/find.js' && ignored.includes('/www/results/')), `/${site}/${part} is gitignored`);
+    }
+    for (const part of ['ui/interstitial.js', 'report/model.js', 'results/find.js', 'tester/tester.js', '_locales/pl/messages.json']) {
+      const copy = join(root, site, part);
+      if (existsSync(copy)) assert.equal(readFileSync(copy, 'utf8'), readFileSync(join(shared, part), 'utf8'), `${site}/${part} is shared-ui/${part} as is`);
+    }
+  }
+  // No build script rewrites imports on the way (one layout, the same relative paths in both sites).
+  for (const script of readdirSync(join(root, 'scripts')).filter((f) => f.endsWith('.sh'))) {
+    const text = readFileSync(join(root, 'scripts', script), 'utf8');
+    assert.doesNotMatch(text, /\bsed\b[^\n]*(from|import)/, `scripts/${script} rewrites imports`);
+  }
+  // The tester's markup is written once (shared-ui/tester/markup.js), not in each page.
+  for (const page of ['extension/staff.html', 'www/index.html']) {
+    const html = readFileSync(join(root, page), 'utf8');
+    assert.match(html, /<section id="tester"/, `${page} has a place for the tester`);
+    assert.doesNotMatch(html, /id="tester-form"|id="results-summary"|name="as"/, `${page} repeats the tester's markup`);
+  }
 });

@@ -16,7 +16,7 @@ export const SEARCH_ENGINES = Object.freeze([
 export async function loadPackage() {
   let pkg;
   try {
-    pkg = await import('./pkg/schoolgate.js');
+    pkg = await import('../pkg/schoolgate.js');
   } catch (e) {
     throw new Error(`The Schoolgate engine (pkg/schoolgate.js) could not be loaded: build it with scripts/run.sh. (${e.message})`);
   }

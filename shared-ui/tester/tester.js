@@ -5,8 +5,8 @@
 import { h, fill, rows, fitFrame } from './dom.js';
 import { runTest, SEARCH_ENGINES, looksLikeAddress } from './engine.js';
 import { toLocalInput, fromLocalInput, describe, describeLocal, localInputOf } from './time.js';
-import { t } from './ui/i18n.js';
-import { toFragment } from './ui/blockdata.js';
+import { t } from '../ui/i18n.js';
+import { toFragment } from '../ui/blockdata.js';
 
 const DEFAULTS = { q: '', as: 'auto', engine: 'google', at: '' };
 
