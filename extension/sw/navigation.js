@@ -17,6 +17,7 @@
 
 import { builtin, startup, decideStrictest, ALLOW, BLOCK_LOCKED } from './engine.js';
 import * as state from './state.js';
+import * as dnrSync from './dnr-sync.js';
 import * as reports from './reports.js';
 import * as navlog from './navlog.js';
 import { blockPageUrl, checkingPageUrl, isOwnPage } from './pages.js';
@@ -143,7 +144,7 @@ export async function judgeNavigation(details, src) {
     if (web && src === 'navigation') {
       // Unpacked: DNR has most likely sent this request to the block page already; check when
       // the navigation commits (the rules may have been installed after the request started).
-      if (await state.dnrBlocks(url, frameId === 0 ? 'main_frame' : 'sub_frame', tabId)) {
+      if (await dnrSync.dnrBlocks(url, frameId === 0 ? 'main_frame' : 'sub_frame', tabId)) {
         pendingFrames.set(`${tabId}:${frameId}`, target);
         // It may have committed while we asked (rules installed a moment too late, say).
         // (A frame already gone has nothing to check.)
@@ -242,7 +243,7 @@ export async function explain(url) {
     verdict = { ...verdict, action: 'block', rule: { kind: 'reported', report: reports.reportBlocking(url) }, reason: 'Reported by a pupil on this device: blocked here until the Designated Safeguarding Lead has reviewed it.' };
   }
   // If the block came from DNR rules that a time window has since made stale, fix them now.
-  if (verdict.action === 'allow') state.checkDnrFresh().catch(failed('refreshing stale DNR rules'));
+  if (verdict.action === 'allow') dnrSync.checkDnrFresh().catch(failed('refreshing stale DNR rules'));
   return {
     verdict,
     group: s.groupInfo,

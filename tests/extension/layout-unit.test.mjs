@@ -212,3 +212,14 @@ test('shared UI: written once in shared-ui/, copied as is into the extension and
     assert.doesNotMatch(html, /id="tester-form"|id="results-summary"|name="as"/, `${page} repeats the tester's markup`);
   }
 });
+
+test('the policy in force, its lists and its DNR rules: one module each', () => {
+  // sw/state.js holds the state (last good, managed configuration applied); it fetches nothing
+  // and never touches DNR: lists are fetched and cached in sw/lists.js, DNR kept in line in sw/dnr-sync.js.
+  assert.doesNotMatch(source('sw/state.js'), /\bfetch\(|declarativeNetRequest|textCache/);
+  assert.match(source('sw/lists.js'), /export async function loadList\(/);
+  assert.match(source('sw/lists.js'), /\bfetch\(/);
+  assert.match(source('sw/dnr-sync.js'), /export function syncDnr\(/);
+  const dnrWriters = WORKER_FILES.filter((f) => /updateDynamicRules\(/.test(source(f)));
+  for (const f of dnrWriters) assert.ok(['sw/dnr.js', 'sw/dnr-sync.js', 'sw/reports.js', 'sw/report-store.js'].includes(f), `${f} writes DNR rules`);
+});
