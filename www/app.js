@@ -31,6 +31,7 @@ function showPolicyInUse(tester) {
     })));
 }
 
+/** @type {{tester: any, gallery: any, workbench: any, preview?: any}} */
 let parts;
 function use(engine, tester) {
   app.engine = engine;
@@ -69,7 +70,7 @@ async function main() {
   const tester = setupTester(app);
   parts = { tester, gallery: { refresh() {} }, workbench: { showPolicy() {} } };
   showPolicyInUse(tester);
-  document.getElementById('tester-fields').disabled = false;
+  /** @type {HTMLFieldSetElement} */ (document.getElementById('tester-fields')).disabled = false;
   tester.start();
 
   const ready = performance.now();
@@ -78,7 +79,7 @@ async function main() {
   status.classList.add('engine-ready');
   document.getElementById('timing').textContent = `This page became interactive ${Math.round(ready)} ms after it started loading.`;
   document.documentElement.dataset.ready = 'true';
-  window.schoolgateDemo = { timeToInteractive: ready, app };
+  /** @type {any} */ (window).schoolgateDemo = { timeToInteractive: ready, app };
   performance.mark('schoolgate-interactive');
 
   // The workbench and the gallery are further down the page: load them once the tester works.

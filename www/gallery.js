@@ -50,8 +50,8 @@ function syntheticLocked(url, group) {
 
 export function setupGallery(app) {
   const body = document.getElementById('gallery-body');
-  const groupSelect = document.getElementById('gallery-group');
-  const localeSelect = document.getElementById('gallery-locale');
+  const groupSelect = /** @type {HTMLSelectElement} */ (document.getElementById('gallery-group'));
+  const localeSelect = /** @type {HTMLSelectElement} */ (document.getElementById('gallery-locale'));
   let lockedEngine;
   let lockedFor;
 

@@ -137,10 +137,10 @@ function renderAs(engine, judged, groupName) {
 /** Wires the preview section. `app.engine` is the engine in force (the workbench may change it). */
 export function setupPreview(app) {
   const form = document.getElementById('preview-form');
-  const input = document.getElementById('preview-input');
-  const file = document.getElementById('preview-file');
-  const engineSelect = document.getElementById('preview-engine');
-  const view = document.getElementById('preview-view');
+  const input = /** @type {HTMLTextAreaElement} */ (document.getElementById('preview-input'));
+  const file = /** @type {HTMLInputElement} */ (document.getElementById('preview-file'));
+  const engineSelect = /** @type {HTMLSelectElement} */ (document.getElementById('preview-engine'));
+  const view = /** @type {HTMLSelectElement} */ (document.getElementById('preview-view'));
   const status = document.getElementById('preview-status');
   const output = document.getElementById('preview-output');
   let last = null;
@@ -191,7 +191,7 @@ export function setupPreview(app) {
     run();
   });
   fillViews();
-  document.getElementById('preview-fields').disabled = false;
+  /** @type {HTMLFieldSetElement} */ (document.getElementById('preview-fields')).disabled = false;
   return {
     refresh() {
       fillViews();

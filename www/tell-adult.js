@@ -16,6 +16,7 @@ import { signBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from './report/sign.js';
 export const DEMO_CODE = '1234';
 const DEMO_KEY = 'demo-signing-key-not-secret';
 
+/** An element of the simulated tab; its fields are inputs and selects. @returns {any} */
 const $ = (id) => document.getElementById(id);
 
 /** Wires the section to the engine in force (`app.engine`). */

@@ -40,7 +40,7 @@ function describeAction(action, staff) {
 }
 
 export function setupWorkbench(app, { onUse }) {
-  const text = document.getElementById('policy-text');
+  const text = /** @type {HTMLTextAreaElement} */ (document.getElementById('policy-text'));
   const gutter = document.getElementById('policy-gutter');
   const marks = document.getElementById('policy-marks');
   const errors = document.getElementById('policy-errors');
@@ -97,7 +97,7 @@ export function setupWorkbench(app, { onUse }) {
 
   // ---- policy file -------------------------------------------------------------------------
   document.getElementById('policy-file').addEventListener('change', async (event) => {
-    const file = event.target.files?.[0];
+    const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
     if (!file) return;
     text.value = await file.text();
     errorLines = new Set();
@@ -132,7 +132,7 @@ export function setupWorkbench(app, { onUse }) {
         h('input', {
           id: id('file'), type: 'file', accept: '.txt,.list,.hosts,text/plain',
           onchange: async (event) => {
-            const file = event.target.files?.[0];
+            const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
             if (!file) return;
             row.querySelector('textarea').value = await file.text();
             const name = row.querySelector('[name=name]');
@@ -158,11 +158,13 @@ export function setupWorkbench(app, { onUse }) {
     row.querySelector('input').focus();
   });
 
-  const listInputs = () => [...listsBox.querySelectorAll('.list-row')].map((row) => ({
-    name: row.querySelector('[name=name]').value.trim() || `list-${row.dataset.list}`,
-    category: row.querySelector('[name=category]').value.trim(),
-    format: row.querySelector('[name=format]').value,
-    text: row.querySelector('[name=text]').value,
+  /** A list row's field. @returns {HTMLInputElement} */
+  const field = (row, name) => row.querySelector(`[name=${name}]`);
+  const listInputs = () => [.../** @type {NodeListOf<HTMLElement>} */ (listsBox.querySelectorAll('.list-row'))].map((row) => ({
+    name: field(row, 'name').value.trim() || `list-${row.dataset.list}`,
+    category: field(row, 'category').value.trim(),
+    format: field(row, 'format').value,
+    text: field(row, 'text').value,
   }));
 
   /** Compiles the lists (cached while they do not change); throws an Error on failure. */

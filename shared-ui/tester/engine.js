@@ -16,7 +16,8 @@ export const SEARCH_ENGINES = Object.freeze([
 export async function loadPackage() {
   let pkg;
   try {
-    pkg = await import('../pkg/schoolgate.js');
+    // The package beside this folder in both sites (www/pkg/, extension/pkg/), read where the module runs.
+    pkg = await import(new URL('../pkg/schoolgate.js', import.meta.url).href);
   } catch (e) {
     throw new Error(`The Schoolgate engine (pkg/schoolgate.js) could not be loaded: build it with scripts/run.sh. (${e.message})`);
   }
@@ -128,7 +129,7 @@ export function urlFor(text, as, engineId) {
 
 /**
  * Everything the tester shows for one input at one moment.
- * @returns {{url: string, as: 'url'|'search', terms?: string, groups: Array<{group, verdict, search?, safeSearch?, error?}>}}
+ * @returns {{url: string, as: 'url'|'search', terms?: string, groups: Array<{group, verdict?, search?, safeSearch?, error?}>}}
  */
 export function runTest(engine, { text, as, engineId, atMs }) {
   const kind = as === 'auto' || !as ? (looksLikeAddress(text) ? 'url' : 'search') : as;

@@ -65,7 +65,7 @@ test('message router: every admitted type has exactly one handler, and every han
     const block = body.slice(0, body.indexOf('\n});'));
     return [...block.matchAll(/^ {2}(?:'([^']+)'|([a-z][\w]*)):/gm)].map((m) => m[1] ?? m[2]);
   };
-  const handled = [...keysOf(source('sw/router.js'), 'HANDLERS'), ...keysOf(source('sw/tell-adult.js'), 'MESSAGE_HANDLERS')].sort();
+  const handled = [...keysOf(source('sw/router.js'), 'HANDLERS'), ...keysOf(source('sw/report-flow.js'), 'MESSAGE_HANDLERS')].sort();
   assert.deepEqual(handled, admitted);
   assert.match(source('sw/router.js'), /\.\.\.REPORT_HANDLERS/);
   assert.equal(WORKER_FILES.filter((f) => /onMessage\.addListener/.test(source(f))).length, 1, 'one onMessage listener');
@@ -221,5 +221,16 @@ test('the policy in force, its lists and its DNR rules: one module each', () => 
   assert.match(source('sw/lists.js'), /\bfetch\(/);
   assert.match(source('sw/dnr-sync.js'), /export function syncDnr\(/);
   const dnrWriters = WORKER_FILES.filter((f) => /updateDynamicRules\(/.test(source(f)));
-  for (const f of dnrWriters) assert.ok(['sw/dnr.js', 'sw/dnr-sync.js', 'sw/reports.js', 'sw/report-store.js'].includes(f), `${f} writes DNR rules`);
+  for (const f of dnrWriters) assert.ok(['sw/dnr.js', 'sw/dnr-sync.js', 'sw/report-store.js', 'sw/report-store.js'].includes(f), `${f} writes DNR rules`);
+});
+
+test('type checking: jsconfig.json covers every script of the extension, the shared UI and the demo page', () => {
+  const config = JSON.parse(readFileSync(join(EXT_DIR, '..', 'jsconfig.json'), 'utf8'));
+  assert.equal(config.compilerOptions.checkJs, true);
+  assert.ok(config.compilerOptions.types.includes('chrome'), "Chrome's types");
+  const globs = config.include.map((g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}$`));
+  const unchecked = ownScripts().map(({ f }) => f).filter((f) => !globs.some((g) => g.test(f)));
+  assert.deepEqual(unchecked, []);
+  // scripts/test.sh runs it (and counts its errors as failures).
+  assert.match(readFileSync(join(EXT_DIR, '..', 'scripts', 'test.sh'), 'utf8'), /tsc --noEmit -p jsconfig\.json/);
 });
