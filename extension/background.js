@@ -15,6 +15,7 @@
 
 import { builtin } from './sw/engine.js';
 import * as state from './sw/state.js';
+import * as dnrSync from './sw/dnr-sync.js';
 import * as reports from './sw/reports.js';
 import * as delivery from './sw/delivery.js';
 import * as navlog from './sw/navlog.js';
@@ -41,7 +42,7 @@ ready.then(async () => {
   reports.rescueHeld().then(() => delivery.flush('wake')).catch(failed('sending reports saved before a wake'));
   state.status.mode = describeInstall(await installType);
   await failSafe(!builtin);
-  await state.checkDnrFresh().catch(failed('checking the DNR rules at start-up'));
+  await dnrSync.checkDnrFresh().catch(failed('checking the DNR rules at start-up'));
   await syncManaged('start-up');
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
@@ -77,7 +78,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     await reports.rescueHeld();
     await delivery.flush('alarm');
   }
-  else if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
+  else if (alarm.name === dnrSync.BOUNDARY_ALARM) await dnrSync.syncDnr({ reason: 'time window' });
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
 });
 

@@ -92,22 +92,13 @@ for dest in www/pkg extension/pkg; do
 done
 say "package in $OUT/, copied to www/pkg/ and extension/pkg/"
 
-# The block pages and their words are written once in extension/ and used by the demo page as
-# ./ui/, ./_locales/ and ./report/ (copies, gitignored), so the gallery and the "tell an adult"
-# simulation show exactly what pupils see.
-rm -rf www/ui www/_locales www/report
-cp -R extension/ui www/ui
-cp -R extension/_locales www/_locales
-cp -R extension/report www/report
-say "shared block pages and report modules copied to www/ui/, www/_locales/ and www/report/"
-
 if ((gz > BUDGET_GZ_BYTES)); then
   printf '[build-wasm] OVER BUDGET: gzipped wasm is %d bytes, the budget is %d (the package was still copied)\n' \
     "$gz" "$BUDGET_GZ_BYTES" >&2
   exit 3
 fi
 
-# --- extension (appended by the extension work): the wasm as a module for the service worker's
-# initSync, and the demo's policy tester for the staff page. (Over budget, the exit above skips
-# this; scripts/test.sh and the extension tests run scripts/build-extension.sh themselves.)
+# --- the extension's generated files (the wasm as a module for the service worker's initSync),
+# and the UI shared with the demo page, copied from shared-ui/ into extension/ and www/. (Over
+# budget, the exit above skips this; scripts/test.sh and the tests run build-extension.sh themselves.)
 bash scripts/build-extension.sh

@@ -58,7 +58,7 @@ bash scripts/build-wasm.sh || {
 # The extension's generated files (the wasm as a module for initSync, the shared tester).
 if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
 
-step "JavaScript type check (tsc --noEmit -p jsconfig.json: the worker and the report, against the package's .d.ts and Chrome's types)"
+step "JavaScript type check (tsc --noEmit -p jsconfig.json: the extension, the shared UI and the demo page, against the package's .d.ts and Chrome's types)"
 types_failed=0
 types="clean"
 if ! node_modules/.bin/tsc --noEmit -p jsconfig.json; then

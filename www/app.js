@@ -2,10 +2,11 @@
 // the policy workbench to it. `app.engine` is the engine in force; the workbench can swap it for
 // one built from a school's own policy, and only ever for a working one.
 
-import { loadPackage, describeEngine, builtinPolicyText } from './engine.js';
-import { setupTester } from './tester.js';
+import { loadPackage, describeEngine, builtinPolicyText } from './tester/engine.js';
+import { setupTester } from './tester/tester.js';
+import { renderTesterMarkup } from './tester/markup.js';
 import { loadMessages } from './ui/i18n.js';
-import { h, fill } from './dom.js';
+import { h, fill } from './tester/dom.js';
 
 const app = { pkg: null, engine: null, builtin: null, builtinPolicyText: null, messages: null, locale: 'en_GB' };
 const status = document.getElementById('engine-status');
@@ -30,6 +31,7 @@ function showPolicyInUse(tester) {
     })));
 }
 
+/** @type {{tester: any, gallery: any, workbench: any, preview?: any}} */
 let parts;
 function use(engine, tester) {
   app.engine = engine;
@@ -39,6 +41,21 @@ function use(engine, tester) {
   parts.workbench.showPolicy();
   parts.preview?.refresh();
 }
+
+// The tester's markup is the staff page's too (shared-ui/tester/markup.js); here with the demo's examples.
+renderTesterMarkup(document.getElementById('tester'), {
+  examples: [
+    { label: 'A betting site', query: '?q=https%3A%2F%2Fwww.bet365.com%2F' },
+    { label: 'BBC Bitesize', query: '?q=https%3A%2F%2Fwww.bbc.co.uk%2Fbitesize' },
+    { label: 'Roblox at lunchtime', query: '?q=https%3A%2F%2Fwww.roblox.com%2Fgames&at=2026-11-25T12%3A30' },
+    { label: 'Roblox in a lesson', query: '?q=https%3A%2F%2Fwww.roblox.com%2Fgames&at=2026-11-25T10%3A00' },
+    { label: 'TikTok through Google Translate', query: '?q=https%3A%2F%2Fwww-tiktok-com.translate.goog%2F' },
+    { label: 'A lookalike address', query: '?q=https%3A%2F%2Fwww.b%D0%B5t365.com%2F' },
+    { label: 'A homework search', query: '?q=how+do+volcanoes+work&as=search' },
+    { label: 'A YouTube search', query: '?q=https%3A%2F%2Fwww.youtube.com%2Fresults%3Fsearch_query%3Dcats' },
+    { label: 'A data: address', query: '?q=data%3Atext%2Fhtml%2Chello' },
+  ],
+});
 
 async function main() {
   performance.mark('schoolgate-start');
@@ -53,7 +70,7 @@ async function main() {
   const tester = setupTester(app);
   parts = { tester, gallery: { refresh() {} }, workbench: { showPolicy() {} } };
   showPolicyInUse(tester);
-  document.getElementById('tester-fields').disabled = false;
+  /** @type {HTMLFieldSetElement} */ (document.getElementById('tester-fields')).disabled = false;
   tester.start();
 
   const ready = performance.now();
@@ -62,7 +79,7 @@ async function main() {
   status.classList.add('engine-ready');
   document.getElementById('timing').textContent = `This page became interactive ${Math.round(ready)} ms after it started loading.`;
   document.documentElement.dataset.ready = 'true';
-  window.schoolgateDemo = { timeToInteractive: ready, app };
+  /** @type {any} */ (window).schoolgateDemo = { timeToInteractive: ready, app };
   performance.mark('schoolgate-interactive');
 
   // The workbench and the gallery are further down the page: load them once the tester works.

@@ -1,8 +1,8 @@
-// The interstitial gallery: the real block pages (extension/ui/blocked.html, copied to www/ui/)
+// The interstitial gallery: the real block pages (shared-ui/ui/blocked.html, copied to www/ui/)
 // each group would see for each kind of block. The verdicts come from the engine itself, for a
 // fixed school morning so the pictures are the same every day.
 
-import { h, fill, fitFrame } from './dom.js';
+import { h, fill, fitFrame } from './tester/dom.js';
 import { toFragment } from './ui/blockdata.js';
 import { LOCALES } from './ui/i18n.js';
 import { audienceFor, blockKind } from './ui/interstitial.js';
@@ -50,8 +50,8 @@ function syntheticLocked(url, group) {
 
 export function setupGallery(app) {
   const body = document.getElementById('gallery-body');
-  const groupSelect = document.getElementById('gallery-group');
-  const localeSelect = document.getElementById('gallery-locale');
+  const groupSelect = /** @type {HTMLSelectElement} */ (document.getElementById('gallery-group'));
+  const localeSelect = /** @type {HTMLSelectElement} */ (document.getElementById('gallery-locale'));
   let lockedEngine;
   let lockedFor;
 

@@ -2,14 +2,14 @@
 // saved (File → Save page as…), and sees what each group would get for every result, or the
 // results as one group's pupils would see them in the extension.
 //
-// The results are found by the extension's own finder (results/find.js, copied here by
-// scripts/build-extension.sh), so the demo and the extension read a results page alike.
+// The results are found by the extension's own finder (shared-ui/results/find.js, copied here
+// and into the extension by scripts/copy-shared-ui.sh), so the demo and the extension read a results page alike.
 // A pasted page is parsed with DOMParser into a document with no browsing context: its
 // scripts never run and its images never load, and nothing of it is put into this page except
 // text (textContent), so a saved page cannot run or show anything here.
 
 import './results/find.js';
-import { h, fill } from './dom.js';
+import { h, fill } from './tester/dom.js';
 
 const finder = globalThis.schoolgateResultFinder;
 /** Like the extension's message bound: more than this is cut, and the page says so. */
@@ -137,10 +137,10 @@ function renderAs(engine, judged, groupName) {
 /** Wires the preview section. `app.engine` is the engine in force (the workbench may change it). */
 export function setupPreview(app) {
   const form = document.getElementById('preview-form');
-  const input = document.getElementById('preview-input');
-  const file = document.getElementById('preview-file');
-  const engineSelect = document.getElementById('preview-engine');
-  const view = document.getElementById('preview-view');
+  const input = /** @type {HTMLTextAreaElement} */ (document.getElementById('preview-input'));
+  const file = /** @type {HTMLInputElement} */ (document.getElementById('preview-file'));
+  const engineSelect = /** @type {HTMLSelectElement} */ (document.getElementById('preview-engine'));
+  const view = /** @type {HTMLSelectElement} */ (document.getElementById('preview-view'));
   const status = document.getElementById('preview-status');
   const output = document.getElementById('preview-output');
   let last = null;
@@ -191,7 +191,7 @@ export function setupPreview(app) {
     run();
   });
   fillViews();
-  document.getElementById('preview-fields').disabled = false;
+  /** @type {HTMLFieldSetElement} */ (document.getElementById('preview-fields')).disabled = false;
   return {
     refresh() {
       fillViews();

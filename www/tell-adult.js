@@ -1,9 +1,9 @@
 // "Turn off the screen and tell an adult", played in a simulated tab: the same cover, adult form,
-// report, signature and exports as the extension (../extension/report/, copied into ./report/),
+// report, signature and exports as the extension (shared-ui/report/, copied into ./report/),
 // with the engine's real verdict. Nothing leaves the page: the "delivery" shows what would be sent
 // and its signature, made with a demo key.
 
-import { h, fill } from './dom.js';
+import { h, fill } from './tester/dom.js';
 import { loadMessages } from './ui/i18n.js';
 import { icon } from './ui/art.js';
 import { audienceFor } from './ui/interstitial.js';
@@ -16,6 +16,7 @@ import { signBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from './report/sign.js';
 export const DEMO_CODE = '1234';
 const DEMO_KEY = 'demo-signing-key-not-secret';
 
+/** An element of the simulated tab; its fields are inputs and selects. @returns {any} */
 const $ = (id) => document.getElementById(id);
 
 /** Wires the section to the engine in force (`app.engine`). */

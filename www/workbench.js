@@ -2,16 +2,10 @@
 // with precise errors, compile lists in the browser, and switch the tester to them. A broken
 // policy never replaces the working one.
 
-import { h, fill, focusOn } from './dom.js';
-import { describeEngine } from './engine.js';
+import { h, fill, focusOn } from './tester/dom.js';
+import { describeEngine } from './tester/engine.js';
 
 const FORMATS = ['auto', 'domains', 'hosts', 'adblock', 'urls', 'expressions'];
-const KNOWN_CATEGORIES = [
-  'child-abuse', 'terrorist-content', 'discrimination', 'drugs', 'extremism', 'gambling', 'hate-speech',
-  'malware-hacking', 'pornography', 'piracy', 'self-harm', 'violence', 'social-media', 'chat', 'dating',
-  'proxy-vpn', 'games', 'streaming', 'shopping',
-];
-
 /** Problems from a `fromPolicy` error: its `.issues`, or read from its message. */
 export function issuesOf(error) {
   if (Array.isArray(error?.issues) && error.issues.length) return error.issues;
@@ -46,7 +40,7 @@ function describeAction(action, staff) {
 }
 
 export function setupWorkbench(app, { onUse }) {
-  const text = document.getElementById('policy-text');
+  const text = /** @type {HTMLTextAreaElement} */ (document.getElementById('policy-text'));
   const gutter = document.getElementById('policy-gutter');
   const marks = document.getElementById('policy-marks');
   const errors = document.getElementById('policy-errors');
@@ -60,7 +54,8 @@ export function setupWorkbench(app, { onUse }) {
   let listCounter = 0;
   let compiled = null; // { key, result }
 
-  for (const c of KNOWN_CATEGORIES) categoryOptions.append(h('option', { value: c }));
+  // The categories the core knows by name, from the package (its table, never a copy here).
+  for (const c of app.pkg.coreFacts().categories) categoryOptions.append(h('option', { value: c }));
 
   // ---- the editor: line numbers, marked lines, scrolling together --------------------------
   const lineHeight = () => parseFloat(getComputedStyle(text).lineHeight) || 20;
@@ -102,7 +97,7 @@ export function setupWorkbench(app, { onUse }) {
 
   // ---- policy file -------------------------------------------------------------------------
   document.getElementById('policy-file').addEventListener('change', async (event) => {
-    const file = event.target.files?.[0];
+    const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
     if (!file) return;
     text.value = await file.text();
     errorLines = new Set();
@@ -137,7 +132,7 @@ export function setupWorkbench(app, { onUse }) {
         h('input', {
           id: id('file'), type: 'file', accept: '.txt,.list,.hosts,text/plain',
           onchange: async (event) => {
-            const file = event.target.files?.[0];
+            const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
             if (!file) return;
             row.querySelector('textarea').value = await file.text();
             const name = row.querySelector('[name=name]');
@@ -163,11 +158,13 @@ export function setupWorkbench(app, { onUse }) {
     row.querySelector('input').focus();
   });
 
-  const listInputs = () => [...listsBox.querySelectorAll('.list-row')].map((row) => ({
-    name: row.querySelector('[name=name]').value.trim() || `list-${row.dataset.list}`,
-    category: row.querySelector('[name=category]').value.trim(),
-    format: row.querySelector('[name=format]').value,
-    text: row.querySelector('[name=text]').value,
+  /** A list row's field. @returns {HTMLInputElement} */
+  const field = (row, name) => row.querySelector(`[name=${name}]`);
+  const listInputs = () => [.../** @type {NodeListOf<HTMLElement>} */ (listsBox.querySelectorAll('.list-row'))].map((row) => ({
+    name: field(row, 'name').value.trim() || `list-${row.dataset.list}`,
+    category: field(row, 'category').value.trim(),
+    format: field(row, 'format').value,
+    text: field(row, 'text').value,
   }));
 
   /** Compiles the lists (cached while they do not change); throws an Error on failure. */

@@ -1,13 +1,14 @@
 // The staff page: what protects this device (group, where the policy came from, the last error,
 // lists, native rules, measured timings) and the same policy tester as the demo page, on the
-// live policy. The tester's modules are the demo page's own (`www/tester.js` and the modules it
-// uses), copied into `tester/` by scripts/build-wasm.sh, so there is one tester, not two.
+// live policy. The tester's modules are the demo page's own (`shared-ui/tester/`, copied into
+// `tester/` by scripts/copy-shared-ui.sh), so there is one tester, not two.
 //
 // Nothing here can change the policy or turn filtering off; the one button re-reads the policy
 // the Admin console set and fetches the lists again.
 
 import init, * as pkg from '../pkg/schoolgate.js';
 import { setupTester } from '../tester/tester.js';
+import { renderTesterMarkup } from '../tester/markup.js';
 import { describeEngine, builtinPolicyText } from '../tester/engine.js';
 import { loadMessages } from '../ui/i18n.js';
 import * as idb from '../sw/idb.js';
@@ -207,6 +208,18 @@ async function unlockIfNeeded(status) {
     });
   });
 }
+
+// The demo page's tester markup (shared-ui/tester/markup.js), with examples judged now, on this device.
+renderTesterMarkup($('tester'), {
+  examples: [
+    { label: 'A betting site', query: '?q=https%3A%2F%2Fwww.bet365.com%2F' },
+    { label: 'BBC Bitesize', query: '?q=https%3A%2F%2Fwww.bbc.co.uk%2Fbitesize' },
+    { label: 'Roblox now', query: '?q=https%3A%2F%2Fwww.roblox.com%2Fgames' },
+    { label: 'TikTok through Google Translate', query: '?q=https%3A%2F%2Fwww-tiktok-com.translate.goog%2F' },
+    { label: 'A homework search', query: '?q=how+do+volcanoes+work&as=search' },
+    { label: 'A YouTube search', query: '?q=https%3A%2F%2Fwww.youtube.com%2Fresults%3Fsearch_query%3Dcats' },
+  ],
+});
 
 async function main() {
   await init({ module_or_path: new URL('../pkg/schoolgate_bg.wasm', import.meta.url) });

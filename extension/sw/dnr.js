@@ -14,6 +14,7 @@
 import { readListForDnr, readPolicyEntries } from './listdomains.js';
 import { RULE_IDS } from './rule-ids.js';
 import { LOCKED_CATEGORIES } from '../core-facts.js';
+import { SAFESEARCH_HEADER_HOSTS } from './search-hosts.js';
 
 /** Bumped whenever the shape of the rules changes, so installed rules are rebuilt. */
 const RULES_VERSION = 3;
@@ -81,8 +82,6 @@ const SAFE_SEARCH_PROBES = [
   { id: 'startpage', url: 'https://www.startpage.com/sp/search?q=probe', regex: '^https?://([a-z0-9-]+\\.)*startpage\\.com/(sp|do)/d?search' },
 ];
 
-/** The YouTube hosts Google documents for the `YouTube-Restrict` header. */
-const YOUTUBE_HOSTS = ['www.youtube.com', 'm.youtube.com', 'youtubei.googleapis.com', 'youtube.googleapis.com', 'www.youtube-nocookie.com'];
 
 function regexEscape(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -178,7 +177,7 @@ function safeSearchRules(sg, group, { redirects = true } = {}) {
         priority: PRIORITY.safeSearch,
         action: { type: 'modifyHeaders', requestHeaders: headers },
         // Without resourceTypes a rule skips main_frame: list them all.
-        condition: { requestDomains: YOUTUBE_HOSTS, resourceTypes: [...PAGES, ...NOT_PAGES] },
+        condition: { requestDomains: [...SAFESEARCH_HEADER_HOSTS], resourceTypes: [...PAGES, ...NOT_PAGES] },
       },
     });
   }

@@ -17,6 +17,7 @@
 
 import { builtin, startup, decideStrictest, ALLOW, BLOCK_LOCKED } from './engine.js';
 import * as state from './state.js';
+import * as dnrSync from './dnr-sync.js';
 import * as reports from './reports.js';
 import * as navlog from './navlog.js';
 import { blockPageUrl, checkingPageUrl, isOwnPage } from './pages.js';
@@ -25,8 +26,8 @@ import { installType, ready } from './lifecycle.js';
 import { stats, record } from './stats.js';
 import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
+import { maySearch } from './search-hosts.js';
 
-const SEARCH_HOST = /(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|search\.brave\.com|qwant\.com|startpage\.com|youtube\.com)$/;
 const HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i;
 /** Schemes with no network request that the policy's `non_web` setting decides (top level only). */
 const NON_WEB = /^(data|blob|file|filesystem|view-source):/i;
@@ -71,7 +72,7 @@ export function onBeforeRequest(details) {
 /** The SafeSearch version of a search (`{redirectUrl}`), or `undefined` when it is safe already. */
 function safeSearchRedirect(sg, group, url) {
   const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-  if (!SEARCH_HOST.test(host)) return undefined;
+  if (!maySearch(host)) return undefined;
   const rewrite = sg.safeSearch(url, group)?.rewrite;
   return rewrite ? { redirectUrl: new URL(rewrite, url).href } : undefined;
 }
@@ -143,7 +144,7 @@ export async function judgeNavigation(details, src) {
     if (web && src === 'navigation') {
       // Unpacked: DNR has most likely sent this request to the block page already; check when
       // the navigation commits (the rules may have been installed after the request started).
-      if (await state.dnrBlocks(url, frameId === 0 ? 'main_frame' : 'sub_frame', tabId)) {
+      if (await dnrSync.dnrBlocks(url, frameId === 0 ? 'main_frame' : 'sub_frame', tabId)) {
         pendingFrames.set(`${tabId}:${frameId}`, target);
         // It may have committed while we asked (rules installed a moment too late, say).
         // (A frame already gone has nothing to check.)
@@ -162,7 +163,7 @@ export async function judgeNavigation(details, src) {
   }
   if (web) {
     const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-    if (SEARCH_HOST.test(host) && (src === 'history' || type !== 'admin')) {
+    if (maySearch(host) && (src === 'history' || type !== 'admin')) {
       let rewrite = null;
       try {
         rewrite = s.sg.safeSearch(url, s.group)?.rewrite;
@@ -242,7 +243,7 @@ export async function explain(url) {
     verdict = { ...verdict, action: 'block', rule: { kind: 'reported', report: reports.reportBlocking(url) }, reason: 'Reported by a pupil on this device: blocked here until the Designated Safeguarding Lead has reviewed it.' };
   }
   // If the block came from DNR rules that a time window has since made stale, fix them now.
-  if (verdict.action === 'allow') state.checkDnrFresh().catch(failed('refreshing stale DNR rules'));
+  if (verdict.action === 'allow') dnrSync.checkDnrFresh().catch(failed('refreshing stale DNR rules'));
   return {
     verdict,
     group: s.groupInfo,

@@ -11,9 +11,8 @@
 
 import { createSearchAlert } from './reports.js';
 import { failed } from './failures.js';
+import { maySearch } from './search-hosts.js';
 
-/** Hosts that may carry a search: the engine table's names (crates/core/src/search/engines). */
-const SEARCH_LABEL = /(^|\.)(google|bing|duckduckgo|yahoo|yandex|ya|ecosia|brave|qwant|startpage|baidu|youtube|youtube-nocookie|googleapis|wikipedia|kiddle|swiggle)(\.[a-z]{2,3}){1,2}$/;
 const HOST = /^https?:\/\/(?:[^@/?#]*@)?([^:/?#]*)/i;
 /** The same search within this long makes no second report. */
 export const REPEAT_MS = 10 * 60_000;
@@ -44,7 +43,7 @@ export async function alertOnSearch({ state, url, atMs = Date.now() }) {
   // A report is about a child: a member of staff's own searches are not reported.
   if (!state || state.groupInfo?.staff) return null;
   const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-  if (!SEARCH_LABEL.test(host)) return null;
+  if (!maySearch(host)) return null;
   let verdict;
   try {
     verdict = state.sg.classify(url, state.group, atMs);

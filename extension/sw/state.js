@@ -1,6 +1,6 @@
-// The policy in force, where it came from, and keeping it: loading the last good one at wake,
-// applying the Admin console's managed configuration live, fetching and caching lists, and
-// keeping the DNR rules in line with it.
+// The policy in force, where it came from, and keeping it: loading the last good one at wake and
+// applying the Admin console's managed configuration live. Lists are fetched and cached by
+// sw/lists.js; the DNR rules are kept in line with the state by sw/dnr-sync.js.
 //
 // Rules this file keeps:
 // - Nothing here ever leaves the worker without an engine: a new engine is built completely
@@ -13,14 +13,10 @@
 
 import * as idb from './idb.js';
 import { pkg, builtin, Decider, startup } from './engine.js';
-import { readManaged, configKey, engineConfig, effectiveConfig, LIMITS, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
-import { planRules, applyPlan } from './dnr.js';
-import { REPORTED_RULE_BASE } from './rule-ids.js';
-import { LOCKED_CATEGORIES } from '../core-facts.js';
+import { readManaged, configKey, engineConfig, effectiveConfig, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
+import { loadList, cachedCopy, recompileFromText } from './lists.js';
+import { syncDnr, forgetListTexts } from './dnr-sync.js';
 
-const LOCKED = new Set(LOCKED_CATEGORIES);
-const FETCH_TIMEOUT_MS = 60_000;
-export const BOUNDARY_ALARM = 'sg-boundary';
 export const REFRESH_ALARM = 'sg-refresh';
 /** How often lists are fetched again. */
 export const REFRESH_MINUTES = 6 * 60;
@@ -43,10 +39,15 @@ export const status = {
 
 let current = null;
 /** Whether blocking webRequest is available (force-installed): it then rewrites searches itself. */
-let blockingWebRequest = false;
+let blockingWebRequestOn = false;
 
 export function setBlockingWebRequest(on) {
-  blockingWebRequest = Boolean(on);
+  blockingWebRequestOn = Boolean(on);
+}
+
+/** Whether blocking webRequest is available (then the listener, not DNR, rewrites searches). */
+export function blockingWebRequest() {
+  return blockingWebRequestOn;
 }
 
 /** The state in force, or `null` during the moment after a wake before it has loaded. */
@@ -94,19 +95,6 @@ function describeError(error) {
     message: String(error?.message ?? error),
     issues: Array.isArray(error?.issues) ? error.issues.slice(0, 50) : undefined,
   };
-}
-
-async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * A list's identity: its content, category and format, and the engine version and ruleset format
- * that compiled it (an update that changes the format gets fresh keys, so no stale bytes are used).
- */
-async function listKey(text, category, format) {
-  return (await sha256Hex(`${pkg.version()}\nruleset-format ${pkg.rulesetFormat()}\n${category}\n${format}\n${text}`)).slice(0, 32);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -173,14 +161,6 @@ export async function load() {
   status.timings.stateLoadMs = performance.now() - t0;
 }
 
-async function recompileFromText(meta) {
-  const text = await idb.get(`text:${meta.key}`);
-  if (typeof text !== 'string') throw new Error(`list ${meta.url} is missing from the cache`);
-  const compiled = pkg.compileLists([{ name: meta.name ?? meta.url, category: meta.category, format: meta.format, text }]);
-  await idb.putMany([[`ruleset:${meta.key}`, compiled.bytes]]);
-  return compiled.bytes;
-}
-
 // --------------------------------------------------------------------------------------------
 // Applying the managed configuration
 
@@ -191,64 +171,6 @@ function serial(fn) {
   // The chain only orders changes; `run` carries the error to its own caller.
   queue = run.catch(() => {});
   return run;
-}
-
-async function fetchText(url) {
-  const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), FETCH_TIMEOUT_MS);
-  try {
-    const res = await fetch(url, { signal: ctrl.signal, cache: 'no-cache', credentials: 'omit' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const tooBig = () => new Error(`larger than ${LIMITS.listBytes / (1024 * 1024)} MB, the most one list may be (split it)`);
-    if (Number(res.headers.get('content-length')) > LIMITS.listBytes) throw tooBig();
-    const text = await res.text();
-    if (text.length > LIMITS.listBytes) throw tooBig();
-    return text;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Fetches and compiles one list. A list that cannot be fetched, or that compiles to nothing (an
- * error page instead of a list, say), is "broken": its last good copy is used instead, and the
- * problem is reported. Without a last good copy, the list is left out and reported (for a locked
- * list, `applyManaged` then keeps the last good copies of its category and raises an alarm).
- */
-async function loadList(spec, previous) {
-  const name = spec.name ?? spec.url;
-  const meta = { url: spec.url, category: spec.category, format: spec.format, name, fetchedAt: null, entries: 0, rejected: 0, error: null, fromCache: false, locked: LOCKED.has(spec.category) };
-  let fresh = null;
-  try {
-    const text = await fetchText(spec.url);
-    const compiled = pkg.compileLists([{ name, category: spec.category, format: spec.format, text }]);
-    /** @type {{entries?: number, rejected?: number}} */
-    const report = compiled.lists?.[0] ?? {};
-    const lines = (report.entries ?? compiled.entries) + (report.rejected ?? compiled.rejectedCount);
-    if (compiled.entries === 0) throw new Error(`no usable entries (${compiled.rejectedCount} lines rejected${compiled.rejected[0] ? `, e.g. line ${compiled.rejected[0].line}: ${compiled.rejected[0].reason}` : ''})`);
-    if (lines > 20 && compiled.rejectedCount > lines / 2) throw new Error(`${compiled.rejectedCount} of ${lines} lines rejected: is this the right file and format?`);
-    const key = await listKey(text, spec.category, spec.format);
-    fresh = { key, text, bytes: compiled.bytes };
-    Object.assign(meta, { key, fetchedAt: Date.now(), entries: compiled.entries, rejected: compiled.rejectedCount });
-  } catch (error) {
-    meta.error = `${spec.url}: ${error?.message ?? error}`;
-  }
-  if (fresh) return { meta, fresh };
-  // Broken or offline: the last good copy of the same list, if there is one.
-  const old = previous.find((p) => p.url === spec.url && p.category === spec.category && p.format === spec.format);
-  if (old) {
-    const cached = await cachedCopy(old);
-    if (cached) return { meta: { ...cached.meta, name, error: meta.error }, cachedBytes: cached.bytes };
-  }
-  return { meta, missing: true };
-}
-
-/** A list's last good copy from the cache: `{meta, bytes}`, or `null` when it is gone. */
-async function cachedCopy(old) {
-  // Neither the cached bytes nor the cached text: the list is gone (the caller reports it).
-  const bytes = await idb.get(`ruleset:${old.key}`).catch(() => null) ?? await recompileFromText(old).catch(() => null);
-  if (!bytes) return null;
-  return { meta: { ...old, locked: LOCKED.has(old.category), fromCache: true }, bytes };
 }
 
 /** The last good engine configuration a state holds, or `null` when nothing managed applied. */
@@ -398,7 +320,7 @@ async function swapIn(next) {
     // Give in-flight handlers a moment before freeing the old engine's wasm memory.
     setTimeout(() => old.sg.free(), 5_000);
   }
-  textCache.clear();
+  forgetListTexts();
   await saveLastGood(next);
   await syncDnr({ reason: 'policy' });
 }
@@ -420,116 +342,4 @@ async function saveLastGood(state) {
   const keep = new Set(state.lists.flatMap((l) => [`text:${l.key}`, `ruleset:${l.key}`]));
   await idb.prune('text:', keep);
   await idb.prune('ruleset:', keep);
-}
-
-// --------------------------------------------------------------------------------------------
-// DNR rules
-
-const textCache = new Map();
-let builtinSources = null;
-
-async function sourcesFor(state) {
-  const out = [];
-  if (state.builtinLists) {
-    builtinSources ??= pkg.builtinLists().map((l) => ({ key: `builtin:${pkg.version()}:${l.file}`, category: l.category, format: 'auto', text: () => l.text }));
-    out.push(...builtinSources);
-  }
-  const need = state.lists.filter((l) => !textCache.has(l.key));
-  if (need.length) {
-    const texts = await idb.getMany(need.map((l) => `text:${l.key}`));
-    need.forEach((l, i) => textCache.set(l.key, texts[i] ?? ''));
-  }
-  for (const l of state.lists) out.push({ key: l.key, category: l.category, format: l.format, text: () => textCache.get(l.key) ?? '' });
-  return out;
-}
-
-let dnrQueue = Promise.resolve();
-
-/**
- * Brings the DNR rules in line with the state in force at this moment and schedules the next
- * time-window boundary. Failures keep the rules Chrome has (the update is atomic) and are shown.
- */
-export function syncDnr({ reason = 'check' } = {}) {
-  const run = dnrQueue.then(async () => {
-    const state = current;
-    if (!state) return;
-    const t0 = performance.now();
-    try {
-      const sources = await sourcesFor(state);
-      const now = Date.now();
-      const plan = planRules({
-        pkg, sg: state.sg, policyToml: state.policyToml, group: state.group, atMs: now, sources,
-        blockPage: chrome.runtime.getURL('blocked.html'), safeSearchRedirects: !blockingWebRequest,
-      });
-      const { dnrIndex } = await chrome.storage.local.get('dnrIndex');
-      let index = dnrIndex;
-      if (!index) {
-        // No record of what is installed (first run): start from a clean slate.
-        // (Except the rules for pages pupils reported: those belong to sw/reports.js.)
-        const old = (await chrome.declarativeNetRequest.getDynamicRules()).filter((r) => r.id < REPORTED_RULE_BASE);
-        if (old.length) await chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: old.map((r) => r.id) });
-        index = {};
-      }
-      const result = await applyPlan(chrome.declarativeNetRequest, plan, index);
-      keysById = null;
-      // List texts can be tens of MB: do not keep them in the worker between updates.
-      textCache.clear();
-      await chrome.storage.local.set({ dnrIndex: result.index, dnrValidUntil: plan.nextChange ? plan.nextChange * 1000 : null });
-      if (plan.nextChange) await chrome.alarms.create(BOUNDARY_ALARM, { when: plan.nextChange * 1000 + 250 });
-      else await chrome.alarms.clear(BOUNDARY_ALARM);
-      Object.assign(status.dnr, {
-        rules: Object.values(result.index).reduce((n, e) => n + e.ids.length, 0),
-        ...plan.counts,
-        added: result.added,
-        removed: result.removed,
-        ms: performance.now() - t0,
-        at: Date.now(),
-        reason,
-        error: null,
-        nextChange: plan.nextChange,
-        blockedCategories: plan.blockedCategories,
-      });
-    } catch (error) {
-      status.dnr.error = `${new Date().toISOString()}: ${error?.message ?? error}`;
-    }
-  });
-  // The chain only orders syncs; `run` records its error in status.dnr (above).
-  dnrQueue = run.catch(() => {});
-  return run;
-}
-
-const BLOCKING_KEYS = /^(locked|locked-prefix|deny|deny-prefix|cat|cat-prefix|catch-all)(:|$)/;
-let keysById = null;
-
-/**
- * Whether Chrome's DNR rules already send `url` to the block page (unpacked installs only:
- * `testMatchOutcome` is a development API). The navigation fallback uses it so that it does not
- * navigate a tab that DNR has already redirected a second time.
- */
-export async function dnrBlocks(url, type, tabId) {
-  if (typeof chrome.declarativeNetRequest.testMatchOutcome !== 'function') return false;
-  let outcome;
-  try {
-    outcome = await chrome.declarativeNetRequest.testMatchOutcome({ url, type, tabId });
-  } catch {
-    // Chrome cannot test this address: the fallback's own check decides.
-    return false;
-  }
-  if (!keysById) {
-    const { dnrIndex } = await chrome.storage.local.get('dnrIndex');
-    keysById = new Map();
-    for (const [key, entry] of Object.entries(dnrIndex ?? {})) for (const id of entry.ids) keysById.set(id, key);
-  }
-  // Session rules are the fallback's own; ids from REPORTED_RULE_BASE up are pages pupils reported.
-  return (outcome?.matchedRules ?? []).some((m) => (m.rulesetId === '_session') || m.ruleId >= REPORTED_RULE_BASE || BLOCKING_KEYS.test(keysById.get(m.ruleId) ?? ''));
-}
-
-/** At wake: if a time-window boundary passed while no alarm ran, bring the rules up to date. */
-export async function checkDnrFresh() {
-  const build = `${pkg.version()}/${chrome.runtime.getManifest().version}/${blockingWebRequest ? 'webrequest' : 'dnr-only'}`;
-  const { dnrValidUntil, dnrIndex, dnrBuild } = /** @type {{dnrValidUntil?: number, dnrIndex?: object, dnrBuild?: string}} */ (await chrome.storage.local.get(['dnrValidUntil', 'dnrIndex', 'dnrBuild']));
-  if (!dnrIndex || dnrBuild !== build || (dnrValidUntil && Date.now() >= dnrValidUntil)) {
-    await syncDnr({ reason: dnrIndex ? 'out of date at wake' : 'first run' });
-    await chrome.storage.local.set({ dnrBuild: build });
-  }
 }

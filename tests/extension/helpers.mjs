@@ -44,13 +44,13 @@ export function cannotRun() {
   return null;
 }
 
-/** Builds extension/wasm-bytes.js and extension/tester/ when missing or older than the package. */
+/** Builds extension/wasm-bytes.js and the shared UI's copies when missing or older than their sources. */
 export function ensureBuilt() {
   const wasm = join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm');
   const bytes = join(EXT_DIR, 'wasm-bytes.js');
   const stale = !existsSync(bytes) || statSync(bytes).mtimeMs < statSync(wasm).mtimeMs
     || !existsSync(join(EXT_DIR, 'tester', 'tester.js'))
-    || statSync(join(EXT_DIR, 'tester', 'tester.js')).mtimeMs < statSync(join(ROOT, 'www', 'tester.js')).mtimeMs;
+    || statSync(join(EXT_DIR, 'tester', 'tester.js')).mtimeMs < statSync(join(ROOT, 'shared-ui', 'tester', 'tester.js')).mtimeMs;
   if (stale) execFileSync('bash', [join(ROOT, 'scripts', 'build-extension.sh')], { stdio: 'inherit' });
 }
 

@@ -65,7 +65,7 @@ test('message router: every admitted type has exactly one handler, and every han
     const block = body.slice(0, body.indexOf('\n});'));
     return [...block.matchAll(/^ {2}(?:'([^']+)'|([a-z][\w]*)):/gm)].map((m) => m[1] ?? m[2]);
   };
-  const handled = [...keysOf(source('sw/router.js'), 'HANDLERS'), ...keysOf(source('sw/tell-adult.js'), 'MESSAGE_HANDLERS')].sort();
+  const handled = [...keysOf(source('sw/router.js'), 'HANDLERS'), ...keysOf(source('sw/report-flow.js'), 'MESSAGE_HANDLERS')].sort();
   assert.deepEqual(handled, admitted);
   assert.match(source('sw/router.js'), /\.\.\.REPORT_HANDLERS/);
   assert.equal(WORKER_FILES.filter((f) => /onMessage\.addListener/.test(source(f))).length, 1, 'one onMessage listener');
@@ -100,4 +100,137 @@ test('facts the core owns are read from the package, never copied: locked catego
   // No copy of the locked list anywhere in the extension's or the demo page's own code.
   const copies = [...WORKER_FILES.map((f) => join(EXT_DIR, f))].filter((f) => /\[\s*'child-abuse',\s*'terrorist-content'\s*\]/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(copies, []);
+});
+
+// The extension's and the demo page's own JavaScript and the UI they share (not the generated
+// files, the package, or the build's copies of shared-ui/), read as text.
+function ownScripts() {
+  const root = join(EXT_DIR, '..');
+  const generated = new Set(['extension/core-facts.js', 'extension/wasm-bytes.js', 'extension/builtin-rules.js']);
+  const copies = /^(extension|www)\/(pkg|tester|ui|_locales|report|results\/find\.js)\//;
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${entry.name}`;
+      if (copies.test(`${rel}/`) || entry.name === 'node_modules') continue;
+      if (entry.isDirectory()) walk(rel);
+      else if (/\.m?js$/.test(entry.name) && !generated.has(rel)) out.push(rel);
+    }
+  };
+  walk('extension');
+  walk('www');
+  walk('shared-ui');
+  return out.map((f) => ({ f, text: readFileSync(join(root, f), 'utf8') }));
+}
+
+test('facts the core owns are read from the package, never copied: search engines, categories, presets', { skip: !existsSync(join(EXT_DIR, 'core-facts.js')) && 'extension/core-facts.js not built' }, async () => {
+  const pkg = await import('../../extension/pkg/schoolgate.js');
+  pkg.initSync({ module: readFileSync(join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm')) });
+  const generated = await import('../../extension/core-facts.js');
+  const fresh = pkg.coreFacts();
+  assert.deepEqual(JSON.parse(JSON.stringify(generated.SEARCH_ENGINES)), fresh.searchEngines, 'core-facts.js holds the core\'s engine table');
+  assert.deepEqual([...generated.KNOWN_CATEGORIES], fresh.categories);
+  assert.deepEqual([...generated.PRESETS], fresh.presets);
+  assert.deepEqual(fresh.lockedCategories, [...generated.LOCKED_CATEGORIES], 'the probe and the core\'s own table agree on the locked categories');
+  assert.ok(fresh.searchEngines.length >= 20 && fresh.categories.includes('gambling') && fresh.presets[0] === 'eyfs');
+
+  // The worker's pre-check lets through every host the core's engine table serves from (it
+  // errs wide: the engine decides), and the header hosts are the core's.
+  const { maySearch, SAFESEARCH_HEADER_HOSTS } = await import('../../extension/sw/search-hosts.js');
+  for (const e of fresh.searchEngines) {
+    for (const d of e.domains) {
+      assert.ok(maySearch(d) && maySearch(`www.${d}`), `${e.id}: ${d}`);
+      assert.equal(pkg.canonicalize(`https://${d}/`), `https://${d}/`);
+    }
+    for (const n of e.anyTld) for (const host of [`${n}.com`, `www.${n}.co.uk`, `${n}.de`]) assert.ok(maySearch(host), `${e.id}: ${host}`);
+  }
+  for (const host of ['example.com', 'bbc.example', 'notbing.com', '']) assert.equal(maySearch(host), false, host);
+  assert.deepEqual([...SAFESEARCH_HEADER_HOSTS].sort(), [...new Set(fresh.searchEngines.flatMap((e) => e.headerHosts))].sort());
+  assert.ok(SAFESEARCH_HEADER_HOSTS.includes('www.youtube.com'));
+
+  // Every host the core reads a search at is let through (the fixture the core's own tests read).
+  const fixture = readFileSync(join(EXT_DIR, '..', 'tests', 'fixtures', 'search', 'extract.tsv'), 'utf8');
+  let searched = 0;
+  for (const line of fixture.split('\n')) {
+    if (line.startsWith('#') || !line.trim()) continue;
+    const [host, , , engine] = line.split('\t');
+    if (engine === '-') continue;
+    searched += 1;
+    assert.ok(maySearch(host), `the core reads a ${engine} search at ${host}; the pre-check must let it through`);
+  }
+  assert.ok(searched > 20, 'the fixture has searches');
+
+  // No own script keeps a list of the core's engines' hosts (three or more named on one line, as a
+  // regex alternation or host names), nor the header hosts. The one exception is the results
+  // pages the extension's own results finder reads (results/find.js): its knowledge, not the core's.
+  const suffixOrPrefix = new Set(['com', 'co', 'org', 'net', 'ac', 'uk', 'ai', 'cz', 'ru', 'search', 'www', 'm']);
+  const ids = [...new Set(fresh.searchEngines.flatMap((e) => [e.id, ...e.anyTld, ...e.domains.flatMap((d) => d.split('.'))]))].filter((l) => !suffixOrPrefix.has(l));
+  const named = new RegExp(`(?<![\\w-])(${ids.join('|')})(?=\\\\?\\.[a-z]|\\|)|\\|(${ids.join('|')})\\b`, 'g');
+  const exempt = /^export const THUMBNAIL_PAGES = /;
+  const found = [];
+  for (const { f, text } of ownScripts()) {
+    text.split('\n').forEach((line, i) => {
+      if (exempt.test(line) || /^\s*(\/\/|\*|\/\*)/.test(line)) return;
+      const engines = new Set([...line.matchAll(named)].map((m) => m[1] ?? m[2]));
+      const headerHosts = fresh.searchEngines.flatMap((e) => e.headerHosts).filter((h) => line.includes(`'${h}'`));
+      if (engines.size >= 3 || headerHosts.length >= 2) found.push(`${f}:${i + 1}: ${[...engines, ...headerHosts].join(', ')}`);
+    });
+  }
+  assert.deepEqual(found, [], 'engine host lists copied into JS');
+  // Nor the core's category or preset lists.
+  const categoryList = /'child-abuse',\s*'terrorist-content',\s*'discrimination'/;
+  const presetList = /\[\s*'eyfs',\s*'ks1',\s*'ks2',\s*'staff'\s*\]/;
+  assert.deepEqual(ownScripts().filter(({ text }) => categoryList.test(text) || presetList.test(text)).map(({ f }) => f), []);
+});
+
+test('shared UI: written once in shared-ui/, copied as is into the extension and the demo page', () => {
+  const root = join(EXT_DIR, '..');
+  const shared = join(root, 'shared-ui');
+  for (const part of ['_locales/en_GB/messages.json', 'ui/interstitial.js', 'report/model.js', 'results/find.js', 'tester/tester.js', 'tester/markup.js']) {
+    assert.ok(existsSync(join(shared, part)), `shared-ui/${part}`);
+  }
+  // Every copy is gitignored (nobody edits a copy) and, where built, the same bytes as its source.
+  const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n');
+  for (const site of ['extension', 'www']) {
+    for (const part of ['_locales/', 'ui/', 'report/', 'tester/', 'results/find.js']) {
+      assert.ok(ignored.includes(`/${site}/${part}`) || (site === 'www' && part === 'results/find.js' && ignored.includes('/www/results/')), `/${site}/${part} is gitignored`);
+    }
+    for (const part of ['ui/interstitial.js', 'report/model.js', 'results/find.js', 'tester/tester.js', '_locales/pl/messages.json']) {
+      const copy = join(root, site, part);
+      if (existsSync(copy)) assert.equal(readFileSync(copy, 'utf8'), readFileSync(join(shared, part), 'utf8'), `${site}/${part} is shared-ui/${part} as is`);
+    }
+  }
+  // No build script rewrites imports on the way (one layout, the same relative paths in both sites).
+  for (const script of readdirSync(join(root, 'scripts')).filter((f) => f.endsWith('.sh'))) {
+    const text = readFileSync(join(root, 'scripts', script), 'utf8');
+    assert.doesNotMatch(text, /\bsed\b[^\n]*(from|import)/, `scripts/${script} rewrites imports`);
+  }
+  // The tester's markup is written once (shared-ui/tester/markup.js), not in each page.
+  for (const page of ['extension/staff.html', 'www/index.html']) {
+    const html = readFileSync(join(root, page), 'utf8');
+    assert.match(html, /<section id="tester"/, `${page} has a place for the tester`);
+    assert.doesNotMatch(html, /id="tester-form"|id="results-summary"|name="as"/, `${page} repeats the tester's markup`);
+  }
+});
+
+test('the policy in force, its lists and its DNR rules: one module each', () => {
+  // sw/state.js holds the state (last good, managed configuration applied); it fetches nothing
+  // and never touches DNR: lists are fetched and cached in sw/lists.js, DNR kept in line in sw/dnr-sync.js.
+  assert.doesNotMatch(source('sw/state.js'), /\bfetch\(|declarativeNetRequest|textCache/);
+  assert.match(source('sw/lists.js'), /export async function loadList\(/);
+  assert.match(source('sw/lists.js'), /\bfetch\(/);
+  assert.match(source('sw/dnr-sync.js'), /export function syncDnr\(/);
+  const dnrWriters = WORKER_FILES.filter((f) => /updateDynamicRules\(/.test(source(f)));
+  for (const f of dnrWriters) assert.ok(['sw/dnr.js', 'sw/dnr-sync.js', 'sw/report-store.js', 'sw/report-store.js'].includes(f), `${f} writes DNR rules`);
+});
+
+test('type checking: jsconfig.json covers every script of the extension, the shared UI and the demo page', () => {
+  const config = JSON.parse(readFileSync(join(EXT_DIR, '..', 'jsconfig.json'), 'utf8'));
+  assert.equal(config.compilerOptions.checkJs, true);
+  assert.ok(config.compilerOptions.types.includes('chrome'), "Chrome's types");
+  const globs = config.include.map((g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}$`));
+  const unchecked = ownScripts().map(({ f }) => f).filter((f) => !globs.some((g) => g.test(f)));
+  assert.deepEqual(unchecked, []);
+  // scripts/test.sh runs it (and counts its errors as failures).
+  assert.match(readFileSync(join(EXT_DIR, '..', 'scripts', 'test.sh'), 'utf8'), /tsc --noEmit -p jsconfig\.json/);
 });

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 
 import { ROOT, EXT_DIR } from './helpers.mjs';
 
-const LOCALES_DIR = join(EXT_DIR, '_locales');
+const LOCALES_DIR = join(ROOT, 'shared-ui', '_locales');
 const read = (locale) => JSON.parse(readFileSync(join(LOCALES_DIR, locale, 'messages.json'), 'utf8'));
 const english = read('en_GB');
 const others = readdirSync(LOCALES_DIR).filter((d) => d !== 'en_GB' && statSync(join(LOCALES_DIR, d)).isDirectory());
@@ -35,12 +35,14 @@ for (const locale of others) {
   });
 }
 
-/** The JavaScript the extension and the demo page ship (not generated copies). */
+/** The JavaScript the extension and the demo page ship, and the UI they share (not the build's copies). */
 function sources(dir, out = []) {
+  const site = dir === EXT_DIR || dir === join(ROOT, 'www');
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (['pkg', 'tester', 'node_modules', '_locales', 'results'].includes(name) && dir === join(ROOT, 'www')) continue;
-    if (['pkg', 'tester', 'node_modules', '_locales'].includes(name)) continue;
+    // The package, and what scripts/copy-shared-ui.sh copied from shared-ui/ (read there).
+    if (['pkg', 'node_modules'].includes(name) || (site && ['tester', '_locales', 'ui', 'report'].includes(name))) continue;
+    if (path === join(EXT_DIR, 'results', 'find.js') || path === join(ROOT, 'www', 'results', 'find.js')) continue;
     if (statSync(path).isDirectory()) sources(path, out);
     else if (/\.m?js$/.test(name) && !['wasm-bytes.js', 'builtin-rules.js', 'core-facts.js'].includes(name)) out.push(path);
   }
@@ -50,7 +52,7 @@ function sources(dir, out = []) {
 test('locales: no call site falls back to English text of its own', () => {
   const lookup = /(\bt\([^()]*\)|\bwords\(\)\.\w+|getMessage\([^()]*\)|\bword\([^()]*\))\s*(\|\||\?\?)\s*['"`][A-Za-z]/;
   const found = [];
-  for (const file of [...sources(EXT_DIR), ...sources(join(ROOT, 'www'))]) {
+  for (const file of [...sources(EXT_DIR), ...sources(join(ROOT, 'www')), ...sources(join(ROOT, 'shared-ui'))]) {
     readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
       if (lookup.test(line)) found.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
     });

@@ -9,9 +9,9 @@ import { createHmac } from 'node:crypto';
 import {
   newReport, heldDetails, recordAdult, appendEvent, onlyAppends, checkNoImages, scrubImages, newReportId, readAdultRecord,
   ReportError, REPORT_SCHEMA, CONCERN_CATEGORIES, newSearchAlert,
-} from '../../extension/report/model.js';
-import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../extension/report/export.js';
-import { signBody, verifyBody } from '../../extension/report/sign.js';
+} from '../../shared-ui/report/model.js';
+import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../shared-ui/report/export.js';
+import { signBody, verifyBody } from '../../shared-ui/report/sign.js';
 import { backoffMs, RETRY } from '../../extension/sw/delivery.js';
 import { admit } from '../../extension/sw/messages.js';
 

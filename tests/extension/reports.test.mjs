@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import * as h from './helpers.mjs';
 import { skipOrFail } from '../ci.mjs';
 import { startHubEndpoint, hubMissing } from '../hub-e2e/hub.mjs';
-import { signBody } from '../../extension/report/sign.js';
+import { signBody } from '../../shared-ui/report/sign.js';
 
 const skip = skipOrFail(h.cannotRun() ?? hubMissing());
 const T = { timeout: 180_000 };

@@ -1,4 +1,4 @@
-// The shared result finder (extension/results/find.js), which the extension's content script and
+// The shared result finder (shared-ui/results/find.js), which the extension's content script and
 // the demo page both use. Two parts:
 // - Node only: which pages are results pages, and taking redirect wrappers off links.
 // - Debian's Chromium without the extension (no root needed): the results, targets and

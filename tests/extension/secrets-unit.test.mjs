@@ -15,8 +15,8 @@ import {
   parseStaffCodeHash, makeStaffCodeHash, staffCodeChecker, WRONG_CODES, DEFAULT_ITERATIONS, MIN_ITERATIONS,
 } from '../../extension/sw/staff-code.js';
 import { readManaged } from '../../extension/sw/config.js';
-import { scrubImages, cutReason, CUT, MAX_PIECE } from '../../extension/report/scrub.js';
-import { newReport, heldDetails, recordAdult, checkNoImages, appendEvent } from '../../extension/report/model.js';
+import { scrubImages, cutReason, CUT, MAX_PIECE } from '../../shared-ui/report/scrub.js';
+import { newReport, heldDetails, recordAdult, checkNoImages, appendEvent } from '../../shared-ui/report/model.js';
 import { admit } from '../../extension/sw/messages.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -446,11 +446,11 @@ test('managed configuration: group and category ids follow the core\'s rule (1-4
 });
 
 test('block pages have words for every built-in category, in every language; KS2 reasons exist', { skip: noPkg }, async () => {
-  const { KS2_REASONS } = await import('../../extension/ui/interstitial.js');
+  const { KS2_REASONS } = await import('../../shared-ui/ui/interstitial.js');
   // The engine's own categories beside the built-in lists: raw IP addresses and search-only ones.
   const categories = new Set([...pkg.builtinLists().map((l) => l.category), 'ip-address', 'grooming']);
-  for (const locale of readdirSync(join(ROOT, 'extension', '_locales'))) {
-    const messages = JSON.parse(readFileSync(join(ROOT, 'extension', '_locales', locale, 'messages.json'), 'utf8'));
+  for (const locale of readdirSync(join(ROOT, 'shared-ui', '_locales'))) {
+    const messages = JSON.parse(readFileSync(join(ROOT, 'shared-ui', '_locales', locale, 'messages.json'), 'utf8'));
     for (const id of categories) assert.ok(messages[`cat_${id.replace(/-/g, '_')}`], `${locale}: cat_${id}`);
     for (const id of KS2_REASONS) assert.ok(messages[`ks2_reason_${id.replace(/-/g, '_')}`], `${locale}: ks2_reason_${id}`);
   }

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { signBody } from '../../extension/report/sign.js';
+import { signBody } from '../../shared-ui/report/sign.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const HUB_BIN = process.env.HUB_BIN ?? join(ROOT, 'target', 'debug', 'schoolgate-hub');

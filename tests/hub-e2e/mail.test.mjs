@@ -11,7 +11,7 @@ import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 
-import { newReport, recordAdult, heldDetails, newReportId } from '../../extension/report/model.js';
+import { newReport, recordAdult, heldDetails, newReportId } from '../../shared-ui/report/model.js';
 import * as hub from './hub.mjs';
 import { skipOrFail } from '../ci.mjs';
 

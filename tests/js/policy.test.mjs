@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { PKG, blankComments, fixtureFiles, fixtureLines, fixtureText, schoolgate } from './helpers.mjs';
 import { serve } from '../../scripts/serve.mjs';
-import { builtinPolicyText } from '../../www/engine.js';
+import { builtinPolicyText } from '../../shared-ui/tester/engine.js';
 
 const { Schoolgate, defaultPolicyToml } = schoolgate;
 

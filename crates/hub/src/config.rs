@@ -9,7 +9,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// The SQLite database's file name inside the data directory.
 pub const SQLITE_FILE: &str = "hub.sqlite3";
 /// The largest report body the hub reads (bytes). A report the extension writes is at most a few
-/// hundred kilobytes (every field is cut to a limit: `extension/report/model.js`); anything
+/// hundred kilobytes (every field is cut to a limit: `shared-ui/report/model.js`); anything
 /// larger is refused with 413 before it is read.
 pub const MAX_REPORT_BYTES: usize = 1_000_000;
 /// How many requests the hub works on at once; more wait for a turn. With the body limit this

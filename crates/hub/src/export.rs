@@ -1,5 +1,5 @@
 //! What the hub hands out: CSV that a spreadsheet cannot run (the same rule as the extension's
-//! `extension/report/export.js`), the columns CPOMS and MyConcern imports take, and the command
+//! `shared-ui/report/export.js`), the columns CPOMS and MyConcern imports take, and the command
 //! line's whole export of what was received (`received_json`).
 
 use serde_json::{json, Value};

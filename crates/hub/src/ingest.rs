@@ -17,7 +17,7 @@
 use crate::signing_keys::{self, SigningKey};
 use crate::store::{IngestOutcome, NewReport, Store, StoreError};
 
-/// The schema the extension writes (`REPORT_SCHEMA` in `extension/report/model.js`).
+/// The schema the extension writes (`REPORT_SCHEMA` in `shared-ui/report/model.js`).
 pub const REPORT_SCHEMA: &str = "schoolgate-report/1";
 /// The header that names the report.
 pub const REPORT_ID_HEADER: &str = "x-schoolgate-report-id";
@@ -67,7 +67,7 @@ pub struct ReportHeaders<'a> {
 }
 
 /// Whether `id` is a report id as the extension makes them: 8–64 ASCII letters, digits or dashes
-/// (`newReport` in `extension/report/model.js`). No dot, slash or other path character.
+/// (`newReport` in `shared-ui/report/model.js`). No dot, slash or other path character.
 pub fn valid_report_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }

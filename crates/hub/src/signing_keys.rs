@@ -2,7 +2,7 @@
 //! (`reportSigningKey` in the Admin console), and the check of a report's signature.
 //!
 //! The extension computes HMAC-SHA256 over the exact body bytes, keyed by the UTF-8 bytes of the
-//! key *as text* (`extension/report/sign.js` imports `encoder.encode(String(secret))`), so the
+//! key *as text* (`shared-ui/report/sign.js` imports `encoder.encode(String(secret))`), so the
 //! hub does the same: a key is its 64 hex characters, never decoded. The hub has to hold the keys
 //! themselves (an HMAC cannot be checked against a hash of its key), so the database is as
 //! secret as the Admin console's setting.
@@ -76,7 +76,7 @@ pub fn parse_signature(header: &str) -> Option<[u8; 32]> {
     Some(mac)
 }
 
-/// `sha256=<hex>` for `body` under `secret`, exactly as `extension/report/sign.js` writes it.
+/// `sha256=<hex>` for `body` under `secret`, exactly as `shared-ui/report/sign.js` writes it.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     format!(
         "sha256={}",

@@ -32,6 +32,7 @@ mod compile;
 mod convert;
 pub mod error;
 mod expressions;
+mod facts;
 mod public_suffix;
 mod schoolgate;
 mod search;
@@ -42,6 +43,7 @@ use wasm_bindgen::prelude::*;
 use error::OrJs;
 
 pub use compile::{compile_lists, parse_list_js};
+pub use facts::core_facts;
 pub use schoolgate::{Schoolgate, INPUT_BUFFER_BYTES};
 
 /// TypeScript shapes of the plain objects the package returns and accepts. They mirror the

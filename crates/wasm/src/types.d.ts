@@ -291,3 +291,23 @@ export interface BuiltinList {
   file: string;
   text: string;
 }
+
+/** `coreFacts()`: the core's own tables, for JavaScript that needs them as data. */
+export interface CoreFacts {
+  /** Every category id the core knows by name, illegal ones first. */
+  categories: string[];
+  /** The locked categories: blocked for everyone, whatever any policy says. */
+  lockedCategories: string[];
+  /** The presets' ids, youngest first (`eyfs`, `ks1`, `ks2`, `staff`). */
+  presets: string[];
+  /** The search engines the core recognises, and where each serves from. */
+  searchEngines: {
+    id: string;
+    /** Registrable domains, matched with any subdomain (`bing.com`, `search.yahoo.com`). */
+    domains: string[];
+    /** Names matched before a country or generic suffix (`google`: `google.de`, `www.google.co.uk`). */
+    anyTld: string[];
+    /** The exact hosts a SafeSearch request header is sent to (YouTube's `YouTube-Restrict`). */
+    headerHosts: string[];
+  }[];
+}

@@ -95,7 +95,7 @@ impl TestDb {
     }
 }
 
-/// A report body shaped like the extension's (`newReport` in extension/report/model.js), as
+/// A report body shaped like the extension's (`newReport` in shared-ui/report/model.js), as
 /// compact JSON: what `JSON.stringify(report)` sends.
 pub fn report_body(id: &str, revision: u64) -> String {
     serde_json::json!({

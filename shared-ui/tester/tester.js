@@ -5,8 +5,8 @@
 import { h, fill, rows, fitFrame } from './dom.js';
 import { runTest, SEARCH_ENGINES, looksLikeAddress } from './engine.js';
 import { toLocalInput, fromLocalInput, describe, describeLocal, localInputOf } from './time.js';
-import { t } from './ui/i18n.js';
-import { toFragment } from './ui/blockdata.js';
+import { t } from '../ui/i18n.js';
+import { toFragment } from '../ui/blockdata.js';
 
 const DEFAULTS = { q: '', as: 'auto', engine: 'google', at: '' };
 
@@ -59,10 +59,10 @@ function groupTitle(group) {
 }
 
 export function setupTester(app) {
-  const form = document.getElementById('tester-form');
-  const input = document.getElementById('q');
-  const atInput = document.getElementById('at');
-  const engineSelect = document.getElementById('engine');
+  const form = /** @type {HTMLFormElement} */ (document.getElementById('tester-form'));
+  const input = /** @type {HTMLInputElement} */ (document.getElementById('q'));
+  const atInput = /** @type {HTMLInputElement} */ (document.getElementById('at'));
+  const engineSelect = /** @type {HTMLSelectElement} */ (document.getElementById('engine'));
   const engineField = document.getElementById('engine-field');
   const results = document.getElementById('results');
   const summary = document.getElementById('results-summary');
@@ -71,22 +71,24 @@ export function setupTester(app) {
 
   for (const e of SEARCH_ENGINES) engineSelect.append(h('option', { value: e.id, text: e.name }));
 
+  /** The "Test it as" radio buttons. */
+  const asField = () => /** @type {RadioNodeList} */ (form.elements.namedItem('as'));
   const readForm = () => ({
     q: input.value.trim(),
-    as: form.elements.as.value || 'auto',
+    as: asField().value || 'auto',
     engine: engineSelect.value,
     at: atInput.value,
   });
   const writeForm = (state) => {
     input.value = state.q;
-    form.elements.as.value = state.as;
+    asField().value = state.as;
     engineSelect.value = state.engine;
     atInput.value = state.at;
     showEngineField();
   };
   const showEngineField = () => {
     const q = input.value.trim();
-    const as = form.elements.as.value;
+    const as = asField().value;
     const search = as === 'search' || (as === 'auto' && q !== '' && !looksLikeAddress(q));
     engineField.dataset.active = String(search);
   };
@@ -124,7 +126,7 @@ export function setupTester(app) {
   });
 
   // Example links are real links (they work when opened in a new tab); here they run in place.
-  for (const a of document.querySelectorAll('#examples a')) {
+  for (const a of /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll('#examples a'))) {
     a.addEventListener('click', (event) => {
       if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();

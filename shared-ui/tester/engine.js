@@ -1,8 +1,6 @@
 // The demo's one door to the Schoolgate package (`pkg/schoolgate.js`, built from crates/wasm).
 // Everything that depends on which functions the package has is detected here.
 
-const PRESET_ORDER = ['eyfs', 'ks1', 'ks2', 'staff'];
-
 /** A query string as a search box's form sends it (`a+b`, not `a%20b`). */
 const form = (fields) => new URLSearchParams(fields).toString();
 
@@ -18,7 +16,8 @@ export const SEARCH_ENGINES = Object.freeze([
 export async function loadPackage() {
   let pkg;
   try {
-    pkg = await import('./pkg/schoolgate.js');
+    // The package beside this folder in both sites (www/pkg/, extension/pkg/), read where the module runs.
+    pkg = await import(new URL('../pkg/schoolgate.js', import.meta.url).href);
   } catch (e) {
     throw new Error(`The Schoolgate engine (pkg/schoolgate.js) could not be loaded: build it with scripts/run.sh. (${e.message})`);
   }
@@ -82,17 +81,19 @@ function tryCall(fn) {
  * @param {{custom?: boolean, listCount?: number}} [origin]
  */
 export function describeEngine(pkg, sg, origin = {}) {
+  // The presets, youngest first, as the core orders them (its own table, not a copy here).
+  const presetOrder = pkg.coreFacts().presets;
   const policy = tryCall(() => sg.policy()) ?? {};
   const policyGroups = policy.groups ?? {};
   const groups = (tryCall(() => sg.groups()) ?? [])
     .map((g) => {
       const full = (Array.isArray(policyGroups) ? policyGroups.find((x) => x.name === g.name) : policyGroups[g.name]) ?? {};
-      return { name: g.name, label: g.label ?? full.label ?? g.name, staff: Boolean(g.staff ?? full.staff), preset: g.preset ?? full.preset ?? (PRESET_ORDER.includes(g.name) ? g.name : undefined) };
+      return { name: g.name, label: g.label ?? full.label ?? g.name, staff: Boolean(g.staff ?? full.staff), preset: g.preset ?? full.preset ?? (presetOrder.includes(g.name) ? g.name : undefined) };
     })
     .sort((a, b) => {
       const rank = (g) => {
-        const i = PRESET_ORDER.indexOf(g.name);
-        return i >= 0 ? i * 2 : PRESET_ORDER.indexOf(g.preset ?? 'ks2') * 2 + 1;
+        const i = presetOrder.indexOf(g.name);
+        return i >= 0 ? i * 2 : presetOrder.indexOf(g.preset ?? 'ks2') * 2 + 1;
       };
       return rank(a) - rank(b) || a.name.localeCompare(b.name);
     });
@@ -128,7 +129,7 @@ export function urlFor(text, as, engineId) {
 
 /**
  * Everything the tester shows for one input at one moment.
- * @returns {{url: string, as: 'url'|'search', terms?: string, groups: Array<{group, verdict, search?, safeSearch?, error?}>}}
+ * @returns {{url: string, as: 'url'|'search', terms?: string, groups: Array<{group, verdict?, search?, safeSearch?, error?}>}}
  */
 export function runTest(engine, { text, as, engineId, atMs }) {
   const kind = as === 'auto' || !as ? (looksLikeAddress(text) ? 'url' : 'search') : as;
