@@ -32,6 +32,7 @@ mod compile;
 mod convert;
 pub mod error;
 mod expressions;
+mod override_code;
 mod public_suffix;
 mod schoolgate;
 mod search;

@@ -8,10 +8,9 @@
 
 use std::fmt;
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use thiserror::Error;
+
+use super::totp::hmac_sha256;
 
 /// What every override secret's text starts with (version 1).
 pub const SECRET_PREFIX: &str = "sgo1-";
@@ -87,15 +86,18 @@ impl OverrideSecret {
     /// two (group, site) pairs share a key. A key shown in an authenticator app opens that one
     /// site for that one group, never the secret.
     pub fn site_key(&self, site: &str, group: &str) -> [u8; 32] {
-        let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0) {
-            Ok(mac) => mac,
-            Err(_) => unreachable!("HMAC accepts keys of every length"),
-        };
-        for part in [KEY_LABEL, group.as_bytes(), site.as_bytes()] {
-            mac.update(part);
-            mac.update(&[0]);
-        }
-        mac.finalize().into_bytes().into()
+        let zero: &[u8] = &[0];
+        hmac_sha256(
+            &self.0,
+            &[
+                KEY_LABEL,
+                zero,
+                group.as_bytes(),
+                zero,
+                site.as_bytes(),
+                zero,
+            ],
+        )
     }
 }
 

@@ -1,10 +1,12 @@
 //! The one-time-password primitive: HOTP (RFC 4226) over a time counter (RFC 6238).
 //!
-//! Generic over the HMAC so that RFC 6238's own test vectors (SHA-1, SHA-256, SHA-512) check
-//! this very function; the override codes use HMAC-SHA256 only (see [`super::code_at_step`]).
+//! The override codes use HMAC-SHA256 ([`hotp_sha256`], one copy of HMAC in the wasm package);
+//! RFC 6238's own test vectors check it, and check the truncation it shares ([`truncate`]) with
+//! SHA-1 and SHA-512 too ([`hotp`], generic over the HMAC).
 
 use hmac::digest::KeyInit;
-use hmac::Mac;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// The time step a moment falls in: `floor((unix - t0) / step)`, or `None` before `t0` (or a
 /// step of zero, which no caller passes).
@@ -16,16 +18,39 @@ pub fn counter(unix_secs: i64, t0: i64, step_secs: u32) -> Option<u64> {
     u64::try_from(since / i64::from(step_secs)).ok()
 }
 
-/// HOTP: the HMAC of the 8-byte big-endian counter, dynamically truncated (RFC 4226 §5.3) to
-/// `digits` decimal digits (1 to 9).
-pub fn hotp<M: Mac + KeyInit>(key: &[u8], counter: u64, digits: u32) -> u32 {
+/// HMAC-SHA256 of the concatenated `parts` under `key`. Not inlined: every caller shares one
+/// copy of HMAC in the wasm package.
+#[inline(never)]
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of every length"),
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// HOTP with HMAC-SHA256: what the override codes use.
+pub fn hotp_sha256(key: &[u8], counter: u64, digits: u32) -> u32 {
+    truncate(&hmac_sha256(key, &[&counter.to_be_bytes()]), digits)
+}
+
+/// HOTP with any HMAC: the HMAC of the 8-byte big-endian counter, [`truncate`]d.
+pub fn hotp<M: Mac + KeyInit>(key: &[u8], counter: u64, digits: u32) -> u32 {
     let mut mac = match <M as Mac>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC accepts keys of every length"),
     };
     mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
+    truncate(&mac.finalize().into_bytes(), digits)
+}
+
+/// RFC 4226 §5.3's dynamic truncation of an HMAC (at least 20 bytes) to `digits` decimal
+/// digits (1 to 9).
+pub fn truncate(hash: &[u8], digits: u32) -> u32 {
     let last = hash.len() - 1;
     let offset = usize::from(hash[last] & 0x0f);
     let word = u32::from_be_bytes([
@@ -52,7 +77,6 @@ pub fn totp<M: Mac + KeyInit>(
 #[allow(clippy::unwrap_used)] // a panic is how a test reports failure
 mod tests {
     use super::*;
-    use hmac::Hmac;
 
     /// RFC 6238 Appendix B, read from tests/fixtures/override-code/rfc6238.tsv: every time, in
     /// SHA-1, SHA-256 and SHA-512, 8 digits, 30-second steps from T0 = 0.
@@ -77,7 +101,8 @@ mod tests {
             };
             let got = match mode {
                 "SHA1" => totp::<Hmac<sha1::Sha1>>(seed, time, 0, 30, 8),
-                "SHA256" => totp::<Hmac<sha2::Sha256>>(seed, time, 0, 30, 8),
+                // The very function the override codes use.
+                "SHA256" => counter(time, 0, 30).map(|c| hotp_sha256(seed, c, 8)),
                 _ => totp::<Hmac<sha2::Sha512>>(seed, time, 0, 30, 8),
             };
             assert_eq!(format!("{:08}", got.unwrap()), code, "{mode} at {time}");

@@ -242,12 +242,13 @@ impl Walker<'_> {
             let path = format!("never_override[{i}]");
             if let Some(id) = self.string(item, &path) {
                 if self.check_category(id, item.span(), &path) {
-                    out.push(id.to_string());
+                    // Kept sorted as it is built (as `custom` is): no sort code in the package.
+                    if let Err(at) = out.binary_search_by(|c: &String| c.as_str().cmp(id)) {
+                        out.insert(at, id.to_string());
+                    }
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 
