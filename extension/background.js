@@ -26,6 +26,7 @@ import { syncManaged } from './sw/managed.js';
 import { onMessage, onMessageExternal } from './sw/router.js';
 import { statusReport } from './sw/status.js';
 import { failed } from './sw/failures.js';
+import * as overrides from './sw/overrides.js';
 
 delivery.useSettings(() => {
   const extras = state.currentState()?.extras ?? {};
@@ -68,7 +69,8 @@ chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') syncManaged('Admin console change');
+  // A new group or policy: the teachers' override rules follow it (sw/overrides.js).
+  if (area === 'managed') syncManaged('Admin console change').then(() => overrides.refresh());
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
@@ -79,6 +81,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   }
   else if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
+  else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
 });
 
 // "Turn off the screen and tell an adult" (sw/tell-adult.js): the toolbar button and the shortcut.

@@ -10,30 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { fixtureText, schoolgate } from './helpers.mjs';
+import { codeFor } from './override-codes.mjs';
 
 const { Schoolgate, compileLists } = schoolgate;
 const cases = JSON.parse(fixtureText('override-code/cases.json'));
-
-/** HMAC-SHA256 with WebCrypto. */
-async function hmac(key, bytes) {
-  const k = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', k, bytes));
-}
-
-/** The code for a site and group at a moment: docs/policy.md's algorithm, written again. */
-async function codeFor(secretText, site, group, at) {
-  const secret = Uint8Array.from(secretText.slice(5).match(/../g), (h) => parseInt(h, 16));
-  const enc = new TextEncoder();
-  const label = enc.encode(`schoolgate override-code/1\0${group}\0${site}\0`);
-  const key = await hmac(secret, label);
-  const step = Math.floor(at / 300);
-  const counter = new Uint8Array(8);
-  new DataView(counter.buffer).setBigUint64(0, BigInt(step));
-  const h = await hmac(key, counter);
-  const o = h[31] & 15;
-  const word = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
-  return { code: String(word % 1_000_000).padStart(6, '0'), step, acceptedUntil: step * 300 + 600 };
-}
 
 function fixtureEngine() {
   const policy = fixtureText('override-code/policy.toml');
