@@ -51,9 +51,26 @@ function writeStore(store) {
   return chrome.storage.local.set({ [STORE_KEY]: store });
 }
 
+const listeners = [];
+/**
+ * Calls `fn(entry)` with every entry recorded from now on (a code typed, its outcome, the
+ * override's scope and end): how the monitoring events reach the hub once a module sends them
+ * (sw/events.js, when it is there); the record on this device is kept either way.
+ */
+export function onRecord(fn) {
+  listeners.push(fn);
+}
+
 async function appendToLog(entry) {
   const got = await chrome.storage.local.get(LOG_KEY);
   await chrome.storage.local.set({ [LOG_KEY]: appendLog(got?.[LOG_KEY], entry) });
+  for (const fn of listeners) {
+    try {
+      await fn(entry);
+    } catch (error) {
+      logFailure('passing on a teacher\'s override record', error);
+    }
+  }
 }
 
 let queue = Promise.resolve();
