@@ -27,6 +27,7 @@ import { syncManaged } from './sw/managed.js';
 import { onMessage, onMessageExternal } from './sw/router.js';
 import { statusReport } from './sw/status.js';
 import { failed } from './sw/failures.js';
+import * as overrides from './sw/overrides.js';
 
 delivery.useSettings(() => {
   const extras = state.currentState()?.extras ?? {};
@@ -69,7 +70,8 @@ chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') syncManaged('Admin console change');
+  // A new group or policy: the teachers' override rules follow it (sw/overrides.js).
+  if (area === 'managed') syncManaged('Admin console change').then(() => overrides.refresh());
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
@@ -80,6 +82,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   }
   else if (alarm.name === dnrSync.BOUNDARY_ALARM) await dnrSync.syncDnr({ reason: 'time window' });
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
+  else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
 });
 
 // "Turn off the screen and tell an adult" (sw/tell-adult.js): the toolbar button and the shortcut.

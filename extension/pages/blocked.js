@@ -10,6 +10,7 @@ import { loadMessages, pickLocale, t } from '../ui/i18n.js';
 import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from '../report/cover.js';
 import { audienceFor } from '../ui/interstitial.js';
+import { offerTeacherCode } from './teacher-code.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -85,6 +86,9 @@ async function main() {
   if (framed) {
     for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
     return;
+  }
+  if (info.teacherCode?.available && !verdict.locked) {
+    offerTeacherCode({ url: url ?? '', locale, timeZone: info.timeZone, messages: await loadMessages(locale) });
   }
   if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
     const messages = await loadMessages(locale);

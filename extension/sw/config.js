@@ -54,9 +54,11 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale', 'safetyButton']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'locale', 'safetyButton']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
-const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash']);
+const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
+/** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
+const OVERRIDE_SECRET = /^sgo1-[0-9a-fA-F]{64}$/;
 
 const utf8Bytes = (s) => new TextEncoder().encode(s).length;
 
@@ -189,6 +191,10 @@ export function readManaged(raw) {
     const parsed = parseStaffCodeHash(config.staffUnlockCodeHash);
     if (!parsed.ok) problems.push(parsed.error);
   }
+  // Teachers' override codes (sw/overrides.js): a value that is not one turns codes off, and
+  // the problem says so without quoting it.
+  str('overrideSecret', (v) => OVERRIDE_SECRET.test(v.trim()), 'sgo1- and 64 hexadecimal digits (the output of `schoolgate override-secret`); teachers\' codes are off until it is fixed');
+  if (config.overrideSecret) config.overrideSecret = config.overrideSecret.trim();
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   str('safetyButton', (v) => SAFETY_BUTTON.has(v), `one of ${[...SAFETY_BUTTON].join(', ')}`);

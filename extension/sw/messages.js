@@ -8,7 +8,8 @@
 //    our content script in a web page (its button): it saves a report about the sender's own
 //    page (the address comes from the browser, not the message) and blocks that page here.
 // 2b. Adult actions: from our own extension pages only (the cover page, in a frame the web page
-//    cannot reach into): the staff code is checked in the worker for every one.
+//    cannot reach into): the staff code is checked in the worker for every one. A teacher's
+//    override code comes from the block page in a tab (never a frame) and is checked the same way.
 // 3. Staff commands: from our own staff page only. The only one re-reads the managed policy and
 //    fetches the lists again now: it applies the Admin console's policy, it cannot change it.
 //
@@ -55,6 +56,11 @@ export const ADULT_ACTIONS = Object.freeze({
   'adult-record': (m) => reportId(m.id) && code(m.code) && m.record !== null && typeof m.record === 'object' && JSON.stringify(m.record).length <= 10_000,
   /** The staff code for the block page's staff view and the staff page's tester (checked in the worker). */
   'staff-unlock': (m) => typeof m.code === 'string' && m.code.length <= 200,
+  /**
+   * A teacher's override code typed on the block page (sw/overrides.js): checked in the worker
+   * by the core against the managed secret, guesses slowed down. Never from a frame.
+   */
+  'override-code': (m) => typeof m.url === 'string' && m.url.length <= 70_000 && typeof m.code === 'string' && m.code.length <= 40,
 });
 
 /**
@@ -84,6 +90,8 @@ export const STAFF_COMMANDS = Object.freeze({
   refresh: () => true,
   /** The reports on this device (staff code checked in the worker); `sendNow` tries delivery first. */
   'reports-list': (m) => code(m.code),
+  /** The teachers' overrides in force and the record of every code typed (sw/overrides.js). */
+  'overrides-list': () => true,
   /** The DSL's review of a reported page: `unblock` or `keep`. */
   'report-review': (m) => code(m.code) && reportId(m.id) && ['unblock', 'keep'].includes(m.decision) && (m.reviewer === undefined || (typeof m.reviewer === 'string' && m.reviewer.length <= 100)),
 });

@@ -27,6 +27,7 @@ import { stats, record } from './stats.js';
 import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
 import { maySearch } from './search-hosts.js';
+import { permits as overrideOpens, describeFor as teacherCodeFor, loaded as overridesLoaded } from './overrides.js';
 
 const HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i;
 /** Schemes with no network request that the policy's `non_web` setting decides (top level only). */
@@ -45,7 +46,7 @@ export function onBeforeRequest(details) {
     const now = Date.now();
     if (!page) {
       const code = s ? s.decider.decide(url, now) : decideStrictest(url, now);
-      return code === ALLOW ? undefined : { cancel: true };
+      return code === ALLOW || overrideOpens(s, url, now) ? undefined : { cancel: true };
     }
     if (!s) {
       // Just woken, and the saved policy is still loading from IndexedDB. The DNR rules already
@@ -57,7 +58,8 @@ export function onBeforeRequest(details) {
       stats.heldAtWake += 1;
       return { redirectUrl: code === BLOCK_LOCKED ? blockPageUrl(url, 'webrequest') : checkingPageUrl(url, 'wake') };
     }
-    if (s.decider.decide(url, now) !== ALLOW) return { redirectUrl: blockPageUrl(url, 'webrequest') };
+    // A teacher's override in force for this site (sw/overrides.js) opens what a code may open.
+    if (s.decider.decide(url, now) !== ALLOW && !overrideOpens(s, url, now)) return { redirectUrl: blockPageUrl(url, 'webrequest') };
     if (reports.isReported(url)) return { redirectUrl: blockPageUrl(url, 'reported') };
     return safeSearchRedirect(s.sg, s.group, url);
   } catch (error) {
@@ -137,6 +139,7 @@ export async function judgeNavigation(details, src) {
     logFailure('judging a navigation', error);
     code = 1;
   }
+  if (code !== ALLOW && overrideOpens(s, url, Date.now())) code = ALLOW;
   if (code === ALLOW && reports.isReported(url)) code = 1;
   record(performance.now() - t0);
   if (code !== ALLOW) {
@@ -218,6 +221,7 @@ export async function judge(url) {
     logFailure('judging a held navigation', error);
     return { action: 'wait', reason: 'the engine failed on this address' };
   }
+  if (code !== ALLOW && overrideOpens(s, url, Date.now())) code = ALLOW;
   // Only web addresses go on from "checking…": never a javascript:, data: or other page.
   if (code === ALLOW && reports.isReported(url)) return { action: 'block', target: blockPageUrl(url, 'reported') };
   if (code !== ALLOW || !/^https?:\/\//i.test(url)) return { action: 'block', target: blockPageUrl(url, 'checking') };
@@ -234,10 +238,13 @@ export async function judge(url) {
 /** For the block page: the full verdict and what it needs to show it for this device's group. */
 export async function explain(url) {
   await ready;
+  await overridesLoaded;
   const s = state.currentState();
   if (!builtin || !s) return { error: startup.error ?? 'starting' };
   const now = Date.now();
   let verdict = s.sg.classify(url, s.group, now);
+  // Opened by a teacher's code since the block (sw/overrides.js): the block page goes on.
+  if (verdict.action === 'block' && overrideOpens(s, url, now)) verdict = { ...verdict, action: 'allow' };
   if (verdict.action === 'allow' && reports.isReported(url)) {
     // Blocked on this device because a pupil reported it, until the DSL has reviewed it.
     verdict = { ...verdict, action: 'block', rule: { kind: 'reported', report: reports.reportBlocking(url) }, reason: 'Reported by a pupil on this device: blocked here until the Designated Safeguarding Lead has reviewed it.' };
@@ -252,5 +259,7 @@ export async function explain(url) {
     locale: s.extras.locale ?? null,
     schoolName: s.extras.schoolName || s.policySchoolName || '',
     staffUnlock: Boolean(s.extras.staffUnlockCodeHash),
+    // Whether a teacher's code could open this page (never the secret).
+    teacherCode: verdict.action === 'block' && !reports.isReported(url) ? teacherCodeFor(s, url, now) : { available: false },
   };
 }

@@ -11,6 +11,7 @@ import { statusReport } from './status.js';
 import { syncManaged } from './managed.js';
 import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
+import { tryCode, overridesReport } from './overrides.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -22,6 +23,8 @@ export const HANDLERS = Object.freeze({
     await syncManaged('staff page: refresh now', { force: true, ifUnreadable: 'empty' });
     return statusReport();
   },
+  'override-code': (m) => tryCode(m),
+  'overrides-list': () => overridesReport(),
   ...REPORT_HANDLERS,
 });
 

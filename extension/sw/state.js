@@ -213,6 +213,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     const extras = {
       schoolName: config.schoolName, locale: config.locale, reportEndpoint: config.reportEndpoint,
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
+      overrideSecret: config.overrideSecret,
       safetyButton: config.safetyButton,
     };
     const lastGood = lastGoodConfig(before);

@@ -5,6 +5,7 @@
 //! included. Output is one line per input, in input order.
 
 mod load;
+mod override_code;
 mod staff_code;
 
 use std::ffi::OsString;
@@ -89,6 +90,29 @@ enum Command {
         #[arg(long, default_value_t = staff_code::DEFAULT_ITERATIONS)]
         iterations: u32,
     },
+    /// Print a new school override secret for the Admin console's `overrideSecret`
+    /// (sgo1- and 64 hexadecimal digits, from the system's random source).
+    OverrideSecret,
+    /// Print the teacher's override code for a site and group now (or at --at), until when it
+    /// is accepted, and an otpauth:// URI for an authenticator app.
+    OverrideCode {
+        /// A file whose first line is the school's override secret (never pass it as an argument:
+        /// process lists and shell history would show it).
+        #[arg(long)]
+        secret_file: PathBuf,
+        /// The blocked page's address, or the site's host name.
+        #[arg(long)]
+        site: String,
+        /// Age group: eyfs, ks1, ks2, staff, or a custom group in the policy.
+        #[arg(long)]
+        group: String,
+        /// The moment, RFC 3339 (e.g. 2026-11-25T12:30:00Z). Default: now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print the code as JSON (code, site, group, step, step_starts, accepted_until).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -114,6 +138,22 @@ fn main() -> ExitCode {
         } => search(policy, &group, &terms),
         Command::CheckPolicy { file } => check_policy(&file),
         Command::StaffCode { iterations } => staff_code::run(iterations),
+        Command::OverrideSecret => override_code::new_secret(),
+        Command::OverrideCode {
+            secret_file,
+            site,
+            group,
+            at,
+            json,
+        } => parse_at(at.as_deref()).and_then(|at| {
+            override_code::print_code(&override_code::CodeRequest {
+                secret_file: &secret_file,
+                site: &site,
+                group: &group,
+                at,
+                json,
+            })
+        }),
     };
     match result {
         Ok(code) => code,
@@ -124,20 +164,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn classify(
-    policy: Option<PathBuf>,
-    group: &str,
-    at: Option<&str>,
-    urls: &[OsString],
-) -> Result<ExitCode, String> {
-    let at = match at {
+/// `--at`: an RFC 3339 moment as Unix seconds, or now.
+fn parse_at(at: Option<&str>) -> Result<i64, String> {
+    Ok(match at {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
             .map_err(|e| {
                 format!("--at {text:?}: expected RFC 3339 time like 2026-11-25T12:30:00Z ({e})")
             })?
             .timestamp(),
         None => chrono::Utc::now().timestamp(),
-    };
+    })
+}
+
+fn classify(
+    policy: Option<PathBuf>,
+    group: &str,
+    at: Option<&str>,
+    urls: &[OsString],
+) -> Result<ExitCode, String> {
+    let at = parse_at(at)?;
     let engine = engine_for(policy, group)?;
     let mut out = io::stdout().lock();
     for url in urls {

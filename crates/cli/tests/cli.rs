@@ -528,3 +528,99 @@ fn squidguard_databases_in_a_folder_are_skipped() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("compiled 1 entries"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `override-secret` prints a new secret the core reads, different each time; `override-code`
+/// prints the code for a site and group at a moment (the shared fixture's value, which the JS
+/// test recomputes with WebCrypto), until when it is accepted, and an authenticator app's URI.
+#[test]
+fn override_secret_and_code() {
+    let first = run(["override-secret"]);
+    assert!(first.status.success());
+    let secret = String::from_utf8(first.stdout).unwrap().trim().to_string();
+    assert!(
+        schoolgate_core::override_code::OverrideSecret::parse(&secret).is_ok(),
+        "{secret}"
+    );
+    let again = String::from_utf8(run(["override-secret"]).stdout).unwrap();
+    assert_ne!(again.trim(), secret, "a new secret each time");
+
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("override-code/cases.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("sg-override-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secret.txt");
+    std::fs::write(&file, format!("{}\n", cases["secret"].as_str().unwrap())).unwrap();
+    let expected = &cases["codes"][0];
+    assert_eq!(expected["at"], 1_767_607_200);
+    let out = run([
+        "override-code".as_ref(),
+        "--secret-file".as_ref(),
+        file.as_os_str(),
+        "--site".as_ref(),
+        "https://www.games-standin.example/play?x=1".as_ref(),
+        "--group".as_ref(),
+        "ks2".as_ref(),
+        "--at".as_ref(),
+        "2026-01-05T10:00:00Z".as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = stdout_lines(&out);
+    assert_eq!(lines[0], expected["code"].as_str().unwrap());
+    assert!(
+        lines[1].contains("games-standin.example for group ks2"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("2026-01-05T10:10:00"),
+        "accepted until the end of the next step: {}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains("otpauth://totp/Schoolgate:ks2%20games-standin.example?secret="),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].contains("algorithm=SHA256&digits=6&period=300"));
+    assert!(
+        !lines[2].contains(&cases["secret"].as_str().unwrap()[5..]),
+        "never the school's secret"
+    );
+    let json = run([
+        "override-code".as_ref(),
+        "--secret-file".as_ref(),
+        file.as_os_str(),
+        "--site".as_ref(),
+        "games-standin.example".as_ref(),
+        "--group".as_ref(),
+        "ks2".as_ref(),
+        "--at".as_ref(),
+        "2026-01-05T10:04:59Z".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let v = &json_lines(&json)[0];
+    assert_eq!(v["code"], expected["code"]);
+    assert_eq!(v["accepted_until"], expected["accepted_until"]);
+    // A bad secret file is refused without quoting it.
+    std::fs::write(&file, "sgo1-not-a-secret-at-all\n").unwrap();
+    let bad = run([
+        "override-code".as_ref(),
+        "--secret-file".as_ref(),
+        file.as_os_str(),
+        "--site".as_ref(),
+        "example.org".as_ref(),
+        "--group".as_ref(),
+        "ks2".as_ref(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("64 hexadecimal digits"), "{stderr}");
+    assert!(!stderr.contains("not-a-secret"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

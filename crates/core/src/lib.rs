@@ -41,6 +41,7 @@ pub mod engine;
 pub mod expressions;
 pub mod lists;
 pub mod lookalike;
+pub mod override_code;
 pub mod policy;
 pub mod public_suffix;
 pub mod ruleset;

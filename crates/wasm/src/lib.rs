@@ -33,6 +33,7 @@ mod convert;
 pub mod error;
 mod expressions;
 mod facts;
+mod override_code;
 mod public_suffix;
 mod schoolgate;
 mod search;

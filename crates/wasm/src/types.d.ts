@@ -206,9 +206,49 @@ export interface PolicyObject {
   /** The school's own search phrase list files, as written (pass their text to `fromPolicy`). */
   search_phrases: string[];
   lists: { path: string; category: string; format: ListFormat; name: string | null }[];
+  /** Categories no teacher's override code may open (`never_override`), sorted. */
+  never_override: string[];
+  /** How long a teacher's override lasts, in minutes (1 to 480). */
+  override_minutes: number;
   categories: Record<string, PolicyAction>;
   groups: Record<string, PolicyGroup>;
 }
+
+/** Why no teacher's code can open a page (`overrideScope`, `verifyOverride`). */
+export type OverrideRefusal =
+  | { kind: "locked"; category: string }
+  | { kind: "never-override"; category: string }
+  | { kind: "deny-entry"; entry: string }
+  | { kind: "search" }
+  | { kind: "carried"; via: string }
+  | { kind: "lookalike"; of: string }
+  | { kind: "not-a-web-page" };
+
+/** `overrideScope`: what a teacher's code could do for a page. */
+export interface OverrideScope {
+  site: string | null;
+  blocked: boolean;
+  refusal: OverrideRefusal | null;
+  /** The refusal in words (`null` when a code can open the page). */
+  message: string | null;
+  minutes: number;
+}
+
+/** An accepted code: the override to put in force (times in Unix seconds). */
+export interface OverrideGrant {
+  site: string;
+  group: string;
+  step: number;
+  starts_at: number;
+  ends_at: number;
+  minutes: number;
+}
+
+/** `verifyOverride`'s answer. */
+export type OverrideResult =
+  | { ok: true; grant: OverrideGrant; error: null; message: null; refusal: null }
+  | { ok: false; grant: null; error: "secret" | "malformed" | "wrong-code" | "used" | "not-blocked" | "refused" | "bad-time"; message: string; refusal: OverrideRefusal | null };
+
 
 /** How a list file is written. */
 export type ListFormat = "auto" | "domains" | "hosts" | "adblock" | "urls" | "expressions";

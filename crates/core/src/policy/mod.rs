@@ -300,12 +300,19 @@ impl Group {
     }
 }
 
+/// How long a teacher's override lasts when the policy does not say (`override_minutes`).
+pub const DEFAULT_OVERRIDE_MINUTES: u32 = 60;
+/// The longest a teacher's override may last: a school day (8 hours).
+pub const MAX_OVERRIDE_MINUTES: u32 = 8 * 60;
+
 /// A school's parsed and validated policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
     school: School,
     builtin_lists: bool,
     search_phrases: Vec<String>,
+    never_override: Vec<String>,
+    override_minutes: u32,
     lists: Vec<ListSource>,
     categories: ByName<Action>,
     groups: ByName<Group>,
@@ -340,6 +347,8 @@ impl Policy {
             },
             builtin_lists: true,
             search_phrases: Vec::new(),
+            never_override: Vec::new(),
+            override_minutes: DEFAULT_OVERRIDE_MINUTES,
             lists: Vec::new(),
             categories: none,
             groups,
@@ -365,6 +374,28 @@ impl Policy {
     /// built-in lists; the CLI resolves them relative to the policy file.
     pub fn search_phrases(&self) -> &[String] {
         &self.search_phrases
+    }
+
+    /// Categories no teacher's override may open (`never_override`), sorted. The locked
+    /// categories are never opened either, whether listed here or not.
+    pub fn never_override(&self) -> &[String] {
+        &self.never_override
+    }
+
+    /// Whether a teacher's override may never open a page in category `id`: a locked category,
+    /// or one the school lists in `never_override`.
+    pub fn is_never_override(&self, id: &str) -> bool {
+        category::is_locked(id)
+            || self
+                .never_override
+                .binary_search_by(|c| c.as_str().cmp(id))
+                .is_ok()
+    }
+
+    /// How long a teacher's override lasts, in minutes (`override_minutes`: 1 to
+    /// [`MAX_OVERRIDE_MINUTES`], default [`DEFAULT_OVERRIDE_MINUTES`]).
+    pub fn override_minutes(&self) -> u32 {
+        self.override_minutes
     }
 
     /// The `[[lists]]` to load, in file order.

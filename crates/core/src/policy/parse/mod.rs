@@ -23,10 +23,12 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const EXPECTED_ACTION: &str = r#"expected "allow", "block", "staff-only" or { allow_at = [...] }"#;
 const WINDOW_EXAMPLE: &str = r#"{ days = "mon-fri", from = "12:15", to = "13:00" }"#;
-const ROOT_KEYS: [&str; 6] = [
+const ROOT_KEYS: [&str; 8] = [
     "school",
     "builtin_lists",
     "search_phrases",
+    "never_override",
+    "override_minutes",
     "categories",
     "groups",
     "lists",
@@ -207,14 +209,47 @@ impl Walker<'_> {
                 .map(str::to_string)
                 .collect()
         });
+        let never_override = self.never_override(root.get("never_override"));
+        let override_minutes =
+            root.get("override_minutes")
+                .map_or(super::DEFAULT_OVERRIDE_MINUTES, |v| {
+                    let range = (1, i64::from(super::MAX_OVERRIDE_MINUTES));
+                    self.integer(v, "override_minutes", range)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(super::DEFAULT_OVERRIDE_MINUTES)
+                });
         Policy {
             school,
             builtin_lists,
             search_phrases,
+            never_override,
+            override_minutes,
             lists,
             categories,
             groups,
         }
+    }
+
+    /// `never_override = [...]`: categories no teacher's override may open, each a known
+    /// category or one declared in `[categories]`; sorted, without repeats.
+    fn never_override(&mut self, v: Option<&Value<'_>>) -> Vec<String> {
+        let Some(v) = v else {
+            return Vec::new();
+        };
+        let what = r#"an array of category ids like ["pornography", "proxy-vpn"]"#;
+        let mut out = Vec::new();
+        for (i, item) in self.array(v, "never_override", what).iter().enumerate() {
+            let path = format!("never_override[{i}]");
+            if let Some(id) = self.string(item, &path) {
+                if self.check_category(id, item.span(), &path) {
+                    // Kept sorted as it is built (as `custom` is): no sort code in the package.
+                    if let Err(at) = out.binary_search_by(|c: &String| c.as_str().cmp(id)) {
+                        out.insert(at, id.to_string());
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn school(&mut self, v: Option<&Value<'_>>) -> School {
