@@ -125,7 +125,8 @@ pub struct EventFilter {
     pub from: Option<String>,
     /// Before (UTC, RFC 3339).
     pub to: Option<String>,
-    /// Paging: only events older than this `(at, seq)` (the last row of the previous page).
+    /// Paging: only events past this `(at, seq)` in the list's order (the last row of the
+    /// previous page): older ones, or newer ones when `oldest_first`.
     pub before: Option<(String, i64)>,
     /// Oldest first instead of newest first (a chronology reads forwards).
     pub oldest_first: bool,
