@@ -79,7 +79,7 @@ test('a field added to a contract must be added to the notice', () => {
 
 test('the command lines are read from the CLIs\' sources', () => {
   const tree = cliTree();
-  assert.deepEqual([...tree.schoolgate.keys()].sort(), ['canon', 'check-policy', 'classify', 'compile', 'search', 'staff-code']);
+  for (const c of ['canon', 'check-policy', 'classify', 'compile', 'search', 'staff-code', 'override-code']) assert.ok(tree.schoolgate.has(c), c);
   for (const c of ['serve', 'migrate', 'backup', 'signing-key', 'audit', 'retention', 'reports']) assert.ok(tree['schoolgate-hub'].has(c), c);
   assert.deepEqual([...tree['schoolgate-hub'].get('signing-key')].sort(), ['add', 'list', 'revoke']);
 });
