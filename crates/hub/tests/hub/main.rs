@@ -4,6 +4,7 @@
 
 mod support;
 
+mod batch_ingest;
 mod cases;
 mod cli;
 mod cluster;
