@@ -14,7 +14,7 @@ mod sqlite;
 mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
-pub use inbox::{InboxCursor, InboxStore, InboxSummary, INBOX_PAGE_SIZE};
+pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_PAGE_SIZE};
 
 use std::future::Future;
 use std::path::Path;
