@@ -1,7 +1,7 @@
 //! Measures the real `schoolgate-hub` binary over HTTP (BENCHMARKS.md, "The hub"): signed reports
 //! ingested per second with many clients at once (p50/p99 latency), the inbox's first page with
 //! `--reports` stored reports (time to the whole answer, on loopback), the next 20 pages by their
-//! "older" links, and the hub's memory (RSS) with them. Speed is measured here, never asserted in a test.
+//! "older" links, the CSV and JSON exports of everything, and the hub's memory (RSS) with them. Speed is measured here, never asserted in a test.
 //!
 //! ```text
 //! cargo build --release -p schoolgate-hub --bins --examples
@@ -389,6 +389,40 @@ async fn main() -> Result<(), Error> {
             median.as_secs_f64() * 1e3,
             older_times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
             rss_kib(pid, "VmRSS")
+        );
+    }
+    // 4. The whole-hub exports, sent as they are read: time, size and the hub's memory.
+    for path in ["/exports/reports.csv", "/exports/reports.json"] {
+        let start = Instant::now();
+        let mut stream = TcpStream::connect(&addr).await?;
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await?;
+        let mut received = 0usize;
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut head = Vec::new();
+        loop {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            if head.len() < 16 {
+                head.extend_from_slice(&buffer[..n.min(16)]);
+            }
+            received += n;
+        }
+        if !head.starts_with(b"HTTP/1.1 200") {
+            return Err(format!("{path}: {}", String::from_utf8_lossy(&head)).into());
+        }
+        println!(
+            "{backend}: {path} with {total} reports: {:.1} s, {:.1} MB; RSS after {} KiB (peak {} KiB)",
+            start.elapsed().as_secs_f64(),
+            received as f64 / 1e6,
+            rss_kib(pid, "VmRSS"),
+            rss_kib(pid, "VmHWM")
         );
     }
     hub.kill()?;

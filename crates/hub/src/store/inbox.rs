@@ -19,8 +19,13 @@
 use std::future::Future;
 use std::sync::LazyLock;
 
+use std::collections::HashMap;
+
 use super::account_admin::numbered;
-use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
+use super::{
+    case_from, AnyStore, CaseRow, PostgresStore, SqliteStore, StoreError, StoredReport,
+    CASE_COLUMNS,
+};
 use crate::case::{CaseEntry, CaseState};
 use crate::roles::ReportScope;
 
@@ -110,6 +115,61 @@ pub trait InboxStore {
         &self,
         scope: ReportScope<'_>,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// The ids of every report `scope` may read, oldest first by first arrival (what an export
+    /// lists, read before the export's bodies are, a page at a time, by `reports_with_cases`).
+    fn readable_report_ids(
+        &self,
+        scope: ReportScope<'_>,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// The reports `ids` names that still exist, in that order, each with its chronology.
+    fn reports_with_cases(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(StoredReport, Vec<CaseEntry>)>, StoreError>> + Send;
+}
+
+/// The most ids `reports_with_cases` is asked for at once (an export's page).
+pub const EXPORT_PAGE_SIZE: usize = 200;
+
+type ReportRow = (String, i64, String, Option<String>, String, String, String);
+const REPORT_COLUMNS: &str =
+    "id, revision, body, created_at, first_received_at, received_at, signing_key";
+
+fn report_from(
+    (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
+) -> StoredReport {
+    StoredReport {
+        id,
+        revision,
+        body,
+        created_at,
+        first_received_at,
+        received_at,
+        signing_key,
+    }
+}
+
+/// `?, ?, …` for `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Puts `reports` in `ids`' order, each with its entries from `entries` (by report, then place).
+fn in_order(
+    ids: &[String],
+    reports: Vec<StoredReport>,
+    entries: Vec<CaseEntry>,
+) -> Vec<(StoredReport, Vec<CaseEntry>)> {
+    let mut by_id: HashMap<String, (StoredReport, Vec<CaseEntry>)> = reports
+        .into_iter()
+        .map(|r| (r.id.clone(), (r, Vec::new())))
+        .collect();
+    for entry in entries {
+        if let Some((_, mine)) = by_id.get_mut(&entry.report_id) {
+            mine.push(entry);
+        }
+    }
+    ids.iter().filter_map(|id| by_id.remove(id)).collect()
 }
 
 /// `case::inbox_rank` in SQL, over the given expressions for "flagged", "closed" and "entries".
@@ -402,6 +462,49 @@ macro_rules! impl_inbox {
                 }
                 Ok(query.fetch_one(&self.pool).await?)
             }
+
+            async fn readable_report_ids(&self, scope: ReportScope<'_>) -> Result<Vec<String>, StoreError> {
+                let Some((scope, who)) = scope_sql(scope) else {
+                    return Ok(Vec::new());
+                };
+                let sql = $sql(&format!(
+                    "SELECT id FROM reports WHERE 1 = 1{scope} ORDER BY first_received_at, id"
+                ));
+                let mut query = sqlx::query_scalar::<_, String>(&sql);
+                if let Some(who) = who {
+                    query = query.bind(who);
+                }
+                Ok(query.fetch_all(&self.pool).await?)
+            }
+
+            async fn reports_with_cases(
+                &self,
+                ids: &[String],
+            ) -> Result<Vec<(StoredReport, Vec<CaseEntry>)>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list = placeholders(ids.len());
+                let sql = $sql(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id IN ({list})"));
+                let mut query = sqlx::query_as::<_, ReportRow>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let reports = query.fetch_all(&self.pool).await?;
+                let sql = $sql(&format!(
+                    "SELECT {CASE_COLUMNS} FROM case_entries WHERE report_id IN ({list}) ORDER BY report_id, seq"
+                ));
+                let mut query = sqlx::query_as::<_, CaseRow>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                let entries = query.fetch_all(&self.pool).await?;
+                Ok(in_order(
+                    ids,
+                    reports.into_iter().map(report_from).collect(),
+                    entries.into_iter().map(case_from).collect(),
+                ))
+            }
         }
     };
 }
@@ -439,6 +542,21 @@ impl InboxStore for AnyStore {
         match self {
             Self::Sqlite(s) => s.inbox_flagged_count(scope).await,
             Self::Postgres(s) => s.inbox_flagged_count(scope).await,
+        }
+    }
+    async fn readable_report_ids(&self, scope: ReportScope<'_>) -> Result<Vec<String>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.readable_report_ids(scope).await,
+            Self::Postgres(s) => s.readable_report_ids(scope).await,
+        }
+    }
+    async fn reports_with_cases(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<(StoredReport, Vec<CaseEntry>)>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.reports_with_cases(ids).await,
+            Self::Postgres(s) => s.reports_with_cases(ids).await,
         }
     }
 }

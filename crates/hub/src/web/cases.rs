@@ -474,6 +474,15 @@ async fn audit_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
 
 /// A download: `content_type`, saved as `filename`, never cached.
 pub(super) fn download(content_type: &'static str, filename: &str, body: String) -> Response {
+    download_body(content_type, filename, axum::body::Body::from(body))
+}
+
+/// `download`, with a body that may be sent as it is made.
+pub(super) fn download_body(
+    content_type: &'static str,
+    filename: &str,
+    body: axum::body::Body,
+) -> Response {
     // The security headers (no-store, nosniff, CSP) are `security::guard`'s, as for every answer.
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();

@@ -10,15 +10,13 @@ use axum::Router;
 use maud::html;
 use serde::Deserialize;
 
-use std::collections::HashMap;
-
-use super::cases::{download, entry_text, kind_label, readable_report, record};
+use super::cases::{download, download_body, entry_text, kind_label, readable_report, record};
 use super::{page, pages, unavailable, Viewer};
 use crate::case::{self, CaseEntry, CaseState};
 use crate::export;
-use crate::roles::Permission;
+use crate::roles::{self, Permission};
 use crate::router::AppState;
-use crate::store::Store;
+use crate::store::{Store, EXPORT_PAGE_SIZE};
 
 /// The routes of this area (hubinbox).
 pub fn routes<S: Store>() -> Router<AppState<S>> {
@@ -111,71 +109,147 @@ async fn one_json<S: Store>(
     )
 }
 
-/// The reports and chronologies `account` may read; `Err` is the page to send.
-async fn readable_all<S: Store>(
+/// What a whole-hub export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Every report the viewer may read, with its chronology, as `format`, sent while it is read
+/// (hubperf): the ids first (the audit entry counts them, before anything is sent), then the
+/// reports `EXPORT_PAGE_SIZE` at a time, each checked with the one access rule again, so the hub
+/// never holds more than a few pages whatever the number of reports. If the database fails
+/// part-way, the download is broken off (no final chunk: the browser reports a failed
+/// download), never ended as though it were complete.
+async fn export_all<S: Store>(
     store: &S,
-    viewer: &Viewer,
+    viewer: Viewer,
     action: &str,
-) -> Result<Vec<(crate::store::StoredReport, Vec<CaseEntry>)>, Response> {
-    viewer.require(Permission::ViewAssignedReports)?;
-    let account = &viewer.account;
-    let reports = store.reports().await.map_err(unavailable)?;
-    let entries = store.all_case_entries().await.map_err(unavailable)?;
-    // Each report's chronology by id, once (hubperf: not a scan of every entry per report).
-    let mut by_report: HashMap<String, Vec<CaseEntry>> = HashMap::new();
-    for entry in entries {
-        by_report
-            .entry(entry.report_id.clone())
-            .or_default()
-            .push(entry);
+    format: ExportFormat,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ViewAssignedReports) {
+        return refused;
     }
-    let readable: Vec<(crate::store::StoredReport, Vec<CaseEntry>)> = reports
-        .into_iter()
-        .filter_map(|report| {
-            let mine = by_report.remove(&report.id).unwrap_or_default();
-            viewer
-                .can_view(&CaseState::from_entries(&mine))
-                .then_some((report, mine))
-        })
-        .collect();
-    record(
+    let ids = match store
+        .readable_report_ids(roles::report_scope(&viewer.account))
+        .await
+    {
+        Ok(ids) => ids,
+        Err(e) => return unavailable(e),
+    };
+    if let Err(response) = record(
         store,
-        &account.username,
+        viewer.username(),
         action,
-        &format!("{} report(s)", readable.len()),
+        &format!("{} report(s)", ids.len()),
     )
-    .await?;
-    Ok(readable)
+    .await
+    {
+        return response;
+    }
+    let (chunks, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(2);
+    let store = store.clone();
+    tokio::spawn(async move {
+        let (head, tail) = match format {
+            ExportFormat::Csv => (export::csv(&export::REPORT_COLUMNS, []), String::new()),
+            ExportFormat::Json => json_frame(),
+        };
+        if chunks.send(Ok(head)).await.is_err() {
+            return;
+        }
+        let mut first = true;
+        for page in ids.chunks(EXPORT_PAGE_SIZE) {
+            let found = match store.reports_with_cases(page).await {
+                Ok(found) => found,
+                Err(error) => {
+                    tracing::error!(%error, "export broken off: the database failed");
+                    chunks.send(Err(std::io::Error::other(error))).await.ok();
+                    return;
+                }
+            };
+            let mut text = String::new();
+            for (report, entries) in &found {
+                if !viewer.can_view(&CaseState::from_entries(entries)) {
+                    // Assigned elsewhere since the ids were read.
+                    continue;
+                }
+                match format {
+                    ExportFormat::Csv => {
+                        let row = export::csv(&[], [export::report_row(report, entries)]);
+                        text.push_str(row.trim_start_matches("\r\n"));
+                    }
+                    ExportFormat::Json => {
+                        text.push_str(if first { "\n" } else { ",\n" });
+                        let item =
+                            serde_json::to_string_pretty(&export::report_json(report, entries))
+                                .unwrap_or_default();
+                        for (i, line) in item.lines().enumerate() {
+                            if i > 0 {
+                                text.push('\n');
+                            }
+                            text.push_str("    ");
+                            text.push_str(line);
+                        }
+                    }
+                }
+                first = false;
+            }
+            if chunks.send(Ok(text)).await.is_err() {
+                return;
+            }
+        }
+        let tail = match format {
+            ExportFormat::Json if first => tail.replacen("\n  ]", "]", 1),
+            _ => tail,
+        };
+        chunks.send(Ok(tail)).await.ok();
+    });
+    let body = axum::body::Body::from_stream(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+    ));
+    let (content_type, filename) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "schoolgate-reports.csv"),
+        ExportFormat::Json => ("application/json", "schoolgate-reports.json"),
+    };
+    download_body(content_type, filename, body)
+}
+
+/// The JSON export's document around its reports, as `serde_json::to_string_pretty` writes it:
+/// what comes before the first report and what comes after the last.
+fn json_frame() -> (String, String) {
+    const MARK: &str = "@@reports@@";
+    let frame = serde_json::to_string_pretty(&serde_json::json!({
+        "schema": "schoolgate-hub-export/1",
+        "exportedAt": crate::now(),
+        "reports": MARK,
+    }))
+    .unwrap_or_default();
+    let (head, tail) = frame
+        .split_once(&format!("\"{MARK}\""))
+        .unwrap_or((&frame, ""));
+    (format!("{head}["), format!("\n  ]{tail}"))
 }
 
 async fn all_csv<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
-    let all = match readable_all(&app.store, &viewer, "exported-reports-csv").await {
-        Ok(all) => all,
-        Err(response) => return response,
-    };
-    let rows = all.iter().map(|(r, e)| export::report_row(r, e));
-    download(
-        "text/csv; charset=utf-8",
-        "schoolgate-reports.csv",
-        export::csv(&export::REPORT_COLUMNS, rows),
+    export_all(
+        &app.store,
+        viewer,
+        "exported-reports-csv",
+        ExportFormat::Csv,
     )
+    .await
 }
 
 async fn all_json<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
-    let all = match readable_all(&app.store, &viewer, "exported-reports-json").await {
-        Ok(all) => all,
-        Err(response) => return response,
-    };
-    let document = serde_json::json!({
-        "schema": "schoolgate-hub-export/1",
-        "exportedAt": crate::now(),
-        "reports": all.iter().map(|(r, e)| export::report_json(r, e)).collect::<Vec<_>>(),
-    });
-    download(
-        "application/json",
-        "schoolgate-reports.json",
-        serde_json::to_string_pretty(&document).unwrap_or_default(),
+    export_all(
+        &app.store,
+        viewer,
+        "exported-reports-json",
+        ExportFormat::Json,
     )
+    .await
 }
 
 #[derive(Deserialize)]

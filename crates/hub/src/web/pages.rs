@@ -159,10 +159,12 @@ pub fn inbox(
                 }
             }
         }
-        nav aria-label="Pages of the inbox" {
-            p {
-                @if later_page { a href="/inbox" { "← Newest (first page)" } " " }
-                @if let Some(older) = older { a href=(older) rel="next" { "Older reports →" } }
+        @if later_page || older.is_some() {
+            nav aria-label="Pages of the inbox" {
+                p {
+                    @if later_page { a href="/inbox" { "← Newest (first page)" } " " }
+                    @if let Some(older) = older { a href=(older) rel="next" { "Older reports →" } }
+                }
             }
         }
     };

@@ -25,6 +25,8 @@ on_both_backends!(
     a_reader_sees_only_assigned_reports_on_every_page,
     the_summary_follows_every_case_action_and_revision,
     migration_5_fills_in_the_summary_of_reports_already_stored,
+    a_backup_keeps_the_inbox_summary,
+    exports_are_sent_a_page_at_a_time_and_whole,
 );
 
 /// Report `n`'s body: pressed on one of 13 days (ten reports a day, so press times tie across
@@ -581,4 +583,109 @@ async fn migration_5_fills_in_the_summary_of_reports_already_stored(db: TestDb) 
             .collect::<Vec<_>>(),
         reference_order(&store, Some("reader")).await
     );
+}
+
+async fn a_backup_keeps_the_inbox_summary(db: TestDb) {
+    let store = db.open().await;
+    for n in 0..40 {
+        store_report(&store, n, 1).await;
+    }
+    work_cases(&store, 40).await;
+    for n in (0..40).step_by(3) {
+        store
+            .add_case_entry(&report_id(n), "dsl", "assign", "reader")
+            .await
+            .expect("assign");
+    }
+    let to = db.dir.path().join("backup.sqlite3");
+    store.backup(&to).await.expect("backup");
+    // A PostgreSQL hub's backup is a SQLite file its rows were copied into: the summaries are
+    // made again there from the copied bodies and chronologies.
+    let restored = AnyStore::open(&DatabaseLocation::Sqlite(to))
+        .await
+        .expect("open the backup");
+    for reader in [None, Some("reader")] {
+        let scope = reader.map_or(ReportScope::Every, ReportScope::AssignedTo);
+        let ids: Vec<String> = walk_store(&restored, scope, 6)
+            .await
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(ids, reference_order(&store, reader).await, "{reader:?}");
+    }
+    for summary in walk_store(&restored, ReportScope::Every, 100).await {
+        assert_summary_right(&restored, &summary.id, "a backup").await;
+    }
+}
+
+async fn exports_are_sent_a_page_at_a_time_and_whole(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let (dsl, _) = dsl_session(&hub).await;
+    let count = 2 * schoolgate_hub::store::EXPORT_PAGE_SIZE + 30;
+    for n in 0..count {
+        store_report(&hub.store, n, 1).await;
+    }
+    work_cases(&hub.store, 40).await;
+    for n in (0..count).step_by(4) {
+        hub.store
+            .add_case_entry(&report_id(n), "dsl", "assign", "reader")
+            .await
+            .expect("assign");
+    }
+    let reader = account_session(&hub, "reader", "safeguarding-reader").await;
+    for (cookie, who) in [(&dsl, None), (&reader, Some("reader"))] {
+        // Every report the account may read, oldest arrival first, exactly as the export was
+        // written when it was made in one piece.
+        let reports = hub.store.reports().await.expect("reports");
+        let mut expected = Vec::new();
+        for report in &reports {
+            let entries = hub.store.case_entries(&report.id).await.expect("entries");
+            let state = CaseState::from_entries(&entries);
+            if who.is_none_or(|me| state.assigned_to.as_deref() == Some(me)) {
+                expected.push((report.clone(), entries));
+            }
+        }
+        let json = http::get_with(hub.addr, "/exports/reports.json", &[("Cookie", cookie)]).await;
+        assert_eq!(json.status, 200);
+        let document = json.json();
+        let whole = serde_json::to_string_pretty(&serde_json::json!({
+            "schema": "schoolgate-hub-export/1",
+            "exportedAt": document["exportedAt"],
+            "reports": expected.iter().map(|(r, e)| schoolgate_hub::export::report_json(r, e)).collect::<Vec<_>>(),
+        }))
+        .expect("json");
+        assert!(
+            json.body == whole,
+            "{who:?}: the JSON export differs from the document in one piece"
+        );
+        let csv = http::get_with(hub.addr, "/exports/reports.csv", &[("Cookie", cookie)]).await;
+        let rows = expected
+            .iter()
+            .map(|(r, e)| schoolgate_hub::export::report_row(r, e));
+        assert!(
+            csv.body == schoolgate_hub::export::csv(&schoolgate_hub::export::REPORT_COLUMNS, rows),
+            "{who:?}: the CSV export differs"
+        );
+        if who.is_some() {
+            assert!(expected.len() > schoolgate_hub::store::EXPORT_PAGE_SIZE / 4);
+            assert!(expected.len() < count);
+        }
+    }
+    // The audit entries count what was exported.
+    let log = hub.store.audit_log().await.expect("audit");
+    let csv_exports: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "exported-reports-csv")
+        .map(|e| e.subject.as_str())
+        .collect();
+    assert_eq!(csv_exports[0], format!("{count} report(s)"));
+    // No report: an empty list, still a whole document.
+    hub.stop().await;
+    let empty = TestDb::sqlite();
+    let hub = InProcessHub::start(&empty).await;
+    let (dsl, _) = dsl_session(&hub).await;
+    let json = http::get_with(hub.addr, "/exports/reports.json", &[("Cookie", &dsl)]).await;
+    assert_eq!(json.json()["reports"], serde_json::json!([]));
+    assert!(json.body.contains("\"reports\": []"), "{}", json.body);
+    hub.stop().await;
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod alert_mail;
 mod alerts;
+mod batch_ingest;
 mod cases;
 mod cli;
 mod cluster;

@@ -84,11 +84,50 @@ fn parse(reply: &[u8]) -> std::io::Result<Reply> {
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
+    let headers: Vec<(String, String)> = headers;
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        // A body sent as it is made (the exports): decoded, and an error if it was broken off.
+        let start = reply
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(reply.len(), |at| at + 4);
+        String::from_utf8_lossy(&dechunk(&reply[start..])?).into_owned()
+    } else {
+        body.to_owned()
+    };
     Ok(Reply {
         status,
         headers,
-        body: body.to_owned(),
+        body,
     })
+}
+
+/// A chunked body's bytes; an error unless it ends with its last (empty) chunk.
+fn dechunk(mut rest: &[u8]) -> std::io::Result<Vec<u8>> {
+    let broken = || std::io::Error::other("a chunked reply broken off before its last chunk");
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(broken)?;
+        let size = std::str::from_utf8(&rest[..line_end])
+            .ok()
+            .and_then(|line| usize::from_str_radix(line.split(';').next()?.trim(), 16).ok())
+            .ok_or_else(broken)?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        if rest.len() < size + 2 {
+            return Err(broken());
+        }
+        body.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
 }
 
 /// A POST to `/api/v1/reports` with `headers` and `body` (Content-Length set to its length).
