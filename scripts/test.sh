@@ -102,11 +102,13 @@ if [[ -d tests/e2e ]]; then
 fi
 
 # The hub's Node suites (tests/hub-e2e: e-mail to the DSL against a real SMTP server, the pupil's
-# press to the DSL's inbox in real Chromium) run the real binary: build it first.
+# press to the DSL's inbox in real Chromium) and the extension's report suites below
+# (tests/extension/reports.test.mjs, search-alert.test.mjs: reports delivered to the hub) run the
+# real binary: build it first, whichever of them runs.
+cargo build -p schoolgate-hub --locked
 hub_passed=0 hub_failed=0
 if [[ -d tests/hub-e2e ]]; then
   step "hub end to end (node --test tests/hub-e2e/: the real hub binary, real SMTP, real Chromium)"
-  cargo build -p schoolgate-hub --locked
   rm -f target/hub-e2e-tests.tap
   node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination=target/hub-e2e-tests.tap tests/hub-e2e/ || true

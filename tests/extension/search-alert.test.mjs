@@ -2,39 +2,49 @@
 // what do I do" or "someone sent me a nude picture" sees an age-appropriate support page (the
 // school's adults and the tell-an-adult button; Childline for KS2), never a plain block page,
 // and the service worker itself makes a `search-alert` report for the DSL, saves it on the
-// device and delivers it, signed, through the same outbox as every other report to a real
-// receiving server on 127.0.0.1 (scripts/report-receiver.mjs). The same search again makes no
-// second report; an ordinary search makes none; a page cannot make one.
+// device and delivers it, signed, through the same outbox as every other report to the school's
+// real hub: the `schoolgate-hub` binary on 127.0.0.1 with a temporary data directory and a
+// signing key made with its own CLI (tests/hub-e2e/hub.mjs); what arrived is read back with
+// `schoolgate-hub reports export --json`. The same search again makes no second report; an
+// ordinary search makes none; a page cannot make one.
 //
-// Run alone (it writes the machine-wide managed policy):
+// Run alone (it writes the machine-wide managed policy), after `cargo build -p schoolgate-hub`
+// (scripts/test.sh builds it first):
 //   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/extension/search-alert.test.mjs
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import * as h from './helpers.mjs';
-import { startReceiver } from '../../scripts/report-receiver.mjs';
+import { addSigningKey, dataDir, hubCli, hubMissing, startHub } from '../hub-e2e/hub.mjs';
 
-const skip = h.cannotRun();
+const skip = h.cannotRun() ?? hubMissing();
 const T = { timeout: 180_000 };
 const STAFF_CODE = '4821';
-const KEY = 'test-only-signing-key-search-alerts-0123';
+const KEY_LABEL = 'chromebooks';
 const IMAGE = /data:image\/|base64,|iVBORw0KGgo|\/9j\/4|R0lGOD/;
 
 describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout: 15 * 60_000 }, () => {
   let server;
-  let receiver;
+  let hub; // the real hub binary (tests/hub-e2e/hub.mjs)
+  let key; // the signing key its CLI made
+  let endpoint;
   let ctx;
 
   const settings = (group) => ({
     group,
     schoolName: 'Oak Hill Primary',
     staffUnlockCodeHash: h.staffCodeValue(STAFF_CODE),
-    reportEndpoint: receiver.url,
-    reportSigningKey: KEY,
+    reportEndpoint: endpoint,
+    reportSigningKey: key,
   });
 
-  const alertsFor = (terms) => [...receiver.reports.values()].filter((r) => r.source === 'search-alert' && r.search?.terms === terms);
+  /** What the hub holds, read with its own CLI: every report's newest revision, as received. */
+  const atHub = () => JSON.parse(hubCli(hub.dir, ['reports', 'export', '--json'])).reports;
+  const searchAlerts = () => atHub().filter((r) => r.body.source === 'search-alert');
+  const alertsFor = (terms) => searchAlerts().filter((r) => r.body.search?.terms === terms).map((r) => r.body);
+  /** Reports the hub refused (it logs each refusal's status and reason, never its contents). */
+  const refusals = () => hub.log().split('\n').filter((line) => line.includes('report refused'));
 
   /** The page's support content: kind, the help words' marker, text and buttons. */
   async function shown(page) {
@@ -52,16 +62,22 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
 
   async function useGroup(group) {
     await h.writePolicy(h.extensionPolicy(settings(group)));
+    let seen;
     await h.until(async () => {
-      const s = await h.status(ctx);
-      return s.group?.name === group && s.reportEndpoint === receiver.url;
-    }, `the managed policy (${group})`, 45_000, 250);
+      seen = await h.status(ctx);
+      return seen.group?.name === group && seen.reportEndpoint === endpoint;
+    }, `the managed policy (${group}, ${endpoint})`, 45_000, 250).catch((error) => {
+      throw new Error(`${error.message}; the extension's status: ${JSON.stringify(seen)}`);
+    });
   }
 
   before(async () => {
     h.ensureBuilt();
     server = await h.startServer();
-    receiver = await startReceiver({ key: KEY });
+    const dir = dataDir();
+    key = addSigningKey(dir, KEY_LABEL);
+    hub = await startHub({ dir });
+    endpoint = `${hub.url}/api/v1/reports`;
     await h.writePolicy(h.extensionPolicy(settings('ks2')));
     ({ ctx } = await h.launchUnpacked({ port: server.port }));
     await useGroup('ks2');
@@ -70,7 +86,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
   after(async () => {
     await ctx?.close().catch(() => {});
     h.removePolicy();
-    await receiver?.close();
+    await hub?.stop();
     await server?.close();
     h.cleanUp();
   });
@@ -91,7 +107,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     assert.doesNotMatch(s.text, /porn/i, 'the page does not repeat the search');
     await h.screenshot(page, 'search-help-seeking-ks2');
 
-    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the receiver', 30_000);
+    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the hub', 30_000);
     assert.equal(got.source, 'search-alert');
     assert.equal(got.pupil.group, 'ks2');
     assert.equal(got.school.name, 'Oak Hill Primary');
@@ -106,7 +122,8 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     assert.equal(got.timeline[0].event, 'search-alert');
     assert.match(got.timeline[0].detail, /shown support/);
     assert.doesNotMatch(JSON.stringify(got), IMAGE, 'no image data');
-    assert.equal(receiver.rejected.length, 0, 'signed with the school key');
+    assert.deepEqual(refusals(), [], 'signed with the school key: the hub refused nothing');
+    assert.equal(atHub().find((r) => r.id === got.id).signingKey, KEY_LABEL, 'signed with the key the hub made');
 
     // Saved on the device, like every report (the staff page lists it).
     const staff = await ctx.newPage();
@@ -124,7 +141,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
   });
 
   test('an ordinary search makes no report, and a page cannot make one', T, async () => {
-    const before = [...receiver.reports.values()].filter((r) => r.source === 'search-alert').length;
+    const before = searchAlerts().length;
     const page = await ctx.newPage();
     await page.goto('https://www.google.com/search?q=what+do+I+do+for+my+science+homework').catch(() => {});
     await h.until(() => page.evaluate(() => document.body?.textContent?.includes('Loaded')).catch(() => false), 'the search results (the local server)');
@@ -132,7 +149,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     const refused = await h.inExtension(ctx, () => chrome.runtime.sendMessage({ type: 'tell-adult', source: 'search-alert', url: 'https://www.google.com/search?q=I+want+to+die' }));
     assert.ok(refused?.error, `refused: ${JSON.stringify(refused)}`);
     await h.sleep(3_000);
-    assert.equal([...receiver.reports.values()].filter((r) => r.source === 'search-alert').length, before);
+    assert.equal(searchAlerts().length, before);
     await page.close();
   });
 
@@ -145,7 +162,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     assert.equal(s.help, 'true');
     assert.ok(!s.buttons.includes('ask-teacher'), `no "ask my teacher" for locked content: ${s.buttons}`);
     assert.equal(s.buttons[0], 'worried');
-    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the receiver', 30_000);
+    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the hub', 30_000);
     assert.deepEqual(got.search.alerts, ['safeguarding:child-abuse']);
     assert.equal(got.filter.locked, true);
     await page.close();
@@ -165,7 +182,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     assert.doesNotMatch(s.text, /0800 1111/, 'no phone line for the youngest');
     assert.equal(s.buttons[0], 'worried', 'the tell-an-adult button comes first');
     await h.screenshot(page, 'search-help-seeking-ks1');
-    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the receiver', 30_000);
+    const [got] = await h.until(() => alertsFor(terms).length && alertsFor(terms), 'the search alert at the hub', 30_000);
     assert.equal(got.pupil.group, 'ks1');
     assert.equal(got.search.engine, 'bing');
     assert.deepEqual(got.search.alerts, ['safeguarding:pornography']);
