@@ -9,7 +9,7 @@ export const RULE_IDS = Object.freeze({
   plan: Object.freeze({ store: 'dynamic', first: 1, last: 999_999 }),
   /** Session: the unpacked fallback's learned addresses, reused round-robin (sw/navigation.js). */
   learned: Object.freeze({ store: 'session', first: 1_000_000, last: 1_000_999 }),
-  /** Dynamic: pages pupils reported, blocked on this device until reviewed (sw/reports.js). */
+  /** Dynamic: pages pupils reported, blocked on this device until reviewed (sw/report-store.js). */
   reported: Object.freeze({ store: 'dynamic', first: 5_000_000, last: 5_999_999 }),
 });
 
