@@ -16,10 +16,10 @@
 import { builtin } from './sw/engine.js';
 import * as state from './sw/state.js';
 import * as dnrSync from './sw/dnr-sync.js';
-import * as reports from './sw/reports.js';
-import * as delivery from './sw/delivery.js';
+import * as reports from './sw/report-store.js';
+import * as delivery from './sw/report-delivery.js';
 import * as navlog from './sw/navlog.js';
-import * as tellAdult from './sw/tell-adult.js';
+import * as reportFlow from './sw/report-flow.js';
 import { installType, ready, describeInstall } from './sw/lifecycle.js';
 import { onBeforeRequest, judgeNavigation, searchAlert, onCommitted } from './sw/navigation.js';
 import { failSafe } from './sw/failsafe.js';
@@ -34,7 +34,7 @@ delivery.useSettings(() => {
   return { endpoint: extras.reportEndpoint ?? null, signingKey: extras.reportSigningKey ?? null };
 });
 
-tellAdult.useReady(ready);
+reportFlow.useReady(ready);
 
 ready.then(async () => {
   // Reports: a report saved before the worker stopped is sent as soon as it can be. Neither waits
@@ -85,10 +85,10 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
 });
 
-// "Turn off the screen and tell an adult" (sw/tell-adult.js): the toolbar button and the shortcut.
-chrome.action.onClicked.addListener((tab) => tellAdult.pressFromBrowser(tab, 'toolbar'));
+// "Turn off the screen and tell an adult" (sw/report-flow.js): the toolbar button and the shortcut.
+chrome.action.onClicked.addListener((tab) => reportFlow.pressFromBrowser(tab, 'toolbar'));
 chrome.commands.onCommand.addListener((command, tab) => {
-  if (command === 'tell-an-adult') tellAdult.pressFromBrowser(tab, 'shortcut');
+  if (command === 'tell-an-adult') reportFlow.pressFromBrowser(tab, 'shortcut');
 });
 
 // Messages, by trust (sw/messages.js admits, sw/router.js answers).
@@ -102,5 +102,5 @@ chrome.runtime.onMessage.addListener(onMessage);
  */
 globalThis.schoolgate = Object.freeze({
   status: () => statusReport(),
-  press: async (tabId, source = 'toolbar') => tellAdult.pressFromBrowser(await chrome.tabs.get(tabId), source),
+  press: async (tabId, source = 'toolbar') => reportFlow.pressFromBrowser(await chrome.tabs.get(tabId), source),
 });

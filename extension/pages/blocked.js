@@ -108,8 +108,8 @@ async function tellAnAdult(address, locale, group) {
   const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages });
   document.documentElement.dataset.covered = 'true';
   try {
-    const { id } = await ask({ type: 'tell-adult', source: 'block-page', url: address, pressedAtMs }, 10_000);
-    location.replace(`cover.html?id=${encodeURIComponent(id)}`);
+    const { id } = await ask({ type: 'report-press', source: 'block-page', url: address, pressedAtMs }, 10_000);
+    location.replace(`report.html?id=${encodeURIComponent(id)}`);
   } catch (error) {
     cover.status(`${t(messages, 'cover_not_saved')} ${error?.message ?? ''}`.trim());
   }

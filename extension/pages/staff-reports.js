@@ -78,7 +78,7 @@ function render(answer, code) {
     const adult = cell(row, r.adult ? `${r.adult.categories.join(', ')}${r.adult.escalateToDsl ? '; escalated to the DSL' : ''}` : '');
     if (!r.adult) {
       const a = document.createElement('a');
-      a.href = `cover.html?id=${encodeURIComponent(r.id)}`;
+      a.href = `report.html?id=${encodeURIComponent(r.id)}`;
       a.target = '_blank';
       a.textContent = 'Complete the record';
       adult.append(a);
@@ -101,7 +101,7 @@ function render(answer, code) {
 
 async function load(code, sendNow = false) {
   try {
-    render(await ask({ type: 'reports-list', code, sendNow }, 60_000), code);
+    render(await ask({ type: 'report-list', code, sendNow }, 60_000), code);
     return true;
   } catch (error) {
     $('reports-status').textContent = error.message;

@@ -56,7 +56,7 @@ export function syncDnr({ reason = 'check' } = {}) {
       let index = dnrIndex;
       if (!index) {
         // No record of what is installed (first run): start from a clean slate.
-        // (Except the rules for pages pupils reported: those belong to sw/reports.js.)
+        // (Except the rules for pages pupils reported: those belong to sw/report-store.js.)
         const old = (await chrome.declarativeNetRequest.getDynamicRules()).filter((r) => r.id < REPORTED_RULE_BASE);
         if (old.length) await chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: old.map((r) => r.id) });
         index = {};

@@ -4,7 +4,7 @@
 // 1. Queries: read-only questions any sender of ours may ask (our extension pages; a content
 //    script would be allowed these too). They never change anything.
 // 2. Pupil actions: from our own extension pages (the block page's buttons). They append to a
-//    local record; they cannot change the policy or the filter. `tell-adult` may also come from
+//    local record; they cannot change the policy or the filter. `report-press` may also come from
 //    our content script in a web page (its button): it saves a report about the sender's own
 //    page (the address comes from the browser, not the message) and blocks that page here.
 // 2b. Adult actions: from our own extension pages only (the cover page, in a frame the web page
@@ -41,7 +41,7 @@ export const PUPIL_ACTIONS = Object.freeze({
 
 /** "Turn off the screen and tell an adult": from our content script or our own pages. */
 export const PRESS = Object.freeze({
-  'tell-adult': (m) => ['page-button', 'toolbar', 'shortcut', 'block-page'].includes(m.source)
+  'report-press': (m) => ['page-button', 'toolbar', 'shortcut', 'block-page'].includes(m.source)
     && (m.url === undefined || (typeof m.url === 'string' && m.url.length <= 70_000))
     && (m.pressedAtMs === undefined || Number.isFinite(m.pressedAtMs)),
 });
@@ -51,9 +51,9 @@ const code = (v) => v === undefined || (typeof v === 'string' && v.length <= 200
 
 /** The cover page's questions and the adult's record: our own extension pages only. */
 export const ADULT_ACTIONS = Object.freeze({
-  'cover-info': (m) => reportId(m.id),
-  'adult-unlock': (m) => reportId(m.id) && code(m.code),
-  'adult-record': (m) => reportId(m.id) && code(m.code) && m.record !== null && typeof m.record === 'object' && JSON.stringify(m.record).length <= 10_000,
+  'report-info': (m) => reportId(m.id),
+  'report-unlock': (m) => reportId(m.id) && code(m.code),
+  'report-record': (m) => reportId(m.id) && code(m.code) && m.record !== null && typeof m.record === 'object' && JSON.stringify(m.record).length <= 10_000,
   /** The staff code for the block page's staff view and the staff page's tester (checked in the worker). */
   'staff-unlock': (m) => typeof m.code === 'string' && m.code.length <= 200,
   /**
@@ -65,11 +65,11 @@ export const ADULT_ACTIONS = Object.freeze({
 
 /**
  * Our pages that may act from inside a frame: only the cover page, which our content script puts
- * over the reported page (sw/tell-adult.js checks that the frame is in the tab where the pupil
+ * over the reported page (sw/report-flow.js checks that the frame is in the tab where the pupil
  * pressed). Any other page of ours inside a frame is a web page's frame of a web-accessible page
  * (the block or checking page): it may ask questions, never act (no report, no block, no code).
  */
-const FRAMED_ACTIONS = new Set(['cover-info', 'adult-unlock', 'adult-record']);
+const FRAMED_ACTIONS = new Set(['report-info', 'report-unlock', 'report-record']);
 
 function framedPage(sender, who) {
   return (who === 'extension-page' || who === 'staff-page') && Number.isInteger(sender.frameId) && sender.frameId > 0;
@@ -77,7 +77,7 @@ function framedPage(sender, who) {
 
 function coverPage(sender) {
   try {
-    return new URL(sender.url).pathname === '/cover.html';
+    return new URL(sender.url).pathname === '/report.html';
   } catch {
     // No parsable address: not the cover page.
     return false;
@@ -89,7 +89,7 @@ export const STAFF_COMMANDS = Object.freeze({
   /** Re-read the managed policy and fetch every list again now. */
   refresh: () => true,
   /** The reports on this device (staff code checked in the worker); `sendNow` tries delivery first. */
-  'reports-list': (m) => code(m.code),
+  'report-list': (m) => code(m.code),
   /** The teachers' overrides in force and the record of every code typed (sw/overrides.js). */
   'overrides-list': () => true,
   /** The DSL's review of a reported page: `unblock` or `keep`. */

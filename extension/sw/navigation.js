@@ -18,7 +18,7 @@
 import { builtin, startup, decideStrictest, ALLOW, BLOCK_LOCKED } from './engine.js';
 import * as state from './state.js';
 import * as dnrSync from './dnr-sync.js';
-import * as reports from './reports.js';
+import * as reports from './report-store.js';
 import * as navlog from './navlog.js';
 import { blockPageUrl, checkingPageUrl, isOwnPage } from './pages.js';
 import { alertOnSearch } from './search-alerts.js';

@@ -4,7 +4,7 @@
 // page (`checkRoutes`).
 
 import { admit, QUERIES, PUPIL_ACTIONS, PRESS, ADULT_ACTIONS, STAFF_COMMANDS } from './messages.js';
-import { MESSAGE_HANDLERS as REPORT_HANDLERS } from './tell-adult.js';
+import { MESSAGE_HANDLERS as REPORT_HANDLERS } from './report-flow.js';
 import { judge, explain } from './navigation.js';
 import { judgeResults } from './results.js';
 import { statusReport } from './status.js';

@@ -11,7 +11,7 @@ export const RULE_IDS = Object.freeze({
   learned: Object.freeze({ store: 'session', first: 1_000_000, last: 1_000_999 }),
   /** Session: a teacher's override code in force, one allow rule per site (sw/overrides.js). */
   override: Object.freeze({ store: 'session', first: 2_000_000, last: 2_000_099 }),
-  /** Dynamic: pages pupils reported, blocked on this device until reviewed (sw/reports.js). */
+  /** Dynamic: pages pupils reported, blocked on this device until reviewed (sw/report-store.js). */
   reported: Object.freeze({ store: 'dynamic', first: 5_000_000, last: 5_999_999 }),
 });
 

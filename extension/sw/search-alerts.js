@@ -2,14 +2,14 @@
 // asking for help — "I saw porn what do I do" —, a child's own words of self-harm, someone
 // asking them for pictures), the DSL must be told: the worker makes a report of its own kind
 // (`search-alert`, docs/reports.md), saves it durably and delivers it through the same outbox as
-// every other report (sw/reports.js, sw/delivery.js).
+// every other report (sw/report-store.js, sw/report-delivery.js).
 //
 // Trust: the report is made here, from the address the browser itself is navigating to
 // (webNavigation), judged by the engine on the policy in force. No page and no message can make
 // one, change one or stop one. The same search again (a reload, the SafeSearch rewrite, Back)
 // within REPEAT_MS makes no second report: the DSL is told once, not once per keystroke.
 
-import { createSearchAlert } from './reports.js';
+import { createSearchAlert } from './report-store.js';
 import { failed } from './failures.js';
 import { maySearch } from './search-hosts.js';
 

@@ -8,19 +8,17 @@
 
 import { SEARCH_ENGINES } from '../core-facts.js';
 
-const DOMAINS = new Set(SEARCH_ENGINES.flatMap((e) => e.domains));
-const ANY_TLD_NAMES = new Set(SEARCH_ENGINES.flatMap((e) => e.anyTld));
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const DOMAINS = SEARCH_ENGINES.flatMap((e) => e.domains).map(escape);
+const ANY_TLD_NAMES = SEARCH_ENGINES.flatMap((e) => e.anyTld).map(escape);
+// One regular expression built from the table at start: as fast as a hand-written one (this runs
+// for every page navigation), with nothing hand-written in it.
+const either = (list) => (list.length ? list.join('|') : '(?!)');
+const MAY_SEARCH = new RegExp(`(?:^|\\.)(?:${either(DOMAINS)})$|(?:^|\\.)(?:${either(ANY_TLD_NAMES)})\\.`);
 /** The exact hosts a SafeSearch request header goes to (YouTube's `YouTube-Restrict`). */
 export const SAFESEARCH_HEADER_HOSTS = Object.freeze([...new Set(SEARCH_ENGINES.flatMap((e) => e.headerHosts))]);
 
 /** Whether a (lowercase) host may belong to a search engine the core knows. */
 export function maySearch(host) {
-  for (let start = 0; host; ) {
-    const dot = host.indexOf('.', start);
-    if (ANY_TLD_NAMES.has(dot < 0 ? host.slice(start) : host.slice(start, dot))) return true;
-    if (dot < 0) return false;
-    if (DOMAINS.has(host.slice(start))) return true;
-    start = dot + 1;
-  }
-  return false;
+  return MAY_SEARCH.test(host);
 }

@@ -2,7 +2,7 @@
 
 import { startup } from './engine.js';
 import * as state from './state.js';
-import * as delivery from './delivery.js';
+import * as delivery from './report-delivery.js';
 import { resultTimings } from './results.js';
 import { keepAlive } from './keepalive.js';
 import { installType, ready } from './lifecycle.js';

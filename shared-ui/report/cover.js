@@ -1,5 +1,5 @@
 // The cover a pupil sees after pressing "tell an adult", and the short form the adult fills in.
-// Shared by the extension's cover page (cover.html, inside the page or as the whole tab), its
+// Shared by the extension's cover page (report.html, inside the page or as the whole tab), its
 // block page, and the demo page's simulated tab. Built with createElement + textContent only.
 //
 // The pupil's part praises and says one thing: tell a grown-up. For EYFS and KS1 it is a picture

@@ -234,3 +234,33 @@ test('type checking: jsconfig.json covers every script of the extension, the sha
   // scripts/test.sh runs it (and counts its errors as failures).
   assert.match(readFileSync(join(EXT_DIR, '..', 'scripts', 'test.sh'), 'utf8'), /tsc --noEmit -p jsconfig\.json/);
 });
+
+test('the report flow has one name: report', () => {
+  // Its files (the worker's, the pages', the content script's) and its message types say
+  // "report"; "tell an adult" is what the pupil reads, not a name in the code.
+  const files = [...WORKER_FILES, ...readdirSync(join(EXT_DIR, 'pages')).map((f) => `pages/${f}`), ...readdirSync(join(EXT_DIR, 'content')).map((f) => `content/${f}`), ...readdirSync(EXT_DIR)];
+  assert.deepEqual(files.filter((f) => /tell-adult|safety|cover|(^|\/)(held|delivery|reports)\.js/.test(f)), []);
+  for (const f of ['sw/report-flow.js', 'sw/report-store.js', 'sw/report-held.js', 'sw/report-delivery.js', 'content/report.js', 'pages/report.js', 'report.html']) assert.ok(existsSync(join(EXT_DIR, f)), f);
+  const types = [QUERIES, PUPIL_ACTIONS, PRESS, ADULT_ACTIONS, STAFF_COMMANDS].flatMap(Object.keys);
+  assert.deepEqual(types.filter((t) => /adult|cover|tell|reports/.test(t)), []);
+  assert.ok(['report-press', 'report-info', 'report-unlock', 'report-record', 'report-list', 'report-review'].every((t) => types.includes(t)));
+  const manifest = JSON.parse(source('manifest.json'));
+  assert.ok(manifest.content_scripts.some((c) => c.js.includes('content/report.js')));
+  assert.ok(manifest.web_accessible_resources.some((w) => w.resources.includes('report.html')));
+});
+
+test('extension/README.md names only files that exist', () => {
+  const root = join(EXT_DIR, '..');
+  const text = readFileSync(join(EXT_DIR, 'README.md'), 'utf8');
+  const generated = /^(pkg\/|wasm-bytes\.js|builtin-rules\.js|core-facts\.js|tester\/|ui\/|_locales\/|report\/|results\/find\.js)/;
+  const missing = [];
+  for (const [, path] of text.matchAll(/`([\w./-]+\.(?:js|html|json|css|sh|rs)|[\w-]+\/)`/g)) {
+    if (generated.test(path)) continue; // built, or copied from shared-ui/ (checked there)
+    // Bare names are the files of the folder the row is about (report/model.js, sw/config.js).
+    const candidates = [join(EXT_DIR, path), join(root, path), join(root, 'shared-ui', 'report', path), join(EXT_DIR, 'sw', path)];
+    if (!candidates.some((p) => existsSync(p))) missing.push(path);
+  }
+  assert.deepEqual(missing, []);
+  // The copies' sources exist in shared-ui/.
+  for (const part of ['ui/blocked.html', 'tester/markup.js', 'report/cover.js', 'results/find.js']) assert.ok(existsSync(join(root, 'shared-ui', part)), part);
+});

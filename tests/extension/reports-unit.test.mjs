@@ -12,7 +12,7 @@ import {
 } from '../../shared-ui/report/model.js';
 import { exportJson, exportCsv, csvField, recordFacts, CSV_COLUMNS } from '../../shared-ui/report/export.js';
 import { signBody, verifyBody } from '../../shared-ui/report/sign.js';
-import { backoffMs, RETRY } from '../../extension/sw/delivery.js';
+import { backoffMs, RETRY } from '../../extension/sw/report-delivery.js';
 import { admit } from '../../extension/sw/messages.js';
 
 const AT = Date.UTC(2026, 10, 25, 10, 3, 12);
@@ -159,21 +159,21 @@ test('ids are distinct and carry no personal data', () => {
 
 test('messages: a press from our content script is admitted; the adult and staff messages only from our pages', () => {
   const page = { id: ID, url: 'https://www.example.org/x', tab: { id: 3 } };
-  const cover = { id: ID, url: `chrome-extension://${ID}/cover.html?id=r-1234567890`, origin: `chrome-extension://${ID}` };
+  const cover = { id: ID, url: `chrome-extension://${ID}/report.html?id=r-1234567890`, origin: `chrome-extension://${ID}` };
   const staffPage = { id: ID, url: `chrome-extension://${ID}/staff.html`, origin: `chrome-extension://${ID}` };
-  assert.equal(admit({ type: 'tell-adult', source: 'page-button', pressedAtMs: AT }, page, ID).ok, true);
-  assert.equal(admit({ type: 'tell-adult', source: 'everywhere' }, page, ID).ok, false);
-  assert.equal(admit({ type: 'tell-adult', source: 'page-button' }, { id: 'other', url: 'https://x' }, ID).ok, false);
-  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', code: '1', record: {} }, page, ID).ok, false, 'not from a web page');
-  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', code: '1', record: {} }, cover, ID).ok, true);
-  assert.equal(admit({ type: 'cover-info', id: '../../etc' }, cover, ID).ok, false);
-  assert.equal(admit({ type: 'reports-list', code: '1' }, cover, ID).ok, false, 'staff page only');
-  assert.equal(admit({ type: 'reports-list', code: '1' }, staffPage, ID).ok, true);
+  assert.equal(admit({ type: 'report-press', source: 'page-button', pressedAtMs: AT }, page, ID).ok, true);
+  assert.equal(admit({ type: 'report-press', source: 'everywhere' }, page, ID).ok, false);
+  assert.equal(admit({ type: 'report-press', source: 'page-button' }, { id: 'other', url: 'https://x' }, ID).ok, false);
+  assert.equal(admit({ type: 'report-record', id: 'r-1234567890', code: '1', record: {} }, page, ID).ok, false, 'not from a web page');
+  assert.equal(admit({ type: 'report-record', id: 'r-1234567890', code: '1', record: {} }, cover, ID).ok, true);
+  assert.equal(admit({ type: 'report-info', id: '../../etc' }, cover, ID).ok, false);
+  assert.equal(admit({ type: 'report-list', code: '1' }, cover, ID).ok, false, 'staff page only');
+  assert.equal(admit({ type: 'report-list', code: '1' }, staffPage, ID).ok, true);
   assert.equal(admit({ type: 'report-review', code: '1', id: 'r-1234567890', decision: 'delete' }, staffPage, ID).ok, false);
 });
 
 test('storage short: a report goes to extension storage, then memory, with a warning; it is moved back when there is room', async () => {
-  const { heldReports } = await import('../../extension/sw/held.js');
+  const { heldReports } = await import('../../extension/sw/report-held.js');
   const idbData = new Map();
   let idbFull = true;
   const idb = { putMany: async (entries) => {
@@ -241,12 +241,12 @@ test('a search alert is a report of its own kind: the terms and the verdict, no 
   assert.throws(() => newSearchAlert({ id: 'r-test-alert-2', atMs: AT, url: 'x', verdict: { ...verdict, alerts: [] } }), ReportError);
   // And no message can ask for one: the press sources are the pupil's, the worker makes alerts.
   const page = { id: ID, url: `chrome-extension://${ID}/blocked.html` };
-  assert.equal(admit({ type: 'tell-adult', source: 'search-alert' }, page, ID).ok, false);
+  assert.equal(admit({ type: 'report-press', source: 'search-alert' }, page, ID).ok, false);
 });
 
 test('the hub\'s decisions: a signed GET per blocked report; unblock lifts the block, keep-blocked is recorded once', async () => {
   const { readFileSync } = await import('node:fs');
-  const delivery = await import('../../extension/sw/delivery.js');
+  const delivery = await import('../../extension/sw/report-delivery.js');
   const fixture = JSON.parse(readFileSync(new URL('../fixtures/hub/decision-signature.json', import.meta.url), 'utf8'));
   assert.equal(delivery.decisionMessage(fixture.id, fixture.time), fixture.message);
   assert.equal(await signBody(fixture.key, delivery.decisionMessage(fixture.id, fixture.time)), fixture.signature, 'the hub checks the same bytes');

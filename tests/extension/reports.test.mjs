@@ -81,7 +81,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     return staffPage.evaluate(fn, arg);
   }
 
-  const list = (sendNow = false) => staff((a) => chrome.runtime.sendMessage({ type: 'reports-list', code: a.code, sendNow: a.sendNow }), { code: STAFF_CODE, sendNow });
+  const list = (sendNow = false) => staff((a) => chrome.runtime.sendMessage({ type: 'report-list', code: a.code, sendNow: a.sendNow }), { code: STAFF_CODE, sendNow });
 
   /** The endpoint back up (same address, same hub), behaving as `behaviour`. */
   const restartReceiver = (behaviour = 'ok') => receiver.up(behaviour);
@@ -118,7 +118,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     return new URL(frame.url()).searchParams.get('id');
   }
 
-  const coverFrame = (page) => h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/cover.html`)), 'the cover page frame', 10_000);
+  const coverFrame = (page) => h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/report.html`)), 'the cover page frame', 10_000);
 
   before(async () => {
     h.ensureBuilt();
@@ -232,7 +232,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     await h.blockPage(blocked);
     const tabId = await sw.evaluate(async () => (await chrome.tabs.query({})).find((t) => t.url?.includes('blocked.html') && t.url.includes('bet365'))?.id);
     await sw.evaluate((i) => globalThis.schoolgate.press(i, 'shortcut'), tabId);
-    await h.until(() => blocked.url().includes('/cover.html?id='), 'the cover page in the tab', 10_000);
+    await h.until(() => blocked.url().includes('/report.html?id='), 'the cover page in the tab', 10_000);
     const shortcutId = new URL(blocked.url()).searchParams.get('id');
     const viaShortcut = await h.until(() => atHub(shortcutId), 'the shortcut report at the hub', 30_000);
     assert.equal(viaShortcut.source, 'shortcut');
@@ -244,7 +244,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     await h.go(blocked, 'https://www.bet365.com/hand');
     await h.blockPage(blocked);
     await blocked.click('.sg-page [data-action="worried"]');
-    await h.until(() => blocked.url().includes('/cover.html?id='), 'the cover page after the block page\'s button', 10_000);
+    await h.until(() => blocked.url().includes('/report.html?id='), 'the cover page after the block page\'s button', 10_000);
     const handId = new URL(blocked.url()).searchParams.get('id');
     const viaHand = await h.until(() => atHub(handId), 'the block page report at the hub', 30_000);
     assert.equal(viaHand.source, 'block-page');
@@ -310,7 +310,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     assert.equal((await post(body)).status, 200, 'the real body verifies (and is a duplicate)');
 
     // Append-only: a second adult record is refused.
-    const second = await staff((a) => chrome.runtime.sendMessage({ type: 'adult-record', id: a.id, code: a.code, record: { categories: ['other'], actionTaken: 'changed my mind' } }), { id, code: STAFF_CODE });
+    const second = await staff((a) => chrome.runtime.sendMessage({ type: 'report-record', id: a.id, code: a.code, record: { categories: ['other'], actionTaken: 'changed my mind' } }), { id, code: STAFF_CODE });
     assert.match(second.error ?? '', /already completed/);
     await page.close();
   });
@@ -412,7 +412,7 @@ describe('tell an adult: reports', { skip, timeout: 20 * 60_000 }, () => {
     receiver.setBehaviour('ok');
     const t0 = Date.now();
     const ids = await staff(async () => {
-      const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => chrome.runtime.sendMessage({ type: 'tell-adult', source: 'block-page', url: `https://burst-${i}.example.org/page` })));
+      const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => chrome.runtime.sendMessage({ type: 'report-press', source: 'block-page', url: `https://burst-${i}.example.org/page` })));
       return answers.map((a) => a.id ?? `error: ${a.error}`);
     });
     timings.burst1000SavedMs = Date.now() - t0;

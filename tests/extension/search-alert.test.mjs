@@ -128,7 +128,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     // Saved on the device, like every report (the staff page lists it).
     const staff = await ctx.newPage();
     await staff.goto(`chrome-extension://${h.EXT_ID}/staff.html`);
-    const listed = await staff.evaluate((code) => chrome.runtime.sendMessage({ type: 'reports-list', code }), STAFF_CODE);
+    const listed = await staff.evaluate((code) => chrome.runtime.sendMessage({ type: 'report-list', code }), STAFF_CODE);
     assert.ok(listed.reports.some((r) => r.id === got.id && r.source === 'search-alert'), 'stored on the device');
 
     // The same search again (a reload) tells the DSL nothing new.
@@ -146,7 +146,7 @@ describe('search alerts: help-seeking searches', { skip: skip ?? false, timeout:
     await page.goto('https://www.google.com/search?q=what+do+I+do+for+my+science+homework').catch(() => {});
     await h.until(() => page.evaluate(() => document.body?.textContent?.includes('Loaded')).catch(() => false), 'the search results (the local server)');
     // Only the worker makes search alerts: a page asking for one is refused.
-    const refused = await h.inExtension(ctx, () => chrome.runtime.sendMessage({ type: 'tell-adult', source: 'search-alert', url: 'https://www.google.com/search?q=I+want+to+die' }));
+    const refused = await h.inExtension(ctx, () => chrome.runtime.sendMessage({ type: 'report-press', source: 'search-alert', url: 'https://www.google.com/search?q=I+want+to+die' }));
     assert.ok(refused?.error, `refused: ${JSON.stringify(refused)}`);
     await h.sleep(3_000);
     assert.equal(searchAlerts().length, before);

@@ -237,9 +237,9 @@ test('revision 1 carries no title, navigations or list matches; a receiver that 
 test('messages: a block page inside a web page\'s frame can neither report, record nor unlock; the cover page framed by our content script can', () => {
   const framedBlock = { id: ID, url: `chrome-extension://${ID}/blocked.html?src=dnr&u=https://good.example/`, origin: `chrome-extension://${ID}`, frameId: 3, tab: { id: 7 } };
   const topBlock = { ...framedBlock, frameId: 0 };
-  const framedCover = { id: ID, url: `chrome-extension://${ID}/cover.html?id=r-1234567890`, origin: `chrome-extension://${ID}`, frameId: 5, tab: { id: 7 } };
+  const framedCover = { id: ID, url: `chrome-extension://${ID}/report.html?id=r-1234567890`, origin: `chrome-extension://${ID}`, frameId: 5, tab: { id: 7 } };
   for (const message of [
-    { type: 'tell-adult', source: 'block-page', url: 'https://good.example/' },
+    { type: 'report-press', source: 'block-page', url: 'https://good.example/' },
     { type: 'pupil-action', action: 'wrongly-blocked', url: 'https://good.example/' },
     { type: 'staff-unlock', code: '1234' },
   ]) {
@@ -247,7 +247,7 @@ test('messages: a block page inside a web page\'s frame can neither report, reco
     assert.equal(admit(message, topBlock, ID).ok, true, `${message.type} from the block page in its tab`);
   }
   assert.equal(admit({ type: 'explain', url: 'https://good.example/' }, framedBlock, ID).ok, true, 'it may still say why the frame is blocked');
-  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', record: {} }, framedBlock, ID).ok, false);
-  assert.equal(admit({ type: 'adult-record', id: 'r-1234567890', record: {} }, framedCover, ID).ok, true, 'checked against the press\'s tab in the worker');
-  assert.equal(admit({ type: 'tell-adult', source: 'block-page' }, framedCover, ID).ok, false);
+  assert.equal(admit({ type: 'report-record', id: 'r-1234567890', record: {} }, framedBlock, ID).ok, false);
+  assert.equal(admit({ type: 'report-record', id: 'r-1234567890', record: {} }, framedCover, ID).ok, true, 'checked against the press\'s tab in the worker');
+  assert.equal(admit({ type: 'report-press', source: 'block-page' }, framedCover, ID).ok, false);
 });

@@ -123,7 +123,7 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
     // The worker refuses the frame's messages (a report about any address, which would
     // also block that address on this device; an action; a staff code guess).
     const answers = await frame.evaluate(async (good) => Promise.all([
-      chrome.runtime.sendMessage({ type: 'tell-adult', source: 'block-page', url: good }),
+      chrome.runtime.sendMessage({ type: 'report-press', source: 'block-page', url: good }),
       chrome.runtime.sendMessage({ type: 'pupil-action', action: 'worried', url: good }),
       chrome.runtime.sendMessage({ type: 'staff-unlock', code: '7314' }),
     ]), GOOD);
@@ -132,7 +132,7 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
     // And what a clickjacking page would trick the pupil into pressing: nothing is there to press.
     assert.equal(await frame.locator('[data-action]').count(), 0, 'no buttons in a framed block page');
     assert.equal(await frame.locator('.sg-staff-open').count(), 0, 'no staff code box');
-    const listed = await asStaffPage({ type: 'reports-list', code: STAFF_CODE });
+    const listed = await asStaffPage({ type: 'report-list', code: STAFF_CODE });
     assert.ok(Array.isArray(listed.reports), JSON.stringify(listed));
     assert.equal(listed.reports.filter((r) => /good-school-site|bet365\.com\/framed/.test(r.page.url)).length, 0, 'no report was filed');
     const open = await newPage();
@@ -143,9 +143,9 @@ describe('secrets and staff-only data on a pupil\'s device', { skip: skip ?? fal
     // of its choice>. A press there files a report (a pupil did press), but blocks the address
     // on this device only when the filter blocks it anyway.
     const chosen = `${GOOD}/chosen-by-a-page`;
-    const pressed = await asStaffPage({ type: 'tell-adult', source: 'block-page', url: chosen });
+    const pressed = await asStaffPage({ type: 'report-press', source: 'block-page', url: chosen });
     assert.ok(pressed.id, JSON.stringify(pressed));
-    const report = (await asStaffPage({ type: 'reports-list', code: STAFF_CODE })).reports.find((r) => r.id === pressed.id);
+    const report = (await asStaffPage({ type: 'report-list', code: STAFF_CODE })).reports.find((r) => r.id === pressed.id);
     assert.equal(report.blockedOnDevice, false);
     await h.go(open, chosen);
     await h.until(() => open.url() === chosen && open.evaluate(() => /Loaded/.test(document.body?.textContent ?? '')), 'the chosen address still opens', 15_000);
@@ -209,7 +209,7 @@ window.run = (name) => new Promise((resolve) => {
     }
     await h.screenshot(page, 'cover-after-attacks');
     // Still the cover with the adult's form in it, in front of everything.
-    const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/cover.html`)), 'the cover page frame');
+    const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/report.html`)), 'the cover page frame');
     await h.until(() => frame.evaluate(() => document.documentElement.dataset.ready === 'pupil'), 'the cover page');
     // Another page that frames this cover page (having learnt its address somehow) gets nothing:
     // the worker answers a framed cover page only in the tab where the pupil pressed.
@@ -219,9 +219,9 @@ window.run = (name) => new Promise((resolve) => {
     await h.go(thief, 'https://www.cover-thief.co.uk/');
     const stolen = await h.until(() => thief.frames().find((f) => f.url() === coverUrl), 'the stolen cover frame');
     const answers = await stolen.evaluate(async (a) => Promise.all([
-      chrome.runtime.sendMessage({ type: 'cover-info', id: a.id }),
-      chrome.runtime.sendMessage({ type: 'adult-unlock', id: a.id, code: a.code }),
-      chrome.runtime.sendMessage({ type: 'adult-record', id: a.id, code: a.code, record: { categories: ['other'], actionTaken: 'forged' } }),
+      chrome.runtime.sendMessage({ type: 'report-info', id: a.id }),
+      chrome.runtime.sendMessage({ type: 'report-unlock', id: a.id, code: a.code }),
+      chrome.runtime.sendMessage({ type: 'report-record', id: a.id, code: a.code, record: { categories: ['other'], actionTaken: 'forged' } }),
     ]), { id: new URL(coverUrl).searchParams.get('id'), code: STAFF_CODE });
     for (const a of answers) assert.match(a.error ?? '', /not in the tab where the pupil pressed/, JSON.stringify(a));
     await thief.close();

@@ -61,7 +61,7 @@ describe('a pupil\'s press reaches the DSL\'s inbox (real Chromium, real extensi
     const box = await page.locator('schoolgate-button').boundingBox();
     const pressedAt = Date.now();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/cover.html`)), 'the cover', 5_000, 10);
+    const frame = await h.until(() => page.frames().find((f) => f.url().startsWith(`chrome-extension://${h.EXT_ID}/report.html`)), 'the cover', 5_000, 10);
     const id = new URL(frame.url()).searchParams.get('id');
     assert.match(id, /^[A-Za-z0-9-]{8,64}$/);
 

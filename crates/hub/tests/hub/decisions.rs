@@ -229,7 +229,7 @@ fn the_decision_signature_matches_the_shared_fixture() {
     );
 }
 
-/// extension/sw/delivery.js, run by Node with real fetch, against this hub (CI has Node;
+/// extension/sw/report-delivery.js, run by Node with real fetch, against this hub (CI has Node;
 /// elsewhere, without it, this is skipped).
 async fn the_extensions_own_code_reads_the_decision_from_the_hub(db: TestDb) {
     let hub = InProcessHub::start(&db).await;

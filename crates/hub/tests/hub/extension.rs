@@ -1,5 +1,5 @@
 //! Byte for byte what the extension sends: bodies made by shared-ui/report/model.js and signed by
-//! shared-ui/report/sign.js, posted with the headers extension/sw/delivery.js sets.
+//! shared-ui/report/sign.js, posted with the headers extension/sw/report-delivery.js sets.
 
 use schoolgate_hub::store::Store;
 

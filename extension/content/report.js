@@ -4,7 +4,7 @@
 // - Covers the page at once, itself, without waiting for the service worker: a full-window
 //   element in the top layer (a popover) with a closed shadow root, media paused and muted,
 //   fullscreen left, the page made inert. Then it asks the worker to save the report, and puts
-//   the extension's cover page (cover.html, with the adult's form) in a frame over everything:
+//   the extension's cover page (report.html, with the adult's form) in a frame over everything:
 //   the staff code is typed there, in the extension's origin, out of the page's reach.
 // - The press comes from the small button on the page (when the policy shows it), or from the
 //   worker (toolbar button, keyboard shortcut) as a `sg-cover` message. Only trusted clicks
@@ -143,10 +143,10 @@
     // For the staff page's timings and the tests: press to the first frame painted with the cover.
     requestAnimationFrame(() => requestAnimationFrame(() => { host.dataset.pressToCoverMs = String(Date.now() - pressedAtMs); }));
 
-    chrome.runtime.sendMessage({ type: 'tell-adult', source, pressedAtMs }).then((answer) => {
+    chrome.runtime.sendMessage({ type: 'report-press', source, pressedAtMs }).then((answer) => {
       if (!answer?.id) throw new Error(answer?.error ?? 'no report id');
       const frame = document.createElement('iframe');
-      covered.coverUrl = chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(answer.id)}`);
+      covered.coverUrl = chrome.runtime.getURL(`report.html?id=${encodeURIComponent(answer.id)}`);
       frame.src = covered.coverUrl;
       frame.setAttribute('allow', 'clipboard-write');
       frame.title = say('cover_tell', 'Now tell a grown-up.');

@@ -11,10 +11,10 @@
 import * as idb from './idb.js';
 import * as navlog from './navlog.js';
 import { newReport, newSearchAlert, newReportId, heldDetails, recordAdult, appendEvent, onlyAppends, ReportError } from '../report/model.js';
-import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM, useDecisions } from './delivery.js';
+import { serial, outboxEntry, flush, deliveryStatus, DELIVERY_ALARM, useDecisions } from './report-delivery.js';
 import { blockPageUrl } from './pages.js';
 import { pkg } from './engine.js';
-import { heldReports } from './held.js';
+import { heldReports } from './report-held.js';
 import { REPORTED_RULE_BASE } from './rule-ids.js';
 import { failed } from './failures.js';
 

@@ -1,5 +1,5 @@
 // The cover page: shown inside the reported page (an iframe the content script puts over it) or
-// as the whole tab (where no content script runs). Its address is `cover.html?id=<report id>`.
+// as the whole tab (where no content script runs). Its address is `report.html?id=<report id>`.
 // It asks the service worker about the report, shows the pupil's cover, and behind "For the
 // grown-up" the adult's form. Keystrokes here (the staff code) never reach the web page below:
 // this is the extension's own origin.
@@ -15,7 +15,7 @@ const id = new URLSearchParams(location.search).get('id') ?? '';
 async function main() {
   let info;
   try {
-    info = await ask({ type: 'cover-info', id }, 8_000);
+    info = await ask({ type: 'report-info', id }, 8_000);
     // A worker stopped while it answered gives no answer at all.
     if (!info) throw new Error('no answer from the filter');
   } catch (error) {
@@ -37,8 +37,8 @@ async function main() {
       url: info.url,
       audience,
       needsCode: info.needsCode,
-      checkCode: (code) => ask({ type: 'adult-unlock', id, code }).then((r) => r.ok === true),
-      onSubmit: (record, code) => ask({ type: 'adult-record', id, code, record }, 15_000),
+      checkCode: (code) => ask({ type: 'report-unlock', id, code }).then((r) => r.ok === true),
+      onSubmit: (record, code) => ask({ type: 'report-record', id, code, record }, 15_000),
       onCancel: pupil,
     });
     document.documentElement.dataset.ready = 'adult';

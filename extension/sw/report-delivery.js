@@ -262,7 +262,7 @@ export async function fetchDecisions({ endpoint, signingKey, ids, fetchImpl = fe
 
 let decisionHooks = null;
 /**
- * Where the reports come from, set by sw/reports.js: `blocked()` lists the reports whose page
+ * Where the reports come from, set by sw/report-store.js: `blocked()` lists the reports whose page
  * this device blocks, as `{id, kept}` (`kept`: a keep-blocked review is already recorded);
  * `review(id, 'unblock' | 'keep')` records the decision and lifts the block for `unblock`.
  */

@@ -1,16 +1,17 @@
-// "Turn off the screen and tell an adult", the worker's side of the messages and the toolbar
-// button (sw/reports.js keeps the reports, sw/delivery.js sends them):
+// The report flow (pupils read it as "Turn off the screen and tell an adult"), the worker's side
+// of its messages and of the toolbar button (sw/report-store.js keeps the reports,
+// sw/report-delivery.js sends them):
 //
 // - a press from the toolbar or the shortcut: the page's content script covers it; where none
 //   runs, the report is saved first and the tab shows the cover page;
-// - `tell-adult` from the content script or the block page: save the report, say its id;
+// - `report-press` from the content script or the block page: save the report, say its id;
 // - the cover page's questions and the adult's record (the staff code is checked here, every
 //   time, and guessing is slowed down);
 // - the staff page's list of reports and the DSL's review.
 
 import * as state from './state.js';
-import * as reports from './reports.js';
-import * as delivery from './delivery.js';
+import * as reports from './report-store.js';
+import * as delivery from './report-delivery.js';
 import { blockPageUrl, isOwnPage } from './pages.js';
 import { staffCodeChecker } from './staff-code.js';
 import { failed } from './failures.js';
@@ -27,12 +28,12 @@ export function useReady(promise) {
  * router (sw/router.js).
  */
 export const MESSAGE_HANDLERS = Object.freeze({
-  'tell-adult': (message, sender) => saveFromPress(message, sender),
-  'cover-info': (message, sender) => fromPressTab(message, sender).then(() => coverInfo(message)),
-  'adult-unlock': (message, sender) => fromPressTab(message, sender).then(() => checkStaffCode(message.code)).then((c) => ({ ok: c.ok || !c.set, error: c.error })),
+  'report-press': (message, sender) => saveFromPress(message, sender),
+  'report-info': (message, sender) => fromPressTab(message, sender).then(() => reportInfo(message)),
+  'report-unlock': (message, sender) => fromPressTab(message, sender).then(() => checkStaffCode(message.code)).then((c) => ({ ok: c.ok || !c.set, error: c.error })),
   'staff-unlock': (message) => staffUnlock(message),
-  'adult-record': (message, sender) => adultRecord(message, sender),
-  'reports-list': (message) => reportsList(message),
+  'report-record': (message, sender) => adultRecord(message, sender),
+  'report-list': (message) => reportsList(message),
   'report-review': (message) => reportReview(message),
   'pupil-action': (message) => pupilAction(message),
 });
@@ -73,7 +74,7 @@ export async function pressFromBrowser(tab, source) {
   }
   await ready;
   const report = await reports.createReport({ state: state.currentState(), source, tabId: tab.id, url, title: tab.title, pressedAtMs, addressFromOurPage: isOwnPage(tab.url ?? tab.pendingUrl ?? '') });
-  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`cover.html?id=${encodeURIComponent(report.id)}`) }).catch(failed('showing the cover page'));
+  await chrome.tabs.update(tab.id, { url: chrome.runtime.getURL(`report.html?id=${encodeURIComponent(report.id)}`) }).catch(failed('showing the cover page'));
 }
 
 /** A press in a page (content script) or on the block page: save the report, say its id. */
@@ -93,7 +94,7 @@ async function saveFromPress(message, sender) {
   return { id: report.id, savedAt: Date.now() };
 }
 
-async function coverInfo({ id }) {
+async function reportInfo({ id }) {
   await ready;
   const s = state.currentState();
   const report = await reports.getReport(id);
@@ -137,7 +138,7 @@ async function staffUnlock({ code }) {
 }
 
 // The cover page in a frame is ours only in the tab where the pupil pressed: the content script
-// puts it there. A web page that frames cover.html itself (in another tab, or after learning an
+// puts it there. A web page that frames report.html itself (in another tab, or after learning an
 // id) gets nothing. Kept in session storage, so a worker that was stopped still knows.
 const pressTabKey = (id) => `press-tab:${id}`;
 
