@@ -8,8 +8,8 @@
 //! overwrite a higher one.
 
 mod account_admin;
-mod inbox;
 mod event_store;
+mod inbox;
 mod postgres;
 mod sqlite;
 mod sqlite_writer;
@@ -120,7 +120,9 @@ pub struct StoredRevision {
 }
 
 /// The hub's storage.
-pub trait Store: AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static {
+pub trait Store:
+    AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static
+{
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Stores `report` if its id is new or its revision higher than the stored one, atomically,

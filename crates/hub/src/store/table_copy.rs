@@ -460,6 +460,30 @@ async fn sqlite_page(
     Ok((rows, last))
 }
 
+/// Moves every identity column's sequence past the rows a restore wrote with their own values,
+/// so the restored hub's next row does not collide with a copied one (found from the catalogue,
+/// like the tables themselves).
+async fn advance_identities(tx: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+    let identities: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND is_identity = 'YES'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (table, column) in identities {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({}), 0) + 1, false) FROM {}",
+            quoted(&column),
+            quoted(&table)
+        ))
+        .bind(quoted(&table))
+        .bind(&column)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 impl AnyStore {
     /// Restores a backup file (`backup --to`, from either back end) into this database, which
     /// must be empty (migrated, nothing in it); how many rows. The backup is brought up to this
@@ -499,6 +523,7 @@ impl AnyStore {
                 Self::Postgres(store) => {
                     let mut tx = store.pool.begin().await?;
                     let rows = restore(&mut from, RestoreTarget::Postgres(&mut tx)).await?;
+                    advance_identities(&mut tx).await?;
                     tx.commit().await?;
                     rows
                 }

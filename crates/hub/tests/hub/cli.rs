@@ -10,7 +10,8 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
-    AccountAdmin, AccountLink, LinkPurpose, OidcSettings, SignInState, SqliteStore, Store,
+    AccountAdmin, AccountLink, EventStore, LinkPurpose, OidcSettings, SignInState, SqliteStore,
+    Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -340,9 +341,32 @@ async fn fill_every_table(db: &TestDb) -> String {
             assert_eq!(status, 201);
         }
     }
+    // Monitoring events through the real endpoint: an event, its batch and its device.
+    let body = crate::events::batch_body(
+        "b-backup-0001",
+        "d-backup-0001",
+        Some("pupil@school.example"),
+        vec![crate::events::search_alert(
+            "e-backup-0001",
+            "2026-12-07T09:00:00.000Z",
+            "prevent",
+            "join the fight",
+            None,
+        )],
+    );
+    let status = crate::events::send(hub.addr, TEST_KEY, "b-backup-0001", &body)
+        .await
+        .status;
+    assert_eq!(status, 201);
     hub.stop().await;
     let store = db.open().await;
     let secret = dsl_account(&store).await;
+    // The alert made a safeguarding record (event_alerts).
+    let seq = crate::events::all_events(&store).await[0].seq;
+    assert!(store
+        .link_alert_record(seq, &report_id(0), "dsl", &schoolgate_hub::now())
+        .await
+        .expect("alert record"));
     let now = schoolgate_hub::now();
     // An old step: the restored hub takes today's code.
     assert!(store
@@ -503,6 +527,19 @@ async fn backup_holds_every_table_and_restores(db: TestDb) {
         None,
         "a disabled account stays disabled"
     );
+    // New rows still get numbers of their own after the copied ones (PostgreSQL's identities).
+    let body = crate::events::batch_body(
+        "b-restored-0001",
+        "d-backup-0001",
+        None,
+        vec![crate::events::heartbeat(
+            "e-restored-0001",
+            "2026-12-07T10:00:00.000Z",
+            "active",
+        )],
+    );
+    let sent = crate::events::send(hub.addr, TEST_KEY, "b-restored-0001", &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
     drop(hub);
 
     // Only into an empty database: nothing is overwritten or mixed.

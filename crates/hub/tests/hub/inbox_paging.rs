@@ -551,10 +551,11 @@ async fn database_at_migration_4(db: &TestDb) {
 async fn migration_5_fills_in_the_summary_of_reports_already_stored(db: TestDb) {
     database_at_migration_4(&db).await;
     let store = db.open().await;
-    assert_eq!(
-        store.applied_migrations().await.expect("migrations").last(),
-        Some(&5)
-    );
+    assert!(store
+        .applied_migrations()
+        .await
+        .expect("migrations")
+        .contains(&5));
     let summaries = walk_store(&store, ReportScope::Every, 9).await;
     assert_eq!(
         summaries.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
