@@ -28,7 +28,8 @@ bash scripts/build-wasm.sh || {
   ((status == 3)) || exit "$status"
   echo "warning: the wasm package is over its size budget (see above); serving it anyway" >&2
 }
-# The extension's generated files (the wasm as a module for initSync, the shared tester).
+# The extension's generated files (the wasm as a module for initSync, the core's facts), and the
+# UI shared with the demo page copied from shared-ui/ into extension/ and www/.
 if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
 
 bin=target/release/schoolgate

@@ -55,7 +55,8 @@ bash scripts/build-wasm.sh || {
   budget="OVER BUDGET (counted as a failure)"
   budget_failed=1
 }
-# The extension's generated files (the wasm as a module for initSync, the shared tester).
+# The extension's generated files (the wasm as a module for initSync, the core's facts), and the
+# UI shared with the demo page copied from shared-ui/ into extension/ and www/.
 if [[ -f scripts/build-extension.sh ]]; then bash scripts/build-extension.sh; fi
 
 step "JavaScript type check (tsc --noEmit -p jsconfig.json: the extension, the shared UI and the demo page, against the package's .d.ts and Chrome's types)"
