@@ -157,6 +157,8 @@ export function tryCode(m) {
       return { ok: false, outcome: waitMs > 0 ? 'wait' : r.error, message: r.message, waitMs };
     }
     const { grant } = r;
+    // A code more than a step old is refused anyway: forget those sites' last steps.
+    for (const [key, step] of Object.entries(store.used)) if (!(step >= grant.step - 2)) delete store.used[key];
     store.used[usedKey] = grant.step;
     const entry = { site: grant.site, group: grant.group, startsAtMs: grant.starts_at * 1000, endsAtMs: grant.ends_at * 1000, step: grant.step, logId: id };
     store.active = [...store.active.filter((o) => !(o.site === entry.site && o.group === entry.group)), entry];

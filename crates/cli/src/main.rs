@@ -112,6 +112,10 @@ enum Command {
         /// Print the code as JSON (code, site, group, step, step_starts, accepted_until).
         #[arg(long)]
         json: bool,
+        /// The school's policy (TOML): if given, say when no code can open the page under it
+        /// (a locked list, never_override, a deny entry, a search…) or it is not blocked.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -145,7 +149,12 @@ fn main() -> ExitCode {
             group,
             at,
             json,
+            policy,
         } => parse_at(at.as_deref()).and_then(|at| {
+            if let Some(path) = policy {
+                let engine = engine_for(Some(path), &group)?;
+                override_code::warn_if_refused(&engine, &site, &group, at);
+            }
             override_code::print_code(&override_code::CodeRequest {
                 secret_file: &secret_file,
                 site: &site,

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use schoolgate_core::engine::rfc3339_local;
+use schoolgate_core::engine::{rfc3339_local, Engine, Request};
 use schoolgate_core::override_code::{self, OverrideSecret, DIGITS, SECRET_BYTES, STEP_SECS};
 use schoolgate_core::policy::Tz;
 
@@ -70,6 +70,24 @@ pub fn print_code(request: &CodeRequest<'_>) -> Result<ExitCode, String> {
     };
     writeln!(out, "{line}").map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With the school's policy: says on standard error when no code can open the page for the
+/// group now (the device would refuse it whatever the code), or the page is not blocked.
+pub fn warn_if_refused(engine: &Engine, site: &str, group: &str, at: i64) {
+    let address = if site.contains("://") {
+        site.to_string()
+    } else {
+        format!("https://{site}/")
+    };
+    let verdict = engine.classify(&Request::new(address.as_bytes(), group, at));
+    if let Err(refusal) = override_code::overridable(engine.policy(), &verdict) {
+        eprintln!("schoolgate: note: no code opens {address} for group {group}: {refusal}");
+    } else if !verdict.is_blocked() {
+        eprintln!(
+            "schoolgate: note: {address} is not blocked for group {group} now: no code is needed"
+        );
+    }
 }
 
 /// An `otpauth://` URI (the de facto format authenticator apps import, often as a QR code)

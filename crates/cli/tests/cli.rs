@@ -607,6 +607,26 @@ fn override_secret_and_code() {
     let v = &json_lines(&json)[0];
     assert_eq!(v["code"], expected["code"]);
     assert_eq!(v["accepted_until"], expected["accepted_until"]);
+    // With the school's policy, a page no code can open is named (the code is still printed:
+    // the device refuses it, whatever the code).
+    let locked = run([
+        "override-code".as_ref(),
+        "--secret-file".as_ref(),
+        file.as_os_str(),
+        "--site".as_ref(),
+        "https://abuse-standin.example/".as_ref(),
+        "--group".as_ref(),
+        "ks2".as_ref(),
+        "--policy".as_ref(),
+        fixture("override-code/policy.toml").as_os_str(),
+    ]);
+    assert!(locked.status.success());
+    let stderr = String::from_utf8_lossy(&locked.stderr);
+    assert!(
+        stderr.contains("no code opens https://abuse-standin.example/ for group ks2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("locked illegal-content list"), "{stderr}");
     // A bad secret file is refused without quoting it.
     std::fs::write(&file, "sgo1-not-a-secret-at-all\n").unwrap();
     let bad = run([
