@@ -1,4 +1,4 @@
-// The interstitial gallery: the real block pages (shared-ui/ui/blocked.html, copied to www/ui/)
+// The interstitial gallery: the real block pages (shared-ui/ui/preview.html, copied to www/ui/)
 // each group would see for each kind of block. The verdicts come from the engine itself, for a
 // fixed school morning so the pictures are the same every day.
 
@@ -103,7 +103,7 @@ export function setupGallery(app) {
             h('p', {}, h('strong', { text: `Not blocked for ${group.label ?? group.name}. ` }), verdict.reason));
         }
         const data = { verdict, group, locale, atMs: GALLERY_AT_MS, timeZone: engine.timeZone, schoolName: engine.schoolName, demo: true };
-        const src = `ui/blocked.html${toFragment(data)}`;
+        const src = `ui/preview.html${toFragment(data)}`;
         caption.append(' ', h('a', { href: src, target: '_blank', rel: 'noopener', class: 'open-link' },
           'Open full size', h('span', { class: 'visually-hidden', text: ` (${c.title}, ${group.label ?? group.name}, new tab)` })));
         return h('figure', {

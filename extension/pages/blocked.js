@@ -5,7 +5,7 @@
 // A pupil's page can be switched to the staff view with the staff code (checked by the worker
 // against the Admin console's salted hash); that shows details, it never unblocks anything.
 
-import { showBlockPage } from '../ui/blocked.js';
+import { showBlockPage } from '../ui/block-page.js';
 import { loadMessages, pickLocale, t } from '../ui/i18n.js';
 import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from '../report/cover.js';

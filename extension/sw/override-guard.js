@@ -58,7 +58,7 @@ export function cutAddress(url) {
  * gives one), who approved (a teacher's code: which teacher is not known on the device), the
  * scope (site and group), when it began and when it ends or ended.
  */
-export function logEntry({ id, atMs, outcome, url, site, group, user = null, reason = null, grant = null }) {
+export function logEntry({ id, atMs, outcome, url, site = null, group, user = null, reason = null, grant = null }) {
   return {
     id,
     kind: 'override',

@@ -43,6 +43,7 @@ export const loaded = ready.then(() => endDue('wake')).catch(failed('reading the
 
 async function readStore() {
   const got = await chrome.storage.local.get(STORE_KEY);
+  /** @type {{active?: unknown, used?: Record<string, number>, guard?: ReturnType<typeof freshGuard>}} */
   const s = got?.[STORE_KEY] ?? {};
   return { active: Array.isArray(s.active) ? s.active : [], used: s.used ?? {}, guard: s.guard ?? freshGuard() };
 }
@@ -177,11 +178,12 @@ async function syncRules(nowMs = Date.now()) {
   const { first, last } = RULE_IDS.override;
   const existing = (await chrome.declarativeNetRequest.getSessionRules()).filter((r) => r.id >= first && r.id <= last);
   const live = active.filter((o) => o.endsAtMs > nowMs && o.group === s?.group).slice(0, last - first + 1);
+  /** @type {chrome.declarativeNetRequest.Rule[]} */
   const addRules = live.map((o, i) => ({
     id: first + i,
     priority: RULE_PRIORITY,
-    action: { type: 'allow' },
-    condition: { requestDomains: [o.site], resourceTypes: RULE_TYPES },
+    action: { type: /** @type {chrome.declarativeNetRequest.RuleActionType} */ ('allow') },
+    condition: { requestDomains: [o.site], resourceTypes: /** @type {chrome.declarativeNetRequest.ResourceType[]} */ (RULE_TYPES) },
   }));
   await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: existing.map((r) => r.id), addRules });
 }

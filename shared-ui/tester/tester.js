@@ -298,7 +298,7 @@ export function setupTester(app) {
       const atMs = current.at ? fromLocalInput(current.at, engine.timeZone) : Date.now();
       const data = { verdict, group, locale: app.locale, atMs, timeZone: engine.timeZone, schoolName: engine.schoolName, demo: true };
       details.append(fitFrame(h('iframe', {
-        src: `ui/blocked.html${toFragment(data)}`,
+        src: `ui/preview.html${toFragment(data)}`,
         title: `Block page for ${group.label ?? group.name}`,
         class: 'preview-frame',
       })));

@@ -262,5 +262,5 @@ test('extension/README.md names only files that exist', () => {
   }
   assert.deepEqual(missing, []);
   // The copies' sources exist in shared-ui/.
-  for (const part of ['ui/blocked.html', 'tester/markup.js', 'report/cover.js', 'results/find.js']) assert.ok(existsSync(join(root, 'shared-ui', part)), part);
+  for (const part of ['ui/preview.html', 'tester/markup.js', 'report/cover.js', 'results/find.js']) assert.ok(existsSync(join(root, 'shared-ui', part)), part);
 });

@@ -1,13 +1,11 @@
-// The block page. It reads what to show from its own address's fragment (see blockdata.js).
-// `demo: true` (the demo page's gallery) turns "Go back" into a note instead of navigating the
-// page that hosts it.
-//
-// Another script may call `showBlockPage(data)` instead, for example after reading the data from
-// extension storage; the fragment is then not needed.
+// The block page's rendering, written once: the extension's block page (extension/pages/blocked.js)
+// calls `showBlockPage(data)` with what its worker judged; the demo's gallery and the staff
+// tester frame `preview.html`, which reads the data from its fragment (preview.js). Reading a
+// fragment is only the preview's: the real block page never shows what an address says.
+// `demo: true` (the gallery) turns "Go back" into a note instead of navigating the host page.
 
 import { renderInterstitial } from './interstitial.js';
 import { loadMessages, pickLocale, t } from './i18n.js';
-import { readFragment } from './blockdata.js';
 
 /** Renders the block page for `data` into this document. */
 export async function showBlockPage(data, { root = document.getElementById('sg-root') } = {}) {
@@ -40,13 +38,4 @@ export async function showBlockPage(data, { root = document.getElementById('sg-r
   document.documentElement.lang = root.firstElementChild?.getAttribute('lang') ?? 'en-GB';
   document.documentElement.dataset.ready = 'true';
   return shown;
-}
-
-const fromFragment = readFragment(location.hash);
-if (fromFragment) {
-  showBlockPage(fromFragment);
-  addEventListener('hashchange', () => {
-    const data = readFragment(location.hash);
-    if (data) showBlockPage(data);
-  });
 }
