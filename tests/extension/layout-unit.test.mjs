@@ -264,3 +264,18 @@ test('extension/README.md names only files that exist', () => {
   // The copies' sources exist in shared-ui/.
   for (const part of ['ui/preview.html', 'tester/markup.js', 'report/cover.js', 'results/find.js']) assert.ok(existsSync(join(root, 'shared-ui', part)), part);
 });
+
+test('one block page: the extension\'s real block page never renders what its address\'s fragment says', () => {
+  const root = join(EXT_DIR, '..');
+  // The renderer both use reads nothing from the address; only the preview (framed by the demo's
+  // gallery and the staff tester, never web-accessible) reads a fragment.
+  const renderer = readFileSync(join(root, 'shared-ui', 'ui', 'block-page.js'), 'utf8');
+  assert.doesNotMatch(renderer, /location\.hash|readFragment|hashchange/);
+  assert.match(readFileSync(join(root, 'shared-ui', 'ui', 'preview.js'), 'utf8'), /readFragment\(location\.hash\)/);
+  const page = source('pages/blocked.js');
+  assert.match(page, /from '\.\.\/ui\/block-page\.js'/);
+  assert.doesNotMatch(page, /preview\.js|readFragment/);
+  const manifest = JSON.parse(readFileSync(join(EXT_DIR, 'manifest.json'), 'utf8'));
+  const exposed = manifest.web_accessible_resources.flatMap((r) => r.resources);
+  assert.ok(!exposed.some((r) => /preview|ui\//.test(r)), exposed.join(', '));
+});
