@@ -19,6 +19,7 @@ import * as reports from './sw/reports.js';
 import * as delivery from './sw/delivery.js';
 import * as navlog from './sw/navlog.js';
 import * as tellAdult from './sw/tell-adult.js';
+import * as events from './sw/events.js';
 import { installType, ready, describeInstall } from './sw/lifecycle.js';
 import { onBeforeRequest, judgeNavigation, searchAlert, onCommitted } from './sw/navigation.js';
 import { failSafe } from './sw/failsafe.js';
@@ -43,6 +44,8 @@ ready.then(async () => {
   await failSafe(!builtin);
   await state.checkDnrFresh().catch(failed('checking the DNR rules at start-up'));
   await syncManaged('start-up');
+  // Monitoring events (sw/events.js): the heartbeat, what waited from before, the pupils' notice.
+  events.start().then(events.showNoticeOnce).catch(failed('starting the monitoring events'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
 });
@@ -63,12 +66,15 @@ chrome.webNavigation.onHistoryStateUpdated.addListener((d) => {
   judgeNavigation(d, 'history');
   searchAlert(d);
 });
-chrome.webNavigation.onCommitted.addListener(onCommitted);
+chrome.webNavigation.onCommitted.addListener((d) => {
+  onCommitted(d);
+  events.onCommitted(d);
+});
 chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') syncManaged('Admin console change');
+  if (area === 'managed') syncManaged('Admin console change').then(events.showNoticeOnce).catch(failed('applying an Admin console change'));
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
@@ -78,7 +84,15 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     await delivery.flush('alarm');
   }
   else if (alarm.name === state.BOUNDARY_ALARM) await state.syncDnr({ reason: 'time window' });
+  else if (alarm.name === events.EVENTS_ALARM) await events.queue.flush();
+  else if (alarm.name === events.HEARTBEAT_ALARM) await events.heartbeat();
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
+});
+
+// The heartbeat also goes at once when the device becomes active, idle or locked.
+chrome.idle.onStateChanged.addListener(async (idleState) => {
+  await ready;
+  await events.heartbeat(idleState);
 });
 
 // "Turn off the screen and tell an adult" (sw/tell-adult.js): the toolbar button and the shortcut.
@@ -98,5 +112,6 @@ chrome.runtime.onMessage.addListener(onMessage);
  */
 globalThis.schoolgate = Object.freeze({
   status: () => statusReport(),
+  events: () => events.eventsStatus(),
   press: async (tabId, source = 'toolbar') => tellAdult.pressFromBrowser(await chrome.tabs.get(tabId), source),
 });

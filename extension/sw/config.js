@@ -54,7 +54,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale', 'safetyButton']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'schoolName', 'locale', 'safetyButton', 'hubUrl', 'logVisits']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash']);
 
@@ -188,6 +188,19 @@ export function readManaged(raw) {
   if (config.staffUnlockCodeHash) {
     const parsed = parseStaffCodeHash(config.staffUnlockCodeHash);
     if (!parsed.ok) problems.push(parsed.error);
+  }
+  // The school's hub for monitoring events (docs/events.md): an origin (or a path it lives under).
+  if (typeof src.hubUrl === 'string' && src.hubUrl) {
+    const address = checkAddress(src.hubUrl);
+    if (address.error) bad('hubUrl', address.error);
+    else if (/[?#]/.test(src.hubUrl)) bad('hubUrl', 'expected the hub\'s address only, without ? or #');
+    else config.hubUrl = address.href.replace(/\/+$/, '');
+  } else {
+    str('hubUrl', null, 'an https:// address');
+  }
+  if (src.logVisits !== undefined && src.logVisits !== null) {
+    if (typeof src.logVisits === 'boolean') config.logVisits = src.logVisits;
+    else bad('logVisits', `expected true or false, found ${JSON.stringify(src.logVisits).slice(0, 80)}`);
   }
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);

@@ -25,6 +25,7 @@ import { installType, ready } from './lifecycle.js';
 import { stats, record } from './stats.js';
 import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
+import { monitoringOn } from './events.js';
 
 const SEARCH_HOST = /(^|\.)(google\.[a-z.]+|bing\.com|duckduckgo\.com|search\.yahoo\.com|search\.brave\.com|qwant\.com|startpage\.com|youtube\.com)$/;
 const HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i;
@@ -251,5 +252,7 @@ export async function explain(url) {
     locale: s.extras.locale ?? null,
     schoolName: s.extras.schoolName || s.policySchoolName || '',
     staffUnlock: Boolean(s.extras.staffUnlockCodeHash),
+    // Blocks go to the school's hub: the page says so (docs/events.md).
+    monitored: monitoringOn(s.extras),
   };
 }

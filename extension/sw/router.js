@@ -11,6 +11,7 @@ import { statusReport } from './status.js';
 import { syncManaged } from './managed.js';
 import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
+import { staffFlag } from './events.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -22,6 +23,7 @@ export const HANDLERS = Object.freeze({
     await syncManaged('staff page: refresh now', { force: true, ifUnreadable: 'empty' });
     return statusReport();
   },
+  'staff-flag': (m) => staffFlag(m),
   ...REPORT_HANDLERS,
 });
 

@@ -11,10 +11,16 @@
 
 import { createSearchAlert } from './reports.js';
 import { failed } from './failures.js';
+import { onSearch } from './events.js';
 
 /** Hosts that may carry a search: the engine table's names (crates/core/src/search/engines). */
 const SEARCH_LABEL = /(^|\.)(google|bing|duckduckgo|yahoo|yandex|ya|ecosia|brave|qwant|startpage|baidu|youtube|youtube-nocookie|googleapis|wikipedia|kiddle|swiggle)(\.[a-z]{2,3}){1,2}$/;
 const HOST = /^https?:\/\/(?:[^@/?#]*@)?([^:/?#]*)/i;
+/** Whether `host` may carry a search (also sw/events.js: a link followed from a results page). */
+export function isSearchHost(host) {
+  return SEARCH_LABEL.test(host);
+}
+
 /** The same search within this long makes no second report. */
 export const REPEAT_MS = 10 * 60_000;
 const SEEN_KEY = 'searchAlertsSeen';
@@ -53,8 +59,12 @@ export async function alertOnSearch({ state, url, atMs = Date.now() }) {
     return null;
   }
   const search = verdict?.search;
-  if (!search || search.kind !== 'submitted' || !verdict.alerts?.length) return null;
+  const helpSeeking = verdict?.flavour === 'help_seeking' || search?.flavour === 'help_seeking';
+  if (!search || search.kind !== 'submitted' || (!verdict.alerts?.length && !helpSeeking)) return null;
   const key = `${state.group}\n${search.engine}\n${search.normalized?.text ?? search.terms}`;
   if (!(await firstTime(key, atMs))) return null;
-  return createSearchAlert({ state, url, verdict, atMs });
+  const report = verdict.alerts?.length ? await createSearchAlert({ state, url, verdict, atMs }) : null;
+  // The hub's events (docs/events.md) carry the report's id, so the DSL sees one concern, not two.
+  await onSearch({ verdict, reportId: report?.id ?? null }).catch(failed('recording a search event'));
+  return report;
 }

@@ -291,7 +291,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     const extras = {
       schoolName: config.schoolName, locale: config.locale, reportEndpoint: config.reportEndpoint,
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
-      safetyButton: config.safetyButton,
+      safetyButton: config.safetyButton, hubUrl: config.hubUrl, logVisits: config.logVisits,
     };
     const lastGood = lastGoodConfig(before);
     const wanted = effectiveConfig(config, invalid, lastGood);
