@@ -45,7 +45,7 @@ ready.then(async () => {
   await state.checkDnrFresh().catch(failed('checking the DNR rules at start-up'));
   await syncManaged('start-up');
   // Monitoring events (sw/events.js): the heartbeat, what waited from before, the pupils' notice.
-  events.start().then(events.showNoticeOnce).catch(failed('starting the monitoring events'));
+  events.afterPolicy().catch(failed('starting the monitoring events'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
 });
@@ -74,7 +74,7 @@ chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') syncManaged('Admin console change').then(events.showNoticeOnce).catch(failed('applying an Admin console change'));
+  if (area === 'managed') syncManaged('Admin console change').then(events.afterPolicy).catch(failed('applying an Admin console change'));
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {

@@ -168,23 +168,27 @@ export async function staffFlag(message) {
   return { ok: true, id: event.id, monitored: monitoringOn() };
 }
 
+const LAST_BEAT = 'eventsLastHeartbeatAt';
+
 /** A heartbeat with the idle state (`chrome.idle`), now. */
 export async function heartbeat(idleState) {
   if (!monitoringOn()) return;
   const s = ['active', 'idle', 'locked'].includes(idleState) ? idleState : await chrome.idle.queryState(60);
+  await chrome.storage.session.set({ [LAST_BEAT]: Date.now() }).catch(failed('remembering the last heartbeat'));
   await record({ kind: 'heartbeat', state: s });
 }
 
 /**
- * At each wake: the heartbeat alarm exists (and a heartbeat goes now when it had to be made: a
- * new install or a browser that lost its alarms), and events saved before are sent.
+ * After each reading of the managed policy (every wake, every Admin console change): the
+ * heartbeat alarm exists; a heartbeat goes now if none went in this browser session's last five
+ * minutes (a new install, a browser start, a hub just set); events saved before are sent; and
+ * the pupil's first-run notice is shown once.
  */
-export async function start() {
-  const alarm = await chrome.alarms.get(HEARTBEAT_ALARM);
-  if (!alarm) {
-    await chrome.alarms.create(HEARTBEAT_ALARM, { periodInMinutes: HEARTBEAT_MINUTES });
-    await heartbeat();
-  }
+export async function afterPolicy() {
+  if (!(await chrome.alarms.get(HEARTBEAT_ALARM))) await chrome.alarms.create(HEARTBEAT_ALARM, { periodInMinutes: HEARTBEAT_MINUTES });
+  const last = (await chrome.storage.session.get(LAST_BEAT))[LAST_BEAT] ?? 0;
+  if (Date.now() - last >= HEARTBEAT_MINUTES * 60_000) await heartbeat();
+  await showNoticeOnce();
   await queue.flush();
 }
 
