@@ -105,7 +105,8 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
       const keys = await load();
       seq = (seq + 1) % 1_000_000;
       const key = `${EVENT_PREFIX}${pad(atMs, 15)}:${pad(seq, 6)}${newId().slice(0, 4)}:${event.kind}`;
-      const drop = keysToDrop([...keys, key], keys.length + 1 + batchSize);
+      const total = keys.length + 1 + batchSize;
+      const drop = total > EVENT_LIMITS.cap ? keysToDrop([...keys, key], total) : [];
       await store.writeMany([[key, event]], drop.filter((k) => k !== key), { strict: ALERT_KINDS.has(event.kind) });
       keys.push(key);
       if (drop.length) {
