@@ -23,6 +23,7 @@ import { isSearchHost } from './search-alerts.js';
 import { eventsEndpoint, cutUrl, hostOf, viaOf, describeBlock, describeSearch } from './events-describe.js';
 import { staffOnly } from './tell-adult.js';
 import { failed, logFailure } from './failures.js';
+import { ready } from './lifecycle.js';
 
 export const EVENTS_ALARM = 'sg-events';
 export const HEARTBEAT_ALARM = 'sg-heartbeat';
@@ -131,9 +132,13 @@ export function onCommitted(d) {
     onBlockPage(d).catch(failed('recording a blocked navigation'));
     return;
   }
-  if (extras().logVisits === true && /^https?:/i.test(d.url) && d.transitionType !== 'reload' && monitoringOn()) {
-    record({ kind: 'visit', host: hostOf(d.url) });
-  }
+  if (!/^https?:/i.test(d.url) || d.transitionType === 'reload') return;
+  const visit = () => {
+    if (extras().logVisits === true && monitoringOn()) record({ kind: 'visit', host: hostOf(d.url) });
+  };
+  // Just woken by this navigation: the settings are still loading.
+  if (state.currentState()) visit();
+  else ready.then(visit).catch(failed('recording a visit'));
 }
 
 let blockPrefix = null;
@@ -141,6 +146,8 @@ const blockPage = () => (blockPrefix ??= chrome.runtime.getURL('blocked.html'));
 
 async function onBlockPage(d) {
   const { url } = readPageAddress(d.url);
+  // A block by DNR may be what woke the worker: the policy in force loads first.
+  await ready;
   const s = state.currentState();
   if (!url || !s) return;
   const before = (await navlog.navigationsOf(d.tabId)).at(-1)?.url ?? null;

@@ -197,4 +197,15 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     assert.deepEqual(Object.keys(visit).sort(), ['at', 'envelope', 'host', 'id', 'kind']);
     await page.close();
   });
+
+  test('KS1 (and EYFS): the block page\'s line is in words for the young', T, async () => {
+    await h.writePolicy(h.extensionPolicy(settings({ group: 'ks1' })));
+    await h.until(async () => (await h.status(ctx)).group?.name === 'ks1', 'group ks1', 45_000, 250);
+    const page = await ctx.newPage();
+    await h.go(page, 'https://www.bet365.com/young');
+    const shown = await h.blockPage(page);
+    assert.equal(shown.audience, 'young');
+    assert.equal(await page.textContent('.sg-school-sees'), english.sees_young.message);
+    await page.close();
+  });
 });
