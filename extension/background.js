@@ -20,6 +20,7 @@ import * as reports from './sw/report-store.js';
 import * as delivery from './sw/report-delivery.js';
 import * as navlog from './sw/navlog.js';
 import * as reportFlow from './sw/report-flow.js';
+import * as events from './sw/events.js';
 import { installType, ready, describeInstall } from './sw/lifecycle.js';
 import { onBeforeRequest, judgeNavigation, searchAlert, onCommitted } from './sw/navigation.js';
 import { failSafe } from './sw/failsafe.js';
@@ -45,6 +46,8 @@ ready.then(async () => {
   await failSafe(!builtin);
   await dnrSync.checkDnrFresh().catch(failed('checking the DNR rules at start-up'));
   await syncManaged('start-up');
+  // Monitoring events (sw/events.js): the heartbeat, what waited from before, the pupils' notice.
+  events.afterPolicy().catch(failed('starting the monitoring events'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
 });
@@ -65,13 +68,16 @@ chrome.webNavigation.onHistoryStateUpdated.addListener((d) => {
   judgeNavigation(d, 'history');
   searchAlert(d);
 });
-chrome.webNavigation.onCommitted.addListener(onCommitted);
+chrome.webNavigation.onCommitted.addListener((d) => {
+  onCommitted(d);
+  events.onCommitted(d);
+});
 chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
-  // A new group or policy: the teachers' override rules follow it (sw/overrides.js).
-  if (area === 'managed') syncManaged('Admin console change').then(() => overrides.refresh());
+  // A new group or policy: the teachers' override rules and the monitoring events follow it.
+  if (area === 'managed') syncManaged('Admin console change').then(() => Promise.all([overrides.refresh(), events.afterPolicy()])).catch(failed('applying an Admin console change'));
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
@@ -81,8 +87,16 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     await delivery.flush('alarm');
   }
   else if (alarm.name === dnrSync.BOUNDARY_ALARM) await dnrSync.syncDnr({ reason: 'time window' });
+  else if (alarm.name === events.EVENTS_ALARM) await events.queue.flush();
+  else if (alarm.name === events.HEARTBEAT_ALARM) await events.heartbeat();
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
   else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
+});
+
+// The heartbeat also goes at once when the device becomes active, idle or locked.
+chrome.idle.onStateChanged.addListener(async (idleState) => {
+  await ready;
+  await events.heartbeat(idleState);
 });
 
 // "Turn off the screen and tell an adult" (sw/report-flow.js): the toolbar button and the shortcut.
@@ -102,5 +116,6 @@ chrome.runtime.onMessage.addListener(onMessage);
  */
 globalThis.schoolgate = Object.freeze({
   status: () => statusReport(),
+  events: () => events.eventsStatus(),
   press: async (tabId, source = 'toolbar') => reportFlow.pressFromBrowser(await chrome.tabs.get(tabId), source),
 });

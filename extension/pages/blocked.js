@@ -69,6 +69,7 @@ async function main() {
     atMs: info.atMs,
     timeZone: info.timeZone,
     schoolName: info.schoolName,
+    monitored: info.monitored,
     onAction: (action) => {
       if (framed) return true; // nothing to press in a frame (the buttons are removed below)
       if (action === 'back') return false; // the page goes back itself

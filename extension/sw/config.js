@@ -54,7 +54,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'locale', 'safetyButton']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'locale', 'safetyButton', 'hubUrl', 'logVisits']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
 /** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
@@ -195,6 +195,19 @@ export function readManaged(raw) {
   // the problem says so without quoting it.
   str('overrideSecret', (v) => OVERRIDE_SECRET.test(v.trim()), 'sgo1- and 64 hexadecimal digits (the output of `schoolgate override-secret`); teachers\' codes are off until it is fixed');
   if (config.overrideSecret) config.overrideSecret = config.overrideSecret.trim();
+  // The school's hub for monitoring events (docs/events.md): an origin (or a path it lives under).
+  if (typeof src.hubUrl === 'string' && src.hubUrl) {
+    const address = checkAddress(src.hubUrl);
+    if (address.error) bad('hubUrl', address.error);
+    else if (/[?#]/.test(src.hubUrl)) bad('hubUrl', 'expected the hub\'s address only, without ? or #');
+    else config.hubUrl = address.href.replace(/\/+$/, '');
+  } else {
+    str('hubUrl', null, 'an https:// address');
+  }
+  if (src.logVisits !== undefined && src.logVisits !== null) {
+    if (typeof src.logVisits === 'boolean') config.logVisits = src.logVisits;
+    else bad('logVisits', `expected true or false, found ${JSON.stringify(src.logVisits).slice(0, 80)}`);
+  }
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   str('safetyButton', (v) => SAFETY_BUTTON.has(v), `one of ${[...SAFETY_BUTTON].join(', ')}`);

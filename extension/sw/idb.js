@@ -96,3 +96,20 @@ export function prune(prefix, keep) {
     };
   });
 }
+
+/** Every key that starts with `prefix`, in key order, without reading the values. */
+export function keys(prefix) {
+  const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+  return run('readonly', (store) => store.getAllKeys(range)).then((got) => got.map(String));
+}
+
+/**
+ * Puts `puts` (`[key, value]` pairs) and deletes `deletes` in one transaction: all or nothing
+ * (the events queue moves events into a batch this way, so a crash never leaves one in both).
+ */
+export function writeMany(puts, deletes, { strict = false } = {}) {
+  return run('readwrite', (store) => {
+    for (const key of deletes) store.delete(key);
+    for (const [key, value] of puts) store.put(value, key);
+  }, strict ? 'strict' : 'default');
+}

@@ -93,6 +93,9 @@ export const STAFF_COMMANDS = Object.freeze({
   /** The teachers' overrides in force and the record of every code typed (sw/overrides.js). */
   'overrides-list': () => true,
   /** The DSL's review of a reported page: `unblock` or `keep`. */
+  /** A staff flag for the hub (sw/events.js): a page that should be, or is wrongly, blocked. */
+  'staff-flag': (m) => code(m.code) && typeof m.url === 'string' && /^https?:\/\//i.test(m.url) && m.url.length <= 8192
+    && ['should-be-blocked', 'wrongly-blocked'].includes(m.flag) && (m.note === undefined || (typeof m.note === 'string' && m.note.length <= 500)),
   'report-review': (m) => code(m.code) && reportId(m.id) && ['unblock', 'keep'].includes(m.decision) && (m.reviewer === undefined || (typeof m.reviewer === 'string' && m.reviewer.length <= 100)),
 });
 

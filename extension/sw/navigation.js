@@ -28,6 +28,7 @@ import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
 import { maySearch } from './search-hosts.js';
 import { permits as overrideOpens, describeFor as teacherCodeFor, loaded as overridesLoaded } from './overrides.js';
+import { monitoringOn } from './events.js';
 
 const HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i;
 /** Schemes with no network request that the policy's `non_web` setting decides (top level only). */
@@ -261,5 +262,7 @@ export async function explain(url) {
     staffUnlock: Boolean(s.extras.staffUnlockCodeHash),
     // Whether a teacher's code could open this page (never the secret).
     teacherCode: verdict.action === 'block' && !reports.isReported(url) ? teacherCodeFor(s, url, now) : { available: false },
+    // Blocks go to the school's hub: the page says so (docs/events.md).
+    monitored: monitoringOn(s.extras),
   };
 }

@@ -154,28 +154,36 @@ async function deliverOne(entry, endpoint, signingKey) {
   }
 }
 
-async function post(endpoint, body, signature, report) {
+function post(endpoint, body, signature, report) {
+  return postSigned(endpoint, body, {
+    [SIGNATURE_HEADER]: signature,
+    [REPORT_ID_HEADER]: report.id,
+    'X-Schoolgate-Revision': String(report.revision),
+  });
+}
+
+/**
+ * POSTs a signed JSON body (`headers` carry the signature and ids) as every delivery does: no
+ * redirect, no cookies, no cache, a timeout; `{ok, status}` for a 2xx, `{ok: false, status,
+ * error}` otherwise (also used by sw/events.js). Throws when no HTTP answer came.
+ */
+export async function postSigned(endpoint, body, headers) {
   const abort = new AbortController();
   const stop = setTimeout(() => abort.abort(new Error(`no reply within ${RETRY.timeoutMs / 1000} s`)), RETRY.timeoutMs);
   try {
     const res = await fetch(endpoint, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signature,
-        [REPORT_ID_HEADER]: report.id,
-        'X-Schoolgate-Revision': String(report.revision),
-      },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
       signal: abort.signal,
-      // A redirect is not a delivery: the report would go somewhere the school did not set.
+      // A redirect is not a delivery: the data would go somewhere the school did not set.
       redirect: 'error',
       credentials: 'omit',
       cache: 'no-store',
     });
     // Read (and drop) the reply, so a half-sent one counts as a failure, not a success.
     await res.arrayBuffer();
-    return res.ok ? { ok: true, status: res.status } : { ok: false, error: `HTTP ${res.status}` };
+    return res.ok ? { ok: true, status: res.status } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } finally {
     clearTimeout(stop);
   }

@@ -125,7 +125,8 @@ async function checkStaffCode(code) {
 /** What opens only with a staff code: reports (pupils' addresses and names), the staff views. */
 const NO_CODE = 'No staff code is set for this device, so reports (which identify pupils) cannot be shown here. Set staffUnlockCodeHash in the Admin console (the output of `schoolgate staff-code`; see docs/deploy-chromebooks.md).';
 
-async function staffOnly(code) {
+/** `null` when `code` is the staff code, otherwise why not (also sw/events.js's staff flags). */
+export async function staffOnly(code) {
   const c = await checkStaffCode(code);
   if (!c.set) return NO_CODE;
   return c.ok ? null : c.error ?? 'That code is not right.';

@@ -12,6 +12,7 @@ import { syncManaged } from './managed.js';
 import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
 import { tryCode, overridesReport } from './overrides.js';
+import { staffFlag } from './events.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -25,6 +26,7 @@ export const HANDLERS = Object.freeze({
   },
   'override-code': (m) => tryCode(m),
   'overrides-list': () => overridesReport(),
+  'staff-flag': (m) => staffFlag(m),
   ...REPORT_HANDLERS,
 });
 

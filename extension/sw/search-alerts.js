@@ -12,6 +12,7 @@
 import { createSearchAlert } from './report-store.js';
 import { failed } from './failures.js';
 import { maySearch } from './search-hosts.js';
+import { onSearch } from './events.js';
 
 const HOST = /^https?:\/\/(?:[^@/?#]*@)?([^:/?#]*)/i;
 /** The same search within this long makes no second report. */
@@ -52,8 +53,12 @@ export async function alertOnSearch({ state, url, atMs = Date.now() }) {
     return null;
   }
   const search = verdict?.search;
-  if (!search || search.kind !== 'submitted' || !verdict.alerts?.length) return null;
+  const helpSeeking = verdict?.flavour === 'help_seeking' || search?.flavour === 'help_seeking';
+  if (!search || search.kind !== 'submitted' || (!verdict.alerts?.length && !helpSeeking)) return null;
   const key = `${state.group}\n${search.engine}\n${search.normalized?.text ?? search.terms}`;
   if (!(await firstTime(key, atMs))) return null;
-  return createSearchAlert({ state, url, verdict, atMs });
+  const report = verdict.alerts?.length ? await createSearchAlert({ state, url, verdict, atMs }) : null;
+  // The hub's events (docs/events.md) carry the report's id, so the DSL sees one concern, not two.
+  await onSearch({ verdict, reportId: report?.id ?? null }).catch(failed('recording a search event'));
+  return report;
 }

@@ -214,7 +214,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       schoolName: config.schoolName, locale: config.locale, reportEndpoint: config.reportEndpoint,
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
       overrideSecret: config.overrideSecret,
-      safetyButton: config.safetyButton,
+      safetyButton: config.safetyButton, hubUrl: config.hubUrl, logVisits: config.logVisits,
     };
     const lastGood = lastGoodConfig(before);
     const wanted = effectiveConfig(config, invalid, lastGood);

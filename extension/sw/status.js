@@ -8,6 +8,7 @@ import { keepAlive } from './keepalive.js';
 import { installType, ready } from './lifecycle.js';
 import { stats, percentiles } from './stats.js';
 import { recentFailures } from './failures.js';
+import { eventsStatus } from './events.js';
 
 export async function statusReport() {
   await ready;
@@ -24,6 +25,7 @@ export async function statusReport() {
     staffUnlock: Boolean(s?.extras?.staffUnlockCodeHash),
     reportEndpoint: s?.extras?.reportEndpoint ?? null,
     reportDelivery: { ...delivery.deliveryStatus },
+    events: eventsStatus(),
     startup,
     keepAlive: { ...keepAlive },
     decisions: { count: stats.decisions, heldAtWake: stats.heldAtWake, firstEventMs: stats.firstEventMs, ...percentiles() },

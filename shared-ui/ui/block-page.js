@@ -31,6 +31,7 @@ export async function showBlockPage(data, { root = document.getElementById('sg-r
     atMs: data?.atMs,
     timeZone: data?.timeZone,
     schoolName: data?.schoolName,
+    monitored: data?.monitored,
     reportHref: data?.reportHref,
     onAction,
   });

@@ -166,6 +166,7 @@ function speak(win, text, lang, onEnd) {
  * @param {number} [options.atMs] when the verdict was made (for "today"/"tomorrow"); default now
  * @param {string} [options.timeZone] the school's zone; default Europe/London
  * @param {string} [options.schoolName]
+ * @param {boolean} [options.monitored] blocks go to the school's hub: pupils' pages say so
  * @param {string} [options.reportHref] where "This is wrongly blocked" goes (staff); without
  *   it the page shows the details to send instead
  * @param {(action: 'back'|'ask-teacher'|'worried'|'wrongly-blocked', verdict: object) => any} [options.onAction]
@@ -379,6 +380,8 @@ export function renderInterstitial(doc, container, options) {
 
   card.append(status);
   const footer = el(doc, 'footer', { class: 'sg-footer' },
+    // Pupils are told that blocks reach the school (docs/events.md), in words for their age.
+    options.monitored && audience !== 'staff' ? el(doc, 'p', { class: 'sg-school-sees', text: m(audience === 'young' ? 'sees_young' : 'sees_junior') }) : null,
     el(doc, 'p', { text: options.schoolName ? m('footer_school', options.schoolName) : m('footer') }));
   page.append(footer);
   container.replaceChildren(page);

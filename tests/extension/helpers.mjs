@@ -195,14 +195,18 @@ export function extensionPolicy(settings, extra = {}) {
   return { ...extra, '3rdparty': { extensions: { [EXT_ID]: settings } } };
 }
 
-/** Removes the policy file and releases the lock. Safe to call twice. */
+/**
+ * Removes the policy file and releases the lock. Safe to call twice. Only the process that wrote
+ * the policy removes it: a unit test that merely imports this module (for ROOT, say) and exits
+ * must not delete the file a browser test running meanwhile under the lock depends on (Chrome
+ * uninstalls a force-installed extension the moment its policy goes).
+ */
 export function removePolicy() {
+  if (!holdingLock) return;
   rmSync(POLICY_FILE, { force: true });
   rmSync(`${POLICY_FILE}.tmp`, { force: true });
-  if (holdingLock) {
-    rmSync(POLICY_LOCK, { recursive: true, force: true });
-    holdingLock = false;
-  }
+  rmSync(POLICY_LOCK, { recursive: true, force: true });
+  holdingLock = false;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

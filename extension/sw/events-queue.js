@@ -1,0 +1,240 @@
+// The monitoring events' durable queue and its delivery to the hub (docs/events.md).
+//
+// - Every event is written to IndexedDB (`ev:<ms>:<seq>:<kind>`) before anything is sent, so a
+//   stopped worker, a browser restart or a hub that is down loses nothing.
+// - Sending moves up to 500 of the oldest events into one batch (`evb:<ms>:<batch id>`) in the
+//   same transaction that deletes them from the queue: an event is in the queue or in a batch,
+//   never both, never neither. The batch keeps its id (and its events) across every retry, so
+//   the hub, which stores each batch id once, never gets an event twice.
+// - One batch at a time, oldest first: while the hub is down, new events wait in the queue, where
+//   the cap applies (5,000 events in all; the oldest `visit` and `heartbeat` go first, then the
+//   oldest other events; never an alert).
+// - Alerts, heartbeats and staff flags are sent at once; other events once the oldest has waited a minute.
+//   Retries wait as reports' do (sw/delivery.js `backoffMs`: 2 s doubling to 15 min).
+//
+// Pure of `chrome.*`: the store (sw/idb.js's shape), the sender, the clock and the scheduler are
+// given, so tests/extension/events-unit.test.mjs runs it in Node.
+
+/** Limits from docs/events.md. */
+export const EVENT_LIMITS = Object.freeze({ cap: 5_000, batchEvents: 500, batchBytes: 256 * 1024, lingerMs: 60_000 });
+export const SCHEMA = 'schoolgate-events/1';
+/** Never dropped by the cap, and sent at once. */
+export const ALERT_KINDS = new Set(['search-alert', 'circumvention']);
+/** Dropped first when the queue is full. */
+const CHEAP_KINDS = new Set(['visit', 'heartbeat']);
+/** Sent at once (the hub's "gone silent" check needs the heartbeat on time; staff wait on a flag). */
+const URGENT_KINDS = new Set([...ALERT_KINDS, 'heartbeat', 'staff-flag']);
+const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'visit']);
+
+const EVENT_PREFIX = 'ev:';
+const BATCH_PREFIX = 'evb:';
+/** Room left in a batch body for the envelope (device, user, group…). */
+const ENVELOPE_BYTES = 4_096;
+
+const kindOfKey = (key) => key.slice(key.lastIndexOf(':') + 1);
+const pad = (n, width) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
+
+/**
+ * Which queued keys to drop so that `total` events fit under `cap`: the oldest `visit` and
+ * `heartbeat` events first, then the oldest events that are not alerts; never an alert (pure).
+ * @param {string[]} queued event keys, oldest first
+ * @param {number} total events held (queued and in the batch being sent)
+ */
+export function keysToDrop(queued, total, cap = EVENT_LIMITS.cap) {
+  let over = total - cap;
+  if (over <= 0) return [];
+  const drop = [];
+  for (const pass of [(k) => CHEAP_KINDS.has(k), (k) => !ALERT_KINDS.has(k)]) {
+    for (const key of queued) {
+      if (over <= 0) break;
+      if (pass(kindOfKey(key)) && !drop.includes(key)) {
+        drop.push(key);
+        over -= 1;
+      }
+    }
+  }
+  return drop;
+}
+
+/** The batch's body as sent (the exact bytes are signed). */
+export function batchBody(batch, sentAtMs) {
+  return JSON.stringify({ schema: SCHEMA, batch: batch.batch, ...batch.envelope, sentAt: new Date(sentAtMs).toISOString(), events: batch.events });
+}
+
+/**
+ * The queue. `store`: `keys(prefix)`, `getMany(keys)`, `entries(prefix)`, `writeMany(puts,
+ * deletes, {strict})` (sw/idb.js). `send(body, batchId)` → `{ok, status?, error?}` or `null`
+ * when there is nowhere to send; `canSend()` says beforehand whether there is a hub and a key
+ * (without them events wait in the queue, under its cap, and no batch is made). `envelope()` → `{device, user,
+ * group, extensionVersion}`. `schedule(atMs | null)`: wake the worker then to flush again.
+ */
+export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, onError = () => {} }) {
+  /** What the staff page and the tests read. */
+  const status = { queued: 0, inBatch: 0, sent: 0, dropped: 0, lastSentAt: null, lastError: null, waiting: null };
+  let index = null; // queued keys, oldest first, loaded once per wake
+  let batchSize = 0;
+  let seq = 0;
+  let writes = Promise.resolve();
+
+  // Every change to the queue runs in this chain; sending (the network) runs outside it.
+  const serial = (fn) => {
+    const run = writes.then(fn);
+    // The chain only orders changes; `run` carries the error to its own caller.
+    writes = run.catch(() => {});
+    return run;
+  };
+  const load = async () => {
+    if (index) return index;
+    index = await store.keys(EVENT_PREFIX);
+    const batches = await store.entries(BATCH_PREFIX);
+    batchSize = batches.reduce((n, [, b]) => n + b.events.length, 0);
+    status.queued = index.length;
+    status.inBatch = batchSize;
+    return index;
+  };
+
+  /**
+   * Queues one event (`{kind, …fields}`); resolves once it is stored. Returns the stored event.
+   * Alerts and heartbeats start a send at once.
+   */
+  async function record(fields) {
+    if (!KINDS.has(fields?.kind)) throw new Error(`not an event kind: ${fields?.kind}`);
+    const atMs = now();
+    const event = { id: `e-${newId()}`, at: new Date(atMs).toISOString(), ...fields };
+    await serial(async () => {
+      const keys = await load();
+      seq = (seq + 1) % 1_000_000;
+      const key = `${EVENT_PREFIX}${pad(atMs, 15)}:${pad(seq, 6)}${newId().slice(0, 4)}:${event.kind}`;
+      const total = keys.length + 1 + batchSize;
+      const drop = total > EVENT_LIMITS.cap ? keysToDrop([...keys, key], total) : [];
+      await store.writeMany([[key, event]], drop.filter((k) => k !== key), { strict: ALERT_KINDS.has(event.kind) });
+      keys.push(key);
+      if (drop.length) {
+        const gone = new Set(drop);
+        index = keys.filter((k) => !gone.has(k));
+        status.dropped += drop.length;
+      }
+      status.queued = index.length;
+    });
+    if (URGENT_KINDS.has(event.kind)) flush({ force: ALERT_KINDS.has(event.kind) }).catch(onError);
+    else schedule(atMs + EVENT_LIMITS.lingerMs);
+    return event;
+  }
+
+  /** The oldest batch still to send; makes one from the queue when none is and one is due. */
+  const nextBatch = (due) => serial(async () => {
+    const keys = await load();
+    const batches = await store.entries(BATCH_PREFIX);
+    if (batches.length) return { key: batches[0][0], batch: batches[0][1] };
+    if (!keys.length || !due(keys)) return null;
+    const take = keys.slice(0, EVENT_LIMITS.batchEvents);
+    const values = await store.getMany(take);
+    const events = [];
+    const taken = [];
+    let bytes = ENVELOPE_BYTES;
+    for (let i = 0; i < take.length; i += 1) {
+      const event = values[i];
+      if (event) {
+        const size = JSON.stringify(event).length + 1;
+        if (events.length && bytes + size > EVENT_LIMITS.batchBytes) break;
+        bytes += size;
+        events.push(event);
+      }
+      taken.push(take[i]); // a key with no event left is simply forgotten
+    }
+    const atMs = now();
+    const batch = { batch: `b-${newId()}`, envelope: await envelope(), events, attempts: 0, nextAtMs: atMs, createdAtMs: atMs, lastError: null };
+    const key = `${BATCH_PREFIX}${pad(atMs, 15)}:${batch.batch}`;
+    await store.writeMany(events.length ? [[key, batch]] : [], taken, { strict: true });
+    const gone = new Set(taken);
+    index = keys.filter((k) => !gone.has(k));
+    batchSize = events.length;
+    Object.assign(status, { queued: index.length, inBatch: batchSize });
+    return events.length ? { key, batch } : nextBatchAgain;
+  });
+  const nextBatchAgain = Symbol('empty batch');
+
+  let flushing = null;
+  let again = false;
+  let forceAgain = false;
+
+  /** Sends what is due (`force`: the waiting batch too, whatever its back-off); shares one run. */
+  function flush({ force = false } = {}) {
+    forceAgain ||= force;
+    if (flushing) {
+      again = true;
+      return flushing;
+    }
+    flushing = (async () => {
+      do {
+        again = false;
+        const forced = forceAgain;
+        forceAgain = false;
+        await flushOnce(forced);
+      } while (again);
+    })().finally(() => {
+      flushing = null;
+    });
+    return flushing;
+  }
+
+  async function flushOnce(force) {
+    if (!canSend()) {
+      status.waiting = 'no hub address or no signing key: events wait on this device';
+      return;
+    }
+    const due = (keys) => force || keys.length >= EVENT_LIMITS.batchEvents
+      || keys.some((k) => URGENT_KINDS.has(kindOfKey(k)))
+      || now() - Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) >= EVENT_LIMITS.lingerMs;
+    for (;;) {
+      let next = await nextBatch(due);
+      while (next === nextBatchAgain) next = await nextBatch(due);
+      if (!next) break;
+      const { key, batch } = next;
+      if (!force && batch.nextAtMs > now()) {
+        schedule(batch.nextAtMs);
+        return;
+      }
+      let outcome;
+      try {
+        outcome = await send(batchBody(batch, now()), batch.batch);
+      } catch (error) {
+        outcome = { ok: false, error: String(error?.message ?? error) };
+      }
+      if (outcome === null) {
+        status.waiting = 'no hub address or no signing key: events wait on this device';
+        return;
+      }
+      status.waiting = null;
+      if (outcome.ok) {
+        await serial(async () => {
+          await store.writeMany([], [key], { strict: true });
+          batchSize = 0;
+          status.inBatch = 0;
+          status.sent += batch.events.length;
+          status.lastSentAt = now();
+        });
+        force = false; // a forced send moves the waiting batch; the rest goes as usual
+        continue;
+      }
+      const attempts = batch.attempts + 1;
+      const retry = { ...batch, attempts, nextAtMs: now() + backoffMs(attempts), lastError: outcome.error ?? `HTTP ${outcome.status}` };
+      await serial(() => store.writeMany([[key, retry]], []));
+      status.lastError = `${new Date(now()).toISOString()}: ${retry.lastError}`;
+      schedule(retry.nextAtMs);
+      return;
+    }
+    // Nothing to send now: wake when the oldest queued event has waited its minute.
+    const keys = await serial(load);
+    if (keys.length) schedule(Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) + EVENT_LIMITS.lingerMs);
+    else schedule(null);
+  }
+
+  /** Forgets the in-memory index (the tests' "worker restart"). */
+  function reload() {
+    index = null;
+    batchSize = 0;
+  }
+
+  return { record, flush, status, reload, settled: () => serial(() => {}) };
+}

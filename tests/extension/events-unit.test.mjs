@@ -1,0 +1,291 @@
+// The monitoring events' queue and contents (docs/events.md), in Node: the queue
+// (sw/events-queue.js) over a key-value store with sw/idb.js's shape, delivering through the real
+// `postSigned` (sw/delivery.js) over real HTTP to the test receiver that checks the HMAC and the
+// schema (tests/extension/support/events-receiver.mjs); and what each event says
+// (sw/events-describe.js). The browser tests (events.test.mjs) run the same code in Chromium.
+//
+//   node --test tests/extension/events-unit.test.mjs
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { eventsQueue, keysToDrop, EVENT_LIMITS, batchBody } from '../../extension/sw/events-queue.js';
+import { eventsEndpoint, cutUrl, viaOf, describeBlock, describeSearch, circumventionMethod, ruleName } from '../../extension/sw/events-describe.js';
+import { backoffMs, postSigned, RETRY } from '../../extension/sw/delivery.js';
+import { signBody, SIGNATURE_HEADER } from '../../extension/report/sign.js';
+import { readManaged } from '../../extension/sw/config.js';
+import { admit } from '../../extension/sw/messages.js';
+import { startEventsReceiver, invalidBatch } from './support/events-receiver.mjs';
+
+const KEY = 'test-only-events-signing-key-0123456789';
+
+/** sw/idb.js's interface over a Map: sorted keys, all-or-nothing writes. */
+function memoryStore() {
+  const data = new Map();
+  const sorted = (prefix) => [...data.keys()].filter((k) => k.startsWith(prefix)).sort();
+  return {
+    data,
+    keys: async (prefix) => sorted(prefix),
+    getMany: async (keys) => keys.map((k) => structuredClone(data.get(k))),
+    entries: async (prefix) => sorted(prefix).map((k) => [k, structuredClone(data.get(k))]),
+    writeMany: async (puts, deletes) => {
+      for (const k of deletes) data.delete(k);
+      for (const [k, v] of puts) data.set(k, structuredClone(v));
+    },
+  };
+}
+
+/** A queue as the worker makes one, with a clock the test moves. */
+let n = 0; // ids unique across the test's "workers", as crypto.randomUUID()'s are
+function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z') }, sendImpl } = {}) {
+  const send = sendImpl ?? (hub ? async (body, batchId) => postSigned(`${hub.hubUrl}/api/v1/events`, body, { [SIGNATURE_HEADER]: await signBody(KEY, body), 'X-Schoolgate-Batch-Id': batchId }) : async () => null);
+  const scheduled = [];
+  const queue = eventsQueue({
+    store,
+    send,
+    canSend: () => Boolean(hub || sendImpl),
+    envelope: async () => ({ device: 'd-test-device-0001', user: 'pupil.one@school.example', group: 'ks2', extensionVersion: '0.1.0' }),
+    schedule: (at) => scheduled.push(at),
+    now: () => clock.ms,
+    newId: () => `0000${(n += 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`.slice(-36),
+    backoffMs,
+  });
+  return { queue, clock, scheduled };
+}
+
+const blocked = (i) => ({ kind: 'blocked', url: `https://site${i}.example/`, host: `site${i}.example`, category: 'games', rule: 'built-in/games.txt: site.example', via: 'typed' });
+
+test('cap: the oldest visit and heartbeat events go first, then the oldest others, never an alert', () => {
+  const keys = ['ev:1:a:blocked', 'ev:2:a:visit', 'ev:3:a:search-alert', 'ev:4:a:heartbeat', 'ev:5:a:circumvention', 'ev:6:a:visit', 'ev:7:a:staff-flag'];
+  assert.deepEqual(keysToDrop(keys, 7, 7), []);
+  assert.deepEqual(keysToDrop(keys, 9, 7), ['ev:2:a:visit', 'ev:4:a:heartbeat']);
+  assert.deepEqual(keysToDrop(keys, 11, 7), ['ev:2:a:visit', 'ev:4:a:heartbeat', 'ev:6:a:visit', 'ev:1:a:blocked']);
+  // Only alerts left to drop: none is, the queue goes over its cap instead.
+  assert.deepEqual(keysToDrop(keys, 20, 7), ['ev:2:a:visit', 'ev:4:a:heartbeat', 'ev:6:a:visit', 'ev:1:a:blocked', 'ev:7:a:staff-flag']);
+});
+
+test('cap: 5,000 events held; past it, visits and heartbeats are dropped before blocks, alerts are all kept', async () => {
+  const store = memoryStore();
+  const { queue, clock } = makeQueue({ store });
+  // No hub: everything stays queued.
+  for (let i = 0; i < 4_990; i += 1) {
+    clock.ms += 1;
+    await queue.record(i % 2 ? blocked(i) : { kind: 'visit', host: `v${i}.example` });
+  }
+  for (let i = 0; i < 30; i += 1) {
+    clock.ms += 1;
+    await queue.record({ kind: 'search-alert', engine: 'google', terms: `terms ${i}`, alert: 'prevent', reportId: null });
+  }
+  const held = [...store.data.values()];
+  assert.equal(held.length, EVENT_LIMITS.cap);
+  assert.equal(held.filter((e) => e.kind === 'search-alert').length, 30, 'every alert kept');
+  assert.equal(held.filter((e) => e.kind === 'blocked').length, 2_495, 'no block dropped while a visit could be');
+  assert.equal(held.filter((e) => e.kind === 'visit').length, 2_475);
+  // The visits dropped are the oldest ones.
+  assert.ok(!held.some((e) => e.kind === 'visit' && e.host === 'v0.example'));
+  assert.ok(held.some((e) => e.kind === 'visit' && e.host === 'v4988.example'));
+  assert.equal(queue.status.dropped, 20);
+});
+
+test('delivery: signed batches reach the receiver; a hub that refuses then answers 503 then comes back gets every event once, under one batch id per batch', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  const { queue, clock } = makeQueue({ store, hub });
+  await hub.setBehaviour('refuse');
+  for (let i = 0; i < 3; i += 1) await queue.record(blocked(i));
+  await queue.record({ kind: 'circumvention', url: 'https://translate.goog/', host: 'x.translate.goog', method: 'translator', category: 'pornography' });
+  await queue.flush();
+  assert.equal(hub.state.posts.length, 0, 'nothing listening');
+  const [[, first]] = [...store.data].filter(([k]) => k.startsWith('evb:'));
+  assert.equal(first.events.length, 4);
+  assert.equal(first.attempts, 1);
+
+  await hub.setBehaviour('unavailable');
+  clock.ms += 60 * 60_000;
+  await queue.flush();
+  await queue.record({ kind: 'heartbeat', state: 'active' }); // waits behind the batch in flight
+  clock.ms += 60 * 60_000;
+  await queue.flush();
+  const tried = hub.state.posts.filter((p) => p.status === 503).map((p) => p.batch);
+  assert.ok(tried.length >= 2);
+  assert.deepEqual(new Set(tried), new Set([first.batch]), 'the same batch id on every retry');
+
+  await hub.setBehaviour('ok');
+  clock.ms += 60 * 60_000;
+  await queue.flush();
+  assert.equal(hub.events().length, 5);
+  assert.ok([...hub.counts().values()].every((c) => c === 1), 'each event once');
+  assert.equal(hub.state.batches.get(first.batch).events.length, 4, 'the first batch kept its events');
+  assert.deepEqual(hub.state.rejected, []);
+  assert.deepEqual([...store.data.keys()], [], 'nothing left on the device');
+});
+
+test('exactly once: a worker that stops after the hub stored a batch but before forgetting it sends the same batch again, and the hub keeps one copy', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  // The worker dies between the hub's 201 and the delete: its write never happens.
+  let dying = true;
+  const realWrite = store.writeMany;
+  store.writeMany = async (puts, deletes, opts) => {
+    if (dying && puts.length === 0 && deletes.some((k) => k.startsWith('evb:'))) throw new Error('worker stopped');
+    return realWrite(puts, deletes, opts);
+  };
+  const one = makeQueue({ store, hub });
+  for (let i = 0; i < 7; i += 1) await one.queue.record(blocked(i));
+  await one.queue.flush({ force: true }).catch(() => {});
+  assert.equal(hub.state.batches.size, 1);
+
+  // A new worker over the same database.
+  dying = false;
+  const two = makeQueue({ store, hub });
+  await two.queue.record({ kind: 'staff-flag', url: 'https://ok.example/page', flag: 'wrongly-blocked', note: 'needed for science' });
+  await two.queue.flush();
+  await until(() => hub.events().length === 8);
+  assert.deepEqual(hub.state.posts.map((p) => p.status), [201, 200, 201], 'the repeat answered "already stored"');
+  assert.equal(hub.events().length, 8);
+  assert.ok([...hub.counts().values()].every((c) => c === 1));
+  assert.deepEqual([...store.data.keys()], []);
+});
+
+test('worker restart mid-queue: events queued and a batch in flight are all delivered by the next worker', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  await hub.setBehaviour('unavailable');
+  const one = makeQueue({ store, hub });
+  for (let i = 0; i < 620; i += 1) await one.queue.record(blocked(i));
+  await one.queue.flush({ force: true });
+  const inFlight = [...store.data].filter(([k]) => k.startsWith('evb:'));
+  assert.equal(inFlight.length, 1);
+  assert.equal(inFlight[0][1].events.length, EVENT_LIMITS.batchEvents, 'at most 500 events a batch');
+  // The old worker is gone; the new one finds everything in the store.
+  await hub.setBehaviour('ok');
+  const two = makeQueue({ store, hub });
+  two.clock.ms += 60 * 60_000;
+  await two.queue.flush();
+  assert.equal(hub.events().length, 620);
+  assert.equal(hub.state.batches.get(inFlight[0][1].batch).events.length, 500);
+  assert.ok([...hub.counts().values()].every((c) => c === 1));
+  // Oldest first, in order.
+  assert.deepEqual(hub.events().map((e) => e.host), Array.from({ length: 620 }, (_, i) => `site${i}.example`));
+});
+
+test('timing: alerts and heartbeats go at once; other events once the oldest has waited a minute', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const { queue, clock, scheduled } = makeQueue({ store: memoryStore(), hub });
+  await queue.record(blocked(1));
+  await queue.flush();
+  assert.equal(hub.events().length, 0, 'a block waits for company');
+  assert.equal(scheduled.at(-1), clock.ms + EVENT_LIMITS.lingerMs, 'and asks to be woken within the minute');
+  clock.ms += EVENT_LIMITS.lingerMs;
+  await queue.flush();
+  assert.equal(hub.events().length, 1);
+  await queue.record({ kind: 'search-alert', engine: 'google', terms: 'how to join isis', alert: 'prevent', reportId: 'r-abcdef12' });
+  await queue.settled();
+  await until(() => hub.events().length === 2);
+  await queue.record({ kind: 'heartbeat', state: 'idle' });
+  await until(() => hub.events().length === 3);
+});
+
+test('the retry waits are the reports\' (2 s doubling to 15 min), and a body is the contract\'s', async () => {
+  const hub = await startEventsReceiver({ key: KEY });
+  await hub.close();
+  const store = memoryStore();
+  const { queue, clock } = makeQueue({ store, hub });
+  await queue.record({ kind: 'circumvention', url: 'https://1.2.3.4/', host: '1.2.3.4', method: 'ip-address', category: 'ip-address' });
+  await queue.flush();
+  const [[, batch]] = [...store.data].filter(([k]) => k.startsWith('evb:'));
+  const wait = batch.nextAtMs - clock.ms;
+  assert.ok(wait >= RETRY.firstMs * 0.8 && wait <= RETRY.firstMs * 1.2, `first wait ${wait}`);
+  const body = JSON.parse(batchBody(batch, clock.ms));
+  assert.equal(invalidBatch(body), null);
+  assert.match(body.batch, /^b-[0-9a-f-]{36}$/);
+  assert.equal(body.schema, 'schoolgate-events/1');
+});
+
+test('where events go: hubUrl, else the reports hub; hubUrl and logVisits are checked with the other managed settings', () => {
+  assert.equal(eventsEndpoint({ hubUrl: 'https://hub.school.example' }), 'https://hub.school.example/api/v1/events');
+  assert.equal(eventsEndpoint({ hubUrl: 'https://hub.school.example/', reportEndpoint: 'https://other.example/api/v1/reports' }), 'https://hub.school.example/api/v1/events');
+  assert.equal(eventsEndpoint({ reportEndpoint: 'https://hub.school.example/api/v1/reports' }), 'https://hub.school.example/api/v1/events');
+  assert.equal(eventsEndpoint({ reportEndpoint: 'https://receiver.example/reports' }), null);
+  assert.equal(eventsEndpoint({}), null);
+
+  const good = readManaged({ hubUrl: 'https://hub.school.example/', logVisits: true });
+  assert.equal(good.config.hubUrl, 'https://hub.school.example');
+  assert.equal(good.config.logVisits, true);
+  assert.deepEqual(good.problems, []);
+  assert.equal(readManaged({ hubUrl: 'http://127.0.0.1:8080' }).config.hubUrl, 'http://127.0.0.1:8080');
+  const bad = readManaged({ hubUrl: 'http://hub.school.example', logVisits: 'yes' });
+  assert.equal(bad.config.hubUrl, undefined);
+  assert.equal(bad.config.logVisits, undefined);
+  assert.match(bad.problems.join('\n'), /hubUrl: must be https:\/\//);
+  assert.match(bad.problems.join('\n'), /logVisits: expected true or false/);
+  assert.match(readManaged({ hubUrl: 'https://hub.example/?x=1' }).problems.join('\n'), /hubUrl: .*without \? or #/);
+  assert.equal(readManaged({}).config.logVisits, undefined, 'off unless the school sets it');
+});
+
+test('what a block says: scheme://host/path only, the rule, how the pupil got there, and circumvention', () => {
+  assert.equal(cutUrl('https://user:pw@www.example.com:8443/a/b?q=secret#frag'), 'https://www.example.com:8443/a/b');
+  assert.equal(cutUrl('data:text/html,<h1>hi</h1>'), 'data:');
+  assert.equal(viaOf('link', true), 'search');
+  assert.equal(viaOf('link', false), 'link');
+  assert.equal(viaOf('typed', true), 'typed');
+  assert.equal(viaOf('generated', false), 'typed');
+  assert.equal(viaOf('auto_subframe', false), 'other');
+  const verdict = {
+    action: 'block', category: 'pornography', locked: false, carried: { via: 'google-translate', url: 'https://porn.example/' }, lookalike_of: null,
+    rule: { kind: 'category', entry: 'porn.example', source: 'built-in/pornography.txt', setting: 'pornography: block' }, search: null,
+  };
+  const events = describeBlock(verdict, 'https://porn-example.translate.goog/page?_x_tr_sl=auto', 'search');
+  assert.deepEqual(events, [
+    { kind: 'blocked', url: 'https://porn-example.translate.goog/page', host: 'porn-example.translate.goog', category: 'pornography', rule: 'built-in/pornography.txt: porn.example', via: 'search' },
+    { kind: 'circumvention', url: 'https://porn-example.translate.goog/page', host: 'porn-example.translate.goog', method: 'translator', category: 'pornography' },
+  ]);
+  assert.equal(circumventionMethod({ ...verdict, carried: { via: 'web-archive' } }), 'archive');
+  assert.equal(circumventionMethod({ ...verdict, carried: { via: 'startpage-anonymous-view' } }), 'proxy');
+  assert.equal(circumventionMethod({ ...verdict, carried: null, lookalike_of: 'google.com' }), 'lookalike');
+  assert.equal(circumventionMethod({ ...verdict, carried: null, category: 'ip-address' }), 'ip-address');
+  assert.equal(circumventionMethod({ ...verdict, carried: null, category: 'proxy-vpn' }), 'proxy');
+  // A search result's redirect link is how a results page works, not an attempt.
+  assert.equal(circumventionMethod({ ...verdict, carried: { via: 'google-redirect' } }), null);
+  assert.equal(circumventionMethod({ ...verdict, carried: null }), null);
+  assert.deepEqual(describeBlock({ ...verdict, action: 'allow' }, 'https://a.example/', 'typed'), []);
+  assert.equal(ruleName({ kind: 'group-deny', entry: 'roblox.com', setting: 'groups.ks2.deny' }), 'groups.ks2.deny: roblox.com');
+  assert.equal(ruleName({ kind: 'search', engine: 'google', phrases: ['join isis'], setting: 'threshold 10' }), 'search (google): join isis');
+});
+
+test('what a search says: one search-alert per alert raised (with the report id), and help-seeking', () => {
+  const search = { engine: 'google', kind: 'submitted', terms: 'I Saw PORN what do i do', normalized: { text: 'i saw porn what do i do' } };
+  const v = { search, flavour: 'help_seeking', alerts: [{ kind: 'safeguarding', category: 'pornography' }, { kind: 'prevent' }] };
+  assert.deepEqual(describeSearch(v, 'r-1234abcd'), [
+    { kind: 'search-alert', engine: 'google', terms: 'i saw porn what do i do', alert: 'prevent', reportId: 'r-1234abcd' },
+    { kind: 'search-alert', engine: 'google', terms: 'i saw porn what do i do', alert: 'safeguarding', reportId: 'r-1234abcd' },
+    { kind: 'help-seeking', engine: 'google', terms: 'i saw porn what do i do' },
+  ]);
+  assert.deepEqual(describeSearch({ search, alerts: [{ kind: 'safeguarding', category: 'self-harm' }] }).map((e) => e.alert), ['self-harm']);
+  assert.deepEqual(describeSearch({ search: { ...search, kind: 'suggest' }, alerts: [{ kind: 'prevent' }] }), []);
+});
+
+test('staff flags: only the staff page may send one; a web page, a content script or another page of ours cannot', () => {
+  const own = 'abcdefghijklmnopabcdefghijklmnop';
+  const flag = { type: 'staff-flag', code: '4821', url: 'https://games.example/', flag: 'should-be-blocked', note: 'pupils play this in lessons' };
+  const staff = { id: own, url: `chrome-extension://${own}/staff.html`, origin: `chrome-extension://${own}` };
+  assert.equal(admit(flag, staff, own).ok, true);
+  assert.equal(admit(flag, { id: own, url: `chrome-extension://${own}/blocked.html?u=x`, origin: `chrome-extension://${own}` }, own).ok, false);
+  assert.equal(admit(flag, { id: own, url: 'https://evil.example/', tab: { id: 3 } }, own).ok, false);
+  assert.equal(admit(flag, { id: 'someoneelse', url: 'https://evil.example/' }, own).ok, false);
+  assert.equal(admit({ ...flag, flag: 'unblock-everything' }, staff, own).ok, false);
+  assert.equal(admit({ ...flag, note: 'x'.repeat(501) }, staff, own).ok, false);
+  assert.equal(admit({ ...flag, url: 'javascript:alert(1)' }, staff, own).ok, false);
+});
+
+async function until(fn, timeout = 5_000) {
+  const deadline = Date.now() + timeout;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
