@@ -10,7 +10,7 @@
 //   the cap applies (5,000 events in all; the oldest `visit` and `heartbeat` go first, then the
 //   oldest other events; never an alert).
 // - Alerts, heartbeats and staff flags are sent at once; other events once the oldest has waited a minute.
-//   Retries wait as reports' do (sw/delivery.js `backoffMs`: 2 s doubling to 15 min).
+//   Retries wait as reports' do (sw/report-delivery.js `backoffMs`: 2 s doubling to 15 min).
 //
 // Pure of `chrome.*`: the store (sw/idb.js's shape), the sender, the clock and the scheduler are
 // given, so tests/extension/events-unit.test.mjs runs it in Node.

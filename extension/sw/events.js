@@ -16,12 +16,12 @@ import * as idb from './idb.js';
 import * as state from './state.js';
 import * as navlog from './navlog.js';
 import { eventsQueue, EVENT_LIMITS } from './events-queue.js';
-import { backoffMs, postSigned } from './delivery.js';
+import { backoffMs, postSigned } from './report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../report/sign.js';
 import { readPageAddress } from '../pages/page-address.js';
 import { maySearch } from './search-hosts.js';
 import { eventsEndpoint, cutUrl, hostOf, viaOf, describeBlock, describeSearch } from './events-describe.js';
-import { staffOnly } from './tell-adult.js';
+import { staffOnly } from './report-flow.js';
 import { failed, logFailure } from './failures.js';
 import { ready } from './lifecycle.js';
 

@@ -1,6 +1,6 @@
 // The monitoring events' queue and contents (docs/events.md), in Node: the queue
 // (sw/events-queue.js) over a key-value store with sw/idb.js's shape, delivering through the real
-// `postSigned` (sw/delivery.js) over real HTTP to the test receiver that checks the HMAC and the
+// `postSigned` (sw/report-delivery.js) over real HTTP to the test receiver that checks the HMAC and the
 // schema (tests/extension/support/events-receiver.mjs); and what each event says
 // (sw/events-describe.js). The browser tests (events.test.mjs) run the same code in Chromium.
 //
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import { eventsQueue, keysToDrop, EVENT_LIMITS, batchBody } from '../../extension/sw/events-queue.js';
 import { eventsEndpoint, cutUrl, viaOf, describeBlock, describeSearch, circumventionMethod, ruleName } from '../../extension/sw/events-describe.js';
-import { backoffMs, postSigned, RETRY } from '../../extension/sw/delivery.js';
+import { backoffMs, postSigned, RETRY } from '../../extension/sw/report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../../extension/report/sign.js';
 import { readManaged } from '../../extension/sw/config.js';
 import { admit } from '../../extension/sw/messages.js';
