@@ -34,6 +34,11 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     reportSigningKey: KEY,
     ...extra,
   });
+  // A change of settings keeps the force-install (a policy without it uninstalls the extension).
+  const rewritePolicy = (extra) => h.writePolicy(h.extensionPolicy(settings(extra), {
+    ExtensionInstallForcelist: [`${h.EXT_ID};${server.origin}/updates.xml`],
+    DeveloperToolsAvailability: 1,
+  }));
   const waitFor = (what, fn, timeout = 20_000) => h.until(fn, what, timeout, 200);
   const eventsAt = (kind, host) => hub.events(kind).filter((e) => !host || e.host === host);
   const once = () => [...hub.counts().entries()].filter(([, n]) => n !== 1);
@@ -190,7 +195,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     await h.go(page, 'http://www.school-portal.example/reading?pupil=7');
     await h.sleep(1_500);
     assert.equal(eventsAt('visit').length, 0);
-    await h.writePolicy(h.extensionPolicy(settings({ logVisits: true })));
+    await rewritePolicy({ logVisits: true });
     await h.until(async () => (await h.status(ctx)).events?.logVisits, 'logVisits on', 45_000, 250);
     await h.go(page, 'http://www.school-portal.example/maths?pupil=7');
     const visit = await waitFor('a visit', () => eventsAt('visit', 'www.school-portal.example')[0], 90_000);
@@ -199,7 +204,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
   });
 
   test('KS1 (and EYFS): the block page\'s line is in words for the young', T, async () => {
-    await h.writePolicy(h.extensionPolicy(settings({ group: 'ks1' })));
+    await rewritePolicy({ group: 'ks1' });
     await h.until(async () => (await h.status(ctx)).group?.name === 'ks1', 'group ks1', 45_000, 250);
     const page = await ctx.newPage();
     await h.go(page, 'https://www.bet365.com/young');
