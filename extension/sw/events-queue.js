@@ -62,11 +62,29 @@ export function batchBody(batch, sentAtMs) {
 }
 
 /**
+ * @typedef {{batch: string, envelope: object, events: object[], attempts: number, nextAtMs: number, createdAtMs: number, lastError: ?string}} Batch
+ * @typedef {{ok: boolean, status?: number, error?: string}} SendOutcome
+ */
+
+/**
  * The queue. `store`: `keys(prefix)`, `getMany(keys)`, `entries(prefix)`, `writeMany(puts,
  * deletes, {strict})` (sw/idb.js). `send(body, batchId)` → `{ok, status?, error?}` or `null`
  * when there is nowhere to send; `canSend()` says beforehand whether there is a hub and a key
  * (without them events wait in the queue, under its cap, and no batch is made). `envelope()` → `{device, user,
  * group, extensionVersion}`. `schedule(atMs | null)`: wake the worker then to flush again.
+ */
+/**
+ * @param {{
+ *   store: {keys: (prefix: string) => Promise<string[]>, getMany: (keys: string[]) => Promise<any[]>, entries: (prefix: string) => Promise<Array<[string, any]>>, writeMany: (puts: Array<[string, any]>, deletes: string[], options?: {strict?: boolean}) => Promise<unknown>},
+ *   send: (body: string, batchId: string) => Promise<SendOutcome | null>,
+ *   canSend?: () => boolean,
+ *   envelope: () => Promise<object> | object,
+ *   schedule?: (atMs: number | null) => void,
+ *   now?: () => number,
+ *   newId?: () => string,
+ *   backoffMs: (attempts: number) => number,
+ *   onError?: (error: unknown) => void,
+ * }} options
  */
 export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, onError = () => {} }) {
   /** What the staff page and the tests read. */
@@ -74,9 +92,15 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
   let index = null; // queued keys, oldest first, loaded once per wake
   let batchSize = 0;
   let seq = 0;
+  /** @type {Promise<unknown>} */
   let writes = Promise.resolve();
 
   // Every change to the queue runs in this chain; sending (the network) runs outside it.
+  /**
+   * @template T
+   * @param {() => T | Promise<T>} fn
+   * @returns {Promise<T>}
+   */
   const serial = (fn) => {
     const run = writes.then(fn);
     // The chain only orders changes; `run` carries the error to its own caller.
@@ -121,7 +145,11 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     return event;
   }
 
-  /** The oldest batch still to send; makes one from the queue when none is and one is due. */
+  /**
+   * The oldest batch still to send; makes one from the queue when none is and one is due.
+   * @param {(keys: string[]) => boolean} due
+   * @returns {Promise<{key: string, batch: Batch} | null | typeof nextBatchAgain>}
+   */
   const nextBatch = (due) => serial(async () => {
     const keys = await load();
     const batches = await store.entries(BATCH_PREFIX);
