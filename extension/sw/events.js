@@ -109,6 +109,7 @@ export const queue = eventsQueue({
   schedule,
   backoffMs,
   onError: failed('sending events'),
+  onRefused: (message) => logFailure('sending events', message),
 });
 
 /** Queues an event; a fault is logged, never thrown at a navigation. */
