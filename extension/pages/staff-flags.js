@@ -5,13 +5,15 @@
 import { ask } from './page-address.js';
 
 const $ = (id) => document.getElementById(id);
+/** The form's fields (all `<input>`, `<select>` or `<textarea>`, which have a `value`). */
+const field = (id) => /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */ ($(id));
 
 $('flag-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const status = $('flag-status');
   status.textContent = 'Sending…';
   try {
-    const answer = await ask({ type: 'staff-flag', url: $('flag-url').value.trim(), flag: $('flag-kind').value, note: $('flag-note').value, code: $('flag-code').value });
+    const answer = await ask({ type: 'staff-flag', url: field('flag-url').value.trim(), flag: field('flag-kind').value, note: field('flag-note').value, code: field('flag-code').value });
     if (!answer.ok) {
       status.textContent = answer.error ?? 'Not sent.';
       return;
@@ -19,7 +21,7 @@ $('flag-form').addEventListener('submit', async (e) => {
     status.textContent = answer.monitored
       ? 'Flag saved; it goes to the school\'s hub now (or as soon as the hub can be reached).'
       : 'Flag saved on this device, but no hub is set (hubUrl in the Admin console): it will be sent once one is.';
-    $('flag-note').value = '';
+    field('flag-note').value = '';
   } catch (error) {
     status.textContent = `Not sent: ${error?.message ?? error}`;
   }

@@ -82,6 +82,7 @@ export function describeBlock(verdict, url, via) {
   const address = cutUrl(url);
   const host = hostOf(url);
   const category = verdict.category ?? verdict.search?.category ?? null;
+  /** @type {Array<{kind: string, url: string, host: string, category: ?string, rule?: string, via?: string, method?: string}>} */
   const out = [{ kind: 'blocked', url: address, host, category, rule: ruleName(verdict.rule), via }];
   const method = circumventionMethod(verdict);
   if (method) out.push({ kind: 'circumvention', url: address, host, method, category });
@@ -101,6 +102,7 @@ export function describeSearch(verdict, reportId = null) {
     if (a.category === 'self-harm' || a.category === 'grooming') return a.category;
     return 'safeguarding';
   }));
+  /** @type {Array<{kind: string, engine: string, terms: string, alert?: string, reportId?: ?string}>} */
   const out = ALERT_ORDER.filter((a) => alerts.has(a)).map((alert) => ({ kind: 'search-alert', engine, terms, alert, reportId }));
   if (verdict.flavour === 'help_seeking' || search.flavour === 'help_seeking') out.push({ kind: 'help-seeking', engine, terms });
   return out;

@@ -11,6 +11,12 @@
 //   oldest other events; never an alert).
 // - Alerts, heartbeats and staff flags are sent at once; other events once the oldest has waited a minute.
 //   Retries wait as reports' do (sw/report-delivery.js `backoffMs`: 2 s doubling to 15 min).
+// - A batch is at most 500 events and 256 KiB: the UTF-8 bytes of the whole body as signed and
+//   sent. A hub that answers 413 (too large) gets the batch again as two halves, each under a new
+//   batch id; a batch the hub refuses for good (400, 422; or 413 for one event) is set aside
+//   (`evx:…`, kept on the device, counted in `status.setAside`, reported through `onRefused` to
+//   the staff page's fault log) and the next batch goes. Any other refusal (401 while the key is
+//   being fixed, 5xx, no answer) is retried: nothing is ever dropped for it.
 //
 // Pure of `chrome.*`: the store (sw/idb.js's shape), the sender, the clock and the scheduler are
 // given, so tests/extension/events-unit.test.mjs runs it in Node.
@@ -28,8 +34,14 @@ const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 
 
 const EVENT_PREFIX = 'ev:';
 const BATCH_PREFIX = 'evb:';
-/** Room left in a batch body for the envelope (device, user, group…). */
-const ENVELOPE_BYTES = 4_096;
+/** Batches the hub refused for good: kept, never sent again by themselves. */
+export const SET_ASIDE_PREFIX = 'evx:';
+/** Answers that say this batch will never be taken as it is (docs/events.md). */
+const REFUSED_FOR_GOOD = new Set([400, 413, 422]);
+
+const encoder = new TextEncoder();
+/** What the size limit counts: UTF-8 bytes, as sent. */
+export const utf8Bytes = (text) => encoder.encode(text).length;
 
 const kindOfKey = (key) => key.slice(key.lastIndexOf(':') + 1);
 const pad = (n, width) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
@@ -62,21 +74,46 @@ export function batchBody(batch, sentAtMs) {
 }
 
 /**
+ * @typedef {{batch: string, envelope: object, events: object[], attempts: number, nextAtMs: number, createdAtMs: number, lastError: ?string}} Batch
+ * @typedef {{ok: boolean, status?: number, error?: string}} SendOutcome
+ */
+
+/**
  * The queue. `store`: `keys(prefix)`, `getMany(keys)`, `entries(prefix)`, `writeMany(puts,
  * deletes, {strict})` (sw/idb.js). `send(body, batchId)` → `{ok, status?, error?}` or `null`
  * when there is nowhere to send; `canSend()` says beforehand whether there is a hub and a key
  * (without them events wait in the queue, under its cap, and no batch is made). `envelope()` → `{device, user,
  * group, extensionVersion}`. `schedule(atMs | null)`: wake the worker then to flush again.
  */
-export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, onError = () => {} }) {
+/**
+ * @param {{
+ *   store: {keys: (prefix: string) => Promise<string[]>, getMany: (keys: string[]) => Promise<any[]>, entries: (prefix: string) => Promise<Array<[string, any]>>, writeMany: (puts: Array<[string, any]>, deletes: string[], options?: {strict?: boolean}) => Promise<unknown>},
+ *   send: (body: string, batchId: string) => Promise<SendOutcome | null>,
+ *   canSend?: () => boolean,
+ *   envelope: () => Promise<object> | object,
+ *   schedule?: (atMs: number | null) => void,
+ *   now?: () => number,
+ *   newId?: () => string,
+ *   backoffMs: (attempts: number) => number,
+ *   onError?: (error: unknown) => void,
+ *   onRefused?: (message: string) => void,
+ * }} options
+ */
+export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, onError = () => {}, onRefused = () => {} }) {
   /** What the staff page and the tests read. */
-  const status = { queued: 0, inBatch: 0, sent: 0, dropped: 0, lastSentAt: null, lastError: null, waiting: null };
+  const status = { queued: 0, inBatch: 0, sent: 0, dropped: 0, setAside: 0, lastSentAt: null, lastError: null, waiting: null };
   let index = null; // queued keys, oldest first, loaded once per wake
   let batchSize = 0;
   let seq = 0;
+  /** @type {Promise<unknown>} */
   let writes = Promise.resolve();
 
   // Every change to the queue runs in this chain; sending (the network) runs outside it.
+  /**
+   * @template T
+   * @param {() => T | Promise<T>} fn
+   * @returns {Promise<T>}
+   */
   const serial = (fn) => {
     const run = writes.then(fn);
     // The chain only orders changes; `run` carries the error to its own caller.
@@ -88,6 +125,8 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     index = await store.keys(EVENT_PREFIX);
     const batches = await store.entries(BATCH_PREFIX);
     batchSize = batches.reduce((n, [, b]) => n + b.events.length, 0);
+    const setAside = await store.entries(SET_ASIDE_PREFIX);
+    status.setAside = setAside.reduce((n, [, b]) => n + b.events.length, 0);
     status.queued = index.length;
     status.inBatch = batchSize;
     return index;
@@ -121,7 +160,11 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     return event;
   }
 
-  /** The oldest batch still to send; makes one from the queue when none is and one is due. */
+  /**
+   * The oldest batch still to send; makes one from the queue when none is and one is due.
+   * @param {(keys: string[]) => boolean} due
+   * @returns {Promise<{key: string, batch: Batch} | null | typeof nextBatchAgain>}
+   */
   const nextBatch = (due) => serial(async () => {
     const keys = await load();
     const batches = await store.entries(BATCH_PREFIX);
@@ -129,21 +172,23 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     if (!keys.length || !due(keys)) return null;
     const take = keys.slice(0, EVENT_LIMITS.batchEvents);
     const values = await store.getMany(take);
-    const events = [];
+    const atMs = now();
+    const batch = { batch: `b-${newId()}`, envelope: await envelope(), events: [], attempts: 0, nextAtMs: atMs, createdAtMs: atMs, lastError: null };
+    const { events } = batch;
     const taken = [];
-    let bytes = ENVELOPE_BYTES;
+    // The body with no events, then each event and its comma: the exact bytes (give or take the
+    // one comma fewer) of the body as sent, whose `sentAt` has the same length whenever it is.
+    let bytes = utf8Bytes(batchBody(batch, atMs));
     for (let i = 0; i < take.length; i += 1) {
       const event = values[i];
       if (event) {
-        const size = JSON.stringify(event).length + 1;
+        const size = utf8Bytes(JSON.stringify(event)) + 1;
         if (events.length && bytes + size > EVENT_LIMITS.batchBytes) break;
         bytes += size;
         events.push(event);
       }
       taken.push(take[i]); // a key with no event left is simply forgotten
     }
-    const atMs = now();
-    const batch = { batch: `b-${newId()}`, envelope: await envelope(), events, attempts: 0, nextAtMs: atMs, createdAtMs: atMs, lastError: null };
     const key = `${BATCH_PREFIX}${pad(atMs, 15)}:${batch.batch}`;
     await store.writeMany(events.length ? [[key, batch]] : [], taken, { strict: true });
     const gone = new Set(taken);
@@ -217,6 +262,14 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
         force = false; // a forced send moves the waiting batch; the rest goes as usual
         continue;
       }
+      if (outcome.status === 413 && batch.events.length > 1) {
+        await serial(() => split(key, batch));
+        continue;
+      }
+      if (REFUSED_FOR_GOOD.has(outcome.status)) {
+        await serial(() => setAside(key, batch, outcome));
+        continue;
+      }
       const attempts = batch.attempts + 1;
       const retry = { ...batch, attempts, nextAtMs: now() + backoffMs(attempts), lastError: outcome.error ?? `HTTP ${outcome.status}` };
       await serial(() => store.writeMany([[key, retry]], []));
@@ -228,6 +281,40 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     const keys = await serial(load);
     if (keys.length) schedule(Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) + EVENT_LIMITS.lingerMs);
     else schedule(null);
+  }
+
+  /**
+   * A batch the hub found too large goes again as two halves, oldest first, each under a new
+   * batch id (the hub stored nothing of the one it refused), in one write with the old batch's removal.
+   * @param {string} key
+   * @param {Batch} batch
+   */
+  async function split(key, batch) {
+    const half = Math.ceil(batch.events.length / 2);
+    const atMs = now();
+    const halves = [batch.events.slice(0, half), batch.events.slice(half)].map((events, i) => [
+      `${key}/${i}`,
+      { ...batch, batch: `b-${newId()}`, events, attempts: 0, nextAtMs: atMs, lastError: null, splitFrom: batch.batch },
+    ]);
+    await store.writeMany(/** @type {Array<[string, any]>} */ (halves), [key], { strict: true });
+  }
+
+  /**
+   * A batch the hub refuses for good is kept on the device, counted and reported, and the
+   * queue goes on with the next.
+   * @param {string} key
+   * @param {Batch} batch
+   * @param {SendOutcome} outcome
+   */
+  async function setAside(key, batch, outcome) {
+    const why = outcome.error ?? `HTTP ${outcome.status}`;
+    const kept = { ...batch, attempts: batch.attempts + 1, lastError: why, setAsideAtMs: now() };
+    await store.writeMany([[`${SET_ASIDE_PREFIX}${key.slice(BATCH_PREFIX.length)}`, kept]], [key], { strict: true });
+    batchSize = Math.max(0, batchSize - batch.events.length);
+    status.inBatch = batchSize;
+    status.setAside += batch.events.length;
+    status.lastError = `${new Date(now()).toISOString()}: ${why}`;
+    onRefused(`the hub refused events batch ${batch.batch} for good (${why}): its ${batch.events.length} event(s) are kept on this device, set aside, and later events go on (${status.setAside} set aside in all)`);
   }
 
   /** Forgets the in-memory index (the tests' "worker restart"). */

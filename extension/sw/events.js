@@ -109,6 +109,7 @@ export const queue = eventsQueue({
   schedule,
   backoffMs,
   onError: failed('sending events'),
+  onRefused: (message) => logFailure('sending events', message),
 });
 
 /** Queues an event; a fault is logged, never thrown at a navigation. */
@@ -193,7 +194,7 @@ export async function heartbeat(idleState) {
  */
 export async function afterPolicy() {
   if (!(await chrome.alarms.get(HEARTBEAT_ALARM))) await chrome.alarms.create(HEARTBEAT_ALARM, { periodInMinutes: HEARTBEAT_MINUTES });
-  const last = (await chrome.storage.session.get(LAST_BEAT))[LAST_BEAT] ?? 0;
+  const last = Number((await chrome.storage.session.get(LAST_BEAT))[LAST_BEAT] ?? 0);
   if (Date.now() - last >= HEARTBEAT_MINUTES * 60_000) await heartbeat();
   await showNoticeOnce();
   await queue.flush();

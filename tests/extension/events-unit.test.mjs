@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { eventsQueue, keysToDrop, EVENT_LIMITS, batchBody } from '../../extension/sw/events-queue.js';
+import { eventsQueue, keysToDrop, EVENT_LIMITS, batchBody, utf8Bytes } from '../../extension/sw/events-queue.js';
 import { eventsEndpoint, cutUrl, viaOf, describeBlock, describeSearch, circumventionMethod, ruleName } from '../../extension/sw/events-describe.js';
 import { backoffMs, postSigned, RETRY } from '../../extension/sw/report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../../extension/report/sign.js';
@@ -37,7 +37,7 @@ function memoryStore() {
 
 /** A queue as the worker makes one, with a clock the test moves. */
 let n = 0; // ids unique across the test's "workers", as crypto.randomUUID()'s are
-function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z') }, sendImpl } = {}) {
+function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z') }, sendImpl, onRefused } = {}) {
   const send = sendImpl ?? (hub ? async (body, batchId) => postSigned(`${hub.hubUrl}/api/v1/events`, body, { [SIGNATURE_HEADER]: await signBody(KEY, body), 'X-Schoolgate-Batch-Id': batchId }) : async () => null);
   const scheduled = [];
   const queue = eventsQueue({
@@ -49,6 +49,7 @@ function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z'
     now: () => clock.ms,
     newId: () => `0000${(n += 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`.slice(-36),
     backoffMs,
+    onRefused,
   });
   return { queue, clock, scheduled };
 }
@@ -119,6 +120,95 @@ test('delivery: signed batches reach the receiver; a hub that refuses then answe
   assert.equal(hub.state.batches.get(first.batch).events.length, 4, 'the first batch kept its events');
   assert.deepEqual(hub.state.rejected, []);
   assert.deepEqual([...store.data.keys()], [], 'nothing left on the device');
+});
+
+test('refused for good: a batch the hub answers 422 is set aside (kept, counted, reported) and the next batch goes; a 401 is still retried', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  const refused = [];
+  const { queue } = makeQueue({ store, hub, onRefused: (m) => refused.push(m) });
+  // A field the hub's contract refuses (`via` is not one of its four words): 422.
+  await queue.record({ ...blocked(1), via: 'teleport' });
+  await queue.flush({ force: true });
+  assert.deepEqual(hub.state.posts.map((p) => p.status), [422]);
+  assert.equal(queue.status.setAside, 1);
+  assert.equal(refused.length, 1);
+  assert.match(refused[0], /HTTP 422.*1 event\(s\) are kept on this device/);
+  const aside = [...store.data].filter(([k]) => k.startsWith('evx:'));
+  assert.equal(aside.length, 1, 'the refused batch is kept on the device');
+  assert.equal(aside[0][1].events[0].via, 'teleport');
+
+  // Later events are not stuck behind it.
+  await queue.record(blocked(2));
+  await queue.record({ kind: 'search-alert', engine: 'google', terms: 'how to join isis', alert: 'prevent', reportId: null });
+  await queue.settled();
+  await until(() => hub.events().length === 2);
+  assert.deepEqual(hub.events().map((e) => e.kind), ['blocked', 'search-alert']);
+  assert.equal(hub.state.posts.filter((p) => p.status === 422).length, 1, 'the set-aside batch is not sent again');
+
+  // A worker restart still counts it.
+  const two = makeQueue({ store, hub });
+  await two.queue.settled();
+  await two.queue.record(blocked(3));
+  assert.equal(two.queue.status.setAside, 1);
+
+  // A wrong key (401) is not "for good": the IT lead may fix it, so the batch waits and retries.
+  const wrongKey = makeQueue({ store: memoryStore(), hub, sendImpl: async (body, batchId) => postSigned(`${hub.hubUrl}/api/v1/events`, body, { [SIGNATURE_HEADER]: await signBody('another-key-0123456789-0123456789', body), 'X-Schoolgate-Batch-Id': batchId }) });
+  await wrongKey.queue.record({ kind: 'heartbeat', state: 'active' });
+  await wrongKey.queue.flush({ force: true });
+  assert.equal(hub.state.posts.at(-1).status, 401);
+  assert.equal(wrongKey.queue.status.setAside, 0);
+  assert.equal(wrongKey.queue.status.inBatch, 1, 'kept in flight, to be retried');
+});
+
+test('size: a batch of non-ASCII search terms stays within 256 KiB of UTF-8 for the whole signed body', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  const bodies = [];
+  const send = async (body, batchId) => {
+    bodies.push(body);
+    return postSigned(`${hub.hubUrl}/api/v1/events`, body, { [SIGNATURE_HEADER]: await signBody(KEY, body), 'X-Schoolgate-Batch-Id': batchId });
+  };
+  const { queue, clock } = makeQueue({ store, hub, sendImpl: send });
+  // 3 UTF-8 bytes a character, 1 UTF-16 unit: 500 events of ~1.5 KB, 750 KB in all.
+  const terms = (i) => `${i} ${'搜索词'.repeat(166)}`.slice(0, 500);
+  for (let i = 0; i < 500; i += 1) await queue.record({ kind: 'help-seeking', engine: 'google', terms: terms(i) });
+  clock.ms += EVENT_LIMITS.lingerMs;
+  await queue.flush();
+  await until(() => hub.events().length === 500);
+  assert.ok(bodies.length >= 3, `split into ${bodies.length} bodies`);
+  for (const body of bodies) {
+    assert.ok(utf8Bytes(body) <= EVENT_LIMITS.batchBytes, `${utf8Bytes(body)} bytes`);
+    assert.equal(Buffer.byteLength(body, 'utf8'), utf8Bytes(body));
+  }
+  // Full, not timid: every batch but the last is within one event of the limit.
+  for (const body of bodies.slice(0, -1)) assert.ok(utf8Bytes(body) > EVENT_LIMITS.batchBytes - 2_000);
+  assert.ok(hub.state.posts.every((p) => p.status === 201), 'no 413');
+  assert.deepEqual(hub.events().map((e) => e.terms), Array.from({ length: 500 }, (_, i) => terms(i)));
+});
+
+test('size: a hub that answers 413 gets the batch again as halves under new batch ids, until each fits; every event once, in order', async (t) => {
+  // A hub stricter than the contract (a proxy in front of it with a lower limit).
+  const hub = await startEventsReceiver({ key: KEY, maxBody: 2_000 });
+  t.after(() => hub.close());
+  const store = memoryStore();
+  const { queue } = makeQueue({ store, hub });
+  for (let i = 0; i < 20; i += 1) await queue.record(blocked(i));
+  await queue.flush({ force: true });
+  await until(() => hub.events().length === 20);
+  const statuses = hub.state.posts.map((p) => p.status);
+  assert.ok(statuses.includes(413) && statuses.includes(201), statuses.join(' '));
+  const stored = [...hub.state.batches.keys()];
+  assert.ok(stored.length >= 2);
+  assert.equal(new Set(stored).size, stored.length);
+  const refusedIds = hub.state.posts.filter((p) => p.status === 413).map((p) => p.batch);
+  assert.ok(refusedIds.every((id) => !hub.state.batches.has(id)), 'a split half never reuses the refused id');
+  assert.deepEqual(hub.events().map((e) => e.host), Array.from({ length: 20 }, (_, i) => `site${i}.example`));
+  assert.ok([...hub.counts().values()].every((c) => c === 1));
+  assert.deepEqual([...store.data.keys()], [], 'nothing left on the device');
+  assert.equal(queue.status.setAside, 0);
 });
 
 test('exactly once: a worker that stops after the hub stored a batch but before forgetting it sends the same batch again, and the hub keeps one copy', async (t) => {
