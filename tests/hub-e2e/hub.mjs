@@ -200,8 +200,10 @@ export async function startHubEndpoint() {
         return;
       }
       const headers = {};
-      for (const name of ['content-type', 'x-schoolgate-signature', 'x-schoolgate-report-id', 'x-schoolgate-revision']) {
-        if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+      // The body's type and every Schoolgate header (reports' id and revision, events' batch id,
+      // a decision request's time), as the device sent them.
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (name === 'content-type' || name.startsWith('x-schoolgate-')) headers[name] = value;
       }
       let answer;
       let text;
