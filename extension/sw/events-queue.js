@@ -21,6 +21,8 @@
 // Pure of `chrome.*`: the store (sw/idb.js's shape), the sender, the clock and the scheduler are
 // given, so tests/extension/events-unit.test.mjs runs it in Node.
 
+import { singleRun } from './single-run.js';
+
 /** Limits from docs/events.md. */
 export const EVENT_LIMITS = Object.freeze({ cap: 5_000, batchEvents: 500, batchBytes: 256 * 1024, lingerMs: 60_000 });
 export const SCHEMA = 'schoolgate-events/1';
@@ -199,28 +201,10 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
   });
   const nextBatchAgain = Symbol('empty batch');
 
-  let flushing = null;
-  let again = false;
-  let forceAgain = false;
-
-  /** Sends what is due (`force`: the waiting batch too, whatever its back-off); shares one run. */
+  const drain = singleRun(flushOnce);
+  /** Sends what is due (`force`: the waiting batch too, whatever its back-off); shares one run (sw/single-run.js). */
   function flush({ force = false } = {}) {
-    forceAgain ||= force;
-    if (flushing) {
-      again = true;
-      return flushing;
-    }
-    flushing = (async () => {
-      do {
-        again = false;
-        const forced = forceAgain;
-        forceAgain = false;
-        await flushOnce(forced);
-      } while (again);
-    })().finally(() => {
-      flushing = null;
-    });
-    return flushing;
+    return drain(force);
   }
 
   async function flushOnce(force) {

@@ -13,6 +13,7 @@
 
 import * as idb from './idb.js';
 import { failed } from './failures.js';
+import { singleRun } from './single-run.js';
 import { signBody, SIGNATURE_HEADER, REPORT_ID_HEADER } from '../report/sign.js';
 
 /** Retry timing and limits. */
@@ -56,34 +57,23 @@ export function outboxEntry(report, now = Date.now()) {
 }
 
 const inFlight = new Set();
-let flushing = null;
-let again = false;
-let forceNext = false;
 let timer = null;
+// Set by any call that is a contact with the hub (an alarm, a wake, staff's "send now"): the next
+// series of runs first learns what the DSL decided about pages this device blocks.
+let decisionsWanted = false;
+const drain = singleRun(flushOnce, async () => {
+  if (!decisionsWanted) return;
+  decisionsWanted = false;
+  await followDecisions().catch(failed('asking the hub for its decisions on reported pages'));
+});
 
 /**
  * Sends what is due now (`force`: everything waiting, as staff asked); concurrent calls share
- * one run, and one more if asked during it.
+ * one run, and one more if asked during it (sw/single-run.js).
  */
 export function flush(reason = 'now', { force = false } = {}) {
-  forceNext ||= force;
-  if (flushing) {
-    again = true;
-    return flushing;
-  }
-  flushing = (async () => {
-    // A contact with the hub: learn what the DSL decided about pages this device blocks.
-    if (reason === 'alarm' || reason === 'wake' || force) await followDecisions().catch(failed('asking the hub for its decisions on reported pages'));
-    do {
-      again = false;
-      const forced = forceNext;
-      forceNext = false;
-      await flushOnce(forced);
-    } while (again);
-  })().finally(() => {
-    flushing = null;
-  });
-  return flushing;
+  decisionsWanted ||= reason === 'alarm' || reason === 'wake' || force;
+  return drain(force);
 }
 
 async function flushOnce(force) {
