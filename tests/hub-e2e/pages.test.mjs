@@ -1,7 +1,9 @@
 // Every page of the hub in real Chromium: axe-core (npm `axe-core`, injected into the page) finds
 // no serious or critical violation on the first-run page, the sign-in page, the inbox, a report's
 // page with its case forms, its printable record, the audit log, the subject-access form, the
-// accounts page, sign-in settings, keys, figures and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
+// accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
+// page, all events, devices, the digest, the term's figures; the DSL is the one role that sees
+// them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
 // Holds the machine-wide browser lock when run by hand:
@@ -124,6 +126,19 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
 
     // The other pages the DSL opens (roles and accounts, sign-in settings, keys, figures; the
     // audit log, the exports' form, a printable record), each with no serious axe violation.
+    // The monitoring pages (docs/events.md), with events to show: a device's heartbeat, a block,
+    // a Prevent search alert and its page.
+    const stored = await hub.postEvents(hubProcess.url, key, [
+      { kind: 'heartbeat', state: 'active' },
+      { kind: 'blocked', url: 'https://www.bet365.com/', host: 'www.bet365.com', category: 'gambling', rule: 'built-in/gambling.txt: bet365.com', via: 'typed' },
+      { kind: 'search-alert', engine: 'google', terms: 'join isis', alert: 'prevent', reportId: null },
+      { kind: 'help-seeking', engine: 'google', terms: 'i feel sad what do i do' },
+    ]);
+    assert.equal(stored.status, 201, await stored.text());
+    await page.goto(`${hubProcess.url}/alerts`);
+    const alertPath = await page.getAttribute('a[href^="/alerts/"]', 'href');
+    assert.match(alertPath, /^\/alerts\/\d+$/);
+
     for (const path of [
       `/reports/${reportId}/print`,
       '/audit',
@@ -132,6 +147,12 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       '/sign-in-settings',
       '/keys',
       '/figures',
+      '/alerts',
+      alertPath,
+      '/events',
+      '/devices',
+      '/digest',
+      '/figures/term',
     ]) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
