@@ -63,6 +63,7 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
   let key;
   let reportId;
   const checked = {};
+  const invitations = {};
 
   before(async () => {
     const { chromium } = require('playwright-core');
@@ -159,6 +160,14 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       assert.deepEqual(await axeProblems(page), [], path);
       checked[path] = true;
     }
+    // Invitations for the two other roles whose pages are checked below.
+    for (const [username, role] of [['it.lead', 'it-lead'], ['governor.one', 'governor']]) {
+      await page.goto(`${hubProcess.url}/accounts`);
+      await page.fill('input[name="username"]', username);
+      await page.selectOption('select[name="role"]', role);
+      await Promise.all([page.waitForURL(/\/accounts\/invite$/), page.click('form[action="/accounts/invite"] button[type="submit"]')]);
+      invitations[role] = await page.textContent('code.url');
+    }
     await page.goto(`${hubProcess.url}/reports/${reportId}`);
     await tabTo(page, (f) => f.href === '/inbox', 'the way back to the inbox');
     await Promise.all([page.waitForURL(/\/inbox$/), page.keyboard.press('Enter')]);
@@ -166,6 +175,37 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
     await Promise.all([page.waitForURL(/\/login$/), page.keyboard.press('Enter')]);
     await page.goto(`${hubProcess.url}/inbox`);
     assert.ok(page.url().endsWith('/login'), 'signed out');
+  });
+
+  test('the IT lead\'s devices page and the governor\'s term figures, each as that role: no serious axe violation', async () => {
+    const signedInAt = {};
+    for (const [role, path] of [['it-lead', '/devices'], ['governor', '/figures/term']]) {
+      const context = await browser.newContext({ bypassCSP: true });
+      try {
+        const other = await context.newPage();
+        await other.goto(invitations[role]);
+        assert.deepEqual(await axeProblems(other), [], `the join page (${role})`);
+        const secret = await other.inputValue('input[name="totp_secret"]');
+        const step = Math.floor(Date.now() / 30_000);
+        await other.fill('input[name="password"]', PASSWORD);
+        await other.fill('input[name="password_again"]', PASSWORD);
+        await other.fill('input[name="code"]', hub.totpCode(secret, step - 1));
+        await Promise.all([other.waitForURL(/\/login$/, { timeout: 10_000 }), other.click('button[type="submit"]')]);
+        const username = role === 'it-lead' ? 'it.lead' : 'governor.one';
+        await other.fill('input[name="username"]', username);
+        await other.fill('input[name="password"]', PASSWORD);
+        await other.fill('input[name="code"]', hub.totpCode(secret, step));
+        await Promise.all([other.waitForURL((u) => !u.pathname.endsWith('/login'), { timeout: 10_000 }), other.click('button[type="submit"]')]);
+        signedInAt[role] = new URL(other.url()).pathname;
+        await other.goto(`${hubProcess.url}${path}`);
+        assert.ok(other.url().endsWith(path), `${path} opened as ${role} (at ${other.url()})`);
+        assert.equal(await other.locator('h1').count() > 0, true);
+        assert.deepEqual(await axeProblems(other), [], `${path} as ${role}`);
+        checked[`${path} as ${role} (signed in at ${signedInAt[role]})`] = true;
+      } finally {
+        await context.close();
+      }
+    }
   });
 
   test('the used first-run link: no serious axe violation', async () => {
