@@ -107,3 +107,27 @@ export function describeSearch(verdict, reportId = null) {
   if (verdict.flavour === 'help_seeking' || search.flavour === 'help_seeking') out.push({ kind: 'help-seeking', engine, terms });
   return out;
 }
+
+/** The override outcomes the hub takes (docs/events.md, `override`). */
+export const OVERRIDE_OUTCOMES = Object.freeze(['granted', 'wrong-code', 'malformed', 'used', 'refused', 'wait', 'not-blocked', 'not-set']);
+
+/**
+ * The `override` event for one entry of the device's override record (sw/override-guard.js
+ * `logEntry`): what became of a teacher's code, for which site and page, and until when. The
+ * account and group travel in the batch's envelope; `minutes` is left out (`startsAt`/`endsAt`
+ * say it, and every event field is text).
+ * @param {{outcome: string, url?: string, site?: ?string, approvedBy?: ?string, reason?: ?string, startsAt?: ?string, endsAt?: ?string}} entry
+ */
+export function describeOverride(entry) {
+  if (!OVERRIDE_OUTCOMES.includes(entry?.outcome)) return null;
+  return {
+    kind: 'override',
+    outcome: entry.outcome,
+    url: cutUrl(entry.url ?? ''),
+    site: entry.site ?? null,
+    approvedBy: entry.approvedBy ?? null,
+    reason: entry.reason == null ? null : String(entry.reason).slice(0, 300),
+    startsAt: entry.startsAt ?? null,
+    endsAt: entry.endsAt ?? null,
+  };
+}

@@ -32,7 +32,7 @@ export const ALERT_KINDS = new Set(['search-alert', 'circumvention']);
 const CHEAP_KINDS = new Set(['visit', 'heartbeat']);
 /** Sent at once (the hub's "gone silent" check needs the heartbeat on time; staff wait on a flag). */
 const URGENT_KINDS = new Set([...ALERT_KINDS, 'heartbeat', 'staff-flag']);
-const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'visit']);
+const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'override', 'visit']);
 
 const EVENT_PREFIX = 'ev:';
 const BATCH_PREFIX = 'evb:';

@@ -20,7 +20,8 @@ import { backoffMs, postSigned } from './report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../report/sign.js';
 import { readPageAddress } from '../pages/page-address.js';
 import { maySearch } from './search-hosts.js';
-import { eventsEndpoint, cutUrl, hostOf, viaOf, describeBlock, describeSearch } from './events-describe.js';
+import { eventsEndpoint, cutUrl, hostOf, viaOf, describeBlock, describeSearch, describeOverride } from './events-describe.js';
+import * as overrides from './overrides.js';
 import { staffOnly } from './report-flow.js';
 import { failed, logFailure } from './failures.js';
 import { ready } from './lifecycle.js';
@@ -119,6 +120,13 @@ function record(fields) {
 
 // ---------------------------------------------------------------------------------------------
 // Sources.
+
+// Every teacher's override code typed here (its outcome, site and end) goes to the hub as an
+// `override` event; the record on the device is kept either way (sw/overrides.js).
+overrides.onRecord(async (entry) => {
+  const event = describeOverride(entry);
+  if (event) await record(event);
+});
 
 /**
  * `webNavigation.onCommitted`: a block page committed at the top level (whatever blocked it:

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { eventsQueue, keysToDrop, EVENT_LIMITS, batchBody, utf8Bytes } from '../../extension/sw/events-queue.js';
-import { eventsEndpoint, cutUrl, viaOf, describeBlock, describeSearch, circumventionMethod, ruleName } from '../../extension/sw/events-describe.js';
+import { eventsEndpoint, cutUrl, viaOf, describeBlock, describeSearch, describeOverride, circumventionMethod, ruleName } from '../../extension/sw/events-describe.js';
+import { logEntry } from '../../extension/sw/override-guard.js';
 import { backoffMs, postSigned, RETRY } from '../../extension/sw/report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../../extension/report/sign.js';
 import { readManaged } from '../../extension/sw/config.js';
@@ -209,6 +210,28 @@ test('size: a hub that answers 413 gets the batch again as halves under new batc
   assert.ok([...hub.counts().values()].every((c) => c === 1));
   assert.deepEqual([...store.data.keys()], [], 'nothing left on the device');
   assert.equal(queue.status.setAside, 0);
+});
+
+test('override: every teacher\'s code typed becomes an `override` event (outcome, page cut short, site, end) that the hub\'s contract takes', async (t) => {
+  const hub = await startEventsReceiver({ key: KEY });
+  t.after(() => hub.close());
+  const atMs = Date.parse('2026-12-07T09:00:00Z');
+  const grant = { site: 'youtube.com', starts_at: atMs / 1000, ends_at: atMs / 1000 + 1800, minutes: 30 };
+  const granted = logEntry({ id: 'o-1', atMs, outcome: 'granted', url: 'https://www.youtube.com/watch?v=pupil-video', site: 'youtube.com', group: 'ks2', user: 'pupil.one@school.example', grant });
+  const wrong = logEntry({ id: 'o-2', atMs, outcome: 'wrong-code', url: 'https://www.youtube.com/watch?v=x', site: 'youtube.com', group: 'ks2', reason: 'not a code for this school' });
+  const event = describeOverride(granted);
+  assert.deepEqual(event, {
+    kind: 'override', outcome: 'granted', url: 'https://www.youtube.com/watch', site: 'youtube.com', approvedBy: "a teacher's code", reason: null,
+    startsAt: '2026-12-07T09:00:00.000Z', endsAt: '2026-12-07T09:30:00.000Z',
+  });
+  assert.equal(describeOverride({ ...granted, outcome: 'something-new' }), null, 'only the outcomes the hub takes');
+  const { queue } = makeQueue({ store: memoryStore(), hub });
+  await queue.record(event);
+  await queue.record(describeOverride(wrong));
+  await queue.flush({ force: true });
+  assert.deepEqual(hub.state.rejected, []);
+  assert.deepEqual(hub.events().map((e) => [e.kind, e.outcome, e.reason]), [['override', 'granted', null], ['override', 'wrong-code', 'not a code for this school']]);
+  assert.ok(!JSON.stringify(hub.events()).includes('pupil-video'), 'no query');
 });
 
 test('exactly once: a worker that stops after the hub stored a batch but before forgetting it sends the same batch again, and the hub keeps one copy', async (t) => {

@@ -9,7 +9,9 @@
 // and the worker refuses a right one sent straight to it), a never-override page on the opened
 // site stays blocked, the override ends on time (the open tab goes back to the block page), the
 // same code never works twice, five wrong codes make the pupil wait across a worker restart,
-// the secret never reaches a page, and the staff page lists every use with when it ended.
+// the secret never reaches a page, and the staff page lists every use with when it ended; every
+// code typed also reaches the school's hub as an `override` event (docs/events.md), played by the
+// test receiver that checks each batch's signature and shape (support/events-receiver.mjs).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import assert from 'node:assert/strict';
 import * as h from './helpers.mjs';
 import { skipOrFail } from '../ci.mjs';
 import { codeFor } from '../js/override-codes.mjs';
+import { startEventsReceiver } from './support/events-receiver.mjs';
 
 const skip = skipOrFail(h.cannotRun());
 const T = { timeout: 120_000 };
@@ -35,9 +38,11 @@ const OTHER_GAME = 'https://www.roblox.com/games';
 const NEVER = 'https://www.coolmathgames.com/adult/page';
 const LOCKED = 'https://abuse-standin.example/';
 const now = () => Math.floor(Date.now() / 1000);
+const EVENTS_KEY = 'test-only-signing-key-overrides-0123456789';
 
 describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_000 }, () => {
   let server;
+  let hub;
   let ctx;
   let grantedAt = 0;
   let usedCode = null;
@@ -45,6 +50,7 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
   before(async () => {
     h.ensureBuilt();
     server = await h.startServer();
+    hub = await startEventsReceiver({ key: EVENTS_KEY });
     server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
     server.files.set('/lists/adult-test.txt', { body: 'coolmathgames.com/adult/\n' });
     const crx = h.packCrx();
@@ -55,6 +61,8 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
         group: 'ks2',
         policyToml: POLICY,
         overrideSecret: SECRET,
+        hubUrl: hub.hubUrl,
+        reportSigningKey: EVENTS_KEY,
         lists: [
           { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' },
           { url: `${server.origin}/lists/adult-test.txt`, category: 'pornography', format: 'urls', name: 'Adult test stand-in' },
@@ -70,6 +78,7 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
   after(async () => {
     await ctx?.close().catch(() => {});
     h.removePolicy();
+    await hub?.close();
     await server?.close();
     h.cleanUp();
   });
@@ -227,5 +236,27 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
     await staff.waitForSelector('#sg-overrides li', { timeout: 10_000 });
     assert.match(await staff.textContent('#sg-overrides'), /coolmathgames\.com/);
     await staff.close();
+  });
+
+  test('every code typed reached the school\'s hub as an override event, signed, with its outcome, page and span', T, async () => {
+    const staff = await ctx.newPage();
+    await staff.goto(`chrome-extension://${h.EXT_ID}/staff.html`);
+    const { log } = await staff.evaluate(() => chrome.runtime.sendMessage({ type: 'overrides-list' }));
+    await staff.close();
+    // Override events are not urgent: they go with the next batch, within a minute.
+    const sent = await h.until(() => {
+      const got = hub.events('override');
+      return got.length >= log.length && got;
+    }, `all ${log.length} override events at the hub`, 90_000, 500);
+    assert.deepEqual(hub.state.rejected, [], 'the contract took every batch');
+    assert.deepEqual(sent.map((e) => e.outcome).sort(), log.map((e) => e.outcome).sort(), 'one event per code typed');
+    const granted = sent.find((e) => e.outcome === 'granted');
+    assert.equal(granted.site, 'coolmathgames.com');
+    assert.equal(granted.url, GAME);
+    assert.equal(granted.approvedBy, "a teacher's code");
+    assert.equal(granted.envelope.group, 'ks2');
+    assert.equal(Date.parse(granted.endsAt) - Date.parse(granted.startsAt), 60_000, 'override_minutes = 1');
+    assert.ok(sent.some((e) => e.outcome === 'refused' && e.site === 'abuse-standin.example'));
+    assert.ok(!JSON.stringify(sent).includes(SECRET), 'the secret is never sent');
   });
 });

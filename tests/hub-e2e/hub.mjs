@@ -3,7 +3,7 @@
 // scripts/test.sh builds the binary first (`cargo build -p schoolgate-hub`); HUB_BIN overrides.
 
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,31 @@ export async function postReport(hubUrl, key, report) {
       'x-schoolgate-report-id': report.id,
       'x-schoolgate-revision': String(report.revision),
     },
+    body,
+  });
+}
+
+/**
+ * POSTs a `schoolgate-events/1` batch of `events` (each `{kind, …fields}`; ids and times added)
+ * to the hub as the extension does (docs/events.md), signed with `key`; the response.
+ */
+export async function postEvents(hubUrl, key, events, envelope = {}) {
+  const batch = `b-${randomUUID()}`;
+  const at = new Date().toISOString();
+  const body = JSON.stringify({
+    schema: 'schoolgate-events/1',
+    batch,
+    device: 'd-test-device-0001',
+    user: 'pupil.one@oak-hill.example',
+    group: 'ks2',
+    extensionVersion: '0.1.0',
+    ...envelope,
+    sentAt: at,
+    events: events.map((e) => ({ id: `e-${randomUUID()}`, at, ...e })),
+  });
+  return fetch(`${hubUrl}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-schoolgate-signature': await signBody(key, body), 'x-schoolgate-batch-id': batch },
     body,
   });
 }

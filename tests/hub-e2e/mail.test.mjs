@@ -8,8 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+import { startSmtp as startSmtpServer } from './smtp.mjs';
 
 import { newReport, recordAdult, heldDetails, newReportId } from '../../shared-ui/report/model.js';
 import * as hub from './hub.mjs';
@@ -56,36 +55,8 @@ function pupilFields(report) {
   });
 }
 
-/** A real SMTP server on 127.0.0.1 that wants `SMTP_USER`/`SMTP_PASSWORD`; keeps every message. */
-async function startSmtp(port = 0) {
-  const mails = [];
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    authOptional: false,
-    logger: false,
-    onAuth(auth, _session, done) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) done(null, { user: auth.username });
-      else done(new Error('Invalid username or password'));
-    },
-    onData(stream, session, done) {
-      const chunks = [];
-      stream.on('data', (c) => chunks.push(c));
-      stream.on('end', async () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const parsed = await simpleParser(raw);
-        mails.push({ raw, parsed, at: Date.now(), rcpt: session.envelope.rcptTo.map((r) => r.address), user: session.user });
-        done();
-      });
-    },
-  });
-  await new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', ok);
-  });
-  return { mails, port: server.server.address().port, close: () => new Promise((ok) => server.close(ok)) };
-}
+/** The real SMTP server, wanting the hub's user and password. */
+const startSmtp = (port = 0) => startSmtpServer({ user: SMTP_USER, password: SMTP_PASSWORD, port });
 
 /** A port nothing listens on (yet). */
 async function freePort() {

@@ -1,7 +1,9 @@
 // Every page of the hub in real Chromium: axe-core (npm `axe-core`, injected into the page) finds
 // no serious or critical violation on the first-run page, the sign-in page, the inbox, a report's
 // page with its case forms, its printable record, the audit log, the subject-access form, the
-// accounts page, sign-in settings, keys, figures and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
+// accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
+// page, all events, devices, the digest, the term's figures; the DSL is the one role that sees
+// them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
 // Holds the machine-wide browser lock when run by hand:
@@ -61,6 +63,7 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
   let key;
   let reportId;
   const checked = {};
+  const invitations = {};
 
   before(async () => {
     const { chromium } = require('playwright-core');
@@ -124,6 +127,19 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
 
     // The other pages the DSL opens (roles and accounts, sign-in settings, keys, figures; the
     // audit log, the exports' form, a printable record), each with no serious axe violation.
+    // The monitoring pages (docs/events.md), with events to show: a device's heartbeat, a block,
+    // a Prevent search alert and its page.
+    const stored = await hub.postEvents(hubProcess.url, key, [
+      { kind: 'heartbeat', state: 'active' },
+      { kind: 'blocked', url: 'https://www.bet365.com/', host: 'www.bet365.com', category: 'gambling', rule: 'built-in/gambling.txt: bet365.com', via: 'typed' },
+      { kind: 'search-alert', engine: 'google', terms: 'join isis', alert: 'prevent', reportId: null },
+      { kind: 'help-seeking', engine: 'google', terms: 'i feel sad what do i do' },
+    ]);
+    assert.equal(stored.status, 201, await stored.text());
+    await page.goto(`${hubProcess.url}/alerts`);
+    const alertPath = await page.getAttribute('a[href^="/alerts/"]', 'href');
+    assert.match(alertPath, /^\/alerts\/\d+$/);
+
     for (const path of [
       `/reports/${reportId}/print`,
       '/audit',
@@ -132,11 +148,25 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       '/sign-in-settings',
       '/keys',
       '/figures',
+      '/alerts',
+      alertPath,
+      '/events',
+      '/devices',
+      '/digest',
+      '/figures/term',
     ]) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
       assert.deepEqual(await axeProblems(page), [], path);
       checked[path] = true;
+    }
+    // Invitations for the two other roles whose pages are checked below.
+    for (const [username, role] of [['it.lead', 'it-lead'], ['governor.one', 'governor']]) {
+      await page.goto(`${hubProcess.url}/accounts`);
+      await page.fill('input[name="username"]', username);
+      await page.selectOption('select[name="role"]', role);
+      await Promise.all([page.waitForURL(/\/accounts\/invite$/), page.click('form[action="/accounts/invite"] button[type="submit"]')]);
+      invitations[role] = await page.textContent('code.url');
     }
     await page.goto(`${hubProcess.url}/reports/${reportId}`);
     await tabTo(page, (f) => f.href === '/inbox', 'the way back to the inbox');
@@ -145,6 +175,37 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
     await Promise.all([page.waitForURL(/\/login$/), page.keyboard.press('Enter')]);
     await page.goto(`${hubProcess.url}/inbox`);
     assert.ok(page.url().endsWith('/login'), 'signed out');
+  });
+
+  test('the IT lead\'s devices page and the governor\'s term figures, each as that role: no serious axe violation', async () => {
+    const signedInAt = {};
+    for (const [role, path] of [['it-lead', '/devices'], ['governor', '/figures/term']]) {
+      const context = await browser.newContext({ bypassCSP: true });
+      try {
+        const other = await context.newPage();
+        await other.goto(invitations[role]);
+        assert.deepEqual(await axeProblems(other), [], `the join page (${role})`);
+        const secret = await other.inputValue('input[name="totp_secret"]');
+        const step = Math.floor(Date.now() / 30_000);
+        await other.fill('input[name="password"]', PASSWORD);
+        await other.fill('input[name="password_again"]', PASSWORD);
+        await other.fill('input[name="code"]', hub.totpCode(secret, step - 1));
+        await Promise.all([other.waitForURL(/\/login$/, { timeout: 10_000 }), other.click('button[type="submit"]')]);
+        const username = role === 'it-lead' ? 'it.lead' : 'governor.one';
+        await other.fill('input[name="username"]', username);
+        await other.fill('input[name="password"]', PASSWORD);
+        await other.fill('input[name="code"]', hub.totpCode(secret, step));
+        await Promise.all([other.waitForURL((u) => !u.pathname.endsWith('/login'), { timeout: 10_000 }), other.click('button[type="submit"]')]);
+        signedInAt[role] = new URL(other.url()).pathname;
+        await other.goto(`${hubProcess.url}${path}`);
+        assert.ok(other.url().endsWith(path), `${path} opened as ${role} (at ${other.url()})`);
+        assert.equal(await other.locator('h1').count() > 0, true);
+        assert.deepEqual(await axeProblems(other), [], `${path} as ${role}`);
+        checked[`${path} as ${role} (signed in at ${signedInAt[role]})`] = true;
+      } finally {
+        await context.close();
+      }
+    }
   });
 
   test('the used first-run link: no serious axe violation', async () => {

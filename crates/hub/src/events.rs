@@ -32,13 +32,14 @@ pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_FIELD_CHARS: usize = 2048;
 
 /// Every kind of event the contract names.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "heartbeat",
     "blocked",
     "circumvention",
     "search-alert",
     "help-seeking",
     "staff-flag",
+    "override",
     "visit",
 ];
 /// The alerts a search can raise.
@@ -56,6 +57,17 @@ const METHODS: [&str; 7] = [
     "other",
 ];
 const FLAGS: [&str; 2] = ["should-be-blocked", "wrongly-blocked"];
+/// What became of a teacher's override code typed on a device (extension/sw/override-guard.js).
+pub const OVERRIDE_OUTCOMES: [&str; 8] = [
+    "granted",
+    "wrong-code",
+    "malformed",
+    "used",
+    "refused",
+    "wait",
+    "not-blocked",
+    "not-set",
+];
 
 /// Why a batch was refused, or could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -271,6 +283,11 @@ fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, Str
             cut_url(event).map_err(with_id)?;
             one_of(event, "flag", &FLAGS, true).map_err(with_id)?;
         }
+        "override" => {
+            cut_url(event).map_err(with_id)?;
+            one_of(event, "outcome", &OVERRIDE_OUTCOMES, true).map_err(with_id)?;
+            host = text("site")?;
+        }
         "visit" => host = text("host")?,
         _ => {} // help-seeking: engine and terms, both plain text
     }
@@ -439,9 +456,12 @@ mod tests {
             { "id": "e-00000005", "at": "2026-12-07T09:14:01.500Z", "kind": "help-seeking", "engine": "google", "terms": "help" },
             { "id": "e-00000006", "at": "2026-12-07T09:14:02.000Z", "kind": "staff-flag", "url": "https://y.example/", "flag": "wrongly-blocked", "note": "fine" },
             { "id": "e-00000007", "at": "2026-12-07T09:14:02.500Z", "kind": "visit", "host": "z.example" },
+            { "id": "e-00000008", "at": "2026-12-07T09:14:03.000Z", "kind": "override", "outcome": "granted", "url": "https://www.youtube.com/watch", "site": "youtube.com", "approvedBy": "a teacher's code", "reason": null, "startsAt": "2026-12-07T09:14:03.000Z", "endsAt": "2026-12-07T09:44:03.000Z" },
         ]));
         let read = read(&body).expect("valid");
-        assert_eq!(read.events.len(), 7);
+        assert_eq!(read.events.len(), 8);
+        assert_eq!(read.events[7].kind, "override");
+        assert_eq!(read.events[7].host.as_deref(), Some("youtube.com"));
         assert_eq!(
             read.events[0].at, "2026-12-07T09:13:58.000Z",
             "normalised to UTC"
@@ -483,6 +503,15 @@ mod tests {
             ),
             batch(
                 serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "staff-flag", "url": "https://x.example/", "flag": "wrongly-blocked", "note": "n".repeat(501) }]),
+            ),
+            batch(
+                serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "override", "outcome": "opened", "url": "https://x.example/" }]),
+            ),
+            batch(
+                serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "override", "url": "https://x.example/" }]),
+            ),
+            batch(
+                serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "override", "outcome": "granted", "url": "https://x.example/?v=1", "minutes": 30 }]),
             ),
             batch(Value::Array(vec![ok.clone(); MAX_EVENTS + 1])),
         ];

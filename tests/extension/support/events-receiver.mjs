@@ -20,6 +20,8 @@ const KINDS = {
   'search-alert': (e) => typeof e.engine === 'string' && typeof e.terms === 'string' && ['safeguarding', 'self-harm', 'prevent', 'grooming'].includes(e.alert),
   'help-seeking': (e) => typeof e.engine === 'string' && typeof e.terms === 'string',
   'staff-flag': (e) => typeof e.url === 'string' && ['should-be-blocked', 'wrongly-blocked'].includes(e.flag) && typeof e.note === 'string' && e.note.length <= 500,
+  override: (e) => ['granted', 'wrong-code', 'malformed', 'used', 'refused', 'wait', 'not-blocked', 'not-set'].includes(e.outcome) && typeof e.url === 'string' && !/[?#]/.test(e.url)
+    && Object.entries(e).every(([k, v]) => ['id', 'at', 'kind'].includes(k) || v === null || typeof v === 'string'),
   visit: (e) => typeof e.host === 'string' && Object.keys(e).every((k) => ['id', 'at', 'kind', 'host'].includes(k)),
 };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;

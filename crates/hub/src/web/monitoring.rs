@@ -62,6 +62,13 @@ pub fn describe(event: &StoredEvent) -> String {
         ),
         "help-seeking" => format!("searched for help on {}: \"{}\"", f("engine"), f("terms")),
         "staff-flag" => format!("staff flag, {}: {} {}", f("flag"), f("url"), f("note")),
+        "override" => format!(
+            "teacher's override code, {}: {} (site {}; until {})",
+            f("outcome"),
+            f("url"),
+            f("site"),
+            f("endsAt")
+        ),
         "visit" => format!("visited {}", f("host")),
         other => other.to_owned(),
     }

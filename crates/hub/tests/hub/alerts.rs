@@ -16,6 +16,7 @@ on_both_backends!(
     an_alert_shows_its_chronology_and_becomes_one_record,
     an_alert_with_a_held_report_links_to_it,
     the_events_list_filters_pages_and_is_audited,
+    a_teachers_override_is_stored_and_shown_in_the_events_list,
 );
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
@@ -334,6 +335,73 @@ async fn the_events_list_filters_pages_and_is_audited(db: TestDb) {
             && e.subject.contains("pupil=amelia.pupil%40oak-hill.example")
             && e.subject.contains("category=gambling")),
         "the filter is in the audit log"
+    );
+    hub.stop().await;
+}
+
+async fn a_teachers_override_is_stored_and_shown_in_the_events_list(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let (dsl, _) = dsl_session(&hub).await;
+    let override_event = |id: &str, outcome: &str| {
+        json!({
+            "id": id, "at": "2026-12-07T10:00:00.000Z", "kind": "override", "outcome": outcome,
+            "url": "https://www.youtube.com/watch", "site": "youtube.com",
+            "approvedBy": if outcome == "granted" { json!("a teacher's code") } else { json!(null) },
+            "reason": null, "startsAt": "2026-12-07T10:00:00.000Z", "endsAt": "2026-12-07T10:30:00.000Z",
+        })
+    };
+    let body = batch_body(
+        "b-00000009",
+        "d-chromebook-9",
+        Some(PUPIL),
+        vec![
+            override_event("e-00000091", "wrong-code"),
+            override_event("e-00000092", "granted"),
+        ],
+    );
+    let reply = send(hub.addr, TEST_KEY, "b-00000009", &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let stored = hub
+        .store
+        .events(&EventFilter {
+            kind: Some("override".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("events");
+    assert_eq!(stored.len(), 2);
+    assert!(stored
+        .iter()
+        .all(|e| e.host.as_deref() == Some("youtube.com")));
+
+    let page = http::get_with(hub.addr, "/events?kind=override", &[("Cookie", &dsl)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("<option value=\"override\" selected"),
+        "the kind can be chosen"
+    );
+    assert!(
+        page.body.contains(
+            "teacher&#39;s override code, granted: https://www.youtube.com/watch (site youtube.com; until 2026-12-07T10:30:00.000Z)"
+        ) || page.body.contains(
+            "teacher's override code, granted: https://www.youtube.com/watch (site youtube.com; until 2026-12-07T10:30:00.000Z)"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("override code, wrong-code"));
+
+    // An outcome the contract does not name is refused, and nothing of it is kept.
+    let bad = batch_body(
+        "b-00000010",
+        "d-chromebook-9",
+        Some(PUPIL),
+        vec![override_event("e-00000093", "opened")],
+    );
+    assert_eq!(
+        send(hub.addr, TEST_KEY, "b-00000010", &bad).await.status,
+        422
     );
     hub.stop().await;
 }
