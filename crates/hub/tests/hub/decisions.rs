@@ -248,7 +248,20 @@ async fn the_extensions_own_code_reads_the_decision_from_the_hub(db: TestDb) {
         decide(&hub, &cookie, &kept, "keep-blocked").await.status,
         303
     );
-    let script = crate::support::repo_root().join("tests/fixtures/hub/ask-decision.mjs");
+    let root = crate::support::repo_root();
+    // The extension's modules import the UI shared with the demo (`shared-ui/`), which the build
+    // copies beside them; on a fresh checkout, copy it first, once for both back ends' runs.
+    static SHARED_UI: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    SHARED_UI.get_or_init(|| {
+        if !root.join("extension/report/sign.js").exists() {
+            let copied = std::process::Command::new("bash")
+                .arg(root.join("scripts/copy-shared-ui.sh"))
+                .status()
+                .expect("bash scripts/copy-shared-ui.sh");
+            assert!(copied.success(), "scripts/copy-shared-ui.sh failed");
+        }
+    });
+    let script = root.join("tests/fixtures/hub/ask-decision.mjs");
     let endpoint = format!("http://{}/api/v1/reports", hub.addr);
     let ask = |key: &str| {
         let args = [
