@@ -105,7 +105,7 @@ describe('the DSL\'s decision reaches the reporting device (real Chromium, real 
     await decide(keepId, 'keep-blocked');
     const decidedAt = Date.now();
     await nextContact();
-    await h.until(async () => (await blockedKind(`${SITE}/unblock-me`)) === null, 'the unblocked page opening on the device', 30_000, 500);
+    await h.until(async () => (await blockedKind(`${SITE}/unblock-me`)) === null, 'the unblocked page opening on the device', 60_000, 500);
     console.log(`DSL's decision to the page opening on the device (one alarm): ${Date.now() - decidedAt} ms`);
     assert.equal(await blockedKind(`${SITE}/keep-me`), 'reported', 'the page the DSL kept blocked stays blocked');
   });
