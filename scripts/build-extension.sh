@@ -14,6 +14,8 @@
 #                             presets and the search engines' hosts (no copy in JS)
 #   the shared UI             shared-ui/ (block pages, words, report, results finder, policy
 #                             tester) copied into extension/ and www/ by scripts/copy-shared-ui.sh
+#   extension/worker.js       the service worker the manifest names: background.js and every
+#                             module it imports, bundled into one file (scripts/bundle-worker.mjs)
 #
 # Then load extension/ unpacked (chrome://extensions, Developer mode) or pack it as a CRX.
 set -euo pipefail
@@ -85,3 +87,8 @@ renameSync('extension/.core-facts.tmp', 'extension/core-facts.js');
 "
 say "extension/core-facts.js: locked categories, built-in groups, categories, presets, search engines, from the package"
 
+
+# The service worker, last (it imports everything above): background.js and its modules bundled
+# into one module (scripts/bundle-worker.mjs says why).
+bundled=$(node scripts/bundle-worker.mjs)
+say "$bundled"

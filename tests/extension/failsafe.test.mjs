@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { writeWorker } from '../../scripts/bundle-worker.mjs';
 import * as h from './helpers.mjs';
 import { skipOrFail } from '../ci.mjs';
 
@@ -26,6 +27,7 @@ test('an engine that cannot start holds every page on "checking…"', { skip, ti
   const broken = join(h.tempDir('sg-broken-'), 'extension');
   cpSync(h.EXT_DIR, broken, { recursive: true });
   writeFileSync(join(broken, 'wasm-bytes.js'), 'export const WASM_BASE64 = "bm90IHdhc20=";\n');
+  await writeWorker(broken);
   server = await h.startServer();
   ({ ctx } = await h.launchUnpacked({ port: server.port, extDir: broken }));
   const s = await h.until(() => h.status(ctx), 'the status report');
@@ -49,6 +51,7 @@ test('built-in lists the engine refuses to seed are compiled at start instead, a
   cpSync(h.EXT_DIR, stale, { recursive: true });
   // Bytes that are not a ruleset, as a damaged or hand-edited file would be.
   writeFileSync(join(stale, 'builtin-rules.js'), 'export const BUILTIN_RULES_BASE64 = "bm90IGEgcnVsZXNldA==";\n');
+  await writeWorker(stale);
   server ??= await h.startServer();
   ({ ctx } = await h.launchUnpacked({ port: server.port, extDir: stale }));
   const s = await h.until(async () => {

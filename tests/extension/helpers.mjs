@@ -44,14 +44,20 @@ export function cannotRun() {
   return null;
 }
 
-/** Builds extension/wasm-bytes.js and the shared UI's copies when missing or older than their sources. */
+/** Builds extension/wasm-bytes.js, the shared UI's copies and the bundled worker when missing or older than their sources. */
 export function ensureBuilt() {
   const wasm = join(EXT_DIR, 'pkg', 'schoolgate_bg.wasm');
   const bytes = join(EXT_DIR, 'wasm-bytes.js');
   const stale = !existsSync(bytes) || statSync(bytes).mtimeMs < statSync(wasm).mtimeMs
     || !existsSync(join(EXT_DIR, 'tester', 'tester.js'))
     || statSync(join(EXT_DIR, 'tester', 'tester.js')).mtimeMs < statSync(join(ROOT, 'shared-ui', 'tester', 'tester.js')).mtimeMs;
-  if (stale) execFileSync('bash', [join(ROOT, 'scripts', 'build-extension.sh')], { stdio: 'inherit' });
+  // The worker Chrome runs is the bundle (scripts/bundle-worker.mjs): older than any module of
+  // the worker or the shared UI it imports, it is built again.
+  const worker = join(EXT_DIR, 'worker.js');
+  const newest = (dir) => Math.max(0, ...readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => statSync(join(dir, f)).mtimeMs));
+  const sources = [join(EXT_DIR, 'sw'), join(ROOT, 'shared-ui', 'report'), join(ROOT, 'shared-ui', 'ui'), join(EXT_DIR, 'pages')];
+  const workerStale = !existsSync(worker) || statSync(worker).mtimeMs < Math.max(statSync(join(EXT_DIR, 'background.js')).mtimeMs, ...sources.map(newest));
+  if (stale || workerStale) execFileSync('bash', [join(ROOT, 'scripts', 'build-extension.sh')], { stdio: 'inherit' });
 }
 
 export function tempDir(prefix) {

@@ -106,7 +106,7 @@ test('facts the core owns are read from the package, never copied: locked catego
 // files, the package, or the build's copies of shared-ui/), read as text.
 function ownScripts() {
   const root = join(EXT_DIR, '..');
-  const generated = new Set(['extension/core-facts.js', 'extension/wasm-bytes.js', 'extension/builtin-rules.js']);
+  const generated = new Set(['extension/core-facts.js', 'extension/wasm-bytes.js', 'extension/builtin-rules.js', 'extension/worker.js']);
   const copies = /^(extension|www)\/(pkg|tester|ui|_locales|report|results\/find\.js)\//;
   const out = [];
   const walk = (dir) => {
@@ -252,7 +252,7 @@ test('the report flow has one name: report', () => {
 test('extension/README.md names only files that exist', () => {
   const root = join(EXT_DIR, '..');
   const text = readFileSync(join(EXT_DIR, 'README.md'), 'utf8');
-  const generated = /^(pkg\/|wasm-bytes\.js|builtin-rules\.js|core-facts\.js|tester\/|ui\/|_locales\/|report\/|results\/find\.js)/;
+  const generated = /^(pkg\/|wasm-bytes\.js|builtin-rules\.js|core-facts\.js|worker\.js|tester\/|ui\/|_locales\/|report\/|results\/find\.js)/;
   const missing = [];
   for (const [, path] of text.matchAll(/`([\w./-]+\.(?:js|html|json|css|sh|rs)|[\w-]+\/)`/g)) {
     if (generated.test(path)) continue; // built, or copied from shared-ui/ (checked there)
@@ -278,4 +278,18 @@ test('one block page: the extension\'s real block page never renders what its ad
   const manifest = JSON.parse(readFileSync(join(EXT_DIR, 'manifest.json'), 'utf8'));
   const exposed = manifest.web_accessible_resources.flatMap((r) => r.resources);
   assert.ok(!exposed.some((r) => /preview|ui\//.test(r)), exposed.join(', '));
+});
+
+test('the service worker Chrome starts is one module: background.js and its imports bundled, current with its sources', async () => {
+  // A waking worker loads and links every module of its graph before its first listener runs:
+  // one module, not ~47, keeps a cold wake's navigation as fast as before the layout (BENCHMARKS.md).
+  const manifest = JSON.parse(source('manifest.json'));
+  assert.equal(manifest.background.service_worker, 'worker.js');
+  assert.equal(manifest.background.type, 'module');
+  const built = source('worker.js');
+  assert.doesNotMatch(built, /^\s*(import|export)\b[^(]/m, 'the bundle imports nothing and exports nothing');
+  const { bundleWorker } = await import('../../scripts/bundle-worker.mjs');
+  assert.ok(built === (await bundleWorker()), 'extension/worker.js is older than its sources: run scripts/build-extension.sh');
+  // Every module of the worker is in it, in the order background.js imports them.
+  for (const f of WORKER_FILES.filter((f) => f !== 'background.js' && f !== 'sw/core-facts-probe.js')) assert.ok(built.includes(`// extension/${f}\n`), `${f} is not in the bundle`);
 });

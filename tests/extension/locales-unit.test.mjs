@@ -44,7 +44,7 @@ function sources(dir, out = []) {
     if (['pkg', 'node_modules'].includes(name) || (site && ['tester', '_locales', 'ui', 'report'].includes(name))) continue;
     if (path === join(EXT_DIR, 'results', 'find.js') || path === join(ROOT, 'www', 'results', 'find.js')) continue;
     if (statSync(path).isDirectory()) sources(path, out);
-    else if (/\.m?js$/.test(name) && !['wasm-bytes.js', 'builtin-rules.js', 'core-facts.js'].includes(name)) out.push(path);
+    else if (/\.m?js$/.test(name) && !['wasm-bytes.js', 'builtin-rules.js', 'core-facts.js', 'worker.js'].includes(name)) out.push(path);
   }
   return out;
 }
