@@ -11,6 +11,7 @@ import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from '../report/cover.js';
 import { audienceFor } from '../ui/interstitial.js';
 import { offerTeacherCode } from './teacher-code.js';
+import { codeForm } from './code-form.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -120,41 +121,20 @@ async function tellAnAdult(address, locale, group) {
 function offerStaffView(messages, showStaff) {
   const box = document.getElementById('sg-staff');
   const say = (key, fallback) => t(messages, key) || fallback;
-  const open = document.createElement('button');
-  open.type = 'button';
-  open.className = 'sg-staff-open';
-  open.textContent = say('ext_staff_button', 'Staff');
-  const form = document.createElement('form');
-  form.hidden = true;
-  const label = document.createElement('label');
-  label.textContent = say('ext_staff_code', 'Staff code');
-  const input = document.createElement('input');
-  input.type = 'password';
-  input.autocomplete = 'off';
-  input.id = 'sg-staff-code';
-  label.htmlFor = input.id;
-  const go = document.createElement('button');
-  go.type = 'submit';
-  go.textContent = say('ext_staff_show', 'Show details');
-  const note = document.createElement('p');
-  note.setAttribute('role', 'status');
-  form.append(label, input, go, note);
-  open.addEventListener('click', () => {
-    form.hidden = false;
-    open.hidden = true;
-    input.focus();
-  });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    // Checked by the worker (salted and slow, guessing slowed down): this page never sees the hash.
-    const answer = await ask({ type: 'staff-unlock', code: input.value }).catch((error) => ({ ok: false, error: error.message }));
-    if (answer.ok) {
+  const { open, form } = codeForm({
+    openLabel: say('ext_staff_button', 'Staff'),
+    openClass: 'sg-staff-open',
+    label: say('ext_staff_code', 'Staff code'),
+    input: { id: 'sg-staff-code', type: 'password' },
+    submitLabel: say('ext_staff_show', 'Show details'),
+    submit: async (code) => {
+      // Checked by the worker (salted and slow, guessing slowed down): this page never sees the hash.
+      const answer = await ask({ type: 'staff-unlock', code }).catch((error) => ({ ok: false, error: error.message }));
+      if (!answer.ok) return /not right/.test(answer.error ?? 'not right') ? say('ext_staff_wrong', 'That code is not right.') : answer.error;
       box.hidden = true;
       await showStaff();
-    } else {
-      note.textContent = /not right/.test(answer.error ?? 'not right') ? say('ext_staff_wrong', 'That code is not right.') : answer.error;
-      input.select();
-    }
+      return null;
+    },
   });
   box.replaceChildren(open, form);
   box.hidden = false;

@@ -6,6 +6,7 @@
 
 import { t } from '../ui/i18n.js';
 import { ask } from './page-address.js';
+import { codeForm } from './code-form.js';
 
 /**
  * Adds the entry under the block page, when the worker says a code could open this page
@@ -17,57 +18,33 @@ export function offerTeacherCode({ url, locale, timeZone, messages }) {
   const box = document.createElement('section');
   box.id = 'sg-teacher-code';
   box.className = 'sg-teacher-code';
-  const open = document.createElement('button');
-  open.type = 'button';
-  open.className = 'sg-teacher-code-open';
-  open.textContent = say('ext_teacher_code_button', "Teacher's code");
-  const form = document.createElement('form');
-  form.hidden = true;
-  const label = document.createElement('label');
-  label.textContent = say('ext_teacher_code_label', "Teacher's code (6 numbers)");
-  const input = document.createElement('input');
-  input.id = 'sg-teacher-code-input';
-  input.inputMode = 'numeric';
-  input.autocomplete = 'off';
-  input.maxLength = 9;
-  input.spellcheck = false;
-  label.htmlFor = input.id;
-  const go = document.createElement('button');
-  go.type = 'submit';
-  go.textContent = say('ext_teacher_code_open', 'Open for the lesson');
-  const note = document.createElement('p');
-  note.setAttribute('role', 'status');
-  note.id = 'sg-teacher-code-status';
-  form.append(label, input, go, note);
-  open.addEventListener('click', () => {
-    form.hidden = false;
-    open.hidden = true;
-    input.focus();
-  });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    go.disabled = true;
-    const answer = await ask({ type: 'override-code', url, code: input.value }, 10_000)
-      .catch((error) => ({ ok: false, outcome: 'failed', message: error?.message }));
-    go.disabled = false;
-    if (answer.ok) {
-      const until = new Date(answer.endsAt).toLocaleTimeString(locale.replace('_', '-'), { hour: '2-digit', minute: '2-digit', timeZone: timeZone || undefined });
-      note.textContent = say('ext_teacher_code_opened', `Open until ${until}.`, [until]);
-      document.documentElement.dataset.override = 'granted';
-      setTimeout(() => location.replace(url), 600);
-      return;
-    }
-    document.documentElement.dataset.override = answer.outcome ?? 'failed';
-    const minutes = String(Math.max(1, Math.ceil((answer.waitMs ?? 0) / 60_000)));
-    const words = {
-      'wrong-code': say('ext_teacher_code_wrong', 'That code is not right.'),
-      malformed: say('ext_teacher_code_wrong', 'That code is not right.'),
-      used: say('ext_teacher_code_used', 'That code has been used. Ask your teacher for a new one.'),
-      wait: say('ext_teacher_code_wait', `Too many wrong codes. Try again in ${minutes} minutes.`, [minutes]),
-      refused: say('ext_teacher_code_refused', "A teacher's code cannot open this page."),
-    };
-    note.textContent = words[answer.outcome] ?? say('ext_teacher_code_failed', 'The code could not be checked. Try again.');
-    input.select();
+  const { open, form } = codeForm({
+    openLabel: say('ext_teacher_code_button', "Teacher's code"),
+    openClass: 'sg-teacher-code-open',
+    label: say('ext_teacher_code_label', "Teacher's code (6 numbers)"),
+    input: { id: 'sg-teacher-code-input', inputMode: 'numeric', maxLength: 9, spellcheck: false },
+    submitLabel: say('ext_teacher_code_open', 'Open for the lesson'),
+    statusId: 'sg-teacher-code-status',
+    submit: async (code) => {
+      const answer = await ask({ type: 'override-code', url, code }, 10_000)
+        .catch((error) => ({ ok: false, outcome: 'failed', message: error?.message }));
+      if (answer.ok) {
+        const until = new Date(answer.endsAt).toLocaleTimeString(locale.replace('_', '-'), { hour: '2-digit', minute: '2-digit', timeZone: timeZone || undefined });
+        document.documentElement.dataset.override = 'granted';
+        setTimeout(() => location.replace(url), 600);
+        return say('ext_teacher_code_opened', `Open until ${until}.`, [until]);
+      }
+      document.documentElement.dataset.override = answer.outcome ?? 'failed';
+      const minutes = String(Math.max(1, Math.ceil((answer.waitMs ?? 0) / 60_000)));
+      const words = {
+        'wrong-code': say('ext_teacher_code_wrong', 'That code is not right.'),
+        malformed: say('ext_teacher_code_wrong', 'That code is not right.'),
+        used: say('ext_teacher_code_used', 'That code has been used. Ask your teacher for a new one.'),
+        wait: say('ext_teacher_code_wait', `Too many wrong codes. Try again in ${minutes} minutes.`, [minutes]),
+        refused: say('ext_teacher_code_refused', "A teacher's code cannot open this page."),
+      };
+      return words[answer.outcome] ?? say('ext_teacher_code_failed', 'The code could not be checked. Try again.');
+    },
   });
   box.append(open, form);
   document.body.append(box);
