@@ -22,8 +22,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::case::{self, CaseEntry, CaseError, CaseKind};
-use crate::ingest::valid_report_id;
 use crate::router::AppState;
+use crate::signing_keys::valid_id;
 use crate::signing_keys::{self, SIGNATURE_HEADER};
 use crate::store::Store;
 
@@ -171,7 +171,7 @@ async fn decision<S: Store>(
             "the time is too far from the hub's",
         );
     }
-    if !valid_report_id(&id) {
+    if !valid_id(&id) {
         return refuse(StatusCode::BAD_REQUEST, "not a report id");
     }
     let keys = match app.store.active_signing_keys().await {

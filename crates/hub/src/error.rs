@@ -11,9 +11,7 @@ impl IngestError {
     /// The status this refusal is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingSignature | Self::MalformedSignature | Self::BadSignature => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Signature(_) => StatusCode::UNAUTHORIZED,
             Self::BadHeader(_) | Self::NotJson(_) | Self::HeaderMismatch(_) => {
                 StatusCode::BAD_REQUEST
             }

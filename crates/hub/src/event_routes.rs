@@ -28,9 +28,7 @@ impl EventsError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MissingSignature | Self::MalformedSignature | Self::BadSignature => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Signature(_) => StatusCode::UNAUTHORIZED,
             Self::BadHeader(_) | Self::NotJson(_) | Self::HeaderMismatch => StatusCode::BAD_REQUEST,
             Self::NotABatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use crate::signing_keys::{self, SigningKey};
+use crate::signing_keys::{self, valid_id, SignatureError};
 use crate::store::{BatchOutcome, Store, StoreError};
 
 /// The schema the extension writes.
@@ -75,15 +75,9 @@ pub enum EventsError {
     /// Over `MAX_BATCH_BYTES`.
     #[error("a batch is at most {MAX_BATCH_BYTES} bytes")]
     TooLarge,
-    /// No signature header.
-    #[error("missing X-Schoolgate-Signature")]
-    MissingSignature,
-    /// A signature header that is not `sha256=<64 hex>`.
-    #[error("X-Schoolgate-Signature is not sha256=<64 hex digits>")]
-    MalformedSignature,
-    /// A signature no active key made.
-    #[error("the signature does not match any active signing key")]
-    BadSignature,
+    /// No signature, a malformed one, or one no active key made.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// A missing or malformed batch header.
     #[error("{0}")]
     BadHeader(String),
@@ -161,11 +155,6 @@ impl NewBatch {
     pub fn last_event_at(&self) -> Option<&str> {
         self.events.iter().map(|e| e.at.as_str()).max()
     }
-}
-
-/// A batch, device or event id: 8–64 ASCII letters, digits or dashes.
-pub fn valid_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn invalid(reason: impl Into<String>) -> EventsError {
@@ -304,17 +293,6 @@ fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, Str
     })
 }
 
-/// Which active key signed `body`.
-pub fn check_signature<'k>(
-    keys: &'k [SigningKey],
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<&'k SigningKey, EventsError> {
-    let header = signature.ok_or(EventsError::MissingSignature)?;
-    let mac = signing_keys::parse_signature(header).ok_or(EventsError::MalformedSignature)?;
-    signing_keys::verify(keys, body, &mac).ok_or(EventsError::BadSignature)
-}
-
 /// A signed body read into a batch to store, or the reason it cannot be one.
 pub fn read_batch(
     batch_header: Option<&str>,
@@ -419,7 +397,7 @@ pub async fn ingest<S: Store>(
         return Err(EventsError::TooLarge);
     }
     let keys = store.active_signing_keys().await?;
-    let key = check_signature(&keys, signature, body)?;
+    let key = signing_keys::check(&keys, signature, body)?;
     let batch = read_batch(batch_header, body, &key.label, &crate::now())?;
     let outcome = store.store_batch(&batch).await?;
     Ok((batch, outcome))

@@ -14,7 +14,7 @@
 //! database, so it survives restarts. A key that leaks is revoked (`signing-key revoke`), after
 //! which nothing it signed is accepted again, replayed or new.
 
-use crate::signing_keys::{self, SigningKey};
+use crate::signing_keys::{self, valid_id, SignatureError};
 use crate::store::{IngestOutcome, NewReport, Store, StoreError};
 
 /// The schema the extension writes (`REPORT_SCHEMA` in `shared-ui/report/model.js`).
@@ -29,15 +29,9 @@ pub const MAX_REVISION: u64 = (1 << 53) - 1;
 /// Why a report was refused, or could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// No signature header.
-    #[error("missing X-Schoolgate-Signature")]
-    MissingSignature,
-    /// A signature header that is not `sha256=<64 hex>`.
-    #[error("X-Schoolgate-Signature is not sha256=<64 hex digits>")]
-    MalformedSignature,
-    /// A signature no active key made (forged, changed on the way, or a revoked key).
-    #[error("the signature does not match any active signing key")]
-    BadSignature,
+    /// No signature, a malformed one, or one no active key made.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// A missing or malformed id or revision header.
     #[error("{0}")]
     BadHeader(String),
@@ -66,12 +60,6 @@ pub struct ReportHeaders<'a> {
     pub revision: Option<&'a str>,
 }
 
-/// Whether `id` is a report id as the extension makes them: 8–64 ASCII letters, digits or dashes
-/// (`newReport` in `shared-ui/report/model.js`). No dot, slash or other path character.
-pub fn valid_report_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 /// A revision header: a positive decimal integer up to `MAX_REVISION`, digits only.
 pub fn parse_revision_header(text: &str) -> Option<u64> {
     if text.is_empty()
@@ -84,17 +72,6 @@ pub fn parse_revision_header(text: &str) -> Option<u64> {
     text.parse().ok().filter(|r| (1..=MAX_REVISION).contains(r))
 }
 
-/// Which active key signed `body`: the first rule, before anything else is read.
-pub fn check_signature<'k>(
-    keys: &'k [SigningKey],
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<&'k SigningKey, IngestError> {
-    let header = signature.ok_or(IngestError::MissingSignature)?;
-    let mac = signing_keys::parse_signature(header).ok_or(IngestError::MalformedSignature)?;
-    signing_keys::verify(keys, body, &mac).ok_or(IngestError::BadSignature)
-}
-
 /// A signed body read into a report to store, or the reason it cannot be one.
 pub fn read_report(
     headers: &ReportHeaders<'_>,
@@ -104,7 +81,7 @@ pub fn read_report(
     let header_id = headers
         .id
         .ok_or_else(|| IngestError::BadHeader("missing X-Schoolgate-Report-Id".into()))?;
-    if !valid_report_id(header_id) {
+    if !valid_id(header_id) {
         return Err(IngestError::BadHeader(
             "X-Schoolgate-Report-Id must be 8–64 letters, digits or dashes".into(),
         ));
@@ -141,7 +118,7 @@ pub fn read_report(
     let id = object
         .get("id")
         .and_then(|v| v.as_str())
-        .filter(|id| valid_report_id(id))
+        .filter(|id| valid_id(id))
         .ok_or_else(|| {
             IngestError::NotAReport("\"id\" must be 8–64 letters, digits or dashes".into())
         })?;
@@ -182,7 +159,7 @@ pub async fn ingest<S: Store>(
     body: &[u8],
 ) -> Result<IngestOutcome, IngestError> {
     let keys = store.active_signing_keys().await?;
-    let key = check_signature(&keys, headers.signature, body)?;
+    let key = signing_keys::check(&keys, headers.signature, body)?;
     let report = read_report(headers, body, &key.label)?;
     Ok(store.ingest(&report).await?)
 }
@@ -190,22 +167,6 @@ pub async fn ingest<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn report_ids() {
-        assert!(valid_report_id("r-mi5x2k1a-1abc2def"));
-        for bad in [
-            "short",
-            "r-../../etc",
-            "r-abc/def-ghi",
-            "r-abc.def-ghi",
-            "r-abc def-gh",
-            &"a".repeat(65),
-            "r-äbcdefgh",
-        ] {
-            assert!(!valid_report_id(bad), "{bad:?}");
-        }
-    }
 
     #[test]
     fn revision_headers() {

@@ -92,6 +92,40 @@ fn mac_of(secret: &str, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
+/// Why a signed request's signature was refused: every one is answered 401, by reports
+/// (`ingest.rs`) and event batches (`events.rs`) alike.
+#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone, Copy)]
+pub enum SignatureError {
+    /// No signature header.
+    #[error("missing X-Schoolgate-Signature")]
+    Missing,
+    /// A signature header that is not `sha256=<64 hex>`.
+    #[error("X-Schoolgate-Signature is not sha256=<64 hex digits>")]
+    Malformed,
+    /// A signature no active key made (forged, changed on the way, or a revoked key).
+    #[error("the signature does not match any active signing key")]
+    NoKey,
+}
+
+/// Which of `keys` signed `body`, given the request's signature header: the first rule of every
+/// signed request, before anything else of it is read.
+pub fn check<'k>(
+    keys: &'k [SigningKey],
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<&'k SigningKey, SignatureError> {
+    let header = signature.ok_or(SignatureError::Missing)?;
+    let mac = parse_signature(header).ok_or(SignatureError::Malformed)?;
+    verify(keys, body, &mac).ok_or(SignatureError::NoKey)
+}
+
+/// Whether `id` is an id as the extension makes them (a report's, an event batch's, a device's or
+/// an event's): 8–64 ASCII letters, digits or dashes (`newReport` in `shared-ui/report/model.js`,
+/// `extension/sw/events-queue.js`). No dot, slash or other path character.
+pub fn valid_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// The key among `keys` that `mac` was made with over `body`, if any. Every key is tried and
 /// each comparison is constant-time, so the time taken says nothing about how close a forgery came.
 pub fn verify<'k>(keys: &'k [SigningKey], body: &[u8], mac: &[u8; 32]) -> Option<&'k SigningKey> {
@@ -114,6 +148,22 @@ mod tests {
             secret: secret.into(),
             created_at: String::new(),
             revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn ids_of_reports_batches_devices_and_events() {
+        assert!(valid_id("r-mi5x2k1a-1abc2def"));
+        for bad in [
+            "short",
+            "r-../../etc",
+            "r-abc/def-ghi",
+            "r-abc.def-ghi",
+            "r-abc def-gh",
+            &"a".repeat(65),
+            "r-äbcdefgh",
+        ] {
+            assert!(!valid_id(bad), "{bad:?}");
         }
     }
 

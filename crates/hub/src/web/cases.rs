@@ -16,9 +16,9 @@ use super::{guard, page, pages, unavailable, Viewer};
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::case::{self, CaseEntry, CaseKind, CaseState, OUTCOMES};
-use crate::ingest::valid_report_id;
 use crate::roles::{self, Permission};
 use crate::router::AppState;
+use crate::signing_keys::valid_id;
 use crate::store::{InboxCursor, InboxSummary, Store, StoredReport, INBOX_PAGE_SIZE};
 
 /// The routes of this area (hubinbox).
@@ -75,7 +75,7 @@ impl InboxQuery {
             (None, None, None, None) => Ok(None),
             (Some(rank), Some(sort_at), Some(first_received_at), Some(id)) => {
                 let rank: i64 = rank.parse().map_err(drop)?;
-                if !(0..=3).contains(&rank) || !valid_report_id(&id) {
+                if !(0..=3).contains(&rank) || !valid_id(&id) {
                     return Err(());
                 }
                 Ok(Some(InboxCursor {
@@ -172,7 +172,7 @@ pub(super) async fn readable_report<S: Store>(
     id: &str,
 ) -> Result<(StoredReport, Vec<CaseEntry>), Response> {
     viewer.require(Permission::ViewAssignedReports)?;
-    if !valid_report_id(id) {
+    if !valid_id(id) {
         return Err(not_found());
     }
     // Checked before the report is looked up: a reader learns nothing about reports not theirs,
