@@ -6,7 +6,7 @@
 // against the Admin console's salted hash); that shows details, it never unblocks anything.
 
 import { showBlockPage } from '../ui/block-page.js';
-import { loadMessages, pickLocale, t } from '../ui/i18n.js';
+import { loadMessages, browserLocale, localeInfo, t } from '../ui/i18n.js';
 import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from '../report/cover.js';
 import { audienceFor } from '../ui/interstitial.js';
@@ -47,11 +47,13 @@ async function explain() {
 async function main() {
   const info = await explain();
   if (info.error) {
-    await showBlockPage({ verdict: unexplained(url, info.error), group: { name: 'ks2', preset: 'ks2' } });
+    await showBlockPage({ verdict: unexplained(url, info.error), group: { name: 'ks2', preset: 'ks2' }, languageSwitch: !framed });
     return;
   }
   const { verdict } = info;
-  const locale = info.locale ?? pickLocale(navigator.languages);
+  // The school's language for this group (managed `language`), else the browser's; the switch
+  // on the page changes it for this page only.
+  let locale = info.locale ?? browserLocale();
   if (verdict.action === 'allow' && url && /^https?:/i.test(url)) {
     // Blocked a moment ago (a time window has opened since, or the rules were a step behind):
     // go on, once. If it comes straight back, show the page rather than loop.
@@ -71,6 +73,11 @@ async function main() {
     timeZone: info.timeZone,
     schoolName: info.schoolName,
     monitored: info.monitored,
+    languageSwitch: !framed,
+    onLocale: (chosen) => {
+      locale = chosen;
+      offerCodes();
+    },
     onAction: (action) => {
       if (framed) return true; // nothing to press in a frame (the buttons are removed below)
       if (action === 'back') return false; // the page goes back itself
@@ -89,13 +96,22 @@ async function main() {
     for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
     return;
   }
-  if (info.teacherCode?.available && !verdict.locked) {
-    offerTeacherCode({ url: url ?? '', locale, timeZone: info.timeZone, messages: await loadMessages(locale) });
-  }
-  if (info.staffUnlock && !info.group?.staff && !verdict.locked) {
+  let staffShown = false;
+  // The teacher's code and the staff view, in the page's language (again after a switch).
+  const offerCodes = async () => {
     const messages = await loadMessages(locale);
-    offerStaffView(messages, () => render({ ...info.group, staff: true }));
-  }
+    document.getElementById('sg-teacher-code')?.remove();
+    if (info.teacherCode?.available && !verdict.locked) {
+      offerTeacherCode({ url: url ?? '', locale, timeZone: info.timeZone, messages });
+    }
+    if (info.staffUnlock && !info.group?.staff && !verdict.locked && !staffShown) {
+      offerStaffView(messages, () => {
+        staffShown = true;
+        return render({ ...info.group, staff: true });
+      });
+    }
+  };
+  await offerCodes();
 }
 
 /**
@@ -107,7 +123,8 @@ async function tellAnAdult(address, locale, group) {
   const messages = await loadMessages(locale);
   const audience = audienceFor(group);
   document.getElementById('sg-staff').hidden = true;
-  const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages });
+  document.getElementById('sg-language')?.remove();
+  const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages, lang: localeInfo(locale).lang });
   document.documentElement.dataset.covered = 'true';
   try {
     const { id } = await ask({ type: 'report-press', source: 'block-page', url: address, pressedAtMs }, 10_000);

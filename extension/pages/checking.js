@@ -5,7 +5,7 @@
 // three dots say "wait" without words a four-year-old must read.
 
 import { owl } from '../ui/art.js';
-import { loadMessages, pickLocale, localeInfo, t } from '../ui/i18n.js';
+import { loadMessages, browserLocale, applyLocale, t } from '../ui/i18n.js';
 import { readPageAddress, ask } from './page-address.js';
 
 const { params, url } = readPageAddress(location.href);
@@ -23,10 +23,10 @@ function el(tag, props = {}, ...children) {
 }
 
 async function render() {
-  const locale = pickLocale(navigator.languages);
+  const locale = browserLocale();
   const messages = await loadMessages(locale).catch(() => ({}));
   const say = (key, fallback) => t(messages, key) || fallback;
-  const info = localeInfo(locale);
+  const info = applyLocale(document, locale);
   const status = el('p', { class: 'sg-say', role: 'status', 'aria-live': 'polite', text: say('ext_checking_text', 'Checking this page…') });
   const back = el('button', { type: 'button', class: 'sg-btn sg-btn-secondary', 'data-action': 'back' }, el('span', { text: say('go_back', 'Go back') }));
   back.addEventListener('click', () => (history.length > 1 ? history.back() : window.close()));

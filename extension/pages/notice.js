@@ -2,18 +2,18 @@
 // in words for the pupil's age, the school can see what is blocked. `?age=eyfs|ks1|ks2`, and
 // `&visits=1` when the school also logs the sites visited. Built with textContent only.
 
-import { loadMessages, localeInfo, pickLocale, t } from '../ui/i18n.js';
+import { loadMessages, browserLocale, applyLocale, t } from '../ui/i18n.js';
 import { el } from '../ui/interstitial.js';
 import { owl } from '../ui/art.js';
 
 const params = new URLSearchParams(location.search);
 const young = ['eyfs', 'ks1'].includes(params.get('age'));
-const locale = params.get('locale') ?? pickLocale(navigator.languages);
+const locale = params.get('locale') ?? browserLocale();
 
 async function main() {
   const messages = await loadMessages(locale);
   const m = (key) => t(messages, key);
-  const info = localeInfo(locale);
+  const info = applyLocale(document, locale);
   const age = young ? 'young' : 'junior';
   const ok = el(document, 'button', { type: 'button', class: 'sg-btn sg-btn-primary sg-btn-big', 'data-action': 'ok', onclick: () => window.close() },
     el(document, 'span', { text: m('notice_ok') }));
@@ -26,7 +26,6 @@ async function main() {
       el(document, 'div', { class: 'sg-actions' }, ok)));
   document.getElementById('sg-root').replaceChildren(page);
   document.title = m('notice_page_title');
-  document.documentElement.lang = info.lang;
   document.documentElement.dataset.ready = 'true';
 }
 

@@ -5,7 +5,8 @@
 // this is the extension's own origin.
 
 import { renderCover, renderAdultForm } from '../report/cover.js';
-import { loadMessages, localeInfo } from '../ui/i18n.js';
+import { loadMessages, browserLocale, applyLocale } from '../ui/i18n.js';
+import { languageSwitch } from '../ui/language-switch.js';
 import { audienceFor } from '../ui/interstitial.js';
 import { ask } from './page-address.js';
 
@@ -22,13 +23,26 @@ async function main() {
     info = { group: null, locale: null, needsCode: true, url: '', error: String(error?.message ?? error) };
   }
   const audience = audienceFor(info.group ?? { name: 'ks2', preset: 'ks2' });
-  const locale = info.locale ?? 'en_GB';
-  const messages = await loadMessages(locale);
-  const { lang } = localeInfo(locale);
-  document.documentElement.lang = lang;
+  // The school's language for this group (managed `language`), else the browser's; the switch on
+  // the pupil's cover changes this page's words only (for the adult helping).
+  let locale = info.locale ?? browserLocale();
+  let messages = await loadMessages(locale);
   const pupil = () => {
+    const { lang } = applyLocale(document, locale);
     const cover = renderCover(document, root, { audience, messages, lang, saved: !info.error, onAdult: adult });
     if (info.error) cover.status(info.error);
+    root.querySelector('.sg-card')?.append(languageSwitch(document, {
+      current: locale,
+      messages,
+      onChange: async (chosen) => {
+        locale = chosen;
+        messages = await loadMessages(locale);
+        pupil();
+        if (info.adultDone) root.querySelector('.sg-cover-adult')?.remove();
+        document.getElementById('sg-language-select')?.focus();
+      },
+    }));
+    document.documentElement.dataset.locale = locale;
     document.documentElement.dataset.ready = 'pupil';
   };
   const adult = () => {

@@ -12,6 +12,7 @@
 
 import { parseStaffCodeHash } from './staff-code.js';
 import { LOCKED_CATEGORIES } from '../core-facts.js';
+import { LOCALES as UI_LOCALES } from '../ui/i18n.js';
 
 /** The group an unmanaged device (no managed policy at all) protects as. */
 export const UNMANAGED_GROUP = 'ks2';
@@ -45,7 +46,8 @@ export const LIMITS = Object.freeze({
 export const ENFORCING_KEYS = Object.freeze(['group', 'policyToml', 'lists']);
 
 const LIST_FORMATS = new Set(['auto', 'domains', 'hosts', 'adblock', 'urls', 'expressions']);
-const LOCALES = new Set(['en_GB', 'pl']);
+/** The pupils' pages' languages (`_locales` folder names), as the shared UI has them. */
+const LOCALES = new Set(UI_LOCALES.map((l) => l.id));
 /** The small "tell an adult" button on pages: `auto` shows it for EYFS and KS1 groups. */
 const SAFETY_BUTTON = new Set(['auto', 'on', 'off']);
 /** A category or group id, as the core reads one (`category::validate_id`, docs/policy.md). */
@@ -54,7 +56,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'locale', 'safetyButton', 'hubUrl', 'logVisits']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'logVisits']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
 /** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
@@ -209,6 +211,8 @@ export function readManaged(raw) {
     else bad('logVisits', `expected true or false, found ${JSON.stringify(src.logVisits).slice(0, 80)}`);
   }
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
+  str('language', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
+  // `locale`: the older name of `language`, still read (`language` wins when both are set).
   str('locale', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   str('safetyButton', (v) => SAFETY_BUTTON.has(v), `one of ${[...SAFETY_BUTTON].join(', ')}`);
 

@@ -16,7 +16,7 @@
 
 import { Decider, ALLOW } from './engine.js';
 import * as state from './state.js';
-import { loadMessages, pickLocale, t } from '../ui/i18n.js';
+import { loadMessages, browserLocale, t } from '../ui/i18n.js';
 import { failed } from './failures.js';
 
 export const MAX_URLS = 500;
@@ -123,7 +123,7 @@ export async function judgeResults(message, ready) {
   timings.lastUrls = urls.length;
   timings.totalMs += answer.ms;
   timings.maxMs = Math.max(timings.maxMs, answer.ms);
-  const locale = s.extras?.locale ?? pickLocale(globalThis.navigator?.languages ?? []);
+  const locale = s.extras?.locale ?? browserLocale();
   answer.words = await wordsFor(locale);
   answer.locale = locale;
   return answer;

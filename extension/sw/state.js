@@ -211,7 +211,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
     }
     status.note = '';
     const extras = {
-      schoolName: config.schoolName, locale: config.locale, reportEndpoint: config.reportEndpoint,
+      schoolName: config.schoolName, locale: config.language ?? config.locale, reportEndpoint: config.reportEndpoint,
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
       overrideSecret: config.overrideSecret,
       safetyButton: config.safetyButton, hubUrl: config.hubUrl, logVisits: config.logVisits,

@@ -5,11 +5,16 @@
 // `demo: true` (the gallery) turns "Go back" into a note instead of navigating the host page.
 
 import { renderInterstitial } from './interstitial.js';
-import { loadMessages, pickLocale, t } from './i18n.js';
+import { loadMessages, browserLocale, applyLocale, t } from './i18n.js';
+import { languageSwitch } from './language-switch.js';
 
-/** Renders the block page for `data` into this document. */
+/**
+ * Renders the block page for `data` into this document. With `data.languageSwitch`, a language
+ * switch follows the page (language-switch.js): choosing renders the same verdict again in that
+ * language and calls `data.onLocale(locale)`, nothing more.
+ */
 export async function showBlockPage(data, { root = document.getElementById('sg-root') } = {}) {
-  const locale = data?.locale ?? pickLocale(navigator.languages);
+  const locale = data?.locale ?? browserLocale();
   const messages = await loadMessages(locale);
   const verdict = data?.verdict ?? { action: 'block', rule: { kind: 'unparseable', error: 'no verdict' } };
   let onAction = data?.onAction;
@@ -36,7 +41,23 @@ export async function showBlockPage(data, { root = document.getElementById('sg-r
     onAction,
   });
   document.title = shown.title ? `${shown.title} · ${t(messages, 'page_title')}` : t(messages, 'page_title');
-  document.documentElement.lang = root.firstElementChild?.getAttribute('lang') ?? 'en-GB';
+  applyLocale(document, locale);
+  document.documentElement.dataset.locale = locale;
+  if (data?.languageSwitch) {
+    const old = document.getElementById('sg-language');
+    const box = languageSwitch(document, {
+      current: locale,
+      messages,
+      onChange: async (chosen) => {
+        await showBlockPage({ ...data, locale: chosen }, { root });
+        data.onLocale?.(chosen);
+        document.getElementById('sg-language-select')?.focus();
+      },
+    });
+    box.id = 'sg-language';
+    if (old) old.replaceWith(box);
+    else root.after(box);
+  }
   document.documentElement.dataset.ready = 'true';
   return shown;
 }

@@ -5,17 +5,35 @@
 // Both `extension/` and the demo's `www/` hold `ui/` and `_locales/` side by side, so
 // `../_locales/` relative to this module is right in both.
 
-/** Languages the block pages are written in. `id` is the `_locales` folder name. */
+/**
+ * Languages the pupils' pages are written in, each named in its own words (the language switch
+ * lists them so). `id` is the `_locales` folder name, `lang` the BCP 47 tag pages carry, `dir`
+ * the writing direction. Common first languages of EAL pupils in English primary schools;
+ * Punjabi is written in Gurmukhi (what most UK Punjabi readers learn), Portuguese as in Portugal.
+ * Every translation but English is machine-quality until a native speaker reviews it
+ * (shared-ui/_locales/README.md).
+ */
 export const LOCALES = Object.freeze([
   { id: 'en_GB', name: 'English', lang: 'en-GB', dir: 'ltr' },
   { id: 'pl', name: 'Polski', lang: 'pl', dir: 'ltr' },
-]);
+  { id: 'ro', name: 'Română', lang: 'ro', dir: 'ltr' },
+  { id: 'ur', name: 'اردو', lang: 'ur', dir: 'rtl' },
+  { id: 'pa', name: 'ਪੰਜਾਬੀ', lang: 'pa-Guru', dir: 'ltr' },
+  { id: 'bn', name: 'বাংলা', lang: 'bn', dir: 'ltr' },
+  { id: 'ar', name: 'العربية', lang: 'ar', dir: 'rtl' },
+  { id: 'pt_PT', name: 'Português', lang: 'pt-PT', dir: 'ltr' },
+  { id: 'es', name: 'Español', lang: 'es', dir: 'ltr' },
+  { id: 'lt', name: 'Lietuvių', lang: 'lt', dir: 'ltr' },
+  { id: 'so', name: 'Soomaali', lang: 'so', dir: 'ltr' },
+  { id: 'uk', name: 'Українська', lang: 'uk', dir: 'ltr' },
+  { id: 'tr', name: 'Türkçe', lang: 'tr', dir: 'ltr' },
+].map((l) => Object.freeze(l)));
 
 export const DEFAULT_LOCALE = 'en_GB';
 
 const cache = new Map();
 
-/** The locale record for an id (`en_GB`, `pl`), falling back to English. */
+/** The locale record for an id (`en_GB`, `pl`, …), falling back to English. */
 export function localeInfo(id) {
   return LOCALES.find((l) => l.id === id) ?? LOCALES[0];
 }
@@ -26,12 +44,41 @@ export function localeInfo(id) {
  */
 export function pickLocale(tags = []) {
   for (const tag of tags) {
-    const lower = String(tag).toLowerCase();
-    const hit = LOCALES.find((l) => l.lang.toLowerCase() === lower)
+    const lower = String(tag).toLowerCase().replace(/_/g, '-');
+    const hit = LOCALES.find((l) => l.lang.toLowerCase() === lower || l.id.toLowerCase().replace(/_/g, '-') === lower)
       ?? LOCALES.find((l) => l.lang.toLowerCase().split('-')[0] === lower.split('-')[0]);
     if (hit) return hit.id;
   }
   return DEFAULT_LOCALE;
+}
+
+/**
+ * The locale of the browser's own interface (`chrome.i18n.getUILanguage()`, what a managed
+ * Chromebook's user chose in its settings), then the page's languages; English when none is
+ * supported. The demo page, outside the extension, has only the latter.
+ */
+export function browserLocale() {
+  const ui = globalThis.chrome?.i18n?.getUILanguage?.();
+  return pickLocale([ui, ...(globalThis.navigator?.languages ?? [])].filter(Boolean));
+}
+
+/** Whether `id` is a `_locales` folder this UI has (`en_GB`, `pl`, …). */
+export function isLocale(id) {
+  return LOCALES.some((l) => l.id === id);
+}
+
+/**
+ * Puts a locale's language and direction on a document's root, so the browser lays the page
+ * out right to left for Urdu and Arabic (the styles use logical properties) and reads it aloud
+ * in the right voice.
+ * @param {Document} doc
+ * @param {string} locale
+ */
+export function applyLocale(doc, locale) {
+  const info = localeInfo(locale);
+  doc.documentElement.lang = info.lang;
+  doc.documentElement.dir = info.dir;
+  return info;
 }
 
 async function fetchLocale(id, base) {

@@ -236,14 +236,16 @@ function resolverArgs(port) {
 /**
  * Chromium with the extension loaded unpacked (as a developer or a school trying it would).
  * Write the policy first (`writePolicy`) if the test needs a managed configuration. Pass the
- * same `profile` (from `tempDir`) again to reopen the browser on the same profile.
+ * same `profile` (from `tempDir`) again to reopen the browser on the same profile; `args` and
+ * `env` are added to Chromium's (`--lang=uk`, say).
  */
-export async function launchUnpacked({ port, extDir = EXT_DIR, profile = tempDir('sg-profile-') }) {
+export async function launchUnpacked({ port, extDir = EXT_DIR, profile = tempDir('sg-profile-'), args = [], env }) {
   const { chromium } = require('playwright-core');
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...COMMON_ARGS, '--disable-background-networking', `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...resolverArgs(port)],
+    args: [...COMMON_ARGS, '--disable-background-networking', `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...resolverArgs(port), ...args],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     viewport: { width: 1024, height: 720 },
   });
   return { ctx, sw: await worker(ctx) };

@@ -59,3 +59,32 @@ test('locales: no call site falls back to English text of its own', () => {
   }
   assert.deepEqual(found, []);
 });
+
+test('locales: every _locales folder is a language the pages offer, each named in its own words, right to left only for Urdu and Arabic', async () => {
+  const { LOCALES, pickLocale } = await import('../../shared-ui/ui/i18n.js');
+  assert.deepEqual(LOCALES.map((l) => l.id).sort(), ['en_GB', ...others].sort());
+  assert.ok(LOCALES.length >= 13, 'English and at least twelve languages');
+  for (const l of LOCALES) {
+    assert.equal(l.dir, ['ur', 'ar'].includes(l.id) ? 'rtl' : 'ltr', l.id);
+    assert.ok(l.name && l.lang, l.id);
+    // The switch names each language in that language (the same word its messages use for it
+    // is not required, but never the English name of a language that is not English).
+    if (l.id !== 'en_GB') assert.doesNotMatch(l.name, /^(English|Polish|Romanian|Urdu|Punjabi|Bengali|Arabic|Portuguese|Spanish|Lithuanian|Somali|Ukrainian|Turkish)$/, l.id);
+  }
+  // The browser's tags find the language (region and script variants included).
+  const cases = { 'en-US': 'en_GB', 'ur-PK': 'ur', 'pa-IN': 'pa', 'pa-Guru': 'pa', 'pt-BR': 'pt_PT', 'pt_PT': 'pt_PT', 'uk-UA': 'uk', 'ar-EG': 'ar', 'so-SO': 'so', 'bn-BD': 'bn', 'fr-FR': 'en_GB' };
+  for (const [tag, id] of Object.entries(cases)) assert.equal(pickLocale([tag]), id, tag);
+});
+
+test('locales: the README says which translations a native speaker has reviewed (none is claimed without a name and a date)', () => {
+  const readme = readFileSync(join(LOCALES_DIR, 'README.md'), 'utf8');
+  for (const locale of others) {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${locale}\` |`));
+    assert.ok(row, `${locale} has a row in the review table`);
+    const cells = row.split('|').map((c) => c.trim());
+    // | id | language | quality | reviewed by | date |
+    const [, , , quality, reviewer, date] = cells;
+    if (/not yet reviewed/.test(quality)) assert.deepEqual([reviewer, date], ['–', '–'], locale);
+    else assert.ok(reviewer && reviewer !== '–' && /^\d{4}-\d{2}-\d{2}$/.test(date), `${locale}: a review needs a reviewer and a date`);
+  }
+});

@@ -55,6 +55,14 @@ test('managed configuration: good values are kept, bad ones reported and left ou
   assert.ok(problems.some((p) => p.startsWith('surprise:')));
   assert.equal(readManaged({}).empty, true);
   assert.equal(readManaged(undefined).empty, true);
+  // The pupils' pages' language: every language the shared UI has; `locale` is its older name.
+  for (const language of ['en_GB', 'pl', 'ro', 'ur', 'pa', 'bn', 'ar', 'pt_PT', 'es', 'lt', 'so', 'uk', 'tr']) {
+    assert.equal(readManaged({ language }).config.language, language);
+  }
+  const wrongLanguage = readManaged({ language: 'pt-BR', locale: 'pl' });
+  assert.equal(wrongLanguage.config.language, undefined);
+  assert.equal(wrongLanguage.config.locale, 'pl');
+  assert.ok(wrongLanguage.problems.some((p) => p.startsWith('language:')));
   // The same configuration in another key order is the same configuration.
   assert.equal(configKey(engineConfig({ group: 'a', lists: [] })), configKey(engineConfig({ lists: [], group: 'a' })));
 });
@@ -449,7 +457,8 @@ test('block pages have words for every built-in category, in every language; KS2
   const { KS2_REASONS } = await import('../../shared-ui/ui/interstitial.js');
   // The engine's own categories beside the built-in lists: raw IP addresses and search-only ones.
   const categories = new Set([...pkg.builtinLists().map((l) => l.category), 'ip-address', 'grooming']);
-  for (const locale of readdirSync(join(ROOT, 'shared-ui', '_locales'))) {
+  // Every language folder (the folder also holds its README).
+  for (const locale of readdirSync(join(ROOT, 'shared-ui', '_locales'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
     const messages = JSON.parse(readFileSync(join(ROOT, 'shared-ui', '_locales', locale, 'messages.json'), 'utf8'));
     for (const id of categories) assert.ok(messages[`cat_${id.replace(/-/g, '_')}`], `${locale}: cat_${id}`);
     for (const id of KS2_REASONS) assert.ok(messages[`ks2_reason_${id.replace(/-/g, '_')}`], `${locale}: ks2_reason_${id}`);
