@@ -62,3 +62,16 @@ test('the lists\' version names the engine and each school list by its content k
   assert.equal(listsVersion('0.4.0', true, [{ key: 'a1b2c3d4e5f6' }, { key: '99887766aa' }]), 'engine 0.4.0; built-in lists + 2 school list(s) [a1b2c3d4,99887766]');
   assert.equal(listsVersion('0.4.0', false, []), 'engine 0.4.0; 0 school list(s)');
 });
+
+test('the filter check on demand: only the staff page may ask (with a staff code); no web page, content script or other page of ours', async () => {
+  const { admit } = await import('../../extension/sw/messages.js');
+  const own = 'abcdefghijklmnopabcdefghijklmnop';
+  const ask = { type: 'self-test', code: '4821' };
+  const staff = { id: own, url: `chrome-extension://${own}/staff.html`, origin: `chrome-extension://${own}` };
+  assert.deepEqual(admit(ask, staff, own), { ok: true, kind: 'staff-command' });
+  assert.equal(admit(ask, { id: own, url: `chrome-extension://${own}/blocked.html?u=x`, origin: `chrome-extension://${own}` }, own).ok, false);
+  assert.equal(admit(ask, { ...staff, frameId: 2 }, own).ok, false, 'the staff page framed by a web page');
+  assert.equal(admit(ask, { id: own, url: 'https://evil.example/', tab: { id: 3 } }, own).ok, false);
+  assert.equal(admit(ask, { id: 'someoneelse', url: 'https://evil.example/' }, own).ok, false);
+  assert.equal(admit({ ...ask, code: 'x'.repeat(201) }, staff, own).ok, false);
+});

@@ -70,6 +70,15 @@ pub fn describe(event: &StoredEvent) -> String {
             f("endsAt")
         ),
         "visit" => format!("visited {}", f("host")),
+        "filter-check" => format!(
+            "filter check ({}): {}",
+            f("trigger"),
+            if f("passed") == "true" {
+                "passed"
+            } else {
+                "FAILED (see the filter check log)"
+            }
+        ),
         other => other.to_owned(),
     }
 }
