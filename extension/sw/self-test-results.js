@@ -18,9 +18,14 @@ const CANARY_SCAN_CHARS = 64 * 1024;
  * `null` when the list has none near its top (an expressions list, an empty or broken list).
  */
 export function canaryOf(text, format = 'auto') {
+  return canariesOf(text, format, 1)[0] ?? null;
+}
+
+/** A list's first `count` such hosts (the next ones stand in for a host the school allowed on purpose). */
+export function canariesOf(text, format = 'auto', count = 5) {
   let head = String(text ?? '');
   if (head.length > CANARY_SCAN_CHARS) head = head.slice(0, head.lastIndexOf('\n', CANARY_SCAN_CHARS) + 1);
-  return readListForDnr(head, format).domains[0] ?? null;
+  return readListForDnr(head, format).domains.slice(0, count);
 }
 
 /** Whether the automatic check is due at `nowMs`, the last one having run at `lastAtMs` (or never). */

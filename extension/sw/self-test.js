@@ -27,7 +27,7 @@ import { staffOnly } from './report-flow.js';
 import { logFailure } from './failures.js';
 import { ready } from './lifecycle.js';
 import { LOCKED_CATEGORIES } from '../core-facts.js';
-import { canaryOf, dailyDue, result, resultsText, listsVersion, DAY_MS } from './self-test-results.js';
+import { canaryOf, canariesOf, dailyDue, result, resultsText, listsVersion, DAY_MS } from './self-test-results.js';
 
 export const SELF_TEST_ALARM = 'sg-self-test';
 /** Where the last check is kept (chrome.storage.local), for the staff page and the daily rule. */
@@ -62,10 +62,7 @@ async function rulesFor(prefixes) {
 const redirectsToBlockPage = (rule) => rule.action?.type === 'redirect' && String(rule.action.redirect?.regexSubstitution ?? rule.action.redirect?.url ?? '').startsWith(chrome.runtime.getURL('blocked.html'));
 
 /** One canary: the engine blocks it (locked: as illegal content), and a DNR rule sends it to the block page. */
-async function checkCanary(s, source, name, locked, now) {
-  const text = await source.text();
-  const host = canaryOf(text, source.format);
-  if (!host) return { res: result(name, false, `${source.name} has no host entry to test (empty, broken or expressions only)`) };
+async function checkCanary(s, source, host, name, locked, now) {
   const url = `https://${host}/`;
   const code = s.decider.decide(url, now);
   const verdict = s.sg.classify(url, s.group, now);
@@ -171,14 +168,40 @@ export async function runCheck(trigger) {
     const categories = [...new Set(all.map((x) => x.category))];
     const probe = probeCategories(pkg, s.policyToml, s.group, categories, at);
     const done = new Set();
-    for (const source of all) {
-      const locked = LOCKED.has(source.category);
-      if (!locked && (!probe.blocked.has(source.category) || done.has(source.category))) continue;
-      if (!locked) done.add(source.category);
-      const name = locked ? `canary locked ${source.category} ${source.name}`.slice(0, 120) : `canary ${source.category}`;
-      const { res, url } = await checkCanary(s, source, name, locked, at);
+    const tested = async (source, host, name, locked) => {
+      const { res, url } = await checkCanary(s, source, host, name, locked, at);
       results.push(res);
       if (res.ok && !canaryUrl) canaryUrl = url;
+    };
+    for (const source of all.filter((x) => LOCKED.has(x.category))) {
+      const name = `canary locked ${source.category} ${source.name}`.slice(0, 120);
+      const host = canaryOf(await source.text(), source.format);
+      if (host) await tested(source, host, name, true);
+      else results.push(result(name, false, `${source.name} has no host entry to test (empty or broken)`));
+    }
+    for (const category of categories.filter((c) => !LOCKED.has(c) && probe.blocked.has(c))) {
+      done.add(category);
+      const ofCategory = all.filter((x) => x.category === category);
+      let found = null;
+      let allowedOnPurpose = null;
+      for (const source of ofCategory) {
+        for (const host of canariesOf(await source.text(), source.format)) {
+          // A host the group's own allow list lets through is the school's choice, not a fault: the next one stands in.
+          const rule = s.sg.classify(`https://${host}/`, s.group, at).rule;
+          if (rule?.kind === 'group-allow') {
+            allowedOnPurpose ??= `${host} (${rule.setting})`;
+            continue;
+          }
+          found = { source, host };
+          break;
+        }
+        if (found) break;
+      }
+      if (found) await tested(found.source, found.host, `canary ${category}`, false);
+      else if (allowedOnPurpose) results.push(result(`canary ${category}`, true, `its first hosts are allowed for the group on purpose, e.g. ${allowedOnPurpose}`));
+      // Expressions match words, not hosts: the engine judges them, and there is no host to try.
+      else if (ofCategory.every((x) => x.format === 'expressions')) results.push(result(`canary ${category}`, true, 'expressions only: no host to test'));
+      else results.push(result(`canary ${category}`, false, `none of its lists (${ofCategory.map((x) => x.name).join(', ').slice(0, 200)}) has a host entry to test: empty or broken`));
     }
     if (!done.size) results.push(result('canaries', false, `no category is blocked for ${s.group}`));
     results.push(...checkLockedLists(s));

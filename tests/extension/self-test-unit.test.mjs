@@ -75,3 +75,9 @@ test('the filter check on demand: only the staff page may ask (with a staff code
   assert.equal(admit(ask, { id: 'someoneelse', url: 'https://evil.example/' }, own).ok, false);
   assert.equal(admit({ ...ask, code: 'x'.repeat(201) }, staff, own).ok, false);
 });
+
+test('a list offers its first few hosts, for when the school allowed the first one on purpose', async () => {
+  const { canariesOf } = await import('../../extension/sw/self-test-results.js');
+  assert.deepEqual(canariesOf('# games\nroblox.com\nco.uk\nminecraft.net\nfortnite.com\n', 'domains', 2), ['roblox.com', 'minecraft.net']);
+  assert.deepEqual(canariesOf('', 'domains'), []);
+});
