@@ -25,7 +25,8 @@ export function canaryOf(text, format = 'auto') {
 export function canariesOf(text, format = 'auto', count = 5) {
   let head = String(text ?? '');
   if (head.length > CANARY_SCAN_CHARS) head = head.slice(0, head.lastIndexOf('\n', CANARY_SCAN_CHARS) + 1);
-  return readListForDnr(head, format).domains.slice(0, count);
+  // The list's own format as the Admin console set it (sw/config.js checked it).
+  return readListForDnr(head, /** @type {any} */ (format)).domains.slice(0, count);
 }
 
 /** Whether the automatic check is due at `nowMs`, the last one having run at `lastAtMs` (or never). */

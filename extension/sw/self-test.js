@@ -160,10 +160,24 @@ export async function runCheck(trigger) {
   const s = state.currentState();
   const at = Date.now();
   const results = [];
-  let canaryUrl = null;
   if (!s) {
     results.push(result('engine', false, 'no policy is in force (the engine did not start)'));
   } else {
+    try {
+      await checkAll(s, at, results);
+    } catch (error) {
+      // A check that cannot finish is a failed check, sent like any other: never silence.
+      logFailure('running the filter check', error);
+      results.push(result('the check itself', false, `it stopped: ${error?.message ?? error}`));
+    }
+  }
+  return finish(s, trigger, at, results);
+}
+
+/** Every part of the check on state `s`, into `results`; the first canary that passed (for the block page). */
+async function checkAll(s, at, results) {
+  let canaryUrl = null;
+  {
     const all = await sources(s);
     const categories = [...new Set(all.map((x) => x.category))];
     const probe = probeCategories(pkg, s.policyToml, s.group, categories, at);
@@ -208,6 +222,11 @@ export async function runCheck(trigger) {
     results.push(...await checkSafeSearch(s));
     results.push(await checkBlockPage(canaryUrl));
   }
+  return canaryUrl;
+}
+
+/** Keeps the check for the staff page and sends it to the hub. */
+async function finish(s, trigger, at, results) {
   const check = {
     at,
     trigger,
@@ -248,9 +267,13 @@ function serial(trigger) {
   return run;
 }
 
-/** The last check, for the staff page. */
+/**
+ * The last check, for the staff page.
+ * @returns {Promise<{at: number, trigger: string, passed: boolean, results: {name: string, ok: boolean, reason: string}[], group: string|null, listsVersion: string}|null>}
+ */
 export async function lastCheck() {
-  return (await chrome.storage.local.get(LAST))[LAST] ?? null;
+  const stored = /** @type {Record<string, any>} */ (await chrome.storage.local.get(LAST));
+  return stored[LAST] ?? null;
 }
 
 /**
