@@ -19,7 +19,7 @@ CREATE TABLE filter_checks (
     UNIQUE (device, event_id)
 );
 CREATE INDEX filter_checks_at ON filter_checks (checked_at, id);
-CREATE INDEX filter_checks_device ON filter_checks (device, id);
+CREATE INDEX filter_checks_device ON filter_checks (device, checked_at, id);
 
 -- "Actions taken": notes the IT lead or the DSL add to a check. Append-only: a note is never
 -- changed or removed, a correction is another note.

@@ -20,7 +20,7 @@ pub trait FilterCheckStore {
         to: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<FilterCheck>, StoreError>> + Send;
-    /// Each device's latest check, by group then device.
+    /// Each device's latest check (by when it ran), by group then device.
     fn latest_filter_checks(
         &self,
     ) -> impl Future<Output = Result<Vec<FilterCheck>, StoreError>> + Send;
@@ -134,8 +134,9 @@ macro_rules! impl_filter_check_store {
             }
 
             async fn latest_filter_checks(&self) -> Result<Vec<FilterCheck>, StoreError> {
+                // Latest by when it ran, not when it arrived: a check queued offline may arrive late.
                 let rows: Vec<CheckRow> = sqlx::query_as(&$sql(&format!(
-                    "SELECT {CHECK_COLUMNS} FROM filter_checks WHERE id IN (SELECT MAX(id) FROM filter_checks GROUP BY device) ORDER BY group_name, device"
+                    "SELECT {CHECK_COLUMNS} FROM filter_checks f WHERE NOT EXISTS (SELECT 1 FROM filter_checks g WHERE g.device = f.device AND (g.checked_at > f.checked_at OR (g.checked_at = f.checked_at AND g.id > f.id))) ORDER BY group_name, device"
                 )))
                 .fetch_all(&self.pool)
                 .await?;

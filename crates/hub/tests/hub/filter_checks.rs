@@ -148,6 +148,28 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
         devices.body
     );
 
+    // A check that ran earlier but arrives later (queued offline) is logged, and does not hide the failure.
+    let late = batch_body(
+        "b-check-0003",
+        "d-chromebook-17",
+        Some(PUPIL),
+        vec![filter_check(
+            "e-check-0004",
+            "2026-12-07T07:00:00.000Z",
+            "daily",
+            true,
+            PASSED_RESULTS,
+            None,
+        )],
+    );
+    assert_eq!(
+        send(hub.addr, TEST_KEY, "b-check-0003", &late).await.status,
+        201
+    );
+    let latest = hub.store.latest_filter_checks().await.expect("latest");
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].id, failed.id, "the latest by when it ran");
+
     // The IT lead writes what was done: appended, shown with who and when, audited.
     let auth = forms::open_form(hub.addr, "/filter-checks", Some(&it)).await;
     let path = format!("/filter-checks/{}/actions", failed.id);
@@ -234,7 +256,7 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
     }
     assert!(print.body.contains("Printed ") && !print.body.contains("<nav>"));
     assert!(!print.body.contains(PUPIL));
-    // The governors' summary counts the term's checks.
+    // The governors' summary counts the term's checks (the late one too).
     let summary = http::get_with(
         hub.addr,
         "/figures/term?term=2026-autumn",
@@ -242,7 +264,7 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
     )
     .await;
     assert!(
-        summary.body.contains("Filter checks done: 2, failed: 1"),
+        summary.body.contains("Filter checks done: 3, failed: 1"),
         "{}",
         summary.body
     );
