@@ -21,6 +21,7 @@ import * as delivery from './sw/report-delivery.js';
 import * as navlog from './sw/navlog.js';
 import * as reportFlow from './sw/report-flow.js';
 import * as events from './sw/events.js';
+import * as selfTest from './sw/self-test.js';
 import { installType, ready, describeInstall } from './sw/lifecycle.js';
 import { onBeforeRequest, judgeNavigation, searchAlert, onCommitted } from './sw/navigation.js';
 import { failSafe } from './sw/failsafe.js';
@@ -48,6 +49,8 @@ ready.then(async () => {
   await syncManaged('start-up');
   // Monitoring events (sw/events.js): the heartbeat, what waited from before, the pupils' notice.
   events.afterPolicy().catch(failed('starting the monitoring events'));
+  // The filter check (sw/self-test.js): the daily alarm, and a check now when the last is a day old.
+  selfTest.afterWake().catch(failed('running the daily filter check'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
 });
@@ -91,6 +94,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   else if (alarm.name === events.HEARTBEAT_ALARM) await events.heartbeat();
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
   else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
+  else if (alarm.name === selfTest.SELF_TEST_ALARM) await selfTest.onAlarm();
 });
 
 // The heartbeat also goes at once when the device becomes active, idle or locked.

@@ -30,9 +30,9 @@ export const SCHEMA = 'schoolgate-events/1';
 export const ALERT_KINDS = new Set(['search-alert', 'circumvention']);
 /** Dropped first when the queue is full. */
 const CHEAP_KINDS = new Set(['visit', 'heartbeat']);
-/** Sent at once (the hub's "gone silent" check needs the heartbeat on time; staff wait on a flag). */
-const URGENT_KINDS = new Set([...ALERT_KINDS, 'heartbeat', 'staff-flag']);
-const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'override', 'visit']);
+/** Sent at once (the hub's "gone silent" check needs the heartbeat on time; staff wait on a flag or a filter check). */
+const URGENT_KINDS = new Set([...ALERT_KINDS, 'heartbeat', 'staff-flag', 'filter-check']);
+const KINDS = new Set(['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'override', 'visit', 'filter-check']);
 
 const EVENT_PREFIX = 'ev:';
 const BATCH_PREFIX = 'evb:';

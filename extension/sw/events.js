@@ -1,6 +1,7 @@
 // Monitoring events for the DSL and the IT lead (docs/events.md, `schoolgate-events/1`): what was
 // blocked, attempts to get round the filter, search alerts, help-seeking searches, staff flags,
-// visits (only when the school sets `logVisits`) and a heartbeat. The queue and its delivery are
+// visits (only when the school sets `logVisits`), a heartbeat, and the filter check's result
+// (made by sw/self-test.js). The queue and its delivery are
 // sw/events-queue.js; this module makes the events from what the browser itself reports and
 // wires the queue to IndexedDB, the hub and the alarms.
 //
@@ -182,6 +183,13 @@ export async function staffFlag(message) {
   const event = await queue.record({ kind: 'staff-flag', url: cutUrl(message.url), flag: message.flag, note: String(message.note ?? '').slice(0, 500) });
   queue.flush().catch(failed('sending a staff flag'));
   return { ok: true, id: event.id, monitored: monitoringOn() };
+}
+
+/** A filter check's result (sw/self-test.js): queued, and sent at once. */
+export async function recordFilterCheck(fields) {
+  const event = await queue.record(fields);
+  queue.flush().catch(failed('sending a filter check'));
+  return event;
 }
 
 const LAST_BEAT = 'eventsLastHeartbeatAt';

@@ -10,8 +10,9 @@
 // 2b. Adult actions: from our own extension pages only (the cover page, in a frame the web page
 //    cannot reach into): the staff code is checked in the worker for every one. A teacher's
 //    override code comes from the block page in a tab (never a frame) and is checked the same way.
-// 3. Staff commands: from our own staff page only. The only one re-reads the managed policy and
-//    fetches the lists again now: it applies the Admin console's policy, it cannot change it.
+// 3. Staff commands: from our own staff page only. One re-reads the managed policy and fetches
+//    the lists again now: it applies the Admin console's policy, it cannot change it. Another
+//    runs the filter check (sw/self-test.js), which only reads the filter and reports on it.
 //
 // No message turns filtering off, changes the group or changes the policy: those come only from
 // the Admin console (chrome.storage.managed). Messages from other extensions or web pages
@@ -96,6 +97,8 @@ export const STAFF_COMMANDS = Object.freeze({
   /** A staff flag for the hub (sw/events.js): a page that should be, or is wrongly, blocked. */
   'staff-flag': (m) => code(m.code) && typeof m.url === 'string' && /^https?:\/\//i.test(m.url) && m.url.length <= 8192
     && ['should-be-blocked', 'wrongly-blocked'].includes(m.flag) && (m.note === undefined || (typeof m.note === 'string' && m.note.length <= 500)),
+  /** Run the filter check now (sw/self-test.js; staff code checked in the worker). */
+  'self-test': (m) => code(m.code),
   'report-review': (m) => code(m.code) && reportId(m.id) && ['unblock', 'keep'].includes(m.decision) && (m.reviewer === undefined || (typeof m.reviewer === 'string' && m.reviewer.length <= 100)),
 });
 

@@ -13,6 +13,7 @@ import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
 import { tryCode, overridesReport } from './overrides.js';
 import { staffFlag } from './events.js';
+import { onDemand as runFilterCheck } from './self-test.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -27,6 +28,7 @@ export const HANDLERS = Object.freeze({
   'override-code': (m) => tryCode(m),
   'overrides-list': () => overridesReport(),
   'staff-flag': (m) => staffFlag(m),
+  'self-test': (m) => runFilterCheck(m),
   ...REPORT_HANDLERS,
 });
 

@@ -9,6 +9,7 @@ import { installType, ready } from './lifecycle.js';
 import { stats, percentiles } from './stats.js';
 import { recentFailures } from './failures.js';
 import { eventsStatus } from './events.js';
+import { lastCheck } from './self-test.js';
 
 export async function statusReport() {
   await ready;
@@ -26,6 +27,8 @@ export async function statusReport() {
     reportEndpoint: s?.extras?.reportEndpoint ?? null,
     reportDelivery: { ...delivery.deliveryStatus },
     events: eventsStatus(),
+    // The last filter check (sw/self-test.js): its date and results.
+    selfTest: await lastCheck(),
     startup,
     keepAlive: { ...keepAlive },
     decisions: { count: stats.decisions, heldAtWake: stats.heldAtWake, firstEventMs: stats.firstEventMs, ...percentiles() },

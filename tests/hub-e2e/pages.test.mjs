@@ -2,7 +2,8 @@
 // no serious or critical violation on the first-run page, the sign-in page, the inbox, a report's
 // page with its case forms, its printable record, the audit log, the subject-access form, the
 // accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
-// page, all events, devices, the digest, the term's figures; the DSL is the one role that sees
+// page, all events, devices, the digest, the term's figures, the filter check log and its
+// printable version; the DSL is the one role that sees
 // them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
@@ -134,6 +135,8 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       { kind: 'blocked', url: 'https://www.bet365.com/', host: 'www.bet365.com', category: 'gambling', rule: 'built-in/gambling.txt: bet365.com', via: 'typed' },
       { kind: 'search-alert', engine: 'google', terms: 'join isis', alert: 'prevent', reportId: null },
       { kind: 'help-seeking', engine: 'google', terms: 'i feel sad what do i do' },
+      // selftest: a failed filter check, so the log shows its alert, results and note form.
+      { kind: 'filter-check', trigger: 'daily', passed: 'false', results: 'pass canary gambling: bet365.com goes to the block page\nfail locked list child-abuse: never loaded', staffAccount: null, groups: 'ks2', listsVersion: 'engine 0.4.0; built-in lists + 1 school list(s)' },
     ]);
     assert.equal(stored.status, 201, await stored.text());
     await page.goto(`${hubProcess.url}/alerts`);
@@ -154,6 +157,8 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       '/devices',
       '/digest',
       '/figures/term',
+      '/filter-checks',
+      '/filter-checks?print=1',
     ]) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
@@ -179,7 +184,7 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
 
   test('the IT lead\'s devices page and the governor\'s term figures, each as that role: no serious axe violation', async () => {
     const signedInAt = {};
-    for (const [role, path] of [['it-lead', '/devices'], ['governor', '/figures/term']]) {
+    for (const [role, paths] of [['it-lead', ['/devices', '/filter-checks']], ['governor', ['/figures/term', '/filter-checks', '/filter-checks?print=1']]]) {
       const context = await browser.newContext({ bypassCSP: true });
       try {
         const other = await context.newPage();
@@ -197,11 +202,13 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
         await other.fill('input[name="code"]', hub.totpCode(secret, step));
         await Promise.all([other.waitForURL((u) => !u.pathname.endsWith('/login'), { timeout: 10_000 }), other.click('button[type="submit"]')]);
         signedInAt[role] = new URL(other.url()).pathname;
-        await other.goto(`${hubProcess.url}${path}`);
-        assert.ok(other.url().endsWith(path), `${path} opened as ${role} (at ${other.url()})`);
-        assert.equal(await other.locator('h1').count() > 0, true);
-        assert.deepEqual(await axeProblems(other), [], `${path} as ${role}`);
-        checked[`${path} as ${role} (signed in at ${signedInAt[role]})`] = true;
+        for (const path of paths) {
+          await other.goto(`${hubProcess.url}${path}`);
+          assert.ok(other.url().endsWith(path), `${path} opened as ${role} (at ${other.url()})`);
+          assert.equal(await other.locator('h1').count() > 0, true);
+          assert.deepEqual(await axeProblems(other), [], `${path} as ${role}`);
+          checked[`${path} as ${role} (signed in at ${signedInAt[role]})`] = true;
+        }
       } finally {
         await context.close();
       }

@@ -35,7 +35,8 @@ test('the field tables of the reports and events contracts are read whole', () =
     assert.ok(reportFields.includes(f), `report field ${f} not found in docs/reports.md`);
   }
   assert.deepEqual(batchFields, ['schema', 'batch', 'device', 'user', 'group', 'extensionVersion', 'sentAt', 'events']);
-  assert.deepEqual(kinds.map((k) => k.kind), ['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'override', 'visit']);
+  assert.deepEqual(kinds.map((k) => k.kind), ['heartbeat', 'blocked', 'circumvention', 'search-alert', 'help-seeking', 'staff-flag', 'override', 'visit', 'filter-check']);
+  assert.deepEqual(kinds.find((k) => k.kind === 'filter-check').fields, ['trigger', 'passed', 'results', 'staffAccount', 'groups', 'listsVersion']);
   assert.deepEqual(kinds.find((k) => k.kind === 'blocked').fields, ['url', 'host', 'category', 'rule', 'via']);
   assert.deepEqual(kinds.find((k) => k.kind === 'override').fields, ['outcome', 'url', 'site', 'approvedBy', 'reason', 'startsAt', 'endsAt']);
 });

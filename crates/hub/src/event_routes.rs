@@ -71,8 +71,14 @@ async fn receive_events<S: Store>(
     )
     .await?;
     Ok(match outcome {
-        BatchOutcome::Stored { events, alerts } => {
+        BatchOutcome::Stored {
+            events,
+            alerts,
+            failed_checks,
+        } => {
             tracing::info!(batch = %batch.batch, events, "event batch stored");
+            // A failed filter check: the IT lead is told at once (a link only, capped).
+            crate::monitor::tell_failed_checks(&app.notifier, &failed_checks);
             if !alerts.is_empty() {
                 // After the commit, and without waiting: e-mail never delays or fails the 201.
                 let (store, notifier) = (app.store.clone(), app.notifier.clone());

@@ -32,7 +32,7 @@ pub const MAX_NOTE_CHARS: usize = 500;
 pub const MAX_FIELD_CHARS: usize = 2048;
 
 /// Every kind of event the contract names.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "heartbeat",
     "blocked",
     "circumvention",
@@ -41,6 +41,7 @@ pub const KINDS: [&str; 8] = [
     "staff-flag",
     "override",
     "visit",
+    "filter-check",
 ];
 /// The alerts a search can raise.
 pub const ALERTS: [&str; 4] = ["safeguarding", "self-harm", "prevent", "grooming"];
@@ -116,6 +117,8 @@ pub struct NewEvent {
     pub state: Option<String>,
     /// The event's JSON as sent (compact).
     pub body: String,
+    /// A `filter-check` event's check, for the filter check log (`filter_checks`).
+    pub filter_check: Option<crate::filter_checks::NewFilterCheck>,
 }
 
 /// A checked batch, ready to store.
@@ -250,6 +253,7 @@ fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, Str
     let text = |field: &str| short_text(event.get(field), field, MAX_FIELD_CHARS).map_err(with_id);
     let (mut category, mut alert, mut host, mut report_id, mut state) =
         (None, None, None, None, None);
+    let mut filter_check = None;
     match kind {
         "heartbeat" => state = one_of(event, "state", &STATES, true).map_err(with_id)?,
         "blocked" => {
@@ -278,6 +282,9 @@ fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, Str
             host = text("site")?;
         }
         "visit" => host = text("host")?,
+        "filter-check" => {
+            filter_check = Some(crate::filter_checks::read_event(event).map_err(with_id)?);
+        }
         _ => {} // help-seeking: engine and terms, both plain text
     }
     Ok(NewEvent {
@@ -290,6 +297,7 @@ fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, Str
         report_id,
         state,
         body: value.to_string(),
+        filter_check,
     })
 }
 

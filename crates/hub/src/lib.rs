@@ -21,6 +21,7 @@ pub mod error;
 pub mod event_routes;
 pub mod events;
 pub mod export;
+pub mod filter_checks;
 pub mod ingest;
 pub mod migrations;
 pub mod monitor;

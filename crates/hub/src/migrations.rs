@@ -58,6 +58,12 @@ pub const SQLITE: &[Migration] = &[
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/sqlite/0007_events.sql"),
     },
+    // selftest: the filter check log (docs/hub.md, "The filter check log").
+    Migration {
+        version: 8,
+        description: "the filter check log and its actions taken",
+        sql: include_str!("../migrations/sqlite/0008_filter_checks.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -101,6 +107,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/postgres/0007_events.sql"),
+    },
+    // selftest: the filter check log (docs/hub.md, "The filter check log").
+    Migration {
+        version: 8,
+        description: "the filter check log and its actions taken",
+        sql: include_str!("../migrations/postgres/0008_filter_checks.sql"),
     },
 ];
 

@@ -10,6 +10,10 @@
 //!   the report the device made for it (that report was mailed itself: the alert is linked to
 //!   it, not told twice).
 //!
+//! - **Failed filter checks.** A `filter-check` event that did not pass (`filter_checks`) is
+//!   e-mailed at once to the IT lead (`--it-lead-email`; the DSL when no IT lead address is set:
+//!   a filter that fails is a safeguarding matter too), as a link to the filter check log only.
+//!
 //! **The cap.** E-mails are grouped by subject: one per alert kind, one for silent devices. The
 //! first of a subject after a quiet spell goes at once; then at least `--notify-interval`
 //! seconds pass before the next of that subject, and everything that arrives meanwhile goes into
@@ -50,6 +54,11 @@ pub enum MonitorNotice {
         /// How many.
         devices: usize,
     },
+    /// A filter check that failed: its number in the log (`/filter-checks#check-<id>`).
+    FilterCheckFailed {
+        /// The check's id.
+        id: i64,
+    },
 }
 
 impl MonitorNotice {
@@ -58,6 +67,7 @@ impl MonitorNotice {
         match self {
             Self::Alert { alert, .. } => format!("alert:{alert}"),
             Self::Silent { .. } => "silent".into(),
+            Self::FilterCheckFailed { .. } => "filter-check".into(),
         }
     }
 }
@@ -127,6 +137,38 @@ pub async fn tell_alerts<S: Store>(store: &S, notifier: &Notifier, alerts: &[New
             seq: alert.seq,
         });
     }
+}
+
+/// Tells the IT lead about filter checks that failed, just stored (`failed`: their ids).
+pub fn tell_failed_checks(notifier: &Notifier, failed: &[i64]) {
+    for id in failed {
+        tracing::warn!(check = id, "a filter check failed: the IT lead is told");
+        notifier.monitor(MonitorNotice::FilterCheckFailed { id: *id });
+    }
+}
+
+/// The e-mail about failed filter checks `ids`: a count and links to the log, nothing else.
+pub fn compose_failed_checks(
+    from: &Mailbox,
+    to: &[Mailbox],
+    public_url: &str,
+    ids: &[i64],
+) -> Result<Message, lettre::error::Error> {
+    let subject = match ids.len() {
+        1 => "Schoolgate: a filter check failed".to_owned(),
+        n => format!("Schoolgate: {n} filter checks failed"),
+    };
+    let mut text = String::from(
+        "A Chromebook's daily or on-demand filter check did not pass: part of the filter may not be working. See what failed, and record what you did, in the filter check log:\n\n",
+    );
+    for id in ids.iter().take(MAX_LINKS) {
+        text.push_str(&format!("{public_url}/filter-checks#check-{id}\n"));
+    }
+    if ids.len() > MAX_LINKS {
+        text.push_str(&format!("\n… and {} more.\n", ids.len() - MAX_LINKS));
+    }
+    text.push_str(&format!("\nThe log: {public_url}/filter-checks\n"));
+    message(from, to, subject, text)
 }
 
 /// The e-mail about `seqs`, search alerts of one kind: links only.
@@ -204,7 +246,7 @@ fn compose_for(
     settings: &MailSettings,
     notices: &[MonitorNotice],
 ) -> Option<Result<Message, lettre::error::Error>> {
-    let (mut seqs, mut silent, mut kind) = (Vec::new(), 0, None);
+    let (mut seqs, mut silent, mut kind, mut checks) = (Vec::new(), 0, None, Vec::new());
     for notice in notices {
         match notice {
             MonitorNotice::Alert { alert, seq } => {
@@ -212,7 +254,21 @@ fn compose_for(
                 kind = Some(alert.as_str());
             }
             MonitorNotice::Silent { devices } => silent += devices,
+            MonitorNotice::FilterCheckFailed { id } => checks.push(*id),
         }
+    }
+    if !checks.is_empty() {
+        let to = if settings.it_lead().is_empty() {
+            settings.to()
+        } else {
+            settings.it_lead()
+        };
+        return Some(compose_failed_checks(
+            settings.from(),
+            to,
+            settings.public_url(),
+            &checks,
+        ));
     }
     match kind {
         Some(alert) => Some(compose_alerts(

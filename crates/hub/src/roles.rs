@@ -96,6 +96,10 @@ pub enum Permission {
     ViewAuditLog,
     /// Sign-in with Google or Microsoft (OpenID Connect settings).
     ConfigureSignIn,
+    /// The filter check log (it names no pupil: governors read it for the annual review).
+    ViewFilterChecks,
+    /// Add an "actions taken" note to a filter check.
+    NoteFilterChecks,
 }
 
 /// The one table of who may do what.
@@ -103,10 +107,16 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Dsl => true,
-        Role::DeputyDsl => !matches!(permission, ManageAccounts | ManageDevices | ConfigureSignIn),
+        Role::DeputyDsl => !matches!(
+            permission,
+            ManageAccounts | ManageDevices | ConfigureSignIn | NoteFilterChecks
+        ),
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
-        Role::ItLead => matches!(permission, ManageDevices | ConfigureSignIn),
-        Role::Governor => matches!(permission, ViewFigures),
+        Role::ItLead => matches!(
+            permission,
+            ManageDevices | ConfigureSignIn | ViewFilterChecks | NoteFilterChecks
+        ),
+        Role::Governor => matches!(permission, ViewFigures | ViewFilterChecks),
     }
 }
 
@@ -205,6 +215,22 @@ mod tests {
         }
         assert!(allows(Role::ItLead, Permission::ManageDevices));
         assert!(allows(Role::Governor, Permission::ViewFigures));
+        // The filter check log: governors read it, the IT lead and the DSL add what was done.
+        for role in [Role::Dsl, Role::ItLead, Role::Governor, Role::DeputyDsl] {
+            assert!(allows(role, Permission::ViewFilterChecks), "{role:?}");
+        }
+        assert!(!allows(
+            Role::SafeguardingReader,
+            Permission::ViewFilterChecks
+        ));
+        for (role, may) in [
+            (Role::Dsl, true),
+            (Role::ItLead, true),
+            (Role::Governor, false),
+            (Role::DeputyDsl, false),
+        ] {
+            assert_eq!(allows(role, Permission::NoteFilterChecks), may, "{role:?}");
+        }
         assert!(!allows(Role::DeputyDsl, Permission::ManageAccounts));
     }
 }

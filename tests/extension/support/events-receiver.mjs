@@ -23,6 +23,9 @@ const KINDS = {
   override: (e) => ['granted', 'wrong-code', 'malformed', 'used', 'refused', 'wait', 'not-blocked', 'not-set'].includes(e.outcome) && typeof e.url === 'string' && !/[?#]/.test(e.url)
     && Object.entries(e).every(([k, v]) => ['id', 'at', 'kind'].includes(k) || v === null || typeof v === 'string'),
   visit: (e) => typeof e.host === 'string' && Object.keys(e).every((k) => ['id', 'at', 'kind', 'host'].includes(k)),
+  'filter-check': (e) => ['daily', 'on-demand'].includes(e.trigger) && ['true', 'false'].includes(e.passed) && typeof e.results === 'string' && e.results.length <= 2048
+    && (e.staffAccount === null || e.staffAccount === undefined || /@/.test(e.staffAccount))
+    && Object.entries(e).every(([k, v]) => ['id', 'at', 'kind'].includes(k) || v === null || typeof v === 'string'),
 };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 

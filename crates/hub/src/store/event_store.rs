@@ -24,6 +24,8 @@ pub enum BatchOutcome {
         events: u64,
         /// The search alerts among them, for the DSL to be told.
         alerts: Vec<NewAlert>,
+        /// The failed filter checks among them (`filter_checks` ids), for the IT lead to be told.
+        failed_checks: Vec<i64>,
     },
     /// The batch was already stored: nothing changed.
     AlreadyStored,
@@ -367,7 +369,7 @@ macro_rules! impl_event_store {
                     tx.rollback().await?;
                     return Ok(BatchOutcome::AlreadyStored);
                 }
-                let (mut stored, mut alerts) = (0, Vec::new());
+                let (mut stored, mut alerts, mut failed_checks) = (0, Vec::new(), Vec::new());
                 for event in &batch.events {
                     let seq: Option<i64> = sqlx::query_scalar(&$sql(
                         "INSERT INTO events (device, event_id, batch, at, kind, username, group_name, category, alert, host, report_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, event_id) DO NOTHING RETURNING seq",
@@ -389,6 +391,28 @@ macro_rules! impl_event_store {
                     .await?;
                     let Some(seq) = seq else { continue };
                     stored += 1;
+                    // The filter check log keeps the check past the event's retention.
+                    if let Some(check) = &event.filter_check {
+                        let id: Option<i64> = sqlx::query_scalar(&$sql(
+                            "INSERT INTO filter_checks (device, event_id, checked_at, trigger_kind, checked_by, group_name, passed, results, lists_version, extension_version, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, event_id) DO NOTHING RETURNING id",
+                        ))
+                        .bind(&batch.device)
+                        .bind(&event.id)
+                        .bind(&event.at)
+                        .bind(&check.trigger)
+                        .bind(&check.checked_by)
+                        .bind(check.groups.as_ref().unwrap_or(&batch.group))
+                        .bind(i64::from(check.passed))
+                        .bind(&check.results)
+                        .bind(&check.lists_version)
+                        .bind(&batch.extension_version)
+                        .bind(&batch.received_at)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if let Some(id) = id.filter(|_| !check.passed) {
+                            failed_checks.push(id);
+                        }
+                    }
                     if let Some(alert) = &event.alert {
                         alerts.push(NewAlert {
                             seq,
@@ -426,7 +450,7 @@ macro_rules! impl_event_store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(BatchOutcome::Stored { events: stored, alerts })
+                Ok(BatchOutcome::Stored { events: stored, alerts, failed_checks })
             }
 
             async fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {

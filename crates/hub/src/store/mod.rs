@@ -9,6 +9,7 @@
 
 mod account_admin;
 mod event_store;
+mod filter_check_store;
 mod inbox;
 mod postgres;
 mod sqlite;
@@ -19,6 +20,8 @@ pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_P
 pub use sign_in_state::SignInState;
 // evhub: monitoring events (docs/events.md).
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
+// selftest: the filter check log (docs/hub.md, "The filter check log").
+pub use filter_check_store::FilterCheckStore;
 
 use std::future::Future;
 use std::path::Path;
@@ -121,7 +124,15 @@ pub struct StoredRevision {
 
 /// The hub's storage.
 pub trait Store:
-    AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static
+    AccountAdmin
+    + InboxStore
+    + SignInState
+    + EventStore
+    + FilterCheckStore
+    + Send
+    + Sync
+    + Clone
+    + 'static
 {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;

@@ -440,6 +440,7 @@ async fn keys_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> 
         p { "The keys the Chromebooks sign reports with (add and revoke them with " code { "schoolgate-hub signing-key" } "). No pupil data is shown here." }
         // evhub: the devices, and which went silent.
         p { a href="/devices" { "The devices: versions, last heard from, and any gone silent" } }
+        p { a href="/filter-checks" { "The filter check log: every Chromebook's daily self-test, failures first" } }
         table {
             thead { tr { th { "Label" } th { "Fingerprint" } th { "Added" } th { "Status" } } }
             tbody {
@@ -482,6 +483,7 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
         p { "Anonymised figures: how many reports reached the hub, by month. Nothing here names a pupil, a page or a group." }
         // evhub: the termly summary of monitoring events.
         p { a href="/figures/term" { "This term's summary of what the filter stopped (KCSIE areas, UKSIC categories)" } }
+        p { a href="/filter-checks" { "The filter check log (the Chromebooks' daily self-test, for the annual review)" } }
         table {
             thead { tr { th { "Month" } th { "Reports" } } }
             tbody {

@@ -12,6 +12,7 @@ mod accounts_pages;
 mod cases;
 mod digest_page;
 mod exports;
+mod filter_checks_page;
 mod guard;
 mod monitoring;
 mod oidc_pages;
@@ -52,6 +53,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // evhub: devices, search alerts and events (docs/events.md).
         .merge(monitoring::routes::<S>())
         .merge(digest_page::routes::<S>())
+        // selftest: the filter check log (docs/hub.md, "The filter check log").
+        .merge(filter_checks_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

@@ -70,6 +70,15 @@ pub fn describe(event: &StoredEvent) -> String {
             f("endsAt")
         ),
         "visit" => format!("visited {}", f("host")),
+        "filter-check" => format!(
+            "filter check ({}): {}",
+            f("trigger"),
+            if f("passed") == "true" {
+                "passed"
+            } else {
+                "FAILED (see the filter check log)"
+            }
+        ),
         other => other.to_owned(),
     }
 }
@@ -96,10 +105,20 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             return response;
         }
     }
-    let devices = match app.store.devices().await {
-        Ok(devices) => devices,
+    let (devices, checks) = match async {
+        Ok::<_, crate::store::StoreError>((
+            app.store.devices().await?,
+            app.store.latest_filter_checks().await?,
+        ))
+    }
+    .await
+    {
+        Ok(read) => read,
         Err(e) => return unavailable(e),
     };
+    // selftest: each device's latest filter check, a failed one marked (`filter_checks`).
+    let check_of = |device: &str| checks.iter().find(|c| c.device == device);
+    let failing = crate::filter_checks::failing(&checks);
     let silent: Vec<&DeviceState> = devices
         .iter()
         .filter(|d| d.silent_since.is_some())
@@ -112,15 +131,21 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                 (silent.len()) " device(s) stopped reporting while in use (the extension may have been removed, disabled or stopped). They are marked below."
             }
         }
+        @if !failing.is_empty() {
+            p.error role="alert" {
+                (failing.len()) " device(s) failed their latest filter check: part of the filter may not be working on them. "
+                a href="/filter-checks" { "See the filter check log" }
+            }
+        }
         p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for 10 minutes is flagged." }
         table {
             thead { tr {
-                th { "Device" } th { "Group" } th { "Extension" } th { "Last heard from" } th { "Last event" } th { "Last heartbeat" } th { "Gone silent" }
+                th { "Device" } th { "Group" } th { "Extension" } th { "Last heard from" } th { "Last event" } th { "Last heartbeat" } th { "Gone silent" } th { "Filter check" }
                 @if show_user { th { "Last user" } }
             } }
             tbody {
                 @for device in &devices {
-                    tr.flagged[device.silent_since.is_some()] {
+                    tr.flagged[device.silent_since.is_some() || check_of(&device.device).is_some_and(|c| !c.passed)] {
                         td { (device.device) }
                         td { (device.group) }
                         td { (device.extension_version) }
@@ -128,6 +153,11 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                         td { (device.last_event_at.as_deref().unwrap_or("")) }
                         td { (device.heartbeat_state.as_deref().unwrap_or("")) " " (device.heartbeat_at.as_deref().unwrap_or("")) }
                         td { @if let Some(since) = &device.silent_since { strong.flag { "since " (since) } } }
+                        td { @match check_of(&device.device) {
+                            Some(check) if check.passed => a href={ "/filter-checks#check-" (check.id) } { "passed " (check.checked_at) },
+                            Some(check) => strong.flag { a href={ "/filter-checks#check-" (check.id) } { "FAILED " (check.checked_at) } },
+                            None => "none yet",
+                        } }
                         @if show_user { td { (device.user.as_deref().unwrap_or("")) } }
                     }
                 }
@@ -557,6 +587,15 @@ async fn term_summary<S: Store>(
         Ok(counts) => counts,
         Err(e) => return unavailable(e),
     };
+    // selftest: the filter's own checks this term (no pupil in them: exact counts).
+    let checks = match app
+        .store
+        .filter_check_counts(&term.start(), &term.end())
+        .await
+    {
+        Ok(checks) => checks,
+        Err(e) => return unavailable(e),
+    };
     let summary = summary::summarise(&this_counts, &last_counts);
     let table = |caption: &str, lines: &[summary::Line]| {
         html! {
@@ -583,6 +622,7 @@ async fn term_summary<S: Store>(
             " · " a href="/figures" { "Reports by month" }
         } }
         p { "What the school's filter stopped and which searches raised an alert, this term against the last. No pupil, group, device or page is named; any count under 5 is shown as \"fewer than 5\", with no trend beside it. Events older than the retention period (90 days unless the school changed it) are no longer counted." }
+        p.filter-checks { "Filter checks done: " (checks.0) ", failed: " (checks.1) ". (The Chromebooks check their own filter every day; " a href="/filter-checks" { "the filter check log" } " says what was checked and what was done about a failure.)" }
         (table("By KCSIE area of risk", &summary.areas))
         (table("What happened", &summary.kinds))
         (table("Blocked pages by category (UK Safer Internet Centre categories marked UKSIC)", &summary.categories))

@@ -10,8 +10,8 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
-    AccountAdmin, AccountLink, EventStore, LinkPurpose, OidcSettings, SignInState, SqliteStore,
-    Store,
+    AccountAdmin, AccountLink, EventStore, FilterCheckStore, LinkPurpose, OidcSettings,
+    SignInState, SqliteStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -141,8 +141,8 @@ async fn migrate_is_idempotent(db: TestDb) {
         .collect::<Vec<_>>()
         .join(", ");
     assert_eq!(
-        all, "1, 2, 3, 4, 5, 6, 7",
-        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7)"
+        all, "1, 2, 3, 4, 5, 6, 7, 8",
+        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8)"
     );
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
@@ -346,13 +346,24 @@ async fn fill_every_table(db: &TestDb) -> String {
         "b-backup-0001",
         "d-backup-0001",
         Some("pupil@school.example"),
-        vec![crate::events::search_alert(
-            "e-backup-0001",
-            "2026-12-07T09:00:00.000Z",
-            "prevent",
-            "join the fight",
-            None,
-        )],
+        vec![
+            crate::events::search_alert(
+                "e-backup-0001",
+                "2026-12-07T09:00:00.000Z",
+                "prevent",
+                "join the fight",
+                None,
+            ),
+            // selftest: a filter check (filter_checks), and below its actions taken.
+            crate::filter_checks::filter_check(
+                "e-backup-0002",
+                "2026-12-07T09:01:00.000Z",
+                "daily",
+                false,
+                "fail locked list child-abuse: empty",
+                None,
+            ),
+        ],
     );
     let status = crate::events::send(hub.addr, TEST_KEY, "b-backup-0001", &body)
         .await
@@ -367,6 +378,12 @@ async fn fill_every_table(db: &TestDb) -> String {
         .link_alert_record(seq, &report_id(0), "dsl", &schoolgate_hub::now())
         .await
         .expect("alert record"));
+    let check = store.filter_checks(None, None, 1).await.expect("checks")[0].id;
+    assert!(store
+        .add_filter_check_action(check, "list fixed", "dsl", &schoolgate_hub::now())
+        .await
+        .expect("action")
+        .is_some());
     let now = schoolgate_hub::now();
     // An old step: the restored hub takes today's code.
     assert!(store

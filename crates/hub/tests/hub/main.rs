@@ -18,6 +18,7 @@ mod event_retention;
 mod events;
 mod exports;
 mod extension;
+mod filter_checks;
 mod governors;
 mod inbox_paging;
 mod ingest;
