@@ -1,11 +1,19 @@
 // The interstitial gallery: the real block pages (shared-ui/ui/preview.html, copied to www/ui/)
-// each group would see for each kind of block. The verdicts come from the engine itself, for a
+// each group would see for each kind of block, under the page design ("tier") its preset gives it. The verdicts come from the engine itself, for a
 // fixed school morning so the pictures are the same every day.
 
 import { h, fill, fitFrame } from './tester/dom.js';
 import { toFragment } from './ui/blockdata.js';
 import { LOCALES } from './ui/i18n.js';
-import { audienceFor, blockKind } from './ui/interstitial.js';
+import { audienceFor, blockKind, tierFor } from './ui/interstitial.js';
+
+/** What each page design is, for the teacher reading the gallery (docs/block-pages.md). */
+const TIER_NOTES = {
+  eyfs: 'EYFS page: wordless first. A picture, a big "Hear it" button that speaks one sentence in the page\'s language, a big "Tell a grown-up" button. No phone line, no links out.',
+  ks1: 'KS1 page: short words and pictures, Read aloud, a big "Tell a grown-up" button. No phone line, no links out.',
+  ks2: 'KS2 page: the reason in plain words, what to do, Ask my teacher, Childline and "Report to CEOP".',
+  staff: 'Staff page: the exact rule, list entry, list, category and how to change it.',
+};
 
 /** Wednesday 25 November 2026, 10:00 in London (GMT): lessons, games closed until 12:15. */
 export const GALLERY_AT_MS = Date.UTC(2026, 10, 25, 10, 0);
@@ -108,13 +116,15 @@ export function setupGallery(app) {
           'Open full size', h('span', { class: 'visually-hidden', text: ` (${c.title}, ${group.label ?? group.name}, new tab)` })));
         return h('figure', {
           class: 'gallery-item',
-          dataset: { group: group.name, kind: c.id, audience: audienceFor(group), blockKind: blockKind(verdict) },
+          dataset: { group: group.name, kind: c.id, tier: tierFor(group), audience: audienceFor(group), blockKind: blockKind(verdict) },
         },
         caption,
         fitFrame(h('iframe', { src, loading: 'lazy', title: `${group.label ?? group.name}: block page for ${c.title.toLowerCase()}` })));
       });
-      return h('section', { class: 'gallery-group', 'aria-labelledby': `gallery-${group.name}`, dataset: { group: group.name } },
+      const tier = tierFor(group);
+      return h('section', { class: 'gallery-group', 'aria-labelledby': `gallery-${group.name}`, dataset: { group: group.name, tier } },
         h('h3', { id: `gallery-${group.name}`, text: `${group.label ?? group.name}${group.staff ? ' (staff view)' : ''}` }),
+        h('p', { class: 'gallery-tier', text: TIER_NOTES[tier] }),
         h('div', { class: 'gallery-grid' }, ...items));
     });
     fill(body, ...sections);

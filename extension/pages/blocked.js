@@ -93,7 +93,7 @@ async function main() {
   await render(info.group);
   document.documentElement.dataset.group = info.group?.name ?? '';
   if (framed) {
-    for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
+    for (const node of document.querySelectorAll('.sg-actions, .sg-help, [data-action]')) node.remove();
     return;
   }
   let staffShown = false;

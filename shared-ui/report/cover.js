@@ -7,11 +7,14 @@
 // (and the staff code, when the school set one): KCSIE area, what was seen, the pupil's own
 // words (with a picture scale of feelings for young pupils), what was done, escalate to the DSL.
 // "Suspected child sexual abuse imagery" shows the guidance and the IWF link, and the record then
-// keeps the address only.
+// keeps the address only. The KS2 cover and the adult's form carry "Report to CEOP" (ui/help.js);
+// the EYFS and KS1 covers do not.
 
 import { owl, tellAdult, icon } from '../ui/art.js';
 import { t } from '../ui/i18n.js';
 import { el } from '../ui/interstitial.js';
+import { ceopLink, ks2Help } from '../ui/help.js';
+import { speak } from '../ui/speech.js';
 import { KCSIE_AREAS, CONCERN_CATEGORIES, FEELINGS, IWF_REPORT_URL } from './model.js';
 
 // The feelings scale as drawn faces (no emoji font needed): the mouth goes from a smile to a
@@ -65,15 +68,10 @@ export function renderCover(doc, root, { audience, messages, lang = 'en-GB', onA
           type: 'button',
           class: young ? 'sg-btn sg-btn-secondary sg-btn-big' : 'sg-btn sg-btn-secondary',
           'data-action': 'read-aloud',
-          onclick: () => {
-            const win = doc.defaultView;
-            if (!win?.speechSynthesis || typeof win.SpeechSynthesisUtterance !== 'function') return;
-            win.speechSynthesis.cancel();
-            const u = new win.SpeechSynthesisUtterance(speech);
-            u.lang = lang;
-            win.speechSynthesis.speak(u);
-          },
+          onclick: () => speak(doc.defaultView, speech, lang),
         }, icon(doc, 'speak'), el(doc, 'span', { text: m('read_aloud') }))),
+      // KS2 (and other pupil groups of that age): Childline and "Report to CEOP".
+      audience === 'junior' ? ks2Help(doc, messages) : null,
       status),
     el(doc, 'button', { type: 'button', class: 'sg-cover-adult', 'data-action': 'adult', onclick: () => onAdult?.() },
       el(doc, 'span', { text: m('cover_adult_button') })));
@@ -173,6 +171,7 @@ function adultForm(doc, o, m, code) {
     el(doc, 'h1', { class: 'sg-title', text: m('adult_title') }),
     el(doc, 'p', { class: 'sg-adult-url' }, el(doc, 'span', { text: `${m('adult_reported_page')} ` }), el(doc, 'code', { text: o.url })),
     el(doc, 'p', { class: 'sg-adult-hint', text: m('adult_facts_only') }),
+    el(doc, 'div', { class: 'sg-adult-ceop' }, el(doc, 'p', { text: m('ceop_adult') }), ceopLink(doc, o.messages)),
     areas, cats, guidance, feelings,
     el(doc, 'label', { for: 'sg-words', text: m('adult_words') }), words,
     el(doc, 'label', { for: 'sg-action', text: m('adult_action') }), action,

@@ -159,6 +159,8 @@ const ICONS = {
     ['rect', { x: 5, y: 11, width: 14, height: 10, rx: 2, fill: 'currentColor' }],
     ['path', { d: 'M8 11 V8 Q8 4 12 4 Q16 4 16 8 V11', fill: 'none', stroke: 'currentColor', 'stroke-width': 2.2 }],
   ],
+  // A plain shield (ours, not the CEOP logo): "report to CEOP", the police's child protection team.
+  shield: [['path', { d: 'M12 2.5 L20 5.5 V11 Q20 17.5 12 21.5 Q4 17.5 4 11 V5.5 Z M8.5 11.5 L11 14 L15.5 9', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' }]],
   phone: [['path', { d: 'M6 3 H10 L11.5 8 L9 9.5 Q10.5 13.5 14.5 15 L16 12.5 L21 14 V18 Q21 21 18 21 Q4 20 3 6 Q3 3 6 3 Z', fill: 'none', stroke: 'currentColor', 'stroke-width': 1.8, 'stroke-linejoin': 'round' }]],
 };
 

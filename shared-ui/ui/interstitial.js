@@ -3,13 +3,16 @@
 // gallery and policy tester. Everything is built with `createElement` + `textContent`: the
 // verdict carries text from the address bar, which is never parsed as HTML.
 //
-// Who sees what:
-// - EYFS and KS1 ("young"): picture-led. Pip the owl, a big "Go back" button, "Read aloud".
-//   Nothing a four-year-old must read.
-// - KS2 ("junior"): a short plain reason for the category, Go back / Ask my teacher /
-//   I saw something worrying.
-// - Staff: what decided, which list entry, the canonical address, when a time rule changes, and
-//   "This is wrongly blocked".
+// Four page designs ("tiers"), one per preset of the group (docs/block-pages.md):
+// - EYFS: wordless first. A picture, one big "Hear it" button that speaks one sentence in the
+//   page's language (never on its own), one big "Tell a grown-up" button (the tell-an-adult
+//   press) and a big Go back. No phone line, no links out.
+// - KS1: short words and pictures: Pip the owl, one short sentence, big Go back / Read aloud /
+//   Tell a grown-up. No phone line, no links out.
+// - KS2: the reason in plain words, what to do, Go back / Ask my teacher / I saw something
+//   worrying, and a help box with "Report to CEOP" and Childline.
+// - Staff: the exact rule, list entry and list, category, the canonical address, when a time rule
+//   changes, how to change it, and "This is wrongly blocked".
 // - Self-harm pages and searches, and a pupil's search for help ("I saw porn what do I do"):
 //   kind words, never a telling-off, and the tell-an-adult button. For EYFS and KS1 the grown-ups
 //   at school and at home; for KS2 and staff also Childline 0800 1111 (a phone line for
@@ -18,6 +21,8 @@
 
 import { owl, tellAdult, clock, icon } from './art.js';
 import { t, localeInfo } from './i18n.js';
+import { speak } from './speech.js';
+import { childlineLine, ks2Help } from './help.js';
 
 /** Categories whose page gets the support flavour for pupils. */
 const SUPPORT_CATEGORIES = new Set(['self-harm']);
@@ -29,17 +34,39 @@ export const KS2_REASONS = new Set([
   'piracy', 'ai-chatbots', 'ip-address',
 ]);
 
-const PRESET_AUDIENCE = { eyfs: 'young', ks1: 'young', ks2: 'junior', staff: 'staff' };
-
 /**
- * Which page a group gets: `young` (EYFS, KS1), `junior` (KS2) or `staff`.
- * @param {string|{name: string, staff?: boolean, preset?: string}} group
+ * Which page design a group gets: `eyfs`, `ks1`, `ks2` or `staff`, named after the preset each is
+ * drawn for. The group's own preset, as the core reports it (`groups()`: `{name, label, staff,
+ * preset}`), decides, so a school's "Reception" group from preset `eyfs` gets the EYFS page; a
+ * group marked `staff` gets the staff page. A group the page knows only by name is read as that
+ * preset's built-in group; any other pupil group gets the KS2 page. (tests/js/tiers.test.mjs
+ * checks that every preset the core has gets its own design.)
+ * @param {string|{name?: string, staff?: boolean, preset?: string|null}} group
+ * @returns {'eyfs'|'ks1'|'ks2'|'staff'}
  */
-export function audienceFor(group) {
-  /** @type {{name?: string, staff?: boolean, preset?: string}} */
+export function tierFor(group) {
+  /** @type {{name?: string, staff?: boolean, preset?: string|null}} */
   const g = typeof group === 'string' ? { name: group } : (group ?? {});
   if (g.staff) return 'staff';
-  return PRESET_AUDIENCE[g.preset] ?? PRESET_AUDIENCE[g.name] ?? 'junior';
+  const preset = g.preset ?? g.name;
+  // A group from the staff preset that the policy made `staff = false` is not shown staff details.
+  if (preset === 'staff') return g.staff === false ? 'ks2' : 'staff';
+  if (preset === 'eyfs' || preset === 'ks1') return preset;
+  return 'ks2';
+}
+
+/**
+ * Which words a group's pages use: `young` (EYFS, KS1), `junior` (KS2) or `staff`.
+ * @param {string|{name?: string, staff?: boolean, preset?: string|null}} group
+ */
+export function audienceFor(group) {
+  return audienceOfTier(tierFor(group));
+}
+
+/** @param {string} tier */
+function audienceOfTier(tier) {
+  if (tier === 'staff') return 'staff';
+  return tier === 'ks2' ? 'junior' : 'young';
 }
 
 /**
@@ -138,20 +165,6 @@ function categoryName(messages, id) {
   return t(messages, `cat_${String(id).replace(/-/g, '_')}`) || id;
 }
 
-/** Speaks `text` with the browser's speech synthesis; returns false where there is none. */
-function speak(win, text, lang, onEnd) {
-  const synth = win?.speechSynthesis;
-  if (!synth || typeof win.SpeechSynthesisUtterance !== 'function') return false;
-  synth.cancel();
-  const u = new win.SpeechSynthesisUtterance(text);
-  u.lang = lang;
-  u.rate = 0.9;
-  u.onend = onEnd;
-  u.onerror = onEnd;
-  synth.speak(u);
-  return true;
-}
-
 /**
  * Renders a block page into `container` (replacing its content).
  *
@@ -162,7 +175,7 @@ function speak(win, text, lang, onEnd) {
  * @param {object} options.verdict a Verdict from `Schoolgate.classify`
  * @param {string} [options.locale] a `_locales` folder name (`en_GB`, `pl`)
  * @param {object} options.messages from `loadMessages(locale)`
- * @param {'young'|'junior'|'staff'} [options.audience] default: from the group
+ * @param {'eyfs'|'ks1'|'ks2'|'staff'} [options.tier] the page design; default: from the group (`tierFor`)
  * @param {number} [options.atMs] when the verdict was made (for "today"/"tomorrow"); default now
  * @param {string} [options.timeZone] the school's zone; default Europe/London
  * @param {string} [options.schoolName]
@@ -172,12 +185,13 @@ function speak(win, text, lang, onEnd) {
  * @param {(action: 'back'|'ask-teacher'|'worried'|'wrongly-blocked', verdict: object) => any} [options.onAction]
  *   the extension's hook. Return `true` (or a promise of `{sent: true}`) when the action was
  *   handled; otherwise the page does the local thing (go back, or tell the pupil what to do).
- * @returns {{audience: string, kind: string, title: string, speech: string}}
+ * @returns {{tier: string, audience: string, kind: string, title: string, speech: string}}
  */
 export function renderInterstitial(doc, container, options) {
   const { verdict, messages, group } = options;
   const locale = localeInfo(options.locale);
-  const audience = options.audience ?? audienceFor(group);
+  const tier = options.tier ?? tierFor(group);
+  const audience = audienceOfTier(tier);
   const kind = blockKind(verdict);
   const win = doc.defaultView;
   const atMs = options.atMs ?? Date.now();
@@ -189,9 +203,10 @@ export function renderInterstitial(doc, container, options) {
   // The support page's words for a pupil who asked for help (`help_seeking`), or who may be hurting.
   const help = kind === 'support' && (verdict.flavour === 'help_seeking' || verdict.search?.flavour === 'help_seeking');
   const page = el(doc, 'main', {
-    class: `sg-page sg-${audience} sg-kind-${kind}`,
+    class: `sg-page sg-${audience} sg-tier-${tier} sg-kind-${kind}`,
     lang: locale.lang,
     dir: locale.dir,
+    'data-tier': tier,
     'data-audience': audience,
     'data-kind': kind,
     'data-help': help ? 'true' : null,
@@ -230,8 +245,9 @@ export function renderInterstitial(doc, container, options) {
   }, icon(doc, 'back'), el(doc, 'span', { text: m('go_back') }));
 
   let speech = '';
-  const readAloudButton = (big) => {
-    const label = el(doc, 'span', { text: m('read_aloud') });
+  // "Read aloud" (EYFS: "Hear it"): speaks the page's sentence in the page's language, only when pressed.
+  const readAloudButton = (big, labelKey = 'read_aloud') => {
+    const label = el(doc, 'span', { text: m(labelKey) });
     const button = el(doc, 'button', {
       type: 'button',
       class: big ? 'sg-btn sg-btn-secondary sg-btn-big' : 'sg-btn sg-btn-secondary',
@@ -240,7 +256,7 @@ export function renderInterstitial(doc, container, options) {
     }, icon(doc, 'speak'), label);
     const done = () => {
       button.setAttribute('aria-pressed', 'false');
-      label.textContent = m('read_aloud');
+      label.textContent = m(labelKey);
     };
     button.addEventListener('click', () => {
       if (button.getAttribute('aria-pressed') === 'true') {
@@ -258,21 +274,18 @@ export function renderInterstitial(doc, container, options) {
     return button;
   };
 
-  // "Turn off the screen and tell an adult" on every block page. For the young, a picture button.
+  // "Turn off the screen and tell an adult" on every block page. For the young, a big hand that
+  // says "Tell a grown-up" (its name is the words it shows; the full phrase is its tooltip).
   const tellAdultButton = (big) => el(doc, 'button', {
     type: 'button',
-    class: big ? 'sg-btn sg-btn-secondary sg-btn-big' : 'sg-btn sg-btn-secondary',
+    class: big ? 'sg-btn sg-btn-secondary sg-btn-big sg-btn-tell' : 'sg-btn sg-btn-secondary',
     'data-action': 'worried',
-    'aria-label': m('safety_button_label'),
+    'aria-label': big ? null : m('safety_button_label'),
     title: m('safety_button_label'),
     onclick: () => act('worried', (sent) => say(m(sent ? 'worried_sent' : 'worried_local'), audience === 'young' ? null : childline())),
-  }, icon(doc, 'hand'), big ? null : el(doc, 'span', { text: m('safety_button_label') }));
+  }, icon(doc, 'hand'), el(doc, 'span', { text: m(big ? 'tell_grown_up' : 'safety_button_label') }));
 
-  const childline = () => el(doc, 'p', { class: 'sg-childline' },
-    icon(doc, 'phone'),
-    el(doc, 'span', { text: `${m('childline_name')} ` }),
-    el(doc, 'a', { href: 'tel:08001111', class: 'sg-phone', text: m('childline_number') }),
-    el(doc, 'span', { class: 'sg-childline-note', text: ` ${m('childline_free')}` }));
+  const childline = () => childlineLine(doc, messages);
 
   let title;
   if (audience === 'young') {
@@ -298,14 +311,31 @@ export function renderInterstitial(doc, container, options) {
     }
     title = m(kind === 'support' ? (help ? 'young_title_help' : 'young_title_support') : 'young_title');
     speech = kind === 'support' ? `${title}. ${words}` : words;
-    // Young children are pointed to the grown-ups around them, not to a phone line.
-    add(card,
-      el(doc, 'div', { class: 'sg-hero' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) }), picture),
-      el(doc, 'h1', { class: 'sg-title', text: title }),
-      el(doc, 'p', { class: 'sg-say', text: words }),
-      kind === 'support' ? el(doc, 'p', { class: 'sg-say sg-help-adults', text: m('young_help_adults') }) : null,
-      el(doc, 'div', { class: 'sg-actions' }, kind === 'support' ? tellAdultButton(true) : null, backButton(true), readAloudButton(true), kind === 'support' ? null : tellAdultButton(true)),
-    );
+    // Young children are pointed to the grown-ups around them, not to a phone line or a website.
+    if (tier === 'eyfs') {
+      // Wordless first: the picture, then three big buttons; the heading is for screen readers,
+      // and the sentence "Hear it" speaks is shown small underneath for the grown-up beside them.
+      const tell = tellAdultButton(true);
+      const hear = readAloudButton(true, 'hear_it');
+      add(card,
+        el(doc, 'h1', { class: 'sg-title sg-visually-hidden', text: title }),
+        el(doc, 'div', { class: 'sg-hero sg-hero-eyfs' },
+          owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) }),
+          tellAdult(doc, { label: m('picture_tell_adult') })),
+        el(doc, 'div', { class: 'sg-actions sg-actions-eyfs' },
+          kind === 'support' ? tell : hear, kind === 'support' ? hear : tell, backButton(true)),
+        el(doc, 'p', { class: 'sg-eyfs-words', text: words }),
+      );
+    } else {
+      // KS1: short words and pictures.
+      add(card,
+        el(doc, 'div', { class: 'sg-hero' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) }), picture),
+        el(doc, 'h1', { class: 'sg-title', text: title }),
+        el(doc, 'p', { class: 'sg-say', text: words }),
+        kind === 'support' ? el(doc, 'p', { class: 'sg-say sg-help-adults', text: m('young_help_adults') }) : null,
+        el(doc, 'div', { class: 'sg-actions' }, kind === 'support' ? tellAdultButton(true) : null, backButton(true), readAloudButton(true), kind === 'support' ? null : tellAdultButton(true)),
+      );
+    }
   } else if (audience === 'junior') {
     let reason;
     let extra = null;
@@ -365,13 +395,18 @@ export function renderInterstitial(doc, container, options) {
       }, icon(doc, 'heart'), el(doc, 'span', { text: m('worried') })));
     }
     buttons.append(readAloudButton(false));
+    // What to do, in words: nobody can open a locked page, so its pupils are not sent to ask.
+    const todo = m(kind === 'locked' || verdict.locked ? 'ks2_todo_locked' : (kind === 'support' ? 'ks2_todo_support' : 'ks2_todo'));
     add(card,
       el(doc, 'div', { class: 'sg-hero sg-hero-small' }, owl(doc, { mood, time: next?.time, label: m(`owl_${mood}`) })),
       el(doc, 'h1', { class: 'sg-title', text: title }),
       el(doc, 'p', { class: 'sg-reason', text: reason }),
       kind === 'time' && next ? el(doc, 'div', { class: 'sg-clock' }, clock(doc, { time: next.time, label: m('clock_label', next.time) })) : null,
       extra,
+      el(doc, 'p', { class: 'sg-todo', text: todo }),
       buttons,
+      // Childline and "Report to CEOP" on every KS2 page (the support page shows Childline above).
+      ks2Help(doc, messages, { childline: kind !== 'support' }),
     );
   } else {
     add(card, ...staffPage(doc, { ...options, kind, next, m, locale, groupInfo, backButton, say, tellAdultButton }));
@@ -385,7 +420,7 @@ export function renderInterstitial(doc, container, options) {
     el(doc, 'p', { text: options.schoolName ? m('footer_school', options.schoolName) : m('footer') }));
   page.append(footer);
   container.replaceChildren(page);
-  return { audience, kind, title, speech };
+  return { tier, audience, kind, title, speech };
 }
 
 /**
@@ -431,6 +466,8 @@ function staffPage(doc, { verdict, messages, kind, next, m, locale, groupInfo, b
   if (verdict.carried) row('staff_carried', `${verdict.carried.url} (${verdict.carried.via})`, 'sg-code sg-url');
   row('staff_lookalike', verdict.lookalike_of, 'sg-code');
   if (next) row('staff_changes', staffWhen(next, locale.lang));
+  // How to change it: who can, and where (a teacher's code for a lesson, the IT lead for good).
+  if (kind !== 'allowed') row('staff_change', m(kind === 'time' ? 'staff_change_time' : 'staff_change_text'));
   const search = verdict.search;
   if (search) {
     row('staff_search_terms', search.terms ?? search.normalized?.text);

@@ -146,10 +146,10 @@ test('the pupils\' agreements use the words pupils see, and the shortcut the ext
   const shortcut = Object.values(manifest.commands).map((c) => c.suggested_key?.chromeos).find(Boolean);
   const ks1 = read('docs/acceptable-use-ks1.md');
   const ks2 = read('docs/acceptable-use-ks2.md');
-  for (const key of ['young_title', 'young_say', 'go_back', 'read_aloud', 'cover_praise', 'cover_tell']) {
+  for (const key of ['young_title', 'young_say', 'go_back', 'read_aloud', 'tell_grown_up', 'cover_praise', 'cover_tell']) {
     assert.ok(ks1.includes(say(key)), `KS1 agreement lacks "${say(key)}" (${key})`);
   }
-  for (const key of ['ks2_title', 'go_back', 'ask_teacher', 'worried', 'ks2_title_time', 'locked_title', 'help_title', 'cover_praise', 'cover_tell', 'childline_number']) {
+  for (const key of ['ks2_title', 'go_back', 'ask_teacher', 'worried', 'ks2_title_time', 'locked_title', 'help_title', 'cover_praise', 'cover_tell', 'childline_number', 'ceop_link']) {
     assert.ok(ks2.includes(say(key)), `KS2 agreement lacks "${say(key)}" (${key})`);
   }
   assert.ok(ks2.includes(shortcut.replaceAll('+', ' + ')) || ks2.includes(shortcut), `KS2 agreement lacks the shortcut ${shortcut}`);
