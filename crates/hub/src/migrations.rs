@@ -58,6 +58,12 @@ pub const SQLITE: &[Migration] = &[
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/sqlite/0007_events.sql"),
     },
+    // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
+    Migration {
+        version: 11,
+        description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
+        sql: include_str!("../migrations/sqlite/0011_digest_mail.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -101,6 +107,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/postgres/0007_events.sql"),
+    },
+    // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
+    Migration {
+        version: 11,
+        description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
+        sql: include_str!("../migrations/postgres/0011_digest_mail.sql"),
     },
 ];
 

@@ -8,6 +8,7 @@
 //! overwrite a higher one.
 
 mod account_admin;
+mod digest_store;
 mod event_store;
 mod inbox;
 mod postgres;
@@ -19,6 +20,8 @@ pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_P
 pub use sign_in_state::SignInState;
 // evhub: monitoring events (docs/events.md).
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
+// digest: scheduled e-mails, open alerts, expected devices, the monthly report's counts.
+pub use digest_store::{DigestStore, Dismissal, ExpectedDevice, GroupCount};
 
 use std::future::Future;
 use std::path::Path;
@@ -121,7 +124,7 @@ pub struct StoredRevision {
 
 /// The hub's storage.
 pub trait Store:
-    AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static
+    AccountAdmin + InboxStore + SignInState + EventStore + DigestStore + Send + Sync + Clone + 'static
 {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;

@@ -17,6 +17,7 @@ mod monitoring;
 mod oidc_pages;
 mod pages;
 pub mod security;
+mod usage_page;
 
 pub use guard::Viewer;
 
@@ -52,6 +53,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // evhub: devices, search alerts and events (docs/events.md).
         .merge(monitoring::routes::<S>())
         .merge(digest_page::routes::<S>())
+        // digest: the online-safety lead's monthly usage report.
+        .merge(usage_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).
