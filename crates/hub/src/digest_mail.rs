@@ -277,7 +277,7 @@ pub fn compose_weekly(
          {} attempt(s) to get round the filter\n\
          {} search(es) for help\n\
          {} device(s) gone silent\n\n\
-         Sign in to read the digest (who, what and when), and print it for the file:\n\n\
+         Sign in to read who, what and when, and print it for the file:\n\n\
          {public_url}/digest?week={day}\n\n\
          This e-mail holds counts only, on purpose: the details are only in the hub.\n",
         counts.prevent,
@@ -311,7 +311,7 @@ pub fn compose_monthly(
         text.push('\n');
     }
     text.push_str(&format!(
-        "\nThe whole report (by category, group and KCSIE area, the most-blocked sites), and a printable copy:\n\n\
+        "\nThe whole report (by category, group, KCSIE area and site):\n\n\
          {public_url}/reports/monthly?month={}\n\n\
          This e-mail holds counts only, on purpose.\n",
         usage.month.id()

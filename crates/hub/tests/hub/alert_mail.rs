@@ -19,13 +19,13 @@ use crate::support::{self, post_report, report_id, TestDb, TEST_KEY};
 
 /// One message as the SMTP server received it.
 #[derive(Debug)]
-struct Mail {
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Mail {
+    pub(crate) to: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// A minimal SMTP server: accepts every message and hands it on.
-async fn smtp_server() -> (u16, mpsc::UnboundedReceiver<Mail>) {
+pub(crate) async fn smtp_server() -> (u16, mpsc::UnboundedReceiver<Mail>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
     let (sender, receiver) = mpsc::unbounded_channel();
@@ -77,7 +77,10 @@ async fn smtp_server() -> (u16, mpsc::UnboundedReceiver<Mail>) {
     (port, receiver)
 }
 
-async fn next_mail(mail: &mut mpsc::UnboundedReceiver<Mail>, within: Duration) -> Option<Mail> {
+pub(crate) async fn next_mail(
+    mail: &mut mpsc::UnboundedReceiver<Mail>,
+    within: Duration,
+) -> Option<Mail> {
     tokio::time::timeout(within, mail.recv())
         .await
         .ok()

@@ -10,8 +10,8 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
-    AccountAdmin, AccountLink, EventStore, LinkPurpose, OidcSettings, SignInState, SqliteStore,
-    Store,
+    AccountAdmin, AccountLink, DigestStore, EventStore, LinkPurpose, OidcSettings, SignInState,
+    SqliteStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -368,6 +368,31 @@ async fn fill_every_table(db: &TestDb) -> String {
         .await
         .expect("alert record"));
     let now = schoolgate_hub::now();
+    // digest: a scheduled e-mail's claim, a dismissed alert, the list of expected devices.
+    assert!(store
+        .claim_mail("weekly:2026-W49", "schedule", &now)
+        .await
+        .expect("claim"));
+    assert!(store
+        .dismiss_alert(
+            seq,
+            &schoolgate_hub::store::Dismissal {
+                by: "dsl".into(),
+                at: now.clone(),
+                reason: "a song lyric".into(),
+            },
+        )
+        .await
+        .expect("dismiss"));
+    store
+        .replace_expected_devices(&[schoolgate_hub::store::ExpectedDevice {
+            device: "d-backup-0001".into(),
+            label: "Trolley 1 slot 1".into(),
+            uploaded_by: "dsl".into(),
+            uploaded_at: now.clone(),
+        }])
+        .await
+        .expect("expected devices");
     // An old step: the restored hub takes today's code.
     assert!(store
         .sign_in(

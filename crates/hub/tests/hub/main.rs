@@ -24,6 +24,7 @@ mod ingest;
 mod oidc;
 mod retention;
 mod roles;
+mod scheduled_mail;
 mod security;
 mod several_hubs;
 mod web;
