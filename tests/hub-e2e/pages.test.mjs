@@ -2,7 +2,8 @@
 // no serious or critical violation on the first-run page, the sign-in page, the inbox, a report's
 // page with its case forms, its printable record, the audit log, the subject-access form, the
 // accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
-// page, all events, devices, the digest, the term's figures; the DSL is the one role that sees
+// page, all events, devices, the digest, the term's figures, the inbox with an open alert at its
+// top, the monthly report and its printable version; the DSL is the one role that sees
 // them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
@@ -154,6 +155,11 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       '/devices',
       '/digest',
       '/figures/term',
+      // digest: the inbox with an open search alert at its top, the monthly report and its
+      // printable version.
+      '/inbox',
+      '/reports/monthly',
+      '/reports/monthly/print',
     ]) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
