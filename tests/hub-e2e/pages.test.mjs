@@ -4,6 +4,8 @@
 // accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
 // page, all events, devices, the digest, the term's figures, the filter check log and its
 // printable version; the DSL is the one role that sees
+// page, all events, devices, the digest, the term's figures, the inbox with an open alert at its
+// top, the monthly report and its printable version; the DSL is the one role that sees
 // them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
@@ -159,6 +161,11 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       '/figures/term',
       '/filter-checks',
       '/filter-checks?print=1',
+      // digest: the inbox with an open search alert at its top, the monthly report and its
+      // printable version.
+      '/inbox',
+      '/reports/monthly',
+      '/reports/monthly/print',
     ]) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);

@@ -9,6 +9,7 @@
 //! schoolgate-hub audit verify
 //! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
 //! schoolgate-hub reports export --json
+//! schoolgate-hub digest send --week 2026-W49 | --month 2026-11   [e-mail options as for serve]
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -24,7 +25,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseLocation, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
 use crate::signing_keys::{self, SigningKey};
-use crate::store::{AnyStore, Store, StoreError};
+use crate::store::{AnyStore, DigestStore, Store, StoreError};
 
 /// Schoolgate Hub: where pupils' safeguarding reports reach the Designated Safeguarding Lead.
 #[derive(Parser, Debug)]
@@ -61,6 +62,9 @@ pub enum Command {
         /// The hub's address (`--public-url`) and e-mail to the DSL when a report arrives.
         #[command(flatten)]
         mail: crate::notify::MailArgs,
+        /// When the weekly digest and the monthly report are e-mailed.
+        #[command(flatten)]
+        schedule: crate::digest_mail::Schedule,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -89,6 +93,32 @@ pub enum Command {
     /// The reports the hub holds.
     #[command(subcommand)]
     Reports(ReportsCommand),
+    /// The weekly digest and the monthly report by e-mail (`serve` sends them on schedule).
+    #[command(subcommand)]
+    Digest(DigestCommand),
+}
+
+/// `digest` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DigestCommand {
+    /// E-mail one week's digest to the DSL (`--notify-email`), or one month's usage report to
+    /// the online-safety lead (`--online-safety-email`), now, even if it was sent already.
+    Send {
+        /// The week, as ISO writes it: 2026-W49.
+        #[arg(
+            long,
+            value_name = "YYYY-Www",
+            conflicts_with = "month",
+            required_unless_present = "month"
+        )]
+        week: Option<String>,
+        /// The month: 2026-11.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// The mail server and addresses, as for `serve`.
+        #[command(flatten)]
+        mail: crate::notify::MailArgs,
+    },
 }
 
 /// `retention` subcommands.
@@ -167,6 +197,14 @@ pub enum CliError {
     /// The mail server's settings could not be turned into a connection (TLS).
     #[error("e-mail: {0}")]
     MailTransport(#[from] lettre::transport::smtp::Error),
+    /// A scheduled e-mail could not be sent.
+    #[error(transparent)]
+    DigestMail(#[from] crate::digest_mail::DigestMailError),
+    /// `digest send` without a mail server.
+    #[error(
+        "digest send needs the mail server: --smtp-host (and the other e-mail options of serve)"
+    )]
+    NoMail,
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
@@ -219,6 +257,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             listen,
             retention,
             mail,
+            schedule,
         } => {
             drop(out);
             // One `--public-url` (in `mail`): the links in e-mails, and whether cookies are
@@ -228,7 +267,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 None => crate::config::PublicScheme::Unstated,
             };
             tokio::spawn(crate::retention::daily(store.clone(), retention));
-            serve(store, &location, listen, public_scheme, &mail).await?;
+            serve(store, &location, listen, public_scheme, &mail, schedule).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -306,6 +345,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let summary = crate::retention::run(&store, &policy, &clock).await?;
             writeln!(out, "retention: deleted {summary}").map_err(io)?;
         }
+        Command::Digest(DigestCommand::Send { week, month, mail }) => {
+            use crate::digest_mail::{self, DigestMailError};
+            let settings = mail.settings()?.ok_or(CliError::NoMail)?;
+            let at = crate::now();
+            if let Some(text) = month {
+                let month = crate::usage::Month::parse(&text)
+                    .ok_or(DigestMailError::BadPeriod(text, "month (YYYY-MM)"))?;
+                digest_mail::send_monthly(&store, &settings, month).await?;
+                store
+                    .claim_mail(&digest_mail::monthly_period(month), "command", &at)
+                    .await?;
+                writeln!(out, "sent the monthly report for {}", month.id()).map_err(io)?;
+            } else if let Some(text) = week {
+                let monday = digest_mail::parse_week(&text)
+                    .ok_or(DigestMailError::BadPeriod(text, "week (YYYY-Www)"))?;
+                let counts = digest_mail::send_weekly(&store, &settings, monday).await?;
+                store
+                    .claim_mail(&digest_mail::weekly_period(monday), "command", &at)
+                    .await?;
+                writeln!(
+                    out,
+                    "sent the weekly digest for {} (week of Monday {monday}): {} Prevent alert(s), {} other alert(s)",
+                    digest_mail::week_id(monday),
+                    counts.prevent,
+                    counts.other_alerts
+                )
+                .map_err(io)?;
+            }
+        }
         Command::Reports(ReportsCommand::Export { json: _ }) => {
             // Read-only, like `backup`: whoever runs it already holds the data directory. (An audit
             // entry here made the command a second writer beside a busy hub: the extension's
@@ -323,11 +391,18 @@ async fn serve(
     listen: SocketAddr,
     public_scheme: crate::config::PublicScheme,
     mail: &crate::notify::MailArgs,
+    schedule: crate::digest_mail::Schedule,
 ) -> Result<(), CliError> {
     // Checked before listening: a hub told to e-mail the DSL must not start silent.
     let notifier = match mail.settings()? {
         Some(settings) => {
             tracing::info!(mail = ?settings, "e-mailing the DSL when a report arrives");
+            // digest: the weekly digest and the monthly report, on schedule, once per period.
+            tokio::spawn(crate::digest_mail::scheduled(
+                store.clone(),
+                settings.clone(),
+                schedule,
+            ));
             crate::notify::Notifier::start(settings)?
         }
         None => {

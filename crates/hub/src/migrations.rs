@@ -63,6 +63,11 @@ pub const SQLITE: &[Migration] = &[
         version: 8,
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/sqlite/0008_filter_checks.sql"),
+    // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
+    Migration {
+        version: 11,
+        description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
+        sql: include_str!("../migrations/sqlite/0011_digest_mail.sql"),
     },
 ];
 
@@ -113,6 +118,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 8,
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/postgres/0008_filter_checks.sql"),
+    // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
+    Migration {
+        version: 11,
+        description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
+        sql: include_str!("../migrations/postgres/0011_digest_mail.sql"),
     },
 ];
 

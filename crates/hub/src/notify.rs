@@ -100,6 +100,16 @@ pub struct MailArgs {
         value_delimiter = ','
     )]
     pub it_lead_email: Vec<String>,
+    /// Who gets the monthly usage report by e-mail (the online-safety lead; counts and a link,
+    /// no pupil data): repeat for each address, or separate them with commas. Without it, the
+    /// report is only a page (`/reports/monthly`).
+    #[arg(
+        long = "online-safety-email",
+        value_name = "ADDRESS",
+        env = "SCHOOLGATE_ONLINE_SAFETY_EMAIL",
+        value_delimiter = ','
+    )]
+    pub online_safety_email: Vec<String>,
 }
 
 // Never print the password, whatever prints the options.
@@ -116,6 +126,7 @@ impl fmt::Debug for MailArgs {
             .field("notify_email", &self.notify_email)
             .field("notify_interval", &self.notify_interval)
             .field("it_lead_email", &self.it_lead_email)
+            .field("online_safety_email", &self.online_safety_email)
             .finish()
     }
 }
@@ -152,6 +163,7 @@ pub struct MailSettings {
     public_url: String,
     interval: Duration,
     it_lead: Vec<Mailbox>,
+    online_safety: Vec<Mailbox>,
 }
 
 impl MailSettings {
@@ -166,6 +178,10 @@ impl MailSettings {
     /// The IT lead (may be empty).
     pub(crate) fn it_lead(&self) -> &[Mailbox] {
         &self.it_lead
+    }
+    /// The online-safety lead (may be empty): the monthly usage report.
+    pub(crate) fn online_safety(&self) -> &[Mailbox] {
+        &self.online_safety
     }
     /// The hub's address, without a trailing slash.
     pub(crate) fn public_url(&self) -> &str {
@@ -246,6 +262,12 @@ impl MailArgs {
             .filter(|a| !a.trim().is_empty())
             .map(|a| mailbox(a))
             .collect::<Result<Vec<_>, _>>()?;
+        let online_safety = self
+            .online_safety_email
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| mailbox(a))
+            .collect::<Result<Vec<_>, _>>()?;
         let credentials = match (&self.smtp_user, &self.smtp_password) {
             (Some(user), Some(password)) => Some((user.clone(), password.clone())),
             (None, None) => None,
@@ -269,6 +291,7 @@ impl MailArgs {
             public_url,
             interval: Duration::from_secs(self.notify_interval),
             it_lead,
+            online_safety,
         }))
     }
 }

@@ -8,7 +8,8 @@
 //! - DSL: everything, and the only role that manages accounts.
 //! - Deputy DSL: every report, the audit log; not accounts.
 //! - Safeguarding reader: only the reports assigned to them.
-//! - IT lead: devices and signing keys; never a report, the inbox or pupil data.
+//! - IT lead: devices and signing keys, the monthly usage report (counts, no pupil); never a
+//!   report, the inbox or pupil data.
 //! - Governor: anonymised figures only.
 
 use crate::accounts::Account;
@@ -100,6 +101,9 @@ pub enum Permission {
     ViewFilterChecks,
     /// Add an "actions taken" note to a filter check.
     NoteFilterChecks,
+    /// The monthly usage report: counts by category, group and area, top blocked hosts, no
+    /// pupil (digest).
+    ViewUsageReport,
 }
 
 /// The one table of who may do what.
@@ -114,7 +118,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
         Role::ItLead => matches!(
             permission,
-            ManageDevices | ConfigureSignIn | ViewFilterChecks | NoteFilterChecks
+            ManageDevices | ConfigureSignIn | ViewFilterChecks | NoteFilterChecks | ViewUsageReport
         ),
         Role::Governor => matches!(permission, ViewFigures | ViewFilterChecks),
     }

@@ -200,6 +200,19 @@ pub fn trend(this: i64, last: i64) -> &'static str {
     }
 }
 
+/// The change from last term to this (of the rounded counts: "+5", "-10", "no change"), only
+/// when both counts may be shown; a change between hidden numbers would tell them.
+pub fn change(this: i64, last: i64) -> String {
+    if this < SMALL || last < SMALL {
+        return "not shown (small numbers)".into();
+    }
+    match rounded(this) - rounded(last) {
+        0 => "no change".into(),
+        d if d > 0 => format!("+{d}"),
+        d => d.to_string(),
+    }
+}
+
 /// One line of the summary: a name and two terms' counts (not yet hidden).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -332,6 +345,12 @@ mod tests {
             (trend(9, 7), trend(7, 9), trend(11, 12)),
             ("up", "down", "the same")
         );
+        assert_eq!(
+            [change(23, 12), change(12, 23), change(11, 12)],
+            ["+15", "-15", "no change"].map(String::from)
+        );
+        assert_eq!(change(3, 40), "not shown (small numbers)");
+        assert_eq!(change(40, 0), "not shown (small numbers)");
     }
 
     #[test]

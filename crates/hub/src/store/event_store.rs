@@ -201,7 +201,7 @@ fn postgres_sql(sql: &str) -> Cow<'_, str> {
     Cow::Owned(super::account_admin::numbered(sql))
 }
 
-type EventRow = (
+pub(super) type EventRow = (
     i64,
     String,
     String,
@@ -217,9 +217,9 @@ type EventRow = (
     String,
     String,
 );
-const EVENT_COLUMNS: &str = "seq, device, event_id, batch, at, kind, username, group_name, category, alert, host, report_id, body, received_at";
+pub(super) const EVENT_COLUMNS: &str = "seq, device, event_id, batch, at, kind, username, group_name, category, alert, host, report_id, body, received_at";
 
-fn event_from(
+pub(super) fn event_from(
     (
         seq,
         device,

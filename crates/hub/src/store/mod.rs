@@ -8,6 +8,7 @@
 //! overwrite a higher one.
 
 mod account_admin;
+mod digest_store;
 mod event_store;
 mod filter_check_store;
 mod inbox;
@@ -22,6 +23,8 @@ pub use sign_in_state::SignInState;
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
 // selftest: the filter check log (docs/hub.md, "The filter check log").
 pub use filter_check_store::FilterCheckStore;
+// digest: scheduled e-mails, open alerts, expected devices, the monthly report's counts.
+pub use digest_store::{DigestStore, Dismissal, ExpectedDevice, GroupCount};
 
 use std::future::Future;
 use std::path::Path;
@@ -129,6 +132,7 @@ pub trait Store:
     + SignInState
     + EventStore
     + FilterCheckStore
+    + DigestStore
     + Send
     + Sync
     + Clone

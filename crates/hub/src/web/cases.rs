@@ -32,6 +32,9 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/audit/export.csv", get(audit_csv::<S>))
 }
 
+/// The most open search alerts the top of the inbox lists (the rest: `/alerts`).
+pub const INBOX_ALERTS: i64 = 50;
+
 /// Writes `action` on `subject` by `actor` to the audit log; the page to send if it cannot be.
 pub(super) async fn record<S: Store>(
     store: &S,
@@ -152,10 +155,30 @@ async fn inbox<S: Store>(
         );
     }
     let older = more.then(|| rows.last().map(older_link)).flatten();
+    // digest: open search alerts sit at the top of the inbox, for the roles that read every
+    // report (a safeguarding reader's inbox is only what is assigned to them).
+    let alerts = if roles::allows(viewer.role, Permission::ViewAllReports) {
+        match app.store.open_alerts(INBOX_ALERTS).await {
+            Ok(alerts) => alerts,
+            Err(e) => return unavailable(e),
+        }
+    } else {
+        Vec::new()
+    };
+    if !alerts.is_empty() {
+        let seqs: Vec<String> = alerts.iter().map(|a| a.seq.to_string()).collect();
+        let subject = format!("inbox: {}", seqs.join(","));
+        if let Err(response) =
+            record(&app.store, &account.username, "viewed-alerts", &subject).await
+        {
+            return response;
+        }
+    }
     page(
         StatusCode::OK,
         pages::inbox(
             &account.username,
+            &alerts,
             &rows,
             flagged,
             cursor.is_some(),

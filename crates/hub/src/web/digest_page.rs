@@ -13,13 +13,11 @@ use super::cases::record;
 use super::monitoring::describe;
 use super::{page, pages, unavailable, Viewer};
 use crate::digest::{self, week_bounds, week_start};
+use crate::digest_mail::{events_of_kind as week_of, MAX_PER_KIND};
 use crate::monitor::alert_label;
 use crate::roles::Permission;
 use crate::router::AppState;
-use crate::store::{EventFilter, Store, StoreError, StoredEvent};
-
-/// The most events of one kind the digest reads for a week (it says so when there were more).
-pub const MAX_PER_KIND: usize = 20_000;
+use crate::store::{Store, StoreError, StoredEvent};
 
 /// The routes of this area (evhub).
 pub fn routes<S: Store>() -> Router<AppState<S>> {
@@ -29,36 +27,6 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
 #[derive(Deserialize, Default)]
 struct WeekQuery {
     week: Option<String>,
-}
-
-/// Every event of `kind` in `[from, to)`, oldest first, at most `MAX_PER_KIND`; whether there
-/// were more.
-async fn week_of<S: Store>(
-    store: &S,
-    kind: &str,
-    (from, to): &(String, String),
-) -> Result<(Vec<StoredEvent>, bool), StoreError> {
-    let mut filter = EventFilter {
-        kind: Some(kind.to_owned()),
-        from: Some(from.clone()),
-        to: Some(to.clone()),
-        oldest_first: true,
-        limit: 1000,
-        ..Default::default()
-    };
-    let mut all = Vec::new();
-    loop {
-        let page = store.events(&filter).await?;
-        let Some(last) = page.last() else {
-            return Ok((all, false));
-        };
-        filter.before = Some((last.at.clone(), last.seq));
-        all.extend(page);
-        if all.len() >= MAX_PER_KIND {
-            all.truncate(MAX_PER_KIND);
-            return Ok((all, true));
-        }
-    }
 }
 
 async fn digest_page<S: Store>(

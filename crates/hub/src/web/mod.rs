@@ -18,6 +18,7 @@ mod monitoring;
 mod oidc_pages;
 mod pages;
 pub mod security;
+mod usage_page;
 
 pub use guard::Viewer;
 
@@ -55,6 +56,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .merge(digest_page::routes::<S>())
         // selftest: the filter check log (docs/hub.md, "The filter check log").
         .merge(filter_checks_page::routes::<S>())
+        // digest: the online-safety lead's monthly usage report.
+        .merge(usage_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

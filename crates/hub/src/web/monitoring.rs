@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -29,9 +29,11 @@ pub const CHRONOLOGY_HOURS: i64 = 2;
 pub fn routes<S: Store>() -> Router<AppState<S>> {
     Router::new()
         .route("/devices", get(devices_page::<S>))
+        .route("/devices/expected", post(upload_expected::<S>))
         .route("/alerts", get(alerts_page::<S>))
         .route("/alerts/{seq}", get(alert_page::<S>))
         .route("/alerts/{seq}/record", post(make_record::<S>))
+        .route("/alerts/{seq}/dismiss", post(dismiss::<S>))
         .route("/events", get(events_page::<S>))
         .route("/figures/term", get(term_summary::<S>))
 }
@@ -105,20 +107,46 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             return response;
         }
     }
-    let (devices, checks) = match async {
-        Ok::<_, crate::store::StoreError>((
-            app.store.devices().await?,
-            app.store.latest_filter_checks().await?,
-        ))
-    }
-    .await
-    {
+    let (devices, expected, checks) = match read_devices(&app.store).await {
         Ok(read) => read,
         Err(e) => return unavailable(e),
     };
+    devices_markup(&viewer, &devices, &expected, &checks, show_user, None)
+}
+
+/// What the devices page shows: every device, the school's list, each device's latest filter check.
+async fn read_devices<S: Store>(
+    store: &S,
+) -> Result<
+    (
+        Vec<DeviceState>,
+        Vec<crate::store::ExpectedDevice>,
+        Vec<crate::filter_checks::FilterCheck>,
+    ),
+    crate::store::StoreError,
+> {
+    Ok((
+        store.devices().await?,
+        store.expected_devices().await?,
+        store.latest_filter_checks().await?,
+    ))
+}
+
+/// The devices page, with the upload's errors when there were any.
+fn devices_markup(
+    viewer: &Viewer,
+    devices: &[DeviceState],
+    expected: &[crate::store::ExpectedDevice],
+    checks: &[crate::filter_checks::FilterCheck],
+    show_user: bool,
+    upload: Option<(&[crate::expected::LineError], &str)>,
+) -> Response {
+    use crate::expected::{self, Seen};
+    let listed = expected::check(expected, devices, chrono::Utc::now());
+    let unseen = listed.iter().filter(|(_, seen)| seen.flagged()).count();
     // selftest: each device's latest filter check, a failed one marked (`filter_checks`).
     let check_of = |device: &str| checks.iter().find(|c| c.device == device);
-    let failing = crate::filter_checks::failing(&checks);
+    let failing = crate::filter_checks::failing(checks);
     let silent: Vec<&DeviceState> = devices
         .iter()
         .filter(|d| d.silent_since.is_some())
@@ -137,6 +165,11 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                 a href="/filter-checks" { "See the filter check log" }
             }
         }
+        @if unseen > 0 {
+            p.error role="alert" {
+                (unseen) " device(s) on the school's list have never been heard from, or not for 7 days (the extension may never have been installed, or been removed). See \"The school's list\" below."
+            }
+        }
         p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for 10 minutes is flagged." }
         table {
             thead { tr {
@@ -144,7 +177,7 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                 @if show_user { th { "Last user" } }
             } }
             tbody {
-                @for device in &devices {
+                @for device in devices {
                     tr.flagged[device.silent_since.is_some() || check_of(&device.device).is_some_and(|c| !c.passed)] {
                         td { (device.device) }
                         td { (device.group) }
@@ -164,10 +197,104 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             }
         }
     };
+    let errors = upload.map(|(errors, _)| errors).unwrap_or_default();
+    let body = html! {
+        (body)
+        h2 #expected { "The school's list of devices" }
+        p { "Every Chromebook the school expects to hear from. A listed device the hub has never heard from is marked " strong.flag { "never seen" } "; one not heard from for 7 days, " strong.flag { "not seen since" } " the last time (in the holidays, that is expected)." }
+        @if listed.is_empty() {
+            p { "No list yet." }
+        } @else {
+            table {
+                thead { tr { th { "Label" } th { "Device" } th { "Heard from" } } }
+                tbody { @for (device, seen) in &listed {
+                    tr.flagged[seen.flagged()] {
+                        td { (device.label) }
+                        td { (device.device) }
+                        td { @match seen {
+                            Seen::Never => strong.flag { "never seen" },
+                            Seen::NotSince(at) => strong.flag { "not seen since " (at) },
+                            Seen::Lately(at) => { "last " (at) },
+                        } }
+                    }
+                } }
+            }
+            p { "Uploaded by " (listed[0].0.uploaded_by) " at " (listed[0].0.uploaded_at) "." }
+        }
+        @if !errors.is_empty() {
+            div.error role="alert" {
+                p { "The list was not saved (nothing changed): fix these lines and send it again." }
+                ul { @for error in errors { li { (error.to_string()) } } }
+            }
+        }
+        form method="post" action="/devices/expected" {
+            (pages::csrf_field())
+            label {
+                "The list, as CSV: the device id as the extension sends it (the Admin console's \"Device ID\") and a label, one device a line. Paste the Admin console's device export as it is: its header line says which columns to read. A new list replaces the old one."
+                textarea name="csv" rows="8" { (upload.map(|(_, text)| text).unwrap_or("")) }
+            }
+            button type="submit" { "Save the list" }
+        }
+    };
     page(
-        StatusCode::OK,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
         pages::layout("Devices", Some(viewer.username()), body),
     )
+}
+
+#[derive(Deserialize)]
+struct ExpectedForm {
+    csv: String,
+}
+
+/// digest: the IT lead's list of expected devices, checked whole; saved only when every line
+/// is right, in one transaction.
+async fn upload_expected<S: Store>(
+    State(app): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<ExpectedForm>,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ManageDevices) {
+        return refused;
+    }
+    let show_user = roles::allows(viewer.role, Permission::ViewAllReports);
+    let now = crate::now();
+    match crate::expected::parse_device_list(&form.csv, viewer.username(), &now) {
+        Ok(list) => {
+            let saved = async {
+                app.store.replace_expected_devices(&list).await?;
+                app.store
+                    .audit(&crate::audit::AuditEvent {
+                        actor: viewer.username().to_owned(),
+                        action: "uploaded-device-list".into(),
+                        subject: format!("{} device(s)", list.len()),
+                    })
+                    .await
+            };
+            match saved.await {
+                Ok(_) => Redirect::to("/devices#expected").into_response(),
+                Err(e) => unavailable(e),
+            }
+        }
+        Err(errors) => {
+            let (devices, expected, checks) = match read_devices(&app.store).await {
+                Ok(read) => read,
+                Err(e) => return unavailable(e),
+            };
+            devices_markup(
+                &viewer,
+                &devices,
+                &expected,
+                &checks,
+                show_user,
+                Some((&errors, &form.csv)),
+            )
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -429,6 +556,10 @@ async fn alert_page<S: Store>(
         Ok(None) => return not_found("alert"),
         Err(response) => return response,
     };
+    let dismissed = match app.store.alert_dismissal(seq).await {
+        Ok(dismissed) => dismissed,
+        Err(e) => return unavailable(e),
+    };
     let body = html! {
         p { a href="/alerts" { "← All alerts" } }
         table {
@@ -446,6 +577,16 @@ async fn alert_page<S: Store>(
                 button type="submit" { "Make this a safeguarding record" }
                 " (it goes into the inbox, with this chronology, as a case you can work on)"
             },
+        }
+        @if let Some(d) = &dismissed {
+            p.ok { "Dismissed by " (d.by) " at " (d.at) ": " (d.reason) }
+        } @else if linked.is_none() {
+            form method="post" action={ "/alerts/" (alert.seq) "/dismiss" } {
+                (pages::csrf_field())
+                label { "Or dismiss it (no record needed), saying why " input type="text" name="reason" required maxlength="500"; }
+                button type="submit" { "Dismiss this alert" }
+                " (it leaves the top of the inbox; the alert and this reason stay here)"
+            }
         }
         h2 { "Before and after (" (CHRONOLOGY_HOURS) " hours either side)" }
         ol {
@@ -544,6 +685,70 @@ async fn make_record<S: Store>(
     }
 }
 
+#[derive(Deserialize)]
+struct DismissForm {
+    reason: String,
+}
+
+/// The longest reason for dismissing an alert.
+pub const MAX_DISMISS_REASON: usize = 500;
+
+/// digest: an alert the DSL decided needs no record leaves the top of the inbox; the reason is
+/// kept beside it and the dismissal is in the audit log.
+async fn dismiss<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(seq): Path<i64>,
+    viewer: Viewer,
+    Form(form): Form<DismissForm>,
+) -> Response {
+    if let Err(refused) = viewer
+        .require(Permission::ViewAllReports)
+        .and_then(|()| viewer.require(Permission::AssignReports))
+    {
+        return refused;
+    }
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_DISMISS_REASON {
+        return page(
+            StatusCode::BAD_REQUEST,
+            pages::message(
+                "Say why",
+                &format!(
+                    "Dismissing an alert needs a reason of 1 to {MAX_DISMISS_REASON} characters."
+                ),
+                Some((&format!("/alerts/{seq}"), "Back to the alert")),
+            ),
+        );
+    }
+    match app.store.event(seq).await {
+        Ok(Some(event)) if event.kind == "search-alert" => {}
+        Ok(_) => return not_found("alert"),
+        Err(e) => return unavailable(e),
+    }
+    let dismissal = crate::store::Dismissal {
+        by: viewer.username().to_owned(),
+        at: crate::now(),
+        reason: reason.to_owned(),
+    };
+    match app.store.dismiss_alert(seq, &dismissal).await {
+        Ok(true) => {
+            if let Err(response) = record(
+                &app.store,
+                viewer.username(),
+                "dismissed-alert",
+                &seq.to_string(),
+            )
+            .await
+            {
+                return response;
+            }
+        }
+        Ok(false) => {}
+        Err(e) => return unavailable(e),
+    }
+    Redirect::to(&format!("/alerts/{seq}")).into_response()
+}
+
 #[derive(Deserialize, Default)]
 struct TermQuery {
     term: Option<String>,
@@ -581,9 +786,13 @@ async fn term_summary<S: Store>(
         Ok::<_, crate::store::StoreError>((
             app.store.event_counts(&term.start(), &term.end()).await?,
             app.store.event_counts(&last.start(), &last.end()).await?,
+            [
+                crate::usage::changes_made_in(&app.store, term).await?,
+                crate::usage::changes_made_in(&app.store, last).await?,
+            ],
         ))
     };
-    let (this_counts, last_counts) = match counts.await {
+    let (this_counts, last_counts, changes) = match counts.await {
         Ok(counts) => counts,
         Err(e) => return unavailable(e),
     };
@@ -601,13 +810,14 @@ async fn term_summary<S: Store>(
         html! {
             table {
                 caption { (caption) }
-                thead { tr { th { "" } th { (term.label()) } th { (last.label()) } th { "Trend" } } }
+                thead { tr { th { "" } th { (term.label()) } th { (last.label()) } th { "Change" } th { "Trend" } } }
                 tbody {
                     @for line in lines {
                         tr {
                             th scope="row" { (line.label) }
                             td { (summary::shown(line.this)) }
                             td { (summary::shown(line.last)) }
+                            td { (summary::change(line.this, line.last)) }
                             td { (summary::trend(line.this, line.last)) }
                         }
                     }
@@ -622,6 +832,11 @@ async fn term_summary<S: Store>(
             " · " a href="/figures" { "Reports by month" }
         } }
         p { "What the school's filter stopped and which searches raised an alert, this term against the last. No pupil, group, device or page is named; any count under 5 is shown as \"fewer than 5\", with no trend beside it. Events older than the retention period (90 days unless the school changed it) are no longer counted." }
+        (table("Changes made and checks done", &[summary::Line {
+            label: "Changes made to what the filter lets through (pages unblocked or kept blocked, sites blocked or unblocked for the school)".into(),
+            this: changes[0],
+            last: changes[1],
+        }]))
         p.filter-checks { "Filter checks done: " (checks.0) ", failed: " (checks.1) ". (The Chromebooks check their own filter every day; " a href="/filter-checks" { "the filter check log" } " says what was checked and what was done about a failure.)" }
         (table("By KCSIE area of risk", &summary.areas))
         (table("What happened", &summary.kinds))

@@ -3,7 +3,7 @@
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
-use crate::store::{InboxSummary, StoredReport};
+use crate::store::{InboxSummary, StoredEvent, StoredReport};
 
 /// The stylesheet, served as `/hub.css` (the CSP allows no inline style).
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -122,6 +122,7 @@ pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
 /// with `flagged` open flagged reports in all, and a link to the next page if there is one.
 pub fn inbox(
     user: &str,
+    alerts: &[StoredEvent],
     rows: &[InboxSummary],
     flagged: i64,
     later_page: bool,
@@ -136,6 +137,28 @@ pub fn inbox(
             p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
             // evhub: monitoring events beside the inbox.
             p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+        }
+        // digest: open search alerts first, above every report.
+        @if !alerts.is_empty() {
+            section aria-labelledby="open-alerts" {
+                h2 #open-alerts { (alerts.len()) " search alert(s) waiting for you" }
+                p { "Searches that raised a Prevent, self-harm, grooming or safeguarding alert. Open one to see what the pupil did before and after, then make it a safeguarding record or dismiss it: either takes it off this list." }
+                table {
+                    thead { tr { th { "Alert" } th { "When" } th { "Pupil" } th { "Group" } th { "Search" } } }
+                    tbody {
+                        @for alert in alerts {
+                            tr.flagged {
+                                td { a href={ "/alerts/" (alert.seq) } { strong.flag { (crate::monitor::alert_label(alert.alert.as_deref().unwrap_or(""))) } } }
+                                td { (alert.at) }
+                                td { (alert.user.as_deref().unwrap_or("(no managed account)")) }
+                                td { (alert.group) }
+                                td { "\"" (alert.field("terms")) "\"" }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Reports" }
         }
         table {
             thead { tr { th { "Flags" } th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Assigned to" } th { "State" } } }

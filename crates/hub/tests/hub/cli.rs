@@ -10,7 +10,7 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
-    AccountAdmin, AccountLink, EventStore, FilterCheckStore, LinkPurpose, OidcSettings,
+    AccountAdmin, AccountLink, DigestStore, EventStore, FilterCheckStore, LinkPurpose, OidcSettings,
     SignInState, SqliteStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
@@ -141,8 +141,8 @@ async fn migrate_is_idempotent(db: TestDb) {
         .collect::<Vec<_>>()
         .join(", ");
     assert_eq!(
-        all, "1, 2, 3, 4, 5, 6, 7, 8",
-        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8)"
+        all, "1, 2, 3, 4, 5, 6, 7, 8, 11",
+        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), digest e-mails, dismissed alerts and expected devices (11)"
     );
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
@@ -385,6 +385,31 @@ async fn fill_every_table(db: &TestDb) -> String {
         .expect("action")
         .is_some());
     let now = schoolgate_hub::now();
+    // digest: a scheduled e-mail's claim, a dismissed alert, the list of expected devices.
+    assert!(store
+        .claim_mail("weekly:2026-W49", "schedule", &now)
+        .await
+        .expect("claim"));
+    assert!(store
+        .dismiss_alert(
+            seq,
+            &schoolgate_hub::store::Dismissal {
+                by: "dsl".into(),
+                at: now.clone(),
+                reason: "a song lyric".into(),
+            },
+        )
+        .await
+        .expect("dismiss"));
+    store
+        .replace_expected_devices(&[schoolgate_hub::store::ExpectedDevice {
+            device: "d-backup-0001".into(),
+            label: "Trolley 1 slot 1".into(),
+            uploaded_by: "dsl".into(),
+            uploaded_at: now.clone(),
+        }])
+        .await
+        .expect("expected devices");
     // An old step: the restored hub takes today's code.
     assert!(store
         .sign_in(

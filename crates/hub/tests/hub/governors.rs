@@ -20,9 +20,23 @@ fn circumvention(id: &str, at: &str) -> Value {
                         "host": "proxy-site.example", "method": "proxy", "category": "proxy-vpn" })
 }
 
+/// A row: this term, last term, the change and the trend (the change and the trend only
+/// between counts that may be shown).
 fn row(label: &str, cells: [&str; 3]) -> String {
+    let hidden = "not shown (small numbers)";
+    let change = match (cells[0], cells[1], cells[2]) {
+        (_, _, trend) if trend == hidden => hidden.to_owned(),
+        (this, last, _) => {
+            let d = this.parse::<i64>().expect("shown") - last.parse::<i64>().expect("shown");
+            match d {
+                0 => "no change".to_owned(),
+                d if d > 0 => format!("+{d}"),
+                d => d.to_string(),
+            }
+        }
+    };
     format!(
-        "<tr><th scope=\"row\">{label}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><th scope=\"row\">{label}</th><td>{}</td><td>{}</td><td>{change}</td><td>{}</td></tr>",
         cells[0], cells[1], cells[2]
     )
 }

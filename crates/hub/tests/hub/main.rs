@@ -25,6 +25,7 @@ mod ingest;
 mod oidc;
 mod retention;
 mod roles;
+mod scheduled_mail;
 mod security;
 mod several_hubs;
 mod web;
