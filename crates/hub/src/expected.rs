@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::events::valid_id;
+use crate::signing_keys::valid_id;
 use crate::store::{DeviceState, ExpectedDevice};
 
 /// How long a listed device may be unheard before it is flagged.

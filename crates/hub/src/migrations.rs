@@ -63,6 +63,7 @@ pub const SQLITE: &[Migration] = &[
         version: 8,
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/sqlite/0008_filter_checks.sql"),
+    },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {
         version: 11,
@@ -118,6 +119,7 @@ pub const POSTGRES: &[Migration] = &[
         version: 8,
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/postgres/0008_filter_checks.sql"),
+    },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {
         version: 11,
