@@ -58,6 +58,12 @@ pub const SQLITE: &[Migration] = &[
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/sqlite/0007_events.sql"),
     },
+    // ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+    Migration {
+        version: 9,
+        description: "pupils' requests to open a blocked page, teachers' answers and groups",
+        sql: include_str!("../migrations/sqlite/0009_override_requests.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -101,6 +107,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/postgres/0007_events.sql"),
+    },
+    // ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+    Migration {
+        version: 9,
+        description: "pupils' requests to open a blocked page, teachers' answers and groups",
+        sql: include_str!("../migrations/postgres/0009_override_requests.sql"),
     },
 ];
 

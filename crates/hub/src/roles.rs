@@ -10,6 +10,8 @@
 //! - Safeguarding reader: only the reports assigned to them.
 //! - IT lead: devices and signing keys; never a report, the inbox or pupil data.
 //! - Governor: anonymised figures only.
+//! - Teacher: pupils' "Ask my teacher" requests from the groups they teach (set by the DSL on
+//!   the accounts page), and nothing else; the DSL and deputies answer every group's.
 
 use crate::accounts::Account;
 
@@ -26,15 +28,18 @@ pub enum Role {
     ItLead,
     /// Anonymised figures only.
     Governor,
+    /// Answers pupils' requests from the groups they teach.
+    Teacher,
 }
 
 /// Every role, in the order the accounts page offers them.
-pub const ALL_ROLES: [Role; 5] = [
+pub const ALL_ROLES: [Role; 6] = [
     Role::Dsl,
     Role::DeputyDsl,
     Role::SafeguardingReader,
     Role::ItLead,
     Role::Governor,
+    Role::Teacher,
 ];
 
 impl Role {
@@ -46,6 +51,7 @@ impl Role {
             Self::SafeguardingReader => "safeguarding-reader",
             Self::ItLead => "it-lead",
             Self::Governor => "governor",
+            Self::Teacher => "teacher",
         }
     }
 
@@ -57,6 +63,7 @@ impl Role {
             Self::SafeguardingReader => "Safeguarding reader (assigned reports only)",
             Self::ItLead => "IT lead (devices and keys, no pupil data)",
             Self::Governor => "Governor (anonymised figures only)",
+            Self::Teacher => "Teacher (pupils' requests from their groups only)",
         }
     }
 
@@ -71,6 +78,7 @@ impl Role {
             Self::Dsl | Self::DeputyDsl | Self::SafeguardingReader => "/inbox",
             Self::ItLead => "/keys",
             Self::Governor => "/figures",
+            Self::Teacher => "/requests",
         }
     }
 }
@@ -96,6 +104,10 @@ pub enum Permission {
     ViewAuditLog,
     /// Sign-in with Google or Microsoft (OpenID Connect settings).
     ConfigureSignIn,
+    /// Pupils' "Ask my teacher" requests: see and answer those of one's own groups.
+    AnswerRequests,
+    /// Every group's requests, whoever teaches it.
+    AnswerAllRequests,
 }
 
 /// The one table of who may do what.
@@ -107,6 +119,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
         Role::ItLead => matches!(permission, ManageDevices | ConfigureSignIn),
         Role::Governor => matches!(permission, ViewFigures),
+        Role::Teacher => matches!(permission, AnswerRequests),
     }
 }
 
@@ -176,6 +189,7 @@ mod tests {
             (Role::SafeguardingReader, true, false, false),
             (Role::ItLead, false, false, false),
             (Role::Governor, false, false, false),
+            (Role::Teacher, false, false, false),
         ] {
             assert_eq!(can_view_report(&account(role), assigned), own, "{role:?}");
             assert_eq!(
@@ -204,6 +218,24 @@ mod tests {
             }
         }
         assert!(allows(Role::ItLead, Permission::ManageDevices));
+        for permission in [
+            Permission::OpenInbox,
+            Permission::ViewAllReports,
+            Permission::ViewAssignedReports,
+            Permission::ViewAuditLog,
+            Permission::ManageAccounts,
+            Permission::ManageDevices,
+            Permission::ViewFigures,
+            Permission::AnswerAllRequests,
+        ] {
+            assert!(!allows(Role::Teacher, permission), "teacher {permission:?}");
+        }
+        assert!(allows(Role::Teacher, Permission::AnswerRequests));
+        assert!(allows(Role::DeputyDsl, Permission::AnswerAllRequests));
+        assert!(!allows(
+            Role::SafeguardingReader,
+            Permission::AnswerRequests
+        ));
         assert!(allows(Role::Governor, Permission::ViewFigures));
         assert!(!allows(Role::DeputyDsl, Permission::ManageAccounts));
     }

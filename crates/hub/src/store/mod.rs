@@ -11,6 +11,7 @@ mod account_admin;
 mod event_store;
 mod inbox;
 mod postgres;
+mod request_store;
 mod sqlite;
 mod sqlite_writer;
 
@@ -19,6 +20,8 @@ pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_P
 pub use sign_in_state::SignInState;
 // evhub: monitoring events (docs/events.md).
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
+// ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+pub use request_store::{AnswersFor, RequestFilter, RequestStore};
 
 use std::future::Future;
 use std::path::Path;
@@ -121,7 +124,7 @@ pub struct StoredRevision {
 
 /// The hub's storage.
 pub trait Store:
-    AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static
+    AccountAdmin + InboxStore + SignInState + EventStore + RequestStore + Send + Sync + Clone + 'static
 {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;

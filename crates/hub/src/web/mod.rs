@@ -16,6 +16,7 @@ mod guard;
 mod monitoring;
 mod oidc_pages;
 mod pages;
+mod requests_page;
 pub mod security;
 
 pub use guard::Viewer;
@@ -52,6 +53,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // evhub: devices, search alerts and events (docs/events.md).
         .merge(monitoring::routes::<S>())
         .merge(digest_page::routes::<S>())
+        // ask: pupils' "Ask my teacher" requests (docs/requests.md).
+        .merge(requests_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).
