@@ -11,6 +11,7 @@ import { readPageAddress, ask } from './page-address.js';
 import { renderCover } from '../report/cover.js';
 import { audienceFor } from '../ui/interstitial.js';
 import { offerTeacherCode } from './teacher-code.js';
+import { askMyTeacher, waitForAnswer } from './ask-teacher.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -77,6 +78,11 @@ async function main() {
         tellAnAdult(verdict.url ?? url ?? '', locale, info.group);
         return true;
       }
+      // Recorded on this device as before; with a hub, also sent to the teacher (sw/requests.js).
+      if (action === 'ask-teacher') {
+        ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
+        return askMyTeacher({ url: url ?? '', locale });
+      }
       // Recorded on this device for the report flow; the page then tells the pupil what to do.
       ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
       return false;
@@ -87,6 +93,13 @@ async function main() {
   if (framed) {
     for (const node of document.querySelectorAll('.sg-actions, [data-action]')) node.remove();
     return;
+  }
+  // "Ask my teacher" only where a teacher may open the page (never a locked list or a
+  // never-override category: the worker asks the core); a request still waiting is followed.
+  if (!info.askTeacher?.available || verdict.locked) {
+    for (const node of document.querySelectorAll('[data-action="ask-teacher"]')) node.remove();
+  } else if (info.askTeacher.pending) {
+    waitForAnswer({ id: info.askTeacher.pending, url: url ?? '', locale });
   }
   if (info.teacherCode?.available && !verdict.locked) {
     offerTeacherCode({ url: url ?? '', locale, timeZone: info.timeZone, messages: await loadMessages(locale) });

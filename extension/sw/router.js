@@ -13,6 +13,7 @@ import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
 import { tryCode, overridesReport } from './overrides.js';
 import { staffFlag } from './events.js';
+import { askTeacher, askStatus } from './requests.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -27,6 +28,8 @@ export const HANDLERS = Object.freeze({
   'override-code': (m) => tryCode(m),
   'overrides-list': () => overridesReport(),
   'staff-flag': (m) => staffFlag(m),
+  'ask-teacher': (m) => askTeacher(m),
+  'ask-status': (m) => askStatus(m),
   ...REPORT_HANDLERS,
 });
 
