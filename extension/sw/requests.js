@@ -27,9 +27,9 @@ import { cutUrl, ruleName } from './events-describe.js';
 import { applyApproval } from './overrides.js';
 import { deviceId, accountEmail } from './events.js';
 import { failed, logFailure } from './failures.js';
+import { SCHEMA, hubBase as contractHubBase, answersMessage, answersUrl } from './requests-contract.js';
 
 export const REQUESTS_ALARM = 'sg-requests';
-export const SCHEMA = 'schoolgate-request/1';
 /** How often a waiting block page asks (the worker asks the hub at most this often). */
 export const POLL_MS = 5_000;
 const PREFIX = 'rq:';
@@ -40,19 +40,12 @@ const extras = () => state.currentState()?.extras ?? {};
 
 /** The hub's base address for the managed settings in force (as events find it), or `null`. */
 export function hubBase(x = extras()) {
-  if (x?.hubUrl) return x.hubUrl.replace(/\/+$/, '');
-  const reports = /^(.*)\/api\/v1\/reports\/?$/.exec(x?.reportEndpoint ?? '');
-  return reports ? reports[1] : null;
+  return contractHubBase(x);
 }
 
 /** Whether requests go anywhere: a hub and a key. */
 export function hubOn(x = extras()) {
   return Boolean(hubBase(x) && x.reportSigningKey);
-}
-
-/** The bytes signed to ask for answers (crates/hub/src/requests.rs `answers_message`). */
-export function answersMessage(device, user, group, orgUnit, secs) {
-  return `schoolgate-answers/1\n${device}\n${user}\n${group}\n${orgUnit}\n${secs}`;
 }
 
 /**
@@ -194,10 +187,9 @@ async function fetchAndApply() {
   const user = (await accountEmail()) ?? '';
   const orgUnit = typeof extras().orgUnit === 'string' ? extras().orgUnit : '';
   const secs = Math.floor(Date.now() / 1000);
-  const query = new URLSearchParams({ device, group: s.group, user, orgUnit });
   let answer;
   try {
-    const res = await fetch(`${base}/api/v1/requests/answers?${query}`, {
+    const res = await fetch(answersUrl(base, { device, user, group: s.group, orgUnit }), {
       method: 'GET',
       headers: { [SIGNATURE_HEADER]: await signBody(key, answersMessage(device, user, s.group, orgUnit, secs)), 'X-Schoolgate-Time': String(secs) },
       redirect: 'error',

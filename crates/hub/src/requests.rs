@@ -426,6 +426,38 @@ mod tests {
     }
 
     #[test]
+    fn the_answers_question_is_signed_as_the_extension_signs_it() {
+        // The same fixture tests/extension/requests-unit.test.mjs checks the extension against.
+        let f: Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/hub/answers-signature.json"
+        ))
+        .expect("fixture");
+        let text = |k: &str| f[k].as_str().expect(k).to_owned();
+        let message = answers_message(
+            &text("device"),
+            &text("user"),
+            &text("group"),
+            &text("orgUnit"),
+            f["time"].as_i64().expect("time"),
+        );
+        assert_eq!(message, text("message"));
+        assert_eq!(
+            signing_keys::sign(&text("key"), message.as_bytes()),
+            text("signature")
+        );
+        let query: std::collections::HashMap<String, String> =
+            serde_urlencoded::from_str(&text("query")).expect("query");
+        for (field, key) in [
+            ("device", "device"),
+            ("user", "user"),
+            ("group", "group"),
+            ("orgUnit", "orgUnit"),
+        ] {
+            assert_eq!(query[field], text(key), "{field}");
+        }
+    }
+
+    #[test]
     fn approvals_last_an_hour_at_most_a_school_day() {
         let day_end = parse_day_end("15:30").expect("valid");
         let at = |text: &str| {
