@@ -60,7 +60,7 @@ async function device() {
 }
 
 /** The device's id as events carry it (also sw/requests.js's). */
-export const deviceId = () => device();
+export const deviceIdentity = () => device();
 /** The managed account when Chrome gives one, else null (also sw/requests.js's). */
 export const accountEmail = () => user();
 

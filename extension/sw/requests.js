@@ -25,7 +25,7 @@ import { backoffMs, postSigned, RETRY } from './report-delivery.js';
 import { signBody, SIGNATURE_HEADER } from '../report/sign.js';
 import { cutUrl, ruleName } from './events-describe.js';
 import { applyApproval } from './overrides.js';
-import { deviceId, accountEmail } from './events.js';
+import { deviceIdentity as deviceId, accountEmail } from './events.js';
 import { failed, logFailure } from './failures.js';
 import { SCHEMA, hubBase as contractHubBase, answersMessage, answersUrl } from './requests-contract.js';
 
