@@ -30,6 +30,7 @@ import { onMessage, onMessageExternal } from './sw/router.js';
 import { statusReport } from './sw/status.js';
 import { failed } from './sw/failures.js';
 import * as overrides from './sw/overrides.js';
+import * as requests from './sw/requests.js';
 
 delivery.useSettings(() => {
   const extras = state.currentState()?.extras ?? {};
@@ -51,6 +52,8 @@ ready.then(async () => {
   events.afterPolicy().catch(failed('starting the monitoring events'));
   // The filter check (sw/self-test.js): the daily alarm, and a check now when the last is a day old.
   selfTest.afterWake().catch(failed('running the daily filter check'));
+  // "Ask my teacher" (sw/requests.js): requests saved before the wake, and answers given meanwhile.
+  requests.atWake().catch(failed('following pupils\' requests at a wake'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
 });
@@ -91,7 +94,11 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   }
   else if (alarm.name === dnrSync.BOUNDARY_ALARM) await dnrSync.syncDnr({ reason: 'time window' });
   else if (alarm.name === events.EVENTS_ALARM) await events.queue.flush();
-  else if (alarm.name === events.HEARTBEAT_ALARM) await events.heartbeat();
+  else if (alarm.name === events.HEARTBEAT_ALARM) {
+    await events.heartbeat();
+    await requests.atWake();
+  }
+  else if (alarm.name === requests.REQUESTS_ALARM) await requests.flush();
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
   else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
   else if (alarm.name === selfTest.SELF_TEST_ALARM) await selfTest.onAlarm();

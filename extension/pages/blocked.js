@@ -12,6 +12,7 @@ import { renderCover } from '../report/cover.js';
 import { audienceFor } from '../ui/interstitial.js';
 import { offerTeacherCode } from './teacher-code.js';
 import { codeForm } from './code-form.js';
+import { askMyTeacher, waitForAnswer } from './ask-teacher.js';
 
 const { params, url } = readPageAddress(location.href);
 const src = params.get('src') ?? '';
@@ -85,6 +86,11 @@ async function main() {
         tellAnAdult(verdict.url ?? url ?? '', locale, info.group);
         return true;
       }
+      // Recorded on this device as before; with a hub, also sent to the teacher (sw/requests.js).
+      if (action === 'ask-teacher') {
+        ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
+        return askMyTeacher({ url: url ?? '', locale });
+      }
       // Recorded on this device for the report flow; the page then tells the pupil what to do.
       ask({ type: 'pupil-action', action, url: verdict.canonical ?? verdict.url }).catch(() => {});
       return false;
@@ -97,8 +103,17 @@ async function main() {
     return;
   }
   let staffShown = false;
-  // The teacher's code and the staff view, in the page's language (again after a switch).
+  let following = false;
+  // After each render (again after a language switch): "Ask my teacher" only where a teacher may
+  // open the page (never a locked list or a never-override category: the worker asks the core),
+  // a request still waiting followed; the teacher's code and the staff view in the page's language.
   const offerCodes = async () => {
+    if (!info.askTeacher?.available || verdict.locked) {
+      for (const node of document.querySelectorAll('[data-action="ask-teacher"]')) node.remove();
+    } else if (info.askTeacher.pending && !following) {
+      following = true;
+      waitForAnswer({ id: info.askTeacher.pending, url: url ?? '', locale });
+    }
     const messages = await loadMessages(locale);
     document.getElementById('sg-teacher-code')?.remove();
     if (info.teacherCode?.available && !verdict.locked) {

@@ -56,7 +56,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'logVisits']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'logVisits', 'orgUnit']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
 /** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
@@ -210,6 +210,8 @@ export function readManaged(raw) {
     if (typeof src.logVisits === 'boolean') config.logVisits = src.logVisits;
     else bad('logVisits', `expected true or false, found ${JSON.stringify(src.logVisits).slice(0, 80)}`);
   }
+  // "Ask my teacher" (docs/requests.md): a teacher may approve for the whole organisational unit.
+  str('orgUnit', (v) => v.length >= 1 && v.length <= 256, 'the organisational unit\'s path (at most 256 characters)');
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
   str('language', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   // `locale`: the older name of `language`, still read (`language` wins when both are set).

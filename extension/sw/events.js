@@ -60,6 +60,11 @@ async function device() {
   return deviceId;
 }
 
+/** The device's id as events carry it (also sw/requests.js's). */
+export const deviceIdentity = () => device();
+/** The managed account when Chrome gives one, else null (also sw/requests.js's). */
+export const accountEmail = () => user();
+
 async function user() {
   try {
     const info = await chrome.identity.getProfileUserInfo({ accountStatus: 'ANY' });

@@ -38,6 +38,13 @@ export const QUERIES = Object.freeze({
 /** The block page's buttons: recorded locally for the report flow. */
 export const PUPIL_ACTIONS = Object.freeze({
   'pupil-action': (m) => ['ask-teacher', 'worried', 'wrongly-blocked'].includes(m.action) && typeof m.url === 'string' && m.url.length <= 70_000,
+  /**
+   * "Ask my teacher" (sw/requests.js): a request to the school's hub for this page. It asks; it
+   * opens nothing: only a teacher's approval on the hub can, through the override guard.
+   */
+  'ask-teacher': (m) => typeof m.url === 'string' && m.url.length <= 70_000,
+  /** Whether the teacher has answered request `id` (the waiting block page asks every 5 s). */
+  'ask-status': (m) => typeof m.id === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(m.id),
 });
 
 /** "Turn off the screen and tell an adult": from our content script or our own pages. */

@@ -27,6 +27,7 @@ import { stats, record } from './stats.js';
 import { RULE_IDS } from './rule-ids.js';
 import { failed, logFailure } from './failures.js';
 import { maySearch } from './search-hosts.js';
+import { askable, hubOn, pendingFor } from './requests.js';
 import { permits as overrideOpens, describeFor as teacherCodeFor, loaded as overridesLoaded } from './overrides.js';
 import { monitoringOn } from './events.js';
 
@@ -262,6 +263,11 @@ export async function explain(url) {
     staffUnlock: Boolean(s.extras.staffUnlockCodeHash),
     // Whether a teacher's code could open this page (never the secret).
     teacherCode: verdict.action === 'block' && !reports.isReported(url) ? teacherCodeFor(s, url, now) : { available: false },
+    // "Ask my teacher" (sw/requests.js): offered only where a teacher may open the page; `pending`
+    // names a request for it still waiting for an answer.
+    askTeacher: verdict.action === 'block' && !reports.isReported(url) && askable(s, url, now).ok
+      ? { available: true, hub: hubOn(s.extras), pending: await pendingFor(url, s.group).catch(failed('reading a pupil\'s waiting request', null)) }
+      : { available: false },
     // Blocks go to the school's hub: the page says so (docs/events.md).
     monitored: monitoringOn(s.extras),
   };

@@ -1,4 +1,5 @@
-// Teachers' override codes on this device: slowing down guesses, and the record of every use.
+// Teachers' override codes on this device: slowing down guesses, and the record of every use
+// (of a code, and of a teacher's approval of a pupil's request from the hub).
 // Pure functions (tested in Node: tests/extension/overrides-unit.test.mjs); sw/overrides.js keeps
 // their state in chrome.storage.local, so neither a worker restart nor a browser restart resets
 // them.
@@ -58,14 +59,17 @@ export function cutAddress(url) {
  * gives one), who approved (a teacher's code: which teacher is not known on the device), the
  * scope (site and group), when it began and when it ends or ended.
  */
-export function logEntry({ id, atMs, outcome, url, site = null, group, user = null, reason = null, grant = null }) {
+export function logEntry({ id, atMs, outcome, url, site = null, group, user = null, reason = null, grant = null, route = 'code', approvedBy = "a teacher's code", requestId = null }) {
   return {
     id,
     kind: 'override',
     at: new Date(atMs).toISOString(),
     outcome, // granted | wrong-code | malformed | used | refused | wait | not-blocked | not-set
-    route: 'code',
-    approvedBy: outcome === 'granted' ? "a teacher's code" : null,
+    // `code`: a teacher's code typed here; `hub`: a teacher's approval of the pupil's request
+    // ("Ask my teacher", sw/requests.js), which `requestId` names.
+    route,
+    requestId,
+    approvedBy: outcome === 'granted' ? approvedBy : null,
     user,
     group,
     site: site ?? null,

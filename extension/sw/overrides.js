@@ -43,9 +43,9 @@ export const loaded = ready.then(() => endDue('wake')).catch(failed('reading the
 
 async function readStore() {
   const got = await chrome.storage.local.get(STORE_KEY);
-  /** @type {{active?: unknown, used?: Record<string, number>, guard?: ReturnType<typeof freshGuard>}} */
+  /** @type {{active?: unknown, used?: Record<string, number>, guard?: ReturnType<typeof freshGuard>, refused?: string[]}} */
   const s = got?.[STORE_KEY] ?? {};
-  return { active: Array.isArray(s.active) ? s.active : [], used: s.used ?? {}, guard: s.guard ?? freshGuard() };
+  return { active: Array.isArray(s.active) ? s.active : [], used: s.used ?? {}, guard: s.guard ?? freshGuard(), refused: Array.isArray(s.refused) ? s.refused : [] };
 }
 
 function writeStore(store) {
@@ -169,6 +169,64 @@ export function tryCode(m) {
     await syncRules();
     await scheduleEnd();
     return { ok: true, site: grant.site, endsAt: entry.endsAtMs, minutes: grant.minutes };
+  });
+}
+
+/** The longest a teacher's approval from the hub may last on this device, whatever it says. */
+export const MAX_APPROVAL_MS = 8 * 60 * 60_000;
+
+/**
+ * A teacher's approval of a pupil's request ("Ask my teacher", sw/requests.js), from the hub:
+ * `{requestId, url, site, startsAtMs, endsAtMs}`. It becomes an override in force exactly as an
+ * accepted code does, through the same checks: the core decides what the page's site is and
+ * refuses a locked or never-override page (`overrideScope`), whatever the hub said, and every
+ * page it would open is judged again by `permits`. It ends at its end time even offline (the
+ * alarm and `endDue`, as for a code). Answers `{ok: true, endsAt}` or `{ok: false, outcome}`;
+ * an approval already in force is not applied twice.
+ */
+export function applyApproval(a) {
+  return serial(async () => {
+    await loaded;
+    const s = state.currentState();
+    const nowMs = Date.now();
+    if (!s) return { ok: false, outcome: 'not-set' };
+    const endsAtMs = Math.min(Number(a.endsAtMs), nowMs + MAX_APPROVAL_MS);
+    if (!(endsAtMs > nowMs)) return { ok: false, outcome: 'ended' };
+    const store = await readStore();
+    if (store.active.some((o) => o.requestId === a.requestId && o.group === s.group)) return { ok: true, endsAt: endsAtMs, already: true };
+    const { refused = [] } = store;
+    if (refused.includes(a.requestId)) return { ok: false, outcome: 'refused' };
+    const id = `o-${nowMs.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+    const base = { id, atMs: nowMs, url: a.url, group: s.group, user: await userEmail(), route: 'hub', approvedBy: 'a teacher on the hub', requestId: a.requestId };
+    let scope;
+    try {
+      scope = s.sg.overrideScope(a.url, s.group, nowMs);
+    } catch (error) {
+      logFailure('checking a teacher\'s approval', error);
+      return { ok: false, outcome: 'refused' };
+    }
+    // Not blocked here (another group's approval, or a page this group may open anyway): nothing to open.
+    if (!scope.blocked) return { ok: false, outcome: 'not-blocked' };
+    if (scope.refusal || !scope.site || scope.site !== a.site) {
+      // Refused once, recorded once (the device asks again every few seconds while a page waits).
+      store.refused = [...refused, a.requestId].slice(-200);
+      await writeStore(store);
+      await appendToLog(logEntry({ ...base, outcome: 'refused', site: scope.site ?? a.site ?? null, reason: scope.message ?? 'the approval names another site' }));
+      return { ok: false, outcome: 'refused', message: scope.message };
+    }
+    const startsAtMs = Math.min(Number(a.startsAtMs) || nowMs, nowMs);
+    const entry = { site: scope.site, group: s.group, startsAtMs, endsAtMs, step: null, logId: id, requestId: a.requestId };
+    // An override of this site for this group lasting at least as long is in force already: it stays.
+    const longer = store.active.find((o) => o.site === entry.site && o.group === entry.group && o.endsAtMs >= endsAtMs);
+    if (longer) return { ok: true, endsAt: longer.endsAtMs, already: true };
+    store.active = [...store.active.filter((o) => !(o.site === entry.site && o.group === entry.group)), entry];
+    await writeStore(store);
+    active = store.active;
+    const grant = { starts_at: Math.floor(startsAtMs / 1000), ends_at: Math.floor(endsAtMs / 1000), minutes: Math.round((endsAtMs - startsAtMs) / 60_000) };
+    await appendToLog(logEntry({ ...base, outcome: 'granted', site: scope.site, grant }));
+    await syncRules();
+    await scheduleEnd();
+    return { ok: true, endsAt: endsAtMs };
   });
 }
 

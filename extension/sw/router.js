@@ -14,6 +14,7 @@ import { logFailure } from './failures.js';
 import { tryCode, overridesReport } from './overrides.js';
 import { staffFlag } from './events.js';
 import { onDemand as runFilterCheck } from './self-test.js';
+import { askTeacher, askStatus } from './requests.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -29,6 +30,8 @@ export const HANDLERS = Object.freeze({
   'overrides-list': () => overridesReport(),
   'staff-flag': (m) => staffFlag(m),
   'self-test': (m) => runFilterCheck(m),
+  'ask-teacher': (m) => askTeacher(m),
+  'ask-status': (m) => askStatus(m),
   ...REPORT_HANDLERS,
 });
 

@@ -65,6 +65,10 @@ pub enum Command {
         /// When the weekly digest and the monthly report are e-mailed.
         #[command(flatten)]
         schedule: crate::digest_mail::Schedule,
+        /// The end of the school day (HH:MM, Europe/London): no teacher's approval of a pupil's
+        /// request lasts past it (docs/requests.md).
+        #[arg(long, default_value = crate::requests::DEFAULT_SCHOOL_DAY_END, value_name = "HH:MM", value_parser = parse_day_end)]
+        school_day_end: u32,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -258,6 +262,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             retention,
             mail,
             schedule,
+            school_day_end,
         } => {
             drop(out);
             // One `--public-url` (in `mail`): the links in e-mails, and whether cookies are
@@ -267,7 +272,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 None => crate::config::PublicScheme::Unstated,
             };
             tokio::spawn(crate::retention::daily(store.clone(), retention));
-            serve(store, &location, listen, public_scheme, &mail, schedule).await?;
+            let limits = crate::config::Limits {
+                public_scheme,
+                school_day_end_minute: school_day_end,
+                ..crate::config::Limits::default()
+            };
+            serve(store, &location, listen, limits, &mail, schedule).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -389,7 +399,7 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
-    public_scheme: crate::config::PublicScheme,
+    limits: crate::config::Limits,
     mail: &crate::notify::MailArgs,
     schedule: crate::digest_mail::Schedule,
 ) -> Result<(), CliError> {
@@ -438,18 +448,14 @@ async fn serve(
             "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
         ));
     }
-    crate::serve_notifying(
-        store,
-        listener,
-        crate::config::Limits {
-            public_scheme,
-            ..crate::config::Limits::default()
-        },
-        notifier,
-        shutdown_signal(),
-    )
-    .await
-    .map_err(|e| CliError::Io("server failed", e))
+    crate::serve_notifying(store, listener, limits, notifier, shutdown_signal())
+        .await
+        .map_err(|e| CliError::Io("server failed", e))
+}
+
+fn parse_day_end(text: &str) -> Result<u32, String> {
+    crate::requests::parse_day_end(text)
+        .ok_or_else(|| format!("{text:?} is not a time of day as HH:MM (24-hour), e.g. 15:30"))
 }
 
 async fn shutdown_signal() {

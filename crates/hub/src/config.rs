@@ -96,6 +96,9 @@ pub struct Limits {
     pub request_timeout: std::time::Duration,
     /// How people reach the web pages (`--public-url`): decides `Secure` cookies and HSTS.
     pub public_scheme: PublicScheme,
+    /// The end of the school day, in minutes after midnight, Europe/London (`--school-day-end`):
+    /// no teacher's approval of a pupil's request lasts past it (`requests::approval_window`).
+    pub school_day_end_minute: u32,
 }
 
 /// How people reach the hub's web pages, from `serve --public-url`.
@@ -134,6 +137,7 @@ impl Default for Limits {
             max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
             request_timeout: std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
             public_scheme: PublicScheme::Unstated,
+            school_day_end_minute: 15 * 60 + 30,
         }
     }
 }

@@ -29,6 +29,8 @@ pub mod migrations;
 pub mod monitor;
 pub mod notify;
 pub mod oidc;
+pub mod request_routes;
+pub mod requests;
 pub mod retention;
 pub mod roles;
 pub mod router;

@@ -64,6 +64,12 @@ pub const SQLITE: &[Migration] = &[
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/sqlite/0008_filter_checks.sql"),
     },
+    // ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+    Migration {
+        version: 9,
+        description: "pupils' requests to open a blocked page, teachers' answers and groups",
+        sql: include_str!("../migrations/sqlite/0009_override_requests.sql"),
+    },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {
         version: 11,
@@ -119,6 +125,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 8,
         description: "the filter check log and its actions taken",
         sql: include_str!("../migrations/postgres/0008_filter_checks.sql"),
+    },
+    // ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+    Migration {
+        version: 9,
+        description: "pupils' requests to open a blocked page, teachers' answers and groups",
+        sql: include_str!("../migrations/postgres/0009_override_requests.sql"),
     },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {

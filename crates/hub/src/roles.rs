@@ -11,6 +11,8 @@
 //! - IT lead: devices and signing keys, the monthly usage report (counts, no pupil); never a
 //!   report, the inbox or pupil data.
 //! - Governor: anonymised figures only.
+//! - Teacher: pupils' "Ask my teacher" requests from the groups they teach (set by the DSL on
+//!   the accounts page), and nothing else; the DSL and deputies answer every group's.
 
 use crate::accounts::Account;
 
@@ -27,15 +29,18 @@ pub enum Role {
     ItLead,
     /// Anonymised figures only.
     Governor,
+    /// Answers pupils' requests from the groups they teach.
+    Teacher,
 }
 
 /// Every role, in the order the accounts page offers them.
-pub const ALL_ROLES: [Role; 5] = [
+pub const ALL_ROLES: [Role; 6] = [
     Role::Dsl,
     Role::DeputyDsl,
     Role::SafeguardingReader,
     Role::ItLead,
     Role::Governor,
+    Role::Teacher,
 ];
 
 impl Role {
@@ -47,6 +52,7 @@ impl Role {
             Self::SafeguardingReader => "safeguarding-reader",
             Self::ItLead => "it-lead",
             Self::Governor => "governor",
+            Self::Teacher => "teacher",
         }
     }
 
@@ -58,6 +64,7 @@ impl Role {
             Self::SafeguardingReader => "Safeguarding reader (assigned reports only)",
             Self::ItLead => "IT lead (devices and keys, no pupil data)",
             Self::Governor => "Governor (anonymised figures only)",
+            Self::Teacher => "Teacher (pupils' requests from their groups only)",
         }
     }
 
@@ -72,6 +79,7 @@ impl Role {
             Self::Dsl | Self::DeputyDsl | Self::SafeguardingReader => "/inbox",
             Self::ItLead => "/keys",
             Self::Governor => "/figures",
+            Self::Teacher => "/requests",
         }
     }
 }
@@ -104,6 +112,10 @@ pub enum Permission {
     /// The monthly usage report: counts by category, group and area, top blocked hosts, no
     /// pupil (digest).
     ViewUsageReport,
+    /// Pupils' "Ask my teacher" requests: see and answer those of one's own groups.
+    AnswerRequests,
+    /// Every group's requests, whoever teaches it.
+    AnswerAllRequests,
 }
 
 /// The one table of who may do what.
@@ -121,6 +133,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
             ManageDevices | ConfigureSignIn | ViewFilterChecks | NoteFilterChecks | ViewUsageReport
         ),
         Role::Governor => matches!(permission, ViewFigures | ViewFilterChecks),
+        Role::Teacher => matches!(permission, AnswerRequests),
     }
 }
 
@@ -190,6 +203,7 @@ mod tests {
             (Role::SafeguardingReader, true, false, false),
             (Role::ItLead, false, false, false),
             (Role::Governor, false, false, false),
+            (Role::Teacher, false, false, false),
         ] {
             assert_eq!(can_view_report(&account(role), assigned), own, "{role:?}");
             assert_eq!(
@@ -218,6 +232,24 @@ mod tests {
             }
         }
         assert!(allows(Role::ItLead, Permission::ManageDevices));
+        for permission in [
+            Permission::OpenInbox,
+            Permission::ViewAllReports,
+            Permission::ViewAssignedReports,
+            Permission::ViewAuditLog,
+            Permission::ManageAccounts,
+            Permission::ManageDevices,
+            Permission::ViewFigures,
+            Permission::AnswerAllRequests,
+        ] {
+            assert!(!allows(Role::Teacher, permission), "teacher {permission:?}");
+        }
+        assert!(allows(Role::Teacher, Permission::AnswerRequests));
+        assert!(allows(Role::DeputyDsl, Permission::AnswerAllRequests));
+        assert!(!allows(
+            Role::SafeguardingReader,
+            Permission::AnswerRequests
+        ));
         assert!(allows(Role::Governor, Permission::ViewFigures));
         // The filter check log: governors read it, the IT lead and the DSL add what was done.
         for role in [Role::Dsl, Role::ItLead, Role::Governor, Role::DeputyDsl] {

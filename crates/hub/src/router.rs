@@ -33,6 +33,8 @@ pub struct AppState<S: Store> {
     pub security: std::sync::Arc<crate::web::security::WebSecurity>,
     /// Tells the DSL by e-mail when a report is stored (tells no one when mail is off).
     pub notifier: crate::notify::Notifier,
+    /// The end of the school day (minutes after midnight, Europe/London): approvals end by it.
+    pub school_day_end_minute: u32,
 }
 
 /// The hub's routes over `store`, held to `limits`.
@@ -57,10 +59,13 @@ pub fn router_notifying<S: Store>(
         .merge(crate::decisions::routes::<S>())
         // evhub: monitoring events from the devices (docs/events.md).
         .merge(crate::event_routes::routes::<S>())
+        // ask: pupils' requests to open a page, and the answers devices fetch (docs/requests.md).
+        .merge(crate::request_routes::routes::<S>())
         .with_state(AppState {
             store,
             security: security.clone(),
             notifier,
+            school_day_end_minute: limits.school_day_end_minute,
         })
         // hubauth: security headers, CSRF and the client's address, for every route.
         .layer(axum::middleware::from_fn_with_state(

@@ -13,6 +13,7 @@ mod event_store;
 mod filter_check_store;
 mod inbox;
 mod postgres;
+mod request_store;
 mod sqlite;
 mod sqlite_writer;
 
@@ -25,6 +26,8 @@ pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAle
 pub use filter_check_store::FilterCheckStore;
 // digest: scheduled e-mails, open alerts, expected devices, the monthly report's counts.
 pub use digest_store::{DigestStore, Dismissal, ExpectedDevice, GroupCount};
+// ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
+pub use request_store::{AnswersFor, RequestFilter, RequestStore};
 
 use std::future::Future;
 use std::path::Path;
@@ -133,6 +136,7 @@ pub trait Store:
     + EventStore
     + FilterCheckStore
     + DigestStore
+    + RequestStore
     + Send
     + Sync
     + Clone

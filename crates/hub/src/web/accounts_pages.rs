@@ -30,6 +30,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/accounts/{name}/role", post(change_role::<S>))
         .route("/accounts/{name}/disable", post(disable::<S>))
         .route("/accounts/{name}/reset", post(reset::<S>))
+        .route("/accounts/{name}/groups", post(set_groups::<S>))
         .route("/join/{token}", get(join_page::<S>).post(join_submit::<S>))
         .route("/keys", get(keys_page::<S>))
         .route("/figures", get(figures_page::<S>))
@@ -64,6 +65,14 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
         Ok(list) => list,
         Err(e) => return unavailable(e),
     };
+    // ask: the groups each teacher answers pupils' requests for.
+    let mut taught = std::collections::HashMap::new();
+    for account in list.iter().filter(|a| a.role == Role::Teacher.as_str()) {
+        match app.store.teacher_groups(&account.username).await {
+            Ok(groups) => taught.insert(account.username.clone(), groups.join(", ")),
+            Err(e) => return unavailable(e),
+        };
+    }
     let body = html! {
         p { "Each person has their own account and a role. Invite someone with a one-time link; there are no default passwords." }
         table {
@@ -88,6 +97,13 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                             form method="post" action={ "/accounts/" (name) "/reset" } {
                                 (csrf_field())
                                 button type="submit" { "Make a reset link for " (name) }
+                            }
+                            @if let Some(groups) = taught.get(name) {
+                                form method="post" action={ "/accounts/" (name) "/groups" } {
+                                    (csrf_field())
+                                    label { "Groups " (name) " teaches (comma-separated, as devices report them) " input name="groups" value=(groups); }
+                                    button type="submit" { "Save groups" }
+                                }
                             }
                             @if account.disabled_at.is_none() {
                                 form method="post" action={ "/accounts/" (name) "/disable" } {
@@ -496,4 +512,56 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
         StatusCode::OK,
         layout("Figures", Some(viewer.username()), body),
     )
+}
+
+#[derive(Deserialize)]
+struct GroupsForm {
+    groups: String,
+}
+
+/// ask: the groups a teacher answers pupils' requests for (DSL only; audited by the store).
+async fn set_groups<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(name): Path<String>,
+    viewer: Viewer,
+    Form(form): Form<GroupsForm>,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ManageAccounts) {
+        return refused;
+    }
+    let mut groups: Vec<String> = form
+        .groups
+        .split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    if groups.len() > 64 || groups.iter().any(|g| g.len() > 64) {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Too many groups",
+            "At most 64 groups, each at most 64 characters.",
+        );
+    }
+    match app.store.account(&name).await {
+        Ok(Some(account)) if account.role == Role::Teacher.as_str() => {}
+        Ok(_) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Not a teacher",
+                "Groups are for accounts with the teacher role.",
+            )
+        }
+        Err(e) => return unavailable(e),
+    }
+    match app
+        .store
+        .set_teacher_groups(&name, &groups, viewer.username())
+        .await
+    {
+        Ok(()) => Redirect::to("/accounts").into_response(),
+        Err(e) => unavailable(e),
+    }
 }

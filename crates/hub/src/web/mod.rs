@@ -17,6 +17,7 @@ mod guard;
 mod monitoring;
 mod oidc_pages;
 mod pages;
+mod requests_page;
 pub mod security;
 mod usage_page;
 
@@ -58,6 +59,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .merge(filter_checks_page::routes::<S>())
         // digest: the online-safety lead's monthly usage report.
         .merge(usage_page::routes::<S>())
+        // ask: pupils' "Ask my teacher" requests (docs/requests.md).
+        .merge(requests_page::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

@@ -65,7 +65,13 @@ pub fn describe(event: &StoredEvent) -> String {
         "help-seeking" => format!("searched for help on {}: \"{}\"", f("engine"), f("terms")),
         "staff-flag" => format!("staff flag, {}: {} {}", f("flag"), f("url"), f("note")),
         "override" => format!(
-            "teacher's override code, {}: {} (site {}; until {})",
+            "{}, {}: {} (site {}; until {})",
+            // ask: an approval of a pupil's request applied on the device, or a code typed there.
+            if f("approvedBy") == "a teacher on the hub" || f("route") == "hub" {
+                "teacher's approval (Ask my teacher)"
+            } else {
+                "teacher's override code"
+            },
             f("outcome"),
             f("url"),
             f("site"),

@@ -11,7 +11,7 @@ use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
     AccountAdmin, AccountLink, DigestStore, EventStore, FilterCheckStore, LinkPurpose, OidcSettings,
-    SignInState, SqliteStore, Store,
+    RequestStore, SignInState, SqliteStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -141,8 +141,8 @@ async fn migrate_is_idempotent(db: TestDb) {
         .collect::<Vec<_>>()
         .join(", ");
     assert_eq!(
-        all, "1, 2, 3, 4, 5, 6, 7, 8, 11",
-        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), digest e-mails, dismissed alerts and expected devices (11)"
+        all, "1, 2, 3, 4, 5, 6, 7, 8, 9, 11",
+        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), pupils' requests (9), digest e-mails, dismissed alerts and expected devices (11)"
     );
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
@@ -369,6 +369,19 @@ async fn fill_every_table(db: &TestDb) -> String {
         .await
         .status;
     assert_eq!(status, 201);
+    // ask: a pupil's request, answered, from a teacher whose groups are set.
+    let request = crate::requests::request_body(
+        "q-backup-0001",
+        "d-backup-0001",
+        Some("pupil@school.example"),
+        "y4",
+        None,
+        "games",
+    );
+    let status = crate::requests::send(&hub, Some(TEST_KEY), &request)
+        .await
+        .status;
+    assert_eq!(status, 201);
     hub.stop().await;
     let store = db.open().await;
     let secret = dsl_account(&store).await;
@@ -456,6 +469,22 @@ async fn fill_every_table(db: &TestDb) -> String {
         .add_case_entry(&report_id(0), "dsl", "note", "spoke to the class teacher")
         .await
         .expect("case");
+    let answer = schoolgate_hub::requests::Answer {
+        status: "declined",
+        decided_by: "dsl".into(),
+        decided_at: now.clone(),
+        scope: None,
+        window: None,
+        note: Some("not in this lesson".into()),
+    };
+    assert!(store
+        .answer_request("q-backup-0001", &answer)
+        .await
+        .expect("answer"));
+    store
+        .set_teacher_groups("reader", &["y4".to_owned()], "dsl")
+        .await
+        .expect("groups");
     let settings = OidcSettings {
         issuer: "https://accounts.google.com".into(),
         client_id: "client".into(),

@@ -23,6 +23,7 @@ mod governors;
 mod inbox_paging;
 mod ingest;
 mod oidc;
+mod requests;
 mod retention;
 mod roles;
 mod scheduled_mail;

@@ -1,0 +1,238 @@
+// "Ask my teacher" through the hub (issue 18, docs/requests.md), nothing mocked: real Chromium
+// with the extension force-installed by policy (its managed configuration in the machine-wide
+// policy file), the real hub binary on SQLite (a key from its own CLI as `reportSigningKey`, its
+// address as `hubUrl`), the DSL signed in on the hub's /requests page.
+//
+// - A pupil presses "Ask my teacher" on a block page; the request is on the hub's /requests page
+//   within a few seconds (pressed twice: one request). The DSL approves it for 2 minutes; the
+//   block page says "Your teacher said yes" and the page opens on the pupil's device within 10
+//   seconds; when the 2 minutes are up, the open tab goes back to the block page and the page is
+//   blocked again.
+// - A declined request: the block page says "Not this time", and the page stays blocked.
+// - A locked page (a locked-list test host): no "Ask my teacher" button; the hub refuses a
+//   request for it; an approval forged at the hub (a request that lies about its category,
+//   approved for the whole group) is refused by the device's own guard and never opens it.
+//
+// The local server's request log is the proof that a blocked page was never requested.
+// Holds the machine-wide browser lock when run by hand:
+//   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/hub-e2e/ask-teacher.test.mjs
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+
+import * as h from '../extension/helpers.mjs';
+import * as hub from './hub.mjs';
+import { signBody } from '../../shared-ui/report/sign.js';
+import { skipOrFail } from '../ci.mjs';
+
+const skip = skipOrFail(h.cannotRun() ?? hub.hubMissing());
+const POLICY = `never_override = ["pornography"]
+
+[school]
+name = "Oak Hill Primary"
+
+[categories]
+games = "block"
+`;
+const GAME = 'https://www.coolmathgames.com/0-run';
+const OTHER_GAME = 'https://www.roblox.com/games';
+const LOCKED = 'https://abuse-standin.example/';
+/** Progress on standard error (seen as it happens, where TAP waits for each test's end). */
+const progress = (...words) => process.stderr.write(`[ask-teacher ${new Date().toISOString()}] ${words.join(' ')}\n`);
+const MESSAGES = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../shared-ui/_locales/en_GB/messages.json', import.meta.url), 'utf8')));
+
+describe('"Ask my teacher" through the hub (real Chromium, force-installed extension, real hub)', { skip, timeout: 10 * 60_000 }, () => {
+  let server;
+  let ctx;
+  let hubProcess;
+  let cookie;
+  let key;
+
+  before(async () => {
+    h.ensureBuilt();
+    server = await h.startServer();
+    server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
+    const dir = hub.dataDir();
+    key = hub.addSigningKey(dir, 'chromebooks');
+    hubProcess = await hub.startHub({ dir });
+    cookie = await hub.signInDsl(hubProcess);
+    progress('hub up, DSL signed in; packing the extension');
+    const crx = h.packCrx();
+    ({ ctx } = await h.launchForceInstalled({
+      server,
+      crx,
+      settings: {
+        group: 'ks2',
+        policyToml: POLICY,
+        hubUrl: hubProcess.url,
+        reportSigningKey: key,
+        orgUnit: '/Pupils/Oak Class',
+        lists: [{ url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' }],
+      },
+    }));
+    progress('browser up; waiting for the managed policy');
+    await h.until(async () => {
+      const s = await h.status(ctx);
+      return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === 1 && s.status.lists.every((l) => l.entries > 0) && s;
+    }, 'the managed policy, its list and the DNR rules', 60_000, 250);
+  });
+
+  after(async () => {
+    await ctx?.close().catch(() => {});
+    h.removePolicy();
+    await hubProcess?.stop();
+    await server?.close();
+    h.cleanUp();
+  });
+
+  const requested = (needle, since = 0) => server.requests((e) => e.url.includes(needle) && e.at >= since).map((e) => e.url);
+
+  /** The open requests on the hub's /requests page for `url`: their ids. */
+  async function openRequestsFor(url) {
+    const response = await fetch(`${hubProcess.url}/requests`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const { status, text } = { status: response.status, text: await response.text() };
+    assert.equal(status, 200, text);
+    const open = text.split('Answered lately')[0];
+    return open.split('<tr data-request="').slice(1).filter((row) => row.includes(`>${url}<`)).map((row) => row.slice(0, row.indexOf('"')));
+  }
+
+  /** The DSL answers request `id` on the /requests page, as a browser would (its CSRF token). */
+  async function answer(id, fields) {
+    const shown = await hub.dslPage(hubProcess, cookie, '/requests');
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(shown.text)?.[1];
+    assert.ok(csrf, 'the requests page carries a CSRF token');
+    return fetch(`${hubProcess.url}/requests/${id}/answer`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ ...fields, csrf }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
+  /** Presses "Ask my teacher" on the block page shown in `page` (`times` presses); the hub's request id. */
+  async function askOn(page, url, times = 1) {
+    await h.blockPage(page);
+    const pressedAt = Date.now();
+    for (let i = 0; i < times; i += 1) {
+      await page.click('[data-action="ask-teacher"]');
+      await h.until(() => page.evaluate(() => document.documentElement.dataset.ask === 'open'), 'the page waiting for an answer', 10_000);
+    }
+    const ids = await h.until(async () => {
+      const found = await openRequestsFor(url);
+      return found.length ? found : null;
+    }, 'the request on the hub\'s /requests page', 15_000, 200);
+    const took = Date.now() - pressedAt;
+    console.log(`press to the hub's /requests page: ${took} ms`);
+    assert.ok(took < 10_000, `on the hub within a few seconds (${took} ms)`);
+    await h.sleep(1_000);
+    assert.equal((await openRequestsFor(url)).length, 1, 'one request, however often it was pressed');
+    return ids[0];
+  }
+
+  test('ask → approve for 2 minutes → the page opens within 10 s ("Your teacher said yes") → blocked again at the end', async () => {
+    const page = await ctx.newPage();
+    await h.go(page, GAME);
+    const id = await askOn(page, GAME, 2);
+    progress('request on the hub', id);
+    const approvedAt = Date.now();
+    const approved = await answer(id, { decision: 'approve', scope: 'pupil', minutes: '2', note: 'for the maths lesson' });
+    assert.equal(approved.status, 303, await approved.text());
+    // What the block page says, caught before it goes on to the page.
+    const said = await h.until(() => page.evaluate(() => (document.documentElement.dataset.ask === 'approved' ? document.getElementById('sg-ask-answer')?.textContent : null)).catch(() => null), '"Your teacher said yes"', 12_000, 50);
+    assert.equal(said, MESSAGES.ask_teacher_yes.message);
+    assert.match(said, /Your teacher said yes/);
+    await h.until(() => page.url() === GAME && requested('coolmathgames.com/0-run', approvedAt).length > 0, 'the page opening on the pupil\'s device', 12_000, 50);
+    const took = Date.now() - approvedAt;
+    console.log(`approval to the page open on the device: ${took} ms`);
+    assert.ok(took <= 10_000, `opened within 10 s (${took} ms)`);
+    assert.match(await page.textContent('h1'), /Loaded www\.coolmathgames\.com\/0-run/);
+
+    // The hub recorded who approved, the scope and the end; the device recorded it too.
+    const record = await hub.dslPage(hubProcess, cookie, '/requests');
+    assert.ok(record.text.includes('for the maths lesson'), 'the note is on the hub');
+    const log = await h.inExtension(ctx, async () => (await chrome.storage.local.get('teacherOverrideLog')).teacherOverrideLog ?? []);
+    const entry = log.find((e) => e.requestId === id);
+    assert.ok(entry, `the device's override record names the request: ${JSON.stringify(log)}`);
+    assert.equal(entry.outcome, 'granted');
+    assert.equal(entry.route, 'hub');
+    const endsAtMs = Date.parse(entry.endsAt);
+    assert.ok(Math.abs(endsAtMs - approvedAt - 120_000) < 15_000, `ends 2 minutes after the approval: ${entry.endsAt}`);
+
+    progress('page open; waiting for the end');
+    // The end: the open tab goes back to the block page, and a fresh visit is blocked.
+    await h.until(() => page.url().startsWith(h.blockPrefix), 'the tab back on the block page at the end', endsAtMs - Date.now() + 60_000, 250);
+    assert.ok(Date.now() >= endsAtMs - 1_000, 'not before the end');
+    const after = Date.now();
+    const again = await ctx.newPage();
+    await h.go(again, GAME);
+    await h.blockPage(again);
+    assert.deepEqual(requested('coolmathgames.com/0-run', after), [], 'blocked again: never requested after the end');
+    await again.close();
+    await page.close();
+  });
+
+  test('a declined request: "Not this time", and the page stays blocked', async () => {
+    const page = await ctx.newPage();
+    await h.go(page, OTHER_GAME);
+    const id = await askOn(page, OTHER_GAME);
+    progress('second request on the hub', id);
+    const declinedAt = Date.now();
+    const declined = await answer(id, { decision: 'decline', note: 'not in this lesson' });
+    assert.equal(declined.status, 303, await declined.text());
+    const said = await h.until(() => page.evaluate(() => (document.documentElement.dataset.ask === 'declined' ? document.getElementById('sg-ask-answer')?.textContent : null)).catch(() => null), '"Not this time"', 12_000, 100);
+    assert.equal(said, MESSAGES.ask_teacher_no.message);
+    assert.match(said, /Not this time/);
+    await h.sleep(2_000);
+    assert.ok(page.url().startsWith(h.blockPrefix), 'still the block page');
+    await h.go(page, OTHER_GAME);
+    await h.blockPage(page);
+    assert.deepEqual(requested('roblox.com', declinedAt), [], 'never requested');
+    await page.close();
+  });
+
+  test('a locked page: no "Ask my teacher", the hub refuses a request for it, and an approval forged at the hub never opens it', async () => {
+    server.clear();
+    const page = await ctx.newPage();
+    await h.go(page, LOCKED);
+    const shown = await h.blockPage(page);
+    assert.equal(shown.kind, 'locked');
+    assert.equal(await page.$('[data-action="ask-teacher"]'), null, 'no "Ask my teacher" on a locked page');
+    // Sent straight to the worker: refused, nothing sent.
+    const straight = await page.evaluate((url) => chrome.runtime.sendMessage({ type: 'ask-teacher', url }), LOCKED);
+    assert.equal(straight.sent, false);
+    assert.match(straight.refused, /locked/);
+
+    const post = async (fields) => {
+      const body = JSON.stringify({
+        schema: 'schoolgate-request/1', id: `q-${randomUUID()}`, device: 'd-forger-00000001', user: null, group: 'ks2', orgUnit: null,
+        url: LOCKED, site: 'abuse-standin.example', rule: 'category', reason: 'forged', at: new Date().toISOString(), ...fields,
+      });
+      const res = await fetch(`${hubProcess.url}/api/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-schoolgate-signature': await signBody(key, body) }, body });
+      return { status: res.status, text: await res.text(), id: JSON.parse(body).id };
+    };
+    progress('locked page checked on the device');
+    const honest = await post({ category: 'child-abuse', categories: ['child-abuse'] });
+    assert.equal(honest.status, 422, honest.text);
+    assert.match(honest.text, /locked/);
+    // A request that lies about the category reaches the hub; approved for the whole group.
+    const lie = await post({ category: 'games', categories: ['games'] });
+    assert.equal(lie.status, 201, lie.text);
+    const approved = await answer(lie.id, { decision: 'approve', scope: 'group', minutes: '30' });
+    assert.equal(approved.status, 303, await approved.text());
+    // The device's next contact (its heartbeat alarm) fetches the approval; its own guard refuses it.
+    await h.inExtension(ctx, () => chrome.alarms.create('sg-heartbeat', { when: Date.now() + 50 }));
+    const refused = await h.until(async () => {
+      const log = await h.inExtension(ctx, async () => (await chrome.storage.local.get('teacherOverrideLog')).teacherOverrideLog ?? []);
+      return log.find((e) => e.requestId === lie.id);
+    }, 'the device refusing the forged approval', 90_000, 250);
+    assert.equal(refused.outcome, 'refused');
+    assert.equal(refused.route, 'hub');
+    assert.match(refused.reason, /locked/);
+    await h.go(page, LOCKED);
+    assert.equal((await h.blockPage(page)).kind, 'locked');
+    assert.deepEqual(requested('abuse-standin'), [], 'the locked site was never requested');
+    await page.close();
+  });
+});
