@@ -58,6 +58,12 @@ pub const SQLITE: &[Migration] = &[
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/sqlite/0007_events.sql"),
     },
+    // policyhub: the policy under change control, its approvals and signing key (issue 18).
+    Migration {
+        version: 10,
+        description: "policy change control: proposals, approvals, leadership, the bundle key",
+        sql: include_str!("../migrations/sqlite/0010_policy_change.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -101,6 +107,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         description: "monitoring events, their batches, devices and alerts",
         sql: include_str!("../migrations/postgres/0007_events.sql"),
+    },
+    // policyhub: the policy under change control, its approvals and signing key (issue 18).
+    Migration {
+        version: 10,
+        description: "policy change control: proposals, approvals, leadership, the bundle key",
+        sql: include_str!("../migrations/postgres/0010_policy_change.sql"),
     },
 ];
 

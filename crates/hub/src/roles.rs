@@ -8,8 +8,11 @@
 //! - DSL: everything, and the only role that manages accounts.
 //! - Deputy DSL: every report, the audit log; not accounts.
 //! - Safeguarding reader: only the reports assigned to them.
-//! - IT lead: devices and signing keys; never a report, the inbox or pupil data.
-//! - Governor: anonymised figures only.
+//! - IT lead: devices and signing keys; never a report, the inbox or pupil data. Proposes policy
+//!   changes (policyhub).
+//! - Governor: anonymised figures only, and the policy's history.
+//! - Policy changes are approved by the DSL, deputies and any account the DSL marks as
+//!   leadership (`policy_change::may_approve`).
 
 use crate::accounts::Account;
 
@@ -96,6 +99,15 @@ pub enum Permission {
     ViewAuditLog,
     /// Sign-in with Google or Microsoft (OpenID Connect settings).
     ConfigureSignIn,
+    // policyhub: the policy under change control (issue 18).
+    /// Read the policy in force and its history (governors too: no pupil data in it).
+    ViewPolicy,
+    /// Propose a new policy text, with a preview (DSL, deputy, IT lead).
+    ProposePolicy,
+    /// Approve a proposal (DSL, deputy; also any account marked as leadership).
+    ApprovePolicy,
+    /// The school's approval rule and who is leadership (the DSL).
+    ManagePolicySettings,
 }
 
 /// The one table of who may do what.
@@ -103,10 +115,16 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Dsl => true,
-        Role::DeputyDsl => !matches!(permission, ManageAccounts | ManageDevices | ConfigureSignIn),
+        Role::DeputyDsl => !matches!(
+            permission,
+            ManageAccounts | ManageDevices | ConfigureSignIn | ManagePolicySettings
+        ),
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
-        Role::ItLead => matches!(permission, ManageDevices | ConfigureSignIn),
-        Role::Governor => matches!(permission, ViewFigures),
+        Role::ItLead => matches!(
+            permission,
+            ManageDevices | ConfigureSignIn | ViewPolicy | ProposePolicy
+        ),
+        Role::Governor => matches!(permission, ViewFigures | ViewPolicy),
     }
 }
 

@@ -10,12 +10,15 @@
 mod account_admin;
 mod event_store;
 mod inbox;
+// policyhub: the policy under change control (issue 18).
+mod policy_store;
 mod postgres;
 mod sqlite;
 mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_PAGE_SIZE};
+pub use policy_store::{ApproveOutcome, PolicyStore};
 pub use sign_in_state::SignInState;
 // evhub: monitoring events (docs/events.md).
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
@@ -54,6 +57,9 @@ pub enum StoreError {
     /// A backup target that already exists.
     #[error("{0} already exists: choose a new file for the backup")]
     BackupExists(String),
+    /// A stored value this build cannot use (policyhub: the policy signing key).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 /// A checked report, ready to store.
@@ -121,7 +127,7 @@ pub struct StoredRevision {
 
 /// The hub's storage.
 pub trait Store:
-    AccountAdmin + InboxStore + SignInState + EventStore + Send + Sync + Clone + 'static
+    AccountAdmin + InboxStore + SignInState + EventStore + PolicyStore + Send + Sync + Clone + 'static
 {
     /// Which back end, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
