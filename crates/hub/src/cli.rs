@@ -9,6 +9,8 @@
 //! schoolgate-hub audit verify
 //! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
 //! schoolgate-hub reports export --json
+//! schoolgate-hub policy import FILE --reason TEXT [--by NAME]
+//! schoolgate-hub policy-key
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -89,6 +91,30 @@ pub enum Command {
     /// The reports the hub holds.
     #[command(subcommand)]
     Reports(ReportsCommand),
+    // policyhub
+    /// The school's policy under change control.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print the public key policy bundles are signed with (`hubPolicyKey` in the Admin
+    /// console), making the key pair on first use.
+    PolicyKey,
+}
+
+/// `policy` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Propose a policy file (the school's current managed TOML, to start with): it is checked
+    /// as `schoolgate check-policy` checks it, then waits for approval in the hub like any change.
+    Import {
+        /// The policy file (TOML).
+        file: PathBuf,
+        /// Why (kept in the history).
+        #[arg(long)]
+        reason: String,
+        /// Who proposes it (an account name, for the history; the approvals come from the hub's pages).
+        #[arg(long, default_value = "command line")]
+        by: String,
+    },
 }
 
 /// `retention` subcommands.
@@ -170,6 +196,9 @@ pub enum CliError {
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
+    /// A policy file that cannot be read or proposed (policyhub).
+    #[error("{0}")]
+    Policy(String),
 }
 
 /// Runs the command line; the process's exit code.
@@ -312,6 +341,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             // burst test, which polls it, then saw ingest refused.)
             let document = crate::export::received_json(&store).await?;
             writeln!(out, "{document}").map_err(io)?;
+        }
+        Command::Policy(PolicyCommand::Import { file, reason, by }) => {
+            use crate::store::PolicyStore;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Policy(format!("{}: {e}", file.display())))?;
+            let proposal = crate::policy_change::propose(&text, &reason, &by, &crate::now(), None)
+                .map_err(|e| CliError::Policy(format!("{}: {e}", file.display())))?;
+            let id = store.add_policy_proposal(&proposal).await?;
+            writeln!(
+                out,
+                "proposed {} as proposal {id}: approve it at /policy/proposals/{id}",
+                file.display()
+            )
+            .map_err(io)?;
+        }
+        Command::PolicyKey => {
+            use crate::store::PolicyStore;
+            let key = store.policy_bundle_key().await?;
+            writeln!(out, "{}", key.public_key()).map_err(io)?;
         }
     }
     Ok(())

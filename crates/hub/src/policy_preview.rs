@@ -99,6 +99,8 @@ pub struct GroupChange {
     pub group: String,
     /// Its label for people.
     pub label: String,
+    /// Whether it is a staff group (the page says "staff", not "pupils").
+    pub staff: bool,
     /// Sample addresses blocked now and allowed under the proposal.
     pub sample_unblocked: Vec<String>,
     /// Sample addresses allowed now and blocked under the proposal.
@@ -124,12 +126,22 @@ impl GroupChange {
             && self.events_blocked == 0
     }
 
+    /// Who tried the pages: pupils, or staff.
+    pub fn who(&self) -> &'static str {
+        if self.staff {
+            "staff"
+        } else {
+            "pupils"
+        }
+    }
+
     /// The sentence the page shows.
     pub fn summary(&self) -> String {
         format!(
-            "This would unblock {} page(s) {} pupils tried this week and block {} page(s) they visited; of the sample, {} would be unblocked and {} blocked.",
+            "This would unblock {} page(s) {} {} tried this week and block {} page(s) they visited; of the sample, {} would be unblocked and {} blocked.",
             self.events_unblocked,
             self.label,
+            self.who(),
             self.events_blocked,
             self.sample_unblocked.len(),
             self.sample_blocked.len()
@@ -225,14 +237,12 @@ pub fn preview(
     names
         .into_iter()
         .map(|name| {
-            let label = proposed
-                .group(&name)
-                .or_else(|| current.group(&name))
-                .map(|g| g.label().to_owned())
-                .unwrap_or_else(|| name.clone());
+            let group = proposed.group(&name).or_else(|| current.group(&name));
+            let label = group.map_or_else(|| name.clone(), |g| g.label().to_owned());
             let mut change = GroupChange {
                 group: name.clone(),
                 label,
+                staff: group.is_some_and(|g| g.is_staff()),
                 ..GroupChange::default()
             };
             for s in &sample {

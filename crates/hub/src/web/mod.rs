@@ -16,6 +16,9 @@ mod guard;
 mod monitoring;
 mod oidc_pages;
 mod pages;
+// policyhub: the policy under change control (issue 18).
+mod policy_history;
+mod policy_pages;
 pub mod security;
 
 pub use guard::Viewer;
@@ -52,6 +55,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         // evhub: devices, search alerts and events (docs/events.md).
         .merge(monitoring::routes::<S>())
         .merge(digest_page::routes::<S>())
+        // policyhub: the policy, its approvals, history and signed bundle.
+        .merge(policy_pages::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

@@ -22,6 +22,7 @@ mod governors;
 mod inbox_paging;
 mod ingest;
 mod oidc;
+mod policy_change;
 mod retention;
 mod roles;
 mod security;
