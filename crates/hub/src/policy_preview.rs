@@ -134,19 +134,6 @@ impl GroupChange {
             "pupils"
         }
     }
-
-    /// The sentence the page shows.
-    pub fn summary(&self) -> String {
-        format!(
-            "This would unblock {} page(s) {} {} tried this week and block {} page(s) they visited; of the sample, {} would be unblocked and {} blocked.",
-            self.events_unblocked,
-            self.label,
-            self.who(),
-            self.events_blocked,
-            self.sample_unblocked.len(),
-            self.sample_blocked.len()
-        )
-    }
 }
 
 /// The lists the hub knows a page's category from: the sample's and the events' categories.

@@ -178,6 +178,23 @@ mod tests {
     }
 
     #[test]
+    fn policy_changes_are_proposed_and_approved_by_the_right_roles() {
+        use Permission::*;
+        for (role, view, propose, approve, settings) in [
+            (Role::Dsl, true, true, true, true),
+            (Role::DeputyDsl, true, true, true, false),
+            (Role::ItLead, true, true, false, false),
+            (Role::Governor, true, false, false, false),
+            (Role::SafeguardingReader, false, false, false, false),
+        ] {
+            assert_eq!(allows(role, ViewPolicy), view, "{role:?}");
+            assert_eq!(allows(role, ProposePolicy), propose, "{role:?}");
+            assert_eq!(allows(role, ApprovePolicy), approve, "{role:?}");
+            assert_eq!(allows(role, ManagePolicySettings), settings, "{role:?}");
+        }
+    }
+
+    #[test]
     fn names_round_trip() {
         for role in ALL_ROLES {
             assert_eq!(Role::parse(role.as_str()), Some(role));
@@ -222,6 +239,7 @@ mod tests {
             }
         }
         assert!(allows(Role::ItLead, Permission::ManageDevices));
+        assert!(!allows(Role::Governor, Permission::ProposePolicy));
         assert!(allows(Role::Governor, Permission::ViewFigures));
         assert!(!allows(Role::DeputyDsl, Permission::ManageAccounts));
     }

@@ -19,7 +19,10 @@ use crate::roles::{invite, join, session};
 use crate::support::{self, forms, http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
-on_both_backends!(two_approvals_publish_a_signed_policy_and_history_names_both,);
+on_both_backends!(
+    two_approvals_publish_a_signed_policy_and_history_names_both,
+    the_command_line_imports_a_policy_as_a_proposal_and_prints_one_key,
+);
 
 const PASSWORD: &str = "a long pass phrase for policy";
 
@@ -435,6 +438,73 @@ async fn two_approvals_publish_a_signed_policy_and_history_names_both(db: TestDb
     let keys = http::get_with(hub.addr, "/keys", &[("Cookie", it.as_str())]).await;
     assert!(keys.body.contains(&public_key) && keys.body.contains("hubPolicyKey"));
     hub.stop().await;
+}
+
+/// `policy import` proposes the school's current managed TOML (checked by the core, a reason
+/// required); `policy-key` prints the same key every time, on every hub of the database.
+async fn the_command_line_imports_a_policy_as_a_proposal_and_prints_one_key(db: TestDb) {
+    let good = db.dir.path().join("managed-policy.toml");
+    std::fs::write(&good, FIRST).expect("write");
+    let bad = db.dir.path().join("broken.toml");
+    std::fs::write(
+        &bad,
+        "[school]\nname = \"X\"\n\n[categories]\ngambling = \"sometimes\"\n",
+    )
+    .expect("write");
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8").to_owned();
+    let refused = support::hub_command(&db, &["policy", "import", &path(&bad), "--reason", "Ours"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("line 5, column ") && said.contains("gambling"),
+        "{said}"
+    );
+    let no_reason = support::hub_command(&db, &["policy", "import", &path(&good), "--reason", " "]);
+    assert!(!no_reason.status.success());
+    assert!(String::from_utf8_lossy(&no_reason.stderr).contains("give a reason"));
+    let imported = support::hub_command(
+        &db,
+        &[
+            "policy",
+            "import",
+            &path(&good),
+            "--reason",
+            "The managed policy today",
+            "--by",
+            "dsl",
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(support::stdout(&imported).contains("as proposal 1"));
+    let store = db.open().await;
+    let proposals = schoolgate_hub::store::PolicyStore::policy_proposals(&store)
+        .await
+        .expect("proposals");
+    assert_eq!(proposals.len(), 1, "the refused files stored nothing");
+    assert_eq!(
+        (
+            proposals[0].policy.as_str(),
+            proposals[0].reason.as_str(),
+            proposals[0].proposed_by.as_str()
+        ),
+        (FIRST, "The managed policy today", "dsl")
+    );
+    assert_eq!(
+        proposals[0].state,
+        schoolgate_hub::policy_change::ProposalState::Proposed
+    );
+    let key = |_| {
+        support::stdout(&support::hub_command(&db, &["policy-key"]))
+            .trim()
+            .to_owned()
+    };
+    let (first, second) = (key(1), key(2));
+    assert_eq!(first.len(), 43);
+    assert_eq!(first, second, "made once, then kept");
 }
 
 /// The shared test vectors: what the device's check must accept and refuse.
