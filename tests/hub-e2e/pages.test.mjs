@@ -3,10 +3,10 @@
 // page with its case forms, its printable record, the audit log, the subject-access form, the
 // accounts page, sign-in settings, keys, figures, the monitoring pages (search alerts, an alert's
 // page, all events, devices, the digest, the term's figures, the filter check log and its
-// printable version; the DSL is the one role that sees
-// page, all events, devices, the digest, the term's figures, the inbox with an open alert at its
-// top, the monthly report and its printable version; the DSL is the one role that sees
-// them all) and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
+// printable version, the inbox with an open alert at its top, the monthly report and its printable
+// version; the DSL is the one role that sees them all), the policy pages (the editor with its
+// preview and an error, a proposal, the policy, its history and printable log, the approval rule)
+// and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
 // Holds the machine-wide browser lock when run by hand:
@@ -172,6 +172,30 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       assert.deepEqual(await axeProblems(page), [], path);
       checked[path] = true;
     }
+    // policyhub: the policy pages (issue 18): the editor, with its preview and with an error,
+    // a proposal waiting for approval, the policy in force, its history, the printable log and
+    // the approval rule.
+    await page.goto(`${hubProcess.url}/policy/edit`);
+    assert.deepEqual(await axeProblems(page), [], '/policy/edit');
+    const editPost = () => page.waitForResponse((r) => r.url().endsWith('/policy/edit') && r.request().method() === 'POST');
+    await Promise.all([editPost(), page.click('button[value="preview"]')]);
+    await page.waitForSelector('text=What this changes, for each group');
+    assert.deepEqual(await axeProblems(page), [], '/policy/edit with its preview');
+    await page.fill('textarea[name="policy"]', '[school]\nname = "Oak Hill Primary"\n\n[categories]\ngambling = "sometimes"\n');
+    await page.fill('input[name="reason"]', 'A test of the error');
+    await Promise.all([editPost(), page.click('button[value="propose"]')]);
+    await page.waitForSelector('.error');
+    assert.deepEqual(await axeProblems(page), [], '/policy/edit with an error');
+    await page.fill('textarea[name="policy"]', '[school]\nname = "Oak Hill Primary"\n\n[groups.ks1.categories]\ngames = "allow"\n');
+    await Promise.all([page.waitForURL(/\/policy\/proposals\/\d+$/), page.click('button[value="propose"]')]);
+    assert.deepEqual(await axeProblems(page), [], 'a policy proposal');
+    checked['/policy/proposals/N'] = true;
+    for (const path of ['/policy', '/policy/history', '/policy/history/print', '/policy/settings']) {
+      await page.goto(`${hubProcess.url}${path}`);
+      assert.ok(page.url().endsWith(path), `${path} opened (at ${page.url()})`);
+      assert.deepEqual(await axeProblems(page), [], path);
+      checked[path] = true;
+    }
     // Invitations for the two other roles whose pages are checked below.
     for (const [username, role] of [['it.lead', 'it-lead'], ['governor.one', 'governor']]) {
       await page.goto(`${hubProcess.url}/accounts`);
@@ -191,7 +215,8 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
 
   test('the IT lead\'s devices page and the governor\'s term figures, each as that role: no serious axe violation', async () => {
     const signedInAt = {};
-    for (const [role, paths] of [['it-lead', ['/devices', '/filter-checks']], ['governor', ['/figures/term', '/filter-checks', '/filter-checks?print=1']]]) {
+    // The IT lead also proposes policy changes; governors also read the policy's history.
+    for (const [role, paths] of [['it-lead', ['/devices', '/filter-checks', '/policy/edit']], ['governor', ['/figures/term', '/filter-checks', '/filter-checks?print=1', '/policy/history']]]) {
       const context = await browser.newContext({ bypassCSP: true });
       try {
         const other = await context.newPage();

@@ -10,6 +10,8 @@
 //! schoolgate-hub retention run [--now RFC3339] [--retention-report-years N]
 //! schoolgate-hub reports export --json
 //! schoolgate-hub digest send --week 2026-W49 | --month 2026-11   [e-mail options as for serve]
+//! schoolgate-hub policy import FILE --reason TEXT [--by NAME]
+//! schoolgate-hub policy-key
 //! ```
 //!
 //! Every command takes `--data DIR` (default `./hub-data`) and `--database URL` (or
@@ -100,6 +102,12 @@ pub enum Command {
     /// The weekly digest and the monthly report by e-mail (`serve` sends them on schedule).
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// The school's policy under change control.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Print the public key policy bundles are signed with (`hubPolicyKey` in the Admin
+    /// console), making the key pair on first use.
+    PolicyKey,
 }
 
 /// `digest` subcommands.
@@ -122,6 +130,23 @@ pub enum DigestCommand {
         /// The mail server and addresses, as for `serve`.
         #[command(flatten)]
         mail: crate::notify::MailArgs,
+    },
+}
+
+/// `policy` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Propose a policy file (the school's current managed TOML, to start with): it is checked
+    /// as `schoolgate check-policy` checks it, then waits for approval in the hub like any change.
+    Import {
+        /// The policy file (TOML).
+        file: PathBuf,
+        /// Why (kept in the history).
+        #[arg(long)]
+        reason: String,
+        /// Who proposes it (an account name, for the history; the approvals come from the hub's pages).
+        #[arg(long, default_value = "command line")]
+        by: String,
     },
 }
 
@@ -212,6 +237,9 @@ pub enum CliError {
     /// The network or the terminal failed.
     #[error("{0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
+    /// A policy file that cannot be read or proposed (policyhub).
+    #[error("{0}")]
+    Policy(String),
 }
 
 /// Runs the command line; the process's exit code.
@@ -390,6 +418,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             // burst test, which polls it, then saw ingest refused.)
             let document = crate::export::received_json(&store).await?;
             writeln!(out, "{document}").map_err(io)?;
+        }
+        Command::Policy(PolicyCommand::Import { file, reason, by }) => {
+            use crate::store::PolicyStore;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Policy(format!("{}: {e}", file.display())))?;
+            let proposal = crate::policy_change::propose(&text, &reason, &by, &crate::now(), None)
+                .map_err(|e| CliError::Policy(format!("{}: {e}", file.display())))?;
+            let id = store.add_policy_proposal(&proposal).await?;
+            writeln!(
+                out,
+                "proposed {} as proposal {id}: approve it at /policy/proposals/{id}",
+                file.display()
+            )
+            .map_err(io)?;
+        }
+        Command::PolicyKey => {
+            use crate::store::PolicyStore;
+            let key = store.policy_bundle_key().await?;
+            writeln!(out, "{}", key.public_key()).map_err(io)?;
         }
     }
     Ok(())

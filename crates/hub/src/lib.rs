@@ -31,6 +31,11 @@ pub mod notify;
 pub mod oidc;
 pub mod request_routes;
 pub mod requests;
+// policyhub: the policy under change control, its preview and the signed bundle (issue 18).
+pub mod policy_bundle;
+pub mod policy_change;
+pub mod policy_form;
+pub mod policy_preview;
 pub mod retention;
 pub mod roles;
 pub mod router;

@@ -70,6 +70,12 @@ pub const SQLITE: &[Migration] = &[
         description: "pupils' requests to open a blocked page, teachers' answers and groups",
         sql: include_str!("../migrations/sqlite/0009_override_requests.sql"),
     },
+    // policyhub: the policy under change control, its approvals and signing key (issue 18).
+    Migration {
+        version: 10,
+        description: "policy change control: proposals, approvals, leadership, the bundle key",
+        sql: include_str!("../migrations/sqlite/0010_policy_change.sql"),
+    },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {
         version: 11,
@@ -131,6 +137,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 9,
         description: "pupils' requests to open a blocked page, teachers' answers and groups",
         sql: include_str!("../migrations/postgres/0009_override_requests.sql"),
+    },
+    // policyhub: the policy under change control, its approvals and signing key (issue 18).
+    Migration {
+        version: 10,
+        description: "policy change control: proposals, approvals, leadership, the bundle key",
+        sql: include_str!("../migrations/postgres/0010_policy_change.sql"),
     },
     // digest: scheduled e-mails sent once, dismissed alerts, expected devices.
     Migration {

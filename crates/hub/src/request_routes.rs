@@ -17,9 +17,9 @@ use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::decisions::{MAX_CLOCK_SKEW_SECS, TIME_HEADER};
-use crate::signing_keys::valid_id;
 use crate::requests::{self, RequestError, MAX_REQUEST_BYTES, OWN_ANSWERS_HOURS};
 use crate::router::AppState;
+use crate::signing_keys::valid_id;
 use crate::signing_keys::{self, SIGNATURE_HEADER};
 use crate::store::{AnswersFor, Store};
 

@@ -9,10 +9,12 @@
 //! - Deputy DSL: every report, the audit log; not accounts.
 //! - Safeguarding reader: only the reports assigned to them.
 //! - IT lead: devices and signing keys, the monthly usage report (counts, no pupil); never a
-//!   report, the inbox or pupil data.
-//! - Governor: anonymised figures only.
+//!   report, the inbox or pupil data. Proposes policy changes.
+//! - Governor: anonymised figures only, and the policy's history.
 //! - Teacher: pupils' "Ask my teacher" requests from the groups they teach (set by the DSL on
 //!   the accounts page), and nothing else; the DSL and deputies answer every group's.
+//! - Policy changes are approved by the DSL, deputies and any account the DSL marks as
+//!   leadership (`policy_change::may_approve`).
 
 use crate::accounts::Account;
 
@@ -116,6 +118,15 @@ pub enum Permission {
     AnswerRequests,
     /// Every group's requests, whoever teaches it.
     AnswerAllRequests,
+    // policyhub: the policy under change control (issue 18).
+    /// Read the policy in force and its history (governors too: no pupil data in it).
+    ViewPolicy,
+    /// Propose a new policy text, with a preview (DSL, deputy, IT lead).
+    ProposePolicy,
+    /// Approve a proposal (DSL, deputy; also any account marked as leadership).
+    ApprovePolicy,
+    /// The school's approval rule and who is leadership (the DSL).
+    ManagePolicySettings,
 }
 
 /// The one table of who may do what.
@@ -125,14 +136,24 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         Role::Dsl => true,
         Role::DeputyDsl => !matches!(
             permission,
-            ManageAccounts | ManageDevices | ConfigureSignIn | NoteFilterChecks
+            ManageAccounts
+                | ManageDevices
+                | ConfigureSignIn
+                | NoteFilterChecks
+                | ManagePolicySettings
         ),
         Role::SafeguardingReader => matches!(permission, OpenInbox | ViewAssignedReports),
         Role::ItLead => matches!(
             permission,
-            ManageDevices | ConfigureSignIn | ViewFilterChecks | NoteFilterChecks | ViewUsageReport
+            ManageDevices
+                | ConfigureSignIn
+                | ViewFilterChecks
+                | NoteFilterChecks
+                | ViewUsageReport
+                | ViewPolicy
+                | ProposePolicy
         ),
-        Role::Governor => matches!(permission, ViewFigures | ViewFilterChecks),
+        Role::Governor => matches!(permission, ViewFigures | ViewFilterChecks | ViewPolicy),
         Role::Teacher => matches!(permission, AnswerRequests),
     }
 }
@@ -183,6 +204,23 @@ mod tests {
             totp_secret: String::new(),
             totp_last_step: 0,
             created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn policy_changes_are_proposed_and_approved_by_the_right_roles() {
+        use Permission::*;
+        for (role, view, propose, approve, settings) in [
+            (Role::Dsl, true, true, true, true),
+            (Role::DeputyDsl, true, true, true, false),
+            (Role::ItLead, true, true, false, false),
+            (Role::Governor, true, false, false, false),
+            (Role::SafeguardingReader, false, false, false, false),
+        ] {
+            assert_eq!(allows(role, ViewPolicy), view, "{role:?}");
+            assert_eq!(allows(role, ProposePolicy), propose, "{role:?}");
+            assert_eq!(allows(role, ApprovePolicy), approve, "{role:?}");
+            assert_eq!(allows(role, ManagePolicySettings), settings, "{role:?}");
         }
     }
 
@@ -241,6 +279,8 @@ mod tests {
             Permission::ManageDevices,
             Permission::ViewFigures,
             Permission::AnswerAllRequests,
+            Permission::ProposePolicy,
+            Permission::ApprovePolicy,
         ] {
             assert!(!allows(Role::Teacher, permission), "teacher {permission:?}");
         }
@@ -250,6 +290,7 @@ mod tests {
             Role::SafeguardingReader,
             Permission::AnswerRequests
         ));
+        assert!(!allows(Role::Governor, Permission::ProposePolicy));
         assert!(allows(Role::Governor, Permission::ViewFigures));
         // The filter check log: governors read it, the IT lead and the DSL add what was done.
         for role in [Role::Dsl, Role::ItLead, Role::Governor, Role::DeputyDsl] {

@@ -12,6 +12,8 @@ mod digest_store;
 mod event_store;
 mod filter_check_store;
 mod inbox;
+// policyhub: the policy under change control (issue 18).
+mod policy_store;
 mod postgres;
 mod request_store;
 mod sqlite;
@@ -19,6 +21,7 @@ mod sqlite_writer;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_PAGE_SIZE};
+pub use policy_store::{ApproveOutcome, PolicyStore};
 pub use sign_in_state::SignInState;
 // evhub: monitoring events (docs/events.md).
 pub use event_store::{BatchOutcome, DeviceState, EventFilter, EventStore, NewAlert, StoredEvent};
@@ -63,6 +66,9 @@ pub enum StoreError {
     /// A backup target that already exists.
     #[error("{0} already exists: choose a new file for the backup")]
     BackupExists(String),
+    /// A stored value this build cannot use (policyhub: the policy signing key).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 /// A checked report, ready to store.
@@ -137,6 +143,7 @@ pub trait Store:
     + FilterCheckStore
     + DigestStore
     + RequestStore
+    + PolicyStore
     + Send
     + Sync
     + Clone

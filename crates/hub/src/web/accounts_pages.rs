@@ -452,7 +452,16 @@ async fn keys_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> 
         Ok(keys) => keys,
         Err(e) => return unavailable(e),
     };
+    // policyhub: the public half of the key policy bundles are signed with (made on first use).
+    let policy_key = match app.store.policy_bundle_key().await {
+        Ok(key) => key.public_key(),
+        Err(e) => return unavailable(e),
+    };
     let body = html! {
+        h2 { "The policy key" }
+        p { "Put this in the Admin console as " code { "hubPolicyKey" } " (with " code { "hubUrl" } "): the Chromebooks then take the school's policy from the hub, signed, and refuse any policy this key did not sign. It is not a secret. " a href="/policy" { "The policy and its changes" } }
+        p { code id="hub-policy-key" { (policy_key) } }
+        h2 { "Report signing keys" }
         p { "The keys the Chromebooks sign reports with (add and revoke them with " code { "schoolgate-hub signing-key" } "). No pupil data is shown here." }
         // evhub: the devices, and which went silent.
         p { a href="/devices" { "The devices: versions, last heard from, and any gone silent" } }
@@ -500,6 +509,8 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
         // evhub: the termly summary of monitoring events.
         p { a href="/figures/term" { "This term's summary of what the filter stopped (KCSIE areas, UKSIC categories)" } }
         p { a href="/filter-checks" { "The filter check log (the Chromebooks' daily self-test, for the annual review)" } }
+        // policyhub: governors read the policy's change-control history.
+        p { a href="/policy/history" { "The school policy's history: every change, why, and who approved it" } }
         table {
             thead { tr { th { "Month" } th { "Reports" } } }
             tbody {

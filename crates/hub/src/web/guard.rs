@@ -53,6 +53,11 @@ impl Viewer {
         }
     }
 
+    /// Whether the role allows `permission` (for what a page offers; `require` refuses).
+    pub fn role_allows(&self, permission: Permission) -> bool {
+        roles::allows(self.role, permission)
+    }
+
     /// Whether this viewer may read (and work on) a report whose case is `state`.
     pub fn can_view(&self, state: &CaseState) -> bool {
         self.may_read_assigned_to(state.assigned_to.as_deref())

@@ -18,6 +18,9 @@ mod monitoring;
 mod oidc_pages;
 mod pages;
 mod requests_page;
+// policyhub: the policy under change control (issue 18).
+mod policy_history;
+mod policy_pages;
 pub mod security;
 mod usage_page;
 
@@ -61,6 +64,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .merge(usage_page::routes::<S>())
         // ask: pupils' "Ask my teacher" requests (docs/requests.md).
         .merge(requests_page::routes::<S>())
+        // policyhub: the policy, its approvals, history and signed bundle.
+        .merge(policy_pages::routes::<S>())
 }
 
 /// Each role's start page (hubauth).

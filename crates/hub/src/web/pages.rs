@@ -137,6 +137,8 @@ pub fn inbox(
             p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
             // evhub: monitoring events beside the inbox.
             p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+            // policyhub: the filter policy under change control.
+            p { "Filter policy: " a href="/policy" { "In force and waiting for approval" } " · " a href="/policy/history" { "History" } }
         }
         // digest: open search alerts first, above every report.
         @if !alerts.is_empty() {

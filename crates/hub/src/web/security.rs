@@ -171,6 +171,12 @@ fn set_headers(response: &mut Response, https: bool) {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ];
     for (name, value) in set {
+        // policyhub: a machine API that chose its own caching (the signed policy bundle's
+        // `no-cache`, revalidated by ETag, as docs/policy-bundle.md requires) keeps it; every
+        // page keeps `no-store`.
+        if name == header::CACHE_CONTROL && headers.contains_key(&name) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
     }
     if https {

@@ -10,8 +10,8 @@ use schoolgate_hub::audit::{self, AuditEvent};
 use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
-    AccountAdmin, AccountLink, DigestStore, EventStore, FilterCheckStore, LinkPurpose, OidcSettings,
-    RequestStore, SignInState, SqliteStore, Store,
+    AccountAdmin, AccountLink, DigestStore, EventStore, FilterCheckStore, LinkPurpose,
+    OidcSettings, PolicyStore, RequestStore, SignInState, SqliteStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -141,8 +141,8 @@ async fn migrate_is_idempotent(db: TestDb) {
         .collect::<Vec<_>>()
         .join(", ");
     assert_eq!(
-        all, "1, 2, 3, 4, 5, 6, 7, 8, 9, 11",
-        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), pupils' requests (9), digest e-mails, dismissed alerts and expected devices (11)"
+        all, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
+        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), pupils' requests (9), policy change control (10), digest e-mails, dismissed alerts and expected devices (11)"
     );
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
@@ -517,6 +517,33 @@ async fn fill_every_table(db: &TestDb) -> String {
         )
         .await
         .expect("pending");
+    // policyhub: a published policy (a proposal and its approval), the school's approval rule,
+    // an account marked as leadership, and the bundle-signing key.
+    store
+        .set_policy_second_approval(false, "dsl", &now)
+        .await
+        .expect("rule");
+    let proposal = schoolgate_hub::policy_change::propose(
+        "[school]\nname = \"Oak Hill Primary\"\n",
+        "The school's first policy",
+        "dsl",
+        &now,
+        None,
+    )
+    .expect("valid");
+    let id = store.add_policy_proposal(&proposal).await.expect("propose");
+    assert_eq!(
+        store
+            .approve_policy(id, "dsl", &now)
+            .await
+            .expect("approve"),
+        Ok(schoolgate_hub::store::ApproveOutcome::Published(1))
+    );
+    store
+        .set_policy_leader("governor", true, "dsl", &now)
+        .await
+        .expect("leader");
+    store.policy_bundle_key().await.expect("key");
     secret
 }
 

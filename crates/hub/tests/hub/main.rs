@@ -23,6 +23,7 @@ mod governors;
 mod inbox_paging;
 mod ingest;
 mod oidc;
+mod policy_change;
 mod requests;
 mod retention;
 mod roles;

@@ -1,0 +1,720 @@
+//! The policy's pages (policyhub, issue 18): the version in force (`/policy`), the editor with
+//! the form for common changes and a preview for each group (`/policy/edit`), one proposal with
+//! its approvals (`/policy/proposals/{id}`), and the school's approval rule and leadership
+//! (`/policy/settings`). Thin: the rules are `policy_change`, `policy_form` and
+//! `policy_preview`'s, the rows `store::PolicyStore`'s; every change is audited by the store.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::pages::{csrf_field, layout};
+use super::{page, unavailable, Viewer};
+use crate::policy_change::{self, DiffLine, PolicyChangeError, Proposal, ProposalState};
+use crate::policy_form::{self, FormEdit};
+use crate::policy_preview::{self, GroupChange, SeenPage};
+use crate::roles::{Permission, Role};
+use crate::router::AppState;
+use crate::store::{ApproveOutcome, EventFilter, Store, StoreError};
+
+/// The most events of one kind the preview reads (the newest are read first).
+pub const MAX_PREVIEW_EVENTS: usize = 20_000;
+
+/// The routes of this area.
+pub fn routes<S: Store>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/policy", get(policy_page::<S>))
+        .route("/policy/edit", get(edit_page::<S>).post(edit_submit::<S>))
+        .route("/policy/proposals/{id}", get(proposal_page::<S>))
+        .route("/policy/proposals/{id}/approve", post(approve::<S>))
+        .route("/policy/proposals/{id}/decline", post(decline::<S>))
+        .route("/policy/proposals/{id}/withdraw", post(withdraw::<S>))
+        .route(
+            "/policy/settings",
+            get(settings_page::<S>).post(settings_submit::<S>),
+        )
+        .merge(super::policy_history::routes::<S>())
+}
+
+/// The policy in force: the newest published version, or the built-in policy before the first.
+pub(super) async fn in_force<S: Store>(
+    store: &S,
+) -> Result<(Option<Proposal>, String), StoreError> {
+    Ok(match store.published_policy().await? {
+        Some(p) => {
+            let text = p.policy.clone();
+            (Some(p), text)
+        }
+        None => (None, schoolgate_core::policy::BUILTIN_TOML.to_owned()),
+    })
+}
+
+/// The school's blocked and visited pages of the last `EVENT_DAYS` days, newest first.
+async fn recent_pages<S: Store>(store: &S) -> Result<Vec<SeenPage>, StoreError> {
+    let from = (chrono::Utc::now() - chrono::Duration::days(policy_preview::EVENT_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut pages = Vec::new();
+    for kind in ["blocked", "visit"] {
+        let mut filter = EventFilter {
+            kind: Some(kind.to_owned()),
+            from: Some(from.clone()),
+            limit: 1000,
+            ..Default::default()
+        };
+        let mut read = 0;
+        while read < MAX_PREVIEW_EVENTS {
+            let events = store.events(&filter).await?;
+            let Some(last) = events.last() else { break };
+            filter.before = Some((last.at.clone(), last.seq));
+            read += events.len();
+            pages.extend(events.iter().filter_map(SeenPage::from_event));
+        }
+    }
+    Ok(pages)
+}
+
+/// The preview of `proposed` against the policy in force, per group.
+pub(super) async fn preview_of<S: Store>(
+    store: &S,
+    proposed: &str,
+) -> Result<Vec<GroupChange>, Response> {
+    let (_, current) = in_force(store).await.map_err(unavailable)?;
+    let pages = recent_pages(store).await.map_err(unavailable)?;
+    let (Ok(current), Ok(proposed)) = (
+        schoolgate_core::policy::Policy::from_toml(&current),
+        schoolgate_core::policy::Policy::from_toml(proposed),
+    ) else {
+        return Ok(Vec::new());
+    };
+    Ok(policy_preview::preview(
+        &current,
+        &proposed,
+        &pages,
+        chrono::Utc::now().timestamp(),
+    ))
+}
+
+/// The preview as a table per group.
+pub(super) fn preview_markup(changes: &[GroupChange]) -> Markup {
+    html! {
+        h2 { "What this changes, for each group" }
+        p { "Judged by the filter's own code: the sample of " (policy_preview::sample().len()) " ordinary, learning and blocked-category addresses now, and the school's own blocked and visited pages of the last " (policy_preview::EVENT_DAYS) " days at the time each was tried. Pages on a locked (illegal-content) list stay blocked whatever a policy says." }
+        table {
+            thead { tr { th { "Group" } th { "This week's pages pupils tried" } th { "Sample addresses" } } }
+            tbody {
+                @for change in changes {
+                    tr.flagged[!change.is_empty()] {
+                        th scope="row" { (change.label) " (" (change.group) ")" }
+                        td {
+                            p { strong { "This would unblock " (change.events_unblocked) " page(s) " (change.label) " " (change.who()) " tried this week" } " and block " (change.events_blocked) " they visited." }
+                            @if change.locked_kept > 0 { p { (change.locked_kept) " blocked page(s) stay blocked: a locked list blocks them." } }
+                            @if !change.unblocked_hosts.is_empty() {
+                                p { "Unblocked: " @for (i, (host, n)) in change.unblocked_hosts.iter().enumerate() { @if i > 0 { ", " } (host) " (" (n) ")" } }
+                            }
+                            @if !change.blocked_hosts.is_empty() {
+                                p { "Blocked: " @for (i, (host, n)) in change.blocked_hosts.iter().enumerate() { @if i > 0 { ", " } (host) " (" (n) ")" } }
+                            }
+                        }
+                        td {
+                            p { (change.sample_unblocked.len()) " unblocked, " (change.sample_blocked.len()) " blocked." }
+                            @if !change.sample_unblocked.is_empty() { p.url { "Unblocked: " (change.sample_unblocked.join(", ")) } }
+                            @if !change.sample_blocked.is_empty() { p.url { "Blocked: " (change.sample_blocked.join(", ")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A line diff as a list (`+`/`-` marked, for screen readers too).
+pub(super) fn diff_markup(old: &str, new: &str) -> Markup {
+    let lines = policy_change::diff_lines(old, new);
+    let changed = lines
+        .iter()
+        .filter(|l| !matches!(l, DiffLine::Same(_)))
+        .count();
+    html! {
+        @if changed == 0 { p { "No change to the text." } } @else {
+            pre { @for line in &lines {
+                @match line {
+                    DiffLine::Same(l) => { "  " (l) "\n" }
+                    DiffLine::Removed(l) => { del { "- " (l) } "\n" }
+                    DiffLine::Added(l) => { ins { "+ " (l) } "\n" }
+                }
+            } }
+        }
+    }
+}
+
+fn approvers_text(p: &Proposal) -> String {
+    if p.approvals.is_empty() {
+        "nobody yet".into()
+    } else {
+        p.approvals
+            .iter()
+            .map(|a| format!("{} ({})", a.approver, a.at))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+async fn policy_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    if let Err(refused) = viewer.require(Permission::ViewPolicy) {
+        return refused;
+    }
+    let read = async {
+        Ok::<_, StoreError>((
+            in_force(&app.store).await?,
+            app.store.policy_proposals().await?,
+            app.store.policy_second_approval().await?,
+        ))
+    };
+    let ((published, text), proposals, second) = match read.await {
+        Ok(read) => read,
+        Err(e) => return unavailable(e),
+    };
+    let waiting: Vec<&Proposal> = proposals
+        .iter()
+        .filter(|p| p.state == ProposalState::Proposed)
+        .collect();
+    let may_propose = viewer.role_allows(Permission::ProposePolicy);
+    let body = html! {
+        nav { p {
+            @if may_propose { a href="/policy/edit" { "Propose a change" } " · " }
+            a href="/policy/history" { "History, approvals and rollback" } " · "
+            a href="/policy/history.csv" { "Change-control log (CSV)" }
+            @if viewer.role_allows(Permission::ManagePolicySettings) { " · " a href="/policy/settings" { "Approval rule and leadership" } }
+        } }
+        @match &published {
+            Some(p) => {
+                p { "In force: " strong { "version " (p.version.unwrap_or_default()) } ", published " (p.published_at.as_deref().unwrap_or("")) ", proposed by " (p.proposed_by) ", approved by " (p.approvers().join(" and ")) ". Reason: " (p.reason) }
+                p { "Chromebooks with " code { "hubUrl" } " and " code { "hubPolicyKey" } " set fetch it, signed, from " code { "/api/v1/policy" } "." }
+            }
+            None => {
+                p { "No policy has been published from the hub yet: the Chromebooks use the policy in the Admin console. The text below is Schoolgate's built-in policy. Start by proposing the school's current managed policy (paste it in the editor, or " code { "schoolgate-hub policy import FILE --reason …" } ")." }
+            }
+        }
+        p { "Changes need " @if second { strong { "two people's approval" } " (the proposer may give only the first)." } @else { strong { "one approval" } "." } }
+        h2 { "Waiting for approval: " (waiting.len()) }
+        @if waiting.is_empty() { p { "None." } } @else {
+            ul { @for p in &waiting {
+                li { a href={ "/policy/proposals/" (p.id) } { "Proposal " (p.id) } " by " (p.proposed_by) ", " (p.proposed_at) ": " (p.reason) " — approved by " (approvers_text(p)) }
+            } }
+        }
+        h2 { "The policy text in force" }
+        pre { (text) }
+    };
+    page(
+        StatusCode::OK,
+        layout("School policy", Some(viewer.username()), body),
+    )
+}
+
+/// What the editor shows.
+#[derive(Default)]
+struct EditView {
+    text: String,
+    reason: String,
+    error: Option<String>,
+    notice: Option<String>,
+    preview: Option<Vec<GroupChange>>,
+}
+
+fn edit_markup(viewer: &Viewer, groups: &[String], view: &EditView) -> Markup {
+    let body = html! {
+        p { a href="/policy" { "← The policy in force" } }
+        @if let Some(error) = &view.error { pre.error role="alert" { (error) } }
+        @if let Some(notice) = &view.notice { p.ok role="status" { (notice) } }
+        form method="post" action="/policy/edit" {
+            (csrf_field())
+            fieldset {
+                legend { "A common change (it edits the text below)" }
+                label { "Group "
+                    select name="group" {
+                        @for g in groups { option value=(g) { (g) } }
+                    }
+                }
+                label { "Change "
+                    select name="change" {
+                        option value="allow-site" { "Always allow a site" }
+                        option value="deny-site" { "Always block a site" }
+                        option value="category" { "Block or allow a category" }
+                        option value="window" { "Allow a category only at set times" }
+                    }
+                }
+                label { "Site (a domain or address prefix, for the first two) " input name="site" placeholder="tudors.example.org"; }
+                label { "Category (for the last two) " input name="category" placeholder="games"; }
+                label { "Block or allow "
+                    select name="action" {
+                        option value="block" { "block" }
+                        option value="allow" { "allow" }
+                        option value="staff-only" { "staff only" }
+                    }
+                }
+                label { "Days " input name="days" value="mon-fri"; }
+                label { "From " input name="from" value="12:15"; }
+                label { "To " input name="to" value="13:00"; }
+                button type="submit" name="op" value="apply" { "Make this change in the text" }
+            }
+            label { "The policy (TOML, as docs/policy.md describes; to start, paste the school's current managed policy here)"
+                textarea name="policy" rows="24" spellcheck="false" { (view.text) }
+            }
+            label { "Why (kept in the history for the annual review) "
+                input name="reason" value=(view.reason) size="60";
+            }
+            button type="submit" name="op" value="preview" { "Check and preview" } " "
+            button type="submit" name="op" value="propose" { "Propose this change" }
+        }
+        @if let Some(preview) = &view.preview { (preview_markup(preview)) }
+    };
+    layout("Change the policy", Some(viewer.username()), body)
+}
+
+fn group_names(text: &str) -> Vec<String> {
+    let policy = schoolgate_core::policy::Policy::from_toml(text)
+        .unwrap_or_else(|_| schoolgate_core::policy::Policy::builtin());
+    policy.group_names().map(str::to_owned).collect()
+}
+
+#[derive(Deserialize, Default)]
+struct EditQuery {
+    from: Option<i64>,
+    rollback: Option<i64>,
+}
+
+async fn edit_page<S: Store>(
+    State(app): State<AppState<S>>,
+    axum::extract::Query(query): axum::extract::Query<EditQuery>,
+    viewer: Viewer,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ProposePolicy) {
+        return refused;
+    }
+    let mut view = EditView::default();
+    let source = query.from.or(query.rollback);
+    match source {
+        Some(id) => match app.store.policy_proposals().await {
+            Ok(all) => {
+                let found = match query.rollback {
+                    Some(v) => all.into_iter().find(|p| p.version == Some(v)),
+                    None => all.into_iter().find(|p| p.id == id),
+                };
+                match found {
+                    Some(p) => {
+                        view.text = p.policy;
+                        if let Some(v) = query.rollback {
+                            view.reason = policy_change::rollback_reason(v);
+                        }
+                    }
+                    None => view.error = Some("There is no such version.".into()),
+                }
+            }
+            Err(e) => return unavailable(e),
+        },
+        None => match in_force(&app.store).await {
+            Ok((_, text)) => view.text = text,
+            Err(e) => return unavailable(e),
+        },
+    }
+    let groups = group_names(&view.text);
+    page(StatusCode::OK, edit_markup(&viewer, &groups, &view))
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    policy: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    change: String,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+impl EditForm {
+    fn edit(&self) -> FormEdit {
+        match self.change.as_str() {
+            "deny-site" | "allow-site" => FormEdit::AddSite {
+                group: self.group.clone(),
+                deny: self.change == "deny-site",
+                entry: self.site.clone(),
+            },
+            "window" => FormEdit::SetWindow {
+                group: self.group.clone(),
+                category: self.category.clone(),
+                days: self.days.clone(),
+                from: self.from.clone(),
+                to: self.to.clone(),
+            },
+            _ => FormEdit::SetCategory {
+                group: self.group.clone(),
+                category: self.category.clone(),
+                action: self.action.clone(),
+            },
+        }
+    }
+}
+
+async fn edit_submit<S: Store>(
+    State(app): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<EditForm>,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ProposePolicy) {
+        return refused;
+    }
+    // Whatever happens, the text and the reason come back in the form: nothing typed is lost.
+    let mut view = EditView {
+        text: form.policy.replace("\r\n", "\n"),
+        reason: form.reason.clone(),
+        ..EditView::default()
+    };
+    let mut status = StatusCode::OK;
+    match form.op.as_str() {
+        "apply" => match policy_form::apply(&view.text, &form.edit()) {
+            Ok(text) => {
+                view.text = text;
+                match policy_change::validate(&view.text) {
+                    Ok(_) => {
+                        view.notice = Some(
+                            "Changed in the text below. Check and preview it, then propose it."
+                                .into(),
+                        )
+                    }
+                    Err(e) => view.error = Some(e.to_string()),
+                }
+            }
+            Err(e) => {
+                status = StatusCode::BAD_REQUEST;
+                view.error = Some(e.to_string());
+            }
+        },
+        "propose" => {
+            let proposal = policy_change::propose(
+                &view.text,
+                &form.reason,
+                viewer.username(),
+                &crate::now(),
+                None,
+            );
+            match proposal {
+                Ok(proposal) => {
+                    return match app.store.add_policy_proposal(&proposal).await {
+                        Ok(id) => Redirect::to(&format!("/policy/proposals/{id}")).into_response(),
+                        Err(e) => unavailable(e),
+                    }
+                }
+                Err(e) => {
+                    status = StatusCode::BAD_REQUEST;
+                    view.error = Some(e.to_string());
+                }
+            }
+        }
+        _ => match policy_change::validate(&view.text) {
+            Ok(_) => view.notice = Some("The policy is valid.".into()),
+            Err(e) => {
+                status = StatusCode::BAD_REQUEST;
+                view.error = Some(e.to_string());
+            }
+        },
+    }
+    if view.error.is_none() || form.op == "propose" {
+        match preview_of(&app.store, &view.text).await {
+            Ok(changes) if !changes.is_empty() => view.preview = Some(changes),
+            Ok(_) => {}
+            Err(response) => return response,
+        }
+    }
+    let groups = group_names(&view.text);
+    page(status, edit_markup(&viewer, &groups, &view))
+}
+
+fn not_found() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        super::pages::message(
+            "No such proposal",
+            "There is no policy proposal with that number.",
+            Some(("/policy", "The policy")),
+        ),
+    )
+}
+
+async fn may_approve<S: Store>(store: &S, viewer: &Viewer) -> Result<bool, StoreError> {
+    let leaders = store.policy_leaders().await?;
+    Ok(policy_change::may_approve(
+        viewer.role,
+        leaders.iter().any(|l| l == viewer.username()),
+    ))
+}
+
+async fn proposal_page<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ViewPolicy) {
+        return refused;
+    }
+    let read = async {
+        Ok::<_, StoreError>((
+            app.store.policy_proposal(id).await?,
+            in_force(&app.store).await?,
+            may_approve(&app.store, &viewer).await?,
+            app.store.policy_second_approval().await?,
+        ))
+    };
+    let (proposal, (_, current), approver, second) = match read.await {
+        Ok(read) => read,
+        Err(e) => return unavailable(e),
+    };
+    let Some(p) = proposal else {
+        return not_found();
+    };
+    let preview = if p.state == ProposalState::Proposed {
+        match preview_of(&app.store, &p.policy).await {
+            Ok(changes) => Some(changes),
+            Err(response) => return response,
+        }
+    } else {
+        None
+    };
+    let open = p.state == ProposalState::Proposed;
+    let body = html! {
+        p { a href="/policy" { "← The policy in force" } " · " a href="/policy/history" { "History" } }
+        table {
+            tr { th { "State" } td { (p.state.as_str()) @if let Some(v) = p.version { ": version " (v) ", published " (p.published_at.as_deref().unwrap_or("")) } } }
+            tr { th { "Proposed by" } td { (p.proposed_by) ", " (p.proposed_at) } }
+            tr { th { "Reason" } td { (p.reason) } }
+            tr { th { "Approved by" } td { (approvers_text(&p)) } }
+            @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (p.closed_at.as_deref().unwrap_or("")) } } }
+        }
+        @if open {
+            p { "Needs " (policy_change::approvals_needed(second)) " approval(s) in all" @if second { "; the proposer may give only the first" } "." }
+            @if approver {
+                form method="post" action={ "/policy/proposals/" (p.id) "/approve" } {
+                    (csrf_field())
+                    button type="submit" { "Approve" }
+                }
+                form method="post" action={ "/policy/proposals/" (p.id) "/decline" } {
+                    (csrf_field())
+                    button type="submit" { "Decline" }
+                }
+            }
+            @if p.proposed_by == viewer.username() {
+                form method="post" action={ "/policy/proposals/" (p.id) "/withdraw" } {
+                    (csrf_field())
+                    button type="submit" { "Withdraw" }
+                }
+            }
+        }
+        h2 { "Changes to the text in force" }
+        (diff_markup(&current, &p.policy))
+        @if let Some(preview) = &preview { (preview_markup(preview)) }
+    };
+    page(
+        StatusCode::OK,
+        layout(
+            &format!("Policy proposal {}", p.id),
+            Some(viewer.username()),
+            body,
+        ),
+    )
+}
+
+fn refused(error: PolicyChangeError, id: i64) -> Response {
+    page(
+        StatusCode::CONFLICT,
+        super::pages::message(
+            "Not approved",
+            &error.to_string(),
+            Some((&format!("/policy/proposals/{id}"), "Back to the proposal")),
+        ),
+    )
+}
+
+async fn approve<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    match may_approve(&app.store, &viewer).await {
+        Ok(true) => {}
+        Ok(false) => return refused(PolicyChangeError::MayNotApprove, id),
+        Err(e) => return unavailable(e),
+    }
+    match app
+        .store
+        .approve_policy(id, viewer.username(), &crate::now())
+        .await
+    {
+        Ok(Ok(ApproveOutcome::Published(version))) => {
+            tracing::info!(id, version, by = viewer.username(), "policy published");
+            Redirect::to(&format!("/policy/proposals/{id}")).into_response()
+        }
+        Ok(Ok(ApproveOutcome::Approved)) => {
+            Redirect::to(&format!("/policy/proposals/{id}")).into_response()
+        }
+        Ok(Err(error)) => refused(error, id),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn close<S: Store>(
+    app: &AppState<S>,
+    id: i64,
+    viewer: &Viewer,
+    state: ProposalState,
+) -> Response {
+    let proposal = match app.store.policy_proposal(id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    let allowed = match state {
+        ProposalState::Withdrawn => proposal.proposed_by == viewer.username(),
+        _ => match may_approve(&app.store, viewer).await {
+            Ok(allowed) => allowed,
+            Err(e) => return unavailable(e),
+        },
+    };
+    if !allowed {
+        let why = match state {
+            ProposalState::Withdrawn => PolicyChangeError::NotTheProposer,
+            _ => PolicyChangeError::MayNotApprove,
+        };
+        return refused(why, id);
+    }
+    match app
+        .store
+        .close_policy_proposal(id, state, viewer.username(), &crate::now())
+        .await
+    {
+        Ok(true) => Redirect::to(&format!("/policy/proposals/{id}")).into_response(),
+        Ok(false) => refused(PolicyChangeError::NotOpen(id), id),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn decline<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    close(&app, id, &viewer, ProposalState::Declined).await
+}
+
+async fn withdraw<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(id): Path<i64>,
+    viewer: Viewer,
+) -> Response {
+    close(&app, id, &viewer, ProposalState::Withdrawn).await
+}
+
+async fn settings_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
+    if let Err(refused) = viewer.require(Permission::ManagePolicySettings) {
+        return refused;
+    }
+    let read = async {
+        Ok::<_, StoreError>((
+            app.store.policy_second_approval().await?,
+            app.store.policy_leaders().await?,
+            app.store.account_list().await?,
+        ))
+    };
+    let (second, leaders, accounts) = match read.await {
+        Ok(read) => read,
+        Err(e) => return unavailable(e),
+    };
+    let body = html! {
+        p { a href="/policy" { "← The policy" } }
+        form method="post" action="/policy/settings" {
+            (csrf_field())
+            fieldset {
+                legend { "The school's rule" }
+                label { input type="checkbox" name="second_approval" value="on" checked[second]; " Changes need a second person's approval (recommended: the proposer can then give only the first)" }
+            }
+            fieldset {
+                legend { "Leadership: these accounts may approve policy changes whatever their role" }
+                p { "The DSL and deputies always may. Mark, for example, the head teacher's governor account." }
+                @for account in accounts.iter().filter(|a| a.disabled_at.is_none()) {
+                    @let role = Role::parse(&account.role).map_or(account.role.as_str(), |r| r.label());
+                    label { input type="checkbox" name="leader" value=(account.username) checked[leaders.contains(&account.username)]; " " (account.username) " — " (role) }
+                }
+            }
+            button type="submit" { "Save" }
+        }
+    };
+    page(
+        StatusCode::OK,
+        layout(
+            "Policy approval rule and leadership",
+            Some(viewer.username()),
+            body,
+        ),
+    )
+}
+
+async fn settings_submit<S: Store>(
+    State(app): State<AppState<S>>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(refused) = viewer.require(Permission::ManagePolicySettings) {
+        return refused;
+    }
+    // Repeated `leader` fields: read as pairs (serde's structs take one value per name).
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let second = fields
+        .iter()
+        .any(|(k, v)| k == "second_approval" && v == "on");
+    let marked: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "leader")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let at = crate::now();
+    let work = async {
+        if app.store.policy_second_approval().await? != second {
+            app.store
+                .set_policy_second_approval(second, viewer.username(), &at)
+                .await?;
+        }
+        let accounts = app.store.account_list().await?;
+        let leaders = app.store.policy_leaders().await?;
+        for account in &accounts {
+            let want = marked.contains(&account.username.as_str());
+            if want != leaders.contains(&account.username) {
+                app.store
+                    .set_policy_leader(&account.username, want, viewer.username(), &at)
+                    .await?;
+            }
+        }
+        Ok::<_, StoreError>(())
+    };
+    match work.await {
+        Ok(()) => Redirect::to("/policy/settings").into_response(),
+        Err(e) => unavailable(e),
+    }
+}
