@@ -72,13 +72,19 @@ export function parsePublicKey(text) {
   return { key };
 }
 
-/** A refusal: `{ok: false, error}`. */
-const refuse = (error) => ({ ok: false, error });
+/**
+ * A refusal.
+ * @param {string} error
+ * @returns {{ok: boolean, error: string}}
+ */
+function refuse(error) {
+  return { ok: false, error };
+}
 
 /**
  * The envelope, as JSON text or a parsed value: its format, and the payload's and the signature's
  * bytes. Nothing of the payload is read here: it is read only once its signature verifies.
- * @returns {{ok: true, payload: Uint8Array, signature: Uint8Array, keyId: string | null} | {ok: false, error: string}}
+ * @returns {{ok: boolean, error?: string, payload?: Uint8Array, signature?: Uint8Array, keyId?: string | null}}
  */
 export function parseEnvelope(body) {
   let value = body;
@@ -104,7 +110,7 @@ const shortText = (v) => (typeof v === 'string' ? v.slice(0, TEXT_CHARS) : '');
 /**
  * The payload's JSON (its bytes, already verified): its format, its version (a whole number from
  * 1), its policy text (at most 1 MB, like `policyToml`), and what the staff page shows.
- * @returns {{ok: true, payload: {version: number, publishedAt: string, school: string, policy: string, reason: string, approvedBy: string[]}} | {ok: false, error: string}}
+ * @returns {{ok: boolean, error?: string, payload?: {version: number, publishedAt: string, school: string, policy: string, reason: string, approvedBy: string[]}}}
  */
 export function parsePayload(bytes) {
   let value;
@@ -131,6 +137,11 @@ export function parsePayload(bytes) {
  * `newer`, `same` (nothing to do), or a refusal for an older one: versions only ever increase, so
  * an older bundle is a replay or a rollback nobody approved.
  */
+/**
+ * @param {number} version
+ * @param {number} inForce
+ * @returns {{ok: boolean, error?: string, order?: 'newer' | 'same'}}
+ */
 export function checkVersion(version, inForce) {
   if (version > inForce) return { ok: true, order: 'newer' };
   if (version === inForce) return { ok: true, order: 'same' };
@@ -153,7 +164,7 @@ export async function verifySignature(key, signature, payload, subtle = globalTh
  * Reads a bundle: envelope, signature against `key` (the Admin console's, never the bundle's own
  * `keyId`), payload, version against `inForce` (0 for none). The core's check of the policy is
  * the caller's (it has the engine).
- * @returns {Promise<{ok: true, order: 'newer' | 'same', payload: any} | {ok: false, error: string}>}
+ * @returns {Promise<{ok: boolean, error?: string, order?: 'newer' | 'same', payload?: any}>}
  */
 export async function readBundle(body, key, inForce = 0, subtle = globalThis.crypto.subtle) {
   const envelope = parseEnvelope(body);
@@ -227,7 +238,7 @@ function summary(payload, receivedAt) {
 async function storedBundle(key) {
   const got = await chrome.storage.local.get([STORED, REFUSAL]);
   hubPolicyStatus.refusal = got[REFUSAL] ?? null;
-  const saved = got[STORED];
+  const saved = /** @type {{envelope?: string, receivedAt?: number} | undefined} */ (got[STORED]);
   if (!saved?.envelope) return null;
   const read = await readBundle(saved.envelope, key, 0);
   // Signed by another key than the Admin console's now: not in force (the stored copy stays,
@@ -277,6 +288,7 @@ async function fetchBundle(url, inForce) {
   }
 }
 
+/** @type {Promise<unknown>} */
 let chain = Promise.resolve();
 
 /**
