@@ -25,7 +25,8 @@ import * as selfTest from './sw/self-test.js';
 import { installType, ready, describeInstall } from './sw/lifecycle.js';
 import { onBeforeRequest, judgeNavigation, searchAlert, onCommitted } from './sw/navigation.js';
 import { failSafe } from './sw/failsafe.js';
-import { syncManaged } from './sw/managed.js';
+import { syncManaged, syncHubPolicy } from './sw/managed.js';
+import { BUNDLE_ALARM, BUNDLE_MINUTES } from './sw/policy-bundle.js';
 import { onMessage, onMessageExternal } from './sw/router.js';
 import { statusReport } from './sw/status.js';
 import { failed } from './sw/failures.js';
@@ -56,6 +57,9 @@ ready.then(async () => {
   requests.atWake().catch(failed('following pupils\' requests at a wake'));
   const alarm = await chrome.alarms.get(state.REFRESH_ALARM);
   if (!alarm) await chrome.alarms.create(state.REFRESH_ALARM, { periodInMinutes: state.REFRESH_MINUTES });
+  // The hub's signed policy (sw/policy-bundle.js): asked at every wake and every 15 minutes.
+  if (!(await chrome.alarms.get(BUNDLE_ALARM))) await chrome.alarms.create(BUNDLE_ALARM, { periodInMinutes: BUNDLE_MINUTES });
+  await syncHubPolicy('start-up').then((changed) => changed && Promise.all([overrides.refresh(), events.afterPolicy()]));
 });
 
 // Blocking webRequest: synchronous, before the request is sent.
@@ -83,7 +87,11 @@ chrome.tabs.onRemoved.addListener((tabId) => navlog.forgetTab(tabId));
 // Policy changes, time windows, list refreshes, report delivery.
 chrome.storage.onChanged.addListener((_changes, area) => {
   // A new group or policy: the teachers' override rules and the monitoring events follow it.
-  if (area === 'managed') syncManaged('Admin console change').then(() => Promise.all([overrides.refresh(), events.afterPolicy()])).catch(failed('applying an Admin console change'));
+  // The hub's policy is asked for at once too (a new hubUrl or hubPolicyKey, say).
+  if (area === 'managed') {
+    syncManaged('Admin console change').then(() => syncHubPolicy('Admin console change'))
+      .then(() => Promise.all([overrides.refresh(), events.afterPolicy()])).catch(failed('applying an Admin console change'));
+  }
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
@@ -100,6 +108,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   }
   else if (alarm.name === requests.REQUESTS_ALARM) await requests.flush();
   else if (alarm.name === state.REFRESH_ALARM) await syncManaged('scheduled list refresh', { force: true });
+  else if (alarm.name === BUNDLE_ALARM && await syncHubPolicy('every 15 minutes')) await Promise.all([overrides.refresh(), events.afterPolicy()]);
   else if (alarm.name === overrides.OVERRIDE_ALARM) await overrides.endDue('alarm');
   else if (alarm.name === selfTest.SELF_TEST_ALARM) await selfTest.onAlarm();
 });

@@ -39,7 +39,7 @@ if ((${#urls[@]} == 0)); then
 fi
 for group in eyfs ks1 ks2 staff; do
   echo "== $group"
-  "$bin" classify --group "$group" "${urls[@]}"
+  "$bin" classify --table --group "$group" "${urls[@]}"
 done
 echo
 echo "Try: $bin classify --group ks2 URL   |   $bin --help"

@@ -14,6 +14,7 @@ import { loadMessages } from '../ui/i18n.js';
 import * as idb from '../sw/idb.js';
 import { ask } from './page-address.js';
 import { setupReports } from './staff-reports.js';
+import { describeHubPolicy } from '../sw/policy-bundle.js';
 
 /** @type {(id: string) => any} the page's own elements, by id (staff.html) */
 /** @type {(id: string) => any} the page's own elements, by id (staff.html) */
@@ -47,8 +48,11 @@ function showStatus(s) {
   const unmanaged = st.source === 'unmanaged';
   $('unmanaged-note').hidden = !st.note;
   $('unmanaged-note').textContent = st.note ?? '';
+  const hub = describeHubPolicy(s.hubPolicy, when);
   rows($('policy-facts'), [
     ['Protecting as', group],
+    ['Policy version', unmanaged ? null : hub.inForce],
+    ['Last policy refused from the hub', hub.refusal],
     ['Policy', unmanaged ? 'The built-in policy (no managed policy)' : (s.policyToml ? `The school's policy: ${s.schoolName}` : 'The built-in policy, with the Admin console\'s settings')],
     ['Where it came from', st.source],
     ['In force since', when(s.appliedAt)],

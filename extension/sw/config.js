@@ -56,7 +56,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'logVisits', 'orgUnit']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'hubPolicyKey', 'logVisits', 'orgUnit']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
 /** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
@@ -206,6 +206,10 @@ export function readManaged(raw) {
   } else {
     str('hubUrl', null, 'an https:// address');
   }
+  // The hub's public key for its signed policy (sw/policy-bundle.js): not a secret, so a wrong
+  // value is quoted. Base64url of 32 bytes is 43 characters.
+  str('hubPolicyKey', (v) => /^[A-Za-z0-9_-]{43}$/.test(v.trim()), 'the hub\'s public key: 43 characters of base64url, what `schoolgate-hub policy-key` prints; the hub\'s policy is not used until it is fixed');
+  if (config.hubPolicyKey) config.hubPolicyKey = config.hubPolicyKey.trim();
   if (src.logVisits !== undefined && src.logVisits !== null) {
     if (typeof src.logVisits === 'boolean') config.logVisits = src.logVisits;
     else bad('logVisits', `expected true or false, found ${JSON.stringify(src.logVisits).slice(0, 80)}`);

@@ -8,7 +8,7 @@ import { MESSAGE_HANDLERS as REPORT_HANDLERS } from './report-flow.js';
 import { judge, explain } from './navigation.js';
 import { judgeResults } from './results.js';
 import { statusReport } from './status.js';
-import { syncManaged } from './managed.js';
+import { syncManaged, syncHubPolicy } from './managed.js';
 import { ready } from './lifecycle.js';
 import { logFailure } from './failures.js';
 import { tryCode, overridesReport } from './overrides.js';
@@ -24,6 +24,7 @@ export const HANDLERS = Object.freeze({
   'judge-results': (m) => judgeResults(m, ready),
   refresh: async () => {
     await syncManaged('staff page: refresh now', { force: true, ifUnreadable: 'empty' });
+    await syncHubPolicy('staff page: refresh now');
     return statusReport();
   },
   'override-code': (m) => tryCode(m),

@@ -10,6 +10,7 @@ import { stats, percentiles } from './stats.js';
 import { recentFailures } from './failures.js';
 import { eventsStatus } from './events.js';
 import { lastCheck } from './self-test.js';
+import { hubPolicyStatus } from './policy-bundle.js';
 
 export async function statusReport() {
   await ready;
@@ -23,6 +24,7 @@ export async function statusReport() {
     appliedAt: s?.appliedAt ?? null,
     schoolName: s?.extras?.schoolName || s?.policySchoolName || '',
     policyToml: s?.policyToml ?? null,
+    hubPolicy: { ...hubPolicyStatus },
     staffUnlock: Boolean(s?.extras?.staffUnlockCodeHash),
     reportEndpoint: s?.extras?.reportEndpoint ?? null,
     reportDelivery: { ...delivery.deliveryStatus },

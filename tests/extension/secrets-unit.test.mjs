@@ -99,8 +99,16 @@ test('managed schema: every secret is marked sensitiveValue (hidden on chrome://
   const schema = JSON.parse(readFileSync(join(ROOT, 'extension', 'managed_schema.json'), 'utf8'));
   const sensitive = Object.entries(schema.properties).filter(([, v]) => v.sensitiveValue === true).map(([k]) => k).sort();
   assert.deepEqual(sensitive, ['overrideSecret', 'reportSigningKey', 'staffUnlockCodeHash']);
-  // A future secret: any key whose name says key, secret, hash, token, password or code.
+  // A future secret: any key whose name says key, secret, hash, token, password or code. The
+  // one exception is a public key (the hub's policy key only checks signatures, it cannot make
+  // one), and its description must say it is not a secret.
+  const PUBLIC_KEYS = new Set(['hubPolicyKey']);
   for (const [key, value] of Object.entries(schema.properties)) {
+    if (PUBLIC_KEYS.has(key)) {
+      assert.equal(value.sensitiveValue, undefined, `${key} is public`);
+      assert.match(value.description, /Not a secret/);
+      continue;
+    }
     if (/key|secret|hash|token|password|code/i.test(key)) assert.equal(value.sensitiveValue, true, `${key} looks secret: mark it "sensitiveValue": true`);
   }
 });

@@ -7,6 +7,7 @@
 mod load;
 mod override_code;
 mod staff_code;
+mod table;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -18,6 +19,7 @@ use clap::{Parser, Subcommand};
 use schoolgate_core::canon::{self, ParsedUrl};
 use schoolgate_core::engine::{Engine, Request};
 use schoolgate_core::lists::ListFormat;
+use table::Output;
 
 /// Schoolgate: online-safety filtering for UK primary schools.
 #[derive(Parser)]
@@ -29,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Judge URLs for an age group: one JSON object per input, one per line.
+    /// Judge URLs for an age group: a table on a terminal; one JSON object per input, one per
+    /// line, when piped or with --json.
     Classify {
         /// The school's policy (TOML). Default: the built-in policy.
         #[arg(long)]
@@ -40,6 +43,8 @@ enum Command {
         /// The moment to judge at, RFC 3339 (e.g. 2026-11-25T12:30:00Z). Default: now.
         #[arg(long)]
         at: Option<String>,
+        #[command(flatten)]
+        output: OutputFlags,
         /// URLs, each taken exactly as given.
         #[arg(required = true, allow_hyphen_values = true)]
         urls: Vec<OsString>,
@@ -65,7 +70,8 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
-    /// Judge search terms as a group's searches are judged: one JSON object per input.
+    /// Judge search terms as a group's searches are judged: a table on a terminal; one JSON
+    /// object per input when piped or with --json.
     Search {
         /// The school's policy (TOML). Default: the built-in policy.
         #[arg(long)]
@@ -73,6 +79,8 @@ enum Command {
         /// Age group: eyfs, ks1, ks2, staff, or a custom group in the policy.
         #[arg(long, default_value = "ks2")]
         group: String,
+        #[command(flatten)]
+        output: OutputFlags,
         /// Search terms, each argument one search.
         #[arg(required = true, allow_hyphen_values = true)]
         terms: Vec<OsString>,
@@ -82,6 +90,14 @@ enum Command {
     CheckPolicy {
         /// The policy file (TOML).
         file: PathBuf,
+        /// Print the result as one JSON object: `valid`, and the `issues` or each group's
+        /// `blocked`, `allowed` and `timed` categories. Without it a terminal gets a table and
+        /// anything else the text summary.
+        #[arg(long, conflicts_with = "table")]
+        json: bool,
+        /// Print each group as a table row even when the output is not a terminal.
+        #[arg(long)]
+        table: bool,
     },
     /// Print the Admin console's `staffUnlockCodeHash` for the staff code read from standard
     /// input: pbkdf2-sha256$<iterations>$<salt>$<hash> (salted, slow to guess).
@@ -119,6 +135,23 @@ enum Command {
     },
 }
 
+/// `--json` / `--table`: which form, whatever the output is.
+#[derive(clap::Args, Clone, Copy)]
+struct OutputFlags {
+    /// One JSON object per line (the default when the output is not a terminal).
+    #[arg(long, conflicts_with = "table")]
+    json: bool,
+    /// A table for people (the default on a terminal).
+    #[arg(long)]
+    table: bool,
+}
+
+impl OutputFlags {
+    fn output(self) -> Output {
+        Output::for_stdout(self.json, self.table)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -126,8 +159,9 @@ fn main() -> ExitCode {
             policy,
             group,
             at,
+            output,
             urls,
-        } => classify(policy, &group, at.as_deref(), &urls),
+        } => classify(policy, &group, at.as_deref(), output.output(), &urls),
         Command::Canon { urls } => canon_command(&urls),
         Command::Compile {
             output,
@@ -138,9 +172,13 @@ fn main() -> ExitCode {
         Command::Search {
             policy,
             group,
+            output,
             terms,
-        } => search(policy, &group, &terms),
-        Command::CheckPolicy { file } => check_policy(&file),
+        } => search(policy, &group, output.output(), &terms),
+        Command::CheckPolicy { file, json, table } => {
+            let terminal = std::io::IsTerminal::is_terminal(&io::stdout());
+            check_policy(&file, json, table || (terminal && !json))
+        }
         Command::StaffCode { iterations } => staff_code::run(iterations),
         Command::OverrideSecret => override_code::new_secret(),
         Command::OverrideCode {
@@ -189,15 +227,26 @@ fn classify(
     policy: Option<PathBuf>,
     group: &str,
     at: Option<&str>,
+    output: Output,
     urls: &[OsString],
 ) -> Result<ExitCode, String> {
     let at = parse_at(at)?;
     let engine = engine_for(policy, group)?;
     let mut out = io::stdout().lock();
+    let mut verdicts = Vec::new();
     for url in urls {
         let verdict = engine.classify(&Request::new(url.as_bytes(), group, at));
-        let line = serde_json::to_string(&verdict).map_err(|e| e.to_string())?;
-        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        if output == Output::Json {
+            let line = serde_json::to_string(&verdict).map_err(|e| e.to_string())?;
+            writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        } else {
+            verdicts.push(verdict);
+        }
+    }
+    if output == Output::Table {
+        let rows = table::verdict_rows(&verdicts);
+        write!(out, "{}", table::render(&table::VERDICT_HEADER, &rows))
+            .map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -221,11 +270,26 @@ fn engine_for(policy: Option<PathBuf>, group: &str) -> Result<Engine, String> {
 fn search(
     policy: Option<PathBuf>,
     group_name: &str,
+    output: Output,
     terms: &[OsString],
 ) -> Result<ExitCode, String> {
     let engine = engine_for(policy, group_name)?;
     let group = engine.policy().group(group_name).ok_or("unknown group")?;
     let mut out = io::stdout().lock();
+    if output == Output::Table {
+        let judged: Vec<_> = terms
+            .iter()
+            .map(|t| String::from_utf8_lossy(t.as_bytes()).into_owned())
+            .map(|t| {
+                let verdict = engine.judge_search(&t, group);
+                (t, verdict)
+            })
+            .collect();
+        let rows = table::search_rows(group_name, &judged);
+        write!(out, "{}", table::render(&table::SEARCH_HEADER, &rows))
+            .map_err(|e| e.to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     for text in terms {
         let text = String::from_utf8_lossy(text.as_bytes());
         let verdict = engine.judge_search(&text, group);
@@ -289,8 +353,11 @@ fn compile(
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
+fn check_policy(file: &PathBuf, json: bool, as_table: bool) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if json {
+        return check_policy_json(file, &text);
+    }
     match schoolgate_core::policy::Policy::from_toml(&text) {
         Ok(policy) => {
             // The lists it names must load too: a policy whose compiled ruleset is damaged, or
@@ -304,7 +371,12 @@ fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
                 return Ok(ExitCode::from(1));
             }
             println!("{}: valid", file.display());
-            println!("{}", policy.summary());
+            if as_table {
+                let rows = table::policy_rows(&policy);
+                print!("{}", table::render(&table::POLICY_HEADER, &rows));
+            } else {
+                println!("{}", policy.summary());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -326,4 +398,33 @@ fn check_policy(file: &PathBuf) -> Result<ExitCode, String> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `check-policy --json`: one object, `{"file", "valid", "issues"}` or `{"file", "valid",
+/// "groups": [{"group", "blocked", "allowed", "timed"}]}`.
+fn check_policy_json(file: &std::path::Path, text: &str) -> Result<ExitCode, String> {
+    let name = file.display().to_string();
+    let (json, code) = match schoolgate_core::policy::Policy::from_toml(text) {
+        Err(e) => (
+            serde_json::json!({ "file": name, "valid": false, "issues": e.issues() }),
+            ExitCode::from(1),
+        ),
+        Ok(_) if load::engine_from_policy_file(file).is_err() => {
+            let message = load::engine_from_policy_file(file)
+                .err()
+                .unwrap_or_default();
+            let issue =
+                serde_json::json!({ "line": 0, "column": 0, "path": "lists", "message": message });
+            (
+                serde_json::json!({ "file": name, "valid": false, "issues": [issue] }),
+                ExitCode::from(1),
+            )
+        }
+        Ok(policy) => (
+            serde_json::json!({ "file": name, "valid": true, "groups": table::policy_groups(&policy) }),
+            ExitCode::SUCCESS,
+        ),
+    };
+    println!("{json}");
+    Ok(code)
 }

@@ -644,3 +644,113 @@ fn override_secret_and_code() {
     assert!(!stderr.contains("not-a-secret"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 19: people at a terminal get a table; scripts (a pipe, as here) keep the JSON lines, and
+/// `--json` / `--table` say which whatever the output is.
+#[test]
+fn piped_output_keeps_json_lines_and_table_or_json_flags_decide() {
+    let urls = ["https://www.bet365.com/", "https://www.bbc.co.uk/bitesize"];
+    // Piped (this test reads stdout through a pipe): today's JSON lines, one per input.
+    let piped = run(["classify", "--group", "ks2"].iter().chain(urls.iter()));
+    assert!(piped.status.success());
+    let lines = json_lines(&piped);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["action"], "block");
+    // --json: the same bytes.
+    let json = run(["classify", "--json", "--group", "ks2"]
+        .iter()
+        .chain(urls.iter()));
+    assert_eq!(json.stdout, piped.stdout);
+    // --table: the readable form, even through a pipe.
+    let table = run(["classify", "--table", "--group", "ks2"]
+        .iter()
+        .chain(urls.iter()));
+    assert!(table.status.success());
+    let text = stdout_lines(&table);
+    assert_eq!(text.len(), 4, "header, rule, one row per input: {text:?}");
+    assert!(
+        text[0].starts_with("Address")
+            && text[0].contains("Allowed or blocked")
+            && text[0].ends_with("Why")
+    );
+    assert!(
+        text[2].starts_with("https://www.bet365.com/")
+            && text[2].contains("  ks2  ")
+            && text[2].contains("  blocked  ")
+    );
+    assert!(text[2].contains("Gambling"), "why: {}", text[2]);
+    assert!(text[3].contains("  allowed  "));
+    assert!(serde_json::from_str::<serde_json::Value>(&text[2]).is_err());
+    // Both: refused with a clear error.
+    let both = run(["classify", "--json", "--table", "https://a.example/"]);
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+}
+
+#[test]
+fn search_and_check_policy_tables_and_json() {
+    let piped = run(["search", "--group", "ks2", "online casino"]);
+    assert_eq!(json_lines(&piped)[0]["action"], "block");
+    let table = run([
+        "search",
+        "--table",
+        "--group",
+        "ks2",
+        "online casino",
+        "volcanoes",
+    ]);
+    let text = stdout_lines(&table);
+    assert!(text[0].starts_with("Search"));
+    assert!(
+        text[2].starts_with("online casino")
+            && text[2].contains("blocked")
+            && text[2].contains("gambling")
+    );
+    assert!(text[3].starts_with("volcanoes") && text[3].contains("allowed"));
+
+    let policy = fixture("policies/good/term-dates.toml");
+    // Piped without a flag: today's text summary.
+    let piped = run([OsStr::new("check-policy"), policy.as_os_str()]);
+    assert!(piped.status.success());
+    assert!(String::from_utf8_lossy(&piped.stdout).contains("[ks2] Key Stage 2"));
+    let table = run([
+        OsStr::new("check-policy"),
+        OsStr::new("--table"),
+        policy.as_os_str(),
+    ]);
+    let text = stdout_lines(&table);
+    assert!(text[1].starts_with("Group") && text[1].contains("Allowed at set times"));
+    assert!(text
+        .iter()
+        .any(|l| l.starts_with("ks2 ") && l.contains("games (allowed")));
+    let json = run([
+        OsStr::new("check-policy"),
+        OsStr::new("--json"),
+        policy.as_os_str(),
+    ]);
+    let value = &json_lines(&json)[0];
+    assert_eq!(value["valid"], true);
+    let ks2 = value["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "ks2")
+        .unwrap();
+    assert!(ks2["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "gambling"));
+    assert!(ks2["timed"][0].as_str().unwrap().contains("in term time"));
+    let bad = fixture("policies/bad/calendar-overlap.toml");
+    let json = run([
+        OsStr::new("check-policy"),
+        OsStr::new("--json"),
+        bad.as_os_str(),
+    ]);
+    assert_eq!(json.status.code(), Some(1));
+    let value = &json_lines(&json)[0];
+    assert_eq!(value["valid"], false);
+    assert_eq!(value["issues"][0]["line"], 7);
+    assert_eq!(value["issues"][0]["path"], "calendar.terms[1]");
+}

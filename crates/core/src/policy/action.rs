@@ -3,6 +3,7 @@
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
+use super::calendar::{Calendar, Season};
 use super::time::{LocalTime, Tz, Weekday, MAX_UNIX, MIN_UNIX, SECS_PER_DAY};
 
 /// A set of weekdays, written in a policy as `"mon-fri"`, `"sat,sun"`, `"mon,wed-fri"` or `"daily"`.
@@ -104,6 +105,8 @@ pub struct Window {
     pub from: u16,
     /// End, minutes after local midnight (exclusive); up to 1440 (`24:00`), always after `from`.
     pub to: u16,
+    /// Term time, the holidays, or always (`calendar = "term"`; the policy's `[calendar]`).
+    pub season: Season,
 }
 
 /// Renders minutes after midnight as `HH:MM` (`24:00` for the end of the day).
@@ -138,21 +141,27 @@ pub fn parse_hhmm(text: &str, end: bool) -> Result<u16, String> {
 }
 
 impl Window {
-    /// Whether a local time falls inside the window (`from` ≤ t < `to`).
-    pub fn contains(&self, local: &LocalTime) -> bool {
+    /// Whether a local time falls inside the window (`from` ≤ t < `to`, on one of its days, in
+    /// its season of the school's calendar).
+    pub fn contains(&self, calendar: &Calendar, local: &LocalTime) -> bool {
         let secs = local.second_of_day;
         self.days.contains(local.weekday)
             && u32::from(self.from) * 60 <= secs
             && secs < u32::from(self.to) * 60
+            && (self.season == Season::Always || self.season.applies(calendar.is_term(local.days)))
     }
 }
 
 impl Serialize for Window {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Window", 3)?;
+        let always = self.season == Season::Always;
+        let mut st = s.serialize_struct("Window", if always { 3 } else { 4 })?;
         st.serialize_field("days", &self.days.to_policy_text())?;
         st.serialize_field("from", &hhmm(self.from))?;
         st.serialize_field("to", &hhmm(self.to))?;
+        if !always {
+            st.serialize_field("calendar", &self.season)?;
+        }
         st.end()
     }
 }
@@ -194,32 +203,67 @@ impl Action {
         }
     }
 
-    /// Whether the action allows at this moment, for a staff or pupil group.
-    pub fn allows(&self, staff: bool, local: &LocalTime) -> bool {
+    /// Whether the action allows at this moment, for a staff or pupil group, with the school's
+    /// calendar (for windows in term time or the holidays). Out of line: one copy, not one in
+    /// every caller, in the WebAssembly package.
+    #[inline(never)]
+    pub fn allows(&self, staff: bool, calendar: &Calendar, local: &LocalTime) -> bool {
         match self {
             Action::Allow => true,
             Action::Block => false,
             Action::StaffOnly => staff,
-            Action::AllowAt(windows) => windows.iter().any(|w| w.contains(local)),
+            Action::AllowAt(windows) => windows.iter().any(|w| w.contains(calendar, local)),
         }
     }
 
     /// The first instant after `at` at which [`Action::allows`] gives a different answer, if it
-    /// ever does. Only time windows change; the search covers the next eight local days, which
-    /// holds every weekly window.
-    pub fn next_change(&self, staff: bool, tz: Tz, at: i64) -> Option<i64> {
+    /// ever does. Only time windows change. Between two changes of the calendar (a term starting
+    /// or ending, an INSET day) the answer repeats every week, so eight local days from `at`,
+    /// then eight from each calendar change in turn, hold every change.
+    pub fn next_change(&self, staff: bool, tz: Tz, calendar: &Calendar, at: i64) -> Option<i64> {
         let Action::AllowAt(windows) = self else {
             return None;
         };
         // Keeps the arithmetic below far from overflow whatever instant a caller passes.
         let at = at.clamp(MIN_UNIX, MAX_UNIX);
-        let now = self.allows(staff, &tz.to_local(at));
-        let today = tz.to_local(at).days;
+        let now = self.allows(staff, calendar, &tz.to_local(at));
+        let seasonal = windows.iter().any(|w| w.season != Season::Always);
+        let mut day = tz.to_local(at).days;
+        // A school's calendar lists a few dozen changes a year; 64 covers any real one.
+        for _ in 0..64 {
+            let found = self.change_near(staff, tz, calendar, at, day, now);
+            if found.is_some() || !seasonal {
+                return found;
+            }
+            day = calendar.next_change(day)?;
+        }
+        None
+    }
+
+    /// The first instant after `at`, among the window boundaries of the days `today - 1` to
+    /// `today + 8` and the clock changes among them, at which the answer differs from `now`.
+    /// Outside every window's hours the answer is "blocked" whatever the calendar says, and
+    /// inside one the day's season is fixed, so a change of season (at local midnight) changes
+    /// the answer only at a window's own boundary: they hold every change.
+    fn change_near(
+        &self,
+        staff: bool,
+        tz: Tz,
+        calendar: &Calendar,
+        at: i64,
+        today: i64,
+        now: bool,
+    ) -> Option<i64> {
+        let Action::AllowAt(windows) = self else {
+            return None;
+        };
+        // A day before the first day searched, in UTC: early enough for any zone's offset.
+        let start = at.max((today - 2).saturating_mul(SECS_PER_DAY));
         // Boundaries, resolved to every instant the wall clock passes them, plus the clock
         // changes themselves: between these instants the answer cannot change. Kept as seconds
         // after `at` (the key type of the crate's one unstable sort), with room for both ends of
         // every window on each of the ten days and two clock changes, in one allocation.
-        let mut after: Vec<u128> = Vec::with_capacity(2 + 20 * windows.len());
+        let mut after: Vec<u128> = Vec::with_capacity(12 + 20 * windows.len());
         let mut note = |t: i64| {
             if let Ok(seconds) = u128::try_from(t.saturating_sub(at)) {
                 if seconds > 0 {
@@ -227,7 +271,7 @@ impl Action {
                 }
             }
         };
-        tz.transitions(at, at + 10 * SECS_PER_DAY)
+        tz.transitions(start, start + 10 * SECS_PER_DAY)
             .into_iter()
             .for_each(&mut note);
         for day in today - 1..=today + 8 {
@@ -251,7 +295,7 @@ impl Action {
             .into_iter()
             .filter_map(|seconds| i64::try_from(seconds).ok())
             .map(|seconds| at + seconds)
-            .find(|&t| self.allows(staff, &tz.to_local(t)) != now)
+            .find(|&t| self.allows(staff, calendar, &tz.to_local(t)) != now)
     }
 
     /// What the action means for a group, in words: `allowed Mon–Fri 12:15–13:00`.
@@ -274,19 +318,29 @@ impl Action {
 }
 
 /// `Mon–Fri 12:15–13:00, 15:15–24:00; Sat, Sun 10:00–12:00`: neighbouring windows on the
-/// same days share one day label.
+/// same days share one day label; a window of the school's calendar says so (`in term time`,
+/// `in the holidays`).
 pub fn describe_windows(windows: &[Window]) -> String {
-    let mut groups: Vec<(Days, Vec<String>)> = Vec::new();
+    let mut groups: Vec<(Days, Season, Vec<String>)> = Vec::new();
     for w in windows {
         let span = format!("{}\u{2013}{}", hhmm(w.from), hhmm(w.to));
         match groups.last_mut() {
-            Some((days, spans)) if *days == w.days => spans.push(span),
-            _ => groups.push((w.days, vec![span])),
+            Some((days, season, spans)) if *days == w.days && *season == w.season => {
+                spans.push(span)
+            }
+            _ => groups.push((w.days, w.season, vec![span])),
         }
     }
     groups
         .into_iter()
-        .map(|(days, spans)| format!("{} {}", days.label(), spans.join(", ")))
+        .map(|(days, season, spans)| {
+            let when = match season {
+                Season::Always => "",
+                Season::Term => " in term time",
+                Season::Holidays => " in the holidays",
+            };
+            format!("{} {}{when}", days.label(), spans.join(", "))
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -321,8 +375,11 @@ mod tests {
             days: Days::parse(days).unwrap(),
             from: parse_hhmm(from, false).unwrap(),
             to: parse_hhmm(to, true).unwrap(),
+            season: Season::Always,
         }
     }
+
+    const NONE: Calendar = Calendar::EMPTY;
 
     #[test]
     fn day_lists() {
@@ -364,18 +421,18 @@ mod tests {
         ]);
         let tz = Tz::Utc;
         // 2026-01-05 is a Monday.
-        assert!(!a.allows(false, &tz.to_local(at(2026, 1, 5, 12, 14))));
-        assert!(a.allows(false, &tz.to_local(at(2026, 1, 5, 12, 15))));
-        assert!(!a.allows(false, &tz.to_local(at(2026, 1, 5, 13, 0))));
-        assert!(a.allows(false, &tz.to_local(at(2026, 1, 5, 23, 59))));
-        assert!(!a.allows(false, &tz.to_local(at(2026, 1, 10, 12, 30))));
+        assert!(!a.allows(false, &NONE, &tz.to_local(at(2026, 1, 5, 12, 14))));
+        assert!(a.allows(false, &NONE, &tz.to_local(at(2026, 1, 5, 12, 15))));
+        assert!(!a.allows(false, &NONE, &tz.to_local(at(2026, 1, 5, 13, 0))));
+        assert!(a.allows(false, &NONE, &tz.to_local(at(2026, 1, 5, 23, 59))));
+        assert!(!a.allows(false, &NONE, &tz.to_local(at(2026, 1, 10, 12, 30))));
         assert_eq!(
             a.describe(false, true),
             "allowed Mon\u{2013}Fri 12:15\u{2013}13:00, 15:15\u{2013}24:00"
         );
         assert!(a.describe(false, false).starts_with("blocked outside Mon"));
-        assert!(Action::StaffOnly.allows(true, &tz.to_local(0)));
-        assert!(!Action::StaffOnly.allows(false, &tz.to_local(0)));
+        assert!(Action::StaffOnly.allows(true, &NONE, &tz.to_local(0)));
+        assert!(!Action::StaffOnly.allows(false, &NONE, &tz.to_local(0)));
     }
 
     #[test]
@@ -387,33 +444,36 @@ mod tests {
         let tz = Tz::EuropeLondon;
         // Winter Monday 2026-01-05, 10:00 GMT: next change at 12:15.
         assert_eq!(
-            a.next_change(false, tz, at(2026, 1, 5, 10, 0)),
+            a.next_change(false, tz, &NONE, at(2026, 1, 5, 10, 0)),
             Some(at(2026, 1, 5, 12, 15))
         );
         assert_eq!(
-            a.next_change(false, tz, at(2026, 1, 5, 12, 15)),
+            a.next_change(false, tz, &NONE, at(2026, 1, 5, 12, 15)),
             Some(at(2026, 1, 5, 13, 0))
         );
         // Friday evening: allowed until midnight, then blocked until Monday 12:15.
         assert_eq!(
-            a.next_change(false, tz, at(2026, 1, 9, 20, 0)),
+            a.next_change(false, tz, &NONE, at(2026, 1, 9, 20, 0)),
             Some(at(2026, 1, 10, 0, 0))
         );
         assert_eq!(
-            a.next_change(false, tz, at(2026, 1, 10, 0, 0)),
+            a.next_change(false, tz, &NONE, at(2026, 1, 10, 0, 0)),
             Some(at(2026, 1, 12, 12, 15))
         );
         // Summer: 12:15 BST is 11:15 UTC.
         assert_eq!(
-            a.next_change(false, tz, at(2026, 7, 6, 9, 0)),
+            a.next_change(false, tz, &NONE, at(2026, 7, 6, 9, 0)),
             Some(at(2026, 7, 6, 11, 15))
         );
-        assert_eq!(Action::Allow.next_change(false, tz, 0), None);
+        assert_eq!(Action::Allow.next_change(false, tz, &NONE, 0), None);
         // Absurd instants neither overflow nor panic.
-        assert_eq!(a.next_change(false, tz, i64::MAX), None);
-        assert!(a.next_change(false, tz, i64::MIN).is_some());
+        assert_eq!(a.next_change(false, tz, &NONE, i64::MAX), None);
+        assert!(a.next_change(false, tz, &NONE, i64::MIN).is_some());
         let always = Action::AllowAt(vec![win("daily", "00:00", "24:00")]);
-        assert_eq!(always.next_change(false, tz, at(2026, 3, 29, 0, 30)), None);
+        assert_eq!(
+            always.next_change(false, tz, &NONE, at(2026, 3, 29, 0, 30)),
+            None
+        );
     }
 
     #[test]
@@ -423,44 +483,44 @@ mod tests {
         // Friday 2026-03-27 is GMT; the window ends 15:15 GMT, then next opens Monday 09:00 BST.
         let fri = at(2026, 3, 27, 10, 0);
         assert_eq!(
-            fri_end.next_change(false, tz, fri),
+            fri_end.next_change(false, tz, &NONE, fri),
             Some(at(2026, 3, 27, 15, 15))
         );
         assert_eq!(
-            fri_end.next_change(false, tz, at(2026, 3, 27, 15, 15)),
+            fri_end.next_change(false, tz, &NONE, at(2026, 3, 27, 15, 15)),
             Some(at(2026, 3, 30, 8, 0))
         );
         // Friday 2026-10-23 is BST: ends 14:15 UTC; Monday 09:00 GMT is 09:00 UTC.
         assert_eq!(
-            fri_end.next_change(false, tz, at(2026, 10, 23, 10, 0)),
+            fri_end.next_change(false, tz, &NONE, at(2026, 10, 23, 10, 0)),
             Some(at(2026, 10, 23, 14, 15))
         );
         assert_eq!(
-            fri_end.next_change(false, tz, at(2026, 10, 23, 15, 0)),
+            fri_end.next_change(false, tz, &NONE, at(2026, 10, 23, 15, 0)),
             Some(at(2026, 10, 26, 9, 0))
         );
         // A Sunday window straddling the spring change: 00:30–01:30 local ends when clocks jump.
         let night = Action::AllowAt(vec![win("sun", "00:30", "01:30")]);
         assert_eq!(
-            night.next_change(false, tz, at(2026, 3, 29, 0, 45)),
+            night.next_change(false, tz, &NONE, at(2026, 3, 29, 0, 45)),
             Some(bst_start(2026))
         );
         // The repeated hour in autumn: 01:30–03:00 local is left at 01:00 UTC and re-entered.
         let repeat = Action::AllowAt(vec![win("sun", "01:30", "03:00")]);
         let t = at(2026, 10, 25, 0, 40); // 01:40 BST
-        assert!(repeat.allows(false, &tz.to_local(t)));
-        assert_eq!(repeat.next_change(false, tz, t), Some(bst_end(2026)));
+        assert!(repeat.allows(false, &NONE, &tz.to_local(t)));
+        assert_eq!(repeat.next_change(false, tz, &NONE, t), Some(bst_end(2026)));
         assert_eq!(
-            repeat.next_change(false, tz, bst_end(2026)),
+            repeat.next_change(false, tz, &NONE, bst_end(2026)),
             Some(at(2026, 10, 25, 1, 30))
         );
         assert_eq!(
-            repeat.next_change(false, tz, at(2026, 10, 25, 1, 30)),
+            repeat.next_change(false, tz, &NONE, at(2026, 10, 25, 1, 30)),
             Some(at(2026, 10, 25, 3, 0))
         );
         // A window wholly inside the skipped hour never opens that day.
         let skipped = Action::AllowAt(vec![win("sun", "01:15", "01:45")]);
-        let next = skipped.next_change(false, tz, at(2027, 3, 28, 0, 0));
+        let next = skipped.next_change(false, tz, &NONE, at(2027, 3, 28, 0, 0));
         assert_eq!(next, Some(at(2027, 4, 4, 0, 15)));
     }
 
@@ -479,12 +539,12 @@ mod tests {
                 at(2026, 10, 16, 0, 0)..at(2026, 10, 26, 0, 0),
             ],
         ) {
-            let window = Window { days: Days::from_bits(bits), from, to: (from + len).min(1440) };
+            let window = Window { days: Days::from_bits(bits), from, to: (from + len).min(1440), season: Season::Always };
             let action = Action::AllowAt(vec![window]);
             let tz = Tz::EuropeLondon;
-            let allows = |t: i64| action.allows(false, &tz.to_local(t));
+            let allows = |t: i64| action.allows(false, &NONE, &tz.to_local(t));
             let now = allows(at);
-            let next = action.next_change(false, tz, at);
+            let next = action.next_change(false, tz, &NONE, at);
             let first_minute = (at.div_euclid(60) + 1) * 60;
             let end = next.unwrap_or(at + 8 * SECS_PER_DAY);
             for t in (first_minute..end).step_by(60) {

@@ -311,8 +311,13 @@ impl Group {
         };
         // Pairwise combination gives a lower bound; walk forward to the real change. Each
         // step lands on a change of some category. Windows repeat weekly on the wall clock, so
-        // an answer unchanged for over two weeks never changes (windows that never overlap).
-        let horizon = at_unix_secs.saturating_add(15 * super::time::SECS_PER_DAY);
+        // an answer unchanged for over two weeks never changes (windows that never overlap),
+        // except across the school's calendar, so the walk may go on until its last term ends.
+        let day = super::time::SECS_PER_DAY;
+        let mut horizon = at_unix_secs.saturating_add(15 * day);
+        if let Some((_, last)) = self.calendar.span() {
+            horizon = horizon.max(last.saturating_add(17).saturating_mul(day));
+        }
         let mut probe = outcome.next_change;
         for _ in 0..64 {
             let Some(t) = probe.filter(|&t| t <= horizon) else {
@@ -409,7 +414,9 @@ impl Group {
         Outcome {
             allow: self.allows(setting, at),
             locked: false,
-            next_change: setting.action.next_change(self.staff, self.tz, at),
+            next_change: setting
+                .action
+                .next_change(self.staff, self.tz, &self.calendar, at),
             by,
         }
     }
@@ -419,7 +426,11 @@ impl Group {
     #[inline]
     fn allows(&self, setting: &Setting, at: i64) -> bool {
         match &setting.action {
-            Action::AllowAt(_) => setting.action.allows(self.staff, &self.tz.to_local(at)),
+            Action::AllowAt(_) => {
+                setting
+                    .action
+                    .allows(self.staff, &self.calendar, &self.tz.to_local(at))
+            }
             action => action.allows_at_any_time(self.staff),
         }
     }
@@ -436,7 +447,9 @@ impl Group {
             locked: false,
             category: category.map(str::to_string),
             rule,
-            next_change: setting.action.next_change(self.staff, self.tz, at),
+            next_change: setting
+                .action
+                .next_change(self.staff, self.tz, &self.calendar, at),
         }
     }
 }

@@ -33,6 +33,7 @@
 
 mod action;
 mod address;
+pub mod calendar;
 mod decision;
 mod error;
 mod parse;
@@ -43,6 +44,7 @@ use serde::{Serialize, Serializer};
 
 pub use action::{Action, Days, Window};
 pub use address::AddressRange;
+pub use calendar::{Calendar, CalendarError, Season};
 pub use decision::{CategoryRule, DecidedBy, Decision, ListHit, Outcome};
 pub use error::{Issue, PolicyError};
 pub use preset::Preset;
@@ -196,6 +198,8 @@ pub struct Group {
     staff: bool,
     #[serde(skip)]
     tz: Tz,
+    #[serde(skip)]
+    calendar: Calendar,
     categories: ByName<Setting>,
     uncategorised: Setting,
     non_web: Setting,
@@ -211,7 +215,13 @@ impl Group {
     }
 
     /// A group as its preset and the policy-wide `[categories]` make it.
-    fn from_preset(name: &str, preset: Preset, tz: Tz, policy_wide: &ByName<Action>) -> Group {
+    fn from_preset(
+        name: &str,
+        preset: Preset,
+        tz: Tz,
+        calendar: &Calendar,
+        policy_wide: &ByName<Action>,
+    ) -> Group {
         let preset_setting = |what: &str, action| Setting {
             action,
             from: format!("preset {} ({what})", preset.id()),
@@ -233,6 +243,7 @@ impl Group {
             preset,
             staff: preset.is_staff(),
             tz,
+            calendar: calendar.clone(),
             categories,
             uncategorised: preset_setting("uncategorised", preset.uncategorised()),
             non_web: preset_setting("non_web", preset.non_web()),
@@ -265,6 +276,11 @@ impl Group {
     /// The school's time zone, which the group's time windows are read in.
     pub fn timezone(&self) -> Tz {
         self.tz
+    }
+
+    /// The school's calendar, which windows in term time or the holidays follow.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// Every category's resolved setting as `(id, setting)`, sorted by id. Locked categories
@@ -314,6 +330,8 @@ pub struct Policy {
     never_override: Vec<String>,
     override_minutes: u32,
     lists: Vec<ListSource>,
+    #[serde(skip)]
+    calendar: Calendar,
     categories: ByName<Action>,
     groups: ByName<Group>,
 }
@@ -336,7 +354,7 @@ impl Policy {
         let none = ByName::new();
         let mut groups = ByName::new();
         for p in Preset::ALL {
-            let group = Group::from_preset(p.id(), p, Tz::EuropeLondon, &none);
+            let group = Group::from_preset(p.id(), p, Tz::EuropeLondon, &Calendar::EMPTY, &none);
             groups.insert(p.id().to_string(), group);
         }
         Policy {
@@ -350,6 +368,7 @@ impl Policy {
             never_override: Vec::new(),
             override_minutes: DEFAULT_OVERRIDE_MINUTES,
             lists: Vec::new(),
+            calendar: Calendar::EMPTY,
             categories: none,
             groups,
         }
@@ -363,6 +382,11 @@ impl Policy {
     /// The school's time zone.
     pub fn timezone(&self) -> Tz {
         self.school.timezone
+    }
+
+    /// The school's calendar (`[calendar]`): terms and INSET days; empty without one.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// Whether to load Schoolgate's built-in starter lists.

@@ -7,6 +7,7 @@ use toml::de::{DeTable, DeValue};
 use super::{describe, suggest, Value, Walker, EXPECTED_ACTION, WINDOW_EXAMPLE};
 use crate::category;
 use crate::policy::action::{hhmm, parse_hhmm, Action, Days, Window, ACTION_WORDS};
+use crate::policy::calendar::Season;
 
 impl Walker<'_> {
     /// An action; `category` is given when the action is for one, so locked ones are checked.
@@ -78,7 +79,8 @@ impl Walker<'_> {
 
     pub(super) fn window(&mut self, v: &Value<'_>, path: &str) -> Option<Window> {
         let t = self.table(v, path, &format!("a window like {WINDOW_EXAMPLE}"))?;
-        self.known_keys(t, path, &["days", "from", "to"]);
+        self.known_keys(t, path, &["days", "from", "to", "calendar"]);
+        let season = self.season(t.get("calendar"), &format!("{path}.calendar"));
         let mut field = |key: &str, parse: &dyn Fn(&str) -> Result<u16, String>| {
             let key_path = format!("{path}.{key}");
             let Some(value) = t.get(key) else {
@@ -112,6 +114,27 @@ impl Walker<'_> {
             days: Days::from_bits(days as u8),
             from,
             to,
+            season: season?,
         })
+    }
+
+    /// A window's `calendar`: `"always"` (the default), `"term"` or `"holidays"`; the last two
+    /// need the policy's `[calendar]` terms.
+    fn season(&mut self, v: Option<&Value<'_>>, path: &str) -> Option<Season> {
+        let Some(v) = v else {
+            return Some(Season::Always);
+        };
+        let word = self.string(v, path)?;
+        let Some(season) = Season::parse(word) else {
+            let message = format!(r#"expected "always", "term" or "holidays", found {word:?}"#);
+            self.issue(v.span(), path, message);
+            return None;
+        };
+        if season != Season::Always && !self.calendar.has_terms() && !self.calendar_written {
+            let message = r#"a window in term time or the holidays needs the school's terms: [calendar] terms = [{ from = "2026-09-03", to = "2026-10-23" }]"#;
+            self.issue(v.span(), path, message);
+            return None;
+        }
+        Some(season)
     }
 }

@@ -20,7 +20,7 @@ impl Walker<'_> {
         for p in Preset::ALL {
             groups.insert(
                 p.id().to_string(),
-                Group::from_preset(p.id(), p, tz, policy_wide),
+                Group::from_preset(p.id(), p, tz, &self.calendar, policy_wide),
             );
         }
         let Some(t) =
@@ -100,7 +100,7 @@ impl Walker<'_> {
                 Preset::Eyfs
             }
         };
-        let mut group = Group::from_preset(name, preset, tz, policy_wide);
+        let mut group = Group::from_preset(name, preset, tz, &self.calendar, policy_wide);
         if let Some(v) = t.get("label") {
             if let Some(label) = self.string(v, &format!("{path}.label")) {
                 group.label = label.trim().to_string();

@@ -7,6 +7,7 @@
 //! placeholder values to keep going.
 
 mod action;
+mod calendar;
 mod group;
 
 use std::ops::Range;
@@ -16,15 +17,16 @@ use toml::Spanned;
 
 use super::action::Action;
 use super::error::{Issue, PolicyError};
-use super::{AddressRange, ByName, ListFormat, ListSource, Policy, School, Tz};
+use super::{AddressRange, ByName, Calendar, ListFormat, ListSource, Policy, School, Tz};
 use crate::category;
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
 const EXPECTED_ACTION: &str = r#"expected "allow", "block", "staff-only" or { allow_at = [...] }"#;
 const WINDOW_EXAMPLE: &str = r#"{ days = "mon-fri", from = "12:15", to = "13:00" }"#;
-const ROOT_KEYS: [&str; 8] = [
+const ROOT_KEYS: [&str; 9] = [
     "school",
+    "calendar",
     "builtin_lists",
     "search_phrases",
     "never_override",
@@ -56,6 +58,8 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
         text,
         issues: Vec::new(),
         custom: Vec::new(),
+        calendar: Calendar::default(),
+        calendar_written: false,
     };
     let policy = walker.policy(root.get_ref());
     if walker.issues.is_empty() {
@@ -78,6 +82,10 @@ struct Walker<'t> {
     issues: Vec<Issue>,
     /// The school's own category ids, declared in `[categories]`, sorted.
     custom: Vec<String>,
+    /// The school's `[calendar]`, read before the windows that follow it.
+    calendar: Calendar,
+    /// Whether the policy has a `[calendar]` table (when it has errors, windows do not repeat them).
+    calendar_written: bool,
 }
 
 impl Walker<'_> {
@@ -196,6 +204,8 @@ impl Walker<'_> {
             .get("builtin_lists")
             .and_then(|v| self.boolean(v, "builtin_lists"))
             .unwrap_or(true);
+        // The calendar before any window: a window in term time needs its terms.
+        self.calendar = self.calendar(root.get("calendar"));
         // Categories first: they declare the school's own ids that groups and lists may use.
         let categories = self.categories(root.get("categories"));
         let groups = self.groups(root.get("groups"), &categories, school.timezone);
@@ -225,6 +235,7 @@ impl Walker<'_> {
             never_override,
             override_minutes,
             lists,
+            calendar: std::mem::take(&mut self.calendar),
             categories,
             groups,
         }
