@@ -48,6 +48,8 @@ pub struct Cli {
 }
 
 /// The commands.
+// Parsed once per run: `serve`'s many settings make it the largest, which costs nothing here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Receive reports over HTTP until stopped (SIGTERM or Ctrl-C).
@@ -61,6 +63,11 @@ pub enum Command {
         /// The hub's address (`--public-url`) and e-mail to the DSL when a report arrives.
         #[command(flatten)]
         mail: crate::notify::MailArgs,
+        /// Seconds an active device may send nothing before it is flagged as gone silent and the
+        /// IT lead told (10 to 86400; a device sends a heartbeat every 5 minutes).
+        #[arg(long, value_name = "SECONDS", default_value_t = 600,
+              value_parser = clap::value_parser!(u64).range(crate::monitor::SILENT_AFTER_RANGE))]
+        silent_after: u64,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -219,6 +226,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             listen,
             retention,
             mail,
+            silent_after,
         } => {
             drop(out);
             // One `--public-url` (in `mail`): the links in e-mails, and whether cookies are
@@ -228,7 +236,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 None => crate::config::PublicScheme::Unstated,
             };
             tokio::spawn(crate::retention::daily(store.clone(), retention));
-            serve(store, &location, listen, public_scheme, &mail).await?;
+            let limits = crate::config::Limits {
+                public_scheme,
+                device_silent_after: std::time::Duration::from_secs(silent_after),
+                ..crate::config::Limits::default()
+            };
+            serve(store, &location, listen, limits, &mail).await?;
         }
         Command::SigningKey(KeyCommand::Add { label }) => {
             signing_keys::check_label(&label)?;
@@ -321,7 +334,7 @@ async fn serve(
     store: AnyStore,
     location: &DatabaseLocation,
     listen: SocketAddr,
-    public_scheme: crate::config::PublicScheme,
+    limits: crate::config::Limits,
     mail: &crate::notify::MailArgs,
 ) -> Result<(), CliError> {
     // Checked before listening: a hub told to e-mail the DSL must not start silent.
@@ -363,18 +376,9 @@ async fn serve(
             "first-run link (works once; creates the Designated Safeguarding Lead's account): http://{address}/setup/{token}"
         ));
     }
-    crate::serve_notifying(
-        store,
-        listener,
-        crate::config::Limits {
-            public_scheme,
-            ..crate::config::Limits::default()
-        },
-        notifier,
-        shutdown_signal(),
-    )
-    .await
-    .map_err(|e| CliError::Io("server failed", e))
+    crate::serve_notifying(store, listener, limits, notifier, shutdown_signal())
+        .await
+        .map_err(|e| CliError::Io("server failed", e))
 }
 
 async fn shutdown_signal() {

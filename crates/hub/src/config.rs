@@ -96,6 +96,9 @@ pub struct Limits {
     pub request_timeout: std::time::Duration,
     /// How people reach the web pages (`--public-url`): decides `Secure` cookies and HSTS.
     pub public_scheme: PublicScheme,
+    /// How long an active device may send nothing before it is flagged (`serve --silent-after`;
+    /// `monitor::SILENT_AFTER` unless set).
+    pub device_silent_after: std::time::Duration,
 }
 
 /// How people reach the hub's web pages, from `serve --public-url`.
@@ -134,6 +137,9 @@ impl Default for Limits {
             max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
             request_timeout: std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
             public_scheme: PublicScheme::Unstated,
+            device_silent_after: crate::monitor::SILENT_AFTER
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(600)),
         }
     }
 }
