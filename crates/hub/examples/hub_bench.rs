@@ -9,8 +9,10 @@
 //! ```
 //! `bench/hub/run.sh` runs it on SQLite and on a throwaway PostgreSQL, side by side.
 
+#[path = "support/http.rs"]
+mod http;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,31 +20,10 @@ use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use http::{arg, connect, hub_binary, percentile, request, rss_kib, sign_in, Error};
 use tokio::net::TcpStream;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn hub_binary() -> PathBuf {
-    std::env::var_os("HUB_BIN").map_or_else(
-        || {
-            let exe = std::env::current_exe().unwrap_or_default();
-            // target/release/examples/hub_bench → target/release/schoolgate-hub
-            exe.parent()
-                .and_then(|p| p.parent())
-                .map(|p| p.join("schoolgate-hub"))
-                .unwrap_or_default()
-        },
-        PathBuf::from,
-    )
-}
 
 /// A report shaped like the extension's, about 1.3 KB.
 fn report(n: usize) -> (String, String) {
@@ -64,46 +45,6 @@ fn report(n: usize) -> (String, String) {
     })
     .to_string();
     (id, body)
-}
-
-/// One HTTP/1.1 request on a kept-alive connection; the status and body.
-async fn request(
-    stream: &mut AsyncBufReader<TcpStream>,
-    head: &str,
-    body: &[u8],
-) -> Result<(u16, Vec<u8>), Error> {
-    let inner = stream.get_mut();
-    inner.write_all(head.as_bytes()).await?;
-    inner.write_all(body).await?;
-    let mut line = String::new();
-    stream.read_line(&mut line).await?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .ok_or("no status line")?
-        .parse()?;
-    let mut length = 0usize;
-    loop {
-        line.clear();
-        stream.read_line(&mut line).await?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse()?;
-            }
-        }
-    }
-    let mut answer = vec![0; length];
-    stream.read_exact(&mut answer).await?;
-    Ok((status, answer))
-}
-
-async fn connect(addr: &str) -> Result<AsyncBufReader<TcpStream>, Error> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(AsyncBufReader::new(stream))
 }
 
 /// Sends reports `from..to` with `concurrency` connections; each request's latency.
@@ -152,104 +93,6 @@ async fn ingest(
         all.extend(worker.await??);
     }
     Ok(all)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn rss_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Makes the first account through the first-run page and signs in; the session cookie.
-async fn sign_in(addr: &str, link: &str) -> Result<String, Error> {
-    let path = link
-        .split_once(addr)
-        .map(|(_, p)| p)
-        .ok_or("first-run link")?;
-    let mut stream = connect(addr).await?;
-    let (_, page) = request(
-        &mut stream,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
-        b"",
-    )
-    .await?;
-    let page = String::from_utf8_lossy(&page);
-    let secret = page
-        .split("name=\"totp_secret\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .ok_or("no TOTP key on the first-run page")?
-        .to_owned();
-    // The pre-sign-in CSRF token is double-submit: the form's field repeats the `sg_csrf` cookie.
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .ok_or("no CSRF token on the first-run page")?
-        .to_owned();
-    let bytes = totp_rs::Secret::Encoded(secret.clone()).to_bytes()?;
-    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)?;
-    let step = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs()
-        / 30;
-    let form = |fields: &[(&str, &str)]| {
-        fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
-            .collect::<Vec<_>>()
-            .join("&")
-    };
-    let password = "benchmark password 123";
-    let setup = form(&[
-        ("username", "dsl"),
-        ("password", password),
-        ("password_again", password),
-        ("totp_secret", &secret),
-        ("code", &totp.generate((step - 1) * 30)),
-        ("csrf", &csrf),
-    ]);
-    let post = |path: &str, body: &str| {
-        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: sg_csrf={csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n", body.len())
-    };
-    let (status, _) = request(&mut stream, &post(path, &setup), setup.as_bytes()).await?;
-    if status != 303 {
-        return Err(format!("first run: {status}").into());
-    }
-    let login = form(&[
-        ("username", "dsl"),
-        ("password", password),
-        ("code", &totp.generate(step * 30)),
-        ("csrf", &csrf),
-    ]);
-    // The cookie is in the headers, which `request` skips: read this one by hand.
-    let inner = stream.get_mut();
-    inner.write_all(post("/login", &login).as_bytes()).await?;
-    inner.write_all(login.as_bytes()).await?;
-    let mut line = String::new();
-    let mut cookie = None;
-    loop {
-        line.clear();
-        stream.read_line(&mut line).await?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("set-cookie: ") {
-            let pair = value.split(';').next().unwrap_or("");
-            if pair.starts_with("sg_session=") {
-                cookie = Some(pair.to_owned());
-            }
-        }
-    }
-    cookie.ok_or_else(|| "no session cookie".into())
 }
 
 #[tokio::main]

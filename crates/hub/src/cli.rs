@@ -51,6 +51,8 @@ pub struct Cli {
 }
 
 /// The commands.
+// Parsed once per run: `serve`'s many settings make it the largest, which costs nothing here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Receive reports over HTTP until stopped (SIGTERM or Ctrl-C).
@@ -71,6 +73,11 @@ pub enum Command {
         /// request lasts past it (docs/requests.md).
         #[arg(long, default_value = crate::requests::DEFAULT_SCHOOL_DAY_END, value_name = "HH:MM", value_parser = parse_day_end)]
         school_day_end: u32,
+        /// Seconds an active device may send nothing before it is flagged as gone silent and the
+        /// IT lead told (10 to 86400; a device sends a heartbeat every 5 minutes).
+        #[arg(long, value_name = "SECONDS", default_value_t = 600,
+              value_parser = clap::value_parser!(u64).range(crate::monitor::SILENT_AFTER_RANGE))]
+        silent_after: u64,
     },
     /// The keys the extension signs reports with (`reportSigningKey` in the Admin console).
     #[command(subcommand)]
@@ -291,6 +298,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             mail,
             schedule,
             school_day_end,
+            silent_after,
         } => {
             drop(out);
             // One `--public-url` (in `mail`): the links in e-mails, and whether cookies are
@@ -303,6 +311,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let limits = crate::config::Limits {
                 public_scheme,
                 school_day_end_minute: school_day_end,
+                device_silent_after: std::time::Duration::from_secs(silent_after),
                 ..crate::config::Limits::default()
             };
             serve(store, &location, listen, limits, &mail, schedule).await?;

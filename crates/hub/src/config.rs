@@ -99,6 +99,9 @@ pub struct Limits {
     /// The end of the school day, in minutes after midnight, Europe/London (`--school-day-end`):
     /// no teacher's approval of a pupil's request lasts past it (`requests::approval_window`).
     pub school_day_end_minute: u32,
+    /// How long an active device may send nothing before it is flagged (`serve --silent-after`;
+    /// `monitor::SILENT_AFTER` unless set).
+    pub device_silent_after: std::time::Duration,
 }
 
 /// How people reach the hub's web pages, from `serve --public-url`.
@@ -138,6 +141,9 @@ impl Default for Limits {
             request_timeout: std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
             public_scheme: PublicScheme::Unstated,
             school_day_end_minute: 15 * 60 + 30,
+            device_silent_after: crate::monitor::SILENT_AFTER
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(600)),
         }
     }
 }

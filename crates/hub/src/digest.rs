@@ -28,6 +28,49 @@ pub fn week_bounds(monday: NaiveDate) -> (String, String) {
     (at(monday), at(monday + Duration::days(7)))
 }
 
+/// One `blocked` event as the repeated attempts read it (`EventStore::blocked_attempts`): a
+/// week of a large trust's is ~100,000 of them, so only these columns are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The pupil's account, or `device <id>` when there is none.
+    pub who: String,
+    /// The host tried.
+    pub host: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// The category the filter gave.
+    pub category: Option<String>,
+}
+
+impl Attempt {
+    /// The attempt a stored `blocked` event records.
+    pub fn of(event: &StoredEvent) -> Self {
+        Self::new(
+            &event.device,
+            event.user.clone(),
+            event.host.clone(),
+            event.at.clone(),
+            event.category.clone(),
+        )
+    }
+
+    /// From the stored columns.
+    pub fn new(
+        device: &str,
+        user: Option<String>,
+        host: Option<String>,
+        at: String,
+        category: Option<String>,
+    ) -> Self {
+        Self {
+            who: user.unwrap_or_else(|| format!("device {device}")),
+            host: host.unwrap_or_default(),
+            at,
+            category,
+        }
+    }
+}
+
 /// One run of repeated attempts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempts {
@@ -51,26 +94,25 @@ fn parse(at: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The runs of repeated attempts among `blocked` events (any order), most attempts first.
-pub fn repeated_attempts(blocked: &[StoredEvent]) -> Vec<Attempts> {
-    let mut by_target: BTreeMap<(String, String), Vec<&StoredEvent>> = BTreeMap::new();
-    for event in blocked.iter().filter(|e| e.kind == "blocked") {
-        let who = event
-            .user
-            .clone()
-            .unwrap_or_else(|| format!("device {}", event.device));
-        let host = event.host.clone().unwrap_or_default();
-        by_target.entry((who, host)).or_default().push(event);
+/// The runs of repeated attempts among `blocked` events (any order; ties in time keep their
+/// order), most attempts first.
+pub fn repeated_attempts(blocked: &[Attempt]) -> Vec<Attempts> {
+    let mut by_target: BTreeMap<(&str, &str), Vec<&Attempt>> = BTreeMap::new();
+    for attempt in blocked {
+        by_target
+            .entry((&attempt.who, &attempt.host))
+            .or_default()
+            .push(attempt);
     }
     let mut runs = Vec::new();
     for ((who, host), mut events) in by_target {
-        events.sort_by(|a, b| (&a.at, a.seq).cmp(&(&b.at, b.seq)));
-        let mut run: Vec<&StoredEvent> = Vec::new();
-        let mut close = |run: &mut Vec<&StoredEvent>| {
+        events.sort_by(|a, b| a.at.cmp(&b.at));
+        let mut run: Vec<&Attempt> = Vec::new();
+        let mut close = |run: &mut Vec<&Attempt>| {
             if run.len() >= REPEAT_AT_LEAST {
                 runs.push(Attempts {
-                    who: who.clone(),
-                    host: host.clone(),
+                    who: who.to_owned(),
+                    host: host.to_owned(),
                     count: run.len(),
                     first: run[0].at.clone(),
                     last: run[run.len() - 1].at.clone(),
@@ -157,7 +199,8 @@ mod tests {
             blocked(10, None, "games.example", "2026-12-07T09:01:00Z"),
             blocked(11, None, "games.example", "2026-12-07T09:02:00Z"),
         ];
-        let runs = repeated_attempts(&events);
+        let attempts: Vec<Attempt> = events.iter().map(Attempt::of).collect();
+        let runs = repeated_attempts(&attempts);
         assert_eq!(runs.len(), 2, "{runs:?}");
         assert_eq!(
             (runs[0].who.as_str(), runs[0].count),

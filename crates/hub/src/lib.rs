@@ -83,7 +83,11 @@ pub async fn serve_notifying<S: Store>(
     // Expired sessions are deleted, not only refused (hubauth).
     let sweeper = tokio::spawn(web::sweep_expired_sessions(store.clone()));
     // evhub: devices gone silent are flagged, and the IT lead told.
-    let watcher = tokio::spawn(monitor::watch_devices(store.clone(), notifier.clone()));
+    let watcher = tokio::spawn(monitor::watch_devices(
+        store.clone(),
+        notifier.clone(),
+        limits.device_silent_after,
+    ));
     let served = axum::serve(
         listener,
         router::router_notifying(store, limits, notifier)

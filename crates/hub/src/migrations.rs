@@ -82,6 +82,12 @@ pub const SQLITE: &[Migration] = &[
         description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
         sql: include_str!("../migrations/sqlite/0011_digest_mail.sql"),
     },
+    // evbench: the governors' summary of a term from one index (BENCHMARKS.md).
+    Migration {
+        version: 12,
+        description: "monitoring events: the index the governors' summary counts from",
+        sql: include_str!("../migrations/sqlite/0012_events_at_scale.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -149,6 +155,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 11,
         description: "digest: e-mails sent once per period, dismissed alerts, expected devices",
         sql: include_str!("../migrations/postgres/0011_digest_mail.sql"),
+    },
+    // evbench: the governors' summary of a term from one index (BENCHMARKS.md).
+    Migration {
+        version: 12,
+        description: "monitoring events: the index the governors' summary counts from",
+        sql: include_str!("../migrations/postgres/0012_events_at_scale.sql"),
     },
 ];
 

@@ -4,7 +4,8 @@
 //!   not heard from for `SILENT_AFTER` is flagged once (until it is heard from again): the IT
 //!   lead's devices page shows it, and the IT lead is e-mailed (`--it-lead-email`) how many
 //!   devices went silent and a link, nothing about who used them. `serve` checks every
-//!   `WATCH_INTERVAL`; the check takes its time from a `Clock`, so tests move it.
+//!   `WATCH_INTERVAL` (or a quarter of a shorter `--silent-after`); the check takes its time
+//!   from a `Clock`, so tests move it.
 //! - **Search alerts.** Every new `search-alert` event (Prevent, self-harm, grooming,
 //!   safeguarding) is e-mailed to the DSL at once, as a link only, unless the hub already holds
 //!   the report the device made for it (that report was mailed itself: the alert is linked to
@@ -32,8 +33,12 @@ use crate::notify::{MailSettings, Notifier, MAX_LINKS};
 use crate::retention::{Clock, SystemClock};
 use crate::store::{DeviceState, NewAlert, Store, StoreError};
 
-/// How long an active device may send nothing before it is flagged.
+/// How long an active device may send nothing before it is flagged, unless `serve
+/// --silent-after` says otherwise.
 pub const SILENT_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+/// `--silent-after`'s bounds, in seconds: shorter than a heartbeat's 5 minutes only makes sense
+/// in a test, where the device is kept talking; a day at most.
+pub const SILENT_AFTER_RANGE: std::ops::RangeInclusive<u64> = 10..=86_400;
 /// How often `serve` looks for silent devices.
 pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Notices waiting to be mailed, at most (the pages show everything whatever happens to mail).
@@ -92,9 +97,19 @@ pub async fn check_silent_devices<S: Store>(
     notifier: &Notifier,
     clock: &dyn Clock,
 ) -> Result<Vec<DeviceState>, StoreError> {
+    check_silent_devices_after(store, notifier, clock, SILENT_AFTER).await
+}
+
+/// `check_silent_devices` with another threshold (`serve --silent-after`).
+pub async fn check_silent_devices_after<S: Store>(
+    store: &S,
+    notifier: &Notifier,
+    clock: &dyn Clock,
+    silent_after: chrono::Duration,
+) -> Result<Vec<DeviceState>, StoreError> {
     let now = clock.now();
     let flagged = store
-        .flag_silent_devices(&rfc3339(now - SILENT_AFTER), &rfc3339(now))
+        .flag_silent_devices(&rfc3339(now - silent_after), &rfc3339(now))
         .await?;
     if !flagged.is_empty() {
         tracing::warn!(
@@ -108,13 +123,27 @@ pub async fn check_silent_devices<S: Store>(
     Ok(flagged)
 }
 
-/// `serve`'s watch: `check_silent_devices` every `WATCH_INTERVAL`, for as long as the hub serves.
-pub async fn watch_devices<S: Store>(store: S, notifier: Notifier) {
-    let mut every = tokio::time::interval(WATCH_INTERVAL);
+/// How often `serve` looks for devices silent for `silent_after`: every `WATCH_INTERVAL`, or a
+/// quarter of a shorter threshold, so a device is flagged within a quarter of it being due.
+pub fn watch_interval(silent_after: std::time::Duration) -> std::time::Duration {
+    (silent_after / 4).clamp(std::time::Duration::from_secs(1), WATCH_INTERVAL)
+}
+
+/// `serve`'s watch: `check_silent_devices_after` every `watch_interval`, for as long as the hub
+/// serves.
+pub async fn watch_devices<S: Store>(
+    store: S,
+    notifier: Notifier,
+    silent_after: std::time::Duration,
+) {
+    let threshold = chrono::Duration::from_std(silent_after).unwrap_or(SILENT_AFTER);
+    let mut every = tokio::time::interval(watch_interval(silent_after));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(error) = check_silent_devices(&store, &notifier, &SystemClock).await {
+        if let Err(error) =
+            check_silent_devices_after(&store, &notifier, &SystemClock, threshold).await
+        {
             tracing::warn!(%error, "could not check for silent devices");
         }
     }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
+use crate::digest::Attempt;
 use crate::events::NewBatch;
 use crate::summary::EventCount;
 
@@ -176,8 +177,16 @@ pub trait EventStore {
         &self,
         seq: i64,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-    /// How many events of each kind, category and alert happened in `[from, to)`: the
-    /// governors' summary (`summary.rs`).
+    /// Every `blocked` event in `[from, to)`, oldest first, as the digest's repeated attempts
+    /// read them (`digest.rs`).
+    fn blocked_attempts(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<Vec<Attempt>, StoreError>> + Send;
+    /// How many blocked, circumvention, search-alert and help-seeking events of each kind,
+    /// category and alert happened in `[from, to)`: the governors' summary (`summary.rs`), read
+    /// from the index `events_counted` alone (migration 12).
     fn event_counts(
         &self,
         from: &str,
@@ -349,9 +358,10 @@ fn event_query(filter: &EventFilter) -> (String, Vec<Bind>) {
 }
 
 macro_rules! impl_event_store {
-    ($store:ty, $sql:path, $begin:expr) => {
+    ($store:ty, $sql:path, $begin:expr, $turn:expr) => {
         impl EventStore for $store {
             async fn store_batch(&self, batch: &NewBatch) -> Result<BatchOutcome, StoreError> {
+                let _turn = $turn(self).await;
                 let mut tx = $begin(&self.pool).await?;
                 let inserted = sqlx::query(&$sql(
                     "INSERT INTO event_batches (batch, device, signing_key, sent_at, received_at, events) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (batch) DO NOTHING",
@@ -528,9 +538,24 @@ macro_rules! impl_event_store {
                 Ok(record.flatten())
             }
 
+            async fn blocked_attempts(&self, from: &str, to: &str) -> Result<Vec<Attempt>, StoreError> {
+                let rows: Vec<(String, Option<String>, Option<String>, String, Option<String>)> = sqlx::query_as(&$sql(
+                    "SELECT device, username, host, at, category FROM events WHERE kind = 'blocked' AND at >= ? AND at < ? ORDER BY at, seq",
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(device, user, host, at, category)| Attempt::new(&device, user, host, at, category))
+                    .collect())
+            }
+
             async fn event_counts(&self, from: &str, to: &str) -> Result<Vec<EventCount>, StoreError> {
+                // The WHERE repeats the index's, word for word (migration 12).
                 let rows: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(&$sql(
-                    "SELECT kind, category, alert, COUNT(*) FROM events WHERE at >= ? AND at < ? GROUP BY kind, category, alert ORDER BY kind, category, alert",
+                    "SELECT kind, category, alert, COUNT(*) FROM events WHERE kind IN ('blocked', 'circumvention', 'search-alert', 'help-seeking') AND at >= ? AND at < ? GROUP BY kind, category, alert ORDER BY kind, category, alert",
                 ))
                 .bind(from)
                 .bind(to)
@@ -582,8 +607,18 @@ async fn postgres_begin(
     pool.begin().await
 }
 
-impl_event_store!(SqliteStore, sqlite_sql, sqlite_begin);
-impl_event_store!(PostgresStore, postgres_sql, postgres_begin);
+/// SQLite: one batch at a time, in the order they came (`SqliteStore::event_writes`).
+async fn sqlite_turn(store: &SqliteStore) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    Some(store.event_writes.lock().await)
+}
+
+/// PostgreSQL: batches are written side by side (row locks, not one lock for the file).
+async fn postgres_turn(_: &PostgresStore) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    None
+}
+
+impl_event_store!(SqliteStore, sqlite_sql, sqlite_begin, sqlite_turn);
+impl_event_store!(PostgresStore, postgres_sql, postgres_begin, postgres_turn);
 
 macro_rules! delegate {
     ($self:ident, $s:ident => $call:expr) => {
@@ -625,6 +660,9 @@ impl EventStore for AnyStore {
     }
     async fn alert_record(&self, seq: i64) -> Result<Option<String>, StoreError> {
         delegate!(self, s => s.alert_record(seq).await)
+    }
+    async fn blocked_attempts(&self, from: &str, to: &str) -> Result<Vec<Attempt>, StoreError> {
+        delegate!(self, s => s.blocked_attempts(from, to).await)
     }
     async fn event_counts(&self, from: &str, to: &str) -> Result<Vec<EventCount>, StoreError> {
         delegate!(self, s => s.event_counts(from, to).await)

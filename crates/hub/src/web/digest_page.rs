@@ -67,13 +67,13 @@ async fn digest_page<S: Store>(
     let read = async {
         Ok::<_, StoreError>((
             week_of(&app.store, "search-alert", &bounds).await?,
-            week_of(&app.store, "blocked", &bounds).await?,
+            app.store.blocked_attempts(&bounds.0, &bounds.1).await?,
             week_of(&app.store, "circumvention", &bounds).await?,
             week_of(&app.store, "help-seeking", &bounds).await?,
             app.store.devices().await?,
         ))
     };
-    let ((alerts, more_alerts), (blocked, more_blocked), (tricks, more_tricks), (help, _), devices) =
+    let ((alerts, more_alerts), blocked, (tricks, more_tricks), (help, _), devices) =
         match read.await {
             Ok(read) => read,
             Err(e) => return unavailable(e),
@@ -123,7 +123,7 @@ async fn digest_page<S: Store>(
             a href="/alerts" { "All alerts" } " · " a href="/events" { "All events" } " · " a href="/inbox" { "Reports" }
         } }
         p { "Times are UTC. Print this page for the safeguarding file (the browser's print leaves out the links and forms). Opening it is recorded in the audit log." }
-        @if more_alerts || more_blocked || more_tricks {
+        @if more_alerts || more_tricks {
             p.error { "This week had more events than the digest reads (" (MAX_PER_KIND) " of a kind): use the events list for the rest." }
         }
         h2 { "Prevent (radicalisation) search alerts: " (prevent.len()) }

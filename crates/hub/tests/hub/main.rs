@@ -16,6 +16,7 @@ mod devices;
 mod digest;
 mod event_retention;
 mod events;
+mod events_at_scale;
 mod exports;
 mod extension;
 mod filter_checks;
