@@ -79,6 +79,14 @@ else
   say "installing chromium and chromium-driver (Debian)"
   apt_install chromium chromium-driver
 fi
+# Chromium's own interface languages (a pupil's Chromebook in Ukrainian: the pages follow it) and
+# fonts for the pupils' pages' scripts (Arabic and Urdu, Bengali, Gurmukhi): tests/extension/locales.test.mjs.
+if [[ -f /usr/lib/chromium/locales/uk.pak && -d /usr/share/fonts/truetype/noto ]]; then
+  say "chromium-l10n and fonts-noto-core: present"
+else
+  say "installing chromium-l10n and fonts-noto-core (Debian)"
+  apt_install chromium-l10n fonts-noto-core
+fi
 
 # PostgreSQL for the hub's tests: every hub test runs on SQLite and on a throwaway PostgreSQL
 # server that the tests start themselves (initdb in a temp directory, 127.0.0.1, a free port).
