@@ -99,7 +99,7 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
     const dsl = await hub.signInDsl(hubProcess);
     // The teacher of the KS2 group answers; the DSL could too (every group).
     cookie = await signInTeacher(hubProcess, dsl, { username: 'mrs-patel', groups: 'ks2, y4' });
-    progress('hub up, DSL signed in; packing the extension');
+    progress('hub up, a teacher signed in; packing the extension');
     const crx = h.packCrx();
     ({ ctx } = await h.launchForceInstalled({
       server,
