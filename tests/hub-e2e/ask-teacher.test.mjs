@@ -1,10 +1,11 @@
 // "Ask my teacher" through the hub (issue 18, docs/requests.md), nothing mocked: real Chromium
 // with the extension force-installed by policy (its managed configuration in the machine-wide
 // policy file), the real hub binary on SQLite (a key from its own CLI as `reportSigningKey`, its
-// address as `hubUrl`), the DSL signed in on the hub's /requests page.
+// address as `hubUrl`), a teacher of the group (an account the DSL made with the Teacher role)
+// signed in on the hub's /requests page.
 //
 // - A pupil presses "Ask my teacher" on a block page; the request is on the hub's /requests page
-//   within a few seconds (pressed twice: one request). The DSL approves it for 2 minutes; the
+//   within a few seconds (pressed twice: one request). The teacher approves it for 2 minutes; the
 //   block page says "Your teacher said yes" and the page opens on the pupil's device within 10
 //   seconds; when the 2 minutes are up, the open tab goes back to the block page and the page is
 //   blocked again.
@@ -42,6 +43,45 @@ const LOCKED = 'https://abuse-standin.example/';
 const progress = (...words) => process.stderr.write(`[ask-teacher ${new Date().toISOString()}] ${words.join(' ')}\n`);
 const MESSAGES = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../shared-ui/_locales/en_GB/messages.json', import.meta.url), 'utf8')));
 
+/**
+ * A teacher's account, as the DSL makes one: invited with the Teacher role on /accounts, joined
+ * through the one-time link with a code an authenticator computes, given `groups`, signed in.
+ * Their session cookie.
+ */
+async function signInTeacher(hubProcess, dsl, { username, groups, password = 'a teacher\'s long pass phrase' }) {
+  const open = async (path, cookie) => {
+    const res = await fetch(`${hubProcess.url}${path}`, { headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(text)?.[1];
+    const fresh = res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sg_csrf='));
+    if (!csrf) throw new Error(`no CSRF token on ${path}:\n${text}`);
+    return { text, csrf, cookie: [cookie, fresh].filter(Boolean).join('; ') };
+  };
+  const post = (path, page, fields) => fetch(`${hubProcess.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.cookie },
+    body: new URLSearchParams({ ...fields, csrf: page.csrf }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const accounts = await open('/accounts', dsl);
+  const invited = await post('/accounts/invite', accounts, { username, role: 'teacher' });
+  const link = /\/join\/([A-Za-z0-9_-]+)/.exec(await invited.text())?.[0];
+  assert.ok(link, 'the invitation link');
+  const join = await open(link);
+  const secret = /name="totp_secret" value="([A-Z2-7=]+)"/.exec(join.text)?.[1];
+  const step = Math.floor(Date.now() / 1000 / 30);
+  const joined = await post(link, join, { password, password_again: password, totp_secret: secret, code: hub.totpCode(secret, step) });
+  assert.equal(joined.status, 303, await joined.text());
+  const set = await post(`/accounts/${username}/groups`, await open('/accounts', dsl), { groups });
+  assert.equal(set.status, 303, await set.text());
+  const login = await open('/login');
+  const signed = await post('/login', login, { username, password, code: hub.totpCode(secret, step + 1) });
+  const cookie = signed.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sg_session='));
+  assert.ok(signed.status === 303 && cookie, `the teacher signed in (${signed.status})`);
+  return cookie;
+}
+
 describe('"Ask my teacher" through the hub (real Chromium, force-installed extension, real hub)', { skip, timeout: 10 * 60_000 }, () => {
   let server;
   let ctx;
@@ -56,8 +96,10 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
     const dir = hub.dataDir();
     key = hub.addSigningKey(dir, 'chromebooks');
     hubProcess = await hub.startHub({ dir });
-    cookie = await hub.signInDsl(hubProcess);
-    progress('hub up, DSL signed in; packing the extension');
+    const dsl = await hub.signInDsl(hubProcess);
+    // The teacher of the KS2 group answers; the DSL could too (every group).
+    cookie = await signInTeacher(hubProcess, dsl, { username: 'mrs-patel', groups: 'ks2, y4' });
+    progress('hub up, a teacher signed in; packing the extension');
     const crx = h.packCrx();
     ({ ctx } = await h.launchForceInstalled({
       server,
@@ -97,7 +139,7 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
     return open.split('<tr data-request="').slice(1).filter((row) => row.includes(`>${url}<`)).map((row) => row.slice(0, row.indexOf('"')));
   }
 
-  /** The DSL answers request `id` on the /requests page, as a browser would (its CSRF token). */
+  /** The teacher answers request `id` on the /requests page, as a browser would (its CSRF token). */
   async function answer(id, fields) {
     const shown = await hub.dslPage(hubProcess, cookie, '/requests');
     const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(shown.text)?.[1];

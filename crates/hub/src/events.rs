@@ -443,9 +443,16 @@ mod tests {
             { "id": "e-00000006", "at": "2026-12-07T09:14:02.000Z", "kind": "staff-flag", "url": "https://y.example/", "flag": "wrongly-blocked", "note": "fine" },
             { "id": "e-00000007", "at": "2026-12-07T09:14:02.500Z", "kind": "visit", "host": "z.example" },
             { "id": "e-00000008", "at": "2026-12-07T09:14:03.000Z", "kind": "override", "outcome": "granted", "url": "https://www.youtube.com/watch", "site": "youtube.com", "approvedBy": "a teacher's code", "reason": null, "startsAt": "2026-12-07T09:14:03.000Z", "endsAt": "2026-12-07T09:44:03.000Z" },
+            { "id": "e-00000009", "at": "2026-12-07T09:14:03.500Z", "kind": "filter-check", "trigger": "daily", "passed": "false", "results": "fail locked list child-abuse: never loaded", "staffAccount": null, "groups": "ks2", "listsVersion": "engine 0.4.0" },
         ]));
         let read = read(&body).expect("valid");
-        assert_eq!(read.events.len(), 8);
+        assert_eq!(read.events.len(), 9);
+        let check = read.events[8]
+            .filter_check
+            .as_ref()
+            .expect("a filter check");
+        assert!(!check.passed && check.checked_by == crate::filter_checks::AUTOMATIC);
+        assert!(read.events[..8].iter().all(|e| e.filter_check.is_none()));
         assert_eq!(read.events[7].kind, "override");
         assert_eq!(read.events[7].host.as_deref(), Some("youtube.com"));
         assert_eq!(
@@ -500,6 +507,12 @@ mod tests {
                 serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "override", "outcome": "granted", "url": "https://x.example/?v=1", "minutes": 30 }]),
             ),
             batch(Value::Array(vec![ok.clone(); MAX_EVENTS + 1])),
+            batch(
+                serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "filter-check", "trigger": "hourly", "passed": "true", "results": "pass x: y" }]),
+            ),
+            batch(
+                serde_json::json!([{ "id": "e-00000001", "at": "2026-12-07T09:13:58Z", "kind": "filter-check", "trigger": "daily", "passed": true, "results": "pass x: y" }]),
+            ),
         ];
         let mut wrong_schema = batch(serde_json::json!([ok.clone()]));
         wrong_schema["schema"] = "schoolgate-events/2".into();
