@@ -421,9 +421,11 @@ pub async fn run_due<S: Store>(
     Ok(sent)
 }
 
-/// `serve`'s job: `run_due` every `CHECK_INTERVAL`, for as long as the hub serves.
+/// `serve`'s job: `run_due` every `CHECK_INTERVAL`, the first one `CHECK_INTERVAL` after start
+/// (a hub restarted to change a setting does not mail at once; nor does one a test starts).
 pub async fn scheduled<S: Store>(store: S, settings: MailSettings, schedule: Schedule) {
-    let mut every = tokio::time::interval(CHECK_INTERVAL);
+    let mut every =
+        tokio::time::interval_at(tokio::time::Instant::now() + CHECK_INTERVAL, CHECK_INTERVAL);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
