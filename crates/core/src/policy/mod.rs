@@ -330,8 +330,6 @@ pub struct Policy {
     never_override: Vec<String>,
     override_minutes: u32,
     lists: Vec<ListSource>,
-    #[serde(skip)]
-    calendar: Calendar,
     categories: ByName<Action>,
     groups: ByName<Group>,
 }
@@ -368,7 +366,6 @@ impl Policy {
             never_override: Vec::new(),
             override_minutes: DEFAULT_OVERRIDE_MINUTES,
             lists: Vec::new(),
-            calendar: Calendar::EMPTY,
             categories: none,
             groups,
         }
@@ -384,9 +381,11 @@ impl Policy {
         self.school.timezone
     }
 
-    /// The school's calendar (`[calendar]`): terms and INSET days; empty without one.
+    /// The school's calendar (`[calendar]`): terms and INSET days; empty without one. Every
+    /// group holds it (their windows follow it), so it is read from them.
     pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+        static NONE: Calendar = Calendar::EMPTY;
+        self.groups.values().next().map_or(&NONE, Group::calendar)
     }
 
     /// Whether to load Schoolgate's built-in starter lists.

@@ -35,26 +35,18 @@ impl Walker<'_> {
             self.issue(v.span(), "calendar.terms", "expected 1 to 200 terms");
             return Calendar::default();
         }
-        let mut terms = Vec::new();
+        let mut terms = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let path = format!("calendar.terms[{i}]");
-            let term = self.table(item, &path, CALENDAR);
-            if let Some(term) = term {
-                self.known_keys(term, &path, &["from", "to"]);
-            }
-            let mut end = |key| match term.and_then(|t| t.get(key)) {
-                Some(date) => self.date(date, &format!("{path}.{key}")),
-                None if term.is_some() => {
-                    self.issue(
-                        item.span(),
-                        &path,
-                        format!("missing key `{key}`: {CALENDAR}"),
-                    );
-                    None
-                }
-                None => None,
+            let Some(term) = self.table(item, &path, CALENDAR) else {
+                continue;
             };
-            if let (Some(from), Some(to)) = (end("from"), end("to")) {
+            self.known_keys(term, &path, &["from", "to"]);
+            let (Some(from), Some(to)) = (term.get("from"), term.get("to")) else {
+                self.issue(item.span(), &path, "a term needs both `from` and `to`");
+                continue;
+            };
+            if let (Some(from), Some(to)) = (self.date(from, &path), self.date(to, &path)) {
                 terms.push((from, to));
             }
         }

@@ -235,7 +235,6 @@ impl Walker<'_> {
             never_override,
             override_minutes,
             lists,
-            calendar: std::mem::take(&mut self.calendar),
             categories,
             groups,
         }
