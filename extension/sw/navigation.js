@@ -263,11 +263,11 @@ export async function explain(url) {
     staffUnlock: Boolean(s.extras.staffUnlockCodeHash),
     // Whether a teacher's code could open this page (never the secret).
     teacherCode: verdict.action === 'block' && !reports.isReported(url) ? teacherCodeFor(s, url, now) : { available: false },
-    // "Ask my teacher" (sw/requests.js): offered only where a teacher may open the page; `pending`
-    // names a request for it still waiting for an answer.
-    askTeacher: verdict.action === 'block' && !reports.isReported(url) && askable(s, url, now).ok
-      ? { available: true, hub: hubOn(s.extras), pending: await pendingFor(url, s.group).catch(failed('reading a pupil\'s waiting request', null)) }
-      : { available: false },
+    // "Ask my teacher" (sw/requests.js): never offered for a locked list or a never-override
+    // category; `pending` names a request for this page still waiting for an answer.
+    askTeacher: verdict.action === 'block' && askable(s, url, now).never
+      ? { available: false }
+      : { available: true, hub: hubOn(s.extras), pending: await pendingFor(url, s.group).catch(failed('reading a pupil\'s waiting request', null)) },
     // Blocks go to the school's hub: the page says so (docs/events.md).
     monitored: monitoringOn(s.extras),
   };

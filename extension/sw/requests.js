@@ -48,17 +48,23 @@ export function hubOn(x = extras()) {
   return Boolean(hubBase(x) && x.reportSigningKey);
 }
 
+/** Refusals that mean nobody may ever open the page: the block page offers no "Ask my teacher". */
+const NEVER = new Set(['locked', 'never-override']);
+
 /**
- * Whether a pupil may ask for `url` now: blocked, and a page a teacher may open (the core's
- * `overrideScope`: never a locked list or a never-override category).
+ * Whether a pupil may ask for `url` now (`ok`: blocked, and a page a teacher may open, by the
+ * core's `overrideScope`), and whether the page may never be opened at all (`never`: a locked
+ * list or a never-override category). Other refusals (a search, a deny entry, a wrapper, a
+ * lookalike) keep the button, which then tells the pupil to put a hand up, as without a hub.
  */
 export function askable(s, url, nowMs = Date.now()) {
   try {
     const scope = s.sg.overrideScope(url, s.group, nowMs);
-    return { ok: scope.blocked && !scope.refusal && Boolean(scope.site), site: scope.site, refusal: scope.message ?? null };
+    return { ok: scope.blocked && !scope.refusal && Boolean(scope.site), never: NEVER.has(scope.refusal?.kind), site: scope.site, refusal: scope.message ?? null };
   } catch (error) {
     logFailure('asking whether a teacher could open a page', error);
-    return { ok: false, site: null, refusal: null };
+    // Unknown: fail closed (no request, no button).
+    return { ok: false, never: true, site: null, refusal: null };
   }
 }
 
@@ -121,7 +127,9 @@ export async function askTeacher(message) {
   const nowMs = Date.now();
   if (!s) return { sent: false };
   const can = askable(s, message.url, nowMs);
-  if (!can.ok) return { sent: false, refused: can.refusal ?? 'not a page a teacher can open' };
+  if (can.never) return { sent: false, refused: can.refusal ?? 'not a page anyone may open' };
+  // Not a page an approval could open (a search, a deny entry…): the pupil puts a hand up.
+  if (!can.ok) return { sent: false };
   if (!hubOn()) return { sent: false };
   const url = cutUrl(message.url);
   // Pressed again for the same page while the first is unanswered: the same request.

@@ -10,6 +10,7 @@
 //   seconds; when the 2 minutes are up, the open tab goes back to the block page and the page is
 //   blocked again.
 // - A declined request: the block page says "Not this time", and the page stays blocked.
+// - A never-override page (a `pornography` test list): no button, and nothing reaches the hub.
 // - A locked page (a locked-list test host): no "Ask my teacher" button; the hub refuses a
 //   request for it; an approval forged at the hub (a request that lies about its category,
 //   approved for the whole group) is refused by the device's own guard and never opens it.
@@ -39,6 +40,7 @@ games = "block"
 const GAME = 'https://www.coolmathgames.com/0-run';
 const OTHER_GAME = 'https://www.roblox.com/games';
 const LOCKED = 'https://abuse-standin.example/';
+const NEVER = 'https://www.coolmathgames.com/adult/page';
 /** Progress on standard error (seen as it happens, where TAP waits for each test's end). */
 const progress = (...words) => process.stderr.write(`[ask-teacher ${new Date().toISOString()}] ${words.join(' ')}\n`);
 const MESSAGES = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../shared-ui/_locales/en_GB/messages.json', import.meta.url), 'utf8')));
@@ -93,6 +95,7 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
     h.ensureBuilt();
     server = await h.startServer();
     server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
+    server.files.set('/lists/adult-test.txt', { body: 'coolmathgames.com/adult/\n' });
     const dir = hub.dataDir();
     key = hub.addSigningKey(dir, 'chromebooks');
     hubProcess = await hub.startHub({ dir });
@@ -110,14 +113,17 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
         hubUrl: hubProcess.url,
         reportSigningKey: key,
         orgUnit: '/Pupils/Oak Class',
-        lists: [{ url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' }],
+        lists: [
+          { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' },
+          { url: `${server.origin}/lists/adult-test.txt`, category: 'pornography', format: 'urls', name: 'Adult test stand-in' },
+        ],
       },
     }));
     progress('browser up; waiting for the managed policy');
     await h.until(async () => {
       const s = await h.status(ctx);
-      return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === 1 && s.status.lists.every((l) => l.entries > 0) && s;
-    }, 'the managed policy, its list and the DNR rules', 60_000, 250);
+      return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === 2 && s.status.lists.every((l) => l.entries > 0) && s;
+    }, 'the managed policy, its lists and the DNR rules', 60_000, 250);
   });
 
   after(async () => {
@@ -231,6 +237,20 @@ describe('"Ask my teacher" through the hub (real Chromium, force-installed exten
     await h.go(page, OTHER_GAME);
     await h.blockPage(page);
     assert.deepEqual(requested('roblox.com', declinedAt), [], 'never requested');
+    await page.close();
+  });
+
+  test('a never-override page: no "Ask my teacher", and a press sent straight to the worker sends nothing', async () => {
+    server.clear();
+    const page = await ctx.newPage();
+    await h.go(page, NEVER);
+    await h.blockPage(page);
+    assert.equal(await page.$('[data-action="ask-teacher"]'), null, 'no "Ask my teacher" on a never-override page');
+    const straight = await page.evaluate((url) => chrome.runtime.sendMessage({ type: 'ask-teacher', url }), NEVER);
+    assert.equal(straight.sent, false);
+    assert.match(straight.refused, /never_override/);
+    assert.deepEqual(await openRequestsFor('https://www.coolmathgames.com/adult/page'), [], 'nothing reached the hub');
+    assert.deepEqual(requested('coolmathgames.com/adult'), [], 'never requested');
     await page.close();
   });
 
