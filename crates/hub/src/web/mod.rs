@@ -17,6 +17,7 @@ mod monitoring;
 mod oidc_pages;
 mod pages;
 // policyhub: the policy under change control (issue 18).
+mod policy_approval;
 mod policy_history;
 mod policy_pages;
 pub mod security;
