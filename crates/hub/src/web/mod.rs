@@ -19,6 +19,7 @@ mod oidc_pages;
 mod pages;
 mod requests_page;
 // policyhub: the policy under change control (issue 18).
+mod policy_approval;
 mod policy_history;
 mod policy_pages;
 pub mod security;

@@ -1,10 +1,9 @@
-//! The policy's pages (policyhub, issue 18): the version in force (`/policy`), the editor with
-//! the form for common changes and a preview for each group (`/policy/edit`), one proposal with
-//! its approvals (`/policy/proposals/{id}`), and the school's approval rule and leadership
-//! (`/policy/settings`). Thin: the rules are `policy_change`, `policy_form` and
+//! The policy's pages (policyhub, issue 18): the version in force (`/policy`) and the editor with
+//! the form for common changes and a preview for each group (`/policy/edit`); a proposal's page
+//! and the approval rule are `policy_approval`'s, the history `policy_history`'s. Thin: the rules are `policy_change`, `policy_form` and
 //! `policy_preview`'s, the rows `store::PolicyStore`'s; every change is audited by the store.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,13 +12,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::pages::{csrf_field, layout};
+use super::policy_approval as approval;
 use super::{page, unavailable, Viewer};
-use crate::policy_change::{self, DiffLine, PolicyChangeError, Proposal, ProposalState};
+use crate::policy_change::{self, DiffLine, Proposal, ProposalState};
 use crate::policy_form::{self, FormEdit};
 use crate::policy_preview::{self, GroupChange, SeenPage};
-use crate::roles::{Permission, Role};
+use crate::roles::Permission;
 use crate::router::AppState;
-use crate::store::{ApproveOutcome, EventFilter, Store, StoreError};
+use crate::store::{EventFilter, Store, StoreError};
 
 /// The most events of one kind the preview reads (the newest are read first).
 pub const MAX_PREVIEW_EVENTS: usize = 20_000;
@@ -29,13 +29,22 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
     Router::new()
         .route("/policy", get(policy_page::<S>))
         .route("/policy/edit", get(edit_page::<S>).post(edit_submit::<S>))
-        .route("/policy/proposals/{id}", get(proposal_page::<S>))
-        .route("/policy/proposals/{id}/approve", post(approve::<S>))
-        .route("/policy/proposals/{id}/decline", post(decline::<S>))
-        .route("/policy/proposals/{id}/withdraw", post(withdraw::<S>))
+        .route("/policy/proposals/{id}", get(approval::proposal_page::<S>))
+        .route(
+            "/policy/proposals/{id}/approve",
+            post(approval::approve::<S>),
+        )
+        .route(
+            "/policy/proposals/{id}/decline",
+            post(approval::decline::<S>),
+        )
+        .route(
+            "/policy/proposals/{id}/withdraw",
+            post(approval::withdraw::<S>),
+        )
         .route(
             "/policy/settings",
-            get(settings_page::<S>).post(settings_submit::<S>),
+            get(approval::settings_page::<S>).post(approval::settings_submit::<S>),
         )
         .merge(super::policy_history::routes::<S>())
 }
@@ -151,7 +160,7 @@ pub(super) fn diff_markup(old: &str, new: &str) -> Markup {
     }
 }
 
-fn approvers_text(p: &Proposal) -> String {
+pub(super) fn approvers_text(p: &Proposal) -> String {
     if p.approvals.is_empty() {
         "nobody yet".into()
     } else {
@@ -447,274 +456,4 @@ async fn edit_submit<S: Store>(
     }
     let groups = group_names(&view.text);
     page(status, edit_markup(&viewer, &groups, &view))
-}
-
-fn not_found() -> Response {
-    page(
-        StatusCode::NOT_FOUND,
-        super::pages::message(
-            "No such proposal",
-            "There is no policy proposal with that number.",
-            Some(("/policy", "The policy")),
-        ),
-    )
-}
-
-async fn may_approve<S: Store>(store: &S, viewer: &Viewer) -> Result<bool, StoreError> {
-    let leaders = store.policy_leaders().await?;
-    Ok(policy_change::may_approve(
-        viewer.role,
-        leaders.iter().any(|l| l == viewer.username()),
-    ))
-}
-
-async fn proposal_page<S: Store>(
-    State(app): State<AppState<S>>,
-    Path(id): Path<i64>,
-    viewer: Viewer,
-) -> Response {
-    if let Err(refused) = viewer.require(Permission::ViewPolicy) {
-        return refused;
-    }
-    let read = async {
-        Ok::<_, StoreError>((
-            app.store.policy_proposal(id).await?,
-            in_force(&app.store).await?,
-            may_approve(&app.store, &viewer).await?,
-            app.store.policy_second_approval().await?,
-        ))
-    };
-    let (proposal, (_, current), approver, second) = match read.await {
-        Ok(read) => read,
-        Err(e) => return unavailable(e),
-    };
-    let Some(p) = proposal else {
-        return not_found();
-    };
-    let preview = if p.state == ProposalState::Proposed {
-        match preview_of(&app.store, &p.policy).await {
-            Ok(changes) => Some(changes),
-            Err(response) => return response,
-        }
-    } else {
-        None
-    };
-    let open = p.state == ProposalState::Proposed;
-    let body = html! {
-        p { a href="/policy" { "← The policy in force" } " · " a href="/policy/history" { "History" } }
-        table {
-            tr { th { "State" } td { (p.state.as_str()) @if let Some(v) = p.version { ": version " (v) ", published " (p.published_at.as_deref().unwrap_or("")) } } }
-            tr { th { "Proposed by" } td { (p.proposed_by) ", " (p.proposed_at) } }
-            tr { th { "Reason" } td { (p.reason) } }
-            tr { th { "Approved by" } td { (approvers_text(&p)) } }
-            @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (p.closed_at.as_deref().unwrap_or("")) } } }
-        }
-        @if open {
-            p { "Needs " (policy_change::approvals_needed(second)) " approval(s) in all" @if second { "; the proposer may give only the first" } "." }
-            @if approver {
-                form method="post" action={ "/policy/proposals/" (p.id) "/approve" } {
-                    (csrf_field())
-                    button type="submit" { "Approve" }
-                }
-                form method="post" action={ "/policy/proposals/" (p.id) "/decline" } {
-                    (csrf_field())
-                    button type="submit" { "Decline" }
-                }
-            }
-            @if p.proposed_by == viewer.username() {
-                form method="post" action={ "/policy/proposals/" (p.id) "/withdraw" } {
-                    (csrf_field())
-                    button type="submit" { "Withdraw" }
-                }
-            }
-        }
-        h2 { "Changes to the text in force" }
-        (diff_markup(&current, &p.policy))
-        @if let Some(preview) = &preview { (preview_markup(preview)) }
-    };
-    page(
-        StatusCode::OK,
-        layout(
-            &format!("Policy proposal {}", p.id),
-            Some(viewer.username()),
-            body,
-        ),
-    )
-}
-
-fn refused(error: PolicyChangeError, id: i64) -> Response {
-    page(
-        StatusCode::CONFLICT,
-        super::pages::message(
-            "Not approved",
-            &error.to_string(),
-            Some((&format!("/policy/proposals/{id}"), "Back to the proposal")),
-        ),
-    )
-}
-
-async fn approve<S: Store>(
-    State(app): State<AppState<S>>,
-    Path(id): Path<i64>,
-    viewer: Viewer,
-) -> Response {
-    match may_approve(&app.store, &viewer).await {
-        Ok(true) => {}
-        Ok(false) => return refused(PolicyChangeError::MayNotApprove, id),
-        Err(e) => return unavailable(e),
-    }
-    match app
-        .store
-        .approve_policy(id, viewer.username(), &crate::now())
-        .await
-    {
-        Ok(Ok(ApproveOutcome::Published(version))) => {
-            tracing::info!(id, version, by = viewer.username(), "policy published");
-            Redirect::to(&format!("/policy/proposals/{id}")).into_response()
-        }
-        Ok(Ok(ApproveOutcome::Approved)) => {
-            Redirect::to(&format!("/policy/proposals/{id}")).into_response()
-        }
-        Ok(Err(error)) => refused(error, id),
-        Err(e) => unavailable(e),
-    }
-}
-
-async fn close<S: Store>(
-    app: &AppState<S>,
-    id: i64,
-    viewer: &Viewer,
-    state: ProposalState,
-) -> Response {
-    let proposal = match app.store.policy_proposal(id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(),
-        Err(e) => return unavailable(e),
-    };
-    let allowed = match state {
-        ProposalState::Withdrawn => proposal.proposed_by == viewer.username(),
-        _ => match may_approve(&app.store, viewer).await {
-            Ok(allowed) => allowed,
-            Err(e) => return unavailable(e),
-        },
-    };
-    if !allowed {
-        let why = match state {
-            ProposalState::Withdrawn => PolicyChangeError::NotTheProposer,
-            _ => PolicyChangeError::MayNotApprove,
-        };
-        return refused(why, id);
-    }
-    match app
-        .store
-        .close_policy_proposal(id, state, viewer.username(), &crate::now())
-        .await
-    {
-        Ok(true) => Redirect::to(&format!("/policy/proposals/{id}")).into_response(),
-        Ok(false) => refused(PolicyChangeError::NotOpen(id), id),
-        Err(e) => unavailable(e),
-    }
-}
-
-async fn decline<S: Store>(
-    State(app): State<AppState<S>>,
-    Path(id): Path<i64>,
-    viewer: Viewer,
-) -> Response {
-    close(&app, id, &viewer, ProposalState::Declined).await
-}
-
-async fn withdraw<S: Store>(
-    State(app): State<AppState<S>>,
-    Path(id): Path<i64>,
-    viewer: Viewer,
-) -> Response {
-    close(&app, id, &viewer, ProposalState::Withdrawn).await
-}
-
-async fn settings_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
-    if let Err(refused) = viewer.require(Permission::ManagePolicySettings) {
-        return refused;
-    }
-    let read = async {
-        Ok::<_, StoreError>((
-            app.store.policy_second_approval().await?,
-            app.store.policy_leaders().await?,
-            app.store.account_list().await?,
-        ))
-    };
-    let (second, leaders, accounts) = match read.await {
-        Ok(read) => read,
-        Err(e) => return unavailable(e),
-    };
-    let body = html! {
-        p { a href="/policy" { "← The policy" } }
-        form method="post" action="/policy/settings" {
-            (csrf_field())
-            fieldset {
-                legend { "The school's rule" }
-                label { input type="checkbox" name="second_approval" value="on" checked[second]; " Changes need a second person's approval (recommended: the proposer can then give only the first)" }
-            }
-            fieldset {
-                legend { "Leadership: these accounts may approve policy changes whatever their role" }
-                p { "The DSL and deputies always may. Mark, for example, the head teacher's governor account." }
-                @for account in accounts.iter().filter(|a| a.disabled_at.is_none()) {
-                    @let role = Role::parse(&account.role).map_or(account.role.as_str(), |r| r.label());
-                    label { input type="checkbox" name="leader" value=(account.username) checked[leaders.contains(&account.username)]; " " (account.username) " — " (role) }
-                }
-            }
-            button type="submit" { "Save" }
-        }
-    };
-    page(
-        StatusCode::OK,
-        layout(
-            "Policy approval rule and leadership",
-            Some(viewer.username()),
-            body,
-        ),
-    )
-}
-
-async fn settings_submit<S: Store>(
-    State(app): State<AppState<S>>,
-    viewer: Viewer,
-    body: axum::body::Bytes,
-) -> Response {
-    if let Err(refused) = viewer.require(Permission::ManagePolicySettings) {
-        return refused;
-    }
-    // Repeated `leader` fields: read as pairs (serde's structs take one value per name).
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let second = fields
-        .iter()
-        .any(|(k, v)| k == "second_approval" && v == "on");
-    let marked: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "leader")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let at = crate::now();
-    let work = async {
-        if app.store.policy_second_approval().await? != second {
-            app.store
-                .set_policy_second_approval(second, viewer.username(), &at)
-                .await?;
-        }
-        let accounts = app.store.account_list().await?;
-        let leaders = app.store.policy_leaders().await?;
-        for account in &accounts {
-            let want = marked.contains(&account.username.as_str());
-            if want != leaders.contains(&account.username) {
-                app.store
-                    .set_policy_leader(&account.username, want, viewer.username(), &at)
-                    .await?;
-            }
-        }
-        Ok::<_, StoreError>(())
-    };
-    match work.await {
-        Ok(()) => Redirect::to("/policy/settings").into_response(),
-        Err(e) => unavailable(e),
-    }
 }

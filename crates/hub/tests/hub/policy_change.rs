@@ -22,6 +22,7 @@ use crate::web::dsl_session;
 on_both_backends!(
     two_approvals_publish_a_signed_policy_and_history_names_both,
     the_command_line_imports_a_policy_as_a_proposal_and_prints_one_key,
+    only_its_proposer_withdraws_a_proposal_and_an_approver_declines_one,
 );
 
 const PASSWORD: &str = "a long pass phrase for policy";
@@ -505,6 +506,87 @@ async fn the_command_line_imports_a_policy_as_a_proposal_and_prints_one_key(db: 
     let (first, second) = (key(1), key(2));
     assert_eq!(first.len(), 43);
     assert_eq!(first, second, "made once, then kept");
+}
+
+/// Withdraw is the proposer's, decline an approver's; a closed proposal cannot be approved; both
+/// are in the audit chain, and neither publishes anything.
+async fn only_its_proposer_withdraws_a_proposal_and_an_approver_declines_one(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let (dsl, _) = dsl_session(&hub).await;
+    let deputy = account(&hub, &dsl, "deputy", "deputy-dsl").await;
+    let it = account(&hub, &dsl, "itlead", "it-lead").await;
+    let propose = |cookie: String, reason: &'static str| {
+        let hub = &hub;
+        async move {
+            proposal_id(
+                &submit(
+                    hub,
+                    &cookie,
+                    "/policy/edit",
+                    "/policy/edit",
+                    &[("op", "propose"), ("policy", FIRST), ("reason", reason)],
+                )
+                .await,
+            )
+        }
+    };
+    // The IT lead may propose, not approve.
+    let by_it = propose(it.clone(), "Proposed by the IT lead").await;
+    let refused = approve(&hub, &it, &by_it).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("may not approve"), "{}", refused.body);
+    let close = |cookie: String, id: String, what: &'static str| {
+        let hub = &hub;
+        async move {
+            let page = format!("/policy/proposals/{id}");
+            submit(hub, &cookie, &page, &format!("{page}/{what}"), &[]).await
+        }
+    };
+    let not_theirs = close(deputy.clone(), by_it.clone(), "withdraw").await;
+    assert_eq!(not_theirs.status, 409);
+    assert!(not_theirs.body.contains("only the person who proposed"));
+    assert_eq!(
+        close(it.clone(), by_it.clone(), "withdraw").await.status,
+        303
+    );
+    let closed = approve(&hub, &dsl, &by_it).await;
+    assert_eq!(
+        closed.status, 409,
+        "a withdrawn proposal cannot be approved"
+    );
+    assert!(closed.body.contains("no longer waiting"));
+    let by_dsl = propose(dsl.clone(), "Proposed by the DSL").await;
+    assert_eq!(
+        close(it.clone(), by_dsl.clone(), "decline").await.status,
+        409
+    );
+    assert_eq!(
+        close(deputy.clone(), by_dsl.clone(), "decline")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(http::get(hub.addr, "/api/v1/policy").await.status, 404);
+    let all = schoolgate_hub::store::PolicyStore::policy_proposals(&hub.store)
+        .await
+        .expect("proposals");
+    let states: Vec<(&str, Option<&str>)> = all
+        .iter()
+        .map(|p| (p.state.as_str(), p.closed_by.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        [("withdrawn", Some("itlead")), ("declined", Some("deputy"))]
+    );
+    let log = hub.store.audit_log().await.expect("log");
+    for action in ["policy-withdrawn", "policy-declined"] {
+        assert_eq!(
+            log.iter().filter(|e| e.action == action).count(),
+            1,
+            "{action}"
+        );
+    }
+    hub.stop().await;
 }
 
 /// The shared test vectors: what the device's check must accept and refuse.
