@@ -215,6 +215,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       reportSigningKey: config.reportSigningKey, staffUnlockCodeHash: config.staffUnlockCodeHash,
       overrideSecret: config.overrideSecret,
       safetyButton: config.safetyButton, hubUrl: config.hubUrl, logVisits: config.logVisits,
+      eventsTimeScale: config.eventsTimeScale,
     };
     const lastGood = lastGoodConfig(before);
     const wanted = effectiveConfig(config, invalid, lastGood);
