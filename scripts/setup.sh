@@ -97,3 +97,12 @@ else
   say "installing postgresql (Debian; the hub's tests start their own server)"
   apt_install postgresql
 fi
+
+# The sqlite3 command: the hub's end-to-end test of a hub that was down reads what the hub stored
+# straight from its database (tests/hub-e2e/hub-down-events.test.mjs).
+if command -v sqlite3 >/dev/null; then
+  say "sqlite3: present"
+else
+  say "installing sqlite3 (Debian)"
+  apt_install sqlite3
+fi

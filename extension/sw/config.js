@@ -40,6 +40,8 @@ export const LIMITS = Object.freeze({
   /** Bytes (UTF-8) of `reportSigningKey`: at least, at most. */
   signingKeyMinBytes: 32,
   signingKeyMaxBytes: 4096,
+  /** `eventsTimeScale` at most: an hour of the events queue's waits in 30 s. */
+  eventsTimeScaleMax: 120,
 });
 
 /** The keys whose value changes what is enforced: an invalid one keeps its last good value. */
@@ -56,7 +58,7 @@ const RESERVED_IDS = new Set(['any', 'safeguarding-education']);
 const isId = (v) => ID.test(v) && !RESERVED_IDS.has(v);
 /** Hosts a plain `http://` address may name: this device only. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
-const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'hubPolicyKey', 'logVisits', 'orgUnit']);
+const KNOWN_KEYS = new Set(['group', 'policyToml', 'lists', 'reportEndpoint', 'reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret', 'schoolName', 'language', 'locale', 'safetyButton', 'hubUrl', 'hubPolicyKey', 'logVisits', 'orgUnit', 'eventsTimeScale']);
 /** Keys whose value is a secret: a problem with one never quotes it (the staff page shows problems). */
 const SECRET_KEYS = new Set(['reportSigningKey', 'staffUnlockCodeHash', 'overrideSecret']);
 /** `overrideSecret`: what `schoolgate override-secret` prints (the core's `OverrideSecret::parse` reads the same). */
@@ -216,6 +218,13 @@ export function readManaged(raw) {
   }
   // "Ask my teacher" (docs/requests.md): a teacher may approve for the whole organisational unit.
   str('orgUnit', (v) => v.length >= 1 && v.length <= 256, 'the organisational unit\'s path (at most 256 characters)');
+  // For tests of delivery (docs/events.md, "Testing delivery"): the events queue's waits run this
+  // many times faster. It can only make a device send sooner and retry more often.
+  if (src.eventsTimeScale !== undefined && src.eventsTimeScale !== null) {
+    const scale = src.eventsTimeScale;
+    if (Number.isInteger(scale) && scale >= 1 && scale <= LIMITS.eventsTimeScaleMax) config.eventsTimeScale = scale;
+    else bad('eventsTimeScale', `expected a whole number from 1 to ${LIMITS.eventsTimeScaleMax}, found ${JSON.stringify(scale).slice(0, 80)}`);
+  }
   str('schoolName', (v) => v.length <= LIMITS.nameChars, `a school name (at most ${LIMITS.nameChars} characters)`);
   str('language', (v) => LOCALES.has(v), `one of ${[...LOCALES].join(', ')}`);
   // `locale`: the older name of `language`, still read (`language` wins when both are set).

@@ -11,6 +11,8 @@
 //   oldest other events; never an alert).
 // - Alerts, heartbeats and staff flags are sent at once; other events once the oldest has waited a minute.
 //   Retries wait as reports' do (sw/report-delivery.js `backoffMs`: 2 s doubling to 15 min).
+//   `timeScale()` (the managed `eventsTimeScale`, 1 unless a test sets it) divides both waits, so a
+//   test can play an hour of a hub being down in a minute: it only ever makes them shorter.
 // - A batch is at most 500 events and 256 KiB: the UTF-8 bytes of the whole body as signed and
 //   sent. A hub that answers 413 (too large) gets the batch again as two halves, each under a new
 //   batch id; a batch the hub refuses for good (400, 422; or 413 for one event) is set aside
@@ -97,11 +99,18 @@ export function batchBody(batch, sentAtMs) {
  *   now?: () => number,
  *   newId?: () => string,
  *   backoffMs: (attempts: number) => number,
+ *   timeScale?: () => number,
  *   onError?: (error: unknown) => void,
  *   onRefused?: (message: string) => void,
  * }} options
  */
-export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, onError = () => {}, onRefused = () => {} }) {
+export function eventsQueue({ store, send, canSend = () => true, envelope, schedule = () => {}, now = Date.now, newId = () => crypto.randomUUID(), backoffMs, timeScale = () => 1, onError = () => {}, onRefused = () => {} }) {
+  // Never slower than the contract's waits, whatever `timeScale` returns.
+  const scale = () => {
+    const s = Number(timeScale());
+    return Number.isFinite(s) && s > 1 ? s : 1;
+  };
+  const lingerMs = () => EVENT_LIMITS.lingerMs / scale();
   /** What the staff page and the tests read. */
   const status = { queued: 0, inBatch: 0, sent: 0, dropped: 0, setAside: 0, lastSentAt: null, lastError: null, waiting: null };
   let index = null; // queued keys, oldest first, loaded once per wake
@@ -158,7 +167,7 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
       status.queued = index.length;
     });
     if (URGENT_KINDS.has(event.kind)) flush({ force: ALERT_KINDS.has(event.kind) }).catch(onError);
-    else schedule(atMs + EVENT_LIMITS.lingerMs);
+    else schedule(atMs + lingerMs());
     return event;
   }
 
@@ -214,7 +223,7 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     }
     const due = (keys) => force || keys.length >= EVENT_LIMITS.batchEvents
       || keys.some((k) => URGENT_KINDS.has(kindOfKey(k)))
-      || now() - Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) >= EVENT_LIMITS.lingerMs;
+      || now() - Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) >= lingerMs();
     for (;;) {
       let next = await nextBatch(due);
       while (next === nextBatchAgain) next = await nextBatch(due);
@@ -255,7 +264,7 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
         continue;
       }
       const attempts = batch.attempts + 1;
-      const retry = { ...batch, attempts, nextAtMs: now() + backoffMs(attempts), lastError: outcome.error ?? `HTTP ${outcome.status}` };
+      const retry = { ...batch, attempts, nextAtMs: now() + backoffMs(attempts) / scale(), lastError: outcome.error ?? `HTTP ${outcome.status}` };
       await serial(() => store.writeMany([[key, retry]], []));
       status.lastError = `${new Date(now()).toISOString()}: ${retry.lastError}`;
       schedule(retry.nextAtMs);
@@ -263,7 +272,7 @@ export function eventsQueue({ store, send, canSend = () => true, envelope, sched
     }
     // Nothing to send now: wake when the oldest queued event has waited its minute.
     const keys = await serial(load);
-    if (keys.length) schedule(Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) + EVENT_LIMITS.lingerMs);
+    if (keys.length) schedule(Number(keys[0].slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 15)) + lingerMs());
     else schedule(null);
   }
 

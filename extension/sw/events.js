@@ -115,12 +115,23 @@ export const queue = eventsQueue({
   }),
   schedule,
   backoffMs,
+  timeScale: () => extras().eventsTimeScale ?? 1,
   onError: failed('sending events'),
   onRefused: (message) => logFailure('sending events', message),
 });
 
+/**
+ * What the events path has done and cost in this worker (BENCHMARKS.md, "Monitoring events"; read
+ * through `eventsStatus().path`): how many block pages it judged, how many events it queued, and
+ * the worker's own time per blocked navigation (the verdict again, the events made, the queue's
+ * synchronous work; the IndexedDB write is asynchronous), the last 1,000. An allowed navigation
+ * changes none of them.
+ */
+const path = { blockPages: 0, recorded: {}, workMs: [] };
+
 /** Queues an event; a fault is logged, never thrown at a navigation. */
 function record(fields) {
+  path.recorded[fields.kind] = (path.recorded[fields.kind] ?? 0) + 1;
   return queue.record(fields).catch(failed(`recording a ${fields.kind} event`));
 }
 
@@ -166,6 +177,8 @@ async function onBlockPage(d) {
   const s = state.currentState();
   if (!url || !s) return;
   const before = (await navlog.navigationsOf(d.tabId)).at(-1)?.url ?? null;
+  const started = performance.now();
+  path.blockPages += 1;
   let verdict;
   try {
     verdict = s.sg.classify(url, s.group, Date.now());
@@ -173,7 +186,11 @@ async function onBlockPage(d) {
     logFailure('judging a blocked navigation for its event', error);
     return;
   }
-  for (const event of describeBlock(verdict, url, viaOf(d.transitionType, before !== null && maySearch(hostOf(before))))) await record(event);
+  // Queued together (each write runs in the queue's own order); timed up to the writes.
+  const queued = describeBlock(verdict, url, viaOf(d.transitionType, before !== null && maySearch(hostOf(before)))).map(record);
+  path.workMs.push(performance.now() - started);
+  if (path.workMs.length > 1_000) path.workMs.shift();
+  await Promise.all(queued);
 }
 
 /** A submitted search that raised an alert or asked for help (sw/search-alerts.js, once per search). */
@@ -243,5 +260,5 @@ export async function showNoticeOnce() {
 
 /** What the staff page and the tests see of the queue. */
 export function eventsStatus() {
-  return { endpoint: eventsEndpoint(extras()), logVisits: extras().logVisits === true, cap: EVENT_LIMITS.cap, ...queue.status };
+  return { endpoint: eventsEndpoint(extras()), logVisits: extras().logVisits === true, cap: EVENT_LIMITS.cap, ...queue.status, path: { ...path, recorded: { ...path.recorded }, workMs: [...path.workMs] } };
 }

@@ -216,6 +216,7 @@ export function applyManaged(raw, { force = false, reason = 'managed policy' } =
       overrideSecret: config.overrideSecret,
       safetyButton: config.safetyButton, hubUrl: config.hubUrl, logVisits: config.logVisits,
       orgUnit: config.orgUnit,
+      eventsTimeScale: config.eventsTimeScale,
     };
     const lastGood = lastGoodConfig(before);
     const wanted = effectiveConfig(config, invalid, lastGood);

@@ -38,7 +38,7 @@ function memoryStore() {
 
 /** A queue as the worker makes one, with a clock the test moves. */
 let n = 0; // ids unique across the test's "workers", as crypto.randomUUID()'s are
-function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z') }, sendImpl, onRefused } = {}) {
+function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z') }, sendImpl, onRefused, timeScale } = {}) {
   const send = sendImpl ?? (hub ? async (body, batchId) => postSigned(`${hub.hubUrl}/api/v1/events`, body, { [SIGNATURE_HEADER]: await signBody(KEY, body), 'X-Schoolgate-Batch-Id': batchId }) : async () => null);
   const scheduled = [];
   const queue = eventsQueue({
@@ -50,6 +50,7 @@ function makeQueue({ store, hub, clock = { ms: Date.parse('2026-12-07T09:00:00Z'
     now: () => clock.ms,
     newId: () => `0000${(n += 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`.slice(-36),
     backoffMs,
+    timeScale,
     onRefused,
   });
   return { queue, clock, scheduled };
@@ -317,6 +318,46 @@ test('the retry waits are the reports\' (2 s doubling to 15 min), and a body is 
   assert.equal(invalidBatch(body), null);
   assert.match(body.batch, /^b-[0-9a-f-]{36}$/);
   assert.equal(body.schema, 'schoolgate-events/1');
+});
+
+test('eventsTimeScale (tests only): the linger and every retry wait are divided by it, never lengthened; the managed value is bounded', async () => {
+  // A hub that cannot be reached: the waits the back-off asks for, attempt by attempt.
+  const waits = async (timeScale) => {
+    const hub = await startEventsReceiver({ key: KEY });
+    await hub.close();
+    const store = memoryStore();
+    const { queue, clock, scheduled } = makeQueue({ store, hub, timeScale });
+    await queue.record(blocked(1));
+    const linger = scheduled.at(-1) - clock.ms;
+    const seen = [];
+    for (let attempt = 1; attempt <= 12; attempt += 1) {
+      await queue.flush({ force: attempt === 1 });
+      const [[, batch]] = [...store.data].filter(([k]) => k.startsWith('evb:'));
+      seen.push(batch.nextAtMs - clock.ms);
+      clock.ms = batch.nextAtMs;
+    }
+    return { linger, seen };
+  };
+  const normal = await waits(undefined);
+  assert.equal(normal.linger, EVENT_LIMITS.lingerMs);
+  const fast = await waits(() => 60);
+  assert.equal(fast.linger, EVENT_LIMITS.lingerMs / 60, 'a minute becomes a second');
+  for (let i = 0; i < 12; i += 1) {
+    const base = Math.min(RETRY.maxMs, RETRY.firstMs * 2 ** i);
+    assert.ok(normal.seen[i] >= base * 0.8 && normal.seen[i] <= base * 1.2, `attempt ${i + 1}: ${normal.seen[i]} ms`);
+    assert.ok(fast.seen[i] >= (base * 0.8) / 60 && fast.seen[i] <= (base * 1.2) / 60, `attempt ${i + 1} at 60×: ${fast.seen[i]} ms`);
+  }
+  assert.ok(fast.seen.at(-1) >= (RETRY.maxMs * 0.8) / 60, 'the back-off reaches its 15-minute cap, scaled');
+  // Nothing makes the waits longer than the contract's.
+  for (const odd of [() => 0.5, () => -3, () => NaN, () => 'x']) assert.equal((await waits(odd)).linger, EVENT_LIMITS.lingerMs);
+
+  assert.equal(readManaged({ eventsTimeScale: 60 }).config.eventsTimeScale, 60);
+  assert.equal(readManaged({}).config.eventsTimeScale, undefined, 'unset unless the Admin console sets it');
+  for (const bad of [0, 121, 1.5, '60', true]) {
+    const read = readManaged({ eventsTimeScale: bad });
+    assert.equal(read.config.eventsTimeScale, undefined, JSON.stringify(bad));
+    assert.match(read.problems.join('\n'), /eventsTimeScale: expected a whole number from 1 to 120/);
+  }
 });
 
 test('where events go: hubUrl, else the reports hub; hubUrl and logVisits are checked with the other managed settings', () => {

@@ -4,6 +4,10 @@
 // (support/events-receiver.mjs) that checks every batch's HMAC and shape and stores each batch id
 // once; it stands in for the hub's POST /api/v1/events until the two are merged.
 //
+// The managed `eventsTimeScale: 60` (docs/events.md, "Testing delivery") makes the queue's minute
+// a second and its back-off 60 times shorter, so no test waits a minute for an ordinary event; the
+// waits themselves are pinned in Node (events-unit.test.mjs).
+//
 // Run alone (it writes the machine-wide managed policy):
 //   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/extension/events.test.mjs
 
@@ -32,6 +36,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     staffUnlockCodeHash: h.staffCodeValue(STAFF_CODE),
     hubUrl: hub.hubUrl,
     reportSigningKey: KEY,
+    eventsTimeScale: 60,
     ...extra,
   });
   // A change of settings keeps the force-install (a policy without it uninstalls the extension).
@@ -91,7 +96,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     await h.go(page, 'http://www.school-portal.example/links.html');
     await page.click('#bet');
     await h.blockPage(page);
-    const [typed, link] = await waitFor('two blocked events (within the minute)', () => eventsAt('blocked', 'www.bet365.com').length >= 2 && eventsAt('blocked', 'www.bet365.com'), 90_000);
+    const [typed, link] = await waitFor('two blocked events (within the queue\'s second)', () => eventsAt('blocked', 'www.bet365.com').length >= 2 && eventsAt('blocked', 'www.bet365.com'), 30_000);
     assert.equal(typed.url, 'https://www.bet365.com/bets');
     assert.equal(typed.category, 'gambling');
     assert.match(typed.rule, /gambling/);
@@ -127,7 +132,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     assert.equal(alert.engine, 'google');
     assert.match(alert.terms, /porn/);
     assert.match(alert.reportId, /^[A-Za-z0-9-]{8,64}$/);
-    const help = await waitFor('help-seeking', () => eventsAt('help-seeking')[0], 90_000);
+    const help = await waitFor('help-seeking', () => eventsAt('help-seeking')[0], 30_000);
     assert.equal(help.terms, alert.terms);
     await page.close();
   });
@@ -190,6 +195,30 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     await page.close();
   });
 
+  test('an allowed navigation runs none of the events code and queues nothing; a blocked one does', T, async () => {
+    const path = async () => (await h.status(ctx)).events.path;
+    const page = await ctx.newPage();
+    const before = await path();
+    for (let i = 0; i < 12; i += 1) await h.go(page, `http://www.school-portal.example/lesson-${i}?pupil=7`);
+    await h.sleep(1_000);
+    const after = await path();
+    assert.equal(after.blockPages, before.blockPages, 'no block page judged');
+    // Only the heartbeat's own timer may have queued something meanwhile.
+    const { heartbeat: _a, ...queuedBefore } = before.recorded;
+    const { heartbeat: _b, ...queuedAfter } = after.recorded;
+    assert.deepEqual(queuedAfter, queuedBefore, 'nothing queued for an allowed page');
+    assert.equal(after.workMs.length, before.workMs.length);
+    // The counters are live: a blocked navigation moves them.
+    await h.go(page, 'https://www.bet365.com/counted');
+    await h.blockPage(page);
+    const blocked = await h.until(async () => {
+      const now = await path();
+      return now.blockPages === before.blockPages + 1 && now;
+    }, 'the block page judged for its event', 10_000, 100);
+    assert.equal(blocked.recorded.blocked, (before.recorded.blocked ?? 0) + 1);
+    await page.close();
+  });
+
   test('visits: none by default; with logVisits, host names only', T, async () => {
     const page = await ctx.newPage();
     await h.go(page, 'http://www.school-portal.example/reading?pupil=7');
@@ -198,7 +227,7 @@ describe('monitoring events, force-installed', { skip, timeout: 20 * 60_000 }, (
     await rewritePolicy({ logVisits: true });
     await h.until(async () => (await h.status(ctx)).events?.logVisits, 'logVisits on', 45_000, 250);
     await h.go(page, 'http://www.school-portal.example/maths?pupil=7');
-    const visit = await waitFor('a visit', () => eventsAt('visit', 'www.school-portal.example')[0], 90_000);
+    const visit = await waitFor('a visit', () => eventsAt('visit', 'www.school-portal.example')[0], 30_000);
     assert.deepEqual(Object.keys(visit).sort(), ['at', 'envelope', 'host', 'id', 'kind']);
     await page.close();
   });

@@ -280,7 +280,8 @@ export async function launchForceInstalled({ server, crx, settings, extraPolicy 
     ...extraPolicy,
   }));
   const { chromium } = require('playwright-core');
-  const ctx = await chromium.launchPersistentContext(tempDir('sg-profile-'), {
+  const profile = tempDir('sg-profile-');
+  const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     // Playwright turns the back/forward cache off; a school's Chrome has it on, and the
     // extension must judge pages restored from it, so keep it as real Chrome does.
@@ -288,7 +289,25 @@ export async function launchForceInstalled({ server, crx, settings, extraPolicy 
     args: [...COMMON_ARGS, ...resolverArgs(server.port)],
     viewport: { width: 1024, height: 720 },
   });
-  return { ctx, sw: await worker(ctx, 90_000) };
+  return { ctx, sw: await worker(ctx, 90_000), profile };
+}
+
+/**
+ * The process id of the browser launched on `profile` (its main process: the one given that
+ * `--user-data-dir` and no `--type`), read from /proc; null if none is running.
+ */
+export function browserPid(profile) {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args;
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return Number(entry);
+  }
+  return null;
 }
 
 /** The extension's service worker (waits for it to start). */

@@ -46,8 +46,8 @@ export function addSigningKey(dir, label = 'chromebooks') {
  * wait for it with `until`),
  * `hub.log()` (everything it printed), `hub.stop()`.
  */
-export async function startHub({ dir = dataDir(), args = [], env = {}, removeDir = true } = {}) {
-  const child = spawn(HUB_BIN, ['--data', dir, 'serve', '--listen', '127.0.0.1:0', ...args], {
+export async function startHub({ dir = dataDir(), args = [], env = {}, removeDir = true, listen = '127.0.0.1:0' } = {}) {
+  const child = spawn(HUB_BIN, ['--data', dir, 'serve', '--listen', listen, ...args], {
     env: { ...process.env, RUST_LOG: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -358,10 +358,9 @@ fn event_query(filter: &EventFilter) -> (String, Vec<Bind>) {
 }
 
 macro_rules! impl_event_store {
-    ($store:ty, $sql:path, $begin:expr, $turn:expr) => {
+    ($store:ty, $sql:path, $begin:expr) => {
         impl EventStore for $store {
             async fn store_batch(&self, batch: &NewBatch) -> Result<BatchOutcome, StoreError> {
-                let _turn = $turn(self).await;
                 let mut tx = $begin(&self.pool).await?;
                 let inserted = sqlx::query(&$sql(
                     "INSERT INTO event_batches (batch, device, signing_key, sent_at, received_at, events) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (batch) DO NOTHING",
@@ -607,18 +606,8 @@ async fn postgres_begin(
     pool.begin().await
 }
 
-/// SQLite: one batch at a time, in the order they came (`SqliteStore::event_writes`).
-async fn sqlite_turn(store: &SqliteStore) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-    Some(store.event_writes.lock().await)
-}
-
-/// PostgreSQL: batches are written side by side (row locks, not one lock for the file).
-async fn postgres_turn(_: &PostgresStore) -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    None
-}
-
-impl_event_store!(SqliteStore, sqlite_sql, sqlite_begin, sqlite_turn);
-impl_event_store!(PostgresStore, postgres_sql, postgres_begin, postgres_turn);
+impl_event_store!(SqliteStore, sqlite_sql, sqlite_begin);
+impl_event_store!(PostgresStore, postgres_sql, postgres_begin);
 
 macro_rules! delegate {
     ($self:ident, $s:ident => $call:expr) => {

@@ -28,10 +28,6 @@ pub struct SqliteStore {
     path: PathBuf,
     /// hubperf: the one writer that stores reports, a batch per commit.
     writer: super::sqlite_writer::IngestWriter,
-    /// evbench: event batches take turns for SQLite's one write lock here, in line, instead of
-    /// in SQLite's busy handler, which sleeps (up to 100 ms a turn) and lets a batch that
-    /// arrived later go first: 16 devices at once gave a p99 of 2.7 s (BENCHMARKS.md).
-    pub(super) event_writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 type ReportRow = (String, i64, String, Option<String>, String, String, String);
@@ -92,7 +88,6 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             writer: super::sqlite_writer::IngestWriter::start(Self::options(path)),
-            event_writes: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
