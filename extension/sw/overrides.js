@@ -75,7 +75,12 @@ async function appendToLog(entry) {
 }
 
 let queue = Promise.resolve();
-/** One change at a time: two codes typed at once must not both read the same guard. */
+/**
+ * One change at a time: two codes typed at once must not both read the same guard.
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 function serial(fn) {
   const run = queue.then(fn, fn);
   // The chain only orders changes; `run` carries the error to its caller.
