@@ -74,6 +74,7 @@ async function appendToLog(entry) {
   }
 }
 
+/** @type {Promise<unknown>} */
 let queue = Promise.resolve();
 /**
  * One change at a time: two codes typed at once must not both read the same guard.
