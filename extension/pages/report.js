@@ -2,8 +2,9 @@
 // as the whole tab (where no content script runs). Its address is `report.html?id=<report id>`.
 // It asks the service worker about the report, shows the pupil's cover, and behind "For the
 // grown-up" the adult's form. From the block page the address also says the page's language
-// (`&locale=ar`), so the cover goes on in the language the pupil or the adult chose there. Keystrokes here (the staff code) never reach the web page below:
-// this is the extension's own origin.
+// (`&locale=ar`), so the cover goes on in the language the pupil or the adult chose there.
+// Keystrokes here (the staff code) never reach the web page below: this is the extension's own
+// origin.
 
 import { renderCover, renderAdultForm } from '../report/cover.js';
 import { loadMessages, browserLocale, applyLocale, isLocale } from '../ui/i18n.js';
