@@ -25,6 +25,8 @@ export function setupTellAdult(app) {
   /** What revision 1 holds back until the adult's answer (the title, navigations, list matches). */
   let held = null;
   let messages = null;
+  /** The gallery's language when the pupil pressed: the cover and the form keep it. */
+  let locale = 'en_GB';
   const tab = $('sim-page');
   const groupSelect = $('sim-group');
 
@@ -49,8 +51,9 @@ export function setupTellAdult(app) {
     if (report) return;
     const pressedAtMs = Date.now();
     const g = group();
-    messages = await loadMessages(app.locale ?? 'en_GB');
-    renderCover(document, tab, { audience: audienceFor(g), messages, saved: true, onAdult: adult });
+    locale = app.locale ?? 'en_GB';
+    messages = await loadMessages(locale);
+    renderCover(document, tab, { audience: audienceFor(g), messages, locale, saved: true, onAdult: adult });
     const url = $('sim-address').textContent;
     let verdict = null;
     try {
@@ -80,6 +83,7 @@ export function setupTellAdult(app) {
   function adult() {
     renderAdultForm(document, tab, {
       messages,
+      locale,
       url: report.page.url,
       audience: audienceFor(group()),
       needsCode: true,
@@ -90,7 +94,7 @@ export function setupTellAdult(app) {
         await show('The adult\'s record is added once (revision 2); after that the record only grows. Sent again, whole:');
         return { ok: true };
       },
-      onCancel: () => renderCover(document, tab, { audience: audienceFor(group()), messages, saved: true, onAdult: adult }),
+      onCancel: () => renderCover(document, tab, { audience: audienceFor(group()), messages, locale, saved: true, onAdult: adult }),
     });
   }
 

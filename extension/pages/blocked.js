@@ -139,11 +139,13 @@ async function tellAnAdult(address, locale, group) {
   const audience = audienceFor(group);
   document.getElementById('sg-staff').hidden = true;
   document.getElementById('sg-language')?.remove();
-  const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages, lang: localeInfo(locale).lang });
+  const cover = renderCover(document, document.getElementById('sg-root'), { audience, messages, locale });
   document.documentElement.dataset.covered = 'true';
   try {
     const { id } = await ask({ type: 'report-press', source: 'block-page', url: address, pressedAtMs }, 10_000);
-    location.replace(`report.html?id=${encodeURIComponent(id)}`);
+    // The cover page keeps this page's language, the adult's switch included (words only: the
+    // worker never sees it).
+    location.replace(`report.html?id=${encodeURIComponent(id)}&locale=${encodeURIComponent(localeInfo(locale).id)}`);
   } catch (error) {
     cover.status(`${t(messages, 'cover_not_saved')} ${error?.message ?? ''}`.trim());
   }

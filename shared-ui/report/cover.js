@@ -11,7 +11,7 @@
 // the EYFS and KS1 covers do not.
 
 import { owl, tellAdult, icon } from '../ui/art.js';
-import { t } from '../ui/i18n.js';
+import { t, localeInfo } from '../ui/i18n.js';
 import { el } from '../ui/interstitial.js';
 import { ceopLink, ks2Help } from '../ui/help.js';
 import { speak } from '../ui/speech.js';
@@ -45,17 +45,19 @@ function face(doc, feeling) {
  * @param {object} o
  * @param {'young'|'junior'|'staff'} o.audience
  * @param {object} o.messages from `loadMessages`
- * @param {string} [o.lang]
+ * @param {string} o.locale the `_locales` id `messages` came from: the cover carries its language
+ *   and direction (Urdu and Arabic right to left) wherever it is drawn
  * @param {() => void} [o.onAdult] "For the grown-up" was pressed
  * @param {boolean} [o.saved] whether the report is saved (changes the small status line)
  * @returns {{status: (text: string) => void}}
  */
-export function renderCover(doc, root, { audience, messages, lang = 'en-GB', onAdult, saved = false }) {
+export function renderCover(doc, root, { audience, messages, locale, onAdult, saved = false }) {
   const m = (k, s) => t(messages, k, s);
+  const { lang, dir } = localeInfo(locale);
   const young = audience === 'young';
   const status = el(doc, 'p', { class: 'sg-cover-status', role: 'status', 'aria-live': 'polite', text: saved ? m('cover_saved') : '' });
   const speech = `${m('cover_praise')} ${m('cover_tell')}`;
-  const page = el(doc, 'main', { class: `sg-page sg-cover sg-${audience}`, lang, 'data-cover': 'pupil' },
+  const page = el(doc, 'main', { class: `sg-page sg-cover sg-${audience}`, lang, dir, 'data-cover': 'pupil' },
     el(doc, 'div', { class: 'sg-card' },
       el(doc, 'div', { class: 'sg-hero' },
         owl(doc, { mood: 'kind', label: m('owl_kind') }),
@@ -85,6 +87,7 @@ export function renderCover(doc, root, { audience, messages, lang = 'en-GB', onA
  * @param {Element} root
  * @param {object} o
  * @param {object} o.messages
+ * @param {string} o.locale the `_locales` id `messages` came from (the form's language and direction)
  * @param {string} o.url the reported address (shown as text, never as a link)
  * @param {'young'|'junior'|'staff'} o.audience the pupil's (chooses the feelings scale)
  * @param {boolean} o.needsCode whether the staff code must be given
@@ -95,7 +98,8 @@ export function renderCover(doc, root, { audience, messages, lang = 'en-GB', onA
 export function renderAdultForm(doc, root, o) {
   const m = (k, s) => t(o.messages, k, s);
   let code = '';
-  const main = el(doc, 'main', { class: 'sg-page sg-cover sg-adult', 'data-cover': 'adult' });
+  const { lang, dir } = localeInfo(o.locale);
+  const main = el(doc, 'main', { class: 'sg-page sg-cover sg-adult', lang, dir, 'data-cover': 'adult' });
   const card = el(doc, 'div', { class: 'sg-card sg-adult-card' });
   main.append(card);
   root.replaceChildren(main);

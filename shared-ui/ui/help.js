@@ -44,7 +44,9 @@ export function childlineLine(doc, messages) {
   return el(doc, 'p', { class: 'sg-childline' },
     icon(doc, 'phone'),
     el(doc, 'span', { text: `${m('childline_name')} ` }),
-    el(doc, 'a', { href: 'tel:08001111', class: 'sg-phone', text: m('childline_number') }),
+    // Left to right inside Urdu and Arabic too: unisolated, the two groups of digits of
+    // "0800 1111" swap places in a right-to-left line.
+    el(doc, 'a', { href: 'tel:08001111', class: 'sg-phone', dir: 'ltr', text: m('childline_number') }),
     el(doc, 'span', { class: 'sg-childline-note', text: ` ${m('childline_free')}` }));
 }
 

@@ -1,13 +1,17 @@
 // The four block-page designs (issue 19: EYFS, KS1, KS2, staff), the cover, the adult's form, the
 // staff page and the demo page, in real Chromium with the extension loaded and the Admin
 // console's configuration in the managed-policy file:
-// - each tier's real block page (blocked.html, for a real blocked navigation) in English and
-//   Polish: its own design, no missing words, no horizontal overflow, axe-core (npm `axe-core`,
-//   injected) finds no serious or critical violation; screenshots in target/artifacts/tiers/;
+// - each tier's real block page (blocked.html, for a real blocked navigation) in each of the 13
+//   languages (the page's own language switch, one page per tier): its own design, no message key
+//   shown, no English where the language has its own words, no element without words, no
+//   horizontal overflow at 1280×800, axe-core (npm `axe-core`, injected) finds no serious or
+//   critical violation, Urdu and Arabic right to left with the main action on the other side;
+//   Tab reaches the main press in English, Arabic, Urdu and Lithuanian; screenshots in
+//   target/artifacts/tiers/<tier>-<locale>.png (not committed);
 // - text zoomed to 200 % (the root font size doubled): still no horizontal overflow and no text
-//   cut off;
-// - "Report to CEOP" (CEOP's reporting page, a named link-button) on the KS2 block page, the KS2
-//   cover and the adult's form; never on the EYFS or KS1 pages or covers;
+//   cut off, in every tier and language;
+// - "Report to CEOP" (CEOP's reporting page, a named link-button) on the KS2 block page in every
+//   language, the KS2 cover and the adult's form; never on the EYFS or KS1 pages or covers;
 // - EYFS: the picture, "Hear it" (speaks only when pressed, in the page's language) and "Tell a
 //   grown-up", each with its name;
 // - the keyboard only: Tab reaches the tell-an-adult press and Enter presses it; the cover's "For
@@ -28,6 +32,7 @@ import { join } from 'node:path';
 import * as h from './helpers.mjs';
 import { startServer as startDemoServer, launch as launchPlain } from '../e2e/helpers.mjs';
 import { skipOrFail } from '../ci.mjs';
+import { LOCALES, DEFAULT_LOCALE } from '../../shared-ui/ui/i18n.js';
 
 const require = createRequire(import.meta.url);
 const skip = skipOrFail(h.cannotRun());
@@ -36,8 +41,121 @@ const ARTIFACTS = join(h.ROOT, 'target', 'artifacts', 'tiers');
 const STAFF_CODE = '7314';
 const CEOP = 'https://www.ceop.police.uk/CEOP-Reporting/';
 const T = { timeout: 180_000 };
-const english = JSON.parse(readFileSync(join(h.ROOT, 'shared-ui', '_locales', 'en_GB', 'messages.json'), 'utf8'));
-const polish = JSON.parse(readFileSync(join(h.ROOT, 'shared-ui', '_locales', 'pl', 'messages.json'), 'utf8'));
+const VIEWPORT = { width: 1280, height: 800 };
+const TIERS = ['eyfs', 'ks1', 'ks2', 'staff'];
+/** Languages whose pages are also walked with the keyboard: English, both right-to-left ones, long words. */
+const KEYBOARD = ['en_GB', 'ar', 'ur', 'lt'];
+const messagesOf = (id) => JSON.parse(readFileSync(join(h.ROOT, 'shared-ui', '_locales', id, 'messages.json'), 'utf8'));
+const english = messagesOf(DEFAULT_LOCALE);
+const polish = messagesOf('pl');
+
+/**
+ * English messages that `id` words differently: any of them on a page in `id` is a key the
+ * translation lacks (the pages put English underneath a missing key). Messages with placeholders
+ * are left out (the page shows them filled in).
+ */
+function untranslated(id) {
+  if (id === DEFAULT_LOCALE) return [];
+  const theirs = messagesOf(id);
+  return Object.entries(english)
+    .filter(([key, e]) => !e.message.includes('$') && e.message.trim() && theirs[key]?.message !== e.message)
+    .map(([, e]) => e.message.trim());
+}
+
+/**
+ * What the block page shows, read in the page: its design, language and direction, words, the
+ * CEOP links, and the words that give a missing translation away (`englishOnly`: `untranslated`).
+ * @param {string[]} englishOnly
+ */
+function readPage(englishOnly) {
+  const root = document.documentElement;
+  const p = /** @type {HTMLElement} */ (document.querySelector('.sg-page'));
+  const parts = [p, document.getElementById('sg-language'), document.getElementById('sg-staff')].filter(Boolean);
+  const texts = [];
+  for (const part of parts) {
+    const walker = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) texts.push(n.textContent.trim());
+    for (const n of part.querySelectorAll('[aria-label], [title], [alt]')) {
+      for (const a of ['aria-label', 'title', 'alt']) if (n.hasAttribute(a)) texts.push(n.getAttribute(a).trim());
+    }
+  }
+  const foreign = new Set(englishOnly);
+  // Live regions (a form's note, the page's status) stay empty until they have something to say.
+  const shouldSay = parts.flatMap((part) => [...part.querySelectorAll('button, a, h1, h2, p, dt, dd, label, option, [role="img"]')])
+    .filter((n) => !n.closest('[role="status"], [role="alert"], [aria-live]'));
+  const centre = (node) => {
+    const box = node?.getBoundingClientRect();
+    return box ? box.left + box.width / 2 : null;
+  };
+  // The main action (the first of the row), its box, and its icon and words.
+  const mainAction = p.querySelector('.sg-actions [data-action]');
+  const main = mainAction?.getBoundingClientRect();
+  const hero = [...(p.querySelector('.sg-hero')?.children ?? [])];
+  // Childline's number as the eye reads it: "0800" must come before "1111" in any direction.
+  const number = p.querySelector('.sg-phone')?.firstChild;
+  const part = (from, to) => {
+    const range = document.createRange();
+    range.setStart(number, from);
+    range.setEnd(number, to);
+    return range.getBoundingClientRect();
+  };
+  return {
+    tier: p.dataset.tier, kind: p.dataset.kind,
+    locale: root.dataset.locale, lang: root.lang, dir: root.dir, pageDir: p.dir,
+    text: p.innerText,
+    actions: [...p.querySelectorAll('[data-action]')].map((b) => /** @type {HTMLElement} */ (b).dataset.action),
+    ceop: [...document.querySelectorAll('a[href*="ceop.police.uk"]')].map((a) => ({
+      href: /** @type {HTMLAnchorElement} */ (a).href, text: a.textContent.trim(), label: a.getAttribute('aria-label'),
+      target: a.getAttribute('target'), rel: a.getAttribute('rel'),
+    })),
+    childline: /0800 1111/.test(p.innerText),
+    rawKeys: texts.filter((t) => /^[a-z0-9]+(_[a-z0-9]+)+$/.test(t)),
+    english: [...new Set(texts.filter((t) => foreign.has(t)))],
+    blanks: shouldSay.filter((n) => !n.textContent.trim() && !n.getAttribute('aria-label')).map((n) => n.outerHTML.slice(0, 80)),
+    mainCentre: centre(mainAction),
+    mainSpansMiddle: main ? main.left < window.innerWidth / 2 && main.right > window.innerWidth / 2 : null,
+    mainIcon: centre(mainAction?.querySelector('svg')),
+    mainWords: centre(mainAction?.querySelector('span')),
+    hero: hero.length > 1 ? [centre(hero[0]), centre(hero[hero.length - 1])] : null,
+    phone: number?.textContent === '0800 1111' ? part(0, 4).left < part(5, 9).left : null,
+  };
+}
+
+/** What each tier's page must say (and must not), in the page's language `words`. */
+const tierSays = {
+  // EYFS: wordless first. A picture, "Hear it" and "Tell a grown-up" (the tell-an-adult press),
+  // Go back; no phone line, no CEOP, no "ask my teacher".
+  eyfs(shown, words, what) {
+    assert.deepEqual(shown.ceop, [], `${what}: no CEOP`);
+    assert.equal(shown.childline, false, `${what}: no phone line`);
+    assert.ok(!shown.actions.includes('ask-teacher'), `${what}: no "ask my teacher"`);
+    assert.deepEqual(shown.actions.filter((a) => a === 'worried'), ['worried'], `${what}: one tell-a-grown-up button`);
+    for (const key of ['hear_it', 'tell_grown_up', 'young_say']) assert.ok(shown.text.includes(words[key].message), `${what}: ${key}`);
+  },
+  // KS1: short words; the grown-ups around them, still no phone line or CEOP.
+  ks1(shown, words, what) {
+    assert.deepEqual(shown.ceop, [], `${what}: no CEOP`);
+    assert.equal(shown.childline, false, `${what}: no phone line`);
+    assert.ok(shown.text.includes(words.young_say.message), `${what}: the short sentence`);
+  },
+  // KS2: the reason, what to do, Childline and one "Report to CEOP" button named from its words.
+  ks2(shown, words, what) {
+    assert.ok(shown.text.includes(words.ks2_reason_gambling.message), `${what}: the reason in plain words`);
+    assert.ok(shown.text.includes(words.ks2_todo.message), `${what}: what to do`);
+    assert.equal(shown.childline, true, `${what}: Childline`);
+    assert.deepEqual(shown.ceop, [{ href: CEOP, text: words.ceop_link.message, label: words.ceop_link_label.message, target: '_blank', rel: 'noopener noreferrer' }], `${what}: one Report to CEOP button`);
+    assert.ok(words.ceop_link_label.message.startsWith(words.ceop_link.message), `${what}: the CEOP button's name starts with its words`);
+  },
+  // Staff: the exact rule, list entry and list, category and how to change it.
+  staff(shown, words, what) {
+    for (const key of ['staff_category', 'staff_rule', 'staff_entry', 'staff_source', 'staff_change', 'staff_change_text']) {
+      assert.ok(shown.text.includes(words[key].message), `${what}: ${key}`);
+    }
+    assert.match(shown.text, /bet365\.com/);
+    assert.match(shown.text, /built-in\/gambling\.txt/);
+    assert.deepEqual(shown.ceop, [], `${what}: no CEOP`);
+  },
+};
 
 /** axe-core's serious and critical violations on `page`, as readable lines. */
 async function axeProblems(page) {
@@ -175,10 +293,10 @@ describe('page tiers and accessibility (real Chromium, the extension, the manage
   }
 
   /** The same page with text at 200 %: nothing runs off sideways, nothing is cut off. */
-  async function zoomed(page, what) {
+  async function zoomed(page, what, shot = null) {
     await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
-    await page.waitForTimeout(100);
     assert.deepEqual(await layoutProblems(page), [], `${what} at 200 % text`);
+    if (shot) await shoot(page, shot);
     return page.evaluate(() => { document.documentElement.style.fontSize = ''; });
   }
 
@@ -198,58 +316,55 @@ describe('page tiers and accessibility (real Chromium, the extension, the manage
     h.cleanUp();
   });
 
-  for (const locale of ['en_GB', 'pl']) {
-    const words = locale === 'pl' ? polish : english;
-    test(`each tier's block page (${locale}): its own design, every word there, axe clean, 200 % text, CEOP only for KS2`, T, async () => {
+  for (const tier of TIERS) {
+    test(`${tier}: its own page in all ${LOCALES.length} languages (every word translated, no overflow at 1280×800 or 200 % text, axe clean, CEOP only for KS2, Urdu and Arabic mirrored)`, T, async () => {
+      await useSettings({ group: tier });
       const page = await newPage();
+      await page.setViewportSize(VIEWPORT);
       await page.emulateMedia({ reducedMotion: 'reduce' });
-      const seen = {};
-      for (const tier of ['eyfs', 'ks1', 'ks2', 'staff']) {
-        await useSettings({ group: tier, ...(locale === 'pl' ? { locale } : {}) });
-        const shown = await blockPageFor(page, `http://www.bet365.com/${tier}-${locale}`);
-        seen[tier] = shown;
-        assert.equal(shown.tier, tier, `${tier}: its own page design`);
+      await h.go(page, `http://www.bet365.com/${tier}-languages`);
+      await h.blockPage(page);
+      for (const { id, lang, dir } of LOCALES) {
+        const words = messagesOf(id);
+        const what = `${tier} (${id})`;
+        // No managed language: the page opens in the browser's (English), then the switch.
+        if (id !== DEFAULT_LOCALE) {
+          await page.selectOption('#sg-language-select', id);
+          await page.waitForSelector(`html[data-locale="${id}"][data-ready="true"] .sg-page`);
+          // The "Staff" button follows the switch a moment later (pupils' pages only).
+          await page.waitForFunction((label) => {
+            const box = document.getElementById('sg-staff');
+            return !box || box.hidden || box.textContent.includes(label);
+          }, words.ext_staff_button.message);
+        }
+        const shown = await page.evaluate(readPage, untranslated(id));
+        assert.deepEqual([shown.locale, shown.lang, shown.dir, shown.pageDir], [id, lang, dir, dir], `${what}: language and direction`);
+        assert.equal(shown.tier, tier, `${what}: its own page design`);
         assert.equal(shown.kind, 'category');
-        assert.equal(shown.lang, locale === 'pl' ? 'pl' : 'en-GB');
-        // No key without words: every text node and name on the page has text.
-        const blanks = await page.evaluate(() => [...document.querySelectorAll('.sg-page button, .sg-page a, .sg-page h1, .sg-page h2, .sg-page p, .sg-page dt, .sg-page dd')]
-          .filter((n) => !n.textContent.trim() && !n.getAttribute('aria-label')).map((n) => n.outerHTML.slice(0, 80)));
-        assert.deepEqual(blanks, [], `${tier}: no element left without words`);
-        assert.deepEqual(await layoutProblems(page), [], `${tier}: nothing runs off the page`);
-        assert.deepEqual(await axeProblems(page), [], `${tier} (${locale}): axe-core`);
-        assert.deepEqual(await moving(page), [], `${tier}: nothing moves with reduced motion`);
-        await shoot(page, locale === 'en_GB' ? tier : `${tier}-${locale}`);
-        await zoomed(page, `${tier} (${locale})`);
-        if (locale === 'en_GB') await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; }).then(() => shoot(page, `${tier}-200pc`));
-        await page.evaluate(() => { document.documentElement.style.fontSize = ''; });
+        assert.deepEqual(shown.rawKeys, [], `${what}: no message key shown as text`);
+        assert.deepEqual(shown.english, [], `${what}: no English where the language has its own words`);
+        assert.deepEqual(shown.blanks, [], `${what}: no element left without words`);
+        assert.deepEqual(await layoutProblems(page), [], `${what}: nothing runs off the page at 1280×800`);
+        assert.deepEqual(await axeProblems(page), [], `${what}: axe-core`);
+        assert.deepEqual(await moving(page), [], `${what}: nothing moves with reduced motion`);
+        await shoot(page, `${tier}-${id}`);
+        await zoomed(page, what, id === DEFAULT_LOCALE ? `${tier}-200pc` : null);
+        tierSays[tier](shown, words, what);
+        // Right to left mirrors the page: the main action (the first of its row) on the other side
+        // of the middle (where the buttons are a row, not a column), its icon after its words,
+        // the pictures swapped; numbers still read left to right.
+        const rtl = dir === 'rtl';
+        const middle = VIEWPORT.width / 2;
+        if (!shown.mainSpansMiddle) assert.ok(rtl ? shown.mainCentre > middle : shown.mainCentre < middle, `${what}: the main action on the ${rtl ? 'right' : 'left'} (${shown.mainCentre})`);
+        assert.ok(rtl ? shown.mainIcon > shown.mainWords : shown.mainIcon < shown.mainWords, `${what}: the main action's icon ${rtl ? 'right' : 'left'} of its words`);
+        if (shown.hero) assert.ok(rtl ? shown.hero[0] > shown.hero[1] : shown.hero[0] < shown.hero[1], `${what}: the pictures ${rtl ? 'mirrored' : 'in order'} (${shown.hero})`);
+        if (tier === 'ks2') assert.equal(shown.phone, true, `${what}: Childline's number reads 0800 1111`);
+        if (KEYBOARD.includes(id)) {
+          // Tab from the top reaches the page's main press, every stop visibly marked.
+          await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement)?.blur());
+          await tabTo(page, (f) => f.action === (tier === 'staff' ? 'wrongly-blocked' : 'worried'), `${what}: its main press`);
+        }
       }
-
-      // EYFS: wordless first. A picture, "Hear it" and "Tell a grown-up" (the tell-an-adult
-      // press), Go back; no phone line, no CEOP, no "ask my teacher".
-      const eyfs = seen.eyfs;
-      assert.deepEqual(eyfs.ceop, [], 'no CEOP for EYFS');
-      assert.equal(eyfs.childline, false, 'no phone line for EYFS');
-      assert.ok(!eyfs.actions.includes('ask-teacher'));
-      assert.deepEqual(eyfs.actions.filter((a) => a === 'worried'), ['worried'], 'one tell-a-grown-up button');
-      // KS1: short words; the grown-ups around them, still no phone line or CEOP.
-      assert.deepEqual(seen.ks1.ceop, [], 'no CEOP for KS1');
-      assert.equal(seen.ks1.childline, false, 'no phone line for KS1');
-      assert.ok(seen.ks1.text.includes(words.young_say.message), 'KS1: the short sentence');
-      // KS2: the reason, what to do, Childline and Report to CEOP.
-      const ks2 = seen.ks2;
-      assert.ok(ks2.text.includes(words.ks2_reason_gambling.message), 'KS2: the reason in plain words');
-      assert.ok(ks2.text.includes(words.ks2_todo.message), 'KS2: what to do');
-      assert.equal(ks2.childline, true, 'KS2: Childline');
-      assert.deepEqual(ks2.ceop, [{ href: CEOP, text: words.ceop_link.message, target: '_blank', rel: 'noopener noreferrer' }], 'KS2: one Report to CEOP button');
-      // Staff: the exact rule, list entry and list, category and how to change it.
-      const staff = seen.staff;
-      for (const key of ['staff_category', 'staff_rule', 'staff_entry', 'staff_source', 'staff_change']) {
-        assert.ok(staff.text.includes(words[key].message), `staff: ${key}`);
-      }
-      assert.match(staff.text, /bet365\.com/);
-      assert.match(staff.text, /built-in\/gambling\.txt/);
-      assert.ok(staff.text.includes(words.staff_change_text.message), 'staff: how to change it');
-      assert.deepEqual(staff.ceop, []);
       assert.deepEqual(page.problems, []);
       await page.close();
     });

@@ -4,7 +4,8 @@
 // word (no raw message key, no empty text) without horizontal overflow at 1280×800, with Urdu and
 // Arabic laid out right to left (`dir="rtl"`, the main action, "Go back", on the other side).
 // The switch changes that page only: the worker's state is the same after it, and the next block
-// page is in the managed language again; the cover has the same switch. Without a managed
+// page is in the managed language again; the cover after "tell a grown-up" goes on in the
+// language the block page showed (Arabic, right to left, after the switch) and has the same switch. Without a managed
 // language, the pages follow the browser's own language (`--lang=uk`, unpacked).
 //
 // Screenshots of every language: target/artifacts/locales/<locale>.png (not committed).
@@ -122,15 +123,22 @@ describe('pupils\' pages in every language', { skip, timeout: 10 * 60_000 }, () 
     assert.equal((await next.evaluate(inspect)).locale, 'ur');
     await next.close();
 
-    // The cover has the same switch, for the adult helping.
+    // The cover goes on in the block page's language, the adult's switch included (here Arabic,
+    // not the managed Urdu), and has the same switch.
+    await page.selectOption('#sg-language-select', 'ar');
+    await page.waitForSelector('html[data-locale="ar"][data-ready="true"] .sg-page');
     await page.click('[data-action="worried"]');
     await h.until(() => page.url().includes('/report.html'), 'the cover page', 15_000);
     await page.waitForSelector('html[data-ready="pupil"] #sg-language-select');
-    const cover = () => page.evaluate(() => [document.documentElement.dir, document.documentElement.lang, document.querySelector('h1').textContent]);
-    assert.deepEqual(await cover(), ['rtl', 'ur', word('ur', 'cover_praise')]);
+    const cover = () => page.evaluate(() => {
+      const main = document.querySelector('main.sg-cover');
+      return [document.documentElement.dir, document.documentElement.lang, main.dir, main.lang, document.querySelector('h1').textContent];
+    });
+    assert.deepEqual(await cover(), ['rtl', 'ar', 'rtl', 'ar', word('ar', 'cover_praise')]);
+    assert.equal(await page.inputValue('#sg-language-select'), 'ar', 'the cover\'s switch shows Arabic');
     await page.selectOption('#sg-language-select', 'pl');
     await page.waitForSelector('html[data-locale="pl"][data-ready="pupil"]');
-    assert.deepEqual(await cover(), ['ltr', 'pl', word('pl', 'cover_praise')]);
+    assert.deepEqual(await cover(), ['ltr', 'pl', 'ltr', 'pl', word('pl', 'cover_praise')]);
     await ctx.close();
     ctx = null;
     h.removePolicy();
