@@ -53,6 +53,47 @@ for (const c of vectors.cases) {
   });
 }
 
+// The hub's own vectors (tests/fixtures/policy-bundle/, RFC 8032 test keys), which the hub checks
+// too (crates/hub/tests/hub/policy_change.rs): the device's real reading code over every one, so
+// both sides provably agree on what is accepted and what is refused, and why.
+const hubVectors = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'policy-bundle', 'vectors.json'), 'utf8'));
+/** The device's words for each reason the hub's vectors give. */
+const DEVICE_REASON = {
+  'bad signature': /^the signature does not verify/,
+  'unknown format': /format .* is not one this device knows/,
+};
+
+test('the hub\'s shared vectors: the valid bundle accepted with its payload, each other one refused for its reason', async () => {
+  assert.ok(hubVectors.vectors.length >= 6, 'every vector is here');
+  const reasons = new Set();
+  for (const v of hubVectors.vectors) {
+    const parsed = parsePublicKey(v.publicKey);
+    assert.ok(parsed.key, `${v.name}: the managed key reads`);
+    // As the hub serves it: JSON text on the wire.
+    const got = await readBundle(JSON.stringify(v.bundle), parsed.key, 0);
+    if (v.valid) {
+      assert.equal(got.ok, true, `${v.name}: ${got.error}`);
+      assert.equal(got.order, 'newer');
+      assert.deepEqual(got.payload, {
+        version: v.payload.version, publishedAt: v.payload.publishedAt, school: v.payload.school,
+        policy: v.payload.policy, reason: v.payload.reason, approvedBy: v.payload.approvedBy,
+      }, v.name);
+      assert.equal(new TextDecoder().decode(parseEnvelope(v.bundle).payload), hubVectors.payloadBytesUtf8, 'the signed bytes are the payload\'s exact bytes');
+      assert.equal(await keyIdOf(parsed.key), v.bundle.keyId, 'keyId computed the same way');
+      // In force already: the same version is unchanged, a newer one in force refuses it.
+      assert.equal((await readBundle(JSON.stringify(v.bundle), parsed.key, v.payload.version)).order, 'same');
+      assert.match((await readBundle(JSON.stringify(v.bundle), parsed.key, v.payload.version + 1)).error, /older than version/);
+    } else {
+      assert.equal(got.ok, false, `${v.name} must be refused`);
+      assert.ok(DEVICE_REASON[v.why], `${v.name}: a reason the device test knows (${v.why})`);
+      assert.match(got.error, DEVICE_REASON[v.why], `${v.name}: ${got.error}`);
+      reasons.add(v.why);
+    }
+  }
+  assert.deepEqual([...reasons].sort(), Object.keys(DEVICE_REASON).sort(), 'both kinds of refusal are covered');
+  assert.equal(hubVectors.vectors.filter((v) => v.valid).length, 1);
+});
+
 test('a good bundle checked against another key is refused (the managed key is the only one trusted)', async () => {
   const other = parsePublicKey(vectors.otherPublicKey).key;
   const good = vectors.cases.find((c) => c.name.startsWith('good version 1'));

@@ -38,7 +38,7 @@ impl RequestError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MalformedSignature | Self::BadSignature => StatusCode::UNAUTHORIZED,
+            Self::Signature(_) => StatusCode::UNAUTHORIZED,
             Self::NotARequest(_) | Self::Locked(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -76,7 +76,7 @@ async fn receive_request<S: Store>(
     }
     let keys = app.store.active_signing_keys().await?;
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    let key = requests::check_signature(&keys, signature, &body)?;
+    let key = signing_keys::check(&keys, signature, &body)?;
     let request = requests::read_request(&body, &key.label, &crate::now())?;
     let stored = app.store.store_request(&request).await?;
     tracing::info!(id = %request.id, stored, "pupil's request received");

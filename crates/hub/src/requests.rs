@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use crate::signing_keys::valid_id;
-use crate::signing_keys::{self, SigningKey};
+use crate::signing_keys::SignatureError;
 use crate::store::StoreError;
 
 /// The schema the extension writes.
@@ -38,12 +38,9 @@ pub enum RequestError {
     /// Over `MAX_REQUEST_BYTES`.
     #[error("a request is at most {MAX_REQUEST_BYTES} bytes")]
     TooLarge,
-    /// No signature header, or not `sha256=<64 hex>`.
-    #[error("missing or malformed X-Schoolgate-Signature")]
-    MalformedSignature,
-    /// A signature no active key made.
-    #[error("the signature does not match any active signing key")]
-    BadSignature,
+    /// Not signed by an active key (`signing_keys::check`, the one check of every signed body).
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// A body that is not a request this hub reads.
     #[error("{0}")]
     NotARequest(String),
@@ -176,18 +173,6 @@ pub fn refusal<'a>(categories: impl IntoIterator<Item = &'a str>) -> Option<Stri
         .map(|c| {
             format!("`{c}` is a locked illegal-content list (IWF, CTIRU): nobody can unblock it")
         })
-}
-
-/// Which active key signed `body`.
-pub fn check_signature<'k>(
-    keys: &'k [SigningKey],
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<&'k SigningKey, RequestError> {
-    let mac = signature
-        .and_then(signing_keys::parse_signature)
-        .ok_or(RequestError::MalformedSignature)?;
-    signing_keys::verify(keys, body, &mac).ok_or(RequestError::BadSignature)
 }
 
 /// A signed body read into a request to store, or the reason it cannot be one.
@@ -442,7 +427,7 @@ mod tests {
         );
         assert_eq!(message, text("message"));
         assert_eq!(
-            signing_keys::sign(&text("key"), message.as_bytes()),
+            crate::signing_keys::sign(&text("key"), message.as_bytes()),
             text("signature")
         );
         let query: std::collections::HashMap<String, String> =

@@ -9,7 +9,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::case::CaseKind;
-use crate::store::{DigestStore, EventStore, GroupCount, StoreError};
+use crate::store::{DigestStore, EventStore, GroupCount, PolicyStore, StoreError};
 use crate::summary::{area_of, Area, EventCount};
 
 /// How many hosts the report lists.
@@ -138,11 +138,13 @@ pub struct MonthlyUsage {
     pub devices_seen: i64,
     /// Changes made to what the filter lets through (`CHANGE_KINDS`).
     pub changes_made: i64,
+    /// Policy versions published (each approved policy change).
+    pub policy_changes: i64,
 }
 
 impl MonthlyUsage {
     /// Reads `month`'s report from the store.
-    pub async fn read<S: EventStore + DigestStore>(
+    pub async fn read<S: EventStore + DigestStore + PolicyStore>(
         store: &S,
         month: Month,
     ) -> Result<Self, StoreError> {
@@ -152,13 +154,14 @@ impl MonthlyUsage {
         let hosts = store.top_blocked_hosts(&from, &to, TOP_HOSTS).await?;
         let devices_seen = store.devices_seen(&from, &to).await?;
         let changes_made = changes_made_between(store, &from, &to).await?;
+        let policy_changes = store.policy_versions_published(&from, &to).await?;
         Ok(Self::from_counts(
             month,
             &counts,
             &groups,
             hosts,
             devices_seen,
-            changes_made,
+            [changes_made, policy_changes],
         ))
     }
 
@@ -169,7 +172,7 @@ impl MonthlyUsage {
         groups: &[GroupCount],
         hosts: Vec<(String, i64)>,
         devices_seen: i64,
-        changes_made: i64,
+        [changes_made, policy_changes]: [i64; 2],
     ) -> Self {
         let sum = |keep: &dyn Fn(&EventCount) -> bool| -> i64 {
             counts.iter().filter(|c| keep(c)).map(|c| c.count).sum()
@@ -232,6 +235,7 @@ impl MonthlyUsage {
             top_hosts: hosts.into_iter().map(|(host, n)| count(&host, n)).collect(),
             devices_seen,
             changes_made,
+            policy_changes,
         }
     }
 
@@ -247,6 +251,7 @@ impl MonthlyUsage {
             "Changes made to what the filter lets through: {}",
             self.changes_made
         ));
+        lines.push(format!("{POLICY_CHANGES_LABEL}: {}", self.policy_changes));
         lines
     }
 }
@@ -268,8 +273,11 @@ pub fn category_label(id: &str) -> String {
     }
 }
 
+/// The line the governors' summary and the monthly report give the approved policy changes.
+pub const POLICY_CHANGES_LABEL: &str = "Policy changes approved";
+
 /// Changes made to what the filter lets through in `[from, to)`: the decisions recorded in
-/// cases (`CHANGE_KINDS`). The hub has no other record of filter changes yet.
+/// cases (`CHANGE_KINDS`). Approved policy changes are counted apart (`policy_changes_in`).
 pub async fn changes_made_between<S: DigestStore>(
     store: &S,
     from: &str,
@@ -285,6 +293,17 @@ pub async fn changes_made_in<S: DigestStore>(
     term: crate::summary::Term,
 ) -> Result<i64, StoreError> {
     changes_made_between(store, &term.start(), &term.end()).await
+}
+
+/// The policy versions published in a school term (the governors' summary's
+/// "Policy changes approved" line): each is a change to what is blocked or allowed.
+pub async fn policy_changes_in<S: PolicyStore>(
+    store: &S,
+    term: crate::summary::Term,
+) -> Result<i64, StoreError> {
+    store
+        .policy_versions_published(&term.start(), &term.end())
+        .await
 }
 
 #[cfg(test)]
@@ -343,7 +362,7 @@ mod tests {
             ],
             vec![("casino.example".into(), 12)],
             7,
-            2,
+            [2, 1],
         );
         assert_eq!(usage.kinds[0].count, 15);
         assert_eq!(usage.kinds[2].count, 1);
@@ -366,5 +385,8 @@ mod tests {
         assert!(usage
             .headline()
             .contains(&"Prevent (radicalisation) search alerts: 1".to_owned()));
+        assert!(usage
+            .headline()
+            .contains(&"Policy changes approved: 1".to_owned()));
     }
 }

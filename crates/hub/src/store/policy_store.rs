@@ -81,6 +81,13 @@ pub trait PolicyStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The bundle-signing key, made on first use; the same for every hub on the database.
     fn policy_bundle_key(&self) -> impl Future<Output = Result<BundleKey, StoreError>> + Send;
+    /// How many versions were published in `[from, to)` (RFC 3339 UTC, as `crate::now` writes):
+    /// the approved policy changes, for the governors' summary and the monthly report.
+    fn policy_versions_published(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }
 
 fn sqlite_sql(sql: &str) -> Cow<'_, str> {
@@ -209,6 +216,16 @@ macro_rules! impl_policy_store {
 
             async fn policy_proposal(&self, id: i64) -> Result<Option<Proposal>, StoreError> {
                 Ok(self.read_proposals(Some(id)).await?.into_iter().next())
+            }
+
+            async fn policy_versions_published(&self, from: &str, to: &str) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(&$sql(
+                    "SELECT COUNT(*) FROM policy_proposals WHERE state = 'published' AND published_at >= ? AND published_at < ?",
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_one(&self.pool)
+                .await?)
             }
 
             async fn published_policy(&self) -> Result<Option<Proposal>, StoreError> {
@@ -489,5 +506,8 @@ impl PolicyStore for AnyStore {
     }
     async fn policy_bundle_key(&self) -> Result<BundleKey, StoreError> {
         delegate!(self, s => s.policy_bundle_key().await)
+    }
+    async fn policy_versions_published(&self, from: &str, to: &str) -> Result<i64, StoreError> {
+        delegate!(self, s => s.policy_versions_published(from, to).await)
     }
 }

@@ -796,9 +796,13 @@ async fn term_summary<S: Store>(
                 crate::usage::changes_made_in(&app.store, term).await?,
                 crate::usage::changes_made_in(&app.store, last).await?,
             ],
+            [
+                crate::usage::policy_changes_in(&app.store, term).await?,
+                crate::usage::policy_changes_in(&app.store, last).await?,
+            ],
         ))
     };
-    let (this_counts, last_counts, changes) = match counts.await {
+    let (this_counts, last_counts, changes, policy_changes) = match counts.await {
         Ok(counts) => counts,
         Err(e) => return unavailable(e),
     };
@@ -843,6 +847,8 @@ async fn term_summary<S: Store>(
             this: changes[0],
             last: changes[1],
         }]))
+        // Exact: a policy change names no pupil, so nothing is hidden.
+        p.policy-changes { (crate::usage::POLICY_CHANGES_LABEL) ": " (policy_changes[0]) " (" (last.label()) ": " (policy_changes[1]) "). Each is a version of the school's policy approved in the hub; " a href="/policy/history" { "the policy's history" } " says what changed and who approved it." }
         p.filter-checks { "Filter checks done: " (checks.0) ", failed: " (checks.1) ". (The Chromebooks check their own filter every day; " a href="/filter-checks" { "the filter check log" } " says what was checked and what was done about a failure.)" }
         (table("By KCSIE area of risk", &summary.areas))
         (table("What happened", &summary.kinds))

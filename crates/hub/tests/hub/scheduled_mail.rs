@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use schoolgate_hub::digest_mail::{self, Schedule};
 use schoolgate_hub::notify::{MailArgs, MailSettings, TlsMode};
 use schoolgate_hub::retention::FixedClock;
-use schoolgate_hub::store::{DigestStore, Store};
+use schoolgate_hub::store::{ApproveOutcome, DigestStore, PolicyStore, Store};
 use serde_json::{json, Value};
 
 use crate::alert_mail::{next_mail, smtp_server};
@@ -27,6 +27,7 @@ on_both_backends!(
     digest_send_mails_a_week_by_hand,
     the_monthly_report_is_a_page_a_printout_and_counts_only,
     governors_see_changes_made_with_small_numbers_hidden,
+    approved_policy_changes_are_counted_for_governors_and_the_month,
     the_expected_device_list_flags_devices_never_seen,
 );
 
@@ -666,6 +667,108 @@ async fn governors_see_changes_made_with_small_numbers_hidden(db: TestDb) {
     assert!(
         page.body
             .contains(&row(["fewer than 5", "10", hidden, hidden])),
+        "{}",
+        page.body
+    );
+    hub.stop().await;
+}
+
+/// Publishes `text` as the next version at `at` (the school's rule off: one approval publishes).
+async fn publish_policy(store: &impl Store, text: &str, at: &str) -> i64 {
+    let proposal =
+        schoolgate_hub::policy_change::propose(text, "A change for the test", "dsl", at, None)
+            .expect("valid");
+    let id = store.add_policy_proposal(&proposal).await.expect("propose");
+    match store.approve_policy(id, "dsl", at).await.expect("approve") {
+        Ok(ApproveOutcome::Published(version)) => version,
+        other => panic!("not published: {other:?}"),
+    }
+}
+
+async fn approved_policy_changes_are_counted_for_governors_and_the_month(db: TestDb) {
+    let hub = InProcessHub::start(&db).await;
+    let (dsl, _) = dsl_session(&hub).await;
+    let link = invite(&hub, &dsl, "governor", "governor").await;
+    let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
+    assert_eq!(made, 303);
+    let governor = session(&hub, "governor", OTHER_PASSWORD, &secret).await;
+    hub.store
+        .set_policy_second_approval(false, "dsl", "2026-11-01T09:00:00.000Z")
+        .await
+        .expect("rule");
+    // Two versions in November 2026 (autumn term), one in December, one in January (spring).
+    let text = |n: u32| format!("[school]\nname = \"Oak Hill Primary\"\n# change {n}\n");
+    for (n, at) in [
+        "2026-11-03T10:00:00.000Z",
+        "2026-11-20T10:00:00.000Z",
+        "2026-12-01T10:00:00.000Z",
+        "2027-01-12T10:00:00.000Z",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        publish_policy(&hub.store, &text(n as u32), at).await;
+    }
+    // A proposal declined is no change.
+    let declined = schoolgate_hub::policy_change::propose(
+        &text(9),
+        "Not this one",
+        "dsl",
+        "2026-11-21T10:00:00.000Z",
+        None,
+    )
+    .expect("valid");
+    let id = hub
+        .store
+        .add_policy_proposal(&declined)
+        .await
+        .expect("propose");
+    assert!(hub
+        .store
+        .close_policy_proposal(
+            id,
+            schoolgate_hub::policy_change::ProposalState::Declined,
+            "dsl",
+            "2026-11-22T10:00:00.000Z"
+        )
+        .await
+        .expect("decline"));
+
+    let usage = schoolgate_hub::usage::MonthlyUsage::read(
+        &hub.store,
+        schoolgate_hub::usage::Month::parse("2026-11").expect("month"),
+    )
+    .await
+    .expect("usage");
+    assert_eq!(usage.policy_changes, 2);
+    assert!(usage
+        .headline()
+        .contains(&"Policy changes approved: 2".to_owned()));
+    let page = http::get_with(
+        hub.addr,
+        "/reports/monthly?month=2026-11",
+        &[("Cookie", &dsl)],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<th scope=\"row\">Policy changes approved</th><td>2</td>"),
+        "{}",
+        page.body
+    );
+
+    // Spring 2027 against autumn 2026: exact (a policy change names no pupil).
+    let page = http::get_with(
+        hub.addr,
+        "/figures/term?term=2027-spring",
+        &[("Cookie", &governor)],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Policy changes approved: 1 (Autumn term 2026: 3)"),
         "{}",
         page.body
     );
