@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::cases::record;
+use super::when::when;
 use super::{page, pages, unavailable, Viewer};
 use crate::filter_checks::{self, FilterCheck, FilterCheckAction};
 use crate::roles::{self, Permission};
@@ -65,7 +66,7 @@ fn results_cell(check: &FilterCheck) -> Markup {
 fn actions_cell(check: &FilterCheck, actions: &[FilterCheckAction], may_note: bool) -> Markup {
     html! {
         @for action in actions.iter().filter(|a| a.check_id == check.id) {
-            p { (action.note) " (" (action.added_by) ", " (action.added_at) ")" }
+            p { (action.note) " (" (action.added_by) ", " (when(&action.added_at)) ")" }
         }
         @if may_note {
             form method="post" action={ "/filter-checks/" (check.id) "/actions" } {
@@ -94,7 +95,7 @@ fn log_table(checks: &[FilterCheck], actions: &[FilterCheckAction], may_note: bo
             tbody {
                 @for check in checks {
                     tr.flagged[!check.passed] id={ "check-" (check.id) } {
-                        td { (check.checked_at) }
+                        td { (when(&check.checked_at)) }
                         td { (check.checked_by) @if check.trigger == "on-demand" { " (on demand)" } }
                         td { (check.device) }
                         td { (check.group) }
@@ -163,7 +164,7 @@ async fn log_page<S: Store>(
             div.error role="alert" {
                 p { strong { (failing.len()) " device(s) failed their latest filter check:" } }
                 ul { @for check in &failing {
-                    li { a href={ "#check-" (check.id) } { (check.device) } " (" (check.group) "), " (check.checked_at) }
+                    li { a href={ "#check-" (check.id) } { (check.device) } " (" (check.group) "), " (when(&check.checked_at)) }
                 } }
             }
         }

@@ -41,6 +41,23 @@ pub fn date(value: &str) -> Markup {
     shown(value, readable_date(value))
 }
 
+/// A stored timestamp on a printable record (evidence): the exact value as stored, with school
+/// time beside it (a printed page has no hover).
+pub fn exact(value: &str) -> Markup {
+    match readable(value) {
+        Some(text) => html! { time datetime=(value) { (value) } " (" (text) ")" },
+        None => html! { (value) },
+    }
+}
+
+/// `exact` for a timestamp that may be absent.
+pub fn exact_opt(value: Option<&str>) -> Markup {
+    match value {
+        Some(value) => exact(value),
+        None => html! {},
+    }
+}
+
 fn shown(value: &str, readable: Option<String>) -> Markup {
     match readable {
         Some(text) => html! { time datetime=(value) title=(value) { (text) } },
@@ -111,6 +128,16 @@ mod tests {
             r#"<time datetime="2026-12-07T09:13:58.004Z" title="2026-12-07T09:13:58.004Z">Mon 7 Dec 2026, 09:13</time>"#
         );
         assert_eq!(when_opt(None).into_string(), "");
+    }
+
+    #[test]
+    fn a_printed_timestamp_keeps_the_exact_value_with_school_time_beside_it() {
+        assert_eq!(
+            exact("2026-06-15T14:30:00.000Z").into_string(),
+            r#"<time datetime="2026-06-15T14:30:00.000Z">2026-06-15T14:30:00.000Z</time> (Mon 15 Jun 2026, 15:30)"#
+        );
+        assert_eq!(exact("soon").into_string(), "soon");
+        assert_eq!(exact_opt(None).into_string(), "");
     }
 
     #[test]
