@@ -61,4 +61,21 @@ async fn pages_show_stored_times_as_school_time_in_a_time_element(db: TestDb) {
             "{path} no longer prints the raw value as text"
         );
     }
+
+    // Printed records are evidence: the exact value stays as text, with school time beside it.
+    for path in [
+        "/policy/history/print",
+        "/filter-checks?print=1",
+        "/reports/monthly/print",
+    ] {
+        let page = http::get_with(hub.addr, path, &[("Cookie", &dsl)]).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let printed = page.body.find("Printed").expect("a printed-at line");
+        let rest = &page.body[printed..];
+        assert!(rest.contains("<time datetime=\"20"), "{path}: {rest}");
+        assert!(
+            rest.contains("Z</time> ("),
+            "{path} keeps the exact value: {rest}"
+        );
+    }
 }
