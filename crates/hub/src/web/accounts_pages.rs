@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::pages::{csrf_field, layout};
+use super::when::when;
 use super::{security, unavailable, Viewer};
 use crate::accounts::{self, AccountError};
 use crate::roles::{Permission, Role, ALL_ROLES};
@@ -85,7 +86,7 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                     tr {
                         td { (name) }
                         td { (role_label) }
-                        td { @if let Some(at) = &account.disabled_at { "disabled " (at) } @else { "active" } }
+                        td { @if let Some(at) = &account.disabled_at { "disabled " (when(at)) } @else { "active" } }
                         td {
                             form method="post" action={ "/accounts/" (name) "/role" } {
                                 (csrf_field())
@@ -473,8 +474,8 @@ async fn keys_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> 
                     tr {
                         td { (key.label) }
                         td { code { (key.fingerprint()) } }
-                        td { (key.created_at) }
-                        td { @if let Some(at) = &key.revoked_at { "revoked " (at) } @else { "active" } }
+                        td { (when(&key.created_at)) }
+                        td { @if let Some(at) = &key.revoked_at { "revoked " (when(at)) } @else { "active" } }
                     }
                 }
             }

@@ -12,6 +12,7 @@ use axum::{Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::when::when;
 use super::{guard, page, pages, unavailable, Viewer};
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
@@ -310,7 +311,7 @@ fn case_section(
         ol id="chronology" {
             @for entry in entries {
                 li {
-                    (entry.at) " — " (entry.actor) " — " strong { (kind_label(&entry.kind)) }
+                    (when(&entry.at)) " — " (entry.actor) " — " strong { (kind_label(&entry.kind)) }
                     (entry_text(entry))
                 }
             }
@@ -484,7 +485,7 @@ async fn audit_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
             thead { tr { th { "#" } th { "When" } th { "Who" } th { "What" } th { "Subject" } } }
             tbody {
                 @for entry in log.iter().rev() {
-                    tr { td { (entry.seq) } td { (entry.at) } td { (entry.actor) } td { (entry.action) } td { (entry.subject) } }
+                    tr { td { (entry.seq) } td { (when(&entry.at)) } td { (entry.actor) } td { (entry.action) } td { (entry.subject) } }
                 }
             }
         }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::cases::record;
 use super::monitoring::describe;
+use super::when::{date, when, when_opt};
 use super::{page, pages, unavailable, Viewer};
 use crate::digest::{self, week_bounds, week_start};
 use crate::digest_mail::{events_of_kind as week_of, MAX_PER_KIND};
@@ -103,7 +104,7 @@ async fn digest_page<S: Store>(
                     thead { tr { th { "When" } th { "Pupil" } th { "Group" } th { "Alert" } th { "Search" } } }
                     tbody { @for e in events {
                         tr.flagged {
-                            td { (e.at) }
+                            td { (when(&e.at)) }
                             td { (e.user.as_deref().unwrap_or("(no managed account)")) }
                             td { (e.group) }
                             td { a href={ "/alerts/" (e.seq) } { (alert_label(&e.field("alert"))) } }
@@ -116,13 +117,17 @@ async fn digest_page<S: Store>(
     };
     let previous = (monday - chrono::Duration::days(7)).format("%Y-%m-%d");
     let next = (monday + chrono::Duration::days(7)).format("%Y-%m-%d");
+    let sunday = (monday + chrono::Duration::days(6))
+        .format("%Y-%m-%d")
+        .to_string();
     let body = html! {
         nav { p {
             a href={ "/digest?week=" (previous) } { "← The week before" } " · "
             a href={ "/digest?week=" (next) } { "The week after →" } " · "
             a href="/alerts" { "All alerts" } " · " a href="/events" { "All events" } " · " a href="/inbox" { "Reports" }
         } }
-        p { "Times are UTC. Print this page for the safeguarding file (the browser's print leaves out the links and forms). Opening it is recorded in the audit log." }
+        p { "From " (date(&subject)) " to " (date(&sunday)) "." }
+        p { "Times are UK school time (GMT, or BST in summer); point at one to see it exactly, in UTC. Print this page for the safeguarding file (the browser's print leaves out the links and forms). Opening it is recorded in the audit log." }
         @if more_alerts || more_tricks {
             p.error { "This week had more events than the digest reads (" (MAX_PER_KIND) " of a kind): use the events list for the rest." }
         }
@@ -143,7 +148,7 @@ async fn digest_page<S: Store>(
         h2 { "Attempts to get round the filter: " (tricks.len()) }
         @if tricks.is_empty() { p { "None." } } @else {
             ol { @for e in &tricks {
-                li { (e.at) " — " (e.user.as_deref().unwrap_or("(no managed account)")) " (" (e.group) "): " (describe(e)) }
+                li { (when(&e.at)) " — " (e.user.as_deref().unwrap_or("(no managed account)")) " (" (e.group) "): " (describe(e)) }
             } }
         }
         h2 { "Searches for help: " (help.len()) }
@@ -153,7 +158,7 @@ async fn digest_page<S: Store>(
             table {
                 thead { tr { th { "Device" } th { "Group" } th { "Silent since" } th { "Last user" } } }
                 tbody { @for d in &silent {
-                    tr.flagged { td { (d.device) } td { (d.group) } td { (d.silent_since.as_deref().unwrap_or("")) } td { (d.user.as_deref().unwrap_or("")) } }
+                    tr.flagged { td { (d.device) } td { (d.group) } td { (when_opt(d.silent_since.as_deref())) } td { (d.user.as_deref().unwrap_or("")) } }
                 } }
             }
         }

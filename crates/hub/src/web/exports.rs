@@ -11,6 +11,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::cases::{download, download_body, entry_text, kind_label, readable_report, record};
+use super::when::exact;
 use super::{page, pages, unavailable, Viewer};
 use crate::case::{self, CaseEntry, CaseState};
 use crate::export;
@@ -66,16 +67,16 @@ async fn print<S: Store>(
         h2 { "On the device" }
         ol {
             @for event in body["timeline"].as_array().map(Vec::as_slice).unwrap_or_default() {
-                li { (pages::text(event, &["at"])) " — " (pages::text(event, &["event"])) ": " (pages::text(event, &["detail"])) }
+                li { (exact(pages::text(event, &["at"]))) " — " (pages::text(event, &["event"])) ": " (pages::text(event, &["detail"])) }
             }
         }
         h2 { "On the hub" }
         ol {
             @for entry in &entries {
-                li { (entry.at) " — " (entry.actor) " — " (kind_label(&entry.kind)) (entry_text(entry)) }
+                li { (exact(&entry.at)) " — " (entry.actor) " — " (kind_label(&entry.kind)) (entry_text(entry)) }
             }
         }
-        p { "Printed from Schoolgate Hub at " (crate::now()) " by " (account.username) "." }
+        p { "Printed from Schoolgate Hub at " (exact(&crate::now())) " by " (account.username) "." }
     };
     page(
         StatusCode::OK,

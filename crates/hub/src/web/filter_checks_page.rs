@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::cases::record;
+use super::when::{exact, when};
 use super::{page, pages, unavailable, Viewer};
 use crate::filter_checks::{self, FilterCheck, FilterCheckAction};
 use crate::roles::{self, Permission};
@@ -62,10 +63,19 @@ fn results_cell(check: &FilterCheck) -> Markup {
     }
 }
 
-fn actions_cell(check: &FilterCheck, actions: &[FilterCheckAction], may_note: bool) -> Markup {
+/// How a time is shown: readable on screen; the exact value with school time beside it on the
+/// printed log, which is evidence.
+type Stamp = fn(&str) -> Markup;
+
+fn actions_cell(
+    check: &FilterCheck,
+    actions: &[FilterCheckAction],
+    may_note: bool,
+    stamp: Stamp,
+) -> Markup {
     html! {
         @for action in actions.iter().filter(|a| a.check_id == check.id) {
-            p { (action.note) " (" (action.added_by) ", " (action.added_at) ")" }
+            p { (action.note) " (" (action.added_by) ", " (stamp(&action.added_at)) ")" }
         }
         @if may_note {
             form method="post" action={ "/filter-checks/" (check.id) "/actions" } {
@@ -77,7 +87,12 @@ fn actions_cell(check: &FilterCheck, actions: &[FilterCheckAction], may_note: bo
     }
 }
 
-fn log_table(checks: &[FilterCheck], actions: &[FilterCheckAction], may_note: bool) -> Markup {
+fn log_table(
+    checks: &[FilterCheck],
+    actions: &[FilterCheckAction],
+    may_note: bool,
+    stamp: Stamp,
+) -> Markup {
     html! {
         table {
             caption { "Filter checks, newest first (times UTC)" }
@@ -94,14 +109,14 @@ fn log_table(checks: &[FilterCheck], actions: &[FilterCheckAction], may_note: bo
             tbody {
                 @for check in checks {
                     tr.flagged[!check.passed] id={ "check-" (check.id) } {
-                        td { (check.checked_at) }
+                        td { (stamp(&check.checked_at)) }
                         td { (check.checked_by) @if check.trigger == "on-demand" { " (on demand)" } }
                         td { (check.device) }
                         td { (check.group) }
                         td { @if check.passed { "passed" } @else { strong.flag { "FAILED" } } }
                         td { (results_cell(check)) }
                         td.url { (check.lists_version) " (extension " (check.extension_version) ")" }
-                        td { (actions_cell(check, actions, may_note)) }
+                        td { (actions_cell(check, actions, may_note, stamp)) }
                     }
                 }
             }
@@ -150,6 +165,7 @@ async fn log_page<S: Store>(
     };
     let may_note = !print && roles::allows(viewer.role, Permission::NoteFilterChecks);
     let failing = filter_checks::failing(&latest);
+    let stamp: Stamp = if print { exact } else { when };
     let period = match (&query.from, &query.to) {
         (Some(f), Some(t)) if !f.is_empty() && !t.is_empty() => format!("from {f} to {t}"),
         (Some(f), _) if !f.is_empty() => format!("from {f}"),
@@ -163,14 +179,14 @@ async fn log_page<S: Store>(
             div.error role="alert" {
                 p { strong { (failing.len()) " device(s) failed their latest filter check:" } }
                 ul { @for check in &failing {
-                    li { a href={ "#check-" (check.id) } { (check.device) } " (" (check.group) "), " (check.checked_at) }
+                    li { a href={ "#check-" (check.id) } { (check.device) } " (" (check.group) "), " (stamp(&check.checked_at)) }
                 } }
             }
         }
     };
     let body = html! {
         @if print {
-            p { "Filter check log, " (period) ". Printed " (crate::now()) " by " (viewer.username()) ". " (checks.len()) " check(s)." }
+            p { "Filter check log, " (period) ". Printed " (exact(&crate::now())) " by " (viewer.username()) ". " (checks.len()) " check(s)." }
             p.noprint { a href="/filter-checks" { "← Back to the log" } " · Use the browser's Print command." }
         } @else {
             nav { p {
@@ -190,7 +206,7 @@ async fn log_page<S: Store>(
         }
         (status)
         p { (checks.len()) " check(s), " (period) "." @if checks.len() as i64 == PAGE_LIMIT { " Only the newest " (PAGE_LIMIT) " are listed: choose a shorter period." } }
-        (log_table(&checks, &actions, may_note))
+        (log_table(&checks, &actions, may_note, stamp))
     };
     page(
         StatusCode::OK,

@@ -24,6 +24,8 @@ mod policy_history;
 mod policy_pages;
 pub mod security;
 mod usage_page;
+// times: stored timestamps as school time (issue 17).
+mod when;
 
 pub use guard::Viewer;
 

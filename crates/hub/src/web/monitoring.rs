@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::cases::record;
+use super::when::{when, when_opt};
 use super::{page, pages, unavailable, Viewer};
 use crate::case::CaseKind;
 use crate::monitor::alert_label;
@@ -188,13 +189,13 @@ fn devices_markup(
                         td { (device.device) }
                         td { (device.group) }
                         td { (device.extension_version) }
-                        td { (device.last_seen_at) }
-                        td { (device.last_event_at.as_deref().unwrap_or("")) }
-                        td { (device.heartbeat_state.as_deref().unwrap_or("")) " " (device.heartbeat_at.as_deref().unwrap_or("")) }
-                        td { @if let Some(since) = &device.silent_since { strong.flag { "since " (since) } } }
+                        td { (when(&device.last_seen_at)) }
+                        td { (when_opt(device.last_event_at.as_deref())) }
+                        td { (device.heartbeat_state.as_deref().unwrap_or("")) " " (when_opt(device.heartbeat_at.as_deref())) }
+                        td { @if let Some(since) = &device.silent_since { strong.flag { "since " (when(since)) } } }
                         td { @match check_of(&device.device) {
-                            Some(check) if check.passed => a href={ "/filter-checks#check-" (check.id) } { "passed " (check.checked_at) },
-                            Some(check) => strong.flag { a href={ "/filter-checks#check-" (check.id) } { "FAILED " (check.checked_at) } },
+                            Some(check) if check.passed => a href={ "/filter-checks#check-" (check.id) } { "passed " (when(&check.checked_at)) },
+                            Some(check) => strong.flag { a href={ "/filter-checks#check-" (check.id) } { "FAILED " (when(&check.checked_at)) } },
                             None => "none yet",
                         } }
                         @if show_user { td { (device.user.as_deref().unwrap_or("")) } }
@@ -219,13 +220,13 @@ fn devices_markup(
                         td { (device.device) }
                         td { @match seen {
                             Seen::Never => strong.flag { "never seen" },
-                            Seen::NotSince(at) => strong.flag { "not seen since " (at) },
-                            Seen::Lately(at) => { "last " (at) },
+                            Seen::NotSince(at) => strong.flag { "not seen since " (when(at)) },
+                            Seen::Lately(at) => { "last " (when(at)) },
                         } }
                     }
                 } }
             }
-            p { "Uploaded by " (listed[0].0.uploaded_by) " at " (listed[0].0.uploaded_at) "." }
+            p { "Uploaded by " (listed[0].0.uploaded_by) " at " (when(&listed[0].0.uploaded_at)) "." }
         }
         @if !errors.is_empty() {
             div.error role="alert" {
@@ -391,7 +392,7 @@ fn event_table(events: &[StoredEvent], alerts: bool) -> Markup {
             tbody {
                 @for event in events {
                     tr.flagged[event.kind == "search-alert" || event.kind == "circumvention"] {
-                        td { (event.at) }
+                        td { (when(&event.at)) }
                         td { (event.user.as_deref().unwrap_or("(no managed account)")) }
                         td { (event.group) }
                         td { (event.device) }
@@ -571,7 +572,7 @@ async fn alert_page<S: Store>(
         table {
             tr { th { "Alert" } td { strong.flag { (alert_label(&alert.field("alert"))) } } }
             tr { th { "Search" } td { "\"" (alert.field("terms")) "\" on " (alert.field("engine")) } }
-            tr { th { "When" } td { (alert.at) } }
+            tr { th { "When" } td { (when(&alert.at)) } }
             tr { th { "Pupil" } td { (alert.user.as_deref().unwrap_or("(no managed account: see the device)")) } }
             tr { th { "Group" } td { (alert.group) } }
             tr { th { "Device" } td { (alert.device) } }
@@ -585,7 +586,7 @@ async fn alert_page<S: Store>(
             },
         }
         @if let Some(d) = &dismissed {
-            p.ok { "Dismissed by " (d.by) " at " (d.at) ": " (d.reason) }
+            p.ok { "Dismissed by " (d.by) " at " (when(&d.at)) ": " (d.reason) }
         } @else if linked.is_none() {
             form method="post" action={ "/alerts/" (alert.seq) "/dismiss" } {
                 (pages::csrf_field())
@@ -598,8 +599,8 @@ async fn alert_page<S: Store>(
         ol {
             @for event in &chronology {
                 li {
-                    @if event.seq == alert.seq { strong { (event.at) " — " (describe(event)) } }
-                    @else { (event.at) " — " (describe(event)) }
+                    @if event.seq == alert.seq { strong { (when(&event.at)) " — " (describe(event)) } }
+                    @else { (when(&event.at)) " — " (describe(event)) }
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! The pages, server-rendered with maud (every value escaped), with no JavaScript at all.
 
+use super::when::{when, when_opt};
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
@@ -151,7 +152,7 @@ pub fn inbox(
                         @for alert in alerts {
                             tr.flagged {
                                 td { a href={ "/alerts/" (alert.seq) } { strong.flag { (crate::monitor::alert_label(alert.alert.as_deref().unwrap_or(""))) } } }
-                                td { (alert.at) }
+                                td { (when(&alert.at)) }
                                 td { (alert.user.as_deref().unwrap_or("(no managed account)")) }
                                 td { (alert.group) }
                                 td { "\"" (alert.field("terms")) "\"" }
@@ -172,7 +173,7 @@ pub fn inbox(
                             @if row.escalated { strong.flag { "Escalated" } " " }
                             @if row.is_new() { "New" }
                         }
-                        td { (row.created_at.as_deref().unwrap_or("")) }
+                        td { (when_opt(row.created_at.as_deref())) }
                         td { a href={ "/reports/" (row.id) } { (row.id) } }
                         td { (row.school_name) }
                         td { (row.group_label) }
@@ -204,20 +205,20 @@ pub fn report(user: &str, report: &StoredReport, case: Markup) -> Markup {
     let markup = html! {
         p { a href="/inbox" { "← All reports" } }
         table {
-            tr { th { "Pressed" } td { (text(&body, &["createdAt"])) } }
+            tr { th { "Pressed" } td { (when(text(&body, &["createdAt"]))) } }
             tr { th { "School" } td { (text(&body, &["school", "name"])) } }
             tr { th { "Pupil" } td { (text(&body, &["pupil", "groupLabel"])) " " (text(&body, &["pupil", "email"])) } }
             tr { th { "Device" } td { (text(&body, &["pupil", "deviceAssetId"])) } }
             tr { th { "Page" } td.url { (text(&body, &["page", "url"])) } }
             tr { th { "Title" } td { (text(&body, &["page", "title"])) } }
             tr { th { "Filter" } td { (text(&body, &["filter", "reason"])) } }
-            tr { th { "Revision" } td { (report.revision) " (received " (report.received_at) ", signed with key " (report.signing_key) ")" } }
+            tr { th { "Revision" } td { (report.revision) " (received " (when(&report.received_at)) ", signed with key " (report.signing_key) ")" } }
         }
         (case)
         h2 { "On the device" }
         ol {
             @for event in body["timeline"].as_array().map(Vec::as_slice).unwrap_or_default() {
-                li { (text(event, &["at"])) " — " (text(event, &["detail"])) }
+                li { (when(text(event, &["at"]))) " — " (text(event, &["detail"])) }
             }
         }
         h2 { "The record as received" }

@@ -9,6 +9,7 @@ use maud::html;
 
 use super::pages::{csrf_field, layout};
 use super::policy_pages::{approvers_text, diff_markup, in_force, preview_markup, preview_of};
+use super::when::{when, when_opt};
 use super::{page, unavailable, Viewer};
 use crate::policy_change::{self, PolicyChangeError, ProposalState};
 use crate::roles::{Permission, Role};
@@ -69,11 +70,11 @@ pub(super) async fn proposal_page<S: Store>(
     let body = html! {
         p { a href="/policy" { "← The policy in force" } " · " a href="/policy/history" { "History" } }
         table {
-            tr { th { "State" } td { (p.state.as_str()) @if let Some(v) = p.version { ": version " (v) ", published " (p.published_at.as_deref().unwrap_or("")) } } }
-            tr { th { "Proposed by" } td { (p.proposed_by) ", " (p.proposed_at) } }
+            tr { th { "State" } td { (p.state.as_str()) @if let Some(v) = p.version { ": version " (v) ", published " (when_opt(p.published_at.as_deref())) } } }
+            tr { th { "Proposed by" } td { (p.proposed_by) ", " (when(&p.proposed_at)) } }
             tr { th { "Reason" } td { (p.reason) } }
             tr { th { "Approved by" } td { (approvers_text(&p)) } }
-            @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (p.closed_at.as_deref().unwrap_or("")) } } }
+            @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (when_opt(p.closed_at.as_deref())) } } }
         }
         @if open {
             p { "Needs " (policy_change::approvals_needed(second)) " approval(s) in all" @if second { "; the proposer may give only the first" } "." }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::cases::record;
 use super::pages::{csrf_field, layout};
 use super::policy_pages::diff_markup;
+use super::when::{exact, exact_opt, when, when_opt};
 use super::{page, unavailable, Viewer};
 use crate::policy_bundle::{self, Payload, PAYLOAD_FORMAT, POLICY_PATH};
 use crate::policy_change::{self, Proposal, ProposalState};
@@ -66,13 +67,13 @@ async fn history_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                     @else { "Proposal " (p.id) " (" (p.state.as_str()) ")" }
                 }
                 table {
-                    tr { th { "Proposed by" } td { (p.proposed_by) ", " (p.proposed_at) " — " a href={ "/policy/proposals/" (p.id) } { "proposal " (p.id) } } }
+                    tr { th { "Proposed by" } td { (p.proposed_by) ", " (when(&p.proposed_at)) " — " a href={ "/policy/proposals/" (p.id) } { "proposal " (p.id) } } }
                     tr { th { "Reason" } td { (p.reason) } }
                     tr { th { "Approved by" } td { @if p.approvals.is_empty() { "nobody" } @else {
-                        @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { " and " } strong { (a.approver) } " (" (a.at) ")" }
+                        @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { " and " } strong { (a.approver) } " (" (when(&a.at)) ")" }
                     } } }
-                    @if let Some(at) = &p.published_at { tr { th { "Published" } td { (at) } } }
-                    @if let Some(by) = &p.closed_by { tr { th { (p.state.as_str()) } td { (by) ", " (p.closed_at.as_deref().unwrap_or("")) } } }
+                    @if let Some(at) = &p.published_at { tr { th { "Published" } td { (when(at)) } } }
+                    @if let Some(by) = &p.closed_by { tr { th { (p.state.as_str()) } td { (by) ", " (when_opt(p.closed_at.as_deref())) } } }
                     @if let Some(v) = p.rollback_of { tr { th { "Rollback" } td { "restores version " (v) } } }
                 }
                 details {
@@ -119,15 +120,15 @@ async fn print_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
     let mut oldest_first = all.clone();
     oldest_first.sort_by_key(|p| p.id);
     let body = html! {
-        p { "Every proposed change to the school's policy, oldest first: who proposed it, why, who approved it and when, and what changed. Printed " (crate::now()) "." }
+        p { "Every proposed change to the school's policy, oldest first: who proposed it, why, who approved it and when, and what changed. Printed " (exact(&crate::now())) "." }
         table {
             thead { tr { th { "Proposal" } th { "Version" } th { "State" } th { "Proposed" } th { "Reason" } th { "Approved by" } th { "Published" } } }
             tbody { @for p in &oldest_first {
                 tr {
                     td { (p.id) } td { (p.version.map(|v| v.to_string()).unwrap_or_default()) } td { (p.state.as_str()) }
-                    td { (p.proposed_by) ", " (p.proposed_at) } td { (p.reason) }
-                    td { (p.approvals.iter().map(|a| format!("{} ({})", a.approver, a.at)).collect::<Vec<_>>().join("; ")) }
-                    td { (p.published_at.as_deref().unwrap_or("")) }
+                    td { (p.proposed_by) ", " (exact(&p.proposed_at)) } td { (p.reason) }
+                    td { @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { "; " } (a.approver) " (" (exact(&a.at)) ")" } }
+                    td { (exact_opt(p.published_at.as_deref())) }
                 }
             } }
         }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::pages::{csrf_field, layout};
 use super::policy_approval as approval;
+use super::when::{when, when_opt};
 use super::{page, unavailable, Viewer};
 use crate::policy_change::{self, DiffLine, Proposal, ProposalState};
 use crate::policy_form::{self, FormEdit};
@@ -160,15 +161,10 @@ pub(super) fn diff_markup(old: &str, new: &str) -> Markup {
     }
 }
 
-pub(super) fn approvers_text(p: &Proposal) -> String {
-    if p.approvals.is_empty() {
-        "nobody yet".into()
-    } else {
-        p.approvals
-            .iter()
-            .map(|a| format!("{} ({})", a.approver, a.at))
-            .collect::<Vec<_>>()
-            .join(", ")
+pub(super) fn approvers_text(p: &Proposal) -> Markup {
+    html! {
+        @if p.approvals.is_empty() { "nobody yet" }
+        @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { ", " } (a.approver) " (" (when(&a.at)) ")" }
     }
 }
 
@@ -201,7 +197,7 @@ async fn policy_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -
         } }
         @match &published {
             Some(p) => {
-                p { "In force: " strong { "version " (p.version.unwrap_or_default()) } ", published " (p.published_at.as_deref().unwrap_or("")) ", proposed by " (p.proposed_by) ", approved by " (p.approvers().join(" and ")) ". Reason: " (p.reason) }
+                p { "In force: " strong { "version " (p.version.unwrap_or_default()) } ", published " (when_opt(p.published_at.as_deref())) ", proposed by " (p.proposed_by) ", approved by " (p.approvers().join(" and ")) ". Reason: " (p.reason) }
                 p { "Chromebooks with " code { "hubUrl" } " and " code { "hubPolicyKey" } " set fetch it, signed, from " code { "/api/v1/policy" } "." }
             }
             None => {
@@ -212,7 +208,7 @@ async fn policy_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -
         h2 { "Waiting for approval: " (waiting.len()) }
         @if waiting.is_empty() { p { "None." } } @else {
             ul { @for p in &waiting {
-                li { a href={ "/policy/proposals/" (p.id) } { "Proposal " (p.id) } " by " (p.proposed_by) ", " (p.proposed_at) ": " (p.reason) " — approved by " (approvers_text(p)) }
+                li { a href={ "/policy/proposals/" (p.id) } { "Proposal " (p.id) } " by " (p.proposed_by) ", " (when(&p.proposed_at)) ": " (p.reason) " — approved by " (approvers_text(p)) }
             } }
         }
         h2 { "The policy text in force" }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::cases::record;
 use super::pages::{csrf_field, layout};
+use super::when::{when, when_opt};
 use super::{guard::forbidden, page, pages, unavailable, Viewer};
 use crate::requests::{self, Answer, Scope, StoredRequest, DEFAULT_MINUTES, MAX_MINUTES};
 use crate::roles::Permission;
@@ -113,7 +114,7 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                     @for r in &open {
                         @let q = &r.request;
                         tr data-request=(q.id) {
-                            td { (q.asked_at) }
+                            td { (when(&q.asked_at)) }
                             td { code.url { (q.url) } }
                             td { (q.category.as_deref().map(schoolgate_core::category::label).unwrap_or("uncategorised")) @if !q.reason.is_empty() { ": " (q.reason) } }
                             td { (q.group) @if let Some(ou) = &q.org_unit { " (" (ou) ")" } }
@@ -148,15 +149,15 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                 @for r in &answered {
                     @let q = &r.request;
                     tr data-request=(q.id) {
-                        td { (q.asked_at) }
+                        td { (when(&q.asked_at)) }
                         td { code.url { (q.url) } }
                         td { (q.group) }
                         td { (q.user.as_deref().unwrap_or("(no account)")) }
                         td { (r.status) }
                         td { (r.decided_by.as_deref().unwrap_or("")) }
                         td { (r.scope.as_deref().unwrap_or("")) }
-                        td { (r.starts_at.as_deref().unwrap_or("")) }
-                        td { (r.ends_at.as_deref().unwrap_or("")) }
+                        td { (when_opt(r.starts_at.as_deref())) }
+                        td { (when_opt(r.ends_at.as_deref())) }
                         td { (r.note.as_deref().unwrap_or("")) }
                     }
                 }

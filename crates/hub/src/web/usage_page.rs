@@ -11,6 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::cases::record;
+use super::when::exact;
 use super::{page, pages, unavailable, Viewer};
 use crate::roles::Permission;
 use crate::router::AppState;
@@ -150,7 +151,7 @@ async fn monthly_print<S: Store>(
     let body = html! {
         p.noprint { "Use the browser's Print command: this page prints without the hub's menus. " a href={ "/reports/monthly?month=" (usage.month.id()) } { "Back to the report" } }
         (report(&usage))
-        p { "Printed from Schoolgate Hub at " (crate::now()) " by " (viewer.username()) "." }
+        p { "Printed from Schoolgate Hub at " (exact(&crate::now())) " by " (viewer.username()) "." }
     };
     page(
         StatusCode::OK,

@@ -32,3 +32,4 @@ mod scheduled_mail;
 mod security;
 mod several_hubs;
 mod web;
+mod web_times;
