@@ -9,7 +9,9 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::case::CaseKind;
-use crate::store::{DigestStore, EventStore, GroupCount, PolicyStore, StoreError};
+use crate::store::{
+    DigestStore, EventStore, FilterCheckStore, GroupCount, PolicyStore, StoreError,
+};
 use crate::summary::{area_of, Area, EventCount};
 
 /// How many hosts the report lists.
@@ -140,11 +142,13 @@ pub struct MonthlyUsage {
     pub changes_made: i64,
     /// Policy versions published (each approved policy change).
     pub policy_changes: i64,
+    /// The Chromebooks' filter checks that ran, and how many of them failed.
+    pub filter_checks: (i64, i64),
 }
 
 impl MonthlyUsage {
     /// Reads `month`'s report from the store.
-    pub async fn read<S: EventStore + DigestStore + PolicyStore>(
+    pub async fn read<S: EventStore + DigestStore + PolicyStore + FilterCheckStore>(
         store: &S,
         month: Month,
     ) -> Result<Self, StoreError> {
@@ -155,14 +159,16 @@ impl MonthlyUsage {
         let devices_seen = store.devices_seen(&from, &to).await?;
         let changes_made = changes_made_between(store, &from, &to).await?;
         let policy_changes = store.policy_versions_published(&from, &to).await?;
-        Ok(Self::from_counts(
+        let mut usage = Self::from_counts(
             month,
             &counts,
             &groups,
             hosts,
             devices_seen,
             [changes_made, policy_changes],
-        ))
+        );
+        usage.filter_checks = store.filter_check_counts(&from, &to).await?;
+        Ok(usage)
     }
 
     /// The report from what the store counted (a plain function: tested without a database).
@@ -236,6 +242,7 @@ impl MonthlyUsage {
             devices_seen,
             changes_made,
             policy_changes,
+            filter_checks: (0, 0),
         }
     }
 

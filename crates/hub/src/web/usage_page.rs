@@ -91,7 +91,7 @@ fn report(usage: &MonthlyUsage) -> Markup {
                 tr { th scope="row" { "Devices heard from" } td { (usage.devices_seen) } }
                 tr { th scope="row" { "Changes made to what the filter lets through (pages unblocked or kept blocked, sites blocked or unblocked for the school)" } td { (usage.changes_made) } }
                 tr { th scope="row" { (crate::usage::POLICY_CHANGES_LABEL) } td { (usage.policy_changes) } }
-                tr { th scope="row" { "Filter checks done" } td { "not recorded by the hub yet" } }
+                tr { th scope="row" { "Filter checks done (failed)" } td { (usage.filter_checks.0) " (" (usage.filter_checks.1) ")" } }
             }
         }
         (counts_table("What happened", "What", &usage.kinds))

@@ -268,6 +268,20 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
         "{}",
         summary.body
     );
+    // So does the online-safety lead's monthly report.
+    let monthly = http::get_with(
+        hub.addr,
+        "/reports/monthly?month=2026-12",
+        &[("Cookie", &dsl)],
+    )
+    .await;
+    assert!(
+        monthly
+            .body
+            .contains("Filter checks done (failed)</th><td>3 (1)</td>"),
+        "{}",
+        monthly.body
+    );
     // A safeguarding reader has no business here.
     let link = invite(&hub, &dsl, "reader", "safeguarding-reader").await;
     let (_, secret) = join(&hub, &link, OTHER_PASSWORD).await;
