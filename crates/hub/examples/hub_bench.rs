@@ -12,8 +12,7 @@
 #[path = "support/http.rs"]
 mod http;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +21,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use http::{arg, connect, hub_binary, percentile, request, rss_kib, sign_in, Error};
+use http::{arg, connect, percentile, request, rss_kib, sign_in, Error};
 use tokio::net::TcpStream;
 
 /// A report shaped like the extension's, about 1.3 KB.
@@ -101,41 +100,13 @@ async fn main() -> Result<(), Error> {
     let concurrency: usize = arg("--concurrency").map_or(Ok(32), |v| v.parse())?;
     let measure: usize = arg("--measure").map_or(Ok(10_000), |v| v.parse())?;
     let database = arg("--database");
-    let dir = tempfile::tempdir()?;
-    let binary = hub_binary();
-    let mut base = vec!["--data".to_owned(), dir.path().display().to_string()];
-    if let Some(url) = &database {
-        base.extend(["--database".to_owned(), url.clone()]);
-    }
-    let key_out = Command::new(&binary)
-        .args(&base)
-        .args(["signing-key", "add", "--label", "bench"])
-        .output()?;
-    let key = String::from_utf8(key_out.stdout)?.trim().to_owned();
-    if key.len() != 64 {
-        return Err(format!(
-            "signing-key add failed ({}): {}",
-            binary.display(),
-            String::from_utf8_lossy(&key_out.stderr)
-        )
-        .into());
-    }
-    let mut hub = Command::new(&binary)
-        .args(&base)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut lines = BufReader::new(hub.stdout.take().ok_or("stdout")?).lines();
-    let listening = lines.next().ok_or("no address")??;
-    let addr = listening
-        .rsplit("http://")
-        .next()
-        .ok_or("address")?
-        .to_owned();
-    let link = lines.next().ok_or("no first-run link")??;
-    let link = link.rsplit(": ").next().ok_or("link")?.to_owned();
+    let mut started = http::Hub::start(database.as_deref())?;
+    let (addr, key, link) = (
+        started.addr.clone(),
+        started.key.clone(),
+        started.first_run.clone(),
+    );
+    let hub = &mut started.child;
     let backend = if database.is_some() {
         "PostgreSQL"
     } else {

@@ -22,6 +22,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncTransport, Message};
 
 use crate::digest::{self, week_bounds};
+use crate::monitor::message;
 use crate::notify::MailSettings;
 use crate::retention::{Clock, SystemClock};
 use crate::store::{EventFilter, Store, StoreError, StoredEvent};
@@ -247,19 +248,6 @@ impl WeekCounts {
                 .count(),
         })
     }
-}
-
-fn message(
-    from: &Mailbox,
-    to: &[Mailbox],
-    subject: String,
-    text: String,
-) -> Result<Message, lettre::error::Error> {
-    let mut message = Message::builder().from(from.clone()).subject(subject);
-    for address in to {
-        message = message.to(address.clone());
-    }
-    message.body(text)
 }
 
 /// The weekly digest's e-mail: the week's counts and a link to `/digest` for it.

@@ -247,7 +247,8 @@ pub fn compose_silent(
     message(from, to, subject, text)
 }
 
-fn message(
+/// A plain-text e-mail to every address in `to` (the monitoring and scheduled e-mails).
+pub(crate) fn message(
     from: &Mailbox,
     to: &[Mailbox],
     subject: String,
