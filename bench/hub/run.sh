@@ -4,10 +4,13 @@
 # Builds the release binary and crates/hub/examples/hub_bench.rs, runs it on SQLite in a temporary
 # directory, then on a throwaway PostgreSQL (initdb in a temporary directory, 127.0.0.1, a free
 # port; as the postgres user when run as root), and removes everything after.
+# `--bench events_bench` (first) runs another of the hub's benches the same way (bench/hub/events.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+name=hub_bench
+if [[ ${1:-} == --bench ]]; then name=$2; shift 2; fi
 cargo build --release --locked -p schoolgate-hub --bins --examples
-bench=target/release/examples/hub_bench
+bench=target/release/examples/$name
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before"
 "$bench" "$@"
 
