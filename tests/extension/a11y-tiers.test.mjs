@@ -518,11 +518,13 @@ describe('page tiers and accessibility (real Chromium, the extension, the manage
       assert.deepEqual(tiers.sort(), ['eyfs', 'ks1', 'ks2', 'staff'], 'the gallery shows each tier');
       // Each tier's gallery frame: axe clean and its own design.
       for (const tier of ['eyfs', 'ks1', 'ks2', 'staff']) {
-        const figure = page.locator(`#gallery-body .gallery-group[data-tier="${tier}"] .gallery-item[data-kind="gambling"]`);
-        await figure.scrollIntoViewIfNeeded();
-        const frame = await (await figure.locator('iframe').elementHandle()).contentFrame();
-        await frame.waitForFunction(() => document.documentElement.dataset.ready === 'true');
-        assert.equal(await frame.getAttribute('.sg-page', 'data-tier'), tier);
+        const item = `#gallery-body .gallery-group[data-tier="${tier}"] .gallery-item[data-kind="gambling"]`;
+        await page.locator(item).scrollIntoViewIfNeeded();
+        // A locator, not a handle: the gallery may be built again (the engine's policy loaded), and
+        // a handle would keep the first, detached frame, which never becomes ready.
+        const frame = page.frameLocator(`${item} iframe`);
+        await frame.locator('html[data-ready="true"]').waitFor({ state: 'attached', timeout: 60_000 });
+        assert.equal(await frame.locator('.sg-page').getAttribute('data-tier'), tier);
         assert.equal(await frame.locator('a[href*="ceop.police.uk"]').count(), tier === 'ks2' ? 1 : 0, `${tier}: CEOP only on KS2`);
       }
       await page.close();

@@ -105,7 +105,7 @@ describe('a device whose browser is killed is flagged on /devices and the IT lea
     }, 'the device flagged on /devices', (SILENT_AFTER_S + 30) * 1000, 500);
     const flaggedMs = Date.now() - killedAt;
     assert.match(shown, /class="flagged"/);
-    assert.match(shown, /since \d{4}-\d\d-\d\dT/);
+    assert.match(shown, /since <time datetime="\d{4}-\d\d-\d\dT/);
     const mail = await h.until(() => toItLead()[0], 'the e-mail to the IT lead', 30_000, 200);
     console.log(`killed → flagged on /devices after ${flaggedMs} ms, e-mailed after ${mail.at - killedAt} ms (threshold ${SILENT_AFTER_S} s)`);
     assert.ok(flaggedMs >= (SILENT_AFTER_S - 8) * 1000, `not flagged before it had been silent ${SILENT_AFTER_S} s (${flaggedMs} ms)`);
