@@ -1,11 +1,13 @@
-// The real hub binary for the Node tests: `schoolgate-hub serve` on SQLite in a temporary data
-// directory, a signing key made with its own CLI, reports signed as the extension signs them.
+// The real hub binary for the Node tests: `schoolgate-hub serve` in a temporary data directory,
+// on SQLite there or on a throwaway PostgreSQL (`hubData('postgres')`), a signing key made with
+// its own CLI, reports signed as the extension signs them.
 // scripts/test.sh builds the binary first (`cargo build -p schoolgate-hub`); HUB_BIN overrides.
 
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createTcpServer } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { signBody } from '../../shared-ui/report/sign.js';
+
+const execFileAsync = promisify(execFile);
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const HUB_BIN = process.env.HUB_BIN ?? join(ROOT, 'target', 'debug', 'schoolgate-hub');
@@ -30,9 +34,120 @@ export function dataDir() {
   return mkdtempSync(join(tmpdir(), 'sg-hub-'));
 }
 
+/** The database URL each data directory's hub uses (`hubData`); none: SQLite in the directory. */
+const databases = new Map();
+
+/** The back ends a test runs its cases on (`for (const backend of hub.BACKENDS) describe(…)`). */
+export const BACKENDS = ['sqlite', 'postgres'];
+
+/**
+ * A new, empty data directory for a hub on `backend`: 'sqlite' (the file in the directory) or
+ * 'postgres' (a new database on this process's one throwaway PostgreSQL server, started on first
+ * use). `startHub`, `hubCli` and `addSigningKey` given the directory use that database.
+ */
+export async function hubData(backend = 'sqlite') {
+  const dir = dataDir();
+  if (backend === 'postgres') databases.set(dir, await postgresDatabase());
+  else if (backend !== 'sqlite') throw new Error(`no such back end: ${backend}`);
+  return dir;
+}
+
+/** The `--database` arguments for the hub whose data directory is `dir`. */
+function databaseArgs(dir) {
+  return databases.has(dir) ? ['--database', databases.get(dir)] : [];
+}
+
 /** `schoolgate-hub --data DIR ARGS…` run to the end; its standard output. */
 export function hubCli(dir, args, env = {}) {
-  return execFileSync(HUB_BIN, ['--data', dir, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return execFileSync(HUB_BIN, ['--data', dir, ...databaseArgs(dir), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+// A throwaway PostgreSQL, as the Rust hub tests start one (crates/hub/tests/hub/support/pg.rs) and
+// bench/hub/run.sh does: Debian's server, `initdb` in a temporary directory, listening on
+// 127.0.0.1 on a free port with its socket in that directory, as the `postgres` user when root.
+// One server per test process (a test file), a database per hub; stopped and removed when the
+// process exits (or by `stopPostgres`).
+
+/** The newest installed PostgreSQL's bin directory (PG_BIN overrides), or null. */
+function postgresBin() {
+  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'initdb')) ? process.env.PG_BIN : null;
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+  return versions.length ? join(base, versions.at(-1), 'bin') : null;
+}
+
+/** Why the PostgreSQL runs cannot run here, or null. Under CI=true that is a failure. */
+export function postgresMissing() {
+  if (postgresBin()) return null;
+  const why = 'PostgreSQL is not installed (scripts/setup.sh installs it)';
+  if (process.env.CI === 'true') throw new Error(why);
+  return why;
+}
+
+/** Why the hub cannot run on `backend` here (no binary; no PostgreSQL), or null. */
+export function backendMissing(backend) {
+  return hubMissing() ?? (backend === 'postgres' ? postgresMissing() : null);
+}
+
+let postgres = null;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createTcpServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs PostgreSQL's `tool` (as the postgres user when root); its output. */
+function pgTool(tool, args) {
+  const bin = join(postgres.bin, tool);
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  return execFileAsync(file, argv, { encoding: 'utf8' });
+}
+
+/** A new database on the throwaway server (started on first call): its URL. */
+async function postgresDatabase() {
+  const why = postgresMissing();
+  if (why) throw new Error(why);
+  if (!postgres) {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-pg-'));
+    postgres = { bin: postgresBin(), dir, port: await freePort(), next: 0, started: false };
+    process.once('exit', stopPostgres);
+    // A file stopped from outside (its timeout, Ctrl-C) leaves no server running either.
+    for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => { stopPostgres(); process.exit(128 + (signal === 'SIGINT' ? 2 : 15)); });
+    if (process.getuid?.() === 0) execFileSync('chown', ['postgres:', dir]);
+    else chmodSync(dir, 0o700);
+    const data = join(dir, 'data');
+    await pgTool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
+    await pgTool('pg_ctl', ['-D', data, '-w', '-s', '-l', join(dir, 'server.log'), '-o',
+      `-c listen_addresses=127.0.0.1 -c port=${postgres.port} -c unix_socket_directories=${dir} -c fsync=off`, 'start']);
+    postgres.started = true;
+  }
+  postgres.next += 1;
+  const name = `hub_e2e_${postgres.next}`;
+  await pgTool('createdb', ['-h', '127.0.0.1', '-p', String(postgres.port), '-U', 'postgres', name]);
+  return `postgres://postgres@127.0.0.1:${postgres.port}/${name}`;
+}
+
+/** Stops the throwaway PostgreSQL (if one was started) and removes its directory. */
+export function stopPostgres() {
+  if (!postgres) return;
+  const { bin, dir, started } = postgres;
+  postgres = null;
+  if (started) {
+    const pgCtl = join(bin, 'pg_ctl');
+    const args = ['-D', join(dir, 'data'), '-s', '-m', 'immediate', 'stop'];
+    try {
+      if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { stdio: 'ignore' });
+      else execFileSync(pgCtl, args, { stdio: 'ignore' });
+    } catch { /* already gone */ }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** A new signing key (64 hex characters) made with the hub's own CLI. */
@@ -42,12 +157,13 @@ export function addSigningKey(dir, label = 'chromebooks') {
 
 /**
  * Starts `schoolgate-hub serve --listen 127.0.0.1:0 ARGS…` in `dir`; resolves once it prints its
- * address. `hub.url`, `hub.firstRun` (the first-run link, printed just after the address while there is no account:
+ * address (on `database`, a `--database` URL: by default the one `hubData` chose for `dir`, else
+ * SQLite in `dir`). `hub.url`, `hub.firstRun` (the first-run link, printed just after the address while there is no account:
  * wait for it with `until`),
  * `hub.log()` (everything it printed), `hub.stop()`.
  */
-export async function startHub({ dir = dataDir(), args = [], env = {}, removeDir = true, listen = '127.0.0.1:0' } = {}) {
-  const child = spawn(HUB_BIN, ['--data', dir, 'serve', '--listen', listen, ...args], {
+export async function startHub({ dir = dataDir(), database = databases.get(dir), args = [], env = {}, removeDir = true, listen = '127.0.0.1:0' } = {}) {
+  const child = spawn(HUB_BIN, ['--data', dir, ...(database ? ['--database', database] : []), 'serve', '--listen', listen, ...args], {
     env: { ...process.env, RUST_LOG: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -190,7 +306,6 @@ export async function dslPage(hubProcess, cookie, path) {
   return { status: response.status, text: await response.text() };
 }
 
-const execFileAsync = promisify(execFile);
 
 /**
  * The hub as the extension's report endpoint, for the browser tests: the real hub binary (SQLite,
@@ -275,7 +390,7 @@ export async function startHubEndpoint() {
     },
     /** Everything the hub holds, read from the hub. */
     async exported() {
-      const { stdout } = await execFileAsync(HUB_BIN, ['--data', dir, 'reports', 'export', '--json'], { maxBuffer: 1 << 28 });
+      const { stdout } = await execFileAsync(HUB_BIN, ['--data', dir, ...databaseArgs(dir), 'reports', 'export', '--json'], { maxBuffer: 1 << 28 });
       const doc = JSON.parse(stdout);
       return { reports: new Map(doc.reports.map((r) => [r.id, r.body])), revisions: doc.revisions.map((r) => r.body) };
     },

@@ -10,6 +10,7 @@
 // (the device's `hubUrl`) alters the payload of the hub's real bundle on the way, keeping its
 // signature: the device refuses it, version 1 stays in force (the site stays blocked) and the
 // staff page shows the refusal. With the forwarder honest again, version 2 is taken.
+// Run with the hub on SQLite and on PostgreSQL.
 //
 //   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/hub-e2e/policy-to-device.test.mjs
 
@@ -21,7 +22,6 @@ import * as h from '../extension/helpers.mjs';
 import * as hub from './hub.mjs';
 import { skipOrFail } from '../ci.mjs';
 
-const skip = skipOrFail(h.cannotRun() ?? hub.hubMissing());
 const SITE = 'https://www.pets-and-plants.co.uk';
 const PASSWORD = 'a long enough password for the deputy';
 const POLICY = '# Oak Hill Primary: from the hub\n[school]\nname = "Oak Hill Primary"\n\n[groups.ks2]\ndeny = ["pets-and-plants.co.uk"]\n';
@@ -109,7 +109,9 @@ async function deputySession(hubProcess, dsl) {
   return signed.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sg_session='));
 }
 
-describe('a policy approved by two people in the hub reaches the device (real Chromium, real extension, real hub)', { skip, timeout: 5 * 60_000 }, () => {
+after(() => hub.stopPostgres());
+
+for (const backend of hub.BACKENDS) describe(`a policy approved by two people in the hub reaches the device (real Chromium, real extension, real hub on ${backend})`, { skip: skipOrFail(h.cannotRun() ?? hub.backendMissing(backend)), timeout: 5 * 60_000 }, () => {
   let server;
   let ctx;
   let hubProcess;
@@ -122,7 +124,7 @@ describe('a policy approved by two people in the hub reaches the device (real Ch
     h.ensureBuilt();
     server = await h.startServer();
     server.pages.set('www.pets-and-plants.co.uk/tudors', '<!doctype html><title>Tudor gardens</title><h1>Tudor gardens</h1>');
-    const dir = hub.dataDir();
+    const dir = await hub.hubData(backend);
     hubProcess = await hub.startHub({ dir });
     dsl = await hub.signInDsl(hubProcess);
     deputy = await deputySession(hubProcess, dsl);
