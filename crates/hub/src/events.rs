@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use crate::signing_keys::{self, valid_id, SignatureError};
+use crate::signing_keys::{self, id_field, id_header, SignatureError};
 use crate::store::{BatchOutcome, Store, StoreError};
 
 /// The schema the extension writes.
@@ -211,11 +211,7 @@ fn cut_url(event: &Map<String, Value>) -> Result<(), String> {
 /// One event read and checked; `seen` catches an id twice in the batch.
 fn read_event(value: &Value, seen: &mut HashSet<String>) -> Result<NewEvent, String> {
     let event = value.as_object().ok_or("each event is a JSON object")?;
-    let id = event
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|id| valid_id(id))
-        .ok_or("an event's \"id\" must be 8–64 letters, digits or dashes")?;
+    let id = id_field(event, "id").map_err(|reason| format!("an event's {reason}"))?;
     if !seen.insert(id.to_owned()) {
         return Err(format!("event {id} appears twice in the batch"));
     }
@@ -308,13 +304,8 @@ pub fn read_batch(
     signed_with: &str,
     received_at: &str,
 ) -> Result<NewBatch, EventsError> {
-    let header = batch_header
-        .ok_or_else(|| EventsError::BadHeader("missing X-Schoolgate-Batch-Id".into()))?;
-    if !valid_id(header) {
-        return Err(EventsError::BadHeader(
-            "X-Schoolgate-Batch-Id must be 8–64 letters, digits or dashes".into(),
-        ));
-    }
+    let header =
+        id_header(batch_header, "X-Schoolgate-Batch-Id").map_err(EventsError::BadHeader)?;
     let text = std::str::from_utf8(body).map_err(|_| EventsError::NotJson("not UTF-8".into()))?;
     let json: Value =
         serde_json::from_str(text).map_err(|e| EventsError::NotJson(e.to_string()))?;
@@ -325,20 +316,9 @@ pub fn read_batch(
         Some(EVENTS_SCHEMA) => {}
         _ => return Err(invalid(format!("\"schema\" must be {EVENTS_SCHEMA}"))),
     }
-    let id_field = |field: &str| {
-        object
-            .get(field)
-            .and_then(Value::as_str)
-            .filter(|id| valid_id(id))
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "\"{field}\" must be 8–64 letters, digits or dashes"
-                ))
-            })
-    };
-    let batch = id_field("batch")?;
-    let device = id_field("device")?;
+    let owned_id = |field: &str| id_field(object, field).map(str::to_owned).map_err(invalid);
+    let batch = owned_id("batch")?;
+    let device = owned_id("device")?;
     // Chrome gives "" for a profile with no signed-in account: the same as null.
     let user = match object.get("user") {
         None | Some(Value::Null) => None,

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::signing_keys::valid_id;
+use crate::signing_keys::{valid_id, ID_RULE};
 use crate::store::{DeviceState, ExpectedDevice};
 
 /// How long a listed device may be unheard before it is flagged.
@@ -120,7 +120,7 @@ pub fn parse_device_list(
             wrong("no device id".into());
         } else if !valid_id(&id) {
             wrong(format!(
-                "{:?} is not a device id as the extension sends it (8 to 64 letters, digits or dashes)",
+                "{:?} is not a device id as the extension sends it ({ID_RULE})",
                 id.chars().take(80).collect::<String>()
             ));
         } else if let Some(first) = seen.get(&id) {

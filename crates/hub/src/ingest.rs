@@ -14,7 +14,7 @@
 //! database, so it survives restarts. A key that leaks is revoked (`signing-key revoke`), after
 //! which nothing it signed is accepted again, replayed or new.
 
-use crate::signing_keys::{self, valid_id, SignatureError};
+use crate::signing_keys::{self, id_field, id_header, SignatureError};
 use crate::store::{IngestOutcome, NewReport, Store, StoreError};
 
 /// The schema the extension writes (`REPORT_SCHEMA` in `shared-ui/report/model.js`).
@@ -78,14 +78,8 @@ pub fn read_report(
     body: &[u8],
     signed_with: &str,
 ) -> Result<NewReport, IngestError> {
-    let header_id = headers
-        .id
-        .ok_or_else(|| IngestError::BadHeader("missing X-Schoolgate-Report-Id".into()))?;
-    if !valid_id(header_id) {
-        return Err(IngestError::BadHeader(
-            "X-Schoolgate-Report-Id must be 8–64 letters, digits or dashes".into(),
-        ));
-    }
+    let header_id =
+        id_header(headers.id, "X-Schoolgate-Report-Id").map_err(IngestError::BadHeader)?;
     let header_revision = headers
         .revision
         .ok_or_else(|| IngestError::BadHeader("missing X-Schoolgate-Revision".into()))
@@ -115,13 +109,7 @@ pub fn read_report(
             )))
         }
     }
-    let id = object
-        .get("id")
-        .and_then(|v| v.as_str())
-        .filter(|id| valid_id(id))
-        .ok_or_else(|| {
-            IngestError::NotAReport("\"id\" must be 8–64 letters, digits or dashes".into())
-        })?;
+    let id = id_field(object, "id").map_err(IngestError::NotAReport)?;
     let revision = object
         .get("revision")
         .and_then(|v| v.as_u64())

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use crate::signing_keys::valid_id;
+use crate::signing_keys::id_field;
 use crate::signing_keys::SignatureError;
 use crate::store::StoreError;
 
@@ -203,20 +203,9 @@ pub fn read_request(
     let required = |field: &str, max: usize| {
         text_field(field, max)?.ok_or_else(|| invalid(format!("\"{field}\" is required")))
     };
-    let id_field = |field: &str| {
-        object
-            .get(field)
-            .and_then(Value::as_str)
-            .filter(|id| valid_id(id))
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "\"{field}\" must be 8–64 letters, digits or dashes"
-                ))
-            })
-    };
-    let id = id_field("id")?;
-    let device = id_field("device")?;
+    let owned_id = |field: &str| id_field(object, field).map(str::to_owned).map_err(invalid);
+    let id = owned_id("id")?;
+    let device = owned_id("device")?;
     let user = text_field("user", 254)?;
     if user
         .as_ref()

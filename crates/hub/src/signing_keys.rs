@@ -9,6 +9,7 @@
 
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// The header that carries a report's signature: `sha256=<64 hex>`.
@@ -126,6 +127,30 @@ pub fn valid_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// [`valid_id`]'s rule in words, for the messages that refuse an id.
+pub const ID_RULE: &str = "8–64 letters, digits or dashes";
+
+/// The id in a JSON object's `field`, or the message that refuses it (missing, not text, or not
+/// a [`valid_id`]): every body the extension sends names its ids the same way.
+pub fn id_field<'a>(object: &'a Map<String, Value>, field: &str) -> Result<&'a str, String> {
+    object
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|id| valid_id(id))
+        .ok_or_else(|| format!("\"{field}\" must be {ID_RULE}"))
+}
+
+/// The id in the header `name` (`X-Schoolgate-Report-Id`, `X-Schoolgate-Batch-Id`), or the
+/// message that refuses it.
+pub fn id_header<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, String> {
+    let id = value.ok_or_else(|| format!("missing {name}"))?;
+    if valid_id(id) {
+        Ok(id)
+    } else {
+        Err(format!("{name} must be {ID_RULE}"))
+    }
+}
+
 /// The key among `keys` that `mac` was made with over `body`, if any. Every key is tried and
 /// each comparison is constant-time, so the time taken says nothing about how close a forgery came.
 pub fn verify<'k>(keys: &'k [SigningKey], body: &[u8], mac: &[u8; 32]) -> Option<&'k SigningKey> {
@@ -165,6 +190,27 @@ mod tests {
         ] {
             assert!(!valid_id(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ids_in_bodies_and_headers_are_refused_with_the_field_named() {
+        let body = serde_json::json!({"id": "r-mi5x2k1a-1abc2def", "device": "d/../x", "n": 7});
+        let object = body.as_object().expect("an object");
+        assert_eq!(id_field(object, "id"), Ok("r-mi5x2k1a-1abc2def"));
+        for field in ["device", "n", "absent"] {
+            assert_eq!(
+                id_field(object, field),
+                Err(format!(
+                    "\"{field}\" must be 8–64 letters, digits or dashes"
+                ))
+            );
+        }
+        assert_eq!(id_header(Some("b-12345678"), "X-Id"), Ok("b-12345678"));
+        assert_eq!(id_header(None, "X-Id"), Err("missing X-Id".into()));
+        assert_eq!(
+            id_header(Some("b.1234567"), "X-Id"),
+            Err("X-Id must be 8–64 letters, digits or dashes".into())
+        );
     }
 
     #[test]
