@@ -6,86 +6,12 @@
 
 use std::time::Duration;
 
-use schoolgate_hub::config::Limits;
-use schoolgate_hub::notify::{MailArgs, Notifier, TlsMode};
 use schoolgate_hub::retention::FixedClock;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 use crate::events::{batch_body, heartbeat, search_alert, send};
 use crate::on_both_backends;
+use crate::support::mail::{next_mail, MailingHub};
 use crate::support::{self, post_report, report_id, TestDb, TEST_KEY};
-
-/// One message as the SMTP server received it.
-#[derive(Debug)]
-pub(crate) struct Mail {
-    pub(crate) to: Vec<String>,
-    pub(crate) data: String,
-}
-
-/// A minimal SMTP server: accepts every message and hands it on.
-pub(crate) async fn smtp_server() -> (u16, mpsc::UnboundedReceiver<Mail>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let (sender, receiver) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let sender = sender.clone();
-            tokio::spawn(async move {
-                let (reader, mut writer) = stream.into_split();
-                let mut lines = BufReader::new(reader).lines();
-                let _ = writer.write_all(b"220 test ESMTP\r\n").await;
-                let (mut to, mut data, mut in_data) = (Vec::new(), String::new(), false);
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            let _ = sender.send(Mail {
-                                to: std::mem::take(&mut to),
-                                data: std::mem::take(&mut data),
-                            });
-                            let _ = writer.write_all(b"250 queued\r\n").await;
-                        } else {
-                            data.push_str(&line);
-                            data.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250 test\r\n",
-                        "RCPT" => {
-                            to.push(line.to_owned());
-                            b"250 ok\r\n"
-                        }
-                        "DATA" => {
-                            in_data = true;
-                            b"354 go on\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = writer.write_all(b"221 bye\r\n").await;
-                            break;
-                        }
-                        _ => b"250 ok\r\n",
-                    };
-                    let _ = writer.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (port, receiver)
-}
-
-pub(crate) async fn next_mail(
-    mail: &mut mpsc::UnboundedReceiver<Mail>,
-    within: Duration,
-) -> Option<Mail> {
-    tokio::time::timeout(within, mail.recv())
-        .await
-        .ok()
-        .flatten()
-}
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
 const INTERVAL_SECS: u64 = 4;
@@ -95,31 +21,11 @@ on_both_backends!(alerts_and_silent_devices_are_mailed_capped_and_without_pupil_
 async fn alerts_and_silent_devices_are_mailed_capped_and_without_pupil_data(db: TestDb) {
     let store = db.open().await;
     support::add_key(&store, "test", TEST_KEY).await;
-    let (port, mut mail) = smtp_server().await;
-    let settings = MailArgs {
-        public_url: Some("https://hub.oak-hill.example".into()),
-        smtp_host: Some("127.0.0.1".into()),
-        smtp_port: Some(port),
-        smtp_tls: Some(TlsMode::None),
-        mail_from: Some("Hub <hub@oak-hill.example>".into()),
-        notify_email: vec!["dsl@oak-hill.example".into()],
-        notify_interval: INTERVAL_SECS,
-        it_lead_email: vec!["it@oak-hill.example".into()],
-        ..MailArgs::default()
-    }
-    .settings()
-    .expect("settings")
-    .expect("mail on");
-    let notifier = Notifier::start(settings).expect("notifier");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(schoolgate_hub::serve_notifying(
-        store.clone(),
-        listener,
-        Limits::default(),
-        notifier.clone(),
-        std::future::pending(),
-    ));
+    let MailingHub {
+        addr,
+        notifier,
+        mut mail,
+    } = MailingHub::start(&store, INTERVAL_SECS).await;
 
     let alert = |n: usize, kind: &str, report: Option<&str>| {
         let batch = format!("b-mail-{n:04}");

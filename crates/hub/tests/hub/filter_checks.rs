@@ -7,16 +7,13 @@
 
 use std::time::Duration;
 
-use schoolgate_hub::config::Limits;
-use schoolgate_hub::notify::{MailArgs, Notifier, TlsMode};
 use schoolgate_hub::store::{FilterCheckStore, Store};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
-use crate::alert_mail::{next_mail, smtp_server};
 use crate::events::{batch_body, send};
 use crate::on_both_backends;
 use crate::roles::{invite, join, session};
+use crate::support::mail::{next_mail, MailingHub};
 use crate::support::{self, forms, http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::{dsl_session, raw_sql};
 
@@ -300,31 +297,7 @@ const INTERVAL_SECS: u64 = 4;
 async fn a_failed_check_is_mailed_to_the_it_lead_once_within_the_cap(db: TestDb) {
     let store = db.open().await;
     support::add_key(&store, "test", TEST_KEY).await;
-    let (port, mut mail) = smtp_server().await;
-    let settings = MailArgs {
-        public_url: Some("https://hub.oak-hill.example".into()),
-        smtp_host: Some("127.0.0.1".into()),
-        smtp_port: Some(port),
-        smtp_tls: Some(TlsMode::None),
-        mail_from: Some("Hub <hub@oak-hill.example>".into()),
-        notify_email: vec!["dsl@oak-hill.example".into()],
-        notify_interval: INTERVAL_SECS,
-        it_lead_email: vec!["it@oak-hill.example".into()],
-        ..MailArgs::default()
-    }
-    .settings()
-    .expect("settings")
-    .expect("mail on");
-    let notifier = Notifier::start(settings).expect("notifier");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(schoolgate_hub::serve_notifying(
-        store.clone(),
-        listener,
-        Limits::default(),
-        notifier,
-        std::future::pending(),
-    ));
+    let MailingHub { addr, mut mail, .. } = MailingHub::start(&store, INTERVAL_SECS).await;
     let check = |n: usize, passed: bool| {
         let batch = format!("b-fcmail-{n:04}");
         let results = if passed {

@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use schoolgate_hub::digest_mail::{self, Schedule};
-use schoolgate_hub::notify::{MailArgs, MailSettings, TlsMode};
+use schoolgate_hub::notify::{MailArgs, MailSettings};
 use schoolgate_hub::retention::FixedClock;
 use schoolgate_hub::store::{ApproveOutcome, DigestStore, PolicyStore, Store};
 use serde_json::{json, Value};
 
-use crate::alert_mail::{next_mail, smtp_server};
 use crate::events::{all_events, batch_body, blocked, heartbeat, search_alert, send};
 use crate::on_both_backends;
 use crate::roles::{invite, join, session};
+use crate::support::mail::{mail_through, next_mail, smtp_server};
 use crate::support::{self, forms, http, post_report, report_id, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -47,18 +47,13 @@ fn help(id: &str, at: &str, terms: &str) -> Value {
 
 fn mail_args(port: u16) -> MailArgs {
     MailArgs {
-        public_url: Some("https://hub.oak-hill.example".into()),
-        smtp_host: Some("127.0.0.1".into()),
-        smtp_port: Some(port),
-        smtp_tls: Some(TlsMode::None),
-        mail_from: Some("Hub <hub@oak-hill.example>".into()),
         notify_email: vec![
             "dsl@oak-hill.example".into(),
             "deputy@oak-hill.example".into(),
         ],
         notify_interval: 60,
         online_safety_email: vec!["esafety@oak-hill.example".into()],
-        ..MailArgs::default()
+        ..mail_through(port)
     }
 }
 
@@ -125,7 +120,7 @@ async fn a_week_of_events(hub: &InProcessHub) {
 }
 
 /// A message's text with quoted-printable undone (lettre encodes a body holding `=` so).
-fn text_of(mail: &crate::alert_mail::Mail) -> String {
+fn text_of(mail: &crate::support::mail::Mail) -> String {
     mail.data.replace("=\n", "").replace("=3D", "=")
 }
 

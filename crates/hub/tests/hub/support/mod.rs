@@ -3,6 +3,7 @@
 
 pub mod forms;
 pub mod http;
+pub mod mail;
 pub mod pg;
 
 use std::io::{BufRead, BufReader};
