@@ -88,3 +88,36 @@ test('locales: the README says which translations a native speaker has reviewed 
     else assert.ok(reviewer && reviewer !== '–' && /^\d{4}-\d{2}-\d{2}$/.test(date), `${locale}: a review needs a reviewer and a date`);
   }
 });
+
+// What a translation may add to the English, and nothing else: the block page's "Report to CEOP"
+// opens CEOP's website, which is in English, so each translation of `ceop_why` ends by saying so
+// in its own words (here, one per language: a new language adds its note). A note that drifted
+// ("you can write in English") would tell a pupil something the English never says.
+const CEOP_SITE_IS_IN_ENGLISH = {
+  ar: '(موقع CEOP باللغة الإنجليزية.)',
+  bn: '(CEOP-এর ওয়েবসাইট ইংরেজিতে।)',
+  es: '(La web de CEOP está en inglés)',
+  lt: '(CEOP svetainė yra anglų kalba.)',
+  pa: '(CEOP ਦੀ ਵੈੱਬਸਾਈਟ ਅੰਗਰੇਜ਼ੀ ਵਿੱਚ ਹੈ।)',
+  pl: '(Strona CEOP jest po angielsku.)',
+  pt_PT: '(O site do CEOP está em inglês.)',
+  ro: '(Site-ul CEOP este în engleză.)',
+  so: '(Bogga CEOP wuxuu ku qoran yahay Ingiriisi.)',
+  tr: '(CEOP\'un sitesi İngilizcedir.)',
+  uk: '(Сайт CEOP англійською мовою.)',
+  ur: '(CEOP کی ویب سائٹ انگریزی میں ہے۔)',
+};
+
+test('locales: beyond the English, a translation of the CEOP help adds only that CEOP\'s site is in English, and Childline\'s line adds nothing', () => {
+  assert.deepEqual(Object.keys(CEOP_SITE_IS_IN_ENGLISH).sort(), [...others].sort(), 'a note for every translation');
+  assert.doesNotMatch(english.ceop_why.message, /\(/, 'the English needs no note');
+  assert.doesNotMatch(english.childline_free.message, /\(/);
+  for (const locale of others) {
+    const messages = read(locale);
+    const note = CEOP_SITE_IS_IN_ENGLISH[locale];
+    const why = messages.ceop_why.message;
+    assert.ok(why.endsWith(note) || why.endsWith(`${note}.`), `${locale}.ceop_why ends with ${note}: ${why}`);
+    assert.equal(why.split('(').length, 2, `${locale}.ceop_why has one note in brackets: ${why}`);
+    assert.doesNotMatch(messages.childline_free.message, /\(/, `${locale}.childline_free adds nothing to the English`);
+  }
+});
