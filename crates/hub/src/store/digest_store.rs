@@ -5,9 +5,9 @@
 //!
 //! One body of SQL for both back ends, as `event_store` does.
 
-use std::borrow::Cow;
 use std::future::Future;
 
+use super::account_admin::{postgres_sql, sqlite_sql};
 use super::event_store::{event_from, EventRow, EVENT_COLUMNS};
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError, StoredEvent};
 
@@ -110,14 +110,6 @@ pub trait DigestStore {
         from: &str,
         to: &str,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-}
-
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Owned(super::account_admin::numbered(sql))
 }
 
 type ExpectedRow = (String, String, String, String);

@@ -7,9 +7,9 @@
 //! same batch waits for the first's commit, then inserts nothing), so any number of hubs on one
 //! database store a batch once.
 
-use std::borrow::Cow;
 use std::future::Future;
 
+use super::account_admin::{postgres_sql, sqlite_sql};
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
 use crate::digest::Attempt;
 use crate::events::NewBatch;
@@ -200,14 +200,6 @@ pub trait EventStore {
         before: &str,
         visits_before: &str,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-}
-
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Owned(super::account_admin::numbered(sql))
 }
 
 pub(super) type EventRow = (

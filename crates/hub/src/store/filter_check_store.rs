@@ -5,9 +5,9 @@
 //!
 //! One body of SQL for both back ends, as `event_store` does.
 
-use std::borrow::Cow;
 use std::future::Future;
 
+use super::account_admin::{postgres_sql, sqlite_sql};
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
 use crate::filter_checks::{FilterCheck, FilterCheckAction};
 
@@ -44,14 +44,6 @@ pub trait FilterCheckStore {
         from: &str,
         to: &str,
     ) -> impl Future<Output = Result<(i64, i64), StoreError>> + Send;
-}
-
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Owned(super::account_admin::numbered(sql))
 }
 
 const CHECK_COLUMNS: &str = "id, device, checked_at, trigger_kind, checked_by, group_name, passed, results, lists_version, extension_version, received_at";

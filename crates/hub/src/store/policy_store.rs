@@ -7,9 +7,9 @@
 //! audit chain's advisory lock, taken first), so two hubs approving at once cannot both publish,
 //! and version numbers are given once, in order.
 
-use std::borrow::Cow;
 use std::future::Future;
 
+use super::account_admin::{postgres_sql, sqlite_sql};
 use super::{AnyStore, PostgresStore, SqliteStore, StoreError};
 use crate::audit::AuditEvent;
 use crate::policy_bundle::BundleKey;
@@ -88,14 +88,6 @@ pub trait PolicyStore {
         from: &str,
         to: &str,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-}
-
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Owned(super::account_admin::numbered(sql))
 }
 
 /// A proposal row: id, policy, reason, proposed_by, proposed_at, state, closed_by, closed_at,
