@@ -23,8 +23,8 @@ use std::collections::HashMap;
 
 use super::account_admin::numbered;
 use super::{
-    case_from, AnyStore, CaseRow, PostgresStore, SqliteStore, StoreError, StoredReport,
-    CASE_COLUMNS,
+    case_from, report_from, AnyStore, CaseRow, PostgresStore, ReportRow, SqliteStore, StoreError,
+    StoredReport, CASE_COLUMNS, REPORT_COLUMNS,
 };
 use crate::case::{CaseEntry, CaseState};
 use crate::roles::ReportScope;
@@ -130,24 +130,6 @@ pub trait InboxStore {
 
 /// The most ids `reports_with_cases` is asked for at once (an export's page).
 pub const EXPORT_PAGE_SIZE: usize = 200;
-
-type ReportRow = (String, i64, String, Option<String>, String, String, String);
-const REPORT_COLUMNS: &str =
-    "id, revision, body, created_at, first_received_at, received_at, signing_key";
-
-fn report_from(
-    (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
-) -> StoredReport {
-    StoredReport {
-        id,
-        revision,
-        body,
-        created_at,
-        first_received_at,
-        received_at,
-        signing_key,
-    }
-}
 
 /// `?, ?, …` for `n` values.
 fn placeholders(n: usize) -> String {

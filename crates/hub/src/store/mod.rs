@@ -456,6 +456,48 @@ fn audit_from((seq, at, actor, action, subject, prev_hash, hash): AuditRow) -> A
     }
 }
 
+/// A report row in `REPORT_COLUMNS` order.
+type ReportRow = (String, i64, String, Option<String>, String, String, String);
+/// A revision row: id, revision, body, received_at, signing_key.
+type RevisionRow = (String, i64, String, String, String);
+/// A signing key row: label, secret, created_at, revoked_at.
+type KeyRow = (String, String, String, Option<String>);
+const REPORT_COLUMNS: &str =
+    "id, revision, body, created_at, first_received_at, received_at, signing_key";
+
+fn report_from(
+    (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
+) -> StoredReport {
+    StoredReport {
+        id,
+        revision,
+        body,
+        created_at,
+        first_received_at,
+        received_at,
+        signing_key,
+    }
+}
+
+fn revision_from((id, revision, body, received_at, signing_key): RevisionRow) -> StoredRevision {
+    StoredRevision {
+        id,
+        revision,
+        body,
+        received_at,
+        signing_key,
+    }
+}
+
+fn key_from((label, secret, created_at, revoked_at): KeyRow) -> SigningKey {
+    SigningKey {
+        label,
+        secret,
+        created_at,
+        revoked_at,
+    }
+}
+
 /// Whether a database error is a unique-constraint violation (a duplicate key).
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())

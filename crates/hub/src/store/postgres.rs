@@ -14,9 +14,10 @@ use sqlx::PgPool;
 
 use super::sqlite::{finish_backup, open_backup_target, remove_if_present};
 use super::{
-    account_from, audit_from, case_from, AccountRow, AuditRow, CaseRow, IngestOutcome, NewReport,
-    Store, StoreError, StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS,
-    CLOSED_BEFORE_SQL,
+    account_from, audit_from, case_from, key_from, report_from, revision_from, AccountRow,
+    AuditRow, CaseRow, IngestOutcome, KeyRow, NewReport, ReportRow, RevisionRow, Store, StoreError,
+    StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS, CLOSED_BEFORE_SQL,
+    REPORT_COLUMNS,
 };
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
@@ -28,46 +29,6 @@ use crate::signing_keys::SigningKey;
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pub(super) pool: PgPool,
-}
-
-type ReportRow = (String, i64, String, Option<String>, String, String, String);
-type RevisionRow = (String, i64, String, String, String);
-type KeyRow = (String, String, String, Option<String>);
-
-const REPORT_COLUMNS: &str =
-    "id, revision, body, created_at, first_received_at, received_at, signing_key";
-
-fn report_from(
-    (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
-) -> StoredReport {
-    StoredReport {
-        id,
-        revision,
-        body,
-        created_at,
-        first_received_at,
-        received_at,
-        signing_key,
-    }
-}
-
-fn revision_from((id, revision, body, received_at, signing_key): RevisionRow) -> StoredRevision {
-    StoredRevision {
-        id,
-        revision,
-        body,
-        received_at,
-        signing_key,
-    }
-}
-
-fn key_from((label, secret, created_at, revoked_at): KeyRow) -> SigningKey {
-    SigningKey {
-        label,
-        secret,
-        created_at,
-        revoked_at,
-    }
 }
 
 impl PostgresStore {

@@ -11,9 +11,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Executor, SqlitePool};
 
 use super::{
-    account_from, audit_from, case_from, AccountRow, AuditRow, CaseRow, IngestOutcome, NewReport,
-    Store, StoreError, StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS,
-    CLOSED_BEFORE_SQL,
+    account_from, audit_from, case_from, key_from, report_from, revision_from, AccountRow,
+    AuditRow, CaseRow, IngestOutcome, KeyRow, NewReport, ReportRow, RevisionRow, Store, StoreError,
+    StoredReport, StoredRevision, ACCOUNT_COLUMNS, AUDIT_COLUMNS, CASE_COLUMNS, CLOSED_BEFORE_SQL,
+    REPORT_COLUMNS,
 };
 use crate::accounts::Account;
 use crate::audit::{self, AuditEntry, AuditEvent};
@@ -28,36 +29,6 @@ pub struct SqliteStore {
     path: PathBuf,
     /// hubperf: the one writer that stores reports, a batch per commit.
     writer: super::sqlite_writer::IngestWriter,
-}
-
-type ReportRow = (String, i64, String, Option<String>, String, String, String);
-type RevisionRow = (String, i64, String, String, String);
-type KeyRow = (String, String, String, Option<String>);
-
-const REPORT_COLUMNS: &str =
-    "id, revision, body, created_at, first_received_at, received_at, signing_key";
-
-fn report_from(
-    (id, revision, body, created_at, first_received_at, received_at, signing_key): ReportRow,
-) -> StoredReport {
-    StoredReport {
-        id,
-        revision,
-        body,
-        created_at,
-        first_received_at,
-        received_at,
-        signing_key,
-    }
-}
-
-fn key_from((label, secret, created_at, revoked_at): KeyRow) -> SigningKey {
-    SigningKey {
-        label,
-        secret,
-        created_at,
-        revoked_at,
-    }
 }
 
 impl SqliteStore {
@@ -251,18 +222,7 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, revision, body, received_at, signing_key)| StoredRevision {
-                    id,
-                    revision,
-                    body,
-                    received_at,
-                    signing_key,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(revision_from).collect())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
