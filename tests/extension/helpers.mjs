@@ -417,6 +417,28 @@ export async function until(fn, what, timeout = 15_000, every = 100) {
   }
 }
 
+/**
+ * The two stand-in lists the teachers' override tests block with, served by `server`: a locked
+ * one (`child-abuse`: abuse-standin.example) and a never-override one (`pornography`:
+ * coolmathgames.com/adult/). Their entries for the managed `lists` setting.
+ */
+export function serveStandInLists(server) {
+  server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
+  server.files.set('/lists/adult-test.txt', { body: 'coolmathgames.com/adult/\n' });
+  return [
+    { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' },
+    { url: `${server.origin}/lists/adult-test.txt`, category: 'pornography', format: 'urls', name: 'Adult test stand-in' },
+  ];
+}
+
+/** Waits until the extension runs its managed policy with `count` lists, each loaded, and its DNR rules; its status. */
+export function untilManagedWithLists(ctx, count, timeout = 60_000) {
+  return until(async () => {
+    const s = await status(ctx);
+    return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === count && s.status.lists.every((l) => l.entries > 0) && s;
+  }, 'the managed policy, its lists and the DNR rules', timeout, 250);
+}
+
 export const blockPrefix = `chrome-extension://${EXT_ID}/blocked.html`;
 export const checkingPrefix = `chrome-extension://${EXT_ID}/checking.html`;
 

@@ -51,8 +51,7 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
     h.ensureBuilt();
     server = await h.startServer();
     hub = await startEventsReceiver({ key: EVENTS_KEY });
-    server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
-    server.files.set('/lists/adult-test.txt', { body: 'coolmathgames.com/adult/\n' });
+    const lists = h.serveStandInLists(server);
     const crx = h.packCrx();
     ({ ctx } = await h.launchForceInstalled({
       server,
@@ -63,16 +62,10 @@ describe('teachers\' override codes, force-installed', { skip, timeout: 15 * 60_
         overrideSecret: SECRET,
         hubUrl: hub.hubUrl,
         reportSigningKey: EVENTS_KEY,
-        lists: [
-          { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' },
-          { url: `${server.origin}/lists/adult-test.txt`, category: 'pornography', format: 'urls', name: 'Adult test stand-in' },
-        ],
+        lists,
       },
     }));
-    await h.until(async () => {
-      const s = await h.status(ctx);
-      return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === 2 && s.status.lists.every((l) => l.entries > 0) && s;
-    }, 'the managed policy, its lists and the DNR rules', 60_000, 250);
+    await h.untilManagedWithLists(ctx, lists.length);
   });
 
   after(async () => {

@@ -100,8 +100,7 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
   before(async () => {
     h.ensureBuilt();
     server = await h.startServer();
-    server.files.set('/lists/iwf-test.txt', { body: 'abuse-standin.example\n' });
-    server.files.set('/lists/adult-test.txt', { body: 'coolmathgames.com/adult/\n' });
+    const lists = h.serveStandInLists(server);
     const dir = await hub.hubData(backend);
     key = hub.addSigningKey(dir, 'chromebooks');
     hubProcess = await hub.startHub({ dir });
@@ -119,17 +118,11 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
         hubUrl: hubProcess.url,
         reportSigningKey: key,
         orgUnit: '/Pupils/Oak Class',
-        lists: [
-          { url: `${server.origin}/lists/iwf-test.txt`, category: 'child-abuse', format: 'domains', name: 'IWF test stand-in' },
-          { url: `${server.origin}/lists/adult-test.txt`, category: 'pornography', format: 'urls', name: 'Adult test stand-in' },
-        ],
+        lists,
       },
     }));
     progress('browser up; waiting for the managed policy');
-    await h.until(async () => {
-      const s = await h.status(ctx);
-      return s.source === 'managed' && s.status.dnr.at && s.status.lists.length === 2 && s.status.lists.every((l) => l.entries > 0) && s;
-    }, 'the managed policy, its lists and the DNR rules', 60_000, 250);
+    await h.untilManagedWithLists(ctx, lists.length);
   });
 
   after(async () => {

@@ -20,7 +20,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 import * as h from '../extension/helpers.mjs';
@@ -48,7 +47,7 @@ const CAP_MS = 15 * 60_000 / TIME_SCALE;
  * `loseAnswers`: that many of the next batches the hub answers 2xx lose their answer on the way back.
  */
 async function startForwarder() {
-  const state = { server: null, port: 0, target: null, posts: [], loseAnswers: 0 };
+  const state = { target: null, posts: [], loseAnswers: 0 };
   const handle = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -59,12 +58,8 @@ async function startForwarder() {
         post.ids = JSON.parse(body.toString('utf8')).events.map((e) => e.id);
       } catch { /* not a batch: the hub says so */ }
       state.posts.push(post);
-      const headers = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (name === 'content-type' || name.startsWith('x-schoolgate-')) headers[name] = value;
-      }
       try {
-        const answer = await fetch(`${state.target}${req.url}`, { method: req.method, headers, body });
+        const answer = await fetch(`${state.target}${req.url}`, { method: req.method, headers: hub.forwardedHeaders(req), body });
         post.status = answer.status;
         post.answer = await answer.text();
       } catch (error) {
@@ -81,27 +76,15 @@ async function startForwarder() {
       res.writeHead(post.status, { 'content-type': 'application/json' }).end(post.answer);
     });
   };
+  const listening = hub.switchableServer(handle);
   return {
     state,
-    get url() { return `http://127.0.0.1:${state.port}`; },
+    get url() { return `http://127.0.0.1:${listening.port}`; },
     async up(target) {
       state.target = target;
-      if (state.server) return;
-      const server = createServer(handle);
-      await new Promise((ok, fail) => {
-        server.once('error', fail);
-        server.listen(state.port, '127.0.0.1', ok);
-      });
-      state.port = server.address().port;
-      state.server = server;
+      await listening.up();
     },
-    async down() {
-      const server = state.server;
-      if (!server) return;
-      state.server = null;
-      server.closeAllConnections();
-      await new Promise((ok) => server.close(ok));
-    },
+    down: () => listening.down(),
   };
 }
 

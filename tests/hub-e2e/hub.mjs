@@ -306,6 +306,48 @@ export async function dslPage(hubProcess, cookie, path) {
   return { status: response.status, text: await response.text() };
 }
 
+/**
+ * An HTTP server on 127.0.0.1 that can go away and come back on the same port, as a network
+ * between a device and its hub does: `up()` listens (on a free port the first time), `down()`
+ * stops listening and drops the open connections.
+ */
+export function switchableServer(handler) {
+  let server = null;
+  let port = 0;
+  return {
+    get port() { return port; },
+    async up() {
+      if (server) return;
+      const starting = createServer(handler);
+      await new Promise((ok, fail) => {
+        starting.once('error', fail);
+        starting.listen(port, '127.0.0.1', ok);
+      });
+      port = starting.address().port;
+      server = starting;
+    },
+    async down() {
+      const stopping = server;
+      if (!stopping) return;
+      server = null;
+      stopping.closeAllConnections();
+      await new Promise((ok) => stopping.close(ok));
+    },
+  };
+}
+
+/**
+ * What a test forwarder passes on to the hub of a device's request: the body's type and every
+ * Schoolgate header (reports' id and revision, events' batch id, a decision request's time), as
+ * the device sent them.
+ */
+export function forwardedHeaders(req) {
+  const headers = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'content-type' || name.startsWith('x-schoolgate-')) headers[name] = value;
+  }
+  return headers;
+}
 
 /**
  * The hub as the extension's report endpoint, for the browser tests: the real hub binary (SQLite,
@@ -322,7 +364,7 @@ export async function startHubEndpoint() {
   const dir = dataDir();
   const key = addSigningKey(dir, 'chromebooks');
   const hubProcess = await startHub({ dir });
-  const state = { behaviour: 'ok', server: null, port: 0, requests: [], rejected: [], deliveries: new Map() };
+  const state = { behaviour: 'ok', requests: [], rejected: [], deliveries: new Map() };
   const forward = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -339,12 +381,7 @@ export async function startHubEndpoint() {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('endpoint unavailable');
         return;
       }
-      const headers = {};
-      // The body's type and every Schoolgate header (reports' id and revision, events' batch id,
-      // a decision request's time), as the device sent them.
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (name === 'content-type' || name.startsWith('x-schoolgate-')) headers[name] = value;
-      }
+      const headers = forwardedHeaders(req);
       let answer;
       let text;
       try {
@@ -359,35 +396,23 @@ export async function startHubEndpoint() {
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
     });
   };
+  const listening = switchableServer(forward);
   const endpoint = {
     key,
     hub: hubProcess,
     requests: state.requests,
     rejected: state.rejected,
     deliveries: state.deliveries,
-    get port() { return state.port; },
-    get url() { return `http://127.0.0.1:${state.port}/api/v1/reports`; },
+    get port() { return listening.port; },
+    get url() { return `http://127.0.0.1:${listening.port}/api/v1/reports`; },
     setBehaviour(behaviour) { state.behaviour = behaviour; },
     /** Listening (again, on the same port), behaving as `behaviour`. */
     async up(behaviour = 'ok') {
       state.behaviour = behaviour;
-      if (state.server) return;
-      const server = createServer(forward);
-      await new Promise((ok, fail) => {
-        server.once('error', fail);
-        server.listen(state.port, '127.0.0.1', ok);
-      });
-      state.port = server.address().port;
-      state.server = server;
+      await listening.up();
     },
     /** Nothing listening: the endpoint is down (the hub keeps what it has). */
-    async down() {
-      const server = state.server;
-      if (!server) return;
-      state.server = null;
-      server.closeAllConnections();
-      await new Promise((ok) => server.close(ok));
-    },
+    down: () => listening.down(),
     /** Everything the hub holds, read from the hub. */
     async exported() {
       const { stdout } = await execFileAsync(HUB_BIN, ['--data', dir, ...databaseArgs(dir), 'reports', 'export', '--json'], { maxBuffer: 1 << 28 });
