@@ -386,6 +386,13 @@ async fn devices_not_seen_count_school_days_and_the_real_threshold(db: TestDb) {
     assert!(!page.contains(flagged), "{page}");
     assert!(page.contains("School days follow the school"), "{page}");
 
+    assert!(!page.contains("Today is a school holiday"), "{page}");
+    // The term starts tomorrow: today is a holiday, and the page says no e-mail goes.
+    publish(&hub.store, &calendar_around(today, -1)).await;
+    let page = devices().await;
+    assert!(!page.contains(flagged), "{page}");
+    assert!(page.contains("Today is a school holiday"), "{page}");
+
     // The term began 8 days ago (at least 5 weekdays of it have passed): flagged again.
     publish(&hub.store, &calendar_around(today, 8)).await;
     let page = devices().await;
