@@ -5,8 +5,13 @@
 //! - **When.** The weekly digest goes on `--digest-weekday` at `--digest-hour` (default Monday
 //!   07:00), school time (UK: GMT, or BST in summer), to the `--notify-email` addresses (the DSL
 //!   and deputies); it covers the Monday-to-Sunday week that holds the day before (on a Monday,
-//!   the week just ended). The monthly report goes on the month's first school day (its first
-//!   weekday) at the same hour, to the `--online-safety-email` addresses, about the month before.
+//!   the week just ended). A week that was a school holiday by the school's calendar
+//!   (`school_calendar`) is still sent, as alerts matter whenever they happen and a missing
+//!   Monday e-mail would look like a broken hub; it says "school holiday" in its subject, and
+//!   when nothing happened it says so in one line instead of six zeros. The monthly report goes
+//!   on the month's first school day (by the calendar: not a holiday or an INSET day; without
+//!   one, or in a month with no school day, its first weekday) at the same hour, to the
+//!   `--online-safety-email` addresses, about the month before.
 //! - **Once.** Before sending, a hub claims the period with a row in `digest_mail_sent`
 //!   (`weekly:2026-W49`, `monthly:2026-11`); of several hubs on one PostgreSQL only the one whose
 //!   row went in sends. A send that fails gives the claim back, and the next run (every
@@ -25,6 +30,7 @@ use crate::digest::{self, week_bounds};
 use crate::monitor::message;
 use crate::notify::MailSettings;
 use crate::retention::{Clock, SystemClock};
+use crate::school_calendar::{self, SchoolCalendar};
 use crate::store::{EventFilter, Store, StoreError, StoredEvent};
 use crate::usage::{Month, MonthlyUsage};
 
@@ -145,11 +151,16 @@ pub fn weekly_due(schedule: &Schedule, now: DateTime<Utc>) -> (DateTime<Utc>, Na
     (at(day), digest::week_start(day - Duration::days(1)))
 }
 
-/// The latest monthly sending moment at or before `now`, and the month it covers (the one before).
-pub fn monthly_due(schedule: &Schedule, now: DateTime<Utc>) -> (DateTime<Utc>, Month) {
+/// The latest monthly sending moment at or before `now`, and the month it covers (the one
+/// before); the first school day by `calendar`, when the approved policy has one.
+pub fn monthly_due(
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+    calendar: Option<&SchoolCalendar>,
+) -> (DateTime<Utc>, Month) {
     let at = |m: Month| {
         from_school_time(
-            m.first_school_day()
+            school_calendar::first_school_day(calendar, m)
                 .and_hms_opt(schedule.hour, 0, 0)
                 .unwrap_or_default(),
         )
@@ -217,9 +228,20 @@ pub struct WeekCounts {
     pub help: usize,
     /// Devices flagged as gone silent (as the week ends, or now).
     pub silent_devices: usize,
+    /// Whether the week was a school holiday by the school's calendar.
+    pub holiday: bool,
 }
 
 impl WeekCounts {
+    /// Whether nothing at all happened (the holiday e-mail says so in one line).
+    pub fn nothing(&self) -> bool {
+        *self
+            == Self {
+                holiday: self.holiday,
+                ..Self::default()
+            }
+    }
+
     /// Counts the week starting `monday`.
     pub async fn read<S: Store>(store: &S, monday: NaiveDate) -> Result<Self, StoreError> {
         let bounds = week_bounds(monday);
@@ -232,7 +254,9 @@ impl WeekCounts {
             .iter()
             .filter(|e| e.alert.as_deref() == Some("prevent"))
             .count();
+        let calendar = SchoolCalendar::in_force(store).await?;
         Ok(Self {
+            holiday: school_calendar::is_holiday_week(calendar.as_ref(), monday),
             prevent,
             other_alerts: alerts.len() - prevent,
             repeated_attempts: digest::repeated_attempts(&blocked).len(),
@@ -250,7 +274,8 @@ impl WeekCounts {
     }
 }
 
-/// The weekly digest's e-mail: the week's counts and a link to `/digest` for it.
+/// The weekly digest's e-mail: the week's counts and a link to `/digest` for it; a school
+/// holiday week says so, and in one line when nothing happened.
 pub fn compose_weekly(
     from: &Mailbox,
     to: &[Mailbox],
@@ -259,8 +284,27 @@ pub fn compose_weekly(
     counts: &WeekCounts,
 ) -> Result<Message, lettre::error::Error> {
     let day = monday.format("%Y-%m-%d");
+    if counts.holiday && counts.nothing() {
+        let text = format!(
+            "The week of Monday {day} was a school holiday (by the school's calendar) and nothing \
+             happened on the school's devices: no search alert, no repeated attempts, no attempt \
+             to get round the filter, no search for help, no device gone silent.\n\n\
+             The digest: {public_url}/digest?week={day}\n"
+        );
+        return message(
+            from,
+            to,
+            format!("Schoolgate: the weekly digest, week of Monday {day} (school holiday: nothing to report)"),
+            text,
+        );
+    }
+    let holiday = if counts.holiday {
+        "This week was a school holiday by the school's calendar: these happened on devices used at home or elsewhere.\n\n"
+    } else {
+        ""
+    };
     let text = format!(
-        "The weekly digest for the week of Monday {day}:\n\n\
+        "The weekly digest for the week of Monday {day}:\n\n{holiday}\
          {} Prevent (radicalisation) search alert(s)\n\
          {} other search alert(s) (self-harm, grooming, safeguarding)\n\
          {} run(s) of repeated attempts to reach a blocked site\n\
@@ -277,12 +321,12 @@ pub fn compose_weekly(
         counts.help,
         counts.silent_devices,
     );
-    message(
-        from,
-        to,
-        format!("Schoolgate: the weekly digest, week of Monday {day}"),
-        text,
-    )
+    let subject = if counts.holiday {
+        format!("Schoolgate: the weekly digest, week of Monday {day} (school holiday)")
+    } else {
+        format!("Schoolgate: the weekly digest, week of Monday {day}")
+    };
+    message(from, to, subject, text)
 }
 
 /// The monthly usage report's e-mail: its counts and a link to the page.
@@ -395,7 +439,8 @@ pub async fn run_due<S: Store>(
         sent.push(period);
     }
     if !settings.online_safety().is_empty() {
-        let (_, month) = monthly_due(schedule, now);
+        let calendar = SchoolCalendar::in_force(store).await?;
+        let (_, month) = monthly_due(schedule, now, calendar.as_ref());
         let period = monthly_period(month);
         if store.claim_mail(&period, "schedule", &at).await? {
             if let Err(error) = send_monthly(store, settings, month).await {
@@ -481,10 +526,10 @@ mod tests {
     fn the_monthly_report_is_due_on_the_first_school_day() {
         let schedule = Schedule::default();
         // 1 November 2026 is a Sunday: the report on October goes on Monday 2 November.
-        let (at, month) = monthly_due(&schedule, utc("2026-11-02T07:00:00Z"));
+        let (at, month) = monthly_due(&schedule, utc("2026-11-02T07:00:00Z"), None);
         assert_eq!(at, utc("2026-11-02T07:00:00Z"));
         assert_eq!(month.id(), "2026-10");
-        let (_, month) = monthly_due(&schedule, utc("2026-11-02T06:00:00Z"));
+        let (_, month) = monthly_due(&schedule, utc("2026-11-02T06:00:00Z"), None);
         assert_eq!(month.id(), "2026-09");
     }
 }

@@ -1,6 +1,8 @@
 //! The school's list of expected devices (`docs/hub.md`, "Monitoring events"): the IT lead
 //! uploads it on `/devices` as CSV (from the Admin console's device export), and every listed
-//! device the hub has never heard from, or not for `NOT_SEEN_AFTER`, is flagged. A device whose
+//! device the hub has never heard from, or not for `NOT_SEEN_SCHOOL_DAYS` school days (by the
+//! school's calendar, `school_calendar`: holidays, INSET days and weekends never count), is
+//! flagged. A device whose
 //! extension was never installed, or removed before its first heartbeat, is found this way; the
 //! heartbeat check (`monitor.rs`) only knows devices that reported at least once.
 //!
@@ -14,13 +16,15 @@
 //! read. Every line is checked and every error reported with its line number; a list with any
 //! error changes nothing.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
+use crate::school_calendar::{school_date, school_days_between, SchoolCalendar};
 use crate::signing_keys::{valid_id, ID_RULE};
 use crate::store::{DeviceState, ExpectedDevice};
 
-/// How long a listed device may be unheard before it is flagged.
-pub const NOT_SEEN_AFTER: Duration = Duration::days(7);
+/// How many whole school days a listed device may be unheard before it is flagged: a school
+/// week (a device away for half-term is not flagged; one missing for a week of term is).
+pub const NOT_SEEN_SCHOOL_DAYS: i64 = 5;
 /// The most devices a list may hold.
 pub const MAX_DEVICES: usize = 20_000;
 /// The longest label.
@@ -165,7 +169,7 @@ pub fn parse_device_list(
 pub enum Seen {
     /// Never heard from.
     Never,
-    /// Heard from, but not for `NOT_SEEN_AFTER`: when it last was.
+    /// Heard from, but not for `NOT_SEEN_SCHOOL_DAYS` school days: when it last was.
     NotSince(String),
     /// Heard from lately: when.
     Lately(String),
@@ -178,19 +182,39 @@ impl Seen {
     }
 }
 
-/// Each listed device with what the hub knows of it at `now`, flagged ones first.
+/// Whether a device last heard from at `last_seen` (RFC 3339) has missed
+/// `NOT_SEEN_SCHOOL_DAYS` whole school days by `now`.
+pub fn missed_school_days(
+    last_seen: &str,
+    now: DateTime<Utc>,
+    calendar: Option<&SchoolCalendar>,
+) -> bool {
+    let Ok(last) = DateTime::parse_from_rfc3339(last_seen) else {
+        return true; // the hub wrote it; a time it cannot read is worth a look
+    };
+    let (last, today) = (
+        school_date(calendar, last.with_timezone(&Utc)),
+        school_date(calendar, now),
+    );
+    school_days_between(calendar, last, today, NOT_SEEN_SCHOOL_DAYS) >= NOT_SEEN_SCHOOL_DAYS
+}
+
+/// Each listed device with what the hub knows of it at `now`, flagged ones first; school days
+/// counted by `calendar` (every weekday without one).
 pub fn check(
     expected: &[ExpectedDevice],
     devices: &[DeviceState],
     now: DateTime<Utc>,
+    calendar: Option<&SchoolCalendar>,
 ) -> Vec<(ExpectedDevice, Seen)> {
-    let cutoff = (now - NOT_SEEN_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut out: Vec<(ExpectedDevice, Seen)> = expected
         .iter()
         .map(|e| {
             let seen = match devices.iter().find(|d| d.device == e.device) {
                 None => Seen::Never,
-                Some(d) if d.last_seen_at < cutoff => Seen::NotSince(d.last_seen_at.clone()),
+                Some(d) if missed_school_days(&d.last_seen_at, now, calendar) => {
+                    Seen::NotSince(d.last_seen_at.clone())
+                }
                 Some(d) => Seen::Lately(d.last_seen_at.clone()),
             };
             (e.clone(), seen)
@@ -265,6 +289,7 @@ mod tests {
                 device("d-fresh-0001", "2026-12-06T09:00:00.000Z"),
             ],
             now,
+            None,
         );
         assert_eq!(checked[0].1, Seen::Never);
         assert_eq!(

@@ -39,6 +39,7 @@ pub mod policy_preview;
 pub mod retention;
 pub mod roles;
 pub mod router;
+pub mod school_calendar;
 pub mod signing_keys;
 pub mod store;
 pub mod summary;

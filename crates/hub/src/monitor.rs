@@ -3,7 +3,9 @@
 //! - **Devices gone silent.** A device whose last heartbeat said `active` and that the hub has
 //!   not heard from for `SILENT_AFTER` is flagged once (until it is heard from again): the IT
 //!   lead's devices page shows it, and the IT lead is e-mailed (`--it-lead-email`) how many
-//!   devices went silent and a link, nothing about who used them. `serve` checks every
+//!   devices went silent and a link, nothing about who used them; not on a school holiday by the
+//!   school's calendar (`school_calendar`: the devices are at home, and the page still shows
+//!   them), nor on an INSET day. `serve` checks every
 //!   `WATCH_INTERVAL` (or a quarter of a shorter `--silent-after`); the check takes its time
 //!   from a `Clock`, so tests move it.
 //! - **Search alerts.** Every new `search-alert` event (Prevent, self-harm, grooming,
@@ -112,15 +114,35 @@ pub async fn check_silent_devices_after<S: Store>(
         .flag_silent_devices(&rfc3339(now - silent_after), &rfc3339(now))
         .await?;
     if !flagged.is_empty() {
-        tracing::warn!(
-            devices = flagged.len(),
-            "devices gone silent while in use: the IT lead is told"
-        );
-        notifier.monitor(MonitorNotice::Silent {
-            devices: flagged.len(),
-        });
+        if on_holiday(store, now).await {
+            tracing::info!(
+                devices = flagged.len(),
+                "devices gone silent while in use, on a school holiday: marked on /devices, no e-mail"
+            );
+        } else {
+            tracing::warn!(
+                devices = flagged.len(),
+                "devices gone silent while in use: the IT lead is told"
+            );
+            notifier.monitor(MonitorNotice::Silent {
+                devices: flagged.len(),
+            });
+        }
     }
     Ok(flagged)
+}
+
+/// Whether `now` is a school holiday (or INSET day) by the approved policy's calendar. A
+/// calendar that cannot be read means the IT lead is told: an e-mail too many beats none.
+async fn on_holiday<S: Store>(store: &S, now: chrono::DateTime<chrono::Utc>) -> bool {
+    use crate::school_calendar::{day, school_date, SchoolCalendar};
+    match SchoolCalendar::in_force(store).await {
+        Ok(calendar) => day(calendar.as_ref(), school_date(calendar.as_ref(), now)).is_holiday(),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the school's calendar");
+            false
+        }
+    }
 }
 
 /// How often `serve` looks for devices silent for `silent_after`: every `WATCH_INTERVAL`, or a

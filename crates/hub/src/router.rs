@@ -35,6 +35,9 @@ pub struct AppState<S: Store> {
     pub notifier: crate::notify::Notifier,
     /// The end of the school day (minutes after midnight, Europe/London): approvals end by it.
     pub school_day_end_minute: u32,
+    /// How long an active device may send nothing before it is flagged (`serve --silent-after`):
+    /// the devices page says the real value.
+    pub device_silent_after: std::time::Duration,
 }
 
 /// The hub's routes over `store`, held to `limits`.
@@ -66,6 +69,7 @@ pub fn router_notifying<S: Store>(
             security: security.clone(),
             notifier,
             school_day_end_minute: limits.school_day_end_minute,
+            device_silent_after: limits.device_silent_after,
         })
         // hubauth: security headers, CSRF and the client's address, for every route.
         .layer(axum::middleware::from_fn_with_state(

@@ -92,8 +92,9 @@ impl Month {
         (at(self), at(self.next()))
     }
 
-    /// The month's first school day: its first weekday (the hub does not know bank holidays or
-    /// INSET days; a Monday that is one gets the e-mail all the same).
+    /// The month's first weekday: its first school day when the approved policy has no
+    /// calendar (`school_calendar::first_school_day` follows the calendar when it has one; the
+    /// hub does not know bank holidays).
     pub fn first_school_day(self) -> NaiveDate {
         let mut day = self.first_day();
         while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
@@ -294,23 +295,15 @@ pub async fn changes_made_between<S: DigestStore>(
     store.case_entry_count(&kinds, from, to).await
 }
 
-/// The changes made in a school term (the governors' summary's "changes made" line).
-pub async fn changes_made_in<S: DigestStore>(
+/// The policy versions published in `[from, to)` (the governors' summary's "Policy changes
+/// approved" line, for a term from the school's calendar or the fixed months): each is a change
+/// to what is blocked or allowed.
+pub async fn policy_changes_between<S: PolicyStore>(
     store: &S,
-    term: crate::summary::Term,
+    from: &str,
+    to: &str,
 ) -> Result<i64, StoreError> {
-    changes_made_between(store, &term.start(), &term.end()).await
-}
-
-/// The policy versions published in a school term (the governors' summary's
-/// "Policy changes approved" line): each is a change to what is blocked or allowed.
-pub async fn policy_changes_in<S: PolicyStore>(
-    store: &S,
-    term: crate::summary::Term,
-) -> Result<i64, StoreError> {
-    store
-        .policy_versions_published(&term.start(), &term.end())
-        .await
+    store.policy_versions_published(from, to).await
 }
 
 #[cfg(test)]

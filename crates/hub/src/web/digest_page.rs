@@ -72,9 +72,10 @@ async fn digest_page<S: Store>(
             week_of(&app.store, "circumvention", &bounds).await?,
             week_of(&app.store, "help-seeking", &bounds).await?,
             app.store.devices().await?,
+            crate::school_calendar::SchoolCalendar::in_force(&app.store).await?,
         ))
     };
-    let ((alerts, more_alerts), blocked, (tricks, more_tricks), (help, _), devices) =
+    let ((alerts, more_alerts), blocked, (tricks, more_tricks), (help, _), devices, calendar) =
         match read.await {
             Ok(read) => read,
             Err(e) => return unavailable(e),
@@ -127,6 +128,9 @@ async fn digest_page<S: Store>(
             a href="/alerts" { "All alerts" } " · " a href="/events" { "All events" } " · " a href="/inbox" { "Reports" }
         } }
         p { "From " (date(&subject)) " to " (date(&sunday)) "." }
+        @if crate::school_calendar::is_holiday_week(calendar.as_ref(), monday) {
+            p.holiday-week { "A school holiday, by the school's calendar: what is below happened on devices used at home or elsewhere." }
+        }
         p { "Times are UK school time (GMT, or BST in summer); point at one to see it exactly, in UTC. Print this page for the safeguarding file (the browser's print leaves out the links and forms). Opening it is recorded in the audit log." }
         @if more_alerts || more_tricks {
             p.error { "This week had more events than the digest reads (" (MAX_PER_KIND) " of a kind): use the events list for the rest." }

@@ -114,42 +114,78 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             return response;
         }
     }
-    let (devices, expected, checks) = match read_devices(&app.store).await {
+    let read = match read_devices(&app.store).await {
         Ok(read) => read,
         Err(e) => return unavailable(e),
     };
-    devices_markup(&viewer, &devices, &expected, &checks, show_user, None)
+    devices_markup(&viewer, &read, app.device_silent_after, show_user, None)
 }
 
-/// What the devices page shows: every device, the school's list, each device's latest filter check.
-async fn read_devices<S: Store>(
-    store: &S,
-) -> Result<
-    (
-        Vec<DeviceState>,
-        Vec<crate::store::ExpectedDevice>,
-        Vec<crate::filter_checks::FilterCheck>,
-    ),
-    crate::store::StoreError,
-> {
-    Ok((
-        store.devices().await?,
-        store.expected_devices().await?,
-        store.latest_filter_checks().await?,
-    ))
+/// A threshold as people say it: "10 minutes", "20 seconds", "1 hour".
+pub fn duration_in_words(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// What the devices page reads: every device, the school's list, each device's latest filter
+/// check, and the school's calendar (`school_calendar`), when the approved policy has one.
+struct DevicesRead {
+    devices: Vec<DeviceState>,
+    expected: Vec<crate::store::ExpectedDevice>,
+    checks: Vec<crate::filter_checks::FilterCheck>,
+    calendar: Option<crate::school_calendar::SchoolCalendar>,
+}
+
+/// How the page counts school days today, in words.
+fn calendar_note(
+    calendar: Option<&crate::school_calendar::SchoolCalendar>,
+    today: chrono::NaiveDate,
+) -> String {
+    let long = |d: chrono::NaiveDate| d.format("%A %-d %B %Y").to_string();
+    match calendar {
+        None => "The approved policy has no [calendar], so every weekday counts as a school day (holidays too): add the school's terms and INSET days to the policy's [calendar] so they do not.".into(),
+        Some(c) if c.covers(today) => {
+            let (first, last) = c.span();
+            format!("School days follow the school's calendar in the approved policy ({} to {}): weekends, holidays and INSET days do not count.", long(first), long(last))
+        }
+        Some(c) => {
+            let (first, last) = c.span();
+            format!("The school's calendar in the approved policy runs from {} to {} and does not cover today, so every weekday counts as a school day: add the coming terms to the policy's [calendar].", long(first), long(last))
+        }
+    }
+}
+
+/// What the devices page shows.
+async fn read_devices<S: Store>(store: &S) -> Result<DevicesRead, crate::store::StoreError> {
+    Ok(DevicesRead {
+        devices: store.devices().await?,
+        expected: store.expected_devices().await?,
+        checks: store.latest_filter_checks().await?,
+        calendar: crate::school_calendar::SchoolCalendar::in_force(store).await?,
+    })
 }
 
 /// The devices page, with the upload's errors when there were any.
 fn devices_markup(
     viewer: &Viewer,
-    devices: &[DeviceState],
-    expected: &[crate::store::ExpectedDevice],
-    checks: &[crate::filter_checks::FilterCheck],
+    read: &DevicesRead,
+    silent_after: std::time::Duration,
     show_user: bool,
     upload: Option<(&[crate::expected::LineError], &str)>,
 ) -> Response {
-    use crate::expected::{self, Seen};
-    let listed = expected::check(expected, devices, chrono::Utc::now());
+    use crate::expected::{self, Seen, NOT_SEEN_SCHOOL_DAYS};
+    let (devices, expected, checks) = (&read.devices, &read.expected, &read.checks);
+    let now = chrono::Utc::now();
+    let calendar = read.calendar.as_ref();
+    let listed = expected::check(expected, devices, now, calendar);
+    let today = crate::school_calendar::school_date(calendar, now);
+    let holiday = crate::school_calendar::day(calendar, today).is_holiday();
+    let silent_after = duration_in_words(silent_after);
     let unseen = listed.iter().filter(|(_, seen)| seen.flagged()).count();
     // selftest: each device's latest filter check, a failed one marked (`filter_checks`).
     let check_of = |device: &str| checks.iter().find(|c| c.device == device);
@@ -174,10 +210,13 @@ fn devices_markup(
         }
         @if unseen > 0 {
             p.error role="alert" {
-                (unseen) " device(s) on the school's list have never been heard from, or not for 7 days (the extension may never have been installed, or been removed). See \"The school's list\" below."
+                (unseen) " device(s) on the school's list have never been heard from, or not for " (NOT_SEEN_SCHOOL_DAYS) " school days (the extension may never have been installed, or been removed). See \"The school's list\" below."
             }
         }
-        p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for 10 minutes is flagged." }
+        p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for " (silent_after) " is flagged." }
+        @if holiday {
+            p { "Today is a school holiday by the school's calendar: a device gone silent is still marked here, but the IT lead is not e-mailed about it." }
+        }
         table {
             thead { tr {
                 th { "Device" } th { "Group" } th { "Extension" } th { "Last heard from" } th { "Last event" } th { "Last heartbeat" } th { "Gone silent" } th { "Filter check" }
@@ -208,7 +247,8 @@ fn devices_markup(
     let body = html! {
         (body)
         h2 #expected { "The school's list of devices" }
-        p { "Every Chromebook the school expects to hear from. A listed device the hub has never heard from is marked " strong.flag { "never seen" } "; one not heard from for 7 days, " strong.flag { "not seen since" } " the last time (in the holidays, that is expected)." }
+        p { "Every Chromebook the school expects to hear from. A listed device the hub has never heard from is marked " strong.flag { "never seen" } "; one not heard from for " (NOT_SEEN_SCHOOL_DAYS) " school days, " strong.flag { "not seen since" } " the last time." }
+        p.school-days { (calendar_note(calendar, today)) }
         @if listed.is_empty() {
             p { "No list yet." }
         } @else {
@@ -288,15 +328,14 @@ async fn upload_expected<S: Store>(
             }
         }
         Err(errors) => {
-            let (devices, expected, checks) = match read_devices(&app.store).await {
+            let read = match read_devices(&app.store).await {
                 Ok(read) => read,
                 Err(e) => return unavailable(e),
             };
             devices_markup(
                 &viewer,
-                &devices,
-                &expected,
-                &checks,
+                &read,
+                app.device_silent_after,
                 show_user,
                 Some((&errors, &form.csv)),
             )
@@ -772,10 +811,10 @@ async fn term_summary<S: Store>(
     if let Err(refused) = viewer.require(Permission::ViewFigures) {
         return refused;
     }
-    let term = match query.term.as_deref().filter(|t| !t.is_empty()) {
-        None => Term::containing(chrono::Utc::now().date_naive()),
+    let asked = match query.term.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
         Some(text) => match Term::parse(text) {
-            Some(term) => term,
+            Some(term) => Some(term),
             None => {
                 return page(
                     StatusCode::BAD_REQUEST,
@@ -788,18 +827,29 @@ async fn term_summary<S: Store>(
             }
         },
     };
-    let last = term.previous();
+    // hubcal: the school's own terms when the approved policy has a calendar.
+    let calendar = match crate::school_calendar::SchoolCalendar::in_force(&app.store).await {
+        Ok(calendar) => calendar,
+        Err(e) => return unavailable(e),
+    };
+    let now = chrono::Utc::now();
+    let today = crate::school_calendar::school_date(calendar.as_ref(), now);
+    let (this, last, fallback) =
+        crate::school_calendar::governors_terms(calendar.as_ref(), asked, today);
+    let (term, last_term) = (this.term, last.term);
     let counts = async {
         Ok::<_, crate::store::StoreError>((
-            app.store.event_counts(&term.start(), &term.end()).await?,
+            app.store.event_counts(&this.start(), &this.end()).await?,
             app.store.event_counts(&last.start(), &last.end()).await?,
             [
-                crate::usage::changes_made_in(&app.store, term).await?,
-                crate::usage::changes_made_in(&app.store, last).await?,
+                crate::usage::changes_made_between(&app.store, &this.start(), &this.end()).await?,
+                crate::usage::changes_made_between(&app.store, &last.start(), &last.end()).await?,
             ],
             [
-                crate::usage::policy_changes_in(&app.store, term).await?,
-                crate::usage::policy_changes_in(&app.store, last).await?,
+                crate::usage::policy_changes_between(&app.store, &this.start(), &this.end())
+                    .await?,
+                crate::usage::policy_changes_between(&app.store, &last.start(), &last.end())
+                    .await?,
             ],
         ))
     };
@@ -810,7 +860,7 @@ async fn term_summary<S: Store>(
     // selftest: the filter's own checks this term (no pupil in them: exact counts).
     let checks = match app
         .store
-        .filter_check_counts(&term.start(), &term.end())
+        .filter_check_counts(&this.start(), &this.end())
         .await
     {
         Ok(checks) => checks,
@@ -821,7 +871,7 @@ async fn term_summary<S: Store>(
         html! {
             table {
                 caption { (caption) }
-                thead { tr { th { "" } th { (term.label()) } th { (last.label()) } th { "Change" } th { "Trend" } } }
+                thead { tr { th { "" } th { (term.label()) } th { (last_term.label()) } th { "Change" } th { "Trend" } } }
                 tbody {
                     @for line in lines {
                         tr {
@@ -838,10 +888,12 @@ async fn term_summary<S: Store>(
     };
     let body = html! {
         nav { p {
-            a href={ "/figures/term?term=" (last.id()) } { "← " (last.label()) }
+            a href={ "/figures/term?term=" (last_term.id()) } { "← " (last_term.label()) }
             " · " a href={ "/figures/term?term=" (term.next().id()) } { (term.next().label()) " →" }
             " · " a href="/figures" { "Reports by month" }
         } }
+        p.term-dates { (term.label()) ": " (this.dates_text()) ". " (last_term.label()) ": " (last.dates_text()) "." }
+        @if let Some(note) = &fallback { p.term-fallback { (note) } }
         p { "What the school's filter stopped and which searches raised an alert, this term against the last. No pupil, group, device or page is named; any count under 5 is shown as \"fewer than 5\", with no trend beside it. Events older than the retention period (90 days unless the school changed it) are no longer counted." }
         (table("Changes made and checks done", &[summary::Line {
             label: "Changes made to what the filter lets through (pages unblocked or kept blocked, sites blocked or unblocked for the school)".into(),
@@ -849,7 +901,7 @@ async fn term_summary<S: Store>(
             last: changes[1],
         }]))
         // Exact: a policy change names no pupil, so nothing is hidden.
-        p.policy-changes { (crate::usage::POLICY_CHANGES_LABEL) ": " (policy_changes[0]) " (" (last.label()) ": " (policy_changes[1]) "). Each is a version of the school's policy approved in the hub; " a href="/policy/history" { "the policy's history" } " says what changed and who approved it." }
+        p.policy-changes { (crate::usage::POLICY_CHANGES_LABEL) ": " (policy_changes[0]) " (" (last_term.label()) ": " (policy_changes[1]) "). Each is a version of the school's policy approved in the hub; " a href="/policy/history" { "the policy's history" } " says what changed and who approved it." }
         p.filter-checks { "Filter checks done: " (checks.0) ", failed: " (checks.1) ". (The Chromebooks check their own filter every day; " a href="/filter-checks" { "the filter check log" } " says what was checked and what was done about a failure.)" }
         (table("By KCSIE area of risk", &summary.areas))
         (table("What happened", &summary.kinds))

@@ -29,6 +29,7 @@ mod requests;
 mod retention;
 mod roles;
 mod scheduled_mail;
+mod school_calendar;
 mod security;
 mod several_hubs;
 mod web;
