@@ -19,7 +19,7 @@ use schoolgate_hub::school_calendar::{
 use schoolgate_hub::store::{ApproveOutcome, EventStore, Store};
 use schoolgate_hub::summary::Term;
 
-use crate::alert_mail::{next_mail, smtp_server};
+use crate::support::mail::{next_mail, smtp_server};
 use crate::events::{batch_body, blocked, heartbeat, search_alert, send};
 use crate::on_both_backends;
 use crate::roles::{invite, join, session};
@@ -523,7 +523,7 @@ async fn a_holiday_weeks_digest_says_so_instead_of_zeros(db: TestDb) {
     .expect("mail on");
     let schedule = Schedule::default();
     // Quoted-printable undone, folded headers unfolded.
-    let text = |m: &crate::alert_mail::Mail| {
+    let text = |m: &crate::support::mail::Mail| {
         m.data
             .replace("=\n", "")
             .replace("=3D", "=")
