@@ -31,5 +31,6 @@ mod roles;
 mod scheduled_mail;
 mod security;
 mod several_hubs;
+mod staff_devices;
 mod web;
 mod web_times;
