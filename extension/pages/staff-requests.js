@@ -56,7 +56,13 @@ function answerForm(r, defaults) {
       const a = answer.answer ?? {};
       say(a.status === 'approved' ? `Approved until ${ukTime(a.endsAt)}: the pupil's device opens it within seconds.` : 'Declined: the pupil sees "Not this time".');
     } else say(answer?.error ?? 'Not answered.');
-    await load(answer?.ok ? $('sr-status').textContent : null);
+    if (answer?.connected === false) {
+      // Disconnected on the hub: the list is gone, and the pairing form is back.
+      showConnected(false);
+      document.documentElement.dataset.staffRequests = 'not-connected';
+      return;
+    }
+    await load($('sr-status').textContent);
   });
   return form;
 }

@@ -64,14 +64,19 @@ async function connection() {
   const hub = base();
   if (!hub) return { error: 'No hub is set for this device (hubUrl in the Admin console), so there are no requests to answer here.' };
   const kept = await stored();
-  if (!usableConnection(kept, hub)) return { connected: false, error: NEVER_CONNECTED };
+  if (!usableConnection(kept, hub)) {
+    // Refused by this hub before (disconnected there): say so, rather than "not connected yet".
+    const was = kept?.disconnected && kept.hub === hub;
+    return { connected: false, disconnected: Boolean(was), error: was ? NOT_CONNECTED : NEVER_CONNECTED };
+  }
   return { hub, kept };
 }
 
 /** A refusal from the hub: the token forgotten if it is dead. */
 async function refused(reply) {
   const why = refusal(reply.status, reply.json?.error);
-  if (why.forget) await chrome.storage.local.remove(STORAGE_KEY).catch(failed('forgetting a staff device\'s connection'));
+  // The token is dead: forgotten, keeping only which hub refused it (for the page's words).
+  if (why.forget) await chrome.storage.local.set({ [STORAGE_KEY]: { hub: base(), disconnected: true } }).catch(failed('forgetting a staff device\'s connection'));
   return why.forget ? { connected: false, disconnected: true, error: NOT_CONNECTED } : { connected: true, error: why.error };
 }
 
