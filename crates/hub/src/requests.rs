@@ -566,6 +566,75 @@ mod tests {
     }
 
     #[test]
+    fn every_route_decides_an_answer_by_the_same_rules() {
+        let request = StoredRequest {
+            request: read(&body()).expect("valid"),
+            status: "open".into(),
+            decided_by: None,
+            decided_at: None,
+            scope: None,
+            starts_at: None,
+            ends_at: None,
+            note: None,
+            decided_via: None,
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let choose = |decision, scope, minutes| AnswerChoice {
+            decision,
+            scope,
+            minutes,
+            note: "  ",
+        };
+        let decide_now = |choice: &AnswerChoice<'_>, r: &StoredRequest| {
+            decide(
+                r,
+                choice,
+                "mr-brown",
+                Some("staff device sd-1 (x)".into()),
+                now,
+                15 * 60 + 30,
+            )
+        };
+        let yes = decide_now(&choose("approve", "group", ""), &request).expect("approved");
+        assert_eq!((yes.status, yes.scope), ("approved", Some(Scope::Group)));
+        assert_eq!(yes.note, None, "a blank note is no note");
+        assert_eq!(yes.via.as_deref(), Some("staff device sd-1 (x)"));
+        let (s, e) = yes.window.expect("window");
+        assert_eq!(
+            (s.as_str(), e.as_str()),
+            ("2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z")
+        );
+        let no = decide_now(&choose("decline", "", "nonsense"), &request).expect("declined");
+        assert_eq!((no.status, no.window), ("declined", None));
+        for (choice, refusal) in [
+            (choose("approve", "everyone", "60"), AnswerRefusal::NoScope),
+            (
+                choose("approve", "org-unit", "60"),
+                AnswerRefusal::NoOrgUnit,
+            ),
+            (
+                choose("approve", "pupil", "an hour"),
+                AnswerRefusal::Minutes("Give the length in whole minutes.".into()),
+            ),
+            (
+                choose("approve", "pupil", "0"),
+                AnswerRefusal::Minutes("an approval lasts at least a minute".into()),
+            ),
+            (choose("open", "pupil", "60"), AnswerRefusal::NoDecision),
+        ] {
+            assert_eq!(decide_now(&choice, &request), Err(refusal));
+        }
+        let mut locked = request.clone();
+        locked.request.category = Some(schoolgate_core::category::CHILD_ABUSE.into());
+        assert!(matches!(
+            decide_now(&choose("approve", "pupil", "60"), &locked),
+            Err(AnswerRefusal::Locked(_))
+        ));
+    }
+
+    #[test]
     fn approvals_last_an_hour_at_most_a_school_day() {
         let day_end = parse_day_end("15:30").expect("valid");
         let at = |text: &str| {

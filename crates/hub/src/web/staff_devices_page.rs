@@ -52,7 +52,7 @@ async fn devices_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             p #no-staff-devices { "None." }
         } @else {
             table #staff-devices {
-                thead { tr { th { "Device" } th { "Connected" } th { "Until" } th { "" } } }
+                thead { tr { th { "Device" } th { "Connected" } th { "Until" } th { "Action" } } }
                 tbody {
                     @for d in &devices {
                         tr data-device=(d.id) {

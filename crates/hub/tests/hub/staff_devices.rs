@@ -354,6 +354,10 @@ async fn a_disconnected_or_expired_device_can_do_nothing(db: TestDb) {
         401
     );
     assert_eq!(list(&hub, &"ab".repeat(32)).await.status, 401);
+    // A signed-in browser's session cookie is no credential here: only the device's token.
+    let with_cookie =
+        http::get_with(hub.addr, "/api/v1/staff/requests", &[("Cookie", &brown)]).await;
+    assert_eq!(with_cookie.status, 401, "{}", with_cookie.body);
 
     // Disconnected on the hub page (CSRF-protected like every form): 401 for list and answer.
     let id = hub
