@@ -10,7 +10,7 @@ use schoolgate_hub::accounts::token_hash;
 use schoolgate_hub::requests::NewRequest;
 use schoolgate_hub::staff_devices::{code_hash, normalise_code};
 use schoolgate_hub::store::{
-    NewPairingCode, NewStaffDevice, RequestStore, StaffDeviceStore, Store,
+    AccountAdmin, NewPairingCode, NewStaffDevice, RequestStore, StaffDeviceStore, Store,
 };
 
 use crate::on_both_backends;
@@ -441,6 +441,20 @@ async fn a_disconnected_or_expired_device_can_do_nothing(db: TestDb) {
         .expect("pair");
     assert!(paired.is_some());
     assert_eq!(list(&hub, &old_token).await.status, 401, "expired");
+
+    // An account disabled since: its devices can do nothing either.
+    let green = teacher(&hub, &dsl, "ms-green", "y4").await;
+    let green_token = pair(&hub, &pairing_code(&hub, &green).await).await.json()["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(list(&hub, &green_token).await.status, 200);
+    assert!(hub
+        .store
+        .disable_account("ms-green", "dsl")
+        .await
+        .expect("disable"));
+    assert_eq!(list(&hub, &green_token).await.status, 401, "disabled");
 
     let log = hub.store.audit_log().await.expect("audit");
     assert!(log
