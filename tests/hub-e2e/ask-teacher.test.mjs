@@ -19,9 +19,10 @@
 //   /account/devices page and types it on the extension's staff page (behind the staff code; a
 //   wrong pairing code stores nothing); a pupil's request appears there; approved there, the
 //   pupil's page opens within 10 s, recorded on the hub as the teacher via that device; declined
-//   there, "Not this time"; after "Disconnect" on the hub, the staff page can neither list nor
-//   answer. One browser plays the pupil's device and the teacher's (CI time): the hub cannot tell
-//   devices apart by anything they say, which is the point of the pairing.
+//   there, "Not this time"; the hub unreachable for a moment: said, the connection kept; after
+//   "Disconnect" on the hub, the staff page can neither list nor answer. One browser plays the
+//   pupil's device and the teacher's (CI time): the hub cannot tell devices apart by anything
+//   they say, which is the point of the pairing.
 //
 // The local server's request log is the proof that a blocked page was never requested.
 // Holds the machine-wide browser lock when run by hand:
@@ -349,6 +350,19 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
     const no = await h.until(() => pupil.evaluate(() => (document.documentElement.dataset.ask === 'declined' ? document.getElementById('sg-ask-answer')?.textContent : null)).catch(() => null), '"Not this time"', 12_000, 100);
     assert.equal(no, MESSAGES.ask_teacher_no.message);
     await pupil.close();
+
+    // The hub unreachable for a moment (stopped, then started again on the same address and
+    // data): the staff page says so, and keeps the connection.
+    const address = new URL(hubProcess.url).host;
+    const stopped = new Promise((ok) => hubProcess.child.once('exit', ok));
+    hubProcess.child.kill('SIGTERM');
+    await stopped;
+    await show();
+    assert.match(await statusText(), /could not be reached/);
+    assert.equal((await kept()).local.token, connection.token, 'the connection is kept');
+    hubProcess = await hub.startHub({ dir: hubProcess.dir, listen: address });
+    await show();
+    assert.equal(await state(), 'connected', await statusText());
 
     // One more request (sent as a device sends it), listed; then the teacher disconnects the
     // device on the hub: the staff page can neither answer it nor list again.
