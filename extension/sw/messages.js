@@ -13,6 +13,8 @@
 // 3. Staff commands: from our own staff page only. One re-reads the managed policy and fetches
 //    the lists again now: it applies the Admin console's policy, it cannot change it. Another
 //    runs the filter check (sw/self-test.js), which only reads the filter and reports on it.
+//    The staff device's requests (sw/staff-requests.js) answer pupils' requests on the hub as the
+//    teacher's own hub account (a token only a pairing on the hub gives), never as the device.
 //
 // No message turns filtering off, changes the group or changes the policy: those come only from
 // the Admin console (chrome.storage.managed). Messages from other extensions or web pages
@@ -107,6 +109,17 @@ export const STAFF_COMMANDS = Object.freeze({
   /** Run the filter check now (sw/self-test.js; staff code checked in the worker). */
   'self-test': (m) => code(m.code),
   'report-review': (m) => code(m.code) && reportId(m.id) && ['unblock', 'keep'].includes(m.decision) && (m.reviewer === undefined || (typeof m.reviewer === 'string' && m.reviewer.length <= 100)),
+  // "Pupils' requests" on a teacher's own device (sw/staff-requests.js; staff code checked there):
+  // the device connected to the teacher's hub account answers as that account, nothing more.
+  /** Connect this device with the one-time pairing code the hub showed the teacher. */
+  'staff-pair': (m) => code(m.code) && typeof m.pairingCode === 'string' && m.pairingCode.length <= 40,
+  /** The open requests of the teacher's groups, from the hub. */
+  'staff-requests': (m) => code(m.code),
+  /** The teacher's answer to one request. */
+  'staff-answer': (m) => code(m.code) && reportId(m.id) && ['approve', 'decline'].includes(m.decision)
+    && (m.scope === undefined || ['pupil', 'group', 'org-unit'].includes(m.scope))
+    && (m.minutes === undefined || m.minutes === '' || (Number.isInteger(Number(m.minutes)) && Number(m.minutes) > 0 && Number(m.minutes) <= 24 * 60))
+    && (m.note === undefined || (typeof m.note === 'string' && m.note.length <= 500)),
 });
 
 /**

@@ -15,6 +15,7 @@ import { tryCode, overridesReport } from './overrides.js';
 import { staffFlag } from './events.js';
 import { onDemand as runFilterCheck } from './self-test.js';
 import { askTeacher, askStatus } from './requests.js';
+import { staffPair, staffRequests, staffAnswer } from './staff-requests.js';
 
 /** type → handler(message, sender) → answer. */
 export const HANDLERS = Object.freeze({
@@ -33,6 +34,9 @@ export const HANDLERS = Object.freeze({
   'self-test': (m) => runFilterCheck(m),
   'ask-teacher': (m) => askTeacher(m),
   'ask-status': (m) => askStatus(m),
+  'staff-pair': (m) => staffPair(m),
+  'staff-requests': (m) => staffRequests(m),
+  'staff-answer': (m) => staffAnswer(m),
   ...REPORT_HANDLERS,
 });
 

@@ -15,6 +15,15 @@
 //   request for it; an approval forged at the hub (a request that lies about its category,
 //   approved for the whole group) is refused by the device's own guard and never opens it.
 //
+// - The staff device (docs/requests.md): the teacher gets a one-time pairing code on the hub's
+//   /account/devices page and types it on the extension's staff page (behind the staff code; a
+//   wrong pairing code stores nothing); a pupil's request appears there; approved there, the
+//   pupil's page opens within 10 s, recorded on the hub as the teacher via that device; declined
+//   there, "Not this time"; the hub unreachable for a moment: said, the connection kept; after
+//   "Disconnect" on the hub, the staff page can neither list nor answer. One browser plays the
+//   pupil's device and the teacher's (CI time): the hub cannot tell devices apart by anything
+//   they say, which is the point of the pairing.
+//
 // The local server's request log is the proof that a blocked page was never requested.
 // Holds the machine-wide browser lock when run by hand:
 //   flock /tmp/sg-browser.lock node --test --test-concurrency=1 tests/hub-e2e/ask-teacher.test.mjs
@@ -40,6 +49,10 @@ const GAME = 'https://www.coolmathgames.com/0-run';
 const OTHER_GAME = 'https://www.roblox.com/games';
 const LOCKED = 'https://abuse-standin.example/';
 const NEVER = 'https://www.coolmathgames.com/adult/page';
+/** Asked for on the pupil's device and answered on the staff page (two more games sites). */
+const STAFF_APPROVED = 'https://www.epicgames.com/store';
+const STAFF_DECLINED = 'https://hypixel.net/forums';
+const STAFF_CODE = '4821';
 /** Progress on standard error (seen as it happens, where TAP waits for each test's end). */
 const progress = (...words) => process.stderr.write(`[ask-teacher ${new Date().toISOString()}] ${words.join(' ')}\n`);
 const MESSAGES = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../shared-ui/_locales/en_GB/messages.json', import.meta.url), 'utf8')));
@@ -118,6 +131,7 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
         hubUrl: hubProcess.url,
         reportSigningKey: key,
         orgUnit: '/Pupils/Oak Class',
+        staffUnlockCodeHash: h.staffCodeValue(STAFF_CODE),
         lists,
       },
     }));
@@ -237,6 +251,141 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
     await h.blockPage(page);
     assert.deepEqual(requested('roblox.com', declinedAt), [], 'never requested');
     await page.close();
+  });
+
+  /** A pairing code from the hub's /account/devices page, as the signed-in teacher gets it. */
+  async function pairingCode() {
+    const shown = await hub.dslPage(hubProcess, cookie, '/account/devices');
+    assert.equal(shown.status, 200, shown.text);
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(shown.text)?.[1];
+    const made = await fetch(`${hubProcess.url}/account/devices/pair`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ csrf }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await made.text();
+    assert.equal(made.status, 200, text);
+    const code = /id="pairing-code">([A-Z0-9-]{9})</.exec(text)?.[1];
+    assert.ok(code, `a pairing code on the page:\n${text}`);
+    return code;
+  }
+
+  test('the staff device: paired with a code from the hub, it lists the request, approves (open within 10 s) and declines as the teacher; disconnected on the hub, it can do nothing', async () => {
+    const staff = await ctx.newPage();
+    await h.go(staff, `chrome-extension://${h.EXT_ID}/staff.html`);
+    const state = () => staff.evaluate(() => document.documentElement.dataset.staffRequests ?? null);
+    const statusText = () => staff.textContent('#sr-status');
+    const kept = () => h.inExtension(ctx, async () => ({ local: (await chrome.storage.local.get('staffHubDevice')).staffHubDevice ?? null, sync: await chrome.storage.sync.get(null) }));
+    const show = async () => {
+      await staff.evaluate(() => { document.getElementById('sr-status').textContent = ''; });
+      await staff.click('#sr-form button[type="submit"]');
+      await h.until(async () => !['', 'Checking…'].includes(await statusText()), 'the staff page\'s answer', 30_000, 100);
+    };
+    // A wrong staff code: nothing shown, no pairing offered.
+    await staff.fill('#sr-code', '0000');
+    await show();
+    assert.match(await statusText(), /not right/);
+    assert.equal(await staff.isVisible('#sr-pair-form'), false, 'nothing before the staff code');
+    await staff.fill('#sr-code', STAFF_CODE);
+    await show();
+    assert.equal(await state(), 'not-connected');
+    assert.match(await statusText(), /not connected to your hub account/);
+    // A wrong pairing code: a clear refusal, nothing stored.
+    await staff.fill('#sr-pairing', 'ABCD-EFGH');
+    await staff.click('#sr-pair-form button[type="submit"]');
+    await h.until(async () => /not right|expired|used already/.test(await statusText()), 'the wrong code refused', 15_000, 100);
+    assert.equal((await kept()).local, null, 'nothing stored for a wrong code');
+    // The teacher's code from the hub.
+    await staff.fill('#sr-pairing', (await pairingCode()).toLowerCase());
+    await staff.click('#sr-pair-form button[type="submit"]');
+    await h.until(async () => (await state()) === 'connected', 'the staff page connected', 30_000, 100);
+    assert.match(await staff.textContent('#sr-connection'), /Connected as mrs-patel/);
+    const connection = (await kept()).local;
+    assert.match(connection.token, /^[0-9a-f]{64}$/, 'the hub\'s token, in local storage');
+    assert.equal(connection.hub, hubProcess.url);
+    assert.deepEqual((await kept()).sync, {}, 'never in sync storage');
+    assert.equal((await staff.content()).includes(connection.token), false, 'never on screen');
+    progress('staff page connected', connection.device.id);
+
+    /** The pupil asks on a block page; the request's row on the staff page (its id). */
+    const askAndList = async (pupil, url) => {
+      await h.go(pupil, url);
+      const id = await askOn(pupil, url);
+      await show();
+      await h.until(() => staff.$(`#sr-table tr[data-request="${id}"]`), 'the request on the staff page', 15_000, 100);
+      return id;
+    };
+    const pupil = await ctx.newPage();
+    const approvedId = await askAndList(pupil, STAFF_APPROVED);
+    const row = `#sr-table tr[data-request="${approvedId}"]`;
+    assert.match(await staff.textContent(row), /epicgames\.com\/store/);
+    assert.equal(await staff.inputValue(`${row} input[name="minutes"]`), '60', 'an hour unless the teacher says');
+    await staff.fill(`${row} input[name="minutes"]`, '30');
+    await staff.fill(`${row} input[name="note"]`, 'from my Chromebook');
+    const approvedAt = Date.now();
+    await staff.click(`${row} button[data-decision="approve"]`);
+    const said = await h.until(() => pupil.evaluate(() => (document.documentElement.dataset.ask === 'approved' ? document.getElementById('sg-ask-answer')?.textContent : null)).catch(() => null), '"Your teacher said yes"', 12_000, 50);
+    assert.equal(said, MESSAGES.ask_teacher_yes.message);
+    await h.until(() => pupil.url() === STAFF_APPROVED && requested('epicgames.com/store', approvedAt).length > 0, 'the page opening on the pupil\'s device', 12_000, 50);
+    const took = Date.now() - approvedAt;
+    console.log(`staff page approval to the page open on the device (${backend}): ${took} ms`);
+    assert.ok(took <= 10_000, `opened within 10 s (${took} ms)`);
+    await h.until(async () => /Approved until/.test(await statusText()), 'the staff page saying until when', 10_000, 100);
+    // The hub recorded the teacher's account and the device it came through.
+    const record = (await hub.dslPage(hubProcess, cookie, '/requests')).text.split('Answered lately')[1];
+    const line = record.split('<tr data-request="').find((r) => r.startsWith(approvedId));
+    assert.ok(line?.includes('mrs-patel') && line.includes(`via staff device ${connection.device.id}`) && line.includes('from my Chromebook'), line);
+
+    const declinedId = await askAndList(pupil, STAFF_DECLINED);
+    await staff.click(`#sr-table tr[data-request="${declinedId}"] button[data-decision="decline"]`);
+    const no = await h.until(() => pupil.evaluate(() => (document.documentElement.dataset.ask === 'declined' ? document.getElementById('sg-ask-answer')?.textContent : null)).catch(() => null), '"Not this time"', 12_000, 100);
+    assert.equal(no, MESSAGES.ask_teacher_no.message);
+    await pupil.close();
+
+    // The hub unreachable for a moment (stopped, then started again on the same address and
+    // data): the staff page says so, and keeps the connection.
+    const address = new URL(hubProcess.url).host;
+    const stopped = new Promise((ok) => hubProcess.child.once('exit', ok));
+    hubProcess.child.kill('SIGTERM');
+    await stopped;
+    await show();
+    assert.match(await statusText(), /could not be reached/);
+    assert.equal((await kept()).local.token, connection.token, 'the connection is kept');
+    hubProcess = await hub.startHub({ dir: hubProcess.dir, listen: address });
+    await show();
+    assert.equal(await state(), 'connected', await statusText());
+
+    // One more request (sent as a device sends it), listed; then the teacher disconnects the
+    // device on the hub: the staff page can neither answer it nor list again.
+    const body = JSON.stringify({
+      schema: 'schoolgate-request/1', id: `q-${randomUUID()}`, device: 'd-another-00000001', user: null, group: 'ks2', orgUnit: null,
+      url: 'https://www.friv.com/', site: 'friv.com', category: 'games', categories: ['games'], rule: 'category', reason: 'Games', at: new Date().toISOString(),
+    });
+    const sent = await fetch(`${hubProcess.url}/api/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-schoolgate-signature': await signBody(key, body) }, body });
+    assert.equal(sent.status, 201, await sent.text());
+    const lastId = JSON.parse(body).id;
+    await show();
+    await h.until(() => staff.$(`#sr-table tr[data-request="${lastId}"]`), 'the last request on the staff page', 15_000, 100);
+    const devices = await hub.dslPage(hubProcess, cookie, '/account/devices');
+    assert.ok(devices.text.includes(`data-device="${connection.device.id}"`), 'the device on the hub page');
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(devices.text)?.[1];
+    const gone = await fetch(`${hubProcess.url}/account/devices/${connection.device.id}/disconnect`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ csrf }).toString(),
+    });
+    assert.equal(gone.status, 303, await gone.text());
+    await staff.click(`#sr-table tr[data-request="${lastId}"] button[data-decision="approve"]`);
+    await h.until(async () => (await state()) === 'not-connected', 'the staff page no longer connected', 15_000, 100);
+    assert.equal(await statusText(), 'This device is no longer connected — connect it again from the hub.');
+    assert.equal(await staff.$('#sr-table'), null, 'the list is gone');
+    assert.equal(await staff.isVisible('#sr-pair-form'), true, 'connect again');
+    assert.equal((await kept()).local.token, undefined, 'the dead token is forgotten');
+    await show();
+    assert.equal(await state(), 'not-connected');
+    assert.match(await statusText(), /no longer connected/);
+    assert.ok((await openRequestsFor('https://www.friv.com/')).includes(lastId), 'still open on the hub');
+    await staff.close();
   });
 
   test('a never-override page: no "Ask my teacher", and a press sent straight to the worker sends nothing', async () => {

@@ -41,6 +41,9 @@ pub mod roles;
 pub mod router;
 pub mod school_calendar;
 pub mod signing_keys;
+// staffdev: teachers' devices connected to their accounts (docs/requests.md).
+pub mod staff_device_routes;
+pub mod staff_devices;
 pub mod store;
 pub mod summary;
 pub mod throttle;

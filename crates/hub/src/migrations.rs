@@ -88,6 +88,13 @@ pub const SQLITE: &[Migration] = &[
         description: "monitoring events: the index the governors' summary counts from",
         sql: include_str!("../migrations/sqlite/0012_events_at_scale.sql"),
     },
+    // staffdev: teachers' own devices connected to their accounts (docs/requests.md).
+    Migration {
+        version: 13,
+        description:
+            "staff devices: pairing codes, connected devices, and the device an answer came through",
+        sql: include_str!("../migrations/sqlite/0013_staff_devices.sql"),
+    },
 ];
 
 /// PostgreSQL's steps.
@@ -161,6 +168,13 @@ pub const POSTGRES: &[Migration] = &[
         version: 12,
         description: "monitoring events: the index the governors' summary counts from",
         sql: include_str!("../migrations/postgres/0012_events_at_scale.sql"),
+    },
+    // staffdev: teachers' own devices connected to their accounts (docs/requests.md).
+    Migration {
+        version: 13,
+        description:
+            "staff devices: pairing codes, connected devices, and the device an answer came through",
+        sql: include_str!("../migrations/postgres/0013_staff_devices.sql"),
     },
 ];
 

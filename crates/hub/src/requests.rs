@@ -131,6 +131,8 @@ pub struct StoredRequest {
     pub ends_at: Option<String>,
     /// The teacher's note (kept on the hub; never sent to the device).
     pub note: Option<String>,
+    /// The connected staff device the answer came through (`None`: the hub's `/requests` page).
+    pub decided_via: Option<String>,
 }
 
 /// A teacher's answer, ready to store.
@@ -148,6 +150,108 @@ pub struct Answer {
     pub window: Option<(String, String)>,
     /// The teacher's note, if any.
     pub note: Option<String>,
+    /// The connected staff device it came through (`staff_devices::via`), if not `/requests`.
+    pub via: Option<String>,
+}
+
+/// A teacher's choices for one request, as the `/requests` form or a staff device sends them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnswerChoice<'a> {
+    /// `approve` or `decline`.
+    pub decision: &'a str,
+    /// `pupil`, `group` or `org-unit` (an approval's).
+    pub scope: &'a str,
+    /// Whole minutes, or empty for `DEFAULT_MINUTES`.
+    pub minutes: &'a str,
+    /// The note (cut to 500 characters).
+    pub note: &'a str,
+}
+
+/// Why a teacher's choices are not an answer: every route refuses the same things.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerRefusal {
+    /// A page in a locked category: nobody may approve it, by any route.
+    #[error("{0}. Nobody can approve it, by any route.")]
+    Locked(String),
+    /// An approval without a scope the hub knows.
+    #[error("An approval is for this pupil, the group or the organisational unit.")]
+    NoScope,
+    /// For the organisational unit of a device that gave none.
+    #[error("The pupil's device did not say its organisational unit: approve for the pupil or the group.")]
+    NoOrgUnit,
+    /// A length that is not whole minutes, or under a minute.
+    #[error("{0}")]
+    Minutes(String),
+    /// Neither approve nor decline.
+    #[error("Press Approve or Decline.")]
+    NoDecision,
+}
+
+impl AnswerRefusal {
+    /// The heading a page shows it under.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Locked(_) => "This page can never be unblocked",
+            Self::NoScope => "Choose who it is for",
+            Self::NoOrgUnit => "No organisational unit",
+            Self::Minutes(_) => "How long?",
+            Self::NoDecision => "Approve or decline",
+        }
+    }
+}
+
+/// The answer `by` gives `request` with `choice` at `now` (through `via`, a staff device, or the
+/// `/requests` page): the same rules whichever route it comes by. A locked category is refused
+/// whatever the request says; an approval's window is `approval_window`'s.
+pub fn decide(
+    request: &StoredRequest,
+    choice: &AnswerChoice<'_>,
+    by: &str,
+    via: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+    day_end_minute: u32,
+) -> Result<Answer, AnswerRefusal> {
+    let note =
+        Some(choice.note.trim().chars().take(500).collect::<String>()).filter(|n| !n.is_empty());
+    let decided_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    match choice.decision {
+        "decline" => Ok(Answer {
+            status: "declined",
+            decided_by: by.to_owned(),
+            decided_at,
+            scope: None,
+            window: None,
+            note,
+            via,
+        }),
+        "approve" => {
+            if let Some(why) = refusal(request.request.category.as_deref()) {
+                return Err(AnswerRefusal::Locked(why));
+            }
+            let scope = Scope::parse(choice.scope).ok_or(AnswerRefusal::NoScope)?;
+            if scope == Scope::OrgUnit && request.request.org_unit.is_none() {
+                return Err(AnswerRefusal::NoOrgUnit);
+            }
+            let minutes = match choice.minutes.trim() {
+                "" => None,
+                text => Some(text.parse::<u32>().map_err(|_| {
+                    AnswerRefusal::Minutes("Give the length in whole minutes.".into())
+                })?),
+            };
+            let (start, end) =
+                approval_window(now, minutes, day_end_minute).map_err(AnswerRefusal::Minutes)?;
+            Ok(Answer {
+                status: "approved",
+                decided_by: by.to_owned(),
+                decided_at,
+                scope: Some(scope),
+                window: Some((at(start), at(end))),
+                note,
+                via,
+            })
+        }
+        _ => Err(AnswerRefusal::NoDecision),
+    }
 }
 
 fn invalid(reason: impl Into<String>) -> RequestError {
@@ -300,6 +404,25 @@ pub fn approval_window(
     Ok((start, end))
 }
 
+/// The groups `username` (with `role`) answers requests for: `None` for every group (the DSL
+/// and deputies), else the groups the DSL set for the teacher. The one rule `/requests` and a
+/// staff device both go by.
+pub async fn groups_for<S: crate::store::Store>(
+    store: &S,
+    username: &str,
+    role: crate::roles::Role,
+) -> Result<Option<Vec<String>>, StoreError> {
+    if crate::roles::allows(role, crate::roles::Permission::AnswerAllRequests) {
+        return Ok(None);
+    }
+    store.teacher_groups(username).await.map(Some)
+}
+
+/// Whether someone answering for `groups` (`None`: every group) may see and answer `request`.
+pub fn may_answer(groups: Option<&[String]>, request: &StoredRequest) -> bool {
+    groups.is_none_or(|g| g.contains(&request.request.group))
+}
+
 /// A Unix time as the hub records times.
 pub fn at(unix_secs: i64) -> String {
     chrono::DateTime::from_timestamp(unix_secs, 0)
@@ -429,6 +552,75 @@ mod tests {
         ] {
             assert_eq!(query[field], text(key), "{field}");
         }
+    }
+
+    #[test]
+    fn every_route_decides_an_answer_by_the_same_rules() {
+        let request = StoredRequest {
+            request: read(&body()).expect("valid"),
+            status: "open".into(),
+            decided_by: None,
+            decided_at: None,
+            scope: None,
+            starts_at: None,
+            ends_at: None,
+            note: None,
+            decided_via: None,
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let choose = |decision, scope, minutes| AnswerChoice {
+            decision,
+            scope,
+            minutes,
+            note: "  ",
+        };
+        let decide_now = |choice: &AnswerChoice<'_>, r: &StoredRequest| {
+            decide(
+                r,
+                choice,
+                "mr-brown",
+                Some("staff device sd-1 (x)".into()),
+                now,
+                15 * 60 + 30,
+            )
+        };
+        let yes = decide_now(&choose("approve", "group", ""), &request).expect("approved");
+        assert_eq!((yes.status, yes.scope), ("approved", Some(Scope::Group)));
+        assert_eq!(yes.note, None, "a blank note is no note");
+        assert_eq!(yes.via.as_deref(), Some("staff device sd-1 (x)"));
+        let (s, e) = yes.window.expect("window");
+        assert_eq!(
+            (s.as_str(), e.as_str()),
+            ("2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z")
+        );
+        let no = decide_now(&choose("decline", "", "nonsense"), &request).expect("declined");
+        assert_eq!((no.status, no.window), ("declined", None));
+        for (choice, refusal) in [
+            (choose("approve", "everyone", "60"), AnswerRefusal::NoScope),
+            (
+                choose("approve", "org-unit", "60"),
+                AnswerRefusal::NoOrgUnit,
+            ),
+            (
+                choose("approve", "pupil", "an hour"),
+                AnswerRefusal::Minutes("Give the length in whole minutes.".into()),
+            ),
+            (
+                choose("approve", "pupil", "0"),
+                AnswerRefusal::Minutes("an approval lasts at least a minute".into()),
+            ),
+            (choose("open", "pupil", "60"), AnswerRefusal::NoDecision),
+        ] {
+            assert_eq!(decide_now(&choice, &request), Err(refusal));
+        }
+        let mut locked = request.clone();
+        locked.request.category = Some(schoolgate_core::category::CHILD_ABUSE.into());
+        assert!(matches!(
+            decide_now(&choose("approve", "pupil", "60"), &locked),
+            Err(AnswerRefusal::Locked(_))
+        ));
     }
 
     #[test]

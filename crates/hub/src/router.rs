@@ -64,6 +64,8 @@ pub fn router_notifying<S: Store>(
         .merge(crate::event_routes::routes::<S>())
         // ask: pupils' requests to open a page, and the answers devices fetch (docs/requests.md).
         .merge(crate::request_routes::routes::<S>())
+        // staffdev: a teacher's connected device lists and answers their groups' requests.
+        .merge(crate::staff_device_routes::routes::<S>())
         .with_state(AppState {
             store,
             security: security.clone(),

@@ -16,8 +16,10 @@ mod inbox;
 mod policy_store;
 mod postgres;
 mod request_store;
+// staffdev: teachers' devices connected to their accounts (docs/requests.md).
 mod sqlite;
 mod sqlite_writer;
+mod staff_device_store;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_PAGE_SIZE};
@@ -31,6 +33,7 @@ pub use filter_check_store::FilterCheckStore;
 pub use digest_store::{DigestStore, Dismissal, ExpectedDevice, GroupCount};
 // ask: "Ask my teacher" requests and teachers' groups (docs/requests.md).
 pub use request_store::{AnswersFor, RequestFilter, RequestStore};
+pub use staff_device_store::{NewPairingCode, NewStaffDevice, StaffDeviceStore};
 
 use std::future::Future;
 use std::path::Path;
@@ -143,6 +146,7 @@ pub trait Store:
     + FilterCheckStore
     + DigestStore
     + RequestStore
+    + StaffDeviceStore
     + PolicyStore
     + Send
     + Sync

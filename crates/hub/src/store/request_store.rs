@@ -86,9 +86,9 @@ pub trait RequestStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-const REQUEST_COLUMNS: &str = "id, device, username, group_name, org_unit, url, site, category, rule, reason, asked_at, received_at, signing_key, status, decided_by, decided_at, scope, starts_at, ends_at, note";
+const REQUEST_COLUMNS: &str = "id, device, username, group_name, org_unit, url, site, category, rule, reason, asked_at, received_at, signing_key, status, decided_by, decided_at, scope, starts_at, ends_at, note, decided_via";
 
-/// A row of `REQUEST_COLUMNS` (20 columns: more than sqlx decodes as one tuple).
+/// A row of `REQUEST_COLUMNS` (21 columns: more than sqlx decodes as one tuple).
 macro_rules! request_from {
     ($row:expr) => {{
         use sqlx::Row;
@@ -116,6 +116,7 @@ macro_rules! request_from {
             starts_at: r.try_get(17)?,
             ends_at: r.try_get(18)?,
             note: r.try_get(19)?,
+            decided_via: r.try_get(20)?,
         })
     }};
 }
@@ -125,7 +126,7 @@ macro_rules! impl_request_store {
         impl RequestStore for $store {
             async fn store_request(&self, q: &NewRequest) -> Result<bool, StoreError> {
                 let inserted = sqlx::query(&$sql(&format!(
-                    "INSERT INTO override_requests ({REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, NULL, NULL, NULL, NULL, NULL) ON CONFLICT (id) DO NOTHING"
+                    "INSERT INTO override_requests ({REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, NULL, NULL, NULL, NULL, NULL, NULL) ON CONFLICT (id) DO NOTHING"
                 )))
                 .bind(&q.id)
                 .bind(&q.device)
@@ -181,7 +182,7 @@ macro_rules! impl_request_store {
                 let mut tx = $begin(&self.pool).await?;
                 let (starts_at, ends_at) = answer.window.clone().unzip();
                 let updated = sqlx::query(&$sql(
-                    "UPDATE override_requests SET status = ?, decided_by = ?, decided_at = ?, scope = ?, starts_at = ?, ends_at = ?, note = ? WHERE id = ? AND status = 'open'",
+                    "UPDATE override_requests SET status = ?, decided_by = ?, decided_at = ?, scope = ?, starts_at = ?, ends_at = ?, note = ?, decided_via = ? WHERE id = ? AND status = 'open'",
                 ))
                 .bind(answer.status)
                 .bind(&answer.decided_by)
@@ -190,6 +191,7 @@ macro_rules! impl_request_store {
                 .bind(starts_at)
                 .bind(ends_at)
                 .bind(&answer.note)
+                .bind(&answer.via)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?
@@ -201,7 +203,11 @@ macro_rules! impl_request_store {
                 let event = AuditEvent {
                     actor: answer.decided_by.clone(),
                     action: format!("request-{}", answer.status),
-                    subject: id.to_owned(),
+                    // Through a staff device: which one, beside the request (`staff_devices::via`).
+                    subject: match &answer.via {
+                        Some(via) => format!("{id} via {via}"),
+                        None => id.to_owned(),
+                    },
                 };
                 $audit(&mut tx, &event).await?;
                 tx.commit().await?;

@@ -18,6 +18,8 @@ mod monitoring;
 mod oidc_pages;
 mod pages;
 mod requests_page;
+// staffdev: teachers' own devices connected to their accounts (docs/requests.md).
+mod staff_devices_page;
 // policyhub: the policy under change control (issue 18).
 mod policy_approval;
 mod policy_history;
@@ -67,6 +69,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .merge(usage_page::routes::<S>())
         // ask: pupils' "Ask my teacher" requests (docs/requests.md).
         .merge(requests_page::routes::<S>())
+        .merge(staff_devices_page::routes::<S>())
         // policyhub: the policy, its approvals, history and signed bundle.
         .merge(policy_pages::routes::<S>())
 }

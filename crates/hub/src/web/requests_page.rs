@@ -19,7 +19,7 @@ use super::cases::record;
 use super::pages::{csrf_field, layout};
 use super::when::{when, when_opt};
 use super::{guard::forbidden, page, pages, unavailable, Viewer};
-use crate::requests::{self, Answer, Scope, StoredRequest, DEFAULT_MINUTES, MAX_MINUTES};
+use crate::requests::{self, DEFAULT_MINUTES, MAX_MINUTES};
 use crate::roles::Permission;
 use crate::router::AppState;
 use crate::store::{RequestFilter, Store};
@@ -37,20 +37,9 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
 /// The groups `viewer` answers for: `None` for every group (the DSL and deputies).
 async fn groups_of<S: Store>(store: &S, viewer: &Viewer) -> Result<Option<Vec<String>>, Response> {
     viewer.require(Permission::AnswerRequests)?;
-    if crate::roles::allows(viewer.role, Permission::AnswerAllRequests) {
-        return Ok(None);
-    }
-    store
-        .teacher_groups(viewer.username())
+    requests::groups_for(store, viewer.username(), viewer.role)
         .await
-        .map(Some)
         .map_err(unavailable)
-}
-
-fn may_answer(groups: &Option<Vec<String>>, request: &StoredRequest) -> bool {
-    groups
-        .as_ref()
-        .is_none_or(|g| g.contains(&request.request.group))
 }
 
 fn message(status: StatusCode, title: &str, text: &str) -> Response {
@@ -105,6 +94,7 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
     );
     let body = html! {
         p { "Pupils who pressed \u{201c}Ask my teacher\u{201d} on a block page (" (scope_words) "). An approval opens the site on the pupil's device within seconds while it is awake, and ends on time even if it is offline. Locked lists (IWF, CTIRU) and the school's never-override categories can never be opened." }
+        p { "To answer from the staff page of your own Chromebook: " a href="/account/devices" { "Staff devices" } "." }
         @if open.is_empty() {
             p #no-requests { "No open requests." }
         } @else {
@@ -154,7 +144,7 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                         td { (q.group) }
                         td { (q.user.as_deref().unwrap_or("(no account)")) }
                         td { (r.status) }
-                        td { (r.decided_by.as_deref().unwrap_or("")) }
+                        td { (r.decided_by.as_deref().unwrap_or("")) @if let Some(via) = &r.decided_via { " via " (via) } }
                         td { (r.scope.as_deref().unwrap_or("")) }
                         td { (when_opt(r.starts_at.as_deref())) }
                         td { (when_opt(r.ends_at.as_deref())) }
@@ -202,72 +192,30 @@ async fn answer<S: Store>(
         }
         Err(e) => return unavailable(e),
     };
-    if !may_answer(&groups, &request) {
+    if !requests::may_answer(groups.as_deref(), &request) {
         tracing::warn!(user = %viewer.username(), id, "refused: a request from a group this teacher does not teach");
         return forbidden();
     }
-    let note =
-        Some(form.note.trim().chars().take(500).collect::<String>()).filter(|n| !n.is_empty());
-    let now = chrono::Utc::now();
-    let answer = match form.decision.as_str() {
-        "decline" => Answer {
-            status: "declined",
-            decided_by: viewer.username().to_owned(),
-            decided_at: crate::now(),
-            scope: None,
-            window: None,
-            note,
-        },
-        "approve" => {
-            if let Some(why) = requests::refusal(request.request.category.as_deref()) {
-                return message(
-                    StatusCode::BAD_REQUEST,
-                    "This page can never be unblocked",
-                    &format!("{why}. Nobody can approve it, by any route."),
-                );
-            }
-            let Some(scope) = Scope::parse(&form.scope) else {
-                return message(
-                    StatusCode::BAD_REQUEST,
-                    "Choose who it is for",
-                    "An approval is for this pupil, the group or the organisational unit.",
-                );
-            };
-            if scope == Scope::OrgUnit && request.request.org_unit.is_none() {
-                return message(StatusCode::BAD_REQUEST, "No organisational unit", "The pupil's device did not say its organisational unit: approve for the pupil or the group.");
-            }
-            let minutes = match form.minutes.trim() {
-                "" => None,
-                text => match text.parse::<u32>() {
-                    Ok(m) => Some(m),
-                    Err(_) => {
-                        return message(
-                            StatusCode::BAD_REQUEST,
-                            "How long?",
-                            "Give the length in whole minutes.",
-                        )
-                    }
-                },
-            };
-            let (start, end) =
-                match requests::approval_window(now, minutes, app.school_day_end_minute) {
-                    Ok(window) => window,
-                    Err(why) => return message(StatusCode::BAD_REQUEST, "How long?", &why),
-                };
-            Answer {
-                status: "approved",
-                decided_by: viewer.username().to_owned(),
-                decided_at: crate::now(),
-                scope: Some(scope),
-                window: Some((requests::at(start), requests::at(end))),
-                note,
-            }
-        }
-        _ => {
+    let choice = requests::AnswerChoice {
+        decision: &form.decision,
+        scope: &form.scope,
+        minutes: &form.minutes,
+        note: &form.note,
+    };
+    let answer = match requests::decide(
+        &request,
+        &choice,
+        viewer.username(),
+        None,
+        chrono::Utc::now(),
+        app.school_day_end_minute,
+    ) {
+        Ok(answer) => answer,
+        Err(refusal) => {
             return message(
                 StatusCode::BAD_REQUEST,
-                "Approve or decline",
-                "Press Approve or Decline.",
+                refusal.title(),
+                &refusal.to_string(),
             )
         }
     };

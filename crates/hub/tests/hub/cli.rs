@@ -11,7 +11,7 @@ use schoolgate_hub::config::DatabaseLocation;
 use schoolgate_hub::oidc::Pending;
 use schoolgate_hub::store::{
     AccountAdmin, AccountLink, DigestStore, EventStore, FilterCheckStore, LinkPurpose,
-    OidcSettings, PolicyStore, RequestStore, SignInState, SqliteStore, Store,
+    OidcSettings, PolicyStore, RequestStore, SignInState, SqliteStore, StaffDeviceStore, Store,
 };
 use schoolgate_hub::throttle::{self, ThrottleKey};
 use sqlx::Connection;
@@ -141,8 +141,8 @@ async fn migrate_is_idempotent(db: TestDb) {
         .collect::<Vec<_>>()
         .join(", ");
     assert_eq!(
-        all, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
-        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), pupils' requests (9), policy change control (10), digest e-mails, dismissed alerts and expected devices (11), the governors' summary's index (12)"
+        all, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13",
+        "inbox (3), roles (4), the inbox's summary (5), shared sign-in state (6), events (7), the filter check log (8), pupils' requests (9), policy change control (10), digest e-mails, dismissed alerts and expected devices (11), the governors' summary's index (12), staff devices (13)"
     );
     for _ in 0..2 {
         let printed = run_ok(&db, &["migrate"]);
@@ -476,6 +476,7 @@ async fn fill_every_table(db: &TestDb) -> String {
         scope: None,
         window: None,
         note: Some("not in this lesson".into()),
+        via: None,
     };
     assert!(store
         .answer_request("q-backup-0001", &answer)
@@ -544,6 +545,26 @@ async fn fill_every_table(db: &TestDb) -> String {
         .await
         .expect("leader");
     store.policy_bundle_key().await.expect("key");
+    // staffdev: a pairing code, used to connect a staff device.
+    let code = schoolgate_hub::store::NewPairingCode {
+        code_hash: schoolgate_hub::staff_devices::code_hash("ABCDEFGH"),
+        username: "dsl".into(),
+        created_at: now.clone(),
+        expires_at: later.clone(),
+    };
+    store.add_pairing_code(&code).await.expect("code");
+    let device = schoolgate_hub::store::NewStaffDevice {
+        id: "sd-backup00001".into(),
+        token_hash: accounts::token_hash("a-staff-device-token"),
+        label: "Staff Chromebook".into(),
+        created_at: now.clone(),
+        expires_at: later.clone(),
+    };
+    assert!(store
+        .pair_staff_device(&code.code_hash, &device)
+        .await
+        .expect("pair")
+        .is_some());
     secret
 }
 

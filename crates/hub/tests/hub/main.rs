@@ -32,5 +32,6 @@ mod scheduled_mail;
 mod school_calendar;
 mod security;
 mod several_hubs;
+mod staff_devices;
 mod web;
 mod web_times;

@@ -117,7 +117,7 @@ fn told(reply: &http::Reply) -> Vec<(String, String)> {
 }
 
 /// A teacher account (invited by the DSL, joined, signed in), teaching `groups`.
-async fn teacher(hub: &InProcessHub, dsl: &str, name: &str, groups: &str) -> String {
+pub(crate) async fn teacher(hub: &InProcessHub, dsl: &str, name: &str, groups: &str) -> String {
     let link = invite(hub, dsl, name, "teacher").await;
     let (made, secret) = join(hub, &link, PASSWORD).await;
     assert_eq!(made, 303, "{name}");
@@ -404,6 +404,7 @@ async fn a_locked_page_can_never_be_asked_for_or_approved(db: TestDb) {
         scope: Some(Scope::Group),
         window: Some((schoolgate_hub::now(), "2099-01-01T00:00:00.000Z".into())),
         note: None,
+        via: None,
     };
     assert!(hub
         .store
