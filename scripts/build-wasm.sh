@@ -43,7 +43,7 @@ say "wasm-opt -Oz ($("$WASM_OPT" --version))"
 # --low-memory-unused: the first KiB of memory is never an object's address (Rust's stack sits
 # below its data and reaches it only by overflowing all of its 1 MiB), so address arithmetic
 # folds into load and store offsets (-0.8 KB gzipped; Emscripten does the same).
-"$WASM_OPT" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$WASM_OPT" --gufa -Oz --converge --strip-producers --strip-target-features --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-simd \
   "$OUT/schoolgate_bg.wasm" -o "$OUT/schoolgate_bg.opt.wasm"
 mv "$OUT/schoolgate_bg.opt.wasm" "$OUT/schoolgate_bg.wasm"

@@ -9,6 +9,7 @@
 mod action;
 mod calendar;
 mod group;
+mod search_engines;
 
 use std::ops::Range;
 
@@ -24,7 +25,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const EXPECTED_ACTION: &str = r#"expected "allow", "block", "staff-only" or { allow_at = [...] }"#;
 const WINDOW_EXAMPLE: &str = r#"{ days = "mon-fri", from = "12:15", to = "13:00" }"#;
-const ROOT_KEYS: [&str; 9] = [
+const ROOT_KEYS: [&str; 10] = [
     "school",
     "calendar",
     "builtin_lists",
@@ -34,6 +35,7 @@ const ROOT_KEYS: [&str; 9] = [
     "categories",
     "groups",
     "lists",
+    "search_engines",
 ];
 const PRESETS: &str = r#""eyfs", "ks1", "ks2" or "staff""#;
 
@@ -210,6 +212,9 @@ impl Walker<'_> {
         let categories = self.categories(root.get("categories"));
         let groups = self.groups(root.get("groups"), &categories, school.timezone);
         let lists = root.get("lists").map_or_else(Vec::new, |v| self.lists(v));
+        let search_engines = root
+            .get("search_engines")
+            .map_or_else(Vec::new, |v| self.search_engines(v));
         let search_phrases = root.get("search_phrases").map_or_else(Vec::new, |v| {
             let what = r#"an array of phrase list files like ["phrases/our-school.txt"]"#;
             self.array(v, "search_phrases", what)
@@ -235,6 +240,7 @@ impl Walker<'_> {
             never_override,
             override_minutes,
             lists,
+            search_engines,
             categories,
             groups,
         }
