@@ -541,6 +541,34 @@ mod tests {
         assert_eq!(edit_distance("Ŵyn", "wyn"), 1);
     }
 
+    /// docs/policy.md's key tables name every key the parser accepts at the top level and in
+    /// `[[search_engines]]`, so the syntax an IT lead reads is the syntax the code takes.
+    #[test]
+    fn the_policy_doc_names_every_top_level_and_search_engine_key() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md");
+        let docs = std::fs::read_to_string(path).unwrap_or_default();
+        let section = |heading: &str| {
+            let start = docs.find(heading).unwrap_or(docs.len());
+            let rest = &docs[start..];
+            let end = rest[heading.len()..]
+                .find("\n### ")
+                .map_or(rest.len(), |e| e + heading.len());
+            rest[..end].to_string()
+        };
+        for (heading, keys) in [
+            ("### Top level", &ROOT_KEYS[..]),
+            ("### `[[search_engines]]`", &search_engines::KEYS[..]),
+        ] {
+            let table = section(heading);
+            for key in keys {
+                assert!(
+                    table.contains(&format!("| `{key}` |")),
+                    "docs/policy.md, {heading}: no row for `{key}`"
+                );
+            }
+        }
+    }
+
     #[test]
     fn paths_quote_keys_that_are_not_bare() {
         assert_eq!(join("", "school"), "school");

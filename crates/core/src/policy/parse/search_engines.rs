@@ -9,7 +9,7 @@ use crate::lists::{parse_entry, Entry};
 use crate::search::engines::{engine_for_host, strip_domain, DeclaredEngine};
 use crate::search::Vertical;
 
-const KEYS: [&str; 6] = ["name", "hosts", "path", "query", "vertical", "child_safe"];
+pub(super) const KEYS: [&str; 6] = ["name", "hosts", "path", "query", "vertical", "child_safe"];
 
 impl Walker<'_> {
     #[inline(never)]

@@ -4,6 +4,7 @@
 //! parameter) that carry a search, whether a route is a submitted search or an autocomplete
 //! request, and how SafeSearch is enforced on it. Adding an engine is adding one entry to
 //! [`ENGINES`] (in `engines/table.rs`); the fixture `tests/fixtures/search/extract.tsv` shows the URLs each one expects.
+//! Engines the table lacks, a school declares in its policy ([`DeclaredEngine`], `declared.rs`).
 
 use serde::Serialize;
 
