@@ -248,6 +248,7 @@ impl Walker<'_> {
 
     /// `never_override = [...]`: categories no teacher's override may open, each a known
     /// category or one declared in `[categories]`; sorted, without repeats.
+    #[inline(never)]
     fn never_override(&mut self, v: Option<&Value<'_>>) -> Vec<String> {
         let Some(v) = v else {
             return Vec::new();
@@ -268,6 +269,7 @@ impl Walker<'_> {
         out
     }
 
+    #[inline(never)]
     fn school(&mut self, v: Option<&Value<'_>>) -> School {
         let mut school = School {
             name: String::new(),
@@ -332,6 +334,7 @@ impl Walker<'_> {
         school
     }
 
+    #[inline(never)]
     fn categories(&mut self, v: Option<&Value<'_>>) -> ByName<Action> {
         let mut out = ByName::new();
         let Some(t) =
@@ -381,6 +384,7 @@ impl Walker<'_> {
         false
     }
 
+    #[inline(never)]
     fn lists(&mut self, v: &Value<'_>) -> Vec<ListSource> {
         let mut out = Vec::new();
         if v.get_ref().is_table() {
