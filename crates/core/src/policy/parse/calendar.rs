@@ -20,7 +20,6 @@ impl Walker<'_> {
     }
 
     #[inline(never)]
-    #[inline(never)]
     pub(super) fn calendar(&mut self, v: Option<&Value<'_>>) -> Calendar {
         self.calendar_written = v.is_some();
         let Some((v, t)) = v.and_then(|v| self.table(v, "calendar", CALENDAR).map(|t| (v, t)))
