@@ -43,7 +43,11 @@ say "wasm-opt -Oz ($("$WASM_OPT" --version))"
 # --low-memory-unused: the first KiB of memory is never an object's address (Rust's stack sits
 # below its data and reaches it only by overflowing all of its 1 MiB), so address arithmetic
 # folds into load and store offsets (-0.8 KB gzipped; Emscripten does the same).
-"$WASM_OPT" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --gufa first (whole-program constant flow), --converge (-Oz again until nothing shrinks), and the
+# producers and target-features sections, which no browser reads, stripped: -1.5 KB gzipped for
+# about a minute more of build (BENCHMARKS.md, "WebAssembly size"). Never --traps-never-happen:
+# it may delete the code that leads to a panic, and the engine must fail closed.
+"$WASM_OPT" --gufa -Oz --converge --strip-producers --strip-target-features --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-simd \
   "$OUT/schoolgate_bg.wasm" -o "$OUT/schoolgate_bg.opt.wasm"
 mv "$OUT/schoolgate_bg.opt.wasm" "$OUT/schoolgate_bg.wasm"

@@ -187,7 +187,7 @@ async function onBlockPage(d) {
     return;
   }
   // Queued together (each write runs in the queue's own order); timed up to the writes.
-  const queued = describeBlock(verdict, url, viaOf(d.transitionType, before !== null && maySearch(hostOf(before)))).map(record);
+  const queued = describeBlock(verdict, url, viaOf(d.transitionType, before !== null && maySearch(hostOf(before), s.searchHosts))).map(record);
   path.workMs.push(performance.now() - started);
   if (path.workMs.length > 1_000) path.workMs.shift();
   await Promise.all(queued);

@@ -44,7 +44,7 @@ export async function alertOnSearch({ state, url, atMs = Date.now() }) {
   // A report is about a child: a member of staff's own searches are not reported.
   if (!state || state.groupInfo?.staff) return null;
   const host = HOST.exec(url)?.[1]?.toLowerCase() ?? '';
-  if (!maySearch(host)) return null;
+  if (!maySearch(host, state.searchHosts)) return null;
   let verdict;
   try {
     verdict = state.sg.classify(url, state.group, atMs);

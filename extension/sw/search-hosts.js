@@ -5,6 +5,10 @@
 // It is a pre-check only, and errs wide: a host passes when it is one of an engine's domains (or
 // under one), or has a label an engine is matched by before any suffix (`google`). The engine
 // itself then says whether the address is a search (`safeSearch`, `classify`).
+//
+// A school's policy may declare engines of its own (`[[search_engines]]`, docs/policy.md): their
+// hosts come from the policy in force (`declaredHosts`, kept in the worker's state), so a search
+// there raises its alert like one on Google. They have no SafeSearch to force.
 
 import { SEARCH_ENGINES } from '../core-facts.js';
 
@@ -18,7 +22,17 @@ const MAY_SEARCH = new RegExp(`(?:^|\\.)(?:${either(DOMAINS)})$|(?:^|\\.)(?:${ei
 /** The exact hosts a SafeSearch request header goes to (YouTube's `YouTube-Restrict`). */
 export const SAFESEARCH_HEADER_HOSTS = Object.freeze([...new Set(SEARCH_ENGINES.flatMap((e) => e.headerHosts))]);
 
-/** Whether a (lowercase) host may belong to a search engine the core knows. */
-export function maySearch(host) {
-  return MAY_SEARCH.test(host);
+/**
+ * Whether a (lowercase) host may belong to a search engine the core knows, or to one the
+ * school's policy declares (`declared`: their hosts, from `declaredHosts`).
+ * @param {string} host
+ * @param {readonly string[]} [declared]
+ */
+export function maySearch(host, declared = []) {
+  return MAY_SEARCH.test(host) || declared.some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+/** The hosts of the engines a policy declares (`sg.policy().search_engines`), canonical. */
+export function declaredHosts(policy) {
+  return (policy?.search_engines ?? []).flatMap((e) => e.hosts ?? []);
 }

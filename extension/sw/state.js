@@ -16,6 +16,7 @@ import { pkg, builtin, Decider, startup } from './engine.js';
 import { readManaged, configKey, engineConfig, effectiveConfig, STRICTEST_GROUP, UNMANAGED_GROUP } from './config.js';
 import { loadList, cachedCopy, recompileFromText } from './lists.js';
 import { syncDnr, forgetListTexts } from './dnr-sync.js';
+import { declaredHosts } from './search-hosts.js';
 
 export const REFRESH_ALARM = 'sg-refresh';
 /** How often lists are fetched again. */
@@ -82,6 +83,8 @@ function makeState({ sg, group, policyToml, lists, specs, source, extras, engine
     timeZone: policy.school?.timezone === 'UTC' ? 'UTC' : 'Europe/London',
     policySchoolName: policy.school?.name ?? '',
     builtinLists: policy.builtin_lists !== false,
+    // The hosts of the engines the policy declares: their searches raise alerts too.
+    searchHosts: declaredHosts(policy),
   };
 }
 

@@ -318,6 +318,23 @@ describe('unpacked, with a managed policy', { skip, timeout: 15 * 60_000 }, () =
     await page.close();
   });
 
+  test('a search engine the policy declares has its searches judged on navigation', T, async () => {
+    // tests/fixtures/policies/good/search-engines.toml declares "nICE" at nice-search.example, an
+    // engine the core's table does not know; the same rows are in declared-engines.tsv.
+    const declared = readFileSync(join(h.ROOT, 'tests', 'fixtures', 'policies', 'good', 'search-engines.toml'), 'utf8');
+    await applyPolicy({ group: 'ks2', policyToml: declared }, (s) => s.policyToml === declared && s.status.dnr.at > s.appliedAt);
+    server.clear();
+    const page = await newPage();
+    await h.go(page, 'https://nice-search.example/search?q=volcanoes');
+    await h.until(() => server.requests('/search?q=volcanoes').length, 'the ordinary search to load');
+    await h.sleep(1000);
+    assert.equal(page.url(), 'https://nice-search.example/search?q=volcanoes', 'an ordinary search stays');
+    await h.go(page, 'https://www.nice-search.example/search?query=free+porn+videos');
+    const shown = await h.blockPage(page);
+    assert.equal(shown.kind, 'search');
+    await page.close();
+  });
+
   test('a broken policy keeps the last good one, and staff see why', T, async () => {
     const good = (await h.status(ctx)).policyToml;
     await h.writePolicy(h.extensionPolicy(settings({ group: 'ks2', policyToml: `${good}\n[groups.ks2.categories]\ngames = "alow"\n` })));

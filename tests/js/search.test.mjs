@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fixtureLines, schoolgate } from './helpers.mjs';
+import { decide, decisionOf, engineFor, fixtureLines, schoolgate } from './helpers.mjs';
 
 const sg = new schoolgate.Schoolgate();
 const AT = Date.parse('2026-11-25T10:00:00Z');
@@ -73,6 +73,26 @@ test('search-urls.tsv: whole search URLs get the Rust core\'s action, category, 
     }
   }
   report(failures, all.length, 'search-urls.tsv');
+});
+
+test('declared-engines.tsv: searches on the engines a policy declares are judged as the Rust core judges them, on the hot path too', () => {
+  const declared = engineFor('policies/good/search-engines.toml');
+  const groups = declared.groups().map((g) => g.name);
+  assert.deepEqual(declared.policy().search_engines.map((e) => [e.name, e.hosts]), [
+    ['nICE', ['nice-search.example']],
+    ['Regional Pictures', ['pictures.example', 'xn--bcher-kva.example']],
+  ]);
+  const all = rows('declared-engines.tsv');
+  const failures = [];
+  for (const [n, [group, url, action, category, flavour, alerts, engine, vertical]] of all) {
+    const v = declared.classify(url, group, AT);
+    const got = [v.action, v.action === 'block' ? (v.category ?? '-') : '-', v.flavour ?? '-', alertNames(v.alerts).join(','), v.search?.engine ?? '-', v.search?.vertical ?? '-'];
+    const want = [action, category, flavour, alerts.split(',').filter((a) => a !== '-').sort().join(','), engine, vertical];
+    if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`line ${n}: ${group} ${url}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    const hot = decide(declared, url, groups.indexOf(group), AT / 1000);
+    if (hot !== decisionOf(v)) failures.push(`line ${n}: ${group} ${url}: decideEncoded ${hot}, classify ${v.action}`);
+  }
+  report(failures, all.length, 'declared-engines.tsv');
 });
 
 test('extract.tsv: verdicts of whole search URLs carry the search the Rust core extracts', () => {

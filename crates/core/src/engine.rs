@@ -501,7 +501,10 @@ impl Engine {
         group: &Group,
         findings: &mut Findings,
     ) -> Option<Judgement> {
-        let found = search::extract(url.host(), url.path(), url.raw_query())?;
+        let (host, path, query) = (url.host(), url.path(), url.raw_query());
+        let declared = self.policy.search_engines();
+        let found = search::extract(host, path, query)
+            .or_else(|| search::engines::extract_declared(declared, host, path, query))?;
         let verdict = self.judge_search_in(&found.terms, group, found.vertical);
         let blocks = verdict.blocked && found.kind == SearchKind::Submitted;
         if !findings.explain {

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use schoolgate_core::engine::{Engine, Request};
+use schoolgate_core::policy::Policy;
 use schoolgate_core::search::engines::{self, SearchKind, Vertical};
 use schoolgate_core::search::{
     self, Alert, Flavour, PhraseSet, SafeSearchPolicy, SearchRules, SearchVerdict,
@@ -213,6 +214,73 @@ fn search_urls() {
         }
     }
     report(failures, rows.len(), "search-urls.tsv");
+}
+
+/// Searches on the engines a school declares (`[[search_engines]]`): judged like the built-in
+/// engines' by `classify`, and by the navigation's `decide` and `decide_now`, which must not
+/// settle a declared engine's host before its search is read.
+#[test]
+fn declared_engines() {
+    let policy_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/policies/good/search-engines.toml"
+    );
+    let text = std::fs::read_to_string(policy_path).unwrap();
+    let policy = Policy::from_toml(&text).unwrap_or_else(|e| panic!("{}", e.report()));
+    let engine = Engine::new(policy, Vec::new()).unwrap();
+    let at = 1_764_064_800; // 2025-11-25T10:00:00Z, a school day
+    let rows = rows("declared-engines.tsv");
+    let mut failures = Vec::new();
+    for (line, f) in &rows {
+        let (group, url) = (&f[0], &f[1]);
+        let request = Request::new(url.as_bytes(), group, at);
+        let v = engine.classify(&request);
+        let blocked = v.action == Action::Block;
+        let action = if blocked { "block" } else { "allow" };
+        let category = if blocked {
+            v.category.as_deref().unwrap_or("-")
+        } else {
+            "-"
+        };
+        let alerts = alert_names(&v.alerts);
+        let want_alerts: BTreeSet<String> = f[5]
+            .split(',')
+            .filter(|a| *a != "-")
+            .map(str::to_owned)
+            .collect();
+        let search = v
+            .search
+            .as_ref()
+            .map_or(("-".to_owned(), "-".to_owned()), |s| {
+                (s.engine.clone(), format!("{:?}", s.vertical).to_lowercase())
+            });
+        let got = (action, category, flavour_name(v.flavour), &alerts, &search);
+        let want_search = (f[6].clone(), f[7].clone());
+        let want = (
+            f[2].as_str(),
+            f[3].as_str(),
+            f[4].as_str(),
+            &want_alerts,
+            &want_search,
+        );
+        if got != want {
+            failures.push(format!(
+                "line {line}: {group} {url}: got {got:?}, expected {want:?}"
+            ));
+        }
+        for (how, decided) in [
+            ("decide", engine.decide(&request)),
+            ("decide_now", engine.decide_now(&request)),
+        ] {
+            if decided.action != v.action {
+                failures.push(format!(
+                    "line {line}: {group} {url}: {how} says {:?}, classify {:?}",
+                    decided.action, v.action
+                ));
+            }
+        }
+    }
+    report(failures, rows.len(), "declared-engines.tsv");
 }
 
 #[test]

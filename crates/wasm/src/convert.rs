@@ -11,8 +11,10 @@ use crate::error;
 /// It is that JSON, parsed by JavaScript: one call across the boundary instead of one per field,
 /// and one serialiser in the package instead of a copy of the field code per type.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    // The core's values always serialise (string keys, no custom failures): the error is not
+    // formatted, which keeps serde_json's and std's error messages out of the package.
     let json = serde_json::to_string(value)
-        .map_err(|e| error::message(format!("cannot convert a result to JavaScript: {e}")))?;
+        .map_err(|_| error::message("cannot convert a result to JavaScript"))?;
     js_sys::JSON::parse(&json)
 }
 

@@ -206,6 +206,8 @@ export interface PolicyObject {
   /** The school's own search phrase list files, as written (pass their text to `fromPolicy`). */
   search_phrases: string[];
   lists: { path: string; category: string; format: ListFormat; name: string | null }[];
+  /** Search engines the policy declares (`[[search_engines]]`): hosts canonical, `path` "" for any. */
+  search_engines: { name: string; hosts: string[]; path: string; query: string[]; vertical: "web" | "images" | "videos" | "news"; child_safe: boolean }[];
   /** Categories no teacher's override code may open (`never_override`), sorted. */
   never_override: string[];
   /** How long a teacher's override lasts, in minutes (1 to 480). */

@@ -217,6 +217,7 @@ impl Engine {
             || canon::is_ip_host(host)
             || canon::last_labels(host)
                 .any(|label| search::is_engine_label(label) || wrappers::is_wrapper_label(label))
+            || search::engines::serves_any(self.policy.search_engines(), host)
             || (!parts.host_is_plain() && lookalike::may_be_lookalike(host))
         {
             return None;

@@ -20,7 +20,9 @@ pub struct Issue {
 }
 
 impl Issue {
-    /// An issue at a byte span of `text`.
+    /// An issue at a byte span of `text`. Not inlined: one copy of the line counting, however
+    /// many places report (the wasm package's size).
+    #[inline(never)]
     pub(crate) fn at(
         text: &str,
         span: Range<usize>,

@@ -52,6 +52,7 @@ pub use time::Tz;
 
 use crate::category;
 use crate::lists::Entry;
+use crate::search::engines::DeclaredEngine;
 
 /// The built-in policy: a typical UK primary school. With the `annotated-builtins` feature it
 /// has the comments explaining each choice; without it, those lines are empty.
@@ -330,6 +331,7 @@ pub struct Policy {
     never_override: Vec<String>,
     override_minutes: u32,
     lists: Vec<ListSource>,
+    search_engines: Vec<DeclaredEngine>,
     categories: ByName<Action>,
     groups: ByName<Group>,
 }
@@ -366,6 +368,7 @@ impl Policy {
             never_override: Vec::new(),
             override_minutes: DEFAULT_OVERRIDE_MINUTES,
             lists: Vec::new(),
+            search_engines: Vec::new(),
             categories: none,
             groups,
         }
@@ -424,6 +427,12 @@ impl Policy {
     /// The `[[lists]]` to load, in file order.
     pub fn lists(&self) -> &[ListSource] {
         &self.lists
+    }
+
+    /// The school's own search engines (`[[search_engines]]`), in file order: their searches are
+    /// judged like the built-in engines'.
+    pub fn search_engines(&self) -> &[DeclaredEngine] {
+        &self.search_engines
     }
 
     /// The policy-wide `[categories]` as written, including a school's own categories, as

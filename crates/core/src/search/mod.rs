@@ -5,7 +5,8 @@
 //!
 //! 1. [`engines::extract`]: a canonical URL → a [`SearchRequest`] (engine, submitted search or
 //!    autocomplete, vertical, decoded terms: every term parameter, advanced search's too), from
-//!    one data table of engines, [`engines::ENGINES`].
+//!    one data table of engines, [`engines::ENGINES`]; and [`engines::extract_declared`] for the
+//!    engines a school's policy declares (`[[search_engines]]`), which the engine tries next.
 //! 2. [`normalize::normalize`]: the terms → a canonical form that sees through lookalike letters,
 //!    leetspeak, split and stretched letters and invisible characters.
 //! 3. [`PhraseSet`]: weighted phrase lists (our own, in English and five languages common among

@@ -10,6 +10,7 @@ use crate::lists::parse_entry;
 use crate::policy::{Action, ByName, Group, ListedEntry, Preset, Setting, Tz};
 
 impl Walker<'_> {
+    #[inline(never)]
     pub(super) fn groups(
         &mut self,
         v: Option<&Value<'_>>,
@@ -44,6 +45,7 @@ impl Walker<'_> {
         groups
     }
 
+    #[inline(never)]
     pub(super) fn group(
         &mut self,
         name: &str,

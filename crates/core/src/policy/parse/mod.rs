@@ -9,6 +9,7 @@
 mod action;
 mod calendar;
 mod group;
+mod search_engines;
 
 use std::ops::Range;
 
@@ -24,7 +25,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const EXPECTED_ACTION: &str = r#"expected "allow", "block", "staff-only" or { allow_at = [...] }"#;
 const WINDOW_EXAMPLE: &str = r#"{ days = "mon-fri", from = "12:15", to = "13:00" }"#;
-const ROOT_KEYS: [&str; 9] = [
+const ROOT_KEYS: [&str; 10] = [
     "school",
     "calendar",
     "builtin_lists",
@@ -34,6 +35,7 @@ const ROOT_KEYS: [&str; 9] = [
     "categories",
     "groups",
     "lists",
+    "search_engines",
 ];
 const PRESETS: &str = r#""eyfs", "ks1", "ks2" or "staff""#;
 
@@ -210,6 +212,9 @@ impl Walker<'_> {
         let categories = self.categories(root.get("categories"));
         let groups = self.groups(root.get("groups"), &categories, school.timezone);
         let lists = root.get("lists").map_or_else(Vec::new, |v| self.lists(v));
+        let search_engines = root
+            .get("search_engines")
+            .map_or_else(Vec::new, |v| self.search_engines(v));
         let search_phrases = root.get("search_phrases").map_or_else(Vec::new, |v| {
             let what = r#"an array of phrase list files like ["phrases/our-school.txt"]"#;
             self.array(v, "search_phrases", what)
@@ -235,6 +240,7 @@ impl Walker<'_> {
             never_override,
             override_minutes,
             lists,
+            search_engines,
             categories,
             groups,
         }
@@ -242,6 +248,7 @@ impl Walker<'_> {
 
     /// `never_override = [...]`: categories no teacher's override may open, each a known
     /// category or one declared in `[categories]`; sorted, without repeats.
+    #[inline(never)]
     fn never_override(&mut self, v: Option<&Value<'_>>) -> Vec<String> {
         let Some(v) = v else {
             return Vec::new();
@@ -262,6 +269,7 @@ impl Walker<'_> {
         out
     }
 
+    #[inline(never)]
     fn school(&mut self, v: Option<&Value<'_>>) -> School {
         let mut school = School {
             name: String::new(),
@@ -326,6 +334,7 @@ impl Walker<'_> {
         school
     }
 
+    #[inline(never)]
     fn categories(&mut self, v: Option<&Value<'_>>) -> ByName<Action> {
         let mut out = ByName::new();
         let Some(t) =
@@ -375,6 +384,7 @@ impl Walker<'_> {
         false
     }
 
+    #[inline(never)]
     fn lists(&mut self, v: &Value<'_>) -> Vec<ListSource> {
         let mut out = Vec::new();
         if v.get_ref().is_table() {
@@ -533,6 +543,34 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("Ŵyn", "wyn"), 1);
+    }
+
+    /// docs/policy.md's key tables name every key the parser accepts at the top level and in
+    /// `[[search_engines]]`, so the syntax an IT lead reads is the syntax the code takes.
+    #[test]
+    fn the_policy_doc_names_every_top_level_and_search_engine_key() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md");
+        let docs = std::fs::read_to_string(path).unwrap_or_default();
+        let section = |heading: &str| {
+            let start = docs.find(heading).unwrap_or(docs.len());
+            let rest = &docs[start..];
+            let end = rest[heading.len()..]
+                .find("\n### ")
+                .map_or(rest.len(), |e| e + heading.len());
+            rest[..end].to_string()
+        };
+        for (heading, keys) in [
+            ("### Top level", &ROOT_KEYS[..]),
+            ("### `[[search_engines]]`", &search_engines::KEYS[..]),
+        ] {
+            let table = section(heading);
+            for key in keys {
+                assert!(
+                    table.contains(&format!("| `{key}` |")),
+                    "docs/policy.md, {heading}: no row for `{key}`"
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! parameter) that carry a search, whether a route is a submitted search or an autocomplete
 //! request, and how SafeSearch is enforced on it. Adding an engine is adding one entry to
 //! [`ENGINES`] (in `engines/table.rs`); the fixture `tests/fixtures/search/extract.tsv` shows the URLs each one expects.
+//! Engines the table lacks, a school declares in its policy ([`DeclaredEngine`], `declared.rs`).
 
 use serde::Serialize;
 
+mod declared;
 mod table;
 
 use super::query;
+pub use declared::{extract_declared, serves_any, DeclaredEngine};
 pub use table::{ENGINES, YOUTUBE_RESTRICT_HOSTS};
 
 /// The most characters of decoded search terms kept; the rest is cut off.
@@ -138,9 +141,9 @@ pub struct SearchEngineSpec {
 
 /// A search found in a URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchRequest {
-    /// The engine's [`SearchEngineSpec::id`].
-    pub engine: &'static str,
+pub struct SearchRequest<'e> {
+    /// The engine's [`SearchEngineSpec::id`], or a declared engine's name.
+    pub engine: &'e str,
     /// Submitted search or suggestion.
     pub kind: SearchKind,
     /// Web, images, videos or news.
@@ -155,9 +158,26 @@ pub struct SearchRequest {
 ///
 /// Returns `None` for URLs of unknown engines, for pages of known engines that are not searches
 /// (Google's `/url?q=` redirector is not a search), and for searches with empty terms.
-pub fn extract(host: &str, path: &str, query: Option<&str>) -> Option<SearchRequest> {
+pub fn extract(host: &str, path: &str, query: Option<&str>) -> Option<SearchRequest<'static>> {
     let (engine, route) = find_route(host, path, query)?;
     let raw = terms_of(route, path, query.unwrap_or(""))?;
+    request(
+        engine.id,
+        route.kind,
+        vertical_of(route, query.unwrap_or("")),
+        &raw,
+    )
+}
+
+/// The request for these raw terms: trimmed, cut to [`MAX_TERMS_CHARS`]; `None` when empty.
+/// Not inlined: the table's and the declared engines' searches share one copy.
+#[inline(never)]
+fn request<'e>(
+    engine: &'e str,
+    kind: SearchKind,
+    vertical: Vertical,
+    raw: &str,
+) -> Option<SearchRequest<'e>> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return None;
@@ -165,9 +185,9 @@ pub fn extract(host: &str, path: &str, query: Option<&str>) -> Option<SearchRequ
     let truncated = trimmed.chars().nth(MAX_TERMS_CHARS).is_some();
     let terms: String = trimmed.chars().take(MAX_TERMS_CHARS).collect();
     Some(SearchRequest {
-        engine: engine.id,
-        kind: route.kind,
-        vertical: vertical_of(route, query.unwrap_or("")),
+        engine,
+        kind,
+        vertical,
         terms,
         truncated,
     })
@@ -252,7 +272,8 @@ fn subdomain_of<'h>(engine: &SearchEngineSpec, host: &'h str) -> Option<&'h str>
     })
 }
 
-fn strip_domain<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
+/// The subdomain part of `host` (`""` for none) if it is `domain` or under it.
+pub(crate) fn strip_domain<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
     if host == domain {
         return Some("");
     }
