@@ -88,10 +88,16 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                         td { (role_label) }
                         td { @if let Some(at) = &account.disabled_at { "disabled " (when(at)) } @else { "active" } }
                         td {
-                            form method="post" action={ "/accounts/" (name) "/role" } {
-                                (csrf_field())
-                                label { "New role for " (name) " " (role_select(role)) }
-                                button type="submit" { "Change role" }
+                            // Your own role and account are changed by another DSL: no button
+                            // that can only end in a refusal.
+                            @if name == viewer.username() {
+                                "Your own account: another DSL can change its role or disable it."
+                            } @else {
+                                form method="post" action={ "/accounts/" (name) "/role" } {
+                                    (csrf_field())
+                                    label { "New role for " (name) " " (role_select(role)) }
+                                    button type="submit" { "Change role" }
+                                }
                             }
                         }
                         td {
@@ -106,7 +112,7 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                                     button type="submit" { "Save groups" }
                                 }
                             }
-                            @if account.disabled_at.is_none() {
+                            @if account.disabled_at.is_none() && name != viewer.username() {
                                 form method="post" action={ "/accounts/" (name) "/disable" } {
                                     (csrf_field())
                                     button type="submit" { "Disable " (name) }

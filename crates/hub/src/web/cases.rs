@@ -242,7 +242,12 @@ async fn show_report<S: Store>(
     let case_markup = case_section(&report, &body, &entries, error, may_assign);
     page(
         status,
-        pages::report(&account.username, &report, case_markup),
+        pages::report(
+            &account.username,
+            &report,
+            flags(&body, &entries),
+            case_markup,
+        ),
     )
 }
 
@@ -278,7 +283,21 @@ pub(super) fn kind_label(kind: &str) -> &str {
     }
 }
 
-/// The hub's part of a report's page: flags, state, chronology and the forms that add to it.
+/// A report's flags, at the top of its page above everything else: the DSL reads "do not open
+/// the page" before the page's address.
+fn flags(body: &serde_json::Value, entries: &[CaseEntry]) -> Markup {
+    let state = CaseState::from_entries(entries);
+    let csam = case::suspected_csam(body);
+    let escalated = state.escalated || case::escalated_on_device(body);
+    html! {
+        @if csam {
+            p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
+        }
+        @if escalated { p.error role="note" { strong { "Escalated." } } }
+    }
+}
+
+/// The hub's part of a report's page: state, chronology and the forms that add to it.
 fn case_section(
     report: &StoredReport,
     body: &serde_json::Value,
@@ -288,13 +307,7 @@ fn case_section(
 ) -> Markup {
     let state = CaseState::from_entries(entries);
     let action = format!("/reports/{}/case", report.id);
-    let csam = case::suspected_csam(body);
-    let escalated = state.escalated || case::escalated_on_device(body);
     html! {
-        @if csam {
-            p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
-        }
-        @if escalated { p.error role="note" { strong { "Escalated." } } }
         p.noprint { a href={ "/reports/" (report.id) "/print" } { "Printable record" } " · " a href={ "/reports/" (report.id) "/export.json" } { "JSON" } }
         h2 { "Case" }
         p {
