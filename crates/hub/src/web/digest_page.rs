@@ -95,7 +95,7 @@ async fn digest_page<S: Store>(
                 .is_some_and(|s| s < bounds.1.as_str())
         })
         .collect();
-    let week = format!("week of Monday {subject}");
+    let week = format!("week of Monday {}", monday.format("%-d %B %Y"));
     let alert_list = |events: &[&StoredEvent]| {
         html! {
             @if events.is_empty() { p { "None." } } @else {
