@@ -173,10 +173,10 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       assert.deepEqual(await axeProblems(page), [], path);
       checked[path] = true;
     }
-    // looks: a DSL reads alerts on a phone: at 390 wide the inbox's tables stand as labelled
+    // looks: a DSL reads alerts on a phone: at 390 wide the inbox's tables (and the filter check log's) stand as labelled
     // cards (hub.css), no wider than the screen, and axe finds nothing serious there either.
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const path of ['/inbox', '/alerts', alertPath]) {
+    for (const path of ['/inbox', '/alerts', alertPath, '/filter-checks']) {
       await page.goto(`${hubProcess.url}${path}`);
       assert.deepEqual(await axeProblems(page), [], `${path} on a phone`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -497,8 +497,9 @@ async fn audit_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
         table {
             thead { tr { th { "#" } th { "When" } th { "Who" } th { "What" } th { "Subject" } } }
             tbody {
+                // The action in words; its stored name (as in the exports) on hover.
                 @for entry in log.iter().rev() {
-                    tr { td { (entry.seq) } td { (when(&entry.at)) } td { (entry.actor) } td { (entry.action) } td { (entry.subject) } }
+                    tr { td { (entry.seq) } td { (when(&entry.at)) } td { (entry.actor) } td { span title=(entry.action) { (super::words::code(&entry.action)) } } td { (entry.subject) } }
                 }
             }
         }

@@ -2,8 +2,9 @@
 //! both back ends: a report's flags come before its page's address and the adult's record is in
 //! words, not only in the raw JSON; a policy proposal tells each person what their approval would
 //! do, or why they cannot give one, and shows a change with a little context rather than the
-//! whole policy; groups and alerts read as the school says them; the filter check log says which
-//! clock its times are in; the DSL is offered no button that can only be refused.
+//! whole policy; groups, alerts and the audit log's actions read as the school says them; the
+//! filter check log says which clock its times are in; the DSL is offered no button that can only
+//! be refused.
 
 use serde_json::json;
 
@@ -215,7 +216,14 @@ async fn groups_alerts_and_the_filter_check_clock_read_as_the_school_says_them(d
         log.contains("Filter checks, newest first (UK school time)"),
         "{log}"
     );
-    assert!(log.contains("<td>Years 3 to 6 (ks2)</td>"), "{log}");
+    assert!(
+        log.contains("<td data-label=\"Group(s)\">Years 3 to 6 (ks2)</td>"),
+        "{log}"
+    );
+    assert!(
+        log.contains("<table class=\"cards\">"),
+        "a card per check on a phone"
+    );
     let printed = get(&hub, "/filter-checks?print=1", &dsl).await;
     assert!(
         printed.contains("(times in UTC, UK school time in brackets)"),
@@ -230,6 +238,13 @@ async fn groups_alerts_and_the_filter_check_clock_read_as_the_school_says_them(d
     );
     assert!(!accounts.contains("action=\"/accounts/dsl/role\""));
     assert!(accounts.contains("Your own account: another DSL can change its role or disable it."));
+
+    // The audit log's actions in words, the stored name (as the exports have it) on hover.
+    let audit = get(&hub, "/audit", &dsl).await;
+    assert!(
+        audit.contains("<span title=\"viewed-audit-log\">Viewed audit log</span>"),
+        "{audit}"
+    );
 
     // The requests page with nothing answered says so.
     let requests = get(&hub, "/requests", &dsl).await;
