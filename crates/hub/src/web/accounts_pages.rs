@@ -58,6 +58,12 @@ fn role_select(selected: Option<Role>) -> Markup {
     }
 }
 
+/// A month as stored ("2026-12") as people say it ("December 2026"); as stored if it is not one.
+fn month_words(month: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_or_else(|_| month.to_owned(), |d| d.format("%B %Y").to_string())
+}
+
 async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
     if let Err(refused) = viewer.require(Permission::ManageAccounts) {
         return refused;
@@ -465,14 +471,20 @@ async fn keys_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> 
         Err(e) => return unavailable(e),
     };
     let body = html! {
+        // The IT lead's start page: everything else they read, first.
+        nav aria-label="The IT lead's pages" {
+            p {
+                a href="/devices" { "Devices" } " (versions, last heard from, any gone silent) · "
+                a href="/filter-checks" { "Filter check log" } " (every Chromebook's daily self-test, failures first) · "
+                a href="/reports/monthly" { "Monthly usage report" } " · "
+                a href="/policy" { "The policy and its changes" }
+            }
+        }
         h2 { "The policy key" }
         p { "Put this in the Admin console as " code { "hubPolicyKey" } " (with " code { "hubUrl" } "): the Chromebooks then take the school's policy from the hub, signed, and refuse any policy this key did not sign. It is not a secret. " a href="/policy" { "The policy and its changes" } }
         p { code id="hub-policy-key" { (policy_key) } }
         h2 { "Report signing keys" }
         p { "The keys the Chromebooks sign reports with (add and revoke them with " code { "schoolgate-hub signing-key" } "). No pupil data is shown here." }
-        // evhub: the devices, and which went silent.
-        p { a href="/devices" { "The devices: versions, last heard from, and any gone silent" } }
-        p { a href="/filter-checks" { "The filter check log: every Chromebook's daily self-test, failures first" } }
         table {
             thead { tr { th { "Label" } th { "Fingerprint" } th { "Added" } th { "Status" } } }
             tbody {
@@ -521,7 +533,7 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
         table {
             thead { tr { th { "Month" } th { "Reports" } } }
             tbody {
-                @for (month, count) in &per_month { tr { td { (month) } td { (count) } } }
+                @for (month, count) in &per_month { tr { td { (month_words(month)) } td { (count) } } }
                 tr { th { "Total" } td { (reports.len()) } }
             }
         }

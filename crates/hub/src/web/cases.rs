@@ -179,6 +179,7 @@ async fn inbox<S: Store>(
         StatusCode::OK,
         pages::inbox(
             &account.username,
+            viewer.role,
             &alerts,
             &rows,
             flagged,

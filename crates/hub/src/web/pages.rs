@@ -4,6 +4,7 @@ use super::when::{when, when_opt};
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
+use crate::roles::Role;
 use crate::store::{InboxSummary, StoredEvent, StoredReport};
 
 /// The stylesheet, served as `/hub.css` (the CSP allows no inline style).
@@ -128,23 +129,48 @@ pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
 /// with `flagged` open flagged reports in all, and a link to the next page if there is one.
 pub fn inbox(
     user: &str,
+    role: Role,
     alerts: &[StoredEvent],
     rows: &[InboxSummary],
     flagged: i64,
     later_page: bool,
     older: Option<&str>,
 ) -> Markup {
+    use crate::roles::Permission::*;
+    let may = |permission| crate::roles::allows(role, permission);
     let body = html! {
         p {
             @if flagged > 0 { strong.flag { (flagged) " flagged report(s) open." } " " }
             (rows.len()) " report(s) on this page" @if later_page { " (an older page)" } ". Opening a report is recorded in the audit log."
         }
+        // Only the links this role may follow: a reader is never sent to a 403.
         nav aria-label="Exports and the audit log" {
-            p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
+            p {
+                "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" }
+                @if may(ViewAllReports) { " · " a href="/exports/pupil" { "Subject-access export" } }
+                @if may(ViewAuditLog) { " · " a href="/audit" { "Audit log" } }
+            }
             // evhub: monitoring events beside the inbox.
-            p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+            @if may(ViewAllReports) {
+                p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+            }
             // policyhub: the filter policy under change control.
-            p { "Filter policy: " a href="/policy" { "In force and waiting for approval" } " · " a href="/policy/history" { "History" } }
+            @if may(ViewPolicy) {
+                p { "Filter policy: " a href="/policy" { "In force and waiting for approval" } " · " a href="/policy/history" { "History" } }
+            }
+            @let more = [
+                (AnswerRequests, "/requests", "Pupils' requests"),
+                (ViewUsageReport, "/reports/monthly", "Monthly usage report"),
+                (ViewFigures, "/figures", "Figures for governors"),
+                (ViewFilterChecks, "/filter-checks", "Filter check log"),
+                (ManageDevices, "/devices", "Devices"),
+                (ManageDevices, "/keys", "Keys"),
+                (ManageAccounts, "/accounts", "Accounts"),
+            ];
+            @let more: Vec<_> = more.iter().filter(|(p, _, _)| may(*p)).collect();
+            @if !more.is_empty() {
+                p { "The school: " @for (i, (_, href, text)) in more.iter().enumerate() { @if i > 0 { " · " } a href=(href) { (text) } } }
+            }
         }
         // digest: open search alerts first, above every report.
         @if !alerts.is_empty() {

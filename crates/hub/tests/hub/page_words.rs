@@ -74,6 +74,11 @@ async fn a_reports_page_puts_its_flags_first_and_the_adults_record_in_words(db: 
     }
     assert!(at(&page, "It had a scary face") < at(&page, "The record as received"));
 
+    // The governors' figures name each month as people say it ("December 2026", not "2026-12").
+    let figures = get(&hub, "/figures", &dsl).await;
+    let month = chrono::Utc::now().format("%B %Y").to_string();
+    assert!(figures.contains(&format!("<td>{month}</td>")), "{figures}");
+
     // Before an adult records: said so, in words.
     let bare = support::report_id(2);
     let reply = post_signed(hub.addr, TEST_KEY, &bare, 1, &report_body(&bare, 1)).await;
@@ -238,6 +243,50 @@ async fn groups_alerts_and_the_filter_check_clock_read_as_the_school_says_them(d
     );
     assert!(!accounts.contains("action=\"/accounts/dsl/role\""));
     assert!(accounts.contains("Your own account: another DSL can change its role or disable it."));
+
+    // The inbox links only where each role may go: the DSL everywhere, a reader never to a 403.
+    for link in [
+        "/audit",
+        "/exports/pupil",
+        "/alerts",
+        "/policy",
+        "/accounts",
+        "/keys",
+        "/figures",
+        "/reports/monthly",
+        "/filter-checks",
+        "/requests",
+    ] {
+        assert!(
+            inbox.contains(&format!("href=\"{link}\"")),
+            "the DSL's inbox links {link}"
+        );
+    }
+    let reader = account(&hub, &dsl, "reader", "safeguarding-reader").await;
+    let theirs = get(&hub, "/inbox", &reader).await;
+    for link in [
+        "/audit",
+        "/exports/pupil",
+        "/alerts",
+        "/policy",
+        "/accounts",
+        "/keys",
+        "/figures",
+    ] {
+        assert!(
+            !theirs.contains(&format!("href=\"{link}\"")),
+            "a reader's inbox does not link {link}: {theirs}"
+        );
+    }
+    assert!(theirs.contains("href=\"/exports/reports.csv\""));
+
+    // The IT lead's start page leads to every page they read, first.
+    let keys = get(&hub, "/keys", &dsl).await;
+    let nav = at(&keys, "<nav aria-label=\"The IT lead's pages\">");
+    assert!(nav < at(&keys, "The policy key"));
+    for link in ["/devices", "/filter-checks", "/reports/monthly", "/policy"] {
+        assert!(at(&keys, &format!("href=\"{link}\"")) > nav, "{link}");
+    }
 
     // The audit log's actions in words, the stored name (as the exports have it) on hover.
     let audit = get(&hub, "/audit", &dsl).await;
