@@ -271,7 +271,10 @@ pub fn report(user: &str, report: &StoredReport, flags: Markup, case: Markup) ->
         table {
             tr { th { "Pressed" } td { (when(text(&body, &["createdAt"]))) } }
             tr { th { "School" } td { (text(&body, &["school", "name"])) } }
-            tr { th { "Pupil" } td { (text(&body, &["pupil", "groupLabel"])) " " (text(&body, &["pupil", "email"])) } }
+            tr { th { "Pupil" } td {
+                @match text(&body, &["pupil", "email"]) { "" => { "(no managed account)" } email => { (email) } }
+                " (" (text(&body, &["pupil", "groupLabel"])) ")"
+            } }
             tr { th { "Device" } td { (text(&body, &["pupil", "deviceAssetId"])) } }
             tr { th { "Page" } td.url { (text(&body, &["page", "url"])) } }
             tr { th { "Title" } td { (text(&body, &["page", "title"])) } }

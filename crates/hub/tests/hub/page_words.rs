@@ -58,6 +58,11 @@ async fn a_reports_page_puts_its_flags_first_and_the_adults_record_in_words(db: 
     // "Do not open the page" is read before the page's address.
     assert!(at(&page, "Do not open the page") < at(&page, "https://unknown-host.example/a-page"));
     assert!(at(&page, "Escalated.") < at(&page, "https://unknown-host.example/a-page"));
+    // The pupil's account first, the group beside it; a pupil without one is said so.
+    assert!(
+        page.contains("<th>Pupil</th><td>(no managed account) (Years 3 to 6)</td>"),
+        "{page}"
+    );
     // The adult's record, in words, before the case's forms (and not only in the raw JSON).
     let record = at(&page, "What the adult recorded");
     assert!(record < at(&page, "Add to the record"));
