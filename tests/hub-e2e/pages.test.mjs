@@ -6,7 +6,8 @@
 // printable version, the inbox with an open alert at its top, the monthly report and its printable
 // version; the DSL is the one role that sees them all), the policy pages (the editor with its
 // preview and an error, a proposal, the policy, its history and printable log, the approval rule)
-// and the "link does not work" page; and the DSL uses them all with the keyboard only (Tab,
+// and the "link does not work" page; the inbox and the alerts on a 390-wide phone, no wider than
+// the screen; and the DSL uses them all with the keyboard only (Tab,
 // typing, Enter), each focused control visibly marked.
 //
 // Holds the machine-wide browser lock when run by hand:
@@ -172,6 +173,17 @@ describe('the hub\'s pages: axe-core and the keyboard (real Chromium)', { skip, 
       assert.deepEqual(await axeProblems(page), [], path);
       checked[path] = true;
     }
+    // looks: a DSL reads alerts on a phone: at 390 wide the inbox's tables (and the filter check log's) stand as labelled
+    // cards (hub.css), no wider than the screen, and axe finds nothing serious there either.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/inbox', '/alerts', alertPath, '/filter-checks']) {
+      await page.goto(`${hubProcess.url}${path}`);
+      assert.deepEqual(await axeProblems(page), [], `${path} on a phone`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} on a phone is no wider than the screen (${overflow}px too wide)`);
+      checked[`${path} on a phone`] = true;
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
     // policyhub: the policy pages (issue 18): the editor, with its preview and with an error,
     // a proposal waiting for approval, the policy in force, its history, the printable log and
     // the approval rule.

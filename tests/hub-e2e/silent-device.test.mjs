@@ -75,7 +75,7 @@ describe('a device whose browser is killed is flagged on /devices and the IT lea
 
   test(`alive: heard from, never flagged; killed: flagged within ${SILENT_AFTER_S} s and a quarter, and the IT lead told`, async () => {
     // The device's first heartbeat says it is in use.
-    await h.until(async () => /<td>ks2<\/td>/.test(await devices()), 'the device on /devices', 30_000, 250);
+    await h.until(async () => /<td>Years 3 to 6 \(ks2\)<\/td>/.test(await devices()), 'the device on /devices', 30_000, 250);
     assert.match(await devices(), /active/, 'its last heartbeat said active (only an active device is flagged)');
 
     // Alive for longer than the threshold: a pupil keeps working (an attempt to get round the

@@ -36,6 +36,16 @@ impl ProposalState {
         }
     }
 
+    /// The state in words, for the pages.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Proposed => "waiting for approval",
+            Self::Published => "approved and published",
+            Self::Withdrawn => "withdrawn by the person who proposed it",
+            Self::Declined => "declined",
+        }
+    }
+
     /// The state a stored name means (an unknown one reads as declined: never in force).
     pub fn parse(name: &str) -> Self {
         match name {

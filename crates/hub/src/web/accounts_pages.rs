@@ -58,6 +58,12 @@ fn role_select(selected: Option<Role>) -> Markup {
     }
 }
 
+/// A month as stored ("2026-12") as people say it ("December 2026"); as stored if it is not one.
+fn month_words(month: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_or_else(|_| month.to_owned(), |d| d.format("%B %Y").to_string())
+}
+
 async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> Response {
     if let Err(refused) = viewer.require(Permission::ManageAccounts) {
         return refused;
@@ -88,10 +94,16 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                         td { (role_label) }
                         td { @if let Some(at) = &account.disabled_at { "disabled " (when(at)) } @else { "active" } }
                         td {
-                            form method="post" action={ "/accounts/" (name) "/role" } {
-                                (csrf_field())
-                                label { "New role for " (name) " " (role_select(role)) }
-                                button type="submit" { "Change role" }
+                            // Your own role and account are changed by another DSL: no button
+                            // that can only end in a refusal.
+                            @if name == viewer.username() {
+                                "Your own account: another DSL can change its role or disable it."
+                            } @else {
+                                form method="post" action={ "/accounts/" (name) "/role" } {
+                                    (csrf_field())
+                                    label { "New role for " (name) " " (role_select(role)) }
+                                    button type="submit" { "Change role" }
+                                }
                             }
                         }
                         td {
@@ -106,7 +118,7 @@ async fn accounts_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                                     button type="submit" { "Save groups" }
                                 }
                             }
-                            @if account.disabled_at.is_none() {
+                            @if account.disabled_at.is_none() && name != viewer.username() {
                                 form method="post" action={ "/accounts/" (name) "/disable" } {
                                     (csrf_field())
                                     button type="submit" { "Disable " (name) }
@@ -459,14 +471,20 @@ async fn keys_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) -> 
         Err(e) => return unavailable(e),
     };
     let body = html! {
+        // The IT lead's start page: everything else they read, first.
+        nav aria-label="The IT lead's pages" {
+            p {
+                a href="/devices" { "Devices" } " (versions, last heard from, any gone silent) · "
+                a href="/filter-checks" { "Filter check log" } " (every Chromebook's daily self-test, failures first) · "
+                a href="/reports/monthly" { "Monthly usage report" } " · "
+                a href="/policy" { "The policy and its changes" }
+            }
+        }
         h2 { "The policy key" }
         p { "Put this in the Admin console as " code { "hubPolicyKey" } " (with " code { "hubUrl" } "): the Chromebooks then take the school's policy from the hub, signed, and refuse any policy this key did not sign. It is not a secret. " a href="/policy" { "The policy and its changes" } }
         p { code id="hub-policy-key" { (policy_key) } }
         h2 { "Report signing keys" }
         p { "The keys the Chromebooks sign reports with (add and revoke them with " code { "schoolgate-hub signing-key" } "). No pupil data is shown here." }
-        // evhub: the devices, and which went silent.
-        p { a href="/devices" { "The devices: versions, last heard from, and any gone silent" } }
-        p { a href="/filter-checks" { "The filter check log: every Chromebook's daily self-test, failures first" } }
         table {
             thead { tr { th { "Label" } th { "Fingerprint" } th { "Added" } th { "Status" } } }
             tbody {
@@ -515,7 +533,7 @@ async fn figures_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
         table {
             thead { tr { th { "Month" } th { "Reports" } } }
             tbody {
-                @for (month, count) in &per_month { tr { td { (month) } td { (count) } } }
+                @for (month, count) in &per_month { tr { td { (month_words(month)) } td { (count) } } }
                 tr { th { "Total" } td { (reports.len()) } }
             }
         }

@@ -179,6 +179,7 @@ async fn inbox<S: Store>(
         StatusCode::OK,
         pages::inbox(
             &account.username,
+            viewer.role,
             &alerts,
             &rows,
             flagged,
@@ -242,7 +243,12 @@ async fn show_report<S: Store>(
     let case_markup = case_section(&report, &body, &entries, error, may_assign);
     page(
         status,
-        pages::report(&account.username, &report, case_markup),
+        pages::report(
+            &account.username,
+            &report,
+            flags(&body, &entries),
+            case_markup,
+        ),
     )
 }
 
@@ -278,7 +284,21 @@ pub(super) fn kind_label(kind: &str) -> &str {
     }
 }
 
-/// The hub's part of a report's page: flags, state, chronology and the forms that add to it.
+/// A report's flags, at the top of its page above everything else: the DSL reads "do not open
+/// the page" before the page's address.
+fn flags(body: &serde_json::Value, entries: &[CaseEntry]) -> Markup {
+    let state = CaseState::from_entries(entries);
+    let csam = case::suspected_csam(body);
+    let escalated = state.escalated || case::escalated_on_device(body);
+    html! {
+        @if csam {
+            p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
+        }
+        @if escalated { p.error role="note" { strong { "Escalated." } } }
+    }
+}
+
+/// The hub's part of a report's page: state, chronology and the forms that add to it.
 fn case_section(
     report: &StoredReport,
     body: &serde_json::Value,
@@ -288,13 +308,7 @@ fn case_section(
 ) -> Markup {
     let state = CaseState::from_entries(entries);
     let action = format!("/reports/{}/case", report.id);
-    let csam = case::suspected_csam(body);
-    let escalated = state.escalated || case::escalated_on_device(body);
     html! {
-        @if csam {
-            p.error role="note" { strong { "Suspected child sexual abuse material. " } "Do not open the page. Report the address to the IWF; the police if a child is at risk." }
-        }
-        @if escalated { p.error role="note" { strong { "Escalated." } } }
         p.noprint { a href={ "/reports/" (report.id) "/print" } { "Printable record" } " · " a href={ "/reports/" (report.id) "/export.json" } { "JSON" } }
         h2 { "Case" }
         p {
@@ -484,8 +498,9 @@ async fn audit_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
         table {
             thead { tr { th { "#" } th { "When" } th { "Who" } th { "What" } th { "Subject" } } }
             tbody {
+                // The action in words; its stored name (as in the exports) on hover.
                 @for entry in log.iter().rev() {
-                    tr { td { (entry.seq) } td { (when(&entry.at)) } td { (entry.actor) } td { (entry.action) } td { (entry.subject) } }
+                    tr { td { (entry.seq) } td { (when(&entry.at)) } td { (entry.actor) } td { span title=(entry.action) { (super::words::code(&entry.action)) } } td { (entry.subject) } }
                 }
             }
         }

@@ -15,7 +15,6 @@ use super::when::{date, when, when_opt};
 use super::{page, pages, unavailable, Viewer};
 use crate::digest::{self, week_bounds, week_start};
 use crate::digest_mail::{events_of_kind as week_of, MAX_PER_KIND};
-use crate::monitor::alert_label;
 use crate::roles::Permission;
 use crate::router::AppState;
 use crate::store::{Store, StoreError, StoredEvent};
@@ -97,7 +96,7 @@ async fn digest_page<S: Store>(
                 .is_some_and(|s| s < bounds.1.as_str())
         })
         .collect();
-    let week = format!("week of Monday {subject}");
+    let week = format!("week of Monday {}", monday.format("%-d %B %Y"));
     let alert_list = |events: &[&StoredEvent]| {
         html! {
             @if events.is_empty() { p { "None." } } @else {
@@ -107,8 +106,8 @@ async fn digest_page<S: Store>(
                         tr.flagged {
                             td { (when(&e.at)) }
                             td { (e.user.as_deref().unwrap_or("(no managed account)")) }
-                            td { (e.group) }
-                            td { a href={ "/alerts/" (e.seq) } { (alert_label(&e.field("alert"))) } }
+                            td { (super::words::group(&e.group)) }
+                            td { a href={ "/alerts/" (e.seq) } { (super::words::alert(&e.field("alert"))) } }
                             td { "\"" (e.field("terms")) "\" on " (e.field("engine")) }
                         }
                     } }
@@ -152,7 +151,7 @@ async fn digest_page<S: Store>(
         h2 { "Attempts to get round the filter: " (tricks.len()) }
         @if tricks.is_empty() { p { "None." } } @else {
             ol { @for e in &tricks {
-                li { (when(&e.at)) " — " (e.user.as_deref().unwrap_or("(no managed account)")) " (" (e.group) "): " (describe(e)) }
+                li { (when(&e.at)) " — " (e.user.as_deref().unwrap_or("(no managed account)")) " (" (super::words::group(&e.group)) "): " (describe(e)) }
             } }
         }
         h2 { "Searches for help: " (help.len()) }
@@ -162,7 +161,7 @@ async fn digest_page<S: Store>(
             table {
                 thead { tr { th { "Device" } th { "Group" } th { "Silent since" } th { "Last user" } } }
                 tbody { @for d in &silent {
-                    tr.flagged { td { (d.device) } td { (d.group) } td { (when_opt(d.silent_since.as_deref())) } td { (d.user.as_deref().unwrap_or("")) } }
+                    tr.flagged { td { (d.device) } td { (super::words::group(&d.group)) } td { (when_opt(d.silent_since.as_deref())) } td { (d.user.as_deref().unwrap_or("")) } }
                 } }
             }
         }

@@ -91,11 +91,16 @@ fn log_table(
     checks: &[FilterCheck],
     actions: &[FilterCheckAction],
     may_note: bool,
-    stamp: Stamp,
+    print: bool,
 ) -> Markup {
+    let stamp: Stamp = if print { exact } else { when };
     html! {
-        table {
-            caption { "Filter checks, newest first (times UTC)" }
+        // On a phone each check stands as a labelled card (hub.css).
+        table.cards {
+            caption {
+                "Filter checks, newest first "
+                @if print { "(times in UTC, UK school time in brackets)" } @else { "(UK school time)" }
+            }
             thead { tr {
                 th scope="col" { "When checked" }
                 th scope="col" { "Who checked" }
@@ -110,13 +115,13 @@ fn log_table(
                 @for check in checks {
                     tr.flagged[!check.passed] id={ "check-" (check.id) } {
                         td { (stamp(&check.checked_at)) }
-                        td { (check.checked_by) @if check.trigger == "on-demand" { " (on demand)" } }
-                        td { (check.device) }
-                        td { (check.group) }
-                        td { @if check.passed { "passed" } @else { strong.flag { "FAILED" } } }
-                        td { (results_cell(check)) }
-                        td.url { (check.lists_version) " (extension " (check.extension_version) ")" }
-                        td { (actions_cell(check, actions, may_note, stamp)) }
+                        td data-label="Who checked" { (check.checked_by) @if check.trigger == "on-demand" { " (on demand)" } }
+                        td data-label="Device" { (check.device) }
+                        td data-label="Group(s)" { (super::words::groups(&check.group)) }
+                        td data-label="Result" { @if check.passed { "passed" } @else { strong.flag { "FAILED" } } }
+                        td data-label="Results of each check" { (results_cell(check)) }
+                        td.url data-label="Lists and version" { (check.lists_version) " (extension " (check.extension_version) ")" }
+                        td data-label="Actions taken" { (actions_cell(check, actions, may_note, stamp)) }
                     }
                 }
             }
@@ -179,7 +184,7 @@ async fn log_page<S: Store>(
             div.error role="alert" {
                 p { strong { (failing.len()) " device(s) failed their latest filter check:" } }
                 ul { @for check in &failing {
-                    li { a href={ "#check-" (check.id) } { (check.device) } " (" (check.group) "), " (stamp(&check.checked_at)) }
+                    li { a href={ "#check-" (check.id) } { (check.device) } ", " (super::words::groups(&check.group)) ", " (stamp(&check.checked_at)) }
                 } }
             }
         }
@@ -206,7 +211,7 @@ async fn log_page<S: Store>(
         }
         (status)
         p { (checks.len()) " check(s), " (period) "." @if checks.len() as i64 == PAGE_LIMIT { " Only the newest " (PAGE_LIMIT) " are listed: choose a shorter period." } }
-        (log_table(&checks, &actions, may_note, stamp))
+        (log_table(&checks, &actions, may_note, print))
     };
     page(
         StatusCode::OK,

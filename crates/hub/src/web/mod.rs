@@ -28,6 +28,7 @@ pub mod security;
 mod usage_page;
 // times: stored timestamps as school time (issue 17).
 mod when;
+mod words;
 
 pub use guard::Viewer;
 

@@ -226,7 +226,7 @@ fn devices_markup(
                 @for device in devices {
                     tr.flagged[device.silent_since.is_some() || check_of(&device.device).is_some_and(|c| !c.passed)] {
                         td { (device.device) }
-                        td { (device.group) }
+                        td { (super::words::group(&device.group)) }
                         td { (device.extension_version) }
                         td { (when(&device.last_seen_at)) }
                         td { (when_opt(device.last_event_at.as_deref())) }
@@ -426,16 +426,16 @@ fn next_page(path: &str, query: &EventQuery, events: &[StoredEvent]) -> Option<S
 
 fn event_table(events: &[StoredEvent], alerts: bool) -> Markup {
     html! {
-        table {
+        table.cards {
             thead { tr { th { "When" } th { "Pupil" } th { "Group" } th { "Device" } th { "What" } } }
             tbody {
                 @for event in events {
                     tr.flagged[event.kind == "search-alert" || event.kind == "circumvention"] {
                         td { (when(&event.at)) }
-                        td { (event.user.as_deref().unwrap_or("(no managed account)")) }
-                        td { (event.group) }
-                        td { (event.device) }
-                        td.url {
+                        td data-label="Pupil" { (event.user.as_deref().unwrap_or("(no managed account)")) }
+                        td data-label="Group" { (super::words::group(&event.group)) }
+                        td data-label="Device" { (event.device) }
+                        td.url data-label="What" {
                             @if alerts || event.kind == "search-alert" {
                                 a href={ "/alerts/" (event.seq) } { (describe(event)) }
                             } @else { (describe(event)) }
@@ -609,11 +609,11 @@ async fn alert_page<S: Store>(
     let body = html! {
         p { a href="/alerts" { "← All alerts" } }
         table {
-            tr { th { "Alert" } td { strong.flag { (alert_label(&alert.field("alert"))) } } }
+            tr { th { "Alert" } td { strong.flag { (super::words::alert(&alert.field("alert"))) } } }
             tr { th { "Search" } td { "\"" (alert.field("terms")) "\" on " (alert.field("engine")) } }
             tr { th { "When" } td { (when(&alert.at)) } }
             tr { th { "Pupil" } td { (alert.user.as_deref().unwrap_or("(no managed account: see the device)")) } }
-            tr { th { "Group" } td { (alert.group) } }
+            tr { th { "Group" } td { (super::words::group(&alert.group)) } }
             tr { th { "Device" } td { (alert.device) } }
         }
         @match &linked {

@@ -4,6 +4,7 @@ use super::when::{when, when_opt};
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
+use crate::roles::Role;
 use crate::store::{InboxSummary, StoredEvent, StoredReport};
 
 /// The stylesheet, served as `/hub.css` (the CSP allows no inline style).
@@ -15,7 +16,12 @@ header{display:flex;justify-content:space-between;align-items:center}\
 .flag{color:#8a0000}tr.flagged{background:#fff3f3}textarea{width:100%;min-height:4rem;font-size:1rem}select{font-size:1rem}\
 fieldset{margin:.8rem 0;border:1px solid #ccc}.ok{background:#e8f6e8;border-left:4px solid #080;padding:.5rem}\
 @media print{header form,form,nav,.noprint{display:none}body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}\
-:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}";
+:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}\
+textarea,input,select{box-sizing:border-box;max-width:100%}table{margin-bottom:1.2rem}caption{text-align:left;font-weight:600;padding:.6rem 0 .3rem}\
+.skipped{color:#555;font-style:italic}.lines{white-space:pre-wrap}form{margin:.4rem 0}\
+@media (max-width:40rem){table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}\
+table.cards tr{display:block;padding:.4rem 0;border-bottom:1px solid #ddd}table.cards td{display:block;border:0;padding:.1rem .5rem}\
+table.cards td[data-label]::before{content:attr(data-label) \": \";font-weight:600}table.cards td:empty{display:none}}";
 
 /// The frame every page shares.
 pub fn layout(title: &str, signed_in: Option<&str>, body: Markup) -> Markup {
@@ -123,39 +129,65 @@ pub fn text<'v>(report: &'v Value, path: &[&str]) -> &'v str {
 /// with `flagged` open flagged reports in all, and a link to the next page if there is one.
 pub fn inbox(
     user: &str,
+    role: Role,
     alerts: &[StoredEvent],
     rows: &[InboxSummary],
     flagged: i64,
     later_page: bool,
     older: Option<&str>,
 ) -> Markup {
+    use crate::roles::Permission::*;
+    let may = |permission| crate::roles::allows(role, permission);
     let body = html! {
         p {
             @if flagged > 0 { strong.flag { (flagged) " flagged report(s) open." } " " }
             (rows.len()) " report(s) on this page" @if later_page { " (an older page)" } ". Opening a report is recorded in the audit log."
         }
+        // Only the links this role may follow: a reader is never sent to a 403.
         nav aria-label="Exports and the audit log" {
-            p { "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" } " · " a href="/exports/pupil" { "Subject-access export" } " · " a href="/audit" { "Audit log" } }
+            p {
+                "Export: " a href="/exports/reports.csv" { "CSV (CPOMS, MyConcern)" } " · " a href="/exports/reports.json" { "JSON" }
+                @if may(ViewAllReports) { " · " a href="/exports/pupil" { "Subject-access export" } }
+                @if may(ViewAuditLog) { " · " a href="/audit" { "Audit log" } }
+            }
             // evhub: monitoring events beside the inbox.
-            p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+            @if may(ViewAllReports) {
+                p { "Monitoring: " a href="/alerts" { "Search alerts" } " · " a href="/events" { "All events" } " · " a href="/digest" { "This week's digest" } }
+            }
             // policyhub: the filter policy under change control.
-            p { "Filter policy: " a href="/policy" { "In force and waiting for approval" } " · " a href="/policy/history" { "History" } }
+            @if may(ViewPolicy) {
+                p { "Filter policy: " a href="/policy" { "In force and waiting for approval" } " · " a href="/policy/history" { "History" } }
+            }
+            @let more = [
+                (AnswerRequests, "/requests", "Pupils' requests"),
+                (ViewUsageReport, "/reports/monthly", "Monthly usage report"),
+                (ViewFigures, "/figures", "Figures for governors"),
+                (ViewFilterChecks, "/filter-checks", "Filter check log"),
+                (ManageDevices, "/devices", "Devices"),
+                (ManageDevices, "/keys", "Keys"),
+                (ManageAccounts, "/accounts", "Accounts"),
+            ];
+            @let more: Vec<_> = more.iter().filter(|(p, _, _)| may(*p)).collect();
+            @if !more.is_empty() {
+                p { "The school: " @for (i, (_, href, text)) in more.iter().enumerate() { @if i > 0 { " · " } a href=(href) { (text) } } }
+            }
         }
         // digest: open search alerts first, above every report.
         @if !alerts.is_empty() {
             section aria-labelledby="open-alerts" {
                 h2 #open-alerts { (alerts.len()) " search alert(s) waiting for you" }
                 p { "Searches that raised a Prevent, self-harm, grooming or safeguarding alert. Open one to see what the pupil did before and after, then make it a safeguarding record or dismiss it: either takes it off this list." }
-                table {
+                // On a phone (a DSL reads alerts on one) each row stands as a card, labelled.
+                table.cards {
                     thead { tr { th { "Alert" } th { "When" } th { "Pupil" } th { "Group" } th { "Search" } } }
                     tbody {
                         @for alert in alerts {
                             tr.flagged {
-                                td { a href={ "/alerts/" (alert.seq) } { strong.flag { (crate::monitor::alert_label(alert.alert.as_deref().unwrap_or(""))) } } }
-                                td { (when(&alert.at)) }
-                                td { (alert.user.as_deref().unwrap_or("(no managed account)")) }
-                                td { (alert.group) }
-                                td { "\"" (alert.field("terms")) "\"" }
+                                td { a href={ "/alerts/" (alert.seq) } { strong.flag { (super::words::alert(alert.alert.as_deref().unwrap_or(""))) } } }
+                                td data-label="When" { (when(&alert.at)) }
+                                td data-label="Pupil" { (alert.user.as_deref().unwrap_or("(no managed account)")) }
+                                td data-label="Group" { (super::words::group(&alert.group)) }
+                                td data-label="Search" { "\"" (alert.field("terms")) "\"" }
                             }
                         }
                     }
@@ -163,7 +195,7 @@ pub fn inbox(
             }
             h2 { "Reports" }
         }
-        table {
+        table.cards {
             thead { tr { th { "Flags" } th { "Pressed" } th { "Report" } th { "School" } th { "Group" } th { "Page" } th { "Adult's record" } th { "Assigned to" } th { "State" } } }
             tbody {
                 @for row in rows {
@@ -173,14 +205,14 @@ pub fn inbox(
                             @if row.escalated { strong.flag { "Escalated" } " " }
                             @if row.is_new() { "New" }
                         }
-                        td { (when_opt(row.created_at.as_deref())) }
-                        td { a href={ "/reports/" (row.id) } { (row.id) } }
-                        td { (row.school_name) }
-                        td { (row.group_label) }
-                        td.url { (row.page_url) }
-                        td { @if row.adult_recorded { "recorded" } @else { "not yet" } }
-                        td { (row.assigned_to.as_deref().unwrap_or("")) }
-                        td { @if row.closed { "closed" } @else { "open" } }
+                        td data-label="Pressed" { (when_opt(row.created_at.as_deref())) }
+                        td data-label="Report" { a href={ "/reports/" (row.id) } { (row.id) } }
+                        td data-label="School" { (row.school_name) }
+                        td data-label="Group" { (row.group_label) }
+                        td.url data-label="Page" { (row.page_url) }
+                        td data-label="Adult's record" { @if row.adult_recorded { "recorded" } @else { "not yet" } }
+                        td data-label="Assigned to" { (row.assigned_to.as_deref().unwrap_or("")) }
+                        td data-label="State" { @if row.closed { "closed" } @else { "open" } }
                     }
                 }
             }
@@ -197,23 +229,59 @@ pub fn inbox(
     layout("Reports", Some(user), body)
 }
 
-/// One report: the facts, the hub's case (`case`: its chronology and forms), the device's
-/// chronology, and the whole record as received.
-pub fn report(user: &str, report: &StoredReport, case: Markup) -> Markup {
+/// What the adult on the device recorded (`adult` in the report, docs/reports.md), in words: the
+/// safeguarding record itself, which the DSL reads first.
+fn adult_record(body: &Value) -> Markup {
+    let adult = &body["adult"];
+    let yes_no = |v: &Value| {
+        if v.as_bool() == Some(true) {
+            "yes"
+        } else {
+            "no"
+        }
+    };
+    html! {
+        h2 { "What the adult recorded" }
+        @if adult.is_object() {
+            table {
+                tr { th scope="row" { "Recorded" } td { (when(text(adult, &["at"]))) } }
+                tr { th scope="row" { "Area of risk" } td { (super::words::codes(&adult["areas"])) } }
+                tr { th scope="row" { "What it was about" } td { (super::words::codes(&adult["categories"])) } }
+                tr { th scope="row" { "How the pupil felt" } td { (super::words::code(text(adult, &["feeling"]))) } }
+                tr { th scope="row" { "The pupil's words" } td { (text(adult, &["pupilWords"])) } }
+                tr { th scope="row" { "What the adult did" } td { (text(adult, &["actionTaken"])) } }
+                tr { th scope="row" { "Asked for the DSL" } td { (yes_no(&adult["escalateToDsl"])) } }
+                tr { th scope="row" { "Suspected CSAM" } td { @if adult["suspectedCsam"].as_bool() == Some(true) { strong.flag { "yes" } } @else { "no" } } }
+                tr { th scope="row" { "Staff code checked" } td { (yes_no(&adult["staffVerified"])) } }
+            }
+        } @else {
+            p { "No adult has recorded anything on the device yet: the pupil pressed the button and the screen was covered." }
+        }
+    }
+}
+
+/// One report: its flags (`flags`), the facts, what the adult recorded, the hub's case (`case`:
+/// its chronology and forms), the device's chronology, and the whole record as received.
+pub fn report(user: &str, report: &StoredReport, flags: Markup, case: Markup) -> Markup {
     let body: Value = serde_json::from_str(&report.body).unwrap_or(Value::Null);
     let pretty = serde_json::to_string_pretty(&body).unwrap_or_else(|_| report.body.clone());
     let markup = html! {
         p { a href="/inbox" { "← All reports" } }
+        (flags)
         table {
             tr { th { "Pressed" } td { (when(text(&body, &["createdAt"]))) } }
             tr { th { "School" } td { (text(&body, &["school", "name"])) } }
-            tr { th { "Pupil" } td { (text(&body, &["pupil", "groupLabel"])) " " (text(&body, &["pupil", "email"])) } }
+            tr { th { "Pupil" } td {
+                @match text(&body, &["pupil", "email"]) { "" => { "(no managed account)" } email => { (email) } }
+                " (" (text(&body, &["pupil", "groupLabel"])) ")"
+            } }
             tr { th { "Device" } td { (text(&body, &["pupil", "deviceAssetId"])) } }
             tr { th { "Page" } td.url { (text(&body, &["page", "url"])) } }
             tr { th { "Title" } td { (text(&body, &["page", "title"])) } }
             tr { th { "Filter" } td { (text(&body, &["filter", "reason"])) } }
             tr { th { "Revision" } td { (report.revision) " (received " (when(&report.received_at)) ", signed with key " (report.signing_key) ")" } }
         }
+        (adult_record(&body))
         (case)
         h2 { "On the device" }
         ol {

@@ -11,7 +11,7 @@ use super::pages::{csrf_field, layout};
 use super::policy_pages::{approvers_text, diff_markup, in_force, preview_markup, preview_of};
 use super::when::{when, when_opt};
 use super::{page, unavailable, Viewer};
-use crate::policy_change::{self, PolicyChangeError, ProposalState};
+use crate::policy_change::{self, PolicyChangeError, Proposal, ProposalState};
 use crate::roles::{Permission, Role};
 use crate::router::AppState;
 use crate::store::{ApproveOutcome, Store, StoreError};
@@ -25,6 +25,27 @@ fn not_found() -> Response {
             Some(("/policy", "The policy")),
         ),
     )
+}
+
+/// How far a proposal waiting for approval has got, and what is still needed, in words.
+fn approvals_status(p: &Proposal, second: bool) -> String {
+    let needed = policy_change::approvals_needed(second);
+    let given = p.approvals.len();
+    let more = needed.saturating_sub(given);
+    let mut text = format!(
+        "{given} of {needed} approval{} given; {more} more needed.",
+        if needed == 1 { "" } else { "s" }
+    );
+    if second && more > 0 {
+        let others: Vec<&str> = p.approvals.iter().map(|a| a.approver.as_str()).collect();
+        let mut not: Vec<&str> = vec![p.proposed_by.as_str()];
+        not.extend(others.iter().filter(|a| **a != p.proposed_by));
+        text.push_str(&format!(
+            " The approval that publishes it must come from someone other than {}.",
+            not.join(" and ")
+        ));
+    }
+    text
 }
 
 async fn may_approve<S: Store>(store: &S, viewer: &Viewer) -> Result<bool, StoreError> {
@@ -70,23 +91,30 @@ pub(super) async fn proposal_page<S: Store>(
     let body = html! {
         p { a href="/policy" { "← The policy in force" } " · " a href="/policy/history" { "History" } }
         table {
-            tr { th { "State" } td { (p.state.as_str()) @if let Some(v) = p.version { ": version " (v) ", published " (when_opt(p.published_at.as_deref())) } } }
+            tr { th { "State" } td { (p.state.words()) @if let Some(v) = p.version { ": version " (v) ", published " (when_opt(p.published_at.as_deref())) } } }
             tr { th { "Proposed by" } td { (p.proposed_by) ", " (when(&p.proposed_at)) } }
             tr { th { "Reason" } td { (p.reason) } }
             tr { th { "Approved by" } td { (approvers_text(&p)) } }
             @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (when_opt(p.closed_at.as_deref())) } } }
         }
         @if open {
-            p { "Needs " (policy_change::approvals_needed(second)) " approval(s) in all" @if second { "; the proposer may give only the first" } "." }
+            p { (approvals_status(&p, second)) }
             @if approver {
-                form method="post" action={ "/policy/proposals/" (p.id) "/approve" } {
-                    (csrf_field())
-                    button type="submit" { "Approve" }
+                // Each viewer is told what their own approval would do, or why they cannot give
+                // one, by the same check the approval itself goes through.
+                @match policy_change::check_approval(&p, viewer.username(), second) {
+                    Ok(publishes) => form method="post" action={ "/policy/proposals/" (p.id) "/approve" } {
+                        (csrf_field())
+                        button type="submit" { @if publishes { "Approve and publish" } @else { "Approve (the first of two approvals)" } }
+                    },
+                    Err(why) => p.approval-refused { "You cannot approve it: " (why) "." },
                 }
                 form method="post" action={ "/policy/proposals/" (p.id) "/decline" } {
                     (csrf_field())
                     button type="submit" { "Decline" }
                 }
+            } @else {
+                p { "Your account cannot approve policy changes: the DSL, deputies and the accounts marked as leadership on " a href="/policy/settings" { "the approval rule" } " can." }
             }
             @if p.proposed_by == viewer.username() {
                 form method="post" action={ "/policy/proposals/" (p.id) "/withdraw" } {

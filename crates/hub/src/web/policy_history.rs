@@ -64,7 +64,7 @@ async fn history_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
             section {
                 h2 {
                     @if let Some(v) = p.version { "Version " (v) @if Some(v) == current { " (in force)" } }
-                    @else { "Proposal " (p.id) " (" (p.state.as_str()) ")" }
+                    @else { "Proposal " (p.id) " (" (p.state.words()) ")" }
                 }
                 table {
                     tr { th { "Proposed by" } td { (p.proposed_by) ", " (when(&p.proposed_at)) " — " a href={ "/policy/proposals/" (p.id) } { "proposal " (p.id) } } }
@@ -73,7 +73,7 @@ async fn history_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) 
                         @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { " and " } strong { (a.approver) } " (" (when(&a.at)) ")" }
                     } } }
                     @if let Some(at) = &p.published_at { tr { th { "Published" } td { (when(at)) } } }
-                    @if let Some(by) = &p.closed_by { tr { th { (p.state.as_str()) } td { (by) ", " (when_opt(p.closed_at.as_deref())) } } }
+                    @if let Some(by) = &p.closed_by { tr { th { "Closed by" } td { (by) ", " (when_opt(p.closed_at.as_deref())) } } }
                     @if let Some(v) = p.rollback_of { tr { th { "Rollback" } td { "restores version " (v) } } }
                 }
                 details {
@@ -125,7 +125,7 @@ async fn print_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer) ->
             thead { tr { th { "Proposal" } th { "Version" } th { "State" } th { "Proposed" } th { "Reason" } th { "Approved by" } th { "Published" } } }
             tbody { @for p in &oldest_first {
                 tr {
-                    td { (p.id) } td { (p.version.map(|v| v.to_string()).unwrap_or_default()) } td { (p.state.as_str()) }
+                    td { (p.id) } td { (p.version.map(|v| v.to_string()).unwrap_or_default()) } td { (p.state.words()) }
                     td { (p.proposed_by) ", " (exact(&p.proposed_at)) } td { (p.reason) }
                     td { @for (i, a) in p.approvals.iter().enumerate() { @if i > 0 { "; " } (a.approver) " (" (exact(&a.at)) ")" } }
                     td { (exact_opt(p.published_at.as_deref())) }

@@ -120,7 +120,11 @@ pub(super) fn preview_markup(changes: &[GroupChange]) -> Markup {
                     tr.flagged[!change.is_empty()] {
                         th scope="row" { (change.label) " (" (change.group) ")" }
                         td {
-                            p { strong { "This would unblock " (change.events_unblocked) " page(s) " (change.label) " " (change.who()) " tried this week" } " and block " (change.events_blocked) " they visited." }
+                            @if change.events_unblocked == 0 && change.events_blocked == 0 {
+                                p { "No change to the pages " (change.who()) " tried or visited this week." }
+                            } @else {
+                                p { strong { "This would unblock " (change.events_unblocked) " page(s) " (change.label) " " (change.who()) " tried this week" } " and block " (change.events_blocked) " they visited." }
+                            }
                             @if change.locked_kept > 0 { p { (change.locked_kept) " blocked page(s) stay blocked: a locked list blocks them." } }
                             @if !change.unblocked_hosts.is_empty() {
                                 p { "Unblocked: " @for (i, (host, n)) in change.unblocked_hosts.iter().enumerate() { @if i > 0 { ", " } (host) " (" (n) ")" } }
@@ -142,6 +146,38 @@ pub(super) fn preview_markup(changes: &[GroupChange]) -> Markup {
 }
 
 /// A line diff as a list (`+`/`-` marked, for screen readers too).
+/// Unchanged lines shown on each side of a change.
+const DIFF_CONTEXT: usize = 3;
+
+/// A line of a diff as shown, or a run of unchanged lines left out.
+enum Shown<'a> {
+    Line(&'a DiffLine),
+    Skipped(usize),
+}
+
+/// The changed lines with `DIFF_CONTEXT` unchanged lines around each, the rest counted: a
+/// person approving a one-line change reads that line, not the whole policy.
+fn diff_context(lines: &[DiffLine]) -> Vec<Shown<'_>> {
+    let near_change = |i: usize| {
+        let from = i.saturating_sub(DIFF_CONTEXT);
+        let to = (i + DIFF_CONTEXT + 1).min(lines.len());
+        lines[from..to]
+            .iter()
+            .any(|l| !matches!(l, DiffLine::Same(_)))
+    };
+    let mut shown = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if near_change(i) {
+            shown.push(Shown::Line(line));
+        } else if let Some(Shown::Skipped(n)) = shown.last_mut() {
+            *n += 1;
+        } else {
+            shown.push(Shown::Skipped(1));
+        }
+    }
+    shown
+}
+
 pub(super) fn diff_markup(old: &str, new: &str) -> Markup {
     let lines = policy_change::diff_lines(old, new);
     let changed = lines
@@ -150,11 +186,12 @@ pub(super) fn diff_markup(old: &str, new: &str) -> Markup {
         .count();
     html! {
         @if changed == 0 { p { "No change to the text." } } @else {
-            pre { @for line in &lines {
-                @match line {
-                    DiffLine::Same(l) => { "  " (l) "\n" }
-                    DiffLine::Removed(l) => { del { "- " (l) } "\n" }
-                    DiffLine::Added(l) => { ins { "+ " (l) } "\n" }
+            pre { @for shown in diff_context(&lines) {
+                @match shown {
+                    Shown::Line(DiffLine::Same(l)) => { "  " (l) "\n" }
+                    Shown::Line(DiffLine::Removed(l)) => { del { "- " (l) } "\n" }
+                    Shown::Line(DiffLine::Added(l)) => { ins { "+ " (l) } "\n" }
+                    Shown::Skipped(n) => { span.skipped { "  … " (n) " unchanged line" @if n > 1 { "s" } " …" } "\n" }
                 }
             } }
         }
@@ -233,7 +270,9 @@ struct EditView {
 fn edit_markup(viewer: &Viewer, groups: &[String], view: &EditView) -> Markup {
     let body = html! {
         p { a href="/policy" { "← The policy in force" } }
-        @if let Some(error) = &view.error { pre.error role="alert" { (error) } }
+        // The core's problems are one a line, each naming its line and key: kept as lines, in the
+        // page's own font, starting with a capital.
+        @if let Some(error) = &view.error { div.error.lines role="alert" { (super::words::sentence(error)) } }
         @if let Some(notice) = &view.notice { p.ok role="status" { (notice) } }
         form method="post" action="/policy/edit" {
             (csrf_field())
@@ -241,7 +280,7 @@ fn edit_markup(viewer: &Viewer, groups: &[String], view: &EditView) -> Markup {
                 legend { "A common change (it edits the text below)" }
                 label { "Group "
                     select name="group" {
-                        @for g in groups { option value=(g) { (g) } }
+                        @for g in groups { option value=(g) { (super::words::group(g)) } }
                     }
                 }
                 label { "Change "

@@ -136,6 +136,7 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
         table #answered-requests {
             thead { tr { th { "Asked" } th { "Page" } th { "Group" } th { "Pupil" } th { "Answer" } th { "By" } th { "Scope" } th { "From" } th { "Until" } th { "Note" } } }
             tbody {
+                @if answered.is_empty() { tr { td colspan="10" { "Nothing answered lately." } } }
                 @for r in &answered {
                     @let q = &r.request;
                     tr data-request=(q.id) {

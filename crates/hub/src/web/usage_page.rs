@@ -103,7 +103,7 @@ fn report(usage: &MonthlyUsage) -> Markup {
             tbody {
                 @if usage.groups.is_empty() { tr { td colspan="4" { "None." } } }
                 @for (group, [blocked, tricks, alerts]) in &usage.groups {
-                    tr { th scope="row" { (group) } td { (blocked) } td { (tricks) } td { (alerts) } }
+                    tr { th scope="row" { (super::words::group(group)) } td { (blocked) } td { (tricks) } td { (alerts) } }
                 }
             }
         }

@@ -94,7 +94,7 @@ async fn a_week_in_one_page(db: TestDb) {
     assert_eq!(page.status, 200, "{}", page.body);
     let body = page.body;
     for expected in [
-        "week of Monday 2026-11-30",
+        "week of Monday 30 November 2026",
         "Prevent (radicalisation) search alerts: 1",
         "join the movement",
         "Other search alerts (self-harm, grooming, safeguarding): 1",

@@ -128,6 +128,8 @@ fn ids_on(page: &str) -> Vec<String> {
     page.split("href=\"/reports/")
         .skip(1)
         .map(|rest| rest.split('"').next().expect("id").to_owned())
+        // The inbox's own link to the monthly usage report is not a report.
+        .filter(|id| id != "monthly")
         .collect()
 }
 

@@ -24,6 +24,7 @@ mod governors;
 mod inbox_paging;
 mod ingest;
 mod oidc;
+mod page_words;
 mod policy_change;
 mod requests;
 mod retention;

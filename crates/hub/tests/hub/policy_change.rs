@@ -163,7 +163,7 @@ async fn two_approvals_publish_a_signed_policy_and_history_names_both(db: TestDb
     .await;
     assert_eq!(no_reason.status, 400);
     assert!(
-        no_reason.body.contains("give a reason"),
+        no_reason.body.contains("Give a reason"),
         "{}",
         no_reason.body
     );

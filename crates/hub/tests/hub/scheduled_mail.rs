@@ -545,7 +545,7 @@ async fn the_monthly_report_is_a_page_a_printout_and_counts_only(db: TestDb) {
         "<tr><th scope=\"row\">Commerce</th><td>7</td></tr>",
         "<tr><th scope=\"row\">Gambling (UKSIC)</th><td>7</td></tr>",
         "<tr><th scope=\"row\">casino.example</th><td>7</td></tr>",
-        "<tr><th scope=\"row\">ks2</th><td>8</td><td>0</td><td>1</td></tr>",
+        "<tr><th scope=\"row\">Years 3 to 6 (ks2)</th><td>8</td><td>0</td><td>1</td></tr>",
         "<tr><th scope=\"row\">Devices heard from</th><td>1</td></tr>",
         "/reports/monthly/print?month=2026-11",
     ] {
