@@ -179,10 +179,10 @@ async fn log_page<S: Store>(
     };
     let status = html! {
         @if failing.is_empty() {
-            p.ok { "Every device's latest filter check passed (" (latest.len()) " device(s) have run one)." }
+            p.ok { "Every device's latest filter check passed (" (super::words::count(latest.len() as u64, "device has", "devices have")) " run one)." }
         } @else {
             div.error role="alert" {
-                p { strong { (failing.len()) " device(s) failed their latest filter check:" } }
+                p { strong { (super::words::count(failing.len() as u64, "device", "devices")) " failed their latest filter check:" } }
                 ul { @for check in &failing {
                     li { a href={ "#check-" (check.id) } { (check.device) } ", " (super::words::groups(&check.group)) ", " (stamp(&check.checked_at)) }
                 } }
@@ -191,7 +191,7 @@ async fn log_page<S: Store>(
     };
     let body = html! {
         @if print {
-            p { "Filter check log, " (period) ". Printed " (exact(&crate::now())) " by " (viewer.username()) ". " (checks.len()) " check(s)." }
+            p { "Filter check log, " (period) ". Printed " (exact(&crate::now())) " by " (viewer.username()) ". " (super::words::count(checks.len() as u64, "check", "checks")) "." }
             p.noprint { a href="/filter-checks" { "← Back to the log" } " · Use the browser's Print command." }
         } @else {
             nav { p {
@@ -210,7 +210,7 @@ async fn log_page<S: Store>(
             }
         }
         (status)
-        p { (checks.len()) " check(s), " (period) "." @if checks.len() as i64 == PAGE_LIMIT { " Only the newest " (PAGE_LIMIT) " are listed: choose a shorter period." } }
+        p { (super::words::count(checks.len() as u64, "check", "checks")) ", " (period) "." @if checks.len() as i64 == PAGE_LIMIT { " Only the newest " (PAGE_LIMIT) " are listed: choose a shorter period." } }
         (log_table(&checks, &actions, may_note, print))
     };
     page(

@@ -195,25 +195,27 @@ fn devices_markup(
         .filter(|d| d.silent_since.is_some())
         .collect();
     let body = html! {
-        @if silent.is_empty() {
-            p.ok { "No device has gone silent." }
-        } @else {
+        @if !silent.is_empty() {
             p.error role="alert" {
-                (silent.len()) " device(s) stopped reporting while in use (the extension may have been removed, disabled or stopped). They are marked below."
+                (super::words::count(silent.len() as u64, "device", "devices")) " stopped reporting while in use (the extension may have been removed, disabled or stopped). They are marked below."
             }
         }
         @if !failing.is_empty() {
             p.error role="alert" {
-                (failing.len()) " device(s) failed their latest filter check: part of the filter may not be working on them. "
+                (super::words::count(failing.len() as u64, "device", "devices")) " failed their latest filter check: part of the filter may not be working on them. "
                 a href="/filter-checks" { "See the filter check log" }
             }
         }
         @if unseen > 0 {
             p.error role="alert" {
-                (unseen) " device(s) on the school's list have never been heard from, or not for " (NOT_SEEN_SCHOOL_DAYS) " school days (the extension may never have been installed, or been removed). See \"The school's list\" below."
+                (super::words::count(unseen as u64, "device on the school's list has", "devices on the school's list have")) " never been heard from, or not for " (NOT_SEEN_SCHOOL_DAYS) " school days (the extension may never have been installed, or been removed). See \"The school's list\" below."
             }
         }
-        p { (devices.len()) " device(s). A device whose last heartbeat said it was in use and that has sent nothing for " (silent_after) " is flagged." }
+        // The good news after the problems: a flagged device must be the first thing read.
+        @if silent.is_empty() {
+            p.ok { "No device has gone silent." }
+        }
+        p { (super::words::count(devices.len() as u64, "device", "devices")) ". A device whose last heartbeat said it was in use and that has sent nothing for " (silent_after) " is flagged." }
         @if holiday {
             p { "Today is a school holiday by the school's calendar: a device gone silent is still marked here, but the IT lead is not e-mailed about it." }
         }
@@ -521,7 +523,7 @@ async fn list_page<S: Store>(
                 button type="submit" { "Show" }
             }
         }
-        p { (events.len()) " event(s) on this page. Looking at events is recorded in the audit log." }
+        p { (super::words::count(events.len() as u64, "event", "events")) " on this page. Looking at events is recorded in the audit log." }
         (event_table(&events, alerts))
         @if let Some(next) = next_page(path, &query, &events) {
             p { a href=(next) { "Older →" } }

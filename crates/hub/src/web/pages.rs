@@ -140,8 +140,8 @@ pub fn inbox(
     let may = |permission| crate::roles::allows(role, permission);
     let body = html! {
         p {
-            @if flagged > 0 { strong.flag { (flagged) " flagged report(s) open." } " " }
-            (rows.len()) " report(s) on this page" @if later_page { " (an older page)" } ". Opening a report is recorded in the audit log."
+            @if flagged > 0 { strong.flag { (super::words::count(flagged as u64, "flagged report", "flagged reports")) " open." } " " }
+            (super::words::count(rows.len() as u64, "report", "reports")) " on this page" @if later_page { " (an older page)" } ". Opening a report is recorded in the audit log."
         }
         // Only the links this role may follow: a reader is never sent to a 403.
         nav aria-label="Exports and the audit log" {
@@ -175,7 +175,7 @@ pub fn inbox(
         // digest: open search alerts first, above every report.
         @if !alerts.is_empty() {
             section aria-labelledby="open-alerts" {
-                h2 #open-alerts { (alerts.len()) " search alert(s) waiting for you" }
+                h2 #open-alerts { (super::words::count(alerts.len() as u64, "search alert", "search alerts")) " waiting for you" }
                 p { "Searches that raised a Prevent, self-harm, grooming or safeguarding alert. Open one to see what the pupil did before and after, then make it a safeguarding record or dismiss it: either takes it off this list." }
                 // On a phone (a DSL reads alerts on one) each row stands as a card, labelled.
                 table.cards {

@@ -123,9 +123,9 @@ pub(super) fn preview_markup(changes: &[GroupChange]) -> Markup {
                             @if change.events_unblocked == 0 && change.events_blocked == 0 {
                                 p { "No change to the pages " (change.who()) " tried or visited this week." }
                             } @else {
-                                p { strong { "This would unblock " (change.events_unblocked) " page(s) " (change.label) " " (change.who()) " tried this week" } " and block " (change.events_blocked) " they visited." }
+                                p { strong { "This would unblock " (super::words::count(change.events_unblocked as u64, "page", "pages")) " " (change.label) " " (change.who()) " tried this week" } " and block " (change.events_blocked) " they visited." }
                             }
-                            @if change.locked_kept > 0 { p { (change.locked_kept) " blocked page(s) stay blocked: a locked list blocks them." } }
+                            @if change.locked_kept > 0 { p { (super::words::count(change.locked_kept as u64, "blocked page stays", "blocked pages stay")) " blocked: a locked list blocks them." } }
                             @if !change.unblocked_hosts.is_empty() {
                                 p { "Unblocked: " @for (i, (host, n)) in change.unblocked_hosts.iter().enumerate() { @if i > 0 { ", " } (host) " (" (n) ")" } }
                             }

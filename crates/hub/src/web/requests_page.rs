@@ -88,7 +88,7 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
                 "no group yet: ask the DSL to set the groups you teach on the accounts page"
                     .to_owned()
             } else {
-                format!("your groups: {}", g.join(", "))
+                format!("your groups: {}", super::words::groups(&g.join(",")))
             }
         },
     );
@@ -98,24 +98,24 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
         @if open.is_empty() {
             p #no-requests { "No open requests." }
         } @else {
-            table #open-requests {
+            table.cards #open-requests {
                 thead { tr { th { "Asked" } th { "Page" } th { "Why it is blocked" } th { "Group" } th { "Pupil" } th { "Answer" } } }
                 tbody {
                     @for r in &open {
                         @let q = &r.request;
                         tr data-request=(q.id) {
-                            td { (when(&q.asked_at)) }
-                            td { code.url { (q.url) } }
-                            td { (q.category.as_deref().map(schoolgate_core::category::label).unwrap_or("uncategorised")) @if !q.reason.is_empty() { ": " (q.reason) } }
-                            td { (q.group) @if let Some(ou) = &q.org_unit { " (" (ou) ")" } }
-                            td { (q.user.as_deref().unwrap_or("(no account)")) " on " (q.device) }
-                            td {
+                            td data-label="Asked" { (when(&q.asked_at)) }
+                            td data-label="Page" { code.url { (q.url) } }
+                            td data-label="Why it is blocked" { (q.category.as_deref().map(schoolgate_core::category::label).unwrap_or("uncategorised")) @if !q.reason.is_empty() { ": " (q.reason) } }
+                            td data-label="Group" { (super::words::group(&q.group)) @if let Some(ou) = &q.org_unit { ", unit " (ou) } }
+                            td data-label="Pupil" { (q.user.as_deref().unwrap_or("(no account)")) " on " (q.device) }
+                            td data-label="Answer" {
                                 form method="post" action={ "/requests/" (q.id) "/answer" } {
                                     (csrf_field())
                                     label { "For " select name="scope" {
                                         option value="pupil" selected { "this pupil" }
-                                        option value="group" { "group " (q.group) }
-                                        @if let Some(ou) = &q.org_unit { option value="org-unit" { "organisational unit " (ou) } }
+                                        option value="group" { "the group " (super::words::group(&q.group)) }
+                                        @if let Some(ou) = &q.org_unit { option value="org-unit" { "the organisational unit " (ou) } }
                                     } }
                                     " "
                                     label { "minutes " input name="minutes" type="number" min="1" max=(MAX_MINUTES) value=(DEFAULT_MINUTES); }
@@ -133,23 +133,23 @@ async fn requests_page<S: Store>(State(app): State<AppState<S>>, viewer: Viewer)
             }
         }
         h2 { "Answered lately" }
-        table #answered-requests {
+        table.cards #answered-requests {
             thead { tr { th { "Asked" } th { "Page" } th { "Group" } th { "Pupil" } th { "Answer" } th { "By" } th { "Scope" } th { "From" } th { "Until" } th { "Note" } } }
             tbody {
                 @if answered.is_empty() { tr { td colspan="10" { "Nothing answered lately." } } }
                 @for r in &answered {
                     @let q = &r.request;
                     tr data-request=(q.id) {
-                        td { (when(&q.asked_at)) }
-                        td { code.url { (q.url) } }
-                        td { (q.group) }
-                        td { (q.user.as_deref().unwrap_or("(no account)")) }
-                        td { (r.status) }
-                        td { (r.decided_by.as_deref().unwrap_or("")) @if let Some(via) = &r.decided_via { " via " (via) } }
-                        td { (r.scope.as_deref().unwrap_or("")) }
-                        td { (when_opt(r.starts_at.as_deref())) }
-                        td { (when_opt(r.ends_at.as_deref())) }
-                        td { (r.note.as_deref().unwrap_or("")) }
+                        td data-label="Asked" { (when(&q.asked_at)) }
+                        td data-label="Page" { code.url { (q.url) } }
+                        td data-label="Group" { (super::words::group(&q.group)) }
+                        td data-label="Pupil" { (q.user.as_deref().unwrap_or("(no account)")) }
+                        td data-label="Answer" { (r.status) }
+                        td data-label="By" { (r.decided_by.as_deref().unwrap_or("")) @if let Some(via) = &r.decided_via { " via " (via) } }
+                        td data-label="Scope" { (r.scope.as_deref().unwrap_or("")) }
+                        td data-label="From" { (when_opt(r.starts_at.as_deref())) }
+                        td data-label="Until" { (when_opt(r.ends_at.as_deref())) }
+                        td data-label="Note" { (r.note.as_deref().unwrap_or("")) }
                     }
                 }
             }

@@ -61,8 +61,23 @@ pub fn codes(value: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
+/// `n` things in words: "1 device", "3 devices" (a DSL reads "1 search alert", not "alert(s)").
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(super::count(1u32, "device", "devices"), "1 device");
+        assert_eq!(super::count(0u32, "device", "devices"), "0 devices");
+        assert_eq!(super::count(12u32, "page", "pages"), "12 pages");
+    }
+
     use super::*;
 
     #[test]

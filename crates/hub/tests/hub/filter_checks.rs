@@ -123,7 +123,7 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
     let text = &page.body;
     assert!(
         text.contains("role=\"alert\"")
-            && text.contains("1 device(s) failed their latest filter check"),
+            && text.contains("1 device failed their latest filter check"),
         "{text}"
     );
     assert!(text.contains(&format!("id=\"check-{}\"", failed.id)));

@@ -232,9 +232,10 @@ async fn the_inbox_pages_in_its_order_with_flagged_reports_first(db: TestDb) {
         flagged.len()
     );
     assert!(
-        first
-            .body
-            .contains(&format!("{} flagged report(s) open.", flagged.len())),
+        first.body.contains(&match flagged.len() {
+            1 => "1 flagged report open.".to_owned(),
+            n => format!("{n} flagged reports open."),
+        }),
         "{}",
         first.body
     );

@@ -195,14 +195,14 @@ async fn two_approvals_publish_a_signed_policy_and_history_names_both(db: TestDb
         .to_owned();
     assert!(
         preview.body.contains(&format!(
-            "This would unblock 3 page(s) {ks1_label} pupils tried this week"
+            "This would unblock 3 pages {ks1_label} pupils tried this week"
         )),
         "{}",
         preview.body
     );
     assert!(preview
         .body
-        .contains("1 blocked page(s) stay blocked: a locked list blocks them."));
+        .contains("1 blocked page stays blocked: a locked list blocks them."));
     assert!(preview
         .body
         .contains("Unblocked: games-one.example (2), games-two.example (1)"));
@@ -235,7 +235,7 @@ async fn two_approvals_publish_a_signed_policy_and_history_names_both(db: TestDb
         &[("Cookie", deputy.as_str())],
     )
     .await;
-    assert!(proposal_page.body.contains("This would unblock 3 page(s)"));
+    assert!(proposal_page.body.contains("This would unblock 3 pages"));
     assert_eq!(approve(&hub, &deputy, &id).await.status, 303);
 
     // Published as version 1; the bundle verifies with the key `policy-key` prints.

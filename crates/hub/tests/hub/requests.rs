@@ -222,6 +222,13 @@ async fn teachers_answer_only_their_groups_and_every_answer_is_recorded(db: Test
         page.body.contains("https://games.example.org/play")
             && page.body.contains("pupil@school.example")
     );
+    // On a phone each request is a labelled card (hub.css), not a table wider than the screen.
+    assert!(
+        page.body.contains("class=\"cards\"")
+            && page.body.contains("data-label=\"Why it is blocked\""),
+        "{}",
+        page.body
+    );
     let everything = http::get_with(hub.addr, "/requests", &[("Cookie", &dsl)]).await;
     assert!(
         everything.body.contains("q-other-0001"),

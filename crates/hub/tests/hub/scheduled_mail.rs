@@ -188,7 +188,7 @@ async fn open_alerts_sit_at_the_top_of_the_inbox(db: TestDb) {
     let inbox = http::get_with(hub.addr, "/inbox", &[("Cookie", &dsl)]).await;
     assert_eq!(inbox.status, 200, "{}", inbox.body);
     let body = &inbox.body;
-    assert!(body.contains("3 search alert(s) waiting for you"), "{body}");
+    assert!(body.contains("3 search alerts waiting for you"), "{body}");
     for seq in [prevent, self_harm, third] {
         assert!(
             body.contains(&format!("href=\"/alerts/{seq}\"")),
@@ -242,7 +242,7 @@ async fn open_alerts_sit_at_the_top_of_the_inbox(db: TestDb) {
 
     let inbox = http::get_with(hub.addr, "/inbox", &[("Cookie", &dsl)]).await;
     assert!(
-        inbox.body.contains("1 search alert(s) waiting for you"),
+        inbox.body.contains("1 search alert waiting for you"),
         "{}",
         inbox.body
     );
@@ -798,8 +798,8 @@ async fn the_expected_device_list_flags_devices_never_seen(db: TestDb) {
     let page = http::get_with(hub.addr, "/devices", &[("Cookie", &it)]).await;
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("1 device(s) on the school&#39;s list")
-            || page.body.contains("1 device(s) on the school's list"),
+        page.body.contains("1 device on the school&#39;s list")
+            || page.body.contains("1 device on the school's list"),
         "{}",
         page.body
     );

@@ -19,10 +19,10 @@ use schoolgate_hub::school_calendar::{
 use schoolgate_hub::store::{ApproveOutcome, EventStore, Store};
 use schoolgate_hub::summary::Term;
 
-use crate::support::mail::{next_mail, smtp_server};
 use crate::events::{batch_body, blocked, heartbeat, search_alert, send};
 use crate::on_both_backends;
 use crate::roles::{invite, join, session};
+use crate::support::mail::{next_mail, smtp_server};
 use crate::support::{forms, http, repo_root, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -374,7 +374,7 @@ async fn devices_not_seen_count_school_days_and_the_real_threshold(db: TestDb) {
     );
     assert!(!page.contains("10 minutes"), "{page}");
     // No calendar: every weekday counts, so 15 days away is flagged.
-    let flagged = "1 device(s) on the school";
+    let flagged = "1 device on the school";
     assert!(page.contains(flagged), "{page}");
     assert!(page.contains("not for 5 school days"), "{page}");
     assert!(page.contains("has no [calendar]"), "{page}");
