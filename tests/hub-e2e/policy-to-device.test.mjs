@@ -133,6 +133,8 @@ for (const backend of hub.BACKENDS) describe(`a policy approved by two people in
     forwarder = await startForwarder(hubProcess.url);
     await h.writePolicy(h.extensionPolicy({ group: 'ks2', hubUrl: forwarder.url, hubPolicyKey: publicKey }));
     ({ ctx } = await h.launchUnpacked({ port: server.port }));
+    // The device runs the Admin console's settings (hubUrl and hubPolicyKey) before anything is asked of it.
+    await h.until(async () => (await h.status(ctx)).source === 'managed', 'the managed policy', 30_000, 250);
   });
 
   after(async () => {
