@@ -43,6 +43,8 @@ pub mod lists;
 pub mod lookalike;
 pub mod override_code;
 pub mod policy;
+#[cfg(test)]
+mod proptest_cases;
 pub mod public_suffix;
 pub mod ruleset;
 pub mod search;

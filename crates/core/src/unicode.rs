@@ -581,7 +581,7 @@ mod tests {
         }
 
         proptest::proptest! {
-            #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+            #![proptest_config(crate::proptest_cases::config(2000))]
 
             /// The ASCII route, which never needs tables, gives what idna gives.
             #[test]

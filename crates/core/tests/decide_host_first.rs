@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod common;
+
 use proptest::prelude::*;
 use schoolgate_core::engine::{Engine, Frame, Request};
 use schoolgate_core::lists::Entry;
@@ -291,7 +293,7 @@ fn every_host_and_path_agrees() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(common::proptest_config(600))]
 
     /// Any combination of the parts, with a tab or newline anywhere.
     #[test]

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod common;
+
 use proptest::prelude::*;
 use schoolgate_core::search::normalize::{MAX_INPUT_CHARS, MAX_WORDS};
 use schoolgate_core::search::{self, normalize, PhraseSet, SafeSearchPolicy, SearchRules};
@@ -16,6 +18,8 @@ fn text() -> impl Strategy<Value = String> {
             "[\u{0600}-\u{06FF}\u{0980}-\u{09FF}]{0,6}",
             "[\u{200B}-\u{200F}\u{FE00}-\u{FE0F}\u{0300}-\u{036F}]{0,3}",
             "[\u{FF01}-\u{FF5E}\u{1D400}-\u{1D7FF}\u{1F1E6}-\u{1F1FF}]{0,3}",
+            // Letters that compose or marks that reorder once what kept them apart is gone.
+            "[\u{1100}-\u{11FF}\u{3131}-\u{318E}\u{0591}-\u{05C7}\u{0900}-\u{0D7F}\u{20D0}-\u{20FF}\u{1E000}-\u{1E02F}' A]{0,6}",
             any::<String>(),
         ],
         0..8,
@@ -24,7 +28,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(512))]
 
     #[test]
     fn normalize_is_total_and_canonical(s in text()) {

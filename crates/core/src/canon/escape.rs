@@ -180,7 +180,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(crate::proptest_cases::config(2000))]
         #[test]
         fn one_round_agrees_with_the_bytewise_loop(input in proptest::collection::vec(
             proptest::prop_oneof![Just(b'%'), Just(b'2'), Just(b'5'), Just(b'a'), Just(b'G'), proptest::num::u8::ANY],

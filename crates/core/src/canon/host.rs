@@ -508,7 +508,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(crate::proptest_cases::config(2000))]
         /// The one-pass route for plain hosts agrees with the general one wherever it answers.
         #[test]
         fn plain_route_agrees_with_the_general_one(raw in "[a-zA-Z0-9._%-]{0,24}|(xn--|XN--)?[a-z0-9.-]{0,12}(\\.[0-9]{1,3}|\\.0x[0-9a-f]{1,4})?") {

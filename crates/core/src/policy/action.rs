@@ -525,7 +525,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        #![proptest_config(crate::proptest_cases::config(128))]
         /// `next_change` is the first minute the answer differs, checked minute by minute
         /// (every boundary and clock change falls on a whole minute), in the days before 2026's
         /// clock changes.

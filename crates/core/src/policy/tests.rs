@@ -484,7 +484,7 @@ fn decide_all_by_decisions(group: &Group, categories: &[&str], at: i64) -> Decis
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    #![proptest_config(crate::proptest_cases::config(400))]
     /// `outcome` (no words) then `explain` gives exactly the decision the words-first
     /// algorithm gives, for any mix of timed, plain, undeclared and locked categories.
     #[test]

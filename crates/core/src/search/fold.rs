@@ -73,10 +73,22 @@ pub(crate) fn strips_diacritics(c: char) -> bool {
         || matches!(c, '\u{00C0}'..='\u{058F}' | '\u{1D00}'..='\u{1FFF}' | '\u{2C60}'..='\u{2C7F}' | '\u{A640}'..='\u{A7FF}')
 }
 
-/// Whether `c` is a Latin letter (ASCII or extended).
+/// Whether `c` is a Latin letter (ASCII or extended). Decided on the lowercase letter, so that a
+/// capital and its small letter always agree even when Unicode placed them in different blocks
+/// (`꟝` U+A7DC and `ƛ` U+019B): otherwise a word would read as mixed-script only once lowercased,
+/// and normalising twice would change it.
 pub(crate) fn is_latin_letter(c: char) -> bool {
-    c.is_ascii_alphabetic()
-        || (matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}') && c.is_alphabetic())
+    let (lower, _) = to_lowercase(c);
+    lower.is_ascii_alphabetic()
+        || (matches!(
+            lower,
+            '\u{00C0}'..='\u{02AF}'
+                | '\u{1D00}'..='\u{1DBF}'
+                | '\u{1E00}'..='\u{1EFF}'
+                | '\u{2C60}'..='\u{2C7F}'
+                | '\u{A720}'..='\u{A7FF}'
+                | '\u{AB30}'..='\u{AB6F}'
+        ) && lower.is_alphabetic())
 }
 
 /// A Cyrillic, Greek or Armenian letter that looks like a Latin one, in its original case

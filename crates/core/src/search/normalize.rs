@@ -219,7 +219,13 @@ fn split_words(chars: &[char]) -> (Vec<Vec<char>>, bool) {
     let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
     let mut words: Vec<Vec<char>> = Vec::new();
     let mut current: Vec<char> = Vec::new();
+    // Whether `current` was joined across an apostrophe.
+    let mut joined = false;
     let mut dropped = false;
+    let mut finish = |words: &mut Vec<Vec<char>>, word: Vec<char>, joined: bool| {
+        let word = if joined { recompose(word) } else { word };
+        dropped |= !push_word(words, word);
+    };
     for (i, &c) in chars.iter().enumerate() {
         let prev_word = i
             .checked_sub(1)
@@ -231,15 +237,27 @@ fn split_words(chars: &[char]) -> (Vec<Vec<char>>, bool) {
                 current.push(c);
             }
         } else if fold::is_apostrophe(c) && prev_word && next_word {
-            // Joins the word: nothing to add.
+            joined = true;
         } else if !current.is_empty() {
-            dropped |= !push_word(&mut words, std::mem::take(&mut current));
+            finish(&mut words, std::mem::take(&mut current), joined);
+            joined = false;
         }
     }
     if !current.is_empty() {
-        dropped |= !push_word(&mut words, current);
+        finish(&mut words, current, joined);
     }
     (words, dropped)
+}
+
+/// NFKC again for a word that lost a character NFKC saw (an apostrophe, a space, a mark): what it
+/// kept apart may compose (`ᄀ'ᅡ` → `가`) or reorder (two combining marks), and the normalised
+/// text must already be in that form, or normalising it again would change it.
+fn recompose(word: Vec<char>) -> Vec<char> {
+    if word.iter().all(char::is_ascii) {
+        return word;
+    }
+    let text: String = word.iter().collect();
+    unicode::nfkc(&text).chars().collect()
 }
 
 /// Adds a word unless it is only punctuation; returns false if [`MAX_WORDS`] was reached.
@@ -304,14 +322,30 @@ fn fold_words(
 /// recognised by their base letter (`Ἐ` is `Ε`). Script-specific marks (Bengali vowel signs) are
 /// part of their letters and stay.
 fn base_letters(word: &[char]) -> Vec<char> {
+    let (out, dropped) = strip_diacritics(word);
+    if dropped {
+        // A dropped mark may have stood between marks that NFKC orders (`טּ⃝್`): order them now,
+        // or normalising the result again would.
+        strip_diacritics(&recompose(out)).0
+    } else {
+        out
+    }
+}
+
+/// [`base_letters`] without the reordering; also says whether a mark was dropped.
+fn strip_diacritics(word: &[char]) -> (Vec<char>, bool) {
     let mut out = Vec::with_capacity(word.len());
+    let mut dropped = false;
     for &c in word {
         if fold::is_generic_diacritic(c) {
+            dropped = true;
             continue;
         }
         if fold::strips_diacritics(c) && !c.is_ascii() {
             decompose_canonical(c, |d| {
-                if !fold::is_generic_diacritic(d) {
+                if fold::is_generic_diacritic(d) {
+                    dropped = true;
+                } else {
                     out.push(d);
                 }
             });
@@ -319,7 +353,7 @@ fn base_letters(word: &[char]) -> Vec<char> {
             out.push(c);
         }
     }
-    out
+    (out, dropped)
 }
 
 /// Whether a word's Cyrillic, Greek or Armenian lookalikes should be read as Latin letters.
@@ -410,7 +444,8 @@ fn join_split_letters(words: Vec<Vec<char>>) -> Vec<Vec<char>> {
             .filter(|c| c.is_alphabetic() || fold::is_leet_symbol(**c))
             .count();
         if run.len() >= 3 && letters >= 2 {
-            out.push(run.concat());
+            // Joined letters may compose (Hangul jamo `ᄀ ᅡ` → `가`).
+            out.push(recompose(run.concat()));
         } else {
             out.append(run);
         }
@@ -580,6 +615,38 @@ mod tests {
         );
         assert_eq!(texts("a b"), ["a b"]);
         assert_eq!(normalize("1 2 3 4").text, "1 2 3 4");
+    }
+
+    #[test]
+    fn a_capital_and_its_small_letter_are_the_same_script() {
+        // U+A7DC lowercases to U+019B in another block; U+0181 to U+0253 (IPA). Both are Latin,
+        // so the Greek capital beside them is a lookalike on the first pass, not only the second.
+        for (typed, want) in [
+            ("\u{A7DC}Τ", "\u{19B}t"),
+            ("\u{181}Ο", "\u{253}o"),
+            ("ⱢΑ", "ɫa"),
+        ] {
+            let once = normalize(typed).text;
+            assert_eq!(once, want, "{typed}");
+            assert_eq!(normalize(&once).text, once, "{typed}");
+        }
+    }
+
+    #[test]
+    fn what_a_dropped_character_kept_apart_is_normalised_once_joined() {
+        // Across an apostrophe, Hangul jamo compose into a syllable and two combining marks take
+        // their canonical order; so do marks a dropped enclosing circle kept apart, and spaced
+        // letters joined into one word.
+        for (typed, want) in [
+            ("\u{1100}'\u{1161}", "\u{AC00}"),
+            ("x\u{1E023}'\u{FC6}", "x\u{FC6}\u{1E023}"),
+            ("\u{FB38}\u{20DD}\u{CCD}", "\u{5D8}\u{CCD}\u{5BC}"),
+            ("\u{3200}\u{FFC2} A", "\u{AC00}a"),
+        ] {
+            let once = normalize(typed).text;
+            assert_eq!(once, want, "{typed:?}");
+            assert_eq!(normalize(&once).text, once, "{typed:?}");
+        }
     }
 
     #[test]

@@ -139,7 +139,7 @@ mod tests {
 
     #[cfg(feature = "unicode-tables")]
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(crate::proptest_cases::config(2000))]
 
         /// Punycode decoding here agrees with idna on every host idna produces.
         #[test]

@@ -82,3 +82,14 @@ pub fn unescape_fixture(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Property-test settings with `cases` cases, unless `PROPTEST_CASES` is set: the soak run in
+/// TESTING.md raises it for every property test at once.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    let from_env = proptest::test_runner::Config::default();
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        from_env
+    } else {
+        proptest::test_runner::Config { cases, ..from_env }
+    }
+}
