@@ -390,10 +390,13 @@ fn check_policy(file: &PathBuf, json: bool, as_table: bool) -> Result<ExitCode, 
                     issue.message
                 );
             }
+            let problems = match e.issues().len() {
+                1 => "1 problem".to_owned(),
+                n => format!("{n} problems"),
+            };
             eprintln!(
-                "{}: invalid ({} problem(s)); nothing was changed",
-                file.display(),
-                e.issues().len()
+                "{}: invalid ({problems}); nothing was changed",
+                file.display()
             );
             Ok(ExitCode::from(1))
         }

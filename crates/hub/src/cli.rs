@@ -413,10 +413,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     .await?;
                 writeln!(
                     out,
-                    "sent the weekly digest for {} (week of Monday {monday}): {} Prevent alert(s), {} other alert(s)",
+                    "sent the weekly digest for {} (week of Monday {monday}): {}, {}",
                     digest_mail::week_id(monday),
-                    counts.prevent,
-                    counts.other_alerts
+                    crate::count(counts.prevent, "Prevent alert", "Prevent alerts"),
+                    crate::count(counts.other_alerts, "other alert", "other alerts")
                 )
                 .map_err(io)?;
             }

@@ -26,6 +26,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, U
 use lettre::message::Mailbox;
 use lettre::{AsyncTransport, Message};
 
+use crate::count;
 use crate::digest::{self, week_bounds};
 use crate::monitor::message;
 use crate::notify::MailSettings;
@@ -303,23 +304,29 @@ pub fn compose_weekly(
     } else {
         ""
     };
+    let lines = [
+        count(
+            counts.prevent,
+            "Prevent (radicalisation) search alert",
+            "Prevent (radicalisation) search alerts",
+        ),
+        count(
+            counts.other_alerts,
+            "other search alert",
+            "other search alerts",
+        ) + " (self-harm, grooming, safeguarding)",
+        count(counts.repeated_attempts, "run", "runs")
+            + " of repeated attempts to reach a blocked site",
+        count(counts.circumvention, "attempt", "attempts") + " to get round the filter",
+        count(counts.help, "search for help", "searches for help"),
+        count(counts.silent_devices, "device", "devices") + " gone silent",
+    ]
+    .join("\n");
     let text = format!(
-        "The weekly digest for the week of Monday {day}:\n\n{holiday}\
-         {} Prevent (radicalisation) search alert(s)\n\
-         {} other search alert(s) (self-harm, grooming, safeguarding)\n\
-         {} run(s) of repeated attempts to reach a blocked site\n\
-         {} attempt(s) to get round the filter\n\
-         {} search(es) for help\n\
-         {} device(s) gone silent\n\n\
+        "The weekly digest for the week of Monday {day}:\n\n{holiday}{lines}\n\n\
          Sign in to read who, what and when, and print it for the file:\n\n\
          {public_url}/digest?week={day}\n\n\
-         This e-mail holds counts only, on purpose: the details are only in the hub.\n",
-        counts.prevent,
-        counts.other_alerts,
-        counts.repeated_attempts,
-        counts.circumvention,
-        counts.help,
-        counts.silent_devices,
+         This e-mail holds counts only, on purpose: the details are only in the hub.\n"
     );
     let subject = if counts.holiday {
         format!("Schoolgate: the weekly digest, week of Monday {day} (school holiday)")

@@ -54,6 +54,16 @@ use std::future::Future;
 
 use crate::store::Store;
 
+/// `n` things in words: "1 device", "3 devices". A DSL reads "1 search alert", not "alert(s)", in
+/// the pages, the e-mails, the audit log and the command line alike.
+pub fn count(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    // Counts are never negative nor beyond u64; such a number would read as "0".
+    match n.try_into().unwrap_or(0) {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 /// The current time as the hub records it: RFC 3339, UTC, milliseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -263,8 +263,9 @@ pub fn compose_silent(
         n => format!("Schoolgate: {n} devices have gone silent"),
     };
     let text = format!(
-        "{devices} device(s) stopped reporting while in use (the extension may have been removed, \
-         disabled or stopped). See which on the devices page:\n\n{public_url}/devices\n"
+        "{} stopped reporting while in use (the extension may have been removed, disabled or \
+         stopped). See which on the devices page:\n\n{public_url}/devices\n",
+        crate::count(devices, "device", "devices")
     );
     message(from, to, subject, text)
 }

@@ -470,15 +470,6 @@ impl_account_admin!(
     postgres_begin
 );
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl AccountAdmin for AnyStore {
     async fn account_list(&self) -> Result<Vec<AccountSummary>, StoreError> {
         delegate!(self, s => s.account_list().await)

@@ -271,15 +271,6 @@ macro_rules! impl_digest_store {
 impl_digest_store!(SqliteStore, sqlite_sql);
 impl_digest_store!(PostgresStore, postgres_sql);
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl DigestStore for AnyStore {
     async fn claim_mail(&self, period: &str, by: &str, at: &str) -> Result<bool, StoreError> {
         delegate!(self, s => s.claim_mail(period, by, at).await)

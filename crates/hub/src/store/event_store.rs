@@ -601,15 +601,6 @@ async fn postgres_begin(
 impl_event_store!(SqliteStore, sqlite_sql, sqlite_begin);
 impl_event_store!(PostgresStore, postgres_sql, postgres_begin);
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl EventStore for AnyStore {
     async fn store_batch(&self, batch: &NewBatch) -> Result<BatchOutcome, StoreError> {
         delegate!(self, s => s.store_batch(batch).await)

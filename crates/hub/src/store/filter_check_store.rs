@@ -186,15 +186,6 @@ macro_rules! impl_filter_check_store {
 impl_filter_check_store!(SqliteStore, sqlite_sql);
 impl_filter_check_store!(PostgresStore, postgres_sql);
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl FilterCheckStore for AnyStore {
     async fn filter_checks(
         &self,

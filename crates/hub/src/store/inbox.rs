@@ -515,31 +515,19 @@ impl InboxStore for AnyStore {
         after: Option<&InboxCursor>,
         limit: usize,
     ) -> Result<Vec<InboxSummary>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.inbox_page(scope, after, limit).await,
-            Self::Postgres(s) => s.inbox_page(scope, after, limit).await,
-        }
+        delegate!(self, s => s.inbox_page(scope, after, limit).await)
     }
     async fn inbox_flagged_count(&self, scope: ReportScope<'_>) -> Result<i64, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.inbox_flagged_count(scope).await,
-            Self::Postgres(s) => s.inbox_flagged_count(scope).await,
-        }
+        delegate!(self, s => s.inbox_flagged_count(scope).await)
     }
     async fn readable_report_ids(&self, scope: ReportScope<'_>) -> Result<Vec<String>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.readable_report_ids(scope).await,
-            Self::Postgres(s) => s.readable_report_ids(scope).await,
-        }
+        delegate!(self, s => s.readable_report_ids(scope).await)
     }
     async fn reports_with_cases(
         &self,
         ids: &[String],
     ) -> Result<Vec<(StoredReport, Vec<CaseEntry>)>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.reports_with_cases(ids).await,
-            Self::Postgres(s) => s.reports_with_cases(ids).await,
-        }
+        delegate!(self, s => s.reports_with_cases(ids).await)
     }
 }
 

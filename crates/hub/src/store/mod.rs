@@ -7,19 +7,30 @@
 //! hub processes on one database store each revision once and never let a lower revision
 //! overwrite a higher one.
 
+/// `AnyStore`'s trait methods call the same method on whichever back end it holds. Defined before
+/// the modules so that each trait's module can use it for its own `impl … for AnyStore`.
+macro_rules! delegate {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $call,
+            AnyStore::Postgres($s) => $call,
+        }
+    };
+}
+
 mod account_admin;
 mod digest_store;
 mod event_store;
 mod filter_check_store;
 mod inbox;
-// policyhub: the policy under change control (issue 18).
 mod policy_store;
 mod postgres;
 mod request_store;
-// staffdev: teachers' devices connected to their accounts (docs/requests.md).
+mod sign_in_state;
 mod sqlite;
 mod sqlite_writer;
 mod staff_device_store;
+mod table_copy;
 
 pub use account_admin::{AccountAdmin, AccountLink, AccountSummary, LinkPurpose, OidcSettings};
 pub use inbox::{InboxCursor, InboxStore, InboxSummary, EXPORT_PAGE_SIZE, INBOX_PAGE_SIZE};
@@ -303,25 +314,9 @@ impl AnyStore {
 
     /// The migrations this database has, oldest first.
     pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.applied_migrations().await,
-            Self::Postgres(s) => s.applied_migrations().await,
-        }
+        delegate!(self, s => s.applied_migrations().await)
     }
 }
-
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
-// After `delegate!`, which they use too (hubops).
-mod sign_in_state;
-mod table_copy;
 
 impl Store for AnyStore {
     fn backend(&self) -> &'static str {

@@ -434,15 +434,6 @@ impl_policy_store!(
     postgres_begin_locked
 );
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl PolicyStore for AnyStore {
     async fn add_policy_proposal(&self, proposal: &NewProposal) -> Result<i64, StoreError> {
         delegate!(self, s => s.add_policy_proposal(proposal).await)

@@ -297,15 +297,6 @@ impl_request_store!(
     super::postgres::append_audit
 );
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl RequestStore for AnyStore {
     async fn store_request(&self, request: &NewRequest) -> Result<bool, StoreError> {
         delegate!(self, s => s.store_request(request).await)

@@ -251,15 +251,6 @@ impl_staff_device_store!(
     super::postgres::append_audit
 );
 
-macro_rules! delegate {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
-        }
-    };
-}
-
 impl StaffDeviceStore for AnyStore {
     async fn add_pairing_code(&self, code: &NewPairingCode) -> Result<(), StoreError> {
         delegate!(self, s => s.add_pairing_code(code).await)

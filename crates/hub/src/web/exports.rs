@@ -143,7 +143,7 @@ async fn export_all<S: Store>(
         store,
         viewer.username(),
         action,
-        &format!("{} report(s)", ids.len()),
+        &super::words::count(ids.len() as u64, "report", "reports"),
     )
     .await
     {

@@ -271,7 +271,8 @@ async fn login_submit<S: Store>(
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             pages::login(Some(&format!(
-                "Too many wrong tries. Wait {minutes} minute(s), then try again."
+                "Too many wrong tries. Wait {}, then try again.",
+                words::count(minutes, "minute", "minutes")
             ))),
         );
         if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {

@@ -320,7 +320,7 @@ async fn upload_expected<S: Store>(
                     .audit(&crate::audit::AuditEvent {
                         actor: viewer.username().to_owned(),
                         action: "uploaded-device-list".into(),
-                        subject: format!("{} device(s)", list.len()),
+                        subject: super::words::count(list.len() as u64, "device", "devices"),
                     })
                     .await
             };

@@ -61,13 +61,7 @@ pub fn codes(value: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
-/// `n` things in words: "1 device", "3 devices" (a DSL reads "1 search alert", not "alert(s)").
-pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
-    match n.into() {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    }
-}
+pub use crate::count;
 
 #[cfg(test)]
 mod tests {

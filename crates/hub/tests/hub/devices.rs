@@ -10,7 +10,7 @@ use schoolgate_hub::store::{EventStore, Store};
 
 use crate::events::{batch_body, blocked, heartbeat, send};
 use crate::on_both_backends;
-use crate::roles::{invite, join, session};
+use crate::roles::invited_session;
 use crate::support::{http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -20,7 +20,6 @@ on_both_backends!(
 );
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
-const OTHER_PASSWORD: &str = "another long pass phrase";
 
 fn at(minutes: i64) -> String {
     (Utc::now() + Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -88,10 +87,7 @@ async fn an_active_device_that_goes_quiet_is_flagged_once_after_ten_minutes(db: 
 async fn the_it_lead_sees_devices_and_no_pupil(db: TestDb) {
     let hub = InProcessHub::start(&db).await;
     let (dsl, _) = dsl_session(&hub).await;
-    let link = invite(&hub, &dsl, "itlead", "it-lead").await;
-    let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
-    assert_eq!(made, 303);
-    let itlead = session(&hub, "itlead", OTHER_PASSWORD, &secret).await;
+    let itlead = invited_session(&hub, &dsl, "itlead", "it-lead").await;
 
     let body = batch_body(
         "b-page-0001",

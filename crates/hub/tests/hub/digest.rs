@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::events::{batch_body, blocked, heartbeat, search_alert, send};
 use crate::on_both_backends;
-use crate::roles::{invite, join, session};
+use crate::roles::invited_session;
 use crate::support::{http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -144,10 +144,7 @@ async fn a_week_in_one_page(db: TestDb) {
         .iter()
         .any(|e| e.actor == "dsl" && e.action == "viewed-digest" && e.subject == "2026-11-30"));
     // A governor sees none of it.
-    let link = invite(&hub, &dsl, "governor", "governor").await;
-    let (made, secret) = join(&hub, &link, "another long pass phrase").await;
-    assert_eq!(made, 303);
-    let governor = session(&hub, "governor", "another long pass phrase", &secret).await;
+    let governor = invited_session(&hub, &dsl, "governor", "governor").await;
     let refused = http::get_with(hub.addr, "/digest", &[("Cookie", &governor)]).await;
     assert_eq!(refused.status, 403);
     hub.stop().await;

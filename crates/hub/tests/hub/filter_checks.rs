@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::events::{batch_body, send};
 use crate::on_both_backends;
-use crate::roles::{invite, join, session};
+use crate::roles::{invite, join, session, NEW_PASSWORD};
 use crate::support::mail::{next_mail, MailingHub};
 use crate::support::{self, forms, http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::{dsl_session, raw_sql};
@@ -24,7 +24,6 @@ on_both_backends!(
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
 const STAFF: &str = "it.lead@oak-hill.example";
-const OTHER_PASSWORD: &str = "another long pass phrase";
 const PASSED_RESULTS: &str = "pass canary gambling: bet365.com goes to the block page\npass locked list child-abuse: 3 entries, canary blocked\npass safesearch google: safe=active\npass block page: DNR rule installed, blocked.html renders";
 const FAILED_RESULTS: &str = "pass canary gambling: bet365.com goes to the block page\nfail locked list child-abuse: https://lists.example/iwf.txt never loaded (no usable entries)";
 
@@ -48,9 +47,9 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
     let mut cookies = Vec::new();
     for (name, role) in [("it", "it-lead"), ("governor", "governor")] {
         let link = invite(&hub, &dsl, name, role).await;
-        let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
+        let (made, secret) = join(&hub, &link, NEW_PASSWORD).await;
         assert_eq!(made, 303);
-        cookies.push(session(&hub, name, OTHER_PASSWORD, &secret).await);
+        cookies.push(session(&hub, name, NEW_PASSWORD, &secret).await);
     }
     let (it, governor) = (cookies[0].clone(), cookies[1].clone());
 
@@ -281,8 +280,8 @@ async fn a_check_is_logged_and_actions_taken_are_appended_and_audited(db: TestDb
     );
     // A safeguarding reader has no business here.
     let link = invite(&hub, &dsl, "reader", "safeguarding-reader").await;
-    let (_, secret) = join(&hub, &link, OTHER_PASSWORD).await;
-    let reader = session(&hub, "reader", OTHER_PASSWORD, &secret).await;
+    let (_, secret) = join(&hub, &link, NEW_PASSWORD).await;
+    let reader = session(&hub, "reader", NEW_PASSWORD, &secret).await;
     assert_eq!(
         http::get_with(hub.addr, "/filter-checks", &[("Cookie", &reader)])
             .await

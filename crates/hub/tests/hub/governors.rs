@@ -6,14 +6,13 @@ use serde_json::Value;
 
 use crate::events::{batch_body, blocked, search_alert, send};
 use crate::on_both_backends;
-use crate::roles::{invite, join, session};
+use crate::roles::invited_session;
 use crate::support::{http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
 on_both_backends!(the_summary_hides_small_numbers_and_every_pupil);
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
-const OTHER_PASSWORD: &str = "another long pass phrase";
 
 fn circumvention(id: &str, at: &str) -> Value {
     serde_json::json!({ "id": id, "at": at, "kind": "circumvention", "url": "https://proxy-site.example/",
@@ -44,10 +43,7 @@ fn row(label: &str, cells: [&str; 3]) -> String {
 async fn the_summary_hides_small_numbers_and_every_pupil(db: TestDb) {
     let hub = InProcessHub::start(&db).await;
     let (dsl, _) = dsl_session(&hub).await;
-    let link = invite(&hub, &dsl, "governor", "governor").await;
-    let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
-    assert_eq!(made, 303);
-    let governor = session(&hub, "governor", OTHER_PASSWORD, &secret).await;
+    let governor = invited_session(&hub, &dsl, "governor", "governor").await;
 
     // Autumn 2026: 12 gambling, 3 chat, 6 attempts through a proxy, 1 Prevent alert.
     // Summer 2026: 7 gambling, 9 chat.

@@ -682,7 +682,7 @@ async fn exports_are_sent_a_page_at_a_time_and_whole(db: TestDb) {
         .filter(|e| e.action == "exported-reports-csv")
         .map(|e| e.subject.as_str())
         .collect();
-    assert_eq!(csv_exports[0], format!("{count} report(s)"));
+    assert_eq!(csv_exports[0], format!("{count} reports"));
     // No report: an empty list, still a whole document.
     hub.stop().await;
     let empty = TestDb::sqlite();

@@ -57,6 +57,21 @@ pub(crate) async fn send(hub: &InProcessHub, key: Option<&str>, body: &str) -> h
         .expect("HTTP exchange")
 }
 
+/// A pupil's games request from one device for each `(id, group)`, each stored (201).
+pub(crate) async fn ask_for_games(hub: &InProcessHub, requests: &[(&str, &str)]) {
+    for &(id, group) in requests {
+        let body = request_body(
+            id,
+            "d-device-0001",
+            Some("pupil@school.example"),
+            group,
+            None,
+            "games",
+        );
+        assert_eq!(send(hub, Some(TEST_KEY), &body).await.status, 201);
+    }
+}
+
 /// The device's signed question for its answers.
 async fn answers(
     hub: &InProcessHub,
@@ -198,21 +213,15 @@ async fn teachers_answer_only_their_groups_and_every_answer_is_recorded(db: Test
     let hub = InProcessHub::start(&db).await;
     let (dsl, _) = dsl_session(&hub).await;
     let brown = teacher(&hub, &dsl, "mr-brown", "y4, y4b").await;
-    for (id, group) in [
-        ("q-mine-00001", "y4"),
-        ("q-mine-00002", "y4"),
-        ("q-other-0001", "y6"),
-    ] {
-        let body = request_body(
-            id,
-            "d-device-0001",
-            Some("pupil@school.example"),
-            group,
-            None,
-            "games",
-        );
-        assert_eq!(send(&hub, Some(TEST_KEY), &body).await.status, 201);
-    }
+    ask_for_games(
+        &hub,
+        &[
+            ("q-mine-00001", "y4"),
+            ("q-mine-00002", "y4"),
+            ("q-other-0001", "y6"),
+        ],
+    )
+    .await;
 
     let page = http::get_with(hub.addr, "/requests", &[("Cookie", &brown)]).await;
     assert_eq!(page.status, 200, "{}", page.body);

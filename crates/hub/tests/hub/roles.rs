@@ -18,7 +18,7 @@ on_both_backends!(
 /// (path, status) pairs for one role.
 type Expectations<'p> = [(&'p str, u16); 8];
 
-const NEW_PASSWORD: &str = "another long pass phrase";
+pub(crate) const NEW_PASSWORD: &str = "another long pass phrase";
 
 /// The DSL invites `username` as `role` through the accounts page; the link's path.
 pub(crate) async fn invite(hub: &InProcessHub, dsl: &str, username: &str, role: &str) -> String {
@@ -88,6 +88,20 @@ pub(crate) async fn session(
     let reply = sign_in(hub, username, password, &code).await;
     assert_eq!(reply.status, 303, "{username}: {}", reply.body);
     forms::set_cookie(&reply, accounts::SESSION_COOKIE).expect("session cookie")
+}
+
+/// `username` invited as `role` by the DSL, joined with [`NEW_PASSWORD`] and signed in: the
+/// session cookie.
+pub(crate) async fn invited_session(
+    hub: &InProcessHub,
+    dsl: &str,
+    username: &str,
+    role: &str,
+) -> String {
+    let link = invite(hub, dsl, username, role).await;
+    let (made, secret) = join(hub, &link, NEW_PASSWORD).await;
+    assert_eq!(made, 303, "{username} joined");
+    session(hub, username, NEW_PASSWORD, &secret).await
 }
 
 /// Assigns `report` to `username` as the holder of `cookie`, through the report's case form

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use schoolgate_hub::config::Limits;
 use schoolgate_hub::digest_mail::{self, Schedule};
-use schoolgate_hub::notify::{MailArgs, Notifier, TlsMode};
+use schoolgate_hub::notify::{MailArgs, Notifier};
 use schoolgate_hub::retention::FixedClock;
 use schoolgate_hub::school_calendar::{
     day, governors_terms, school_days_between, Day, SchoolCalendar,
@@ -21,8 +21,8 @@ use schoolgate_hub::summary::Term;
 
 use crate::events::{batch_body, blocked, heartbeat, search_alert, send};
 use crate::on_both_backends;
-use crate::roles::{invite, join, session};
-use crate::support::mail::{next_mail, smtp_server};
+use crate::roles::invited_session;
+use crate::support::mail::{mail_through, next_mail, smtp_server};
 use crate::support::{forms, http, repo_root, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -34,7 +34,6 @@ on_both_backends!(
 );
 
 const PUPIL: &str = "amelia.pupil@oak-hill.example";
-const OTHER_PASSWORD: &str = "another long pass phrase";
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
@@ -213,10 +212,7 @@ async fn publish(store: &impl Store, text: &str) {
 async fn the_governors_summary_counts_the_schools_own_terms(db: TestDb) {
     let hub = InProcessHub::start(&db).await;
     let (dsl, _) = dsl_session(&hub).await;
-    let link = invite(&hub, &dsl, "governor", "governor").await;
-    let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
-    assert_eq!(made, 303);
-    let governor = session(&hub, "governor", OTHER_PASSWORD, &secret).await;
+    let governor = invited_session(&hub, &dsl, "governor", "governor").await;
     // 6 gambling pages on 3 January 2027 (the Christmas holidays: autumn's, by the calendar;
     // spring's, by the fixed months) and 7 in February's half-term (spring's either way).
     let mut events = Vec::new();
@@ -348,10 +344,7 @@ async fn devices_not_seen_count_school_days_and_the_real_threshold(db: TestDb) {
     };
     let hub = InProcessHub::start_with(&db, limits).await;
     let (dsl, _) = dsl_session(&hub).await;
-    let link = invite(&hub, &dsl, "itlead", "it-lead").await;
-    let (made, secret) = join(&hub, &link, OTHER_PASSWORD).await;
-    assert_eq!(made, 303);
-    let it = session(&hub, "itlead", OTHER_PASSWORD, &secret).await;
+    let it = invited_session(&hub, &dsl, "itlead", "it-lead").await;
     let now = Utc::now();
     let today = digest_mail::school_time(now).date();
     // Last heard from 15 days ago, at noon: away for the whole holidays.
@@ -404,15 +397,10 @@ async fn no_silent_device_mail_in_the_holidays_or_on_an_inset_day(db: TestDb) {
     let store = db.open().await;
     let (port, mut mail) = smtp_server().await;
     let settings = MailArgs {
-        public_url: Some("https://hub.oak-hill.example".into()),
-        smtp_host: Some("127.0.0.1".into()),
-        smtp_port: Some(port),
-        smtp_tls: Some(TlsMode::None),
-        mail_from: Some("Hub <hub@oak-hill.example>".into()),
         notify_email: vec!["dsl@oak-hill.example".into()],
         notify_interval: 4,
         it_lead_email: vec!["it@oak-hill.example".into()],
-        ..MailArgs::default()
+        ..mail_through(port)
     }
     .settings()
     .expect("settings")
@@ -509,63 +497,37 @@ async fn a_holiday_weeks_digest_says_so_instead_of_zeros(db: TestDb) {
     );
     let (port, mut mail) = smtp_server().await;
     let settings = MailArgs {
-        public_url: Some("https://hub.oak-hill.example".into()),
-        smtp_host: Some("127.0.0.1".into()),
-        smtp_port: Some(port),
-        smtp_tls: Some(TlsMode::None),
-        mail_from: Some("Hub <hub@oak-hill.example>".into()),
         notify_email: vec!["dsl@oak-hill.example".into()],
         notify_interval: 60,
-        ..MailArgs::default()
+        ..mail_through(port)
     }
     .settings()
     .expect("settings")
     .expect("mail on");
     let schedule = Schedule::default();
-    // Quoted-printable undone, folded headers unfolded.
-    let text = |m: &crate::support::mail::Mail| {
-        m.data
-            .replace("=\n", "")
-            .replace("=3D", "=")
-            .replace("\n ", " ")
+    // Runs what is due at `now`: the one e-mail it sent, and which.
+    let mut digest_at = async |now: &str| {
+        let sent = digest_mail::run_due(&hub.store, &settings, &schedule, &FixedClock(utc(now)))
+            .await
+            .expect("run");
+        let mail = next_mail(&mut mail, Duration::from_secs(5))
+            .await
+            .expect("sent");
+        (sent, mail.text())
     };
 
-    let sent = digest_mail::run_due(
-        &hub.store,
-        &settings,
-        &schedule,
-        &FixedClock(utc("2026-11-02T07:00:30Z")),
-    )
-    .await
-    .expect("run");
+    let (sent, half_term) = digest_at("2026-11-02T07:00:30Z").await;
     assert_eq!(sent, ["weekly:2026-W44"]);
-    let half_term = text(
-        &next_mail(&mut mail, Duration::from_secs(5))
-            .await
-            .expect("sent"),
-    );
     assert!(half_term.contains("(school holiday)"), "{half_term}");
     assert!(
-        half_term.contains("1 Prevent (radicalisation) search alert(s)"),
+        half_term.contains("1 Prevent (radicalisation) search alert\n"),
         "{half_term}"
     );
     assert!(half_term.contains("devices used at home"), "{half_term}");
 
     // The week before Christmas: nothing happened, and the e-mail says so in one line.
-    let sent = digest_mail::run_due(
-        &hub.store,
-        &settings,
-        &schedule,
-        &FixedClock(utc("2026-12-28T07:00:30Z")),
-    )
-    .await
-    .expect("run");
+    let (sent, christmas) = digest_at("2026-12-28T07:00:30Z").await;
     assert_eq!(sent, ["weekly:2026-W52"]);
-    let christmas = text(
-        &next_mail(&mut mail, Duration::from_secs(5))
-            .await
-            .expect("sent"),
-    );
     assert!(
         christmas.contains("school holiday: nothing to report"),
         "{christmas}"
@@ -574,20 +536,8 @@ async fn a_holiday_weeks_digest_says_so_instead_of_zeros(db: TestDb) {
     assert!(christmas.contains("https://hub.oak-hill.example/digest?week=2026-12-21"));
 
     // A term week is as before.
-    let sent = digest_mail::run_due(
-        &hub.store,
-        &settings,
-        &schedule,
-        &FixedClock(utc("2026-11-09T07:00:30Z")),
-    )
-    .await
-    .expect("run");
+    let (sent, term) = digest_at("2026-11-09T07:00:30Z").await;
     assert_eq!(sent, ["weekly:2026-W45"]);
-    let term = text(
-        &next_mail(&mut mail, Duration::from_secs(5))
-            .await
-            .expect("sent"),
-    );
     assert!(
         term.contains("0 Prevent") && !term.contains("school holiday"),
         "{term}"

@@ -14,7 +14,7 @@ use schoolgate_hub::store::{
 };
 
 use crate::on_both_backends;
-use crate::requests::{request_body, send, teacher};
+use crate::requests::{ask_for_games, request_body, send, teacher};
 use crate::support::{forms, http, InProcessHub, TestDb, TEST_KEY};
 use crate::web::dsl_session;
 
@@ -156,22 +156,16 @@ async fn a_device_lists_and_answers_as_its_account_and_every_step_is_recorded(db
     let hub = InProcessHub::start(&db).await;
     let (dsl, _) = dsl_session(&hub).await;
     let brown = teacher(&hub, &dsl, "mr-brown", "y4").await;
-    for (id, group) in [
-        ("q-mine-00001", "y4"),
-        ("q-mine-00002", "y4"),
-        ("q-mine-00003", "y4"),
-        ("q-other-0001", "y6"),
-    ] {
-        let body = request_body(
-            id,
-            "d-device-0001",
-            Some("pupil@school.example"),
-            group,
-            None,
-            "games",
-        );
-        assert_eq!(send(&hub, Some(TEST_KEY), &body).await.status, 201);
-    }
+    ask_for_games(
+        &hub,
+        &[
+            ("q-mine-00001", "y4"),
+            ("q-mine-00002", "y4"),
+            ("q-mine-00003", "y4"),
+            ("q-other-0001", "y6"),
+        ],
+    )
+    .await;
     let token = pair(&hub, &pairing_code(&hub, &brown).await).await.json()["token"]
         .as_str()
         .expect("token")

@@ -19,6 +19,17 @@ pub struct Mail {
     pub data: String,
 }
 
+impl Mail {
+    /// The message as read: quoted-printable undone (lettre encodes a body holding `=` so) and
+    /// folded headers unfolded.
+    pub fn text(&self) -> String {
+        self.data
+            .replace("=\n", "")
+            .replace("=3D", "=")
+            .replace("\n ", " ")
+    }
+}
+
 /// A minimal SMTP server: accepts every message and hands it on.
 pub async fn smtp_server() -> (u16, mpsc::UnboundedReceiver<Mail>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
