@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
+use crate::digest_mail::school_midnight;
 use crate::store::StoredEvent;
 
 /// How close together blocked events must be to count as one run of attempts.
@@ -22,10 +23,12 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
 }
 
-/// The week's bounds, RFC 3339 UTC: `[monday, next monday)`.
+/// The week's bounds, RFC 3339 UTC: `[monday, next monday)`, from midnight by the school's clock.
 pub fn week_bounds(monday: NaiveDate) -> (String, String) {
-    let at = |d: NaiveDate| format!("{}T00:00:00.000Z", d.format("%Y-%m-%d"));
-    (at(monday), at(monday + Duration::days(7)))
+    (
+        school_midnight(monday),
+        school_midnight(monday + Duration::days(7)),
+    )
 }
 
 /// One `blocked` event as the repeated attempts read it (`EventStore::blocked_attempts`): a
@@ -173,6 +176,9 @@ mod tests {
                 "2026-12-14T00:00:00.000Z".into()
             )
         );
+        // A summer week begins at midnight by the school's clock: 23:00 UTC on the Sunday.
+        let june = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert_eq!(week_bounds(june).0, "2026-05-31T23:00:00.000Z");
     }
 
     #[test]

@@ -137,6 +137,13 @@ pub fn from_school_time(local: NaiveDateTime) -> DateTime<Utc> {
     guess - school_offset(guess - Duration::hours(1))
 }
 
+/// The moment a school clock shows midnight at the start of `date`, RFC 3339 UTC: where the hub's
+/// weeks, months and terms without a calendar begin (in summer, 23:00 UTC the day before).
+pub fn school_midnight(date: NaiveDate) -> String {
+    from_school_time(date.and_time(chrono::NaiveTime::MIN))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The latest weekly sending moment at or before `now`, and the Monday of the week it covers.
 pub fn weekly_due(schedule: &Schedule, now: DateTime<Utc>) -> (DateTime<Utc>, NaiveDate) {
     let today = school_time(now).date();

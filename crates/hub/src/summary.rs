@@ -159,10 +159,11 @@ impl Term {
         }
     }
 
-    /// Its first moment, RFC 3339 UTC.
+    /// Its first moment by the school's clock, RFC 3339 UTC.
     pub fn start(self) -> String {
         let month = [1, 4, 9][self.season as usize];
-        format!("{}-{month:02}-01T00:00:00.000Z", self.year)
+        let first = chrono::NaiveDate::from_ymd_opt(self.year, month, 1).unwrap_or_default();
+        crate::digest_mail::school_midnight(first)
     }
 
     /// The first moment after it.
@@ -323,7 +324,7 @@ mod tests {
     fn terms_follow_the_school_year() {
         let autumn = Term::containing(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
         assert_eq!(autumn.id(), "2026-autumn");
-        assert_eq!(autumn.start(), "2026-09-01T00:00:00.000Z");
+        assert_eq!(autumn.start(), "2026-08-31T23:00:00.000Z", "BST");
         assert_eq!(autumn.end(), "2027-01-01T00:00:00.000Z");
         assert_eq!(autumn.previous().id(), "2026-summer");
         assert_eq!(Term::parse("2027-spring").unwrap().previous(), autumn);

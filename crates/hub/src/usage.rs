@@ -9,6 +9,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::case::CaseKind;
+use crate::digest_mail::school_midnight;
 use crate::store::{
     DigestStore, EventStore, FilterCheckStore, GroupCount, PolicyStore, StoreError,
 };
@@ -86,10 +87,12 @@ impl Month {
         }
     }
 
-    /// `[first moment, first moment of the next month)`, RFC 3339 UTC.
+    /// `[first moment, first moment of the next month)` by the school's clock, RFC 3339 UTC.
     pub fn bounds(self) -> (String, String) {
-        let at = |m: Self| format!("{}T00:00:00.000Z", m.first_day().format("%Y-%m-%d"));
-        (at(self), at(self.next()))
+        (
+            school_midnight(self.first_day()),
+            school_midnight(self.next().first_day()),
+        )
     }
 
     /// The month's first weekday: its first school day when the approved policy has no
@@ -315,6 +318,15 @@ mod tests {
         let november = Month::parse("2026-11").unwrap();
         assert_eq!(november.bounds().0, "2026-11-01T00:00:00.000Z");
         assert_eq!(november.bounds().1, "2026-12-01T00:00:00.000Z");
+        // In British Summer Time the school's month begins at 23:00 UTC the day before.
+        let june = Month::parse("2026-06").unwrap();
+        assert_eq!(
+            june.bounds(),
+            (
+                "2026-05-31T23:00:00.000Z".to_owned(),
+                "2026-06-30T23:00:00.000Z".to_owned()
+            )
+        );
         assert_eq!(november.label(), "November 2026");
         assert_eq!(Month::parse("2026-12").unwrap().next().id(), "2027-01");
         assert_eq!(Month::parse("2027-01").unwrap().previous().id(), "2026-12");

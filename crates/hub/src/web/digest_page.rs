@@ -43,7 +43,7 @@ async fn digest_page<S: Store>(
         .map(str::trim)
         .filter(|w| !w.is_empty())
     {
-        None => chrono::Utc::now().date_naive(),
+        None => crate::digest_mail::school_time(chrono::Utc::now()).date(),
         Some(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(day) => day,
             Err(_) => {

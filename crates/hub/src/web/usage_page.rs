@@ -38,7 +38,9 @@ fn month_of(query: &MonthQuery) -> Result<Month, Response> {
         .map(str::trim)
         .filter(|m| !m.is_empty())
     {
-        None => Ok(Month::containing(chrono::Utc::now().date_naive())),
+        None => Ok(Month::containing(
+            crate::digest_mail::school_time(chrono::Utc::now()).date(),
+        )),
         Some(text) => Month::parse(text).ok_or_else(|| {
             page(
                 StatusCode::BAD_REQUEST,
