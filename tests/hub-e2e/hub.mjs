@@ -289,12 +289,13 @@ export async function signInDsl(hubProcess, { username = 'dsl', password = 'corr
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.cookie },
     body: new URLSearchParams({ ...fields, csrf: page.csrf }).toString(),
   });
-  // The previous step's code makes the account (allowed: one step of clock drift) and the
-  // current one signs in: each code works once.
-  const made = await fetch(link, form(setup, { username, password, password_again: password, totp_secret: secret, code: totpCode(secret, step - 1) }));
+  // The current step's code makes the account and the next step's signs in (the hub allows one
+  // step either side): each code works once, and each stays valid for 30 s or more however slow
+  // the machine (the previous step's code expired when a step ended mid-form).
+  const made = await fetch(link, form(setup, { username, password, password_again: password, totp_secret: secret, code: totpCode(secret, step) }));
   if (made.status !== 303) throw new Error(`first run refused (${made.status}): ${await made.text()}`);
   const login = await open(`${hubProcess.url}/login`);
-  const signed = await fetch(`${hubProcess.url}/login`, form(login, { username, password, code: totpCode(secret, step) }));
+  const signed = await fetch(`${hubProcess.url}/login`, form(login, { username, password, code: totpCode(secret, step + 1) }));
   const cookie = signed.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sg_session='));
   if (signed.status !== 303 || !cookie) throw new Error(`sign-in refused (${signed.status}): ${await signed.text()}`);
   return cookie;

@@ -101,10 +101,10 @@ async function deputySession(hubProcess, dsl) {
   const join = await open(hubProcess, link);
   const secret = /name="totp_secret" value="([A-Z2-7=]+)"/.exec(join.text)?.[1];
   const step = Math.floor(Date.now() / 30_000);
-  const joined = await post(hubProcess, link, join, { password: PASSWORD, password_again: PASSWORD, totp_secret: secret, code: hub.totpCode(secret, step - 1) });
+  const joined = await post(hubProcess, link, join, { password: PASSWORD, password_again: PASSWORD, totp_secret: secret, code: hub.totpCode(secret, step) });
   assert.equal(joined.status, 303, await joined.text());
   const login = await open(hubProcess, '/login');
-  const signed = await post(hubProcess, '/login', login, { username: 'deputy', password: PASSWORD, code: hub.totpCode(secret, step) });
+  const signed = await post(hubProcess, '/login', login, { username: 'deputy', password: PASSWORD, code: hub.totpCode(secret, step + 1) });
   assert.equal(signed.status, 303, await signed.text());
   return signed.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sg_session='));
 }
