@@ -322,6 +322,7 @@ for (const backend of hub.BACKENDS) describe(`"Ask my teacher" through the hub (
     const row = `#sr-table tr[data-request="${approvedId}"]`;
     assert.match(await staff.textContent(row), /epicgames\.com\/store/);
     assert.equal(await staff.inputValue(`${row} input[name="minutes"]`), '60', 'an hour unless the teacher says');
+    await h.screenshot(staff, `staff-page-pupils-requests-${backend}`);
     await staff.fill(`${row} input[name="minutes"]`, '30');
     await staff.fill(`${row} input[name="note"]`, 'from my Chromebook');
     const approvedAt = Date.now();
