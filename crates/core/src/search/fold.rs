@@ -75,7 +75,7 @@ pub(crate) fn strips_diacritics(c: char) -> bool {
 
 /// Whether `c` is a Latin letter (ASCII or extended). Decided on the lowercase letter, so that a
 /// capital and its small letter always agree even when Unicode placed them in different blocks
-/// (`꟝` U+A7DC and `ƛ` U+019B): otherwise a word would read as mixed-script only once lowercased,
+/// (`Ƛ` U+A7DC and `ƛ` U+019B): otherwise a word would read as mixed-script only once lowercased,
 /// and normalising twice would change it.
 pub(crate) fn is_latin_letter(c: char) -> bool {
     let (lower, _) = to_lowercase(c);
