@@ -144,7 +144,11 @@ fn governors_terms_come_from_the_calendar_or_say_they_do_not() {
         Term::parse("2028-autumn"),
         date("2026-12-07"),
     );
-    assert_eq!(this.start(), "2028-08-31T23:00:00.000Z", "midnight, British Summer Time");
+    assert_eq!(
+        this.start(),
+        "2028-08-31T23:00:00.000Z",
+        "midnight, British Summer Time"
+    );
     assert!(note
         .expect("said")
         .starts_with("Autumn term 2028 is not in the school's calendar"));
