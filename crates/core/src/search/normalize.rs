@@ -260,6 +260,15 @@ fn recompose(word: Vec<char>) -> Vec<char> {
     unicode::nfkc(&text).chars().collect()
 }
 
+/// A folded word cut to [`MAX_WORD_CHARS`]: joining spaced letters (`a a a …`) and folding
+/// (`ß` → `ss`) can make a word longer than the next normalisation would keep (found by fuzz/).
+fn at_most_word_chars(mut word: String) -> String {
+    if let Some((end, _)) = word.char_indices().nth(MAX_WORD_CHARS) {
+        word.truncate(end);
+    }
+    word
+}
+
 /// Adds a word unless it is only punctuation; returns false if [`MAX_WORDS`] was reached.
 fn push_word(words: &mut Vec<Vec<char>>, mut word: Vec<char>) -> bool {
     // `help!` and `|x|`: a trailing `!` or `|` is punctuation, not a letter.
@@ -291,7 +300,7 @@ fn fold_words(
     let fold_all = |ws: Vec<Vec<char>>| -> Vec<String> {
         join_split_letters(ws)
             .iter()
-            .map(|w| fold_word(w, pure_lookalikes))
+            .map(|w| at_most_word_chars(fold_word(w, pure_lookalikes)))
             .filter(|w| !w.is_empty())
             .collect()
     };
@@ -646,6 +655,15 @@ mod tests {
             let once = normalize(typed).text;
             assert_eq!(once, want, "{typed:?}");
             assert_eq!(normalize(&once).text, once, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn joined_and_folded_words_are_cut_as_typed_ones_are() {
+        for typed in ["ß".repeat(64), "a ".repeat(70), "ß ".repeat(40)] {
+            let once = normalize(&typed).text;
+            assert_eq!(once.chars().count(), MAX_WORD_CHARS, "{typed}");
+            assert_eq!(normalize(&once).text, once, "{typed}");
         }
     }
 
